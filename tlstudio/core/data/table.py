@@ -1,0 +1,39 @@
+"""The loaded form of a user's data file, shared by every reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MAX_LISTED = 8  # rows or lines named in one message before "and N more"
+
+
+@dataclass
+class Table:
+    """A loaded data file and what was noticed while reading it."""
+
+    frame: "pd.DataFrame"
+    path: Path
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    complete: bool = True  # False when only the first rows were read (a preview)
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def list_numbers(numbers: list[int], total: int | None = None) -> str:
+    total = len(numbers) if total is None else total
+    shown = ", ".join(str(n) for n in numbers[:MAX_LISTED])
+    more = total - min(len(numbers), MAX_LISTED)
+    return shown + (f" and {more} more" if more > 0 else "")

@@ -1,0 +1,166 @@
+"""CSV and TSV files: encoding and delimiter detected, every column read as text.
+
+pyarrow's multi-threaded reader handles well-formed files fast; when it meets
+rows with the wrong number of fields, pandas' C reader redoes the file because
+it pads short rows and names the line of each long one.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+from ..errors import DataError
+from . import sniff
+from .table import Table, list_numbers
+
+
+def read_text_table(path: Path, default_delimiter: str, nrows: int | None) -> Table:
+    raw, complete = sniff.read_sample(path)
+    encoding = sniff.detect_encoding(raw, complete=complete, name=str(path))
+    text = sniff.decode_sample(raw, encoding, complete=complete)
+    if not text.strip():
+        raise DataError(f"{path} holds no text.", "Choose a file with a header row and at least one data row.")
+    delimiter = sniff.sniff_delimiter(text, default=default_delimiter)
+    try:
+        frame, notes = _read_csv_fast(path, encoding, delimiter, nrows)
+    except _NeedsTolerantReader:
+        frame, notes = _read_csv_tolerant(path, encoding, delimiter, nrows)
+    except UnicodeDecodeError:
+        # The sample decoded but a later part of the file did not: detect again on the whole file.
+        encoding = sniff.detect_encoding(path.read_bytes(), complete=True, name=str(path))
+        frame, notes = _read_csv_tolerant(path, encoding, delimiter, nrows)
+    table = Table(frame, path, "csv" if delimiter != "\t" else "tsv", encoding, delimiter, notes)
+    table.complete = nrows is None or len(frame) < nrows
+    if len(frame) == 0:
+        raise DataError(f"{path} has a header row but no data rows.", "Add rows of data below the header.")
+    return table
+
+
+class _NeedsTolerantReader(Exception):
+    pass
+
+
+def _read_csv_fast(path: Path, encoding: str, delimiter: str, nrows: int | None):
+    """pyarrow's multi-threaded reader: the fast path for well-formed files."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    header = _header_fields(path, encoding, delimiter)
+    names, notes = unique_names(header, str(path))
+    bad_rows: list[str] = []
+
+    def on_invalid_row(row) -> str:
+        bad_rows.append(row.text)
+        return "skip"
+
+    read_options = pacsv.ReadOptions(
+        encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+        column_names=names,
+        skip_rows=1,
+        block_size=1 << 22,
+    )
+    parse_options = pacsv.ParseOptions(
+        delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
+    )
+    convert_options = pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names},
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
+    try:
+        if nrows is None:
+            arrow_table = pacsv.read_csv(path, read_options, parse_options, convert_options)
+        else:
+            reader = pacsv.open_csv(path, read_options, parse_options, convert_options)
+            batches, count = [], 0
+            for batch in reader:
+                batches.append(batch)
+                count += batch.num_rows
+                if count >= nrows:
+                    break
+            arrow_table = pa.Table.from_batches(batches, schema=reader.schema).slice(0, nrows)
+    except pa.ArrowInvalid as exc:
+        if "invalid UTF8" in str(exc) or "UTF-8" in str(exc):
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, str(exc)) from None
+        raise _NeedsTolerantReader from None
+    if bad_rows:
+        # Let pandas redo it: it pads short rows and names the line of each long one.
+        raise _NeedsTolerantReader
+    return arrow_table.to_pandas(), notes
+
+
+def _read_csv_tolerant(path: Path, encoding: str, delimiter: str, nrows: int | None):
+    """pandas' C reader: slower, but pads short rows and reports long ones by line number."""
+    import pandas as pd
+
+    header = _header_fields(path, encoding, delimiter)
+    names, notes = unique_names(header, str(path))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            frame = pd.read_csv(
+                path,
+                sep=delimiter,
+                encoding=encoding,
+                encoding_errors="strict",
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                header=0,
+                names=names,
+                on_bad_lines="warn",
+                nrows=nrows,
+                engine="c",
+            )
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"{path} is not valid {encoding} text (byte {exc.start}).",
+                "Re-save it as UTF-8 (most spreadsheet programs offer 'CSV UTF-8').",
+            ) from None
+        except (pd.errors.ParserError, ValueError) as exc:
+            detail = str(exc).strip().splitlines()[0]
+            raise DataError(
+                f"cannot parse {path}: {detail}.",
+                "Check for an unclosed quote near that line, or re-export the file as CSV.",
+            ) from None
+    skipped = []
+    for item in caught:
+        skipped += [int(n) for n in re.findall(r"Skipping line (\d+)", str(item.message))]
+    if skipped:
+        notes.append(
+            f"{path}: skipped {len(skipped)} line(s) with more fields than the header "
+            f"({list_numbers(skipped)}); check their quoting."
+        )
+    return frame, notes
+
+
+def _header_fields(path: Path, encoding: str, delimiter: str) -> list[str]:
+    import csv
+
+    raw, complete = sniff.read_sample(path, size=64 * 1024)
+    text = sniff.decode_sample(raw, encoding, complete=complete)
+    for row in csv.reader(text.splitlines(), delimiter=delimiter):
+        if any(cell.strip() for cell in row):
+            return row
+    raise DataError(f"{path} has no header row.", "The first line must name the columns.")
+
+
+def unique_names(header: list[str], name: str) -> tuple[list[str], list[str]]:
+    """Column names made unique and non-empty, with a note for each change."""
+    notes, names, seen = [], [], {}
+    for position, raw in enumerate(header, start=1):
+        base = raw.strip().lstrip("\ufeff") or f"column_{position}"
+        if not raw.strip():
+            notes.append(f"{name}: column {position} has no name; it is called '{base}'.")
+        candidate, n = base, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{base}_{n}"
+        if candidate != base:
+            notes.append(f"{name}: column name '{base}' appears more than once; column {position} is called '{candidate}'.")
+        seen[candidate] = position
+        names.append(candidate)
+    return names, notes

@@ -1,0 +1,117 @@
+"""The run folder: what ``--output DIR`` receives.
+
+Its top level is a standard Hugging Face model folder (safetensors weights,
+``config.json`` with human label names, tokenizer files) plus ``README.md``
+(model card), ``run.json`` (the whole config, enough to repeat the run),
+``metrics.json`` and ``trainer_state.json``: all data, no pickles.
+Resumable Trainer state lives under ``checkpoints/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, TlStudioError
+from .files import FILE_MODE, atomic_write_json, atomic_write_text
+
+RUN_FILE = "run.json"
+METRICS_FILE = "metrics.json"
+PREDICTIONS_FILE = "eval_predictions.jsonl"
+CHECKPOINTS = "checkpoints"
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+# Files the Trainer writes last into a checkpoint; a checkpoint without them was cut off mid-save.
+CHECKPOINT_COMPLETE_MARKER = "trainer_state.json"
+
+
+class RunFolder:
+    def __init__(self, path: str | Path):
+        self.path = Path(path).expanduser().resolve()
+
+    @property
+    def run_file(self) -> Path:
+        return self.path / RUN_FILE
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / CHECKPOINTS
+
+    # ----------------------------------------------------------- lifecycle
+    def prepare_new(self) -> None:
+        """Create the folder for a new run; refuse to mix two runs in one folder."""
+        if self.path.exists() and not self.path.is_dir():
+            raise ConfigError(f"output {self.path} is a file.", "Choose a folder for --output.")
+        if self.path.is_dir() and any(self.path.iterdir()):
+            if self.run_file.exists():
+                raise ConfigError(
+                    f"{self.path} already holds a tlstudio run.",
+                    f"Continue it with: tlstudio train --resume {self.path}, or choose a new --output folder.",
+                )
+            raise ConfigError(f"output folder {self.path} is not empty.", "Choose a new or empty folder for --output.")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            probe = self.path / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(f"cannot write to {self.path}: {exc.strerror}.", "Choose a folder you can write to.") from None
+
+    def read_run(self) -> dict[str, Any]:
+        if not self.run_file.is_file():
+            raise ConfigError(f"{self.path} holds no tlstudio run (no {RUN_FILE}).", "Pass the --output folder of a run.")
+        try:
+            return json.loads(self.run_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{self.run_file} cannot be read ({exc}).") from None
+
+    def write_run(self, record: dict[str, Any]) -> None:
+        atomic_write_json(self.run_file, record)
+
+    def update_run(self, **changes: Any) -> dict[str, Any]:
+        record = self.read_run()
+        record.update(changes)
+        self.write_run(record)
+        return record
+
+    def write_json(self, name: str, value: Any) -> None:
+        atomic_write_json(self.path / name, value)
+
+    def write_text(self, name: str, text: str) -> None:
+        atomic_write_text(self.path / name, text)
+
+    # --------------------------------------------------------- checkpoints
+    def checkpoint_dirs(self) -> list[Path]:
+        """Complete checkpoints, oldest first (half-written ones are skipped)."""
+        if not self.checkpoints.is_dir():
+            return []
+        found = []
+        for child in self.checkpoints.iterdir():
+            match = _CHECKPOINT.match(child.name)
+            if match and child.is_dir() and (child / CHECKPOINT_COMPLETE_MARKER).is_file():
+                found.append((int(match.group(1)), child))
+        return [p for _, p in sorted(found)]
+
+    def last_checkpoint(self) -> Path | None:
+        dirs = self.checkpoint_dirs()
+        return dirs[-1] if dirs else None
+
+    # --------------------------------------------------------------- export
+    def export_model(self, model, tokenizer) -> None:
+        """Save the model and tokenizer at the top level, replacing any earlier export file by file."""
+        staging = self.path / ".export-tmp"
+        if staging.exists():
+            shutil.rmtree(staging)
+        try:
+            model.save_pretrained(staging)
+            tokenizer.save_pretrained(staging)
+            for item in staging.iterdir():
+                if item.suffix in (".bin", ".pt", ".pth", ".pkl"):
+                    raise TlStudioError(f"refusing to export pickle file {item.name}.")
+                os.chmod(item, FILE_MODE)
+                os.replace(item, self.path / item.name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,29 @@
+"""The task registry: one module per task, imported only when a run needs it.
+
+A task knows how to turn a data file into examples, which model head to put
+on the backbone, how to tokenize, and how to score predictions.  The engine
+drives any task through that same small set of methods.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ..errors import ConfigError
+
+# name -> (module, class); modules are imported lazily so that listing tasks is cheap.
+_REGISTRY: dict[str, tuple[str, str]] = {
+    "text-classification": ("tlstudio.core.tasks.text_classification", "TextClassificationTask"),
+}
+
+
+def task_names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def get_task(name: str):
+    try:
+        module_name, class_name = _REGISTRY[name]
+    except KeyError:
+        raise ConfigError(f"unknown task '{name}'.", f"Choose one of: {', '.join(_REGISTRY)}.") from None
+    return getattr(importlib.import_module(module_name), class_name)()

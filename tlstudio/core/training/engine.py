@@ -1,0 +1,311 @@
+"""Fine-tuning a backbone on a task: the one place that builds a Trainer.
+
+``train(config, sink, cancel)`` runs a new run; ``resume(folder, ...)``
+continues an interrupted one from its last complete checkpoint.  Both report
+through the sink and stop within one optimizer step of ``cancel`` being set,
+saving a checkpoint first.  Callers see either a :class:`RunResult` or a
+:class:`~tlstudio.core.errors.TlStudioError` for anything the user can fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..backbones import load_model, load_tokenizer, resolve_backbone
+from ..config import RunConfig
+from ..errors import ConfigError, DataError, RunCancelled
+from ..files import sha256_of
+from ..model_card import render_model_card
+from ..progress import Message, NullSink, RunFinished, StageChanged
+from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder
+from ..tasks import get_task
+from .hardware import choose_device
+
+# Chart points (and CLI progress lines) aimed for in a run when logging_steps is not set.
+TARGET_LOG_POINTS = 50
+
+
+@dataclass
+class RunResult:
+    status: str  # "completed" | "cancelled"
+    output_dir: Path
+    metrics: dict[str, Any] = field(default_factory=dict)
+    step: int = 0
+
+
+def train(config: RunConfig, sink=None, cancel=None) -> RunResult:
+    """Start a new run in ``config.output``."""
+    config.validate()
+    run = RunFolder(config.output)
+    run.prepare_new()
+    return _execute(config, run, sink or NullSink(), cancel, checkpoint=None)
+
+
+def resume(output: str | Path, sink=None, cancel=None) -> RunResult:
+    """Continue the run in ``output`` from its last complete checkpoint."""
+    run = RunFolder(output)
+    record = run.read_run()
+    if record.get("status") == "completed":
+        raise ConfigError(f"the run in {run.path} already finished.", "Start a new run with another --output folder.")
+    config = RunConfig.from_dict(record["config"], source=str(run.run_file)).validate()
+    checkpoint = run.last_checkpoint()
+    if checkpoint is None:
+        raise ConfigError(
+            f"the run in {run.path} stopped before its first checkpoint, so there is nothing to resume.",
+            f"Start it again: tlstudio train --config {run.run_file} --output NEW_FOLDER",
+        )
+    expected = record.get("data", {}).get("sha256")
+    if expected and Path(config.data).is_file() and sha256_of(config.data) != expected:
+        raise DataError(
+            f"{config.data} has changed since this run started, so it cannot be resumed exactly.",
+            f"Start a new run: tlstudio train --config {run.run_file} --output NEW_FOLDER",
+        )
+    return _execute(config, run, sink or NullSink(), cancel, checkpoint=checkpoint)
+
+
+def _check_cancel(cancel) -> None:
+    if cancel is not None and cancel.cancelled:
+        raise RunCancelled()
+
+
+def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None) -> RunResult:
+    try:
+        return _train(config, run, sink, cancel, checkpoint)
+    except RunCancelled:
+        # Cancelled before training began (loading, tokenizing): nothing to resume from yet.
+        if run.run_file.exists():
+            run.update_run(status="stopped")
+        sink.emit(RunFinished("cancelled", str(run.path)))
+        return RunResult("cancelled", run.path)
+
+
+def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None) -> RunResult:
+    started = time.time()
+    task = get_task(config.task)
+    sink.emit(StageChanged("loading data", config.data))
+    data = task.prepare(config, sink)
+    _check_cancel(cancel)
+
+    sink.emit(StageChanged("loading backbone", config.backbone))
+    backbone = resolve_backbone(config.backbone)
+    choice = choose_device(config.device, config.precision)
+    for note in choice.notes:
+        sink.emit(Message("warning", note))
+
+    from transformers import EarlyStoppingCallback, set_seed
+    from transformers.utils import logging as hf_logging
+
+    from .callbacks import ProgressCallback
+    from .trainer import StudioTrainer
+
+    hf_logging.disable_progress_bar()  # progress reaches users through the sink, not tqdm bars
+    # The Trainer's own warnings are addressed to developers (file-system mtimes, deprecations);
+    # what users need to know is sent to the sink.
+    hf_logging.set_verbosity_error()
+
+    set_seed(config.seed)
+    tokenizer = load_tokenizer(backbone.path)
+    sink.emit(StageChanged("tokenizing"))
+    train_ds, eval_ds, token_stats = task.build_datasets(tokenizer, data, config, sink)
+    _check_cancel(cancel)
+    model = load_model(task.model_class(), backbone.path, **task.model_kwargs(data))
+
+    record = _run_record(config, data, backbone, choice, token_stats)
+    if checkpoint is not None:
+        previous = run.read_run()
+        record["started_at"] = previous.get("started_at", record["started_at"])
+        record["resumed_from"] = checkpoint.name
+    run.write_run(record)
+
+    args = training_arguments(config, run, choice, task, len(train_ds))
+    progress = ProgressCallback(
+        sink, cancel,
+        run_info={"train_size": len(train_ds), "eval_size": len(eval_ds), "device": choice.name,
+                  "precision": choice.precision, "output_dir": str(run.path)},
+        examples_per_step=config.batch_size * config.gradient_accumulation_steps,
+        tokens_per_example=token_stats["train_tokens"] / max(1, len(train_ds)),
+    )
+    callbacks = [progress]
+    metrics_hook = task.compute_metrics(data)
+    if config.early_stopping_patience:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
+    trainer = StudioTrainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=eval_ds,
+        processing_class=tokenizer,
+        data_collator=DropColumns(task.data_collator(tokenizer, 8 if choice.device.startswith("cuda") else None)),
+        compute_metrics=metrics_hook,
+        compute_loss_func=task.loss_function(data),
+        callbacks=callbacks,
+    )
+    metrics_hook.step_source = lambda: trainer.state.global_step
+    sink.emit(StageChanged("training"))
+    try:
+        output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    except RunCancelled:
+        # Cancelled during an evaluation: the step itself completed, so its state is a valid
+        # place to resume from.  _save_checkpoint is what the Trainer itself calls to save one.
+        trainer._save_checkpoint(trainer.model, trial=None)
+        progress.cancelled = True
+    if progress.cancelled:
+        step = trainer.state.global_step
+        run.update_run(status="stopped", stopped_at_step=step)
+        sink.emit(RunFinished("cancelled", str(run.path), step=step))
+        return RunResult("cancelled", run.path, step=step)
+
+    sink.emit(StageChanged("evaluating", "best checkpoint on the validation split"))
+    # The best checkpoint's evaluation is usually the last one run; reuse its predictions when it is.
+    cached = metrics_hook.last if metrics_hook.last_step == _best_step(trainer.state) else None
+    report, records = task.final_report(trainer.model, tokenizer, data, config, sink, cancel=cancel,
+                                        eval_outputs=cached)
+    metrics = {
+        **report,
+        "train_size": len(train_ds),
+        "eval_size": len(eval_ds),
+        "train_truncated": token_stats["train_truncated"],
+        "eval_truncated": token_stats["eval_truncated"],
+        "best_step": _best_step(trainer.state),
+        "total_steps": trainer.state.global_step,
+        "train_runtime_seconds": round(output.metrics.get("train_runtime", 0.0), 2),
+        "train_samples_per_second": round(output.metrics.get("train_samples_per_second", 0.0), 2),
+        "data": data.summary,
+    }
+
+    sink.emit(StageChanged("exporting", str(run.path)))
+    run.export_model(trainer.model, tokenizer)
+    run.write_json(METRICS_FILE, metrics)
+    run.write_json("trainer_state.json", dataclasses.asdict(trainer.state))
+    run.write_text("training_args.json", args.to_json_string())
+    run.write_text(PREDICTIONS_FILE, "".join(_json_line(r) for r in records))
+    record.update(status="completed", finished_at=_now(), total_steps=trainer.state.global_step,
+                  duration_seconds=round(time.time() - started, 1))
+    run.write_run(record)
+    run.write_text("README.md", render_model_card(record, metrics))
+    sink.emit(RunFinished("completed", str(run.path), metrics=metrics, step=trainer.state.global_step))
+    return RunResult("completed", run.path, metrics, trainer.state.global_step)
+
+
+def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_size: int):
+    """The TrainingArguments for a run: careful settings a good hand-written script would use."""
+    from transformers import TrainingArguments
+
+    effective_batch = config.batch_size * config.gradient_accumulation_steps
+    steps_per_epoch = max(1, math.ceil(train_size / effective_batch))
+    total_steps = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
+    logging_steps = config.logging_steps or max(1, total_steps // TARGET_LOG_POINTS)
+    on_gpu = choice.device.startswith("cuda")
+    if on_gpu and ":" in choice.device:
+        import torch
+
+        torch.cuda.set_device(int(choice.device.split(":")[1]))
+    return TrainingArguments(
+        output_dir=str(run.checkpoints),
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size * 2,
+        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps or -1,
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+        warmup_steps=config.warmup_ratio,  # a float below 1 is a share of the total steps
+        lr_scheduler_type="linear",
+        eval_strategy=config.eval_strategy,
+        save_strategy=config.eval_strategy,
+        eval_steps=config.eval_steps,
+        save_steps=config.eval_steps,
+        logging_strategy="steps",
+        logging_steps=logging_steps,
+        save_total_limit=config.save_total_limit,
+        load_best_model_at_end=True,
+        metric_for_best_model=task.metric_for_best,
+        greater_is_better=task.greater_is_better,
+        seed=config.seed,
+        bf16=choice.precision == "bf16",
+        fp16=choice.precision == "fp16",
+        tf32=True if on_gpu and _gpu_has_tf32() else None,
+        use_cpu=choice.device == "cpu",
+        # Batches of similar length waste little compute on padding.
+        train_sampling_strategy="group_by_length",
+        length_column_name="length",
+        # The length column must reach the sampler; DropColumns removes it before the model sees a batch.
+        remove_unused_columns=False,
+        dataloader_num_workers=0,
+        report_to="none",
+        disable_tqdm=True,
+        save_only_model=False,
+    )
+
+
+class DropColumns:
+    """Wraps a data collator so bookkeeping columns (``length``) never reach the model."""
+
+    def __init__(self, collator, columns: tuple[str, ...] = ("length",)):
+        self.collator = collator
+        self.columns = columns
+
+    def __call__(self, features):
+        return self.collator([{k: v for k, v in f.items() if k not in self.columns} for f in features])
+
+
+def _gpu_has_tf32() -> bool:
+    import torch
+
+    return torch.cuda.is_available() and torch.cuda.get_device_capability()[0] >= 8
+
+
+def _best_step(state) -> int | None:
+    return getattr(state, "best_global_step", None)
+
+
+def _run_record(config: RunConfig, data, backbone, choice, token_stats) -> dict[str, Any]:
+    return {
+        "format": "tlstudio-run/1",
+        "status": "running",
+        "started_at": _now(),
+        "config": config.to_dict(),
+        "base_model": backbone.base_model,
+        "backbone_source": backbone.source,
+        "backbone_license": backbone.license,
+        "labels": list(getattr(data, "label_names", []) or []),
+        "data": {
+            "path": str(Path(config.data).resolve()),
+            "sha256": sha256_of(config.data),
+            "text_column": getattr(data, "text_column", None),
+            "label_column": getattr(data, "label_column", None),
+            **data.summary,
+            **token_stats,
+        },
+        "hardware": {"device": choice.device, "name": choice.name, "precision": choice.precision},
+        "versions": _versions(),
+    }
+
+
+def _versions() -> dict[str, str]:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for package in ("tlstudio", "torch", "transformers", "datasets", "accelerate"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _json_line(record: dict) -> str:
+    import json
+
+    return json.dumps(record, ensure_ascii=False) + "\n"

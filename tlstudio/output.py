@@ -1,0 +1,83 @@
+"""How the command line shows progress and results (the CLI's event sink)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from .core.progress import CheckpointSaved, Evaluated, Message, RunStarted, StageChanged, StepLogged
+
+HEADLINE_ORDER = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall", "eval_loss")
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+class ConsoleSink:
+    """Prints one line per logging step, evaluation and checkpoint; warnings go to stderr."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def emit(self, event) -> None:
+        if isinstance(event, StepLogged):
+            loss = f"{event.loss:.4f}" if isinstance(event.loss, float) else str(event.loss)
+            lr = f"{event.learning_rate:.2e}" if event.learning_rate is not None else "?"
+            self._print(f"step {event.step}/{event.total_steps} | epoch {event.epoch:.2f} | loss {loss} | lr {lr} | "
+                        f"{event.samples_per_second:.1f} samples/s | ETA {format_duration(event.eta_seconds)}")
+        elif isinstance(event, Evaluated):
+            shown = " ".join(f"{k} {v:.4f}" for k, v in event.metrics.items()
+                             if isinstance(v, float) and k != "epoch")
+            self._print(f"eval at step {event.step}: {shown}")
+        elif isinstance(event, RunStarted):
+            resumed = f", resuming from step {event.resumed_from_step}" if event.resumed_from_step else ""
+            self._print(f"training on {event.device} in {event.precision}: {event.train_size} training / "
+                        f"{event.eval_size} validation rows, {event.total_steps} steps{resumed}")
+        elif isinstance(event, CheckpointSaved):
+            self._print(f"checkpoint saved at step {event.step}")
+        elif isinstance(event, Message):
+            prefix = "warning" if event.level == "warning" else "note"
+            print(f"{prefix}: {event.text}", file=sys.stderr, flush=True)
+        elif isinstance(event, StageChanged) and event.stage in ("loading data", "loading backbone", "exporting"):
+            self._print(f"{event.stage}: {event.detail}" if event.detail else event.stage)
+
+
+def print_metrics(metrics: dict) -> None:
+    print("\nresults on the validation split:")
+    for key in HEADLINE_ORDER:
+        if isinstance(metrics.get(key), (int, float)):
+            print(f"  {key:16} {metrics[key]:.4f}")
+    if "majority_accuracy" in metrics:
+        print(f"  {'majority class':16} accuracy {metrics['majority_accuracy']:.4f}, "
+              f"macro_f1 {metrics['majority_macro_f1']:.4f}")
+    per_class = metrics.get("per_class") or {}
+    if per_class:
+        width = max(12, *(len(name) for name in per_class))
+        print(f"\n  {'class':{width}} precision  recall     f1  support")
+        for name, row in per_class.items():
+            print(f"  {name:{width}} {row['precision']:9.3f} {row['recall']:7.3f} {row['f1']:6.3f} {row['support']:8d}")
+    if metrics.get("warning"):
+        print(f"\nwarning: {metrics['warning']}", file=sys.stderr)
+
+
+def print_predictions(texts, predictions, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([{"text": t, "label": p.label, "score": p.score, "scores": p.scores}
+                          for t, p in zip(texts, predictions)], indent=2, ensure_ascii=False))
+        return
+    for text, prediction in zip(texts, predictions):
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        print(f"{prediction.label}\t{prediction.score:.3f}\t{shown}")
