@@ -24,6 +24,7 @@ TASKS = ("text-classification",)
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 CLASS_WEIGHTING = ("auto", "on", "off")
 EVAL_STRATEGIES = ("epoch", "steps")
+TRACKERS = ("none", "tensorboard", "mlflow")
 
 
 def _f(default: Any, help: str, group: str = "training", **extra: Any) -> Any:
@@ -102,6 +103,16 @@ class RunConfig:
         choices=PRECISIONS,
     )
 
+    # --- tracking -----------------------------------------------------------
+    report_to: str = _f(
+        "none",
+        "Also send the run's metrics to an experiment tracker: 'tensorboard' (logs in the run folder's "
+        "tensorboard/) or 'mlflow' (MLFLOW_TRACKING_URI, else mlruns/ beside the run folder). Needs that "
+        "package installed.",
+        "tracking",
+        choices=TRACKERS,
+    )
+
     # --- output -------------------------------------------------------------
     output: str = _f("", "Run folder to write: the exported model, metrics, model card and checkpoints.", "output")
 
@@ -167,6 +178,7 @@ class RunConfig:
             (self.logging_steps is None or self.logging_steps > 0, "logging_steps must be positive", None),
             (self.precision in PRECISIONS, f"unknown precision '{self.precision}'", f"Use {', '.join(PRECISIONS)}."),
             (self.class_weighting in CLASS_WEIGHTING, f"unknown class_weighting '{self.class_weighting}'", None),
+            (self.report_to in TRACKERS, f"unknown report_to '{self.report_to}'", f"Use {', '.join(TRACKERS)}."),
             (
                 self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda") or self.device == "mps",
                 f"unknown device '{self.device}'",

@@ -12,6 +12,14 @@ from .metrics import classification as cls_metrics
 
 
 def evaluate_file(model_dir, data_path, *, text_column=None, label_column=None, cancel=None) -> dict:
+    """The metrics report (metrics.json's layout) of a model on a labelled file."""
+    report, _ = evaluate_file_with_rows(model_dir, data_path, text_column=text_column, label_column=label_column,
+                                        cancel=cancel)
+    return report
+
+
+def evaluate_file_with_rows(model_dir, data_path, *, text_column=None, label_column=None, cancel=None):
+    """The report, and one record per scored row (eval_predictions.jsonl's layout) for finding mistakes."""
     from .inference import Classifier
 
     classifier = Classifier(model_dir)
@@ -20,7 +28,7 @@ def evaluate_file(model_dir, data_path, *, text_column=None, label_column=None, 
     text_column, _ = choose_column(table, text_column, suggestions["text"], "--text-column")
     label_column, _ = choose_column(table, label_column, suggestions["label"], "--label-column")
     known = {name: i for i, name in enumerate(classifier.labels)}
-    texts, labels, unknown_rows, unknown = [], [], [], set()
+    texts, labels, numbers, unknown_rows, unknown = [], [], [], [], set()
     skipped = 0
     for number, (text, label) in enumerate(zip(table.frame[text_column].tolist(), table.frame[label_column].tolist()), 1):
         label = normalize_label(label)
@@ -33,6 +41,7 @@ def evaluate_file(model_dir, data_path, *, text_column=None, label_column=None, 
             continue
         texts.append(str(text))
         labels.append(known[label])
+        numbers.append(number)
     if unknown:
         raise DataError(
             f"{data_path} has label(s) the model does not know: {', '.join(sorted(unknown)[:10])} "
@@ -41,10 +50,15 @@ def evaluate_file(model_dir, data_path, *, text_column=None, label_column=None, 
         )
     if not texts:
         raise DataError(f"{data_path} has no rows with both a text and a label.")
-    predicted = classifier.probabilities(texts, cancel=cancel).argmax(-1).tolist()
+    probabilities = classifier.probabilities(texts, cancel=cancel)
+    predicted = probabilities.argmax(-1).tolist()
     report = cls_metrics.full_report(labels, predicted, classifier.labels)
     report.update(rows=len(texts), unlabelled_skipped=skipped, text_column=text_column, label_column=label_column)
     warning = cls_metrics.barely_beats_majority(report)
     if warning:
         report["warning"] = warning
-    return report
+    names = classifier.labels
+    records = [{"row": row, "text": text, "label": names[true], "predicted": names[pred],
+                "confidence": float(probabilities[i, pred])}
+               for i, (row, text, true, pred) in enumerate(zip(numbers, texts, labels, predicted))]
+    return report, records

@@ -85,6 +85,16 @@ class RunFinished:
     step: int = 0
 
 
+@dataclass(frozen=True)
+class WorkProgressed:
+    """A share of a long job is done (bytes copied or downloaded, rows predicted)."""
+
+    done: float
+    total: float | None
+    unit: str  # "bytes" | "rows" | "files"
+    detail: str = ""
+
+
 class ProgressSink(Protocol):
     def emit(self, event: object) -> None: ...
 

@@ -26,6 +26,7 @@ from ..progress import Message, NullSink, RunFinished, StageChanged
 from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder
 from ..tasks import get_task
 from .hardware import choose_device
+from .tracking import check_tracker, tracking_callbacks
 
 # Chart points (and CLI progress lines) aimed for in a run when logging_steps is not set.
 TARGET_LOG_POINTS = 50
@@ -42,6 +43,7 @@ class RunResult:
 def train(config: RunConfig, sink=None, cancel=None) -> RunResult:
     """Start a new run in ``config.output``."""
     config.validate()
+    check_tracker(config.report_to)  # before the folder is made and minutes are spent loading
     run = RunFolder(config.output)
     run.prepare_new()
     return _execute(config, run, sink or NullSink(), cancel, checkpoint=None)
@@ -54,6 +56,7 @@ def resume(output: str | Path, sink=None, cancel=None) -> RunResult:
     if record.get("status") == "completed":
         raise ConfigError(f"the run in {run.path} already finished.", "Start a new run with another --output folder.")
     config = RunConfig.from_dict(record["config"], source=str(run.run_file)).validate()
+    check_tracker(config.report_to)
     checkpoint = run.last_checkpoint()
     if checkpoint is None:
         raise ConfigError(
@@ -131,7 +134,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         examples_per_step=config.batch_size * config.gradient_accumulation_steps,
         tokens_per_example=token_stats["train_tokens"] / max(1, len(train_ds)),
     )
-    callbacks = [progress]
+    callbacks = [progress, *tracking_callbacks(config.report_to, run.path)]
     metrics_hook = task.compute_metrics(data)
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
