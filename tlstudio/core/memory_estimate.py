@@ -137,3 +137,19 @@ def fits(estimate: MemoryEstimate, available_bytes: int | None) -> str | None:
     if estimate.total > 0.85 * available_bytes:
         return f"needs about {format_bytes(estimate.total)} of {format_bytes(available_bytes)}: close to the limit."
     return None
+
+
+def total_memory() -> int | None:
+    """This machine's physical memory in bytes (what a CPU run can use), when it can be found."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().total)
+    except ImportError:
+        pass
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None

@@ -186,3 +186,17 @@ def read_config(path: str | Path) -> dict[str, Any]:
     """A run's settings (run.json's ``config``), to run it again."""
     record = RunFolder(path).read_run()
     return dict(record.get("config") or {})
+
+
+def new_run_name(project: str | Path, data_path: str | Path | None, when=None) -> str:
+    """A fresh run name: the data file's name and the time, numbered if already taken."""
+    import re
+    from datetime import datetime
+
+    stem = re.sub(r"[^\w.-]+", "-", Path(data_path).stem if data_path else "run").strip("-.") or "run"
+    base = f"{stem}-{(when or datetime.now()):%Y%m%d-%H%M}"
+    project = Path(project).expanduser()
+    name, number = base, 2
+    while (project / name).exists():
+        name, number = f"{base}-{number}", number + 1
+    return name

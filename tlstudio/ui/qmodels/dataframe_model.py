@@ -1,0 +1,78 @@
+"""A read-only table model over a pandas DataFrame that stays smooth at a million rows.
+
+The view asks only for the cells on screen.  Each column is turned into a
+numpy array once, on first use, so a cell costs an array index rather than a
+pandas lookup; long texts are cut for display (the tooltip shows more).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+
+DISPLAY_CHARS = 300
+TOOLTIP_CHARS = 2000
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:
+        return ""
+    return str(value)
+
+
+class DataFrameModel(QAbstractTableModel):
+    def __init__(self, frame=None, parent=None):
+        super().__init__(parent)
+        self._frame = None
+        self._columns: list[str] = []
+        self._arrays: dict[int, object] = {}
+        self._highlight: dict[str, str] = {}  # column -> role name shown in its header
+        if frame is not None:
+            self.set_frame(frame)
+
+    def set_frame(self, frame) -> None:
+        self.beginResetModel()
+        self._frame = frame
+        self._columns = [str(c) for c in frame.columns] if frame is not None else []
+        self._arrays = {}
+        self.endResetModel()
+
+    def set_roles(self, roles: dict[str, str]) -> None:
+        """Mark columns in the header, e.g. {'text': 'text', 'label': 'label'} -> 'review  [text]'."""
+        self._highlight = {column: role for role, column in roles.items() if column}
+        if self._columns:
+            self.headerDataChanged.emit(Qt.Horizontal, 0, len(self._columns) - 1)
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() or self._frame is None else len(self._frame)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._columns)
+
+    def _array(self, column: int):
+        array = self._arrays.get(column)
+        if array is None:
+            array = self._frame.iloc[:, column].to_numpy(dtype=object, na_value=None)
+            self._arrays[column] = array
+        return array
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
+        if not index.isValid() or role not in (Qt.DisplayRole, Qt.ToolTipRole):
+            return None
+        text = _cell_text(self._array(index.column())[index.row()])
+        if role == Qt.DisplayRole:
+            text = text.replace("\n", " ⏎ ")
+            return text if len(text) <= DISPLAY_CHARS else text[:DISPLAY_CHARS] + "…"
+        return text[:TOOLTIP_CHARS] if len(text) > 60 else None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
+        if role != Qt.DisplayRole:
+            return None
+        if orientation == Qt.Vertical:
+            return str(section + 1)
+        if section >= len(self._columns):
+            return None
+        name = self._columns[section]
+        role_name = self._highlight.get(name)
+        return f"{name}  [{role_name}]" if role_name else name

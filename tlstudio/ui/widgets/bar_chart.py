@@ -1,0 +1,62 @@
+"""Horizontal bars per category (the Data page's label distribution)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ..theme import theme
+from .plotting import pg, style_plot
+
+MAX_BARS = 40
+
+
+class CategoryBarChart(QWidget):
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = title
+        self.view = pg.PlotWidget(self)
+        self.plot = self.view.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self._bars = None
+        self._counts: dict[str, int] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.setAccessibleName(title)
+        theme().changed.connect(lambda colors: self._draw())
+        self._draw()
+
+    def set_counts(self, counts: dict[str, int]) -> None:
+        """Bars for the largest MAX_BARS categories, in the order given."""
+        self._counts = dict(counts)
+        self._draw()
+
+    def _draw(self) -> None:
+        colors = theme().colors
+        style_plot(self.plot, colors, self.title)
+        self.plot.showGrid(x=True, y=False, alpha=colors.grid_alpha)
+        if self._bars is not None:
+            self.plot.removeItem(self._bars)
+            self._bars = None
+        items = list(self._counts.items())
+        hidden = 0
+        if len(items) > MAX_BARS:
+            items = sorted(items, key=lambda kv: -kv[1])[:MAX_BARS]
+            hidden = len(self._counts) - MAX_BARS
+        if not items:
+            self.setAccessibleDescription("no labels")
+            return
+        names = [name if len(name) <= 24 else name[:23] + "…" for name, _ in items]
+        values = [count for _, count in items]
+        positions = list(range(len(items)))[::-1]  # first category at the top
+        self._bars = pg.BarGraphItem(x0=0, y=positions, height=0.7, width=values,
+                                     brush=pg.mkBrush(colors.series[0]), pen=pg.mkPen(None))
+        self.plot.addItem(self._bars)
+        self.plot.getAxis("left").setTicks([list(zip(positions, names))])
+        self.plot.setLabel("bottom", "rows" + (f" (largest {MAX_BARS} of {len(self._counts)} classes)" if hidden else ""))
+        self.plot.setYRange(-0.6, len(items) - 0.4, padding=0)
+        self.plot.setXRange(0, max(values) * 1.05, padding=0)
+        total = sum(self._counts.values())
+        self.setAccessibleDescription(", ".join(f"{n}: {c} ({c / total:.0%})" for n, c in items))

@@ -1,0 +1,66 @@
+"""A histogram with a marked threshold (text lengths in tokens, with max length drawn on it)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ..theme import theme
+from .plotting import pg, style_plot
+
+
+class MarkedHistogram(QWidget):
+    def __init__(self, title: str, x_label: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = title
+        self.view = pg.PlotWidget(self)
+        self.plot = self.view.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setLabel("bottom", x_label)
+        self.plot.setLabel("left", "rows")
+        self._bars = None
+        self._edges: list[float] = []
+        self._counts: list[int] = []
+        self._marker_value: float | None = None
+        self._marker_label = ""
+        self.marker = pg.InfiniteLine(angle=90, movable=False, label=" ",
+                                      labelOpts={"position": 0.92, "anchors": [(-0.05, 0.5), (-0.05, 0.5)]})
+        self.plot.addItem(self.marker)
+        self.marker.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.setAccessibleName(title)
+        theme().changed.connect(lambda colors: self._draw())
+        self._draw()
+
+    def set_histogram(self, edges: list[float], counts: list[int]) -> None:
+        self._edges, self._counts = list(edges), list(counts)
+        self._draw()
+
+    def set_marker(self, value: float | None, label: str = "") -> None:
+        self._marker_value, self._marker_label = value, label
+        self._draw()
+
+    def _draw(self) -> None:
+        colors = theme().colors
+        style_plot(self.plot, colors, self.title)
+        if self._bars is not None:
+            self.plot.removeItem(self._bars)
+            self._bars = None
+        if self._counts:
+            lefts = self._edges[:-1]
+            widths = [b - a for a, b in zip(self._edges[:-1], self._edges[1:])]
+            self._bars = pg.BarGraphItem(x0=lefts, width=widths, height=self._counts, y0=0,
+                                         brush=pg.mkBrush(colors.series[0]), pen=pg.mkPen(colors.background))
+            self.plot.addItem(self._bars)
+        if self._marker_value is not None:
+            self.marker.setPen(pg.mkPen(colors.marker, width=2, style=pg.QtCore.Qt.DashLine))
+            self.marker.setValue(self._marker_value)
+            self.marker.label.setFormat(self._marker_label)
+            self.marker.label.setColor(colors.marker)
+            self.marker.show()
+        else:
+            self.marker.hide()
+        high = max(self._edges[-1] if self._edges else 1, (self._marker_value or 0) * 1.05)
+        self.plot.setXRange(min(self._edges[0], 0) if self._edges else 0, high, padding=0.02)

@@ -1,0 +1,184 @@
+"""A chart that grows while a run trains, and stays smooth at 100,000 points.
+
+Points are appended to float64 numpy buffers (capacity doubles, so appending
+is amortised O(1)); a ~10 Hz timer hands only the changed series to
+pyqtgraph, which draws only the visible range (clip to view) thinned to a
+few points per pixel (peak downsampling keeps spikes visible).  Nothing is
+redrawn per event, however fast events arrive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ..theme import ChartColors, theme
+from .plotting import pg, style_plot
+
+REFRESH_MS = 100
+
+
+class SeriesBuffer:
+    """A growing pair of float64 arrays (float64 x keeps pyqtgraph's clip-to-view search fast)."""
+
+    def __init__(self, capacity: int = 1024):
+        self._x = np.empty(capacity, dtype=np.float64)
+        self._y = np.empty(capacity, dtype=np.float64)
+        self.size = 0
+
+    def append(self, x: float, y: float) -> None:
+        if self.size == len(self._x):
+            self._grow(self.size * 2)
+        self._x[self.size] = x
+        self._y[self.size] = np.nan if y is None else y
+        self.size += 1
+
+    def extend(self, xs, ys) -> None:
+        xs = np.asarray(xs, dtype=np.float64)
+        ys = np.asarray([np.nan if v is None else v for v in ys], dtype=np.float64)
+        needed = self.size + len(xs)
+        if needed > len(self._x):
+            self._grow(max(needed, 2 * len(self._x)))
+        self._x[self.size:needed] = xs
+        self._y[self.size:needed] = ys
+        self.size = needed
+
+    def clear(self) -> None:
+        self.size = 0
+
+    def _grow(self, capacity: int) -> None:
+        for name in ("_x", "_y"):
+            old = getattr(self, name)
+            new = np.empty(capacity, dtype=np.float64)
+            new[:self.size] = old[:self.size]
+            setattr(self, name, new)
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[:self.size]
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._y[:self.size]
+
+    def last(self) -> tuple[float, float] | None:
+        return (float(self._x[self.size - 1]), float(self._y[self.size - 1])) if self.size else None
+
+
+@dataclass
+class _Series:
+    name: str
+    buffer: SeriesBuffer
+    item: "pg.PlotDataItem"
+    color_index: int
+    points: bool
+    dashed: bool
+    dirty: bool = False
+
+
+class LiveChart(QWidget):
+    """One plot with named series fed point by point (or all at once)."""
+
+    def __init__(self, title: str, x_label: str, y_label: str = "", parent: QWidget | None = None,
+                 log_y: bool = False):
+        super().__init__(parent)
+        self.title = title
+        self._series: dict[str, _Series] = {}
+        self.view = pg.PlotWidget(self)
+        self.plot = self.view.getPlotItem()
+        self.plot.setLabel("bottom", x_label)
+        if y_label:
+            self.plot.setLabel("left", y_label)
+        self.plot.setLogMode(y=log_y)
+        self.plot.addLegend(offset=(-10, 10))
+        self.plot.setMenuEnabled(False)
+        self.view.setMinimumHeight(160)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.setAccessibleName(title)
+        self.view.setAccessibleName(title)
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.flush)
+        self._timer.start()
+        theme().changed.connect(self._apply_colors)
+        self._apply_colors(theme().colors)
+
+    # -- series -----------------------------------------------------------
+    def add_series(self, key: str, name: str, *, color_index: int = 0, points: bool = False,
+                   dashed: bool = False) -> None:
+        item = self.plot.plot(name=name)
+        item.setDownsampling(auto=True, method="peak")
+        item.setClipToView(True)
+        self._series[key] = _Series(name, SeriesBuffer(), item, color_index, points, dashed)
+        self._style_series(self._series[key], theme().colors)
+
+    def remove_all_series(self) -> None:
+        for series in self._series.values():
+            self.plot.removeItem(series.item)
+        self._series.clear()
+        self._describe()
+
+    def append(self, key: str, x: float, y: float | None) -> None:
+        series = self._series[key]
+        series.buffer.append(x, y)
+        series.dirty = True
+
+    def set_points(self, key: str, xs, ys) -> None:
+        series = self._series[key]
+        series.buffer.clear()
+        series.buffer.extend(xs, ys)
+        series.dirty = True
+
+    def clear(self) -> None:
+        for series in self._series.values():
+            series.buffer.clear()
+            series.dirty = True
+        self.flush()
+
+    def point_count(self, key: str) -> int:
+        return self._series[key].buffer.size
+
+    def series_data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        buffer = self._series[key].buffer
+        return buffer.x.copy(), buffer.y.copy()
+
+    def flush(self) -> None:
+        """Hand changed series to pyqtgraph (the timer does this ~10 times a second)."""
+        changed = False
+        for series in self._series.values():
+            if series.dirty:
+                series.item.setData(series.buffer.x, series.buffer.y, connect="finite")
+                series.dirty = False
+                changed = True
+        if changed:
+            self._describe()
+
+    def _describe(self) -> None:
+        """The chart's latest values as text, for screen readers."""
+        parts = []
+        for series in self._series.values():
+            last = series.buffer.last()
+            if last is not None:
+                parts.append(f"{series.name} {last[1]:.4g} at {last[0]:g}")
+        self.setAccessibleDescription("; ".join(parts) or "no data yet")
+
+    # -- theme --------------------------------------------------------------------
+    def _style_series(self, series: _Series, colors: ChartColors) -> None:
+        color = colors.series[series.color_index % len(colors.series)]
+        pen = pg.mkPen(color, width=2, style=pg.QtCore.Qt.DashLine if series.dashed else pg.QtCore.Qt.SolidLine)
+        series.item.setPen(pen)
+        if series.points:
+            series.item.setSymbol("o")
+            series.item.setSymbolSize(7)
+            series.item.setSymbolBrush(pg.mkBrush(color))
+            series.item.setSymbolPen(pg.mkPen(colors.background))
+
+    def _apply_colors(self, colors: ChartColors) -> None:
+        style_plot(self.plot, colors, self.title)
+        for series in self._series.values():
+            self._style_series(series, colors)

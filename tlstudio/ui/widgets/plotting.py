@@ -1,0 +1,34 @@
+"""pyqtgraph, imported once with the PySide6 binding and the app's theme applied to a plot."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import pyqtgraph as pg  # noqa: E402
+
+from ..theme import ChartColors  # noqa: E402
+
+pg.setConfigOptions(antialias=True, background="w", foreground="k")
+
+
+def style_plot(plot: "pg.PlotItem", colors: ChartColors, title: str | None = None) -> None:
+    """Background, axes, grid and title in the theme's colours."""
+    view = plot.getViewWidget()
+    if view is not None:
+        view.setBackground(colors.background)
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(colors.foreground))
+        axis.setTextPen(pg.mkPen(colors.foreground))
+    plot.showGrid(x=True, y=True, alpha=colors.grid_alpha)
+    if title is not None:
+        plot.setTitle(title, color=colors.foreground, size="10pt")
+    legend = plot.legend
+    if legend is not None:
+        legend.setLabelTextColor(colors.foreground)
+        legend.setBrush(pg.mkBrush(colors.background + "c0" if colors.background.startswith("#") else None))
+
+
+__all__ = ["pg", "style_plot"]

@@ -1,0 +1,171 @@
+"""The training run on its own QThread, reporting through Qt signals.
+
+``TrainingWorker`` is a QObject moved to a QThread; its ``run`` slot calls the
+core's ``train``/``resume``, which block that thread for the whole run.  The
+core reports to a sink whose ``emit`` re-emits each event as a signal, so the
+GUI receives them queued on its own thread.  Payloads are the core's frozen
+event dataclasses with plain Python numbers in them.
+
+Stop sets the core's CancelToken directly from the GUI thread: the worker's
+own event loop is busy inside ``train()``, so a queued slot would never run.
+The thread is never terminated; it ends when ``train()`` returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from ...core.progress import (CancelToken, CheckpointSaved, Evaluated, Message, RunStarted, StageChanged, StepEnded,
+                              StepLogged)
+from .failures import failure_from_exception
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    status: str  # "completed" | "cancelled"
+    output_dir: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    step: int = 0
+
+
+def _plain(value: Any) -> Any:
+    """Numbers as Python floats/ints (no numpy or tensor scalars crossing threads)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()
+    return value
+
+
+class TrainingWorker(QObject):
+    """Runs one training job. Signals: run_started, step_logged, step_ended, evaluated,
+    checkpoint_saved, message, stage_changed (core events); run_finished (RunOutcome),
+    run_failed (Failure); done (always last)."""
+
+    run_started = Signal(object)
+    step_logged = Signal(object)
+    step_ended = Signal(object)
+    evaluated = Signal(object)
+    checkpoint_saved = Signal(object)
+    message = Signal(object)
+    stage_changed = Signal(object)
+    run_finished = Signal(object)
+    run_failed = Signal(object)
+    done = Signal()
+
+    def __init__(self, job: Callable[[Any, CancelToken], Any], cancel: CancelToken):
+        super().__init__()
+        self._job = job
+        self._cancel = cancel
+        self._routes = {RunStarted: self.run_started, StepLogged: self.step_logged, StepEnded: self.step_ended,
+                        Evaluated: self.evaluated, CheckpointSaved: self.checkpoint_saved, Message: self.message,
+                        StageChanged: self.stage_changed}
+
+    # The sink the core reports to; called on the worker thread.
+    def emit(self, event: object) -> None:
+        signal = self._routes.get(type(event))
+        if signal is None:
+            return
+        if isinstance(event, Evaluated):
+            event = dataclasses.replace(event, metrics=_plain(event.metrics))
+        signal.emit(event)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._job(self, self._cancel)
+            self.run_finished.emit(RunOutcome(result.status, str(result.output_dir), _plain(result.metrics),
+                                              int(result.step)))
+        except BaseException as exc:  # noqa: BLE001 - the thread must always report and end
+            self.run_failed.emit(failure_from_exception(exc))
+        finally:
+            self.done.emit()
+
+
+class TrainingController(QObject):
+    """Starts, stops and tracks the one training run the app has at a time.
+
+    Signals: the worker's (re-emitted), plus running_changed(bool).
+    """
+
+    run_started = Signal(object)
+    step_logged = Signal(object)
+    step_ended = Signal(object)
+    evaluated = Signal(object)
+    checkpoint_saved = Signal(object)
+    message = Signal(object)
+    stage_changed = Signal(object)
+    run_finished = Signal(object)
+    run_failed = Signal(object)
+    running_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: TrainingWorker | None = None
+        self._cancel: CancelToken | None = None
+        self.run_dir: Path | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def stopping(self) -> bool:
+        return self._cancel is not None and self._cancel.cancelled
+
+    def start(self, config) -> None:
+        """Train a new run described by ``config`` (a RunConfig)."""
+        from ...core.training.engine import train
+
+        self._launch(lambda sink, cancel: train(config, sink, cancel), Path(config.output))
+
+    def resume(self, run_dir: str | Path) -> None:
+        """Continue a stopped or interrupted run from its last checkpoint."""
+        from ...core.training.engine import resume
+
+        self._launch(lambda sink, cancel: resume(run_dir, sink, cancel), Path(run_dir))
+
+    def stop(self) -> None:
+        """Ask the run to stop after the current step (it saves a checkpoint first)."""
+        if self._cancel is not None:
+            self._cancel.cancel()
+
+    def wait(self, msecs: int) -> bool:
+        """Block until the thread ends: only for shutting down when the event loop is gone."""
+        return self._thread.wait(msecs) if self._thread is not None else True
+
+    def _launch(self, job, run_dir: Path) -> None:
+        if self.running:
+            raise RuntimeError("a run is already training")
+        self._cancel = CancelToken()
+        self._worker = TrainingWorker(job, self._cancel)
+        self._thread = QThread(self)
+        self._thread.setObjectName("tlstudio-training")
+        self._worker.moveToThread(self._thread)
+        for name in ("run_started", "step_logged", "step_ended", "evaluated", "checkpoint_saved", "message",
+                     "stage_changed", "run_finished", "run_failed"):
+            getattr(self._worker, name).connect(getattr(self, name))
+        self._thread.started.connect(self._worker.run)
+        self._worker.done.connect(self._thread.quit)
+        self._thread.finished.connect(self._on_thread_finished)
+        self.run_dir = run_dir.expanduser().resolve()
+        self._thread.start()
+        self.running_changed.emit(True)
+
+    def _on_thread_finished(self) -> None:
+        thread, worker = self._thread, self._worker
+        self._thread = self._worker = None
+        self._cancel = None
+        if worker is not None:
+            worker.deleteLater()
+        if thread is not None:
+            thread.deleteLater()
+        self.running_changed.emit(False)
