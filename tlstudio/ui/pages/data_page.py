@@ -1,0 +1,321 @@
+"""Data page: open a file, see it, pick the columns and the split, spot problems before training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QProgressBar,
+                               QPushButton, QRadioButton, QSplitter, QStackedWidget, QStyle, QTableView,
+                               QTabWidget, QVBoxLayout, QWidget)
+
+from ..qmodels.dataframe_model import DataFrameModel
+from ..widgets.bar_chart import CategoryBarChart
+from ..widgets.fields import PathField
+from ..widgets.histogram import MarkedHistogram
+from ..workers.background import LatestOnly, run_in_background
+from .base import Page
+from .data_welcome import Welcome
+
+DATA_FILTER = "Data files (*.csv *.tsv *.txt *.json *.jsonl *.ndjson *.parquet *.xlsx);;All files (*)"
+LEVEL_ICONS = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_MessageBoxWarning,
+               "info": QStyle.SP_MessageBoxInformation}
+
+
+def _load(path: str):
+    from ...core.data.readers import read_table
+    from ...core.data.roles import suggest_roles
+
+    table = read_table(path)
+    return table, suggest_roles(table.frame)
+
+
+def _health(frame, text_column, label_column):
+    from ...core.data.health import classification_health
+
+    return classification_health(frame, text_column, label_column)
+
+
+def _token_lengths(job, backbone: str, texts):
+    from ...core.backbones import load_tokenizer, resolve_backbone
+    from ...core.data.token_stats import measure_token_lengths
+
+    tokenizer = load_tokenizer(resolve_backbone(backbone).path)
+    return measure_token_lengths(tokenizer, texts, cancel=job.cancel_token)
+
+
+class DataPage(Page):
+    """Signals: file_loaded(str path)."""
+
+    key, title = "data", "Data"
+    file_loaded = Signal(str)
+
+    def __init__(self, session, settings, parent=None):
+        super().__init__(session, settings, parent)
+        self.stack = QStackedWidget(self)
+        self.welcome = Welcome(settings, self)
+        self.welcome.open_requested.connect(self.choose_file)
+        self.welcome.file_chosen.connect(self.open_file)
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self._build_loaded())
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumHeight(6)
+        self.busy.setTextVisible(False)
+        self.busy.setAccessibleName("Loading")
+        self.busy.hide()
+        self.outer.addWidget(self.busy)
+        self.outer.addWidget(self.stack, 1)
+        self._health_jobs = LatestOnly(self, self._on_health)
+        self._token_jobs = LatestOnly(self, self._on_token_lengths, self._on_token_failure)
+        self._refresh_timer = QTimer(self, singleShot=True, interval=150, timeout=self._refresh_insight)
+        session.columns_changed.connect(self._on_columns_changed)
+        session.config_changed.connect(self._on_config_changed)
+        self.set_subtitle("Open a CSV, TSV, JSON, JSON Lines, Parquet or Excel file, drop one on the window, "
+                          "or start with a sample.")
+
+    # -- layout ------------------------------------------------------------------
+    def _build_loaded(self) -> QWidget:
+        self.table_model = DataFrameModel(parent=self)
+        self.table_view = QTableView(self)
+        self.table_view.setModel(self.table_model)
+        self.table_view.setAccessibleName("Data preview")
+        self.table_view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table_view.setWordWrap(False)
+        self.table_view.setAlternatingRowColors(True)
+        vertical = self.table_view.verticalHeader()
+        vertical.setSectionResizeMode(QHeaderView.Fixed)  # uniform rows: no per-row measuring on a million rows
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table_view.horizontalHeader().setDefaultSectionSize(160)
+        self.table_view.horizontalHeader().setStretchLastSection(True)
+
+        columns = QGroupBox("Columns", self)
+        form = QFormLayout(columns)
+        self.text_combo, self.text_reason = QComboBox(self), QLabel(self)
+        self.label_combo, self.label_reason = QComboBox(self), QLabel(self)
+        for combo, reason, name, field in ((self.text_combo, self.text_reason, "Text column", "text_column"),
+                                           (self.label_combo, self.label_reason, "Label column", "label_column")):
+            combo.setAccessibleName(name)
+            combo.currentIndexChanged.connect(lambda _i, c=combo, f=field: self._on_column_chosen(f, c))
+            reason.setWordWrap(True)
+            reason.setStyleSheet("color: palette(placeholder-text);")
+            form.addRow(name, combo)
+            form.addRow("", reason)
+
+        split = QGroupBox("Validation split", self)
+        split_form = QFormLayout(split)
+        self.split_group = QButtonGroup(self)
+        self.hold_out = QRadioButton("Hold out a share of the labelled rows (stratified by label)", self)
+        self.by_column = QRadioButton("Use a split column (train / validation / test)", self)
+        self.by_file = QRadioButton("Use a separate validation file", self)
+        self.fraction = QDoubleSpinBox(self)
+        self.fraction.setRange(1, 90)
+        self.fraction.setSuffix(" %")
+        self.fraction.setDecimals(0)
+        self.fraction.setAccessibleName("Validation share in percent")
+        self.split_combo = QComboBox(self)
+        self.split_combo.setAccessibleName("Split column")
+        self.eval_file = PathField("Validation file", "open", DATA_FILTER, self)
+        for i, radio in enumerate((self.hold_out, self.by_column, self.by_file)):
+            self.split_group.addButton(radio, i)
+            radio.setAccessibleName(radio.text())
+        split_form.addRow(self.hold_out)
+        split_form.addRow("Share", self.fraction)
+        split_form.addRow(self.by_column)
+        split_form.addRow("Column", self.split_combo)
+        split_form.addRow(self.by_file)
+        split_form.addRow("File", self.eval_file)
+        self.split_group.idClicked.connect(lambda _id: self._on_split_changed())
+        self.fraction.valueChanged.connect(lambda _v: self._on_split_changed())
+        self.split_combo.currentIndexChanged.connect(lambda _i: self._on_split_changed())
+        self.eval_file.path_changed.connect(lambda _p: self._on_split_changed())
+
+        problems = QGroupBox("What tlstudio noticed", self)
+        self.problems = QListWidget(self)
+        self.problems.setAccessibleName("Problems found in the data")
+        self.problems.setWordWrap(True)
+        QVBoxLayout(problems).addWidget(self.problems)
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.file_label = QLabel(self)
+        self.file_label.setWordWrap(True)
+        self.file_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.open_other = QPushButton("Open another file…", self)
+        self.open_other.setAccessibleName("Open another data file")
+        self.open_other.clicked.connect(self.choose_file)
+        left_layout.addWidget(self.file_label)
+        left_layout.addWidget(self.open_other)
+        left_layout.addWidget(columns)
+        left_layout.addWidget(split)
+        left_layout.addWidget(problems, 1)
+
+        self.label_chart = CategoryBarChart("Rows per label")
+        self.length_chart = MarkedHistogram("Text length in tokens", "tokens")
+        self.length_summary = QLabel(self)
+        self.length_summary.setWordWrap(True)
+        lengths = QWidget(self)
+        lengths_layout = QVBoxLayout(lengths)
+        lengths_layout.setContentsMargins(0, 0, 0, 0)
+        lengths_layout.addWidget(self.length_chart, 1)
+        lengths_layout.addWidget(self.length_summary)
+        charts = QTabWidget(self)
+        charts.setAccessibleName("Data charts")
+        charts.addTab(self.label_chart, "Label distribution")
+        charts.addTab(lengths, "Text lengths")
+        self.charts = charts
+
+        right = QSplitter(Qt.Vertical, self)
+        right.addWidget(self.table_view)
+        right.addWidget(charts)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        right.setChildrenCollapsible(False)
+        outer = QSplitter(Qt.Horizontal, self)
+        outer.addWidget(left)
+        outer.addWidget(right)
+        outer.setStretchFactor(1, 1)
+        outer.setSizes([380, 900])
+        outer.setChildrenCollapsible(False)
+        return outer
+
+    # -- opening -------------------------------------------------------------------
+    def choose_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, "Open a data file", self.settings.last_dir(), DATA_FILTER)
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: str, then=None) -> None:
+        """Load ``path`` in the background; ``then()`` runs after it is shown (e.g. to apply a saved config)."""
+        path = str(path)
+        self.busy.show()
+        self.status_message.emit(f"Loading {path}…")
+
+        def loaded(result) -> None:
+            self._on_loaded(path, *result)
+            if then is not None:
+                then()
+
+        run_in_background(lambda job: _load(path), context=self, on_success=loaded, on_done=self.busy.hide)
+
+    def _on_loaded(self, path: str, table, suggestions) -> None:
+        self.settings.add_recent_file(path)
+        self.settings.remember_dir(path)
+        self.welcome.refresh()
+        self.table_model.set_frame(table.frame)
+        self.session.set_table(table, suggestions)
+        details = [f"{len(table):,} rows", f"{len(table.columns)} columns", table.format.upper()]
+        if table.encoding:
+            details.append(table.encoding)
+        self.file_label.setText(f"<b>{Path(path).name}</b><br>{' · '.join(details)}<br>"
+                                f"<span style='color:gray'>{path}</span>")
+        self._fill_columns(suggestions)
+        self.stack.setCurrentIndex(1)
+        self.set_subtitle("Check the columns and the split; the charts and notes update as you change them.")
+        self.status_message.emit(f"Loaded {len(table):,} rows from {Path(path).name}")
+        self.file_loaded.emit(path)
+
+    def _fill_columns(self, suggestions) -> None:
+        columns = self.session.columns
+        for combo, role, reason in ((self.text_combo, "text", self.text_reason),
+                                    (self.label_combo, "label", self.label_reason)):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(columns)
+            suggestion = suggestions.get(role)
+            chosen = getattr(self.session.config, f"{role}_column")
+            combo.setCurrentIndex(columns.index(chosen) if chosen in columns else -1)
+            combo.blockSignals(False)
+            reason.setText(f"Suggested: {suggestion.reason}." if suggestion and suggestion.column
+                           else f"Choose the {role} column ({suggestion.reason})." if suggestion else "")
+        self.split_combo.blockSignals(True)
+        self.split_combo.clear()
+        self.split_combo.addItems(columns)
+        self.split_combo.setCurrentIndex(next((i for i, c in enumerate(columns) if c.lower() == "split"), -1))
+        self.split_combo.blockSignals(False)
+        config = self.session.config
+        self.fraction.blockSignals(True)
+        self.fraction.setValue(round(config.eval_fraction * 100))
+        self.fraction.blockSignals(False)
+        self.eval_file.set_path(config.eval_data)
+        (self.by_file if config.eval_data else self.by_column if config.split_column else self.hold_out).setChecked(True)
+        self._sync_split_enabled()
+
+    # -- choices -------------------------------------------------------------------------
+    def _on_column_chosen(self, field: str, combo: QComboBox) -> None:
+        self.session.update_config(**{field: combo.currentText() or None})
+
+    def _sync_split_enabled(self) -> None:
+        self.fraction.setEnabled(self.hold_out.isChecked())
+        self.split_combo.setEnabled(self.by_column.isChecked())
+        self.eval_file.setEnabled(self.by_file.isChecked())
+
+    def _on_split_changed(self) -> None:
+        self._sync_split_enabled()
+        self.session.update_config(
+            eval_fraction=round(self.fraction.value() / 100, 4),
+            split_column=self.split_combo.currentText() or None if self.by_column.isChecked() else None,
+            eval_data=self.eval_file.path or None if self.by_file.isChecked() else None,
+        )
+
+    def _on_columns_changed(self) -> None:
+        if self.session.table is None:
+            return
+        self.table_model.set_roles({"text": self.session.config.text_column,
+                                    "label": self.session.config.label_column})
+        self._refresh_timer.start()
+
+    def _on_config_changed(self, name: str) -> None:
+        if name == "backbone" and self.session.table is not None:
+            self._refresh_timer.start()
+        elif name == "max_length":
+            self._show_lengths(self.session.token_lengths)
+
+    # -- insight (background) ----------------------------------------------------------
+    def _refresh_insight(self) -> None:
+        table, config = self.session.table, self.session.config
+        if table is None:
+            return
+        frame, text, label = table.frame, config.text_column, config.label_column
+        self._health_jobs.request(lambda job: _health(frame, text, label))
+        if text:
+            texts = frame[text].tolist()
+            backbone = config.backbone
+            self.length_summary.setText("Measuring text lengths with the backbone's tokenizer…")
+            self._token_jobs.request(lambda job: _token_lengths(job, backbone, texts))
+
+    def _on_health(self, health) -> None:
+        self.problems.clear()
+        warnings = list(self.session.table.warnings) if self.session.table is not None else []
+        for text in warnings:
+            self._add_problem("warning", text)
+        for finding in health.findings:
+            self._add_problem(finding.level, finding.text)
+        self.label_chart.set_counts(health.label_counts)
+
+    def _add_problem(self, level: str, text: str) -> None:
+        item = QListWidgetItem(self.style().standardIcon(LEVEL_ICONS.get(level, QStyle.SP_MessageBoxInformation)),
+                               text)
+        item.setToolTip(text)
+        self.problems.addItem(item)
+
+    def _on_token_lengths(self, lengths) -> None:
+        self.session.set_token_lengths(lengths)
+        self._show_lengths(lengths)
+
+    def _on_token_failure(self, failure) -> None:
+        self.length_summary.setText(f"Cannot measure token lengths: {failure.message}")
+
+    def _show_lengths(self, lengths) -> None:
+        if lengths is None:
+            return
+        from ...core.data.token_stats import histogram
+
+        max_length = self.session.config.max_length
+        self.length_chart.set_histogram(*histogram(lengths))
+        self.length_chart.set_marker(max_length, f"max length {max_length}")
+        self.length_summary.setText(lengths.describe(max_length).capitalize())
