@@ -1,0 +1,335 @@
+"""Model page: task, backbone, device, memory estimate, hyperparameters with presets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QPushButton, QRadioButton, QScrollArea, QVBoxLayout, QWidget)
+
+from ...core.backbones import ALIASES, BUNDLED, DEFAULT_BACKBONE
+from ...core.model_info import format_bytes
+from ...core.presets import PRESETS, apply_preset, matching_preset
+from ..widgets.config_form import ConfigForm
+from ..workers.background import LatestOnly, run_in_background
+from .base import Page
+from .hub_backbone import HubBackbone
+
+
+def _describe_backbone(name: str):
+    from ...core.backbones import resolve_backbone
+    from ...core.model_info import describe_model_folder
+
+    backbone = resolve_backbone(name)
+    return describe_model_folder(backbone.path, license=backbone.license)
+
+
+def _devices():
+    from ...core.memory_estimate import total_memory
+    from ...core.training.hardware import available_devices
+
+    devices = available_devices()
+    for device in devices:
+        if device["id"] == "cpu":
+            device["memory_bytes"] = total_memory()
+    return devices
+
+
+class ModelPage(Page):
+    key, title = "model", "Model"
+
+    def __init__(self, session, settings, parent=None):
+        super().__init__(session, settings, parent)
+        self.set_subtitle("Choose what to learn, which pretrained model to start from and how to train it. "
+                          "Hover over a setting to see what it does.")
+        self.info = None  # ModelInfo of the chosen backbone
+        self.devices: list[dict] = []
+        self._auto_precision = "fp32"
+        self._info_jobs = LatestOnly(self, self._on_info, self._on_info_failed)
+
+        content = QWidget(self)
+        grid = QGridLayout(content)
+        left, right = QVBoxLayout(), QVBoxLayout()
+        grid.addLayout(left, 0, 0)
+        grid.addLayout(right, 0, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        left.addWidget(self._build_task())
+        left.addWidget(self._build_backbone())
+        left.addWidget(self._build_device())
+        left.addWidget(self._build_memory())
+        left.addStretch(1)
+        right.addWidget(self._build_presets())
+        self.form = ConfigForm(("model", "training", "checkpoints", "tracking"), self, skip=("backbone",))
+        self.form.value_changed.connect(self._on_form_value)
+        right.addWidget(self.form, 1)
+        scroll = QScrollArea(self)
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        self.outer.addWidget(scroll, 1)
+
+        self._estimate_timer = QTimer(self, singleShot=True, interval=100, timeout=self._update_estimate)
+        session.config_changed.connect(self._on_config_changed)
+        session.token_lengths_changed.connect(lambda _l: self._estimate_timer.start())
+        self._load_config()
+        run_in_background(lambda job: _devices(), context=self, on_success=self._on_devices)
+        self._describe()
+
+    # -- layout ---------------------------------------------------------------------
+    def _build_task(self) -> QGroupBox:
+        from ...core.tasks import task_names
+
+        box = QGroupBox("Task", self)
+        form = QFormLayout(box)
+        self.task_combo = QComboBox(self)
+        self.task_combo.addItems(task_names())
+        self.task_combo.setAccessibleName("Task")
+        self.task_combo.currentTextChanged.connect(lambda text: self.session.update_config(task=text))
+        form.addRow("What to learn", self.task_combo)
+        return box
+
+    def _build_backbone(self) -> QGroupBox:
+        box = QGroupBox("Backbone (the pretrained model to start from)", self)
+        layout = QVBoxLayout(box)
+        bundled = BUNDLED[DEFAULT_BACKBONE]
+        self.source_group = QButtonGroup(self)
+        self.bundled_radio = QRadioButton(f"Bundled: {bundled.title}", self)
+        self.local_radio = QRadioButton("A model folder on this computer", self)
+        self.hub_radio = QRadioButton("A Hugging Face Hub id (downloaded once, then offline)", self)
+        for i, radio in enumerate((self.bundled_radio, self.local_radio, self.hub_radio)):
+            radio.setAccessibleName(radio.text())
+            self.source_group.addButton(radio, i)
+        bundled_note = QLabel(bundled.description, self)
+        bundled_note.setWordWrap(True)
+        from ..widgets.fields import PathField
+
+        self.local_field = PathField("Backbone folder", "folder", parent=self)
+        self.local_field.path_changed.connect(lambda _p: self._on_source_changed())
+        self.hub = HubBackbone(self)
+        self.hub.id_changed.connect(lambda _id: self._on_source_changed())
+        self.hub.downloaded.connect(lambda _path: self._describe())
+        self.source_group.idClicked.connect(lambda _id: self._on_source_changed())
+        for widget in (self.bundled_radio, bundled_note, self.local_radio, self.local_field, self.hub_radio, self.hub):
+            layout.addWidget(widget)
+        self.backbone_info = QLabel(self)
+        self.backbone_info.setWordWrap(True)
+        self.backbone_info.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout.addWidget(self.backbone_info)
+        return box
+
+    def _build_device(self) -> QGroupBox:
+        box = QGroupBox("Device", self)
+        form = QFormLayout(box)
+        self.device_combo = QComboBox(self)
+        self.device_combo.setAccessibleName("Device")
+        self.device_combo.addItem("Detecting devices…", "auto")
+        self.device_combo.currentIndexChanged.connect(self._on_device_chosen)
+        self.precision_combo = QComboBox(self)
+        self.precision_combo.setAccessibleName("Precision")
+        self.precision_combo.currentIndexChanged.connect(self._on_precision_chosen)
+        self.precision_note = QLabel(self)
+        self.precision_note.setWordWrap(True)
+        form.addRow("Train on", self.device_combo)
+        form.addRow("Precision", self.precision_combo)
+        form.addRow("", self.precision_note)
+        return box
+
+    def _build_memory(self) -> QGroupBox:
+        box = QGroupBox("Memory needed", self)
+        layout = QVBoxLayout(box)
+        self.memory_label = QLabel("Choose a backbone to see an estimate.", self)
+        self.memory_label.setWordWrap(True)
+        self.memory_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.memory_label.setAccessibleName("Peak memory estimate")
+        layout.addWidget(self.memory_label)
+        return box
+
+    def _build_presets(self) -> QGroupBox:
+        box = QGroupBox("Presets", self)
+        layout = QVBoxLayout(box)
+        row = QHBoxLayout()
+        self.preset_buttons = {}
+        for preset in PRESETS:
+            button = QPushButton(preset.title, self)
+            button.setCheckable(True)
+            button.setToolTip(preset.description)
+            button.setAccessibleName(f"{preset.title} preset")
+            button.setAccessibleDescription(preset.description)
+            button.clicked.connect(lambda _=False, name=preset.name: self.apply_preset(name))
+            row.addWidget(button)
+            self.preset_buttons[preset.name] = button
+        layout.addLayout(row)
+        self.preset_note = QLabel(self)
+        self.preset_note.setWordWrap(True)
+        layout.addWidget(self.preset_note)
+        return box
+
+    # -- session <-> widgets ---------------------------------------------------------------
+    def _load_config(self) -> None:
+        config = self.session.config
+        self.task_combo.blockSignals(True)
+        self.task_combo.setCurrentText(config.task)
+        self.task_combo.blockSignals(False)
+        self.form.set_config(config)
+        backbone = config.backbone or DEFAULT_BACKBONE
+        if ALIASES.get(backbone.lower(), backbone.lower()) in BUNDLED:
+            self.bundled_radio.setChecked(True)
+        elif not Path(backbone).expanduser().exists() and _looks_like_hub_id(backbone):
+            self.hub_radio.setChecked(True)
+            self.hub.set_id(backbone)
+        else:
+            self.local_radio.setChecked(True)
+            self.local_field.set_path(backbone)
+        self._sync_source_enabled()
+        self._show_preset()
+
+    def _sync_source_enabled(self) -> None:
+        self.local_field.setEnabled(self.local_radio.isChecked())
+        self.hub.setEnabled(self.hub_radio.isChecked())
+
+    def _chosen_backbone(self) -> str:
+        if self.local_radio.isChecked():
+            return self.local_field.path
+        if self.hub_radio.isChecked():
+            return self.hub.repo_id
+        return DEFAULT_BACKBONE
+
+    def _on_source_changed(self) -> None:
+        self._sync_source_enabled()
+        backbone = self._chosen_backbone()
+        if backbone:
+            self.session.update_config(backbone=backbone)
+
+    def _on_config_changed(self, name: str) -> None:
+        if name == "":
+            self._load_config()
+            self._describe()
+        elif name == "backbone":
+            self._describe()
+        elif name == "task":
+            self.task_combo.setCurrentText(self.session.config.task)
+        elif name in self.form.names:
+            self.form.set_config(self.session.config)
+        self._show_preset()
+        if name in ("", "batch_size", "max_length", "device", "precision"):
+            self._estimate_timer.start()
+
+    def _on_form_value(self, name: str, value) -> None:
+        try:
+            self.session.update_config(**{name: value})
+        except (TypeError, ValueError):
+            pass
+
+    def apply_preset(self, name: str) -> None:
+        self.session.replace_config(apply_preset(self.session.config, name))
+        self.status_message.emit(f"Preset applied: {dict((p.name, p.title) for p in PRESETS)[name]}")
+
+    def _show_preset(self) -> None:
+        active = matching_preset(self.session.config)
+        for name, button in self.preset_buttons.items():
+            button.setChecked(name == active)
+        preset = next((p for p in PRESETS if p.name == active), None)
+        self.preset_note.setText(preset.description if preset else "Custom settings.")
+
+    # -- backbone info and memory ---------------------------------------------------------
+    def _describe(self) -> None:
+        name = self.session.config.backbone
+        if self.hub_radio.isChecked() and not self.hub.is_cached():
+            self.info = None
+            self.backbone_info.setText("Look the model up to see its size and licence, then download it.")
+            self._estimate_timer.start()
+            return
+        self.backbone_info.setText("Reading the backbone…")
+        self._info_jobs.request(lambda job: _describe_backbone(name))
+
+    def _on_info(self, info) -> None:
+        self.info = info
+        self.backbone_info.setText(info.summary())
+        self._estimate_timer.start()
+
+    def _on_info_failed(self, failure) -> None:
+        self.info = None
+        self.backbone_info.setText(f"<span style='color:#d32f2f'>{failure.text}</span>")
+        self._estimate_timer.start()
+
+    def _on_devices(self, devices: list[dict]) -> None:
+        self.devices = devices
+        self.device_combo.blockSignals(True)
+        self.device_combo.clear()
+        gpus = [d for d in devices if d["id"] != "cpu"]
+        self.device_combo.addItem(f"Automatic ({gpus[0]['name'] if gpus else 'CPU'})", "auto")
+        for device in devices:
+            self.device_combo.addItem(device["name"], device["id"])
+        index = self.device_combo.findData(self.session.config.device)
+        self.device_combo.setCurrentIndex(max(0, index))
+        self.device_combo.blockSignals(False)
+        self._fill_precisions()
+
+    def _device(self) -> dict | None:
+        device_id = self.device_combo.currentData()
+        if device_id == "auto":
+            gpus = [d for d in self.devices if d["id"] != "cpu"]
+            return gpus[0] if gpus else next((d for d in self.devices if d["id"] == "cpu"), None)
+        return next((d for d in self.devices if d["id"] == device_id), None)
+
+    def _fill_precisions(self) -> None:
+        device = self._device()
+        supported = device["precisions"] if device else ["fp32"]
+        best = "bf16" if "bf16" in supported else "fp16" if "fp16" in supported and device["id"] != "cpu" else "fp32"
+        self._auto_precision = best
+        self.precision_combo.blockSignals(True)
+        self.precision_combo.clear()
+        self.precision_combo.addItem(f"Automatic ({best})", "auto")
+        for precision in supported:
+            self.precision_combo.addItem(precision, precision)
+        index = self.precision_combo.findData(self.session.config.precision)
+        self.precision_combo.setCurrentIndex(max(0, index))
+        self.precision_combo.blockSignals(False)
+        self.precision_note.setText("bf16/fp16 train faster on GPUs that support them; fp32 is exact everywhere.")
+        self._estimate_timer.start()
+
+    def _on_device_chosen(self, _index: int) -> None:
+        if self.device_combo.currentData() is None:
+            return
+        self.session.update_config(device=self.device_combo.currentData())
+        self._fill_precisions()
+
+    def _on_precision_chosen(self, _index: int) -> None:
+        if self.precision_combo.currentData() is not None:
+            self.session.update_config(precision=self.precision_combo.currentData())
+
+    def _update_estimate(self) -> None:
+        from ...core.memory_estimate import estimate_training_memory, fits
+
+        if self.info is None or self.info.dims is None:
+            self.memory_label.setText("No estimate: the backbone's size is not known yet.")
+            return
+        config = self.session.config
+        device = self._device() or {"id": "cpu"}
+        precision = self.precision_combo.currentData() or "auto"
+        if precision == "auto":
+            precision = self._auto_precision
+        length, note = config.max_length, ""
+        lengths = self.session.token_lengths
+        if lengths is not None and lengths.longest and lengths.longest < config.max_length:
+            length = lengths.longest
+            note = f" The longest text is {lengths.longest} tokens, so batches never reach max length {config.max_length}."
+        estimate = estimate_training_memory(self.info.dims, self.info.parameters or 0, batch_size=config.batch_size,
+                                            sequence_length=length, device=device["id"], precision=precision)
+        rows = "".join(f"<tr><td>{name}</td><td align='right'>&nbsp;{format_bytes(size)}</td></tr>"
+                       for name, size in estimate.parts())
+        warning = fits(estimate, device.get("memory_bytes"))
+        where = "GPU memory" if device["id"].startswith("cuda") else "RAM"
+        text = (f"<b>About {format_bytes(estimate.total)} of {where} at the peak</b> on {device.get('name', 'CPU')}."
+                f"<table>{rows}</table><span>{note}</span>")
+        if warning:
+            text += f"<p style='color:#d32f2f'>This run {warning}</p>"
+        self.memory_label.setText(text)
+        self.memory_label.setAccessibleDescription(estimate.describe())
+
+
+def _looks_like_hub_id(name: str) -> bool:
+    parts = name.split("/")
+    return len(parts) == 2 and all(parts) and " " not in name and not name.startswith((".", "~"))
