@@ -1,0 +1,250 @@
+"""Train page: start, watch (charts, progress, log), stop, resume."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from ...core.errors import TlStudioError
+from ...output import format_duration
+from .. import error_dialog
+from ..widgets.log_pane import LogPane
+from ..widgets.training_charts import TrainingCharts
+from ..workers.failures import Failure
+from .base import Page
+
+
+class TrainPage(Page):
+    key, title = "train", "Train"
+
+    def __init__(self, session, settings, controller, notifier, keep_awake, parent=None):
+        super().__init__(session, settings, parent)
+        self.controller = controller
+        self.notifier = notifier
+        self.keep_awake = keep_awake
+        self.resumable_run: Path | None = None  # a stopped run this page can continue
+        self.set_subtitle("Start a run with the settings from the Data and Model pages. Stop keeps the last "
+                          "checkpoint; Resume continues from it.")
+        self._build()
+        for name in ("run_started", "step_logged", "step_ended", "evaluated", "checkpoint_saved", "message",
+                     "stage_changed", "run_finished", "run_failed"):
+            getattr(controller, name).connect(getattr(self, f"_on_{name}"))
+        controller.running_changed.connect(self._on_running_changed)
+        session.data_changed.connect(self._suggest_name)
+        session.project_changed.connect(lambda _p: self._suggest_name())
+        self._suggest_name()
+        self._sync_buttons()
+
+    def _build(self) -> None:
+        form = QFormLayout()
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setAccessibleName("Run name")
+        self.name_edit.setToolTip("The run's folder name inside the project folder.")
+        self.project_label = QLabel(self)
+        self.project_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        form.addRow("Run name", self.name_edit)
+        form.addRow("Saved in", self.project_label)
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Start training", self)
+        self.start_button.setAccessibleName("Start training")
+        self.start_button.clicked.connect(self.start)
+        self.stop_button = QPushButton("Stop", self)
+        self.stop_button.setAccessibleName("Stop training")
+        self.stop_button.clicked.connect(self.stop)
+        self.resume_button = QPushButton("Resume", self)
+        self.resume_button.setAccessibleName("Resume the stopped run")
+        self.resume_button.clicked.connect(lambda: self.resume(self.resumable_run))
+        for button in (self.start_button, self.stop_button, self.resume_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.summary = QLabel("No run yet.", self)
+        self.summary.setWordWrap(True)
+        self.progress = QProgressBar(self)
+        self.progress.setAccessibleName("Training progress")
+        self.progress.setFormat("step %v of %m")
+        self.progress.setValue(0)
+        self.rate = QLabel(self)
+        self.rate.setAccessibleName("Speed and time left")
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.rate)
+        self.charts = TrainingCharts(self)
+        self.log = LogPane(self)
+        splitter = QSplitter(Qt.Vertical, self)
+        splitter.addWidget(self.charts)
+        splitter.addWidget(self.log)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(form)
+        top_layout.addLayout(buttons)
+        top_layout.addWidget(self.summary)
+        top_layout.addLayout(progress_row)
+        self.outer.addWidget(top)
+        self.outer.addWidget(splitter, 1)
+
+    # -- naming ------------------------------------------------------------------------
+    def _suggest_name(self) -> None:
+        from ...core.runs import new_run_name
+
+        if not self.controller.running:
+            self.name_edit.setText(new_run_name(self.session.project_dir, self.session.config.data or None))
+        self.project_label.setText(str(self.session.project_dir))
+
+    # -- actions ---------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.controller.running:
+            return
+        name = self.name_edit.text().strip()
+        try:
+            if self.session.table is None or not self.session.config.data:
+                raise TlStudioError("no data is open.", "Open a data file on the Data page first.")
+            if not name or "/" in name or "\\" in name or name in (".", ".."):
+                raise TlStudioError("the run name must be a plain folder name.", "Type a name such as reviews-1.")
+            if (self.session.project_dir / name).exists():
+                raise TlStudioError(f"a run named '{name}' already exists in {self.session.project_dir}.",
+                                    "Choose another name.")
+            config = dataclasses.replace(self.session.config, output=str(self.session.project_dir / name))
+            config.validate()
+        except TlStudioError as exc:
+            error_dialog.show_failure(self, Failure(exc.message[:1].upper() + exc.message[1:], exc.hint))
+            return
+        self.charts.clear()
+        self.log.clear()
+        self.resumable_run = None
+        self.log.add(f"Starting run {name} in {self.session.project_dir}")
+        self.progress.setMaximum(0)
+        self.controller.start(config)
+
+    def stop(self) -> None:
+        if self.controller.running and not self.controller.stopping:
+            self.controller.stop()
+            self.log.add("Stopping after the current step; a checkpoint is saved first…")
+            self.status_message.emit("Stopping…")
+            self._sync_buttons()
+
+    def resume(self, run_dir: str | Path | None) -> None:
+        from ...core.runs import loss_history
+
+        if self.controller.running or not run_dir:
+            return
+        run_dir = Path(run_dir)
+        self.charts.show_history(loss_history(run_dir))
+        self.log.clear()
+        self.log.add(f"Resuming {run_dir.name} from its last checkpoint")
+        self.name_edit.setText(run_dir.name)
+        self.controller.resume(run_dir)
+
+    def offer_resume(self, run_dir: Path) -> None:
+        """Show a stopped run's curves with Resume enabled (from the Runs page)."""
+        from ...core.runs import loss_history
+
+        if self.controller.running:
+            return
+        self.resumable_run = Path(run_dir)
+        self.name_edit.setText(self.resumable_run.name)
+        self.charts.show_history(loss_history(run_dir))
+        self.summary.setText(f"{self.resumable_run.name} stopped before finishing; Resume continues it.")
+        self._sync_buttons()
+
+    # -- controller events ---------------------------------------------------------------------
+    def _on_running_changed(self, running: bool) -> None:
+        if running:
+            self.keep_awake.acquire()
+        else:
+            self.keep_awake.release()
+            self._suggest_name()
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        running = self.controller.running
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running and not self.controller.stopping)
+        self.resume_button.setEnabled(not running and self.resumable_run is not None)
+        self.name_edit.setEnabled(not running)
+
+    def _on_run_started(self, event) -> None:
+        resumed = f", resuming from step {event.resumed_from_step}" if event.resumed_from_step else ""
+        self.summary.setText(f"Training on {event.device} in {event.precision}: {event.train_size:,} training and "
+                             f"{event.eval_size:,} validation rows, {event.total_steps:,} steps{resumed}.")
+        self.progress.setRange(0, max(1, event.total_steps))
+        self.progress.setValue(event.resumed_from_step)
+        self.log.add(self.summary.text())
+
+    def _on_step_logged(self, event) -> None:
+        self.charts.add_step(event)
+        loss = f"{event.loss:.4f}" if isinstance(event.loss, float) else str(event.loss)
+        self.log.add(f"step {event.step}/{event.total_steps}  epoch {event.epoch:.2f}  loss {loss}")
+        self.rate.setText(f"{event.samples_per_second:.1f} samples/s · ETA {format_duration(event.eta_seconds)}")
+
+    def _on_step_ended(self, event) -> None:
+        self.progress.setValue(event.step)
+        if event.eta_seconds is not None:
+            text = self.rate.text().split(" · ")[0] if " · " in self.rate.text() else ""
+            self.rate.setText(f"{text} · ETA {format_duration(event.eta_seconds)}".lstrip(" ·"))
+
+    def _on_evaluated(self, event) -> None:
+        self.charts.add_evaluation(event)
+        shown = "  ".join(f"{k} {v:.4f}" for k, v in event.metrics.items() if isinstance(v, float) and k != "epoch")
+        self.log.add(f"validation at step {event.step} (epoch {event.epoch:.2f}): {shown}")
+
+    def _on_checkpoint_saved(self, event) -> None:
+        self.log.add(f"checkpoint saved at step {event.step}")
+
+    def _on_message(self, event) -> None:
+        self.log.add(event.text, event.level)
+
+    def _on_stage_changed(self, event) -> None:
+        text = event.stage[:1].upper() + event.stage[1:] + (f": {event.detail}" if event.detail else "")
+        self.log.add(text)
+        self.status_message.emit(text + "…")
+
+    def _on_run_finished(self, outcome) -> None:
+        name = Path(outcome.output_dir).name
+        if outcome.status == "completed":
+            metrics = outcome.metrics
+            headline = ", ".join(f"{k} {metrics[k]:.3f}" for k in ("accuracy", "macro_f1") if k in metrics)
+            self.log.add(f"Finished: {headline}. The model is in {outcome.output_dir}")
+            self.summary.setText(f"{name} finished: {headline}.")
+            self.progress.setValue(self.progress.maximum())
+            self.resumable_run = None
+            self.session.open_run(outcome.output_dir)
+            self.notifier.notify("tlstudio: training finished", f"{name}: {headline}")
+            self.status_message.emit(f"{name} finished")
+        elif outcome.step:
+            self.resumable_run = Path(outcome.output_dir)
+            self.log.add(f"Stopped at step {outcome.step}; Resume continues from there.")
+            self.summary.setText(f"{name} stopped at step {outcome.step} of {self.progress.maximum()}.")
+            self.notifier.notify("tlstudio: training stopped", f"{name} stopped at step {outcome.step}")
+            self.status_message.emit(f"{name} stopped at step {outcome.step}")
+        else:
+            self.log.add("Stopped before training began; nothing to resume.")
+            self.summary.setText(f"{name} stopped before training began.")
+            _remove_if_empty(Path(outcome.output_dir))
+        self._sync_buttons()
+
+    def _on_run_failed(self, failure) -> None:
+        self.log.add(failure.text, "error")
+        self.summary.setText("The run failed: " + failure.message)
+        self.notifier.notify("tlstudio: training failed", failure.message)
+        run_dir = self.controller.run_dir
+        if run_dir is not None and (run_dir / "checkpoints").is_dir():
+            self.resumable_run = run_dir
+        elif run_dir is not None:
+            _remove_if_empty(run_dir)
+        error_dialog.show_failure(self, failure)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """A run that failed or stopped before writing anything leaves no empty folder behind."""
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # not empty (or already gone): keep it
