@@ -1,0 +1,131 @@
+"""Evaluate page: where the model goes wrong, on its validation split or on any labelled file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QStackedWidget
+
+from ..views import evaluation_view, task_of_model
+from ..workers.background import run_in_background
+from .base import Page
+
+DATA_FILTER = "Data files (*.csv *.tsv *.txt *.json *.jsonl *.ndjson *.parquet *.xlsx);;All files (*)"
+
+
+def _read_run_results(run_dir: Path):
+    """metrics.json and eval_predictions.jsonl of a finished run."""
+    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    records = []
+    predictions = run_dir / "eval_predictions.jsonl"
+    if predictions.is_file():
+        with open(predictions, encoding="utf-8") as handle:
+            records = [json.loads(line) for line in handle if line.strip()]
+    return metrics, records
+
+
+def _evaluate(model_dir: Path, data: str, job):
+    from ...core.evaluation import evaluate_file_with_rows
+
+    return evaluate_file_with_rows(model_dir, data, cancel=job.cancel_token)
+
+
+class EvaluatePage(Page):
+    key, title = "evaluate", "Evaluate"
+
+    def __init__(self, session, settings, parent=None):
+        super().__init__(session, settings, parent)
+        self.model_dir: Path | None = None
+        self.task = None
+        self.view = None
+        self.set_subtitle("Finish a run (or choose a model folder) to see how it does.")
+        row = QHBoxLayout()
+        self.model_label = QLabel("No model.", self)
+        self.model_label.setWordWrap(True)
+        self.other_model = QPushButton("Choose a model folder…", self)
+        self.other_model.setAccessibleName("Choose a model folder to evaluate")
+        self.other_model.clicked.connect(self.choose_model)
+        self.on_file = QPushButton("Evaluate on a file…", self)
+        self.on_file.setAccessibleName("Evaluate the model on a labelled file")
+        self.on_file.clicked.connect(self.choose_file)
+        self.on_file.setEnabled(False)
+        row.addWidget(self.model_label, 1)
+        row.addWidget(self.other_model)
+        row.addWidget(self.on_file)
+        self.outer.addLayout(row)
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumHeight(6)
+        self.busy.setTextVisible(False)
+        self.busy.setAccessibleName("Evaluating")
+        self.busy.hide()
+        self.outer.addWidget(self.busy)
+        self.stack = QStackedWidget(self)
+        self.outer.addWidget(self.stack, 1)
+        session.run_opened.connect(self.show_run)
+
+    def _use_view_for(self, task: str) -> None:
+        if task == self.task and self.view is not None:
+            return
+        if self.view is not None:
+            self.stack.removeWidget(self.view)
+            self.view.deleteLater()
+        self.task, self.view = task, evaluation_view(task, self)
+        self.stack.addWidget(self.view)
+        self.stack.setCurrentWidget(self.view)
+
+    def show_run(self, run_dir: Path | None) -> None:
+        if run_dir is None or not (Path(run_dir) / "metrics.json").is_file():
+            return
+        self.model_dir = Path(run_dir)
+        self.model_label.setText(f"Model: <b>{self.model_dir.name}</b> <span style='color:gray'>{self.model_dir}</span>")
+        self.on_file.setEnabled(True)
+        self._use_view_for(task_of_model(self.model_dir))
+        self.set_subtitle("Results on the run's validation split.")
+        run_in_background(lambda job: _read_run_results(self.model_dir), context=self,
+                          on_success=lambda result: self.view.show_report(result[0], result[1],
+                                                                           "the run's validation split"))
+
+    def choose_model(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder", self.settings.last_dir("model"))
+        if folder:
+            self.settings.remember_dir(folder, "model")
+            self.set_model(folder)
+
+    def set_model(self, folder: str | Path) -> None:
+        folder = Path(folder)
+        if (folder / "metrics.json").is_file() and (folder / "run.json").is_file():
+            self.show_run(folder)
+            return
+        self.model_dir = folder
+        self._use_view_for(task_of_model(folder))
+        self.model_label.setText(f"Model: <b>{folder.name}</b> <span style='color:gray'>{folder}</span>")
+        self.on_file.setEnabled(True)
+        self.set_subtitle("This model folder has no saved results; evaluate it on a labelled file.")
+
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Labelled data to evaluate on", self.settings.last_dir(),
+                                              DATA_FILTER)
+        if path:
+            self.evaluate_file(path)
+
+    def evaluate_file(self, path: str) -> None:
+        if self.model_dir is None:
+            return
+        model_dir = self.model_dir
+        self.busy.show()
+        self.on_file.setEnabled(False)
+        self.status_message.emit(f"Evaluating {model_dir.name} on {Path(path).name}…")
+        run_in_background(lambda job: _evaluate(model_dir, path, job), context=self,
+                          on_success=lambda result: self._on_evaluated(path, *result),
+                          on_done=self._on_job_done)
+
+    def _on_evaluated(self, path: str, report: dict, records: list[dict]) -> None:
+        self.view.show_report(report, records, Path(path).name)
+        self.set_subtitle(f"Results on {path} ({report.get('rows', len(records)):,} labelled rows).")
+        self.status_message.emit(f"Evaluated on {Path(path).name}")
+
+    def _on_job_done(self) -> None:
+        self.busy.hide()
+        self.on_file.setEnabled(self.model_dir is not None)
