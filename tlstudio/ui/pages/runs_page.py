@@ -1,0 +1,235 @@
+"""Runs page: the project folder's runs; reopen, resume, compare, re-run, free disk space."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QMessageBox, QPushButton, QSplitter,
+                               QTableView, QVBoxLayout, QWidget)
+
+from ...core.model_info import format_bytes
+from ..qmodels.records_model import RecordsModel
+from ..widgets.fields import PathField
+from ..widgets.live_chart import LiveChart
+from ..workers.background import LatestOnly, run_in_background
+from .base import Page
+
+STATUS_TEXT = {"completed": "finished", "stopped": "stopped", "running": "training now",
+               "interrupted": "interrupted (crashed or killed)"}
+
+
+def _percent(value) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _list(project: Path, active: set[Path]):
+    from ...core.runs import list_runs
+
+    return list_runs(project, active=active)
+
+
+def _histories(paths: list[Path]):
+    from ...core.runs import loss_history
+
+    return [(path, loss_history(path)) for path in paths]
+
+
+class RunsPage(Page):
+    """Signals: run_open_requested(object path), resume_requested(object path), rerun_requested(object path)."""
+
+    key, title = "runs", "Runs"
+    run_open_requested = Signal(object)
+    resume_requested = Signal(object)
+    rerun_requested = Signal(object)
+
+    def __init__(self, session, settings, controller, parent=None):
+        super().__init__(session, settings, parent)
+        self.controller = controller
+        self.summaries = []
+        self._lister = LatestOnly(self, self._on_listed)
+        self.set_subtitle("Every run is a folder in the project folder: the model, its settings, its curves and "
+                          "its checkpoints.")
+        row = QHBoxLayout()
+        self.project_field = PathField("Project folder", "folder", parent=self)
+        self.project_field.set_path(session.project_dir)
+        self.project_field.path_changed.connect(self._on_project_chosen)
+        reveal = QPushButton("Show in file manager", self)
+        reveal.setAccessibleName("Show the project folder in the file manager")
+        reveal.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.session.project_dir))))
+        row.addWidget(self.project_field, 1)
+        row.addWidget(reveal)
+        self.outer.addLayout(row)
+
+        self.model = RecordsModel([
+            ("name", "run"), ("status_text", "status"), ("data_name", "data"), ("backbone", "backbone"),
+            ("started", "started"), ("steps", "steps"), ("accuracy", "accuracy", _percent),
+            ("macro_f1", "macro F1", _percent), ("disk", "disk", format_bytes), ("checkpoint_disk", "checkpoints", format_bytes),
+        ], self)
+        proxy = QSortFilterProxyModel(self)
+        proxy.setSourceModel(self.model)
+        proxy.setSortRole(Qt.UserRole)
+        self.proxy = proxy
+        self.table = QTableView(self)
+        self.table.setModel(proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setAccessibleName("Runs in the project folder")
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._sync_buttons())
+
+        buttons = QVBoxLayout()
+        self.buttons = {}
+        for key, text, slot in (("open", "Open", self.open_selected), ("resume", "Resume", self.resume_selected),
+                                ("rerun", "Run again with these settings", self.rerun_selected),
+                                ("compare", "Compare loss curves", self.compare_selected),
+                                ("checkpoints", "Delete checkpoints", self.delete_checkpoints),
+                                ("delete", "Delete run", self.delete_runs),
+                                ("refresh", "Refresh", self.refresh)):
+            button = QPushButton(text, self)
+            button.setAccessibleName(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+            self.buttons[key] = button
+        buttons.addStretch(1)
+        top = QWidget(self)
+        top_layout = QHBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.table, 1)
+        top_layout.addLayout(buttons)
+        self.compare_chart = LiveChart("Loss curves of the selected runs", "step", "loss")
+        splitter = QSplitter(Qt.Vertical, self)
+        splitter.addWidget(top)
+        splitter.addWidget(self.compare_chart)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        self.outer.addWidget(splitter, 1)
+        session.project_changed.connect(lambda path: (self.project_field.set_path(path), self.refresh()))
+        controller.running_changed.connect(lambda _running: self.refresh())
+        self._sync_buttons()
+        self.refresh()
+
+    # -- listing ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        active = {self.controller.run_dir} if self.controller.running and self.controller.run_dir else set()
+        project = self.session.project_dir
+        self._lister.request(lambda job: _list(project, active))
+
+    def _on_listed(self, summaries) -> None:
+        selected = {s.path for s in self.selected()}
+        self.summaries = summaries
+        self.model.set_records([{
+            "summary": s, "name": s.name, "status_text": STATUS_TEXT.get(s.status, s.status),
+            "data_name": s.data_name, "backbone": s.backbone, "started": (s.started_at or "")[:16].replace("T", " "),
+            "steps": s.step, "accuracy": s.metrics.get("accuracy"), "macro_f1": s.metrics.get("macro_f1"),
+            "disk": s.disk_bytes, "checkpoint_disk": s.checkpoint_bytes,
+        } for s in summaries])
+        for row in range(self.proxy.rowCount()):
+            if self._summary_at(row).path in selected:
+                self.table.selectRow(row)
+        total = sum(s.disk_bytes for s in summaries)
+        self.set_subtitle(f"{len(summaries)} run(s) using {format_bytes(total)} in {self.session.project_dir}.")
+        self._sync_buttons()
+
+    def _summary_at(self, proxy_row: int):
+        source = self.proxy.mapToSource(self.proxy.index(proxy_row, 0))
+        return self.model.record(source.row())["summary"]
+
+    def selected(self) -> list:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self._summary_at(row) for row in rows]
+
+    def select_run(self, path: Path) -> None:
+        for row in range(self.proxy.rowCount()):
+            if self._summary_at(row).path == Path(path).resolve():
+                self.table.selectRow(row)
+
+    def _sync_buttons(self) -> None:
+        chosen = self.selected()
+        one = chosen[0] if len(chosen) == 1 else None
+        busy = {s.path for s in chosen} & ({self.controller.run_dir} if self.controller.running else set())
+        self.buttons["open"].setEnabled(one is not None)
+        self.buttons["resume"].setEnabled(one is not None and one.resumable and not self.controller.running)
+        self.buttons["rerun"].setEnabled(one is not None)
+        self.buttons["compare"].setEnabled(len(chosen) >= 1)
+        self.buttons["checkpoints"].setEnabled(bool(chosen) and not busy and any(s.checkpoints for s in chosen))
+        self.buttons["delete"].setEnabled(bool(chosen) and not busy)
+
+    def _on_project_chosen(self, path: str) -> None:
+        if path and Path(path) != self.session.project_dir:
+            Path(path).expanduser().mkdir(parents=True, exist_ok=True)
+            self.settings.set_project_dir(path)
+            self.session.set_project_dir(Path(path).expanduser())
+
+    # -- actions -------------------------------------------------------------------------------
+    def open_selected(self) -> None:
+        chosen = self.selected()
+        if len(chosen) == 1:
+            self.run_open_requested.emit(chosen[0])
+
+    def resume_selected(self) -> None:
+        chosen = self.selected()
+        if len(chosen) == 1 and chosen[0].resumable:
+            self.resume_requested.emit(chosen[0].path)
+
+    def rerun_selected(self) -> None:
+        chosen = self.selected()
+        if len(chosen) == 1:
+            self.rerun_requested.emit(chosen[0].path)
+
+    def compare_selected(self) -> None:
+        paths = [s.path for s in self.selected()][:6]
+        run_in_background(lambda job: _histories(paths), context=self, on_success=self._on_histories)
+
+    def _on_histories(self, histories) -> None:
+        chart = self.compare_chart
+        chart.remove_all_series()
+        for index, (path, history) in enumerate(histories):
+            if history.train_loss:
+                chart.add_series(f"{path}:train", f"{path.name} training", color_index=index)
+                chart.set_points(f"{path}:train", *zip(*history.train_loss))
+            if history.eval_loss:
+                chart.add_series(f"{path}:eval", f"{path.name} validation", color_index=index, points=True,
+                                 dashed=True)
+                chart.set_points(f"{path}:eval", *zip(*history.eval_loss))
+        chart.flush()
+
+    def _confirm(self, text: str) -> bool:
+        return QMessageBox.question(self, "tlstudio", text) == QMessageBox.Yes
+
+    def delete_checkpoints(self) -> None:
+        from ...core.runs import delete_checkpoints
+
+        chosen = [s for s in self.selected() if s.checkpoints]
+        size = format_bytes(sum(s.checkpoint_bytes for s in chosen))
+        resumable = [s.name for s in chosen if s.resumable]
+        warning = (f"\n\n{', '.join(resumable)} cannot be resumed afterwards." if resumable else "")
+        if not chosen or not self._confirm(f"Delete the checkpoints of {len(chosen)} run(s), freeing {size}? "
+                                           f"The trained models stay.{warning}"):
+            return
+        paths = [s.path for s in chosen]
+        run_in_background(lambda job: sum(delete_checkpoints(p) for p in paths), context=self,
+                          on_success=lambda freed: self.status_message.emit(f"Freed {format_bytes(freed)}"),
+                          on_done=self.refresh)
+
+    def delete_runs(self) -> None:
+        from ...core.runs import delete_run
+
+        chosen = self.selected()
+        size = format_bytes(sum(s.disk_bytes for s in chosen))
+        names = ", ".join(s.name for s in chosen[:5]) + (" …" if len(chosen) > 5 else "")
+        if not chosen or not self._confirm(f"Delete {len(chosen)} run(s) ({names}) and everything in them, "
+                                           f"freeing {size}? This cannot be undone."):
+            return
+        paths = [s.path for s in chosen]
+        if self.session.run_dir in paths:
+            self.session.open_run(None)
+        run_in_background(lambda job: sum(delete_run(p) for p in paths), context=self,
+                          on_success=lambda freed: self.status_message.emit(f"Deleted; freed {format_bytes(freed)}"),
+                          on_done=self.refresh)
