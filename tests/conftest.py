@@ -12,6 +12,8 @@ from helpers import make_sentence, write_sentiment_csv
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# GUI tests run without a display (CI, SSH); a real one is never needed.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +54,47 @@ def sentiment_csv(tmp_path) -> Path:
     return write_sentiment_csv(tmp_path / "reviews.csv")
 
 
+# --------------------------------------------------------------------------- the desktop app
+
+
 @pytest.fixture
-def sentiment_csv(tmp_path) -> Path:
-    return write_sentiment_csv(tmp_path / "reviews.csv")
+def app_settings(qapp, tmp_path):
+    """QSettings in a temporary INI file, so tests never read or write the user's settings."""
+    from PySide6.QtCore import QSettings
+
+    from tlstudio.ui.settings import Settings
+
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    settings = Settings(store)
+    settings.set_project_dir(tmp_path / "project")
+    return settings
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Records error dialogs and answers every yes/no question with yes, instead of blocking on them."""
+    from tlstudio.ui import error_dialog
+
+    shown = []
+    monkeypatch.setattr(error_dialog, "show_failure", lambda parent, failure, title="": shown.append(failure))
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *args, **kwargs: QMessageBox.Yes))
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, app_settings, dialogs):
+    """The main window on a temporary project folder; any run still training is stopped at the end."""
+    from tlstudio.ui.main_window import MainWindow
+
+    win = MainWindow(app_settings, notifications=False)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    if win.controller.running:
+        win.controller.stop()
+        qtbot.waitUntil(lambda: not win.controller.running, timeout=120_000)
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(30_000)

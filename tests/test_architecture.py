@@ -31,10 +31,19 @@ def test_core_never_imports_qt():
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-def test_core_and_cli_never_import_the_app():
-    for path in list((REPO / "tlstudio" / "core").rglob("*.py")) + [REPO / "tlstudio" / "cli.py"]:
+def test_core_never_imports_the_app():
+    for path in (REPO / "tlstudio" / "core").rglob("*.py"):
         source = path.read_text(encoding="utf-8")
         assert "tlstudio.ui" not in source and "from ..ui" not in source and "from .ui" not in source, path
+
+
+def test_the_cli_imports_the_app_only_inside_the_function_that_opens_it():
+    tree = ast.parse((REPO / "tlstudio" / "cli.py").read_text(encoding="utf-8"))
+    top_level = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert not [n for n in top_level if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("ui")]
+    openers = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
+               for inner in ast.walk(node) if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith("ui")}
+    assert openers == {"open_app"}
 
 
 def test_importing_the_package_and_core_loads_no_heavy_library():

@@ -1,4 +1,8 @@
-"""The command line: argparse over the core, and nothing else.
+"""The command line: argparse over the core, and the door to the desktop app.
+
+``tlstudio`` alone opens the app, and ``tlstudio DATA_FILE`` opens it with
+that file loaded; the app (and Qt) is imported only then, so every other
+command starts without it.
 
 Exit codes: 0 success; 2 a user error (one ``error: ...`` line on stderr);
 130 after Ctrl+C (a checkpoint is saved first, so ``--resume`` continues);
@@ -9,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
+from pathlib import Path
 
 from . import __version__
 from .core.config import RunConfig, config_fields
@@ -210,6 +216,15 @@ COMMANDS = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:
+        return open_app(None)
+    if len(argv) == 1 and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        if Path(argv[0]).expanduser().is_file():
+            return open_app(argv[0])
+        print(f"error: '{argv[0]}' is neither a command nor an existing data file "
+              f"(commands: {', '.join(COMMANDS)}; see 'tlstudio --help')", file=sys.stderr)
+        return EXIT_USER_ERROR
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
@@ -232,6 +247,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: tlstudio hit an unexpected problem ({type(exc).__name__}: {exc}). "
               f"Details are in {log_file}; please report it.", file=sys.stderr)
         return 1
+
+
+def open_app(path: str | None) -> int:
+    """Start the desktop app (imported only now: Qt is heavy and the CLI never needs it)."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                                 or os.environ.get("QT_QPA_PLATFORM")):
+        print("error: no display to open the tlstudio window on. Use the command line instead "
+              "(see 'tlstudio --help'), or run it under a desktop session.", file=sys.stderr)
+        return EXIT_USER_ERROR
+    try:
+        from .ui.app import run_app
+    except ImportError as exc:
+        print(f"error: the desktop app cannot start ({exc}). Install it with: pip install PySide6-Essentials pyqtgraph",
+              file=sys.stderr)
+        return EXIT_USER_ERROR
+    return run_app(str(Path(path).expanduser().resolve()) if path else None)
 
 
 def _install_interrupt_handler(cancel: CancelToken) -> None:

@@ -1,0 +1,60 @@
+"""Starting the desktop app: the QApplication, the error funnel, the main window."""
+
+from __future__ import annotations
+
+import faulthandler
+import sys
+
+from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtWidgets import QApplication
+
+from .. import __version__
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setOrganizationName("tlstudio")
+    app.setApplicationName("tlstudio")
+    app.setApplicationDisplayName("tlstudio")
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def _enable_crash_log() -> None:
+    """Native crashes (a segfault in a library) leave a trace in the log folder."""
+    from ..core.logs import log_dir
+
+    try:
+        handle = open(log_dir() / "crash.log", "a", encoding="utf-8")  # noqa: SIM115 - open for the process's life
+        faulthandler.enable(file=handle)
+    except OSError:
+        pass
+
+
+def run_app(path: str | None = None) -> int:
+    """Show the main window (with ``path`` loaded when given) until the user quits; returns the exit code."""
+    from ..core.logs import get_logger
+    from .error_dialog import ExceptionHook
+    from .main_window import MainWindow
+    from .settings import Settings
+    from .theme import theme
+
+    app = create_application()
+    get_logger().info("tlstudio %s starting", __version__)
+    _enable_crash_log()
+    settings = Settings()
+    theme().set_choice(settings.get("view/theme", "system"))
+    hook = ExceptionHook()
+    hook.install()
+    window = MainWindow(settings)
+    window.show()
+    if path:
+        QTimer.singleShot(0, lambda: window.open_data(path))
+    try:
+        return app.exec()
+    finally:
+        hook.uninstall()
+        if window.controller.running:  # the event loop is gone; let the run save its checkpoint
+            window.controller.stop()
+            window.controller.wait(60_000)
+        QThreadPool.globalInstance().waitForDone(10_000)

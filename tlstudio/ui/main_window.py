@@ -1,0 +1,225 @@
+"""The main window: pages in a side bar, menus, shortcuts, drag-and-drop, and a clean close.
+
+It assembles pages and wires their signals; what to do with data, models
+and runs lives in the pages (and below them, the core).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+                               QStackedWidget, QWidget)
+
+from ..core.config import RunConfig
+from ..core.desktop import KeepAwake
+from ..core.errors import TlStudioError
+from . import error_dialog
+from .icon import app_icon
+from .menus import build_menus
+from .notify import Notifier
+from .pages.data_page import DataPage
+from .pages.evaluate_page import EvaluatePage
+from .pages.export_page import ExportPage
+from .pages.model_page import ModelPage
+from .pages.runs_page import RunsPage
+from .pages.train_page import TrainPage
+from .pages.try_page import TryPage
+from .session import Session
+from .settings import Settings
+from .workers.failures import Failure
+from .workers.log_bridge import LogBridge
+from .workers.training import TrainingController
+
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".pq", ".xlsx", ".xlsm")
+# Settings of a run remembered between sessions (the data, columns and output belong to one dataset).
+REMEMBERED = ("task", "backbone", "max_length", "epochs", "max_steps", "batch_size", "learning_rate", "warmup_ratio",
+              "weight_decay", "gradient_accumulation_steps", "class_weighting", "early_stopping_patience", "seed",
+              "eval_strategy", "eval_steps", "logging_steps", "save_total_limit", "device", "precision", "report_to")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None, *, notifications: bool = True):
+        super().__init__()
+        self.settings = settings or Settings()
+        self.setWindowTitle("tlstudio")
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.session = Session(self.settings.project_dir(), self)
+        self._restore_choices()
+        self.controller = TrainingController(self)
+        self.keep_awake = KeepAwake("Training a model in tlstudio")
+        self.notifier = Notifier(app_icon(), self, enabled=notifications)
+        self._close_when_stopped = False
+
+        self.data_page = DataPage(self.session, self.settings)
+        self.model_page = ModelPage(self.session, self.settings)
+        self.train_page = TrainPage(self.session, self.settings, self.controller, self.notifier, self.keep_awake)
+        self.evaluate_page = EvaluatePage(self.session, self.settings)
+        self.try_page = TryPage(self.session, self.settings)
+        self.export_page = ExportPage(self.session, self.settings)
+        self.runs_page = RunsPage(self.session, self.settings, self.controller)
+        self.pages = [self.data_page, self.model_page, self.train_page, self.evaluate_page, self.try_page,
+                      self.export_page, self.runs_page]
+
+        self.nav = QListWidget(self)
+        self.nav.setAccessibleName("Pages")
+        self.nav.setFixedWidth(150)
+        self.stack = QStackedWidget(self)
+        for page in self.pages:
+            self.nav.addItem(QListWidgetItem(page.title))
+            self.stack.addWidget(page)
+            page.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+            page.navigate_requested.connect(self.show_page)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.training_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.training_label)
+
+        self.actions = build_menus(self)
+        self.data_page.file_loaded.connect(lambda _path: self.actions.refresh_recent())
+        self.runs_page.run_open_requested.connect(self.open_run)
+        self.runs_page.resume_requested.connect(self.resume_run)
+        self.runs_page.rerun_requested.connect(self.rerun)
+        self.controller.running_changed.connect(self._on_running_changed)
+        self.controller.step_ended.connect(
+            lambda e: self.training_label.setText(f"Training: step {e.step} of {e.total_steps}"))
+        self.session.run_opened.connect(lambda path: path and self.settings.set("files/last_run", str(path)))
+        self.log_bridge = LogBridge(self)
+        self.log_bridge.record_logged.connect(lambda level, text: self.train_page.log.add(text, level))
+        self.log_bridge.attach("tlstudio")
+        self._restore_window()
+
+    # -- pages -----------------------------------------------------------------------------
+    def show_page(self, key: str) -> None:
+        for row, page in enumerate(self.pages):
+            if page.key == key:
+                self.nav.setCurrentRow(row)
+
+    def current_page(self):
+        return self.pages[self.stack.currentIndex()]
+
+    # -- data -----------------------------------------------------------------------------------
+    def open_data(self, path: str | Path, then=None) -> None:
+        self.show_page("data")
+        self.data_page.open_file(str(path), then)
+
+    def dragEnterEvent(self, event) -> None:
+        if self._dropped_file(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        elif event.mimeData().hasUrls():
+            self.statusBar().showMessage("Drop a CSV, TSV, JSON, JSONL, Parquet or Excel file.", 5000)
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        path = self._dropped_file(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            self.open_data(path)
+
+    @staticmethod
+    def _dropped_file(mime) -> str | None:
+        for url in mime.urls() if mime.hasUrls() else []:
+            path = url.toLocalFile()
+            if path and Path(path).suffix.lower() in DATA_SUFFIXES and Path(path).is_file():
+                return path
+        return None
+
+    # -- runs -------------------------------------------------------------------------------------
+    def start_training(self) -> None:
+        self.show_page("train")
+        self.train_page.start()
+
+    def stop_training(self) -> None:
+        self.train_page.stop()
+
+    def open_run(self, summary) -> None:
+        self.session.open_run(summary.path)
+        if summary.has_model:
+            self.show_page("evaluate")
+        elif summary.resumable:
+            self.train_page.offer_resume(summary.path)
+            self.show_page("train")
+
+    def resume_run(self, path) -> None:
+        self.show_page("train")
+        self.train_page.resume(path)
+
+    def rerun(self, path) -> None:
+        from ..core.runs import read_config
+
+        try:
+            config = RunConfig.from_dict(read_config(path))
+            if not Path(config.data).is_file():
+                raise TlStudioError(f"the data file of this run, {config.data}, no longer exists.",
+                                    "Open the data again on the Data page and start a new run.")
+        except TlStudioError as exc:
+            error_dialog.show_failure(self, Failure(exc.message[:1].upper() + exc.message[1:], exc.hint))
+            return
+        again = dataclasses.replace(config, output="")
+        self.open_data(config.data, then=lambda: (self.session.replace_config(again), self.show_page("train")))
+
+    def _on_running_changed(self, running: bool) -> None:
+        self.actions.sync(running)
+        self.setWindowTitle("tlstudio — training…" if running else "tlstudio")
+        if not running:
+            self.training_label.clear()
+            if self._close_when_stopped:
+                self.close()
+
+    # -- settings --------------------------------------------------------------------------------
+    def _restore_choices(self) -> None:
+        stored = self.settings.get("choices/run_config")
+        try:
+            values = json.loads(stored) if stored else {}
+            config = RunConfig.from_dict({k: v for k, v in values.items() if k in REMEMBERED})
+            dataclasses.replace(config, data="-", output="-").validate()  # stale or hand-edited values: start fresh
+        except (TlStudioError, ValueError, TypeError):
+            config = RunConfig()
+        self.session.config = config
+
+    def _restore_window(self) -> None:
+        geometry = self.settings.get("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        state = self.settings.get("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        self.nav.setCurrentRow(max(0, min(len(self.pages) - 1, self.settings.get("window/page", 0, int))))
+
+    def save_settings(self) -> None:
+        self.settings.set("window/geometry", self.saveGeometry())
+        self.settings.set("window/state", self.saveState())
+        self.settings.set("window/page", self.nav.currentRow())
+        config = self.session.config.to_dict()
+        self.settings.set("choices/run_config", json.dumps({k: config[k] for k in REMEMBERED}))
+
+    # -- closing -------------------------------------------------------------------------------------
+    def ask(self, question: str) -> bool:
+        return QMessageBox.question(self, "tlstudio", question) == QMessageBox.Yes
+
+    def closeEvent(self, event) -> None:
+        if self.controller.running:
+            event.ignore()
+            if self._close_when_stopped:
+                return
+            if self.ask("A run is training. Stop it and quit?\n\nA checkpoint is saved first, so the run can be "
+                        "resumed later from the Runs page."):
+                self._close_when_stopped = True
+                self.stop_training()
+                self.statusBar().showMessage("Stopping the run, then quitting…")
+            return
+        self.save_settings()
+        self.keep_awake.release()
+        self.log_bridge.detach("tlstudio")
+        event.accept()

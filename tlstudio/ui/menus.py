@@ -1,0 +1,99 @@
+"""The main window's menus and shortcuts (standard keys where the platform has them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
+from PySide6.QtCore import QUrl
+from PySide6.QtWidgets import QMenu
+
+from ..core.samples import available_samples, sample_path
+from .help import GuideDialog, show_about
+from .theme import THEMES, theme
+
+
+@dataclass
+class WindowActions:
+    window: object
+    start: QAction
+    stop: QAction
+    recent: QMenu
+
+    def sync(self, running: bool) -> None:
+        self.start.setEnabled(not running)
+        self.stop.setEnabled(running)
+
+    def refresh_recent(self) -> None:
+        self.recent.clear()
+        files = self.window.settings.recent_files()
+        for path in files:
+            action = self.recent.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.window.open_data(p))
+        if files:
+            self.recent.addSeparator()
+            clear = self.recent.addAction("Clear the list")
+            clear.triggered.connect(lambda: (self.window.settings.clear_recent_files(), self.refresh_recent()))
+        self.recent.setEnabled(bool(files))
+
+
+def _action(window, menu: QMenu, text: str, slot, shortcut=None) -> QAction:
+    action = QAction(text, window)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    action.triggered.connect(lambda _=False: slot())
+    menu.addAction(action)
+    return action
+
+
+def build_menus(window) -> WindowActions:
+    bar = window.menuBar()
+    file_menu = bar.addMenu("&File")
+    _action(window, file_menu, "&Open data…", window.data_page.choose_file, QKeySequence.Open)
+    samples = file_menu.addMenu("Open &sample")
+    for sample in available_samples():
+        action = _action(window, samples, f"{sample.title} ({sample.task})",
+                         lambda p=sample_path(sample.name): window.open_data(p))
+        action.setEnabled(sample.task == "text-classification")
+    recent = file_menu.addMenu("Open &recent")
+    file_menu.addSeparator()
+    _action(window, file_menu, "&Project folder…", lambda: (window.show_page("runs"),
+                                                            window.runs_page.project_field.browse()))
+    file_menu.addSeparator()
+    _action(window, file_menu, "&Quit", window.close, QKeySequence.Quit)
+
+    run_menu = bar.addMenu("&Run")
+    start = _action(window, run_menu, "&Start training", window.start_training, "F5")
+    stop = _action(window, run_menu, "S&top training", window.stop_training, "Shift+F5")
+    stop.setEnabled(False)
+
+    view_menu = bar.addMenu("&View")
+    for number, page in enumerate(window.pages, start=1):
+        _action(window, view_menu, page.title, lambda key=page.key: window.show_page(key), f"Ctrl+{number}")
+    view_menu.addSeparator()
+    theme_menu = view_menu.addMenu("&Theme")
+    group = QActionGroup(window)
+    current = window.settings.get("view/theme", "system")
+    for choice in THEMES:
+        action = QAction(choice.title(), window, checkable=True)
+        action.setChecked(choice == current)
+        action.triggered.connect(lambda _=False, c=choice: (theme().set_choice(c), window.settings.set("view/theme", c)))
+        group.addAction(action)
+        theme_menu.addAction(action)
+
+    help_menu = bar.addMenu("&Help")
+    _action(window, help_menu, "User &guide", lambda: GuideDialog(window).exec(), QKeySequence.HelpContents)
+    _action(window, help_menu, "Open the &log folder", _open_log_folder)
+    _action(window, help_menu, "&About tlstudio", lambda: show_about(window))
+
+    actions = WindowActions(window, start, stop, recent)
+    actions.refresh_recent()
+    return actions
+
+
+def _open_log_folder() -> None:
+    from ..core.logs import log_dir
+
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir())))

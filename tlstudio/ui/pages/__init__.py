@@ -1,0 +1,1 @@
+"""See tlstudio/ui/__init__.py."""
