@@ -57,6 +57,18 @@ def sentiment_csv(tmp_path) -> Path:
 # --------------------------------------------------------------------------- the desktop app
 
 
+@pytest.fixture(autouse=True)
+def _background_jobs_finish():
+    """No test leaves background jobs running into the next one (or into interpreter shutdown)."""
+    yield
+    import sys
+
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QThreadPool
+
+        QThreadPool.globalInstance().waitForDone(120_000)
+
+
 @pytest.fixture
 def app_settings(qapp, tmp_path):
     """QSettings in a temporary INI file, so tests never read or write the user's settings."""
@@ -89,12 +101,12 @@ def window(qtbot, app_settings, dialogs):
     from tlstudio.ui.main_window import MainWindow
 
     win = MainWindow(app_settings, notifications=False)
-    qtbot.addWidget(win)
     win.show()
     yield win
+    # Not registered with qtbot.addWidget: pytest-qt would delete it before this teardown could stop a run.
     if win.controller.running:
         win.controller.stop()
         qtbot.waitUntil(lambda: not win.controller.running, timeout=120_000)
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(30_000)
+    win.close()
+    win.deleteLater()
+    qtbot.wait(10)

@@ -41,6 +41,8 @@ def test_open_train_stop_resume_evaluate_try_export(qtbot, window, tiny_backbone
     for name, value in (("epochs", 6.0), ("batch_size", 16), ("logging_steps", 3), ("warmup_ratio", 0.0)):
         editor = model.form.editor(name)
         editor.setValue(value)
+    model.form.editor("eval_strategy").setCurrentText("steps")  # three evaluations and checkpoints, not six
+    model.form.editor("eval_steps").setValue(18)
     lr = model.form.editor("learning_rate")
     lr.setText("0.003")
     lr.editingFinished.emit()
@@ -76,10 +78,10 @@ def test_open_train_stop_resume_evaluate_try_export(qtbot, window, tiny_backbone
     with qtbot.waitSignal(controller.run_finished, timeout=LONG) as finished:
         window.train_page.resume_button.click()
     assert finished.args[0].status == "completed", dialogs
-    assert charts.loss.point_count("train") > points_before and charts.loss.point_count("eval") == 6
+    assert charts.loss.point_count("train") > points_before and charts.loss.point_count("eval") == 3
     xs, _ = charts.loss.series_data("train")
     assert list(xs) == sorted(set(xs))  # no step drawn twice across stop and resume
-    assert charts.metrics.point_count("accuracy") == 6
+    assert charts.metrics.point_count("accuracy") == 3
 
     # Evaluate: the confusion matrix, and the rows behind one of its cells.
     window.show_page("evaluate")
@@ -92,6 +94,12 @@ def test_open_train_stop_resume_evaluate_try_export(qtbot, window, tiny_backbone
     assert view.rows_model.rowCount() == correct > 0
     assert {r["label"] for r in view.rows_model.records} == {"positive"}
 
+    # Any labelled file can be scored too, with its rows behind the matrix.
+    new_file = write_sentiment_csv(tmp_path / "new.csv", rows=40, seed=3)
+    window.evaluate_page.evaluate_file(str(new_file))
+    qtbot.waitUntil(lambda: len(view.records) == 40, timeout=LONG)
+    assert "new.csv" in window.evaluate_page.subtitle.text()
+
     # Try it: typing shows a prediction with one bar per class.
     window.show_page("try")
     trying = window.try_page.view
@@ -99,6 +107,14 @@ def test_open_train_stop_resume_evaluate_try_export(qtbot, window, tiny_backbone
     qtbot.keyClicks(trying.input, "great lovely excellent superb")
     qtbot.waitUntil(lambda: "positive" in trying.verdict.text(), timeout=LONG)
     assert set(trying.bars.scores_shown()) == {"positive", "negative"}
+
+    # A whole file predicted to CSV, in the background.
+    trying.file_in.set_path(new_file, notify=True)
+    qtbot.waitUntil(lambda: trying.column.currentText() == "text", timeout=LONG)
+    assert trying.file_out.path == str(tmp_path / "new-predictions.csv")
+    trying.predict_button.click()
+    qtbot.waitUntil(lambda: "Wrote 40 predictions" in trying.file_result.text(), timeout=LONG)
+    assert "prediction" in (tmp_path / "new-predictions.csv").read_text().splitlines()[0]
 
     # Export with the user's card, then load it where tlstudio was never imported.
     window.show_page("export")

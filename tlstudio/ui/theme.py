@@ -68,10 +68,10 @@ class Theme(QObject):
 
     @property
     def dark(self) -> bool:
-        scheme = self.app.styleHints().colorScheme()
-        if scheme == Qt.ColorScheme.Dark:
-            return True
-        return False  # Light, or a desktop that does not say: Fusion's light palette
+        # The user's explicit choice wins even where the platform ignores setColorScheme (many do).
+        if self.choice != "system":
+            return self.choice == "dark"
+        return self.app.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
     @property
     def colors(self) -> ChartColors:

@@ -25,12 +25,16 @@ class CategoryBarChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         self.setAccessibleName(title)
-        theme().changed.connect(lambda colors: self._draw())
+        theme().changed.connect(self._on_theme_changed)
         self._draw()
 
     def set_counts(self, counts: dict[str, int]) -> None:
         """Bars for the largest MAX_BARS categories, in the order given."""
         self._counts = dict(counts)
+        self._draw()
+
+    def _on_theme_changed(self, colors) -> None:
+        # A bound method, not a lambda: Qt drops the connection when this widget is deleted.
         self._draw()
 
     def _draw(self) -> None:

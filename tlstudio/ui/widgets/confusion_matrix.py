@@ -97,10 +97,14 @@ class ConfusionMatrixView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(caption)
         layout.addWidget(self.table, 1)
-        theme().changed.connect(lambda colors: self.table.viewport().update())
+        theme().changed.connect(self._on_theme_changed)
 
     def set_matrix(self, labels: list[str], matrix: list[list[int]]) -> None:
         self.model.set_matrix(labels, matrix)
+
+    def _on_theme_changed(self, colors) -> None:
+        # A bound method, not a lambda: Qt drops the connection when this widget is deleted.
+        self.table.viewport().update()
 
     def choose(self, true_label: str, predicted_label: str) -> None:
         """Select a cell as if clicked (keyboard shortcuts and tests)."""

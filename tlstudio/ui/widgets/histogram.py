@@ -31,7 +31,7 @@ class MarkedHistogram(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         self.setAccessibleName(title)
-        theme().changed.connect(lambda colors: self._draw())
+        theme().changed.connect(self._on_theme_changed)
         self._draw()
 
     def set_histogram(self, edges: list[float], counts: list[int]) -> None:
@@ -40,6 +40,10 @@ class MarkedHistogram(QWidget):
 
     def set_marker(self, value: float | None, label: str = "") -> None:
         self._marker_value, self._marker_label = value, label
+        self._draw()
+
+    def _on_theme_changed(self, colors) -> None:
+        # A bound method, not a lambda: Qt drops the connection when this widget is deleted.
         self._draw()
 
     def _draw(self) -> None:

@@ -60,17 +60,19 @@ class Job:
         try:
             result = self.work(self)
         except RunCancelled:
-            self._relay.cancelled.emit()
+            outcome = (self._relay.cancelled, ())
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI, none may kill the pool
             if self.cancel_token.cancelled:
-                self._relay.cancelled.emit()
+                outcome = (self._relay.cancelled, ())
             else:
-                self._relay.failed.emit(failure_from_exception(exc))
+                outcome = (self._relay.failed, (failure_from_exception(exc),))
         else:
-            if self.cancel_token.cancelled:
-                self._relay.cancelled.emit()
-            else:
-                self._relay.succeeded.emit(result)
+            outcome = (self._relay.cancelled, ()) if self.cancel_token.cancelled else (self._relay.succeeded, (result,))
+        signal, args = outcome
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the app is shutting down and took the relay with it: nobody is left to tell
+            pass
 
     # -- GUI thread -------------------------------------------------------
     def cancel(self) -> None:

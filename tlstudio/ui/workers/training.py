@@ -89,6 +89,25 @@ class TrainingWorker(QObject):
             self.done.emit()
 
 
+# Threads still running a job, with their workers: a run outlives a controller (or window) deleted while
+# it trains, because destroying a running QThread aborts the process.  Cleared as each thread ends.
+_running: dict[QThread, "TrainingWorker"] = {}
+
+
+def _release(thread: QThread) -> None:
+    # finished() is emitted from the thread just before it ends; wait those last moments out before
+    # deleting the QThread, which aborts the process while the thread still runs.
+    thread.wait()
+    worker = _running.pop(thread, None)
+    if worker is not None:
+        worker.deleteLater()
+    thread.deleteLater()
+
+
+def threads_running() -> int:
+    return len(_running)
+
+
 class TrainingController(QObject):
     """Starts, stops and tracks the one training run the app has at a time.
 
@@ -125,13 +144,13 @@ class TrainingController(QObject):
         """Train a new run described by ``config`` (a RunConfig)."""
         from ...core.training.engine import train
 
-        self._launch(lambda sink, cancel: train(config, sink, cancel), Path(config.output))
+        self.launch(lambda sink, cancel: train(config, sink, cancel), Path(config.output))
 
     def resume(self, run_dir: str | Path) -> None:
         """Continue a stopped or interrupted run from its last checkpoint."""
         from ...core.training.engine import resume
 
-        self._launch(lambda sink, cancel: resume(run_dir, sink, cancel), Path(run_dir))
+        self.launch(lambda sink, cancel: resume(run_dir, sink, cancel), Path(run_dir))
 
     def stop(self) -> None:
         """Ask the run to stop after the current step (it saves a checkpoint first)."""
@@ -140,32 +159,33 @@ class TrainingController(QObject):
 
     def wait(self, msecs: int) -> bool:
         """Block until the thread ends: only for shutting down when the event loop is gone."""
-        return self._thread.wait(msecs) if self._thread is not None else True
+        thread = self._thread
+        return thread.wait(msecs) if thread is not None else True
 
-    def _launch(self, job, run_dir: Path) -> None:
+    def launch(self, job, run_dir: Path) -> None:
+        """Run ``job(sink, cancel)`` (returning a RunResult) on the training thread."""
         if self.running:
             raise RuntimeError("a run is already training")
-        self._cancel = CancelToken()
-        self._worker = TrainingWorker(job, self._cancel)
-        self._thread = QThread(self)
-        self._thread.setObjectName("tlstudio-training")
-        self._worker.moveToThread(self._thread)
+        cancel = self._cancel = CancelToken()
+        self._worker = TrainingWorker(job, cancel)
+        thread = self._thread = QThread()
+        thread.setObjectName("tlstudio-training")
+        _running[thread] = self._worker
+        self._worker.moveToThread(thread)
         for name in ("run_started", "step_logged", "step_ended", "evaluated", "checkpoint_saved", "message",
                      "stage_changed", "run_finished", "run_failed"):
             getattr(self._worker, name).connect(getattr(self, name))
-        self._thread.started.connect(self._worker.run)
-        self._worker.done.connect(self._thread.quit)
-        self._thread.finished.connect(self._on_thread_finished)
+        thread.started.connect(self._worker.run)
+        self._worker.done.connect(thread.quit)
+        thread.finished.connect(self._on_thread_finished)
+        thread.finished.connect(lambda: _release(thread))
+        # A controller deleted mid-run (its window destroyed) stops the run instead of orphaning it.
+        self.destroyed.connect(lambda *_: cancel.cancel())
         self.run_dir = run_dir.expanduser().resolve()
-        self._thread.start()
+        thread.start()
         self.running_changed.emit(True)
 
     def _on_thread_finished(self) -> None:
-        thread, worker = self._thread, self._worker
         self._thread = self._worker = None
         self._cancel = None
-        if worker is not None:
-            worker.deleteLater()
-        if thread is not None:
-            thread.deleteLater()
         self.running_changed.emit(False)
