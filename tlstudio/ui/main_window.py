@@ -10,9 +10,9 @@ import dataclasses
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QSize
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-                               QStackedWidget, QWidget)
+                               QStackedWidget, QStyle, QWidget)
 
 from ..core.config import RunConfig
 from ..core.desktop import KeepAwake
@@ -34,6 +34,9 @@ from .workers.failures import Failure
 from .workers.log_bridge import LogBridge
 from .workers.training import TrainingController
 
+PAGE_ICONS = {"data": QStyle.SP_FileDialogDetailedView, "model": QStyle.SP_ComputerIcon,
+              "train": QStyle.SP_MediaPlay, "evaluate": QStyle.SP_FileDialogContentsView,
+              "try": QStyle.SP_DialogApplyButton, "export": QStyle.SP_DialogSaveButton, "runs": QStyle.SP_DirIcon}
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".pq", ".xlsx", ".xlsm")
 # Settings of a run remembered between sessions (the data, columns and output belong to one dataset).
 REMEMBERED = ("task", "backbone", "max_length", "epochs", "max_steps", "batch_size", "learning_rate", "warmup_ratio",
@@ -67,10 +70,14 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget(self)
         self.nav.setAccessibleName("Pages")
-        self.nav.setFixedWidth(150)
+        self.nav.setFixedWidth(170)
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 7px 6px; }")
         self.stack = QStackedWidget(self)
         for page in self.pages:
-            self.nav.addItem(QListWidgetItem(page.title))
+            item = QListWidgetItem(self.style().standardIcon(PAGE_ICONS[page.key]), page.title)
+            item.setToolTip(page.subtitle.text())
+            self.nav.addItem(item)
             self.stack.addWidget(page)
             page.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
             page.navigate_requested.connect(self.show_page)

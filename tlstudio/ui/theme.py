@@ -31,9 +31,9 @@ class ChartColors:
 
 
 # Okabe-Ito colours (readable for colour-blind users), lightened for dark backgrounds.
-LIGHT = ChartColors("#ffffff", "#202020", 0.25, ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"),
+LIGHT = ChartColors("#ffffff", "#202020", 0.18, ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"),
                     "#b00020", "#f4f6fb", "#1f4e9c", False)
-DARK = ChartColors("#1e1f22", "#e6e6e6", 0.2, ("#56B4E9", "#F0A35E", "#3CC79A", "#E69FCB", "#F5C342", "#9AD0F5"),
+DARK = ChartColors("#1e1f22", "#e6e6e6", 0.15, ("#56B4E9", "#F0A35E", "#3CC79A", "#E69FCB", "#F5C342", "#9AD0F5"),
                    "#ff6b6b", "#2a2d33", "#5b9cf5", True)
 
 

@@ -87,8 +87,7 @@ class DataPage(Page):
         vertical = self.table_view.verticalHeader()
         vertical.setSectionResizeMode(QHeaderView.Fixed)  # uniform rows: no per-row measuring on a million rows
         vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table_view.horizontalHeader().setDefaultSectionSize(160)
-        self.table_view.horizontalHeader().setStretchLastSection(True)
+        self.table_view.horizontalHeader().setDefaultSectionSize(140)
 
         columns = QGroupBox("Columns", self)
         form = QFormLayout(columns)
@@ -265,8 +264,12 @@ class DataPage(Page):
     def _on_columns_changed(self) -> None:
         if self.session.table is None:
             return
-        self.table_model.set_roles({"text": self.session.config.text_column,
-                                    "label": self.session.config.label_column})
+        text = self.session.config.text_column
+        self.table_model.set_roles({"text": text, "label": self.session.config.label_column})
+        # The text column gets the room; the others keep a readable width.
+        header = self.table_view.horizontalHeader()
+        for index, name in enumerate(self.session.columns):
+            header.setSectionResizeMode(index, QHeaderView.Stretch if name == text else QHeaderView.Interactive)
         self._refresh_timer.start()
 
     def _on_config_changed(self, name: str) -> None:

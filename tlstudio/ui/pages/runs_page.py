@@ -78,8 +78,10 @@ class RunsPage(Page):
         self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.table.setAccessibleName("Runs in the project folder")
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._sync_buttons())
 
@@ -126,13 +128,13 @@ class RunsPage(Page):
         self.summaries = summaries
         self.model.set_records([{
             "summary": s, "name": s.name, "status_text": STATUS_TEXT.get(s.status, s.status),
-            "data_name": s.data_name, "backbone": s.backbone, "started": (s.started_at or "")[:16].replace("T", " "),
+            "data_name": s.data_name, "backbone": (s.backbone or "").rstrip("/").split("/")[-1], "started": (s.started_at or "")[:16].replace("T", " "),
             "steps": s.step, "accuracy": s.metrics.get("accuracy"), "macro_f1": s.metrics.get("macro_f1"),
             "disk": s.disk_bytes, "checkpoint_disk": s.checkpoint_bytes,
         } for s in summaries])
         for row in range(self.proxy.rowCount()):
             if self._summary_at(row).path in selected:
-                self.table.selectRow(row)
+                self._select(row, clear=False)
         total = sum(s.disk_bytes for s in summaries)
         self.set_subtitle(f"{len(summaries)} run(s) using {format_bytes(total)} in {self.session.project_dir}.")
         self._sync_buttons()
@@ -148,7 +150,13 @@ class RunsPage(Page):
     def select_run(self, path: Path) -> None:
         for row in range(self.proxy.rowCount()):
             if self._summary_at(row).path == Path(path).resolve():
-                self.table.selectRow(row)
+                self._select(row, clear=True)
+
+    def _select(self, row: int, *, clear: bool) -> None:
+        from PySide6.QtCore import QItemSelectionModel
+
+        flags = QItemSelectionModel.Rows | (QItemSelectionModel.ClearAndSelect if clear else QItemSelectionModel.Select)
+        self.table.selectionModel().select(self.proxy.index(row, 0), flags)
 
     def _sync_buttons(self) -> None:
         chosen = self.selected()

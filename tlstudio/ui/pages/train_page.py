@@ -65,7 +65,7 @@ class TrainPage(Page):
         self.summary.setWordWrap(True)
         self.progress = QProgressBar(self)
         self.progress.setAccessibleName("Training progress")
-        self.progress.setFormat("step %v of %m")
+        self.progress.setFormat("")
         self.progress.setValue(0)
         self.rate = QLabel(self)
         self.rate.setAccessibleName("Speed and time left")
@@ -150,7 +150,12 @@ class TrainPage(Page):
             return
         self.resumable_run = Path(run_dir)
         self.name_edit.setText(self.resumable_run.name)
-        self.charts.show_history(loss_history(run_dir))
+        history = loss_history(run_dir)
+        self.charts.show_history(history)
+        if history.max_steps and history.train_loss:
+            self.progress.setRange(0, history.max_steps)
+            self.progress.setFormat("step %v of %m")
+            self.progress.setValue(history.train_loss[-1][0])
         self.summary.setText(f"{self.resumable_run.name} stopped before finishing; Resume continues it.")
         self._sync_buttons()
 
@@ -175,6 +180,7 @@ class TrainPage(Page):
         self.summary.setText(f"Training on {event.device} in {event.precision}: {event.train_size:,} training and "
                              f"{event.eval_size:,} validation rows, {event.total_steps:,} steps{resumed}.")
         self.progress.setRange(0, max(1, event.total_steps))
+        self.progress.setFormat("step %v of %m")
         self.progress.setValue(event.resumed_from_step)
         self.log.add(self.summary.text())
 

@@ -23,6 +23,7 @@ def _table(headers: list[str], name: str, parent: QWidget) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
     table.setAccessibleName(name)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
     return table
 
 
@@ -56,6 +57,8 @@ class ClassificationEvaluation(QWidget):
         self.rows_view.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.rows_view.setAccessibleName("Validation rows in the chosen cell")
         self.rows_view.verticalHeader().hide()
+        self.rows_view.verticalHeader().setDefaultSectionSize(self.rows_view.fontMetrics().height() + 6)
+        self.rows_view.sortByColumn(4, Qt.DescendingOrder)  # most confident first: confident mistakes matter most
         header = self.rows_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.Stretch)

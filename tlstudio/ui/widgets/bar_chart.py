@@ -40,7 +40,7 @@ class CategoryBarChart(QWidget):
     def _draw(self) -> None:
         colors = theme().colors
         style_plot(self.plot, colors, self.title)
-        self.plot.showGrid(x=True, y=False, alpha=colors.grid_alpha)
+        self.plot.showGrid(x=False, y=False)
         if self._bars is not None:
             self.plot.removeItem(self._bars)
             self._bars = None

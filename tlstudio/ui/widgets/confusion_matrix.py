@@ -9,8 +9,9 @@ class's rows, so a rare class's mistakes are as visible as a common one's.
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QStyle, QStyledItemDelegate, QTableView,
+                               QVBoxLayout, QWidget)
 
 from ..theme import theme
 
@@ -70,6 +71,20 @@ class ConfusionModel(QAbstractTableModel):
         return None
 
 
+class _HeatCell(QStyledItemDelegate):
+    """Paints the heat colour always, and the selection as a frame: a filled highlight would read as a value."""
+
+    def paint(self, painter, option, index) -> None:
+        painter.save()
+        painter.fillRect(option.rect, index.data(Qt.BackgroundRole))
+        painter.setPen(index.data(Qt.ForegroundRole))
+        painter.drawText(option.rect, Qt.AlignCenter, index.data(Qt.DisplayRole))
+        if option.state & (QStyle.State_Selected | QStyle.State_HasFocus):
+            painter.setPen(QPen(QColor(theme().colors.marker), 3))
+            painter.drawRect(option.rect.adjusted(2, 2, -2, -2))
+        painter.restore()
+
+
 class ConfusionMatrixView(QWidget):
     """Signals: cell_chosen(str true_label, str predicted_label)."""
 
@@ -80,6 +95,7 @@ class ConfusionMatrixView(QWidget):
         self.model = ConfusionModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
+        self.table.setItemDelegate(_HeatCell(self.table))
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setWordWrap(True)

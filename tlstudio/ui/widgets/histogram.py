@@ -24,7 +24,7 @@ class MarkedHistogram(QWidget):
         self._marker_value: float | None = None
         self._marker_label = ""
         self.marker = pg.InfiniteLine(angle=90, movable=False, label=" ",
-                                      labelOpts={"position": 0.92, "anchors": [(-0.05, 0.5), (-0.05, 0.5)]})
+                                      labelOpts={"position": 0.85, "anchors": [(1.05, 0.5), (1.05, 0.5)]})
         self.plot.addItem(self.marker)
         self.marker.hide()
         layout = QVBoxLayout(self)
@@ -49,6 +49,7 @@ class MarkedHistogram(QWidget):
     def _draw(self) -> None:
         colors = theme().colors
         style_plot(self.plot, colors, self.title)
+        self.plot.showGrid(x=False, y=True, alpha=colors.grid_alpha)
         if self._bars is not None:
             self.plot.removeItem(self._bars)
             self._bars = None
@@ -60,10 +61,10 @@ class MarkedHistogram(QWidget):
             self.plot.addItem(self._bars)
         if self._marker_value is not None:
             self.marker.setPen(pg.mkPen(colors.marker, width=2, style=pg.QtCore.Qt.DashLine))
+            self.marker.show()  # before the label: pyqtgraph ignores text set on a hidden label
             self.marker.setValue(self._marker_value)
             self.marker.label.setFormat(self._marker_label)
             self.marker.label.setColor(colors.marker)
-            self.marker.show()
         else:
             self.marker.hide()
         high = max(self._edges[-1] if self._edges else 1, (self._marker_value or 0) * 1.05)

@@ -83,7 +83,7 @@ class LiveChart(QWidget):
     """One plot with named series fed point by point (or all at once)."""
 
     def __init__(self, title: str, x_label: str, y_label: str = "", parent: QWidget | None = None,
-                 log_y: bool = False):
+                 log_y: bool = False, legend: str | None = "top-right"):
         super().__init__(parent)
         self.title = title
         self._series: dict[str, _Series] = {}
@@ -93,7 +93,10 @@ class LiveChart(QWidget):
         if y_label:
             self.plot.setLabel("left", y_label)
         self.plot.setLogMode(y=log_y)
-        self.plot.addLegend(offset=(-10, 10))
+        # Where the legend goes: away from where the curves will be (None: the title says it all).
+        offsets = {"top-right": (-10, 10), "bottom-right": (-10, -10), "top-left": (10, 10)}
+        if legend is not None:
+            self.plot.addLegend(offset=offsets[legend])
         self.plot.setMenuEnabled(False)
         self.view.setMinimumHeight(160)
         layout = QVBoxLayout(self)

@@ -22,12 +22,15 @@ def style_plot(plot: "pg.PlotItem", colors: ChartColors, title: str | None = Non
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(colors.foreground))
         axis.setTextPen(pg.mkPen(colors.foreground))
+        axis.enableAutoSIPrefix(False)  # "loss (x0.001)" and "epoch (x0.001)" read as nonsense
     plot.showGrid(x=True, y=True, alpha=colors.grid_alpha)
     if title is not None:
         plot.setTitle(title, color=colors.foreground, size="10pt")
     legend = plot.legend
     if legend is not None:
         legend.setLabelTextColor(colors.foreground)
+        for _sample, label in legend.items:  # setLabelTextColor only re-colours labels added later
+            label.setText(label.text, color=colors.foreground)
         legend.setBrush(pg.mkBrush(colors.background + "c0" if colors.background.startswith("#") else None))
 
 

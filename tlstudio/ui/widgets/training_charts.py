@@ -20,9 +20,9 @@ class TrainingCharts(QWidget):
         self.loss = LiveChart("Loss", "step", "loss")
         self.loss.add_series("train", "training loss", color_index=0)
         self.loss.add_series("eval", "validation loss", color_index=1, points=True)
-        self.learning_rate = LiveChart("Learning rate", "step")
+        self.learning_rate = LiveChart("Learning rate", "step", legend=None)
         self.learning_rate.add_series("lr", "learning rate", color_index=2)
-        self.metrics = LiveChart("Validation metrics per epoch", "epoch")
+        self.metrics = LiveChart("Validation metrics per epoch", "epoch", legend="bottom-right")
         self._metric_keys: list[str] = []
         lower = QSplitter(Qt.Horizontal)
         lower.addWidget(self.learning_rate)

@@ -1,0 +1,146 @@
+"""Regenerate the screenshots in docs/screenshots/ by driving the real app.
+
+Run it under a virtual X server, from the repository root (it trains the
+bundled backbone twice on the sample reviews: a few minutes on a CPU):
+
+    xvfb-run -a -s "-screen 0 1440x960x24" python packaging/screenshots.py
+
+Settings and runs go to a temporary folder; nothing of the user's is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "docs" / "screenshots"
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def main() -> None:
+    from PySide6.QtCore import QEventLoop, QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from tlstudio.core.samples import sample_path
+    from tlstudio.ui.app import create_application
+    from tlstudio.ui.main_window import MainWindow
+    from tlstudio.ui.settings import Settings
+    from tlstudio.ui.theme import theme
+
+    app = create_application()
+    work = Path(tempfile.mkdtemp(prefix="tlstudio-shots-"))
+    settings = Settings(QSettings(str(work / "settings.ini"), QSettings.IniFormat))
+    settings.set_project_dir(work / "project")
+    theme().set_choice("light")
+    window = MainWindow(settings, notifications=False)
+    window.resize(1360, 860)
+    window.show()
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    def wait_until(condition, timeout: float = 900.0) -> None:
+        end = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > end:
+                raise TimeoutError(condition)
+            app.processEvents(QEventLoop.AllEvents, 50)
+            time.sleep(0.02)
+
+    def settle(seconds: float = 0.6) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents(QEventLoop.AllEvents, 50)
+            time.sleep(0.02)
+
+    def shoot(name: str, page: str | None = None) -> None:
+        if page:
+            window.show_page(page)
+        settle()
+        window.grab().save(str(OUT / f"{name}.png"))
+        print("wrote", OUT / f"{name}.png", flush=True)
+
+    # Data: the sample reviews, with their label and token-length charts.
+    window.open_data(sample_path("sentiment"))
+    wait_until(lambda: window.session.token_lengths is not None)
+    shoot("data", "data")
+    window.data_page.charts.setCurrentIndex(1)
+    shoot("data-lengths")
+    window.data_page.charts.setCurrentIndex(0)
+
+    # Model: the bundled backbone, a short run.
+    model = window.model_page
+    window.show_page("model")
+    wait_until(lambda: "at the peak" in model.memory_label.text())
+    model.apply_preset("quick")
+    for name, value in (("epochs", 3.0), ("batch_size", 16), ("logging_steps", 2)):
+        model.form.editor(name).setValue(value)
+    model.form.editor("eval_strategy").setCurrentText("steps")
+    model.form.editor("eval_steps").setValue(9)
+    shoot("model", "model")
+
+    controller, train = window.controller, window.train_page
+    # A first run, stopped early: it shows as resumable on the Runs page.
+    train.name_edit.setText("reviews-first-try")
+    window.start_training()
+    wait_until(lambda: train.charts.loss.point_count("train") >= 8)
+    window.stop_training()
+    wait_until(lambda: not controller.running)
+
+    # The main run, watched to the end.
+    window.session.update_config(learning_rate=2e-4)
+    train.name_edit.setText("reviews-quick")
+    window.start_training()
+    wait_until(lambda: train.charts.loss.point_count("train") >= 12)
+    shoot("train-running", "train")
+    wait_until(lambda: not controller.running)
+    shoot("train", "train")
+
+    evaluate = window.evaluate_page
+    wait_until(lambda: evaluate.view is not None and evaluate.view.records)
+    labels = evaluate.view.matrix.model.labels
+    matrix = evaluate.view.matrix.model.matrix
+    wrong = max(((i, j) for i in range(len(labels)) for j in range(len(labels)) if i != j),
+                key=lambda ij: matrix[ij[0]][ij[1]])
+    evaluate.view.matrix.choose(labels[wrong[0]], labels[wrong[1]])
+    shoot("evaluate", "evaluate")
+
+    trying = window.try_page
+    window.show_page("try")
+    wait_until(lambda: trying.view.classifier is not None)
+    trying.view.input.setPlainText("The room was tiny, but the staff were lovely and breakfast was excellent.")
+    wait_until(lambda: "confident" in trying.view.verdict.text())
+    shoot("try", "try")
+
+    export = window.export_page
+    export.parent_field.set_path(work / "exports", notify=True)
+    export.fields["description"].setPlainText("Tells positive from negative customer reviews.")
+    export.fields["intended_use"].setPlainText("Triage of short English product and service reviews.")
+    export.fields["limitations"].setPlainText("Trained on 432 short reviews; expect mistakes on sarcasm and "
+                                              "mixed opinions.")
+    wait_until(lambda: export.plan is not None and "Triage" in export.plan.card)
+    export.preview.setCurrentIndex(1)
+    export.export()
+    wait_until(lambda: export.exported is not None)
+    shoot("export", "export")
+
+    runs = window.runs_page
+    runs.refresh()
+    wait_until(lambda: len(runs.summaries) == 2)
+    runs.table.selectAll()
+    runs.compare_selected()
+    wait_until(lambda: len(runs.compare_chart._series) >= 3)
+    shoot("runs", "runs")
+
+    theme().set_choice("dark")
+    shoot("train-dark", "train")
+    theme().set_choice("light")
+    window.close()
+    QApplication.processEvents()
+
+
+if __name__ == "__main__":
+    main()
