@@ -56,3 +56,14 @@ def test_commands_still_work_and_start_without_qt():
             "raise SystemExit(tlstudio.cli.main(['samples']))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert result.returncode == 0 and "sentiment" in result.stdout
+
+
+def test_the_app_opens_the_given_file_else_the_last_one_else_the_sample(app_settings, tmp_path):
+    from tlstudio.core.samples import sample_path
+    from tlstudio.ui.app import startup_file
+
+    assert startup_file(None, app_settings) == str(sample_path("sentiment"))
+    data = write_sentiment_csv(tmp_path / "mine.csv")
+    app_settings.add_recent_file(data)
+    assert startup_file(None, app_settings) == str(data.resolve())
+    assert startup_file("/x/given.csv", app_settings) == "/x/given.csv"

@@ -19,7 +19,8 @@ def test_keep_awake_uses_the_platforms_tool_tied_to_this_process():
     assert keep_awake_command(123, "x", platform="darwin", which=everything) == ["caffeinate", "-i", "-w", "123"]
     assert keep_awake_command(123, "x", platform="linux", which=lambda name: None) is None
     assert notification_command("Done", "run 1", platform="linux", which=everything)[-2:] == ["Done", "run 1"]
-    assert 'with title "Say \\"hi\\""' in notification_command("Say \"hi\"", "b", platform="darwin", which=everything)[-1]
+    mac = notification_command('Say "hi"', "b", platform="darwin", which=everything)
+    assert 'with title "Say \\"hi\\""' in mac[-1]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Windows uses SetThreadExecutionState, not a process")

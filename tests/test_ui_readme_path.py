@@ -78,6 +78,7 @@ def test_open_train_stop_resume_evaluate_try_export(qtbot, window, tiny_backbone
     with qtbot.waitSignal(controller.run_finished, timeout=LONG) as finished:
         window.train_page.resume_button.click()
     assert finished.args[0].status == "completed", dialogs
+    assert [title for title, _ in window.notifier.sent] == ["tlstudio: training stopped", "tlstudio: training finished"]
     assert charts.loss.point_count("train") > points_before and charts.loss.point_count("eval") == 3
     xs, _ = charts.loss.series_data("train")
     assert list(xs) == sorted(set(xs))  # no step drawn twice across stop and resume

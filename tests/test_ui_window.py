@@ -7,7 +7,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 
 from helpers import write_sentiment_csv
@@ -54,7 +53,8 @@ def test_every_control_can_be_reached_by_keyboard_and_has_a_name(window):
     for kind in kinds:
         for widget in window.findChildren(kind):
             parent = widget.parentWidget()
-            if (isinstance(parent, (QAbstractSpinBox, QComboBox, QAbstractItemView)) or widget.objectName().startswith("qt_")
+            if (isinstance(parent, (QAbstractSpinBox, QComboBox, QAbstractItemView))
+                    or widget.objectName().startswith("qt_")
                     or type(widget).__module__.startswith("pyqtgraph") or isinstance(widget.window(), QComboBox)
                     or parent.metaObject().className() == "QComboBoxPrivateContainer"):
                 continue  # parts of a compound widget (a spin box's line edit, a table's header, a combo's popup)
@@ -72,7 +72,8 @@ def test_every_control_can_be_reached_by_keyboard_and_has_a_name(window):
 def test_shortcuts_are_standard_and_start_stop_have_keys(window):
     from PySide6.QtGui import QKeySequence
 
-    shortcuts = {action.text().replace("&", ""): action.shortcut() for action in window.findChildren(type(window.actions.start))}
+    actions = window.findChildren(type(window.actions.start))
+    shortcuts = {action.text().replace("&", ""): action.shortcut() for action in actions}
     assert shortcuts["Open data…"] == QKeySequence(QKeySequence.Open)
     assert shortcuts["Quit"] == QKeySequence(QKeySequence.Quit)
     assert shortcuts["Start training"] == QKeySequence("F5") and shortcuts["Stop training"] == QKeySequence("Shift+F5")
@@ -228,7 +229,8 @@ def test_try_it_predicts_while_typing_without_blocking_and_the_newest_text_wins(
             self.seen.append(texts[0])
             time.sleep(0.2)
             score = 0.9 if "good" in texts[0] else 0.1
-            return [Prediction("pos" if score > 0.5 else "neg", max(score, 1 - score), {"pos": score, "neg": 1 - score})]
+            scores = {"pos": score, "neg": 1 - score}
+            return [Prediction("pos" if score > 0.5 else "neg", max(scores.values()), scores)]
 
     view = ClassificationTry()
     qtbot.addWidget(view)
@@ -241,3 +243,24 @@ def test_try_it_predicts_while_typing_without_blocking_and_the_newest_text_wins(
     qtbot.waitUntil(lambda: "pos" in view.verdict.text(), timeout=10_000)
     assert view.classifier.seen[-1] == "this is not bad, it is good"
     assert len(view.classifier.seen) < 6
+
+
+def test_help_shows_the_user_guide_and_about_names_the_versions(qtbot):
+    from tlstudio.ui.help import GuideDialog, about_text
+
+    guide = GuideDialog()
+    qtbot.addWidget(guide)
+    text = guide.browser.toPlainText()
+    assert "tlstudio user guide" in text and "Confusion matrix".lower() in text.lower()
+    about = about_text()
+    for name in ("tlstudio", "torch", "transformers", "PySide6-Essentials", "Qt"):
+        assert name in about
+
+
+def test_an_interrupted_run_is_pointed_out_at_start(qtbot, app_settings, dialogs):
+    from tlstudio.ui.main_window import MainWindow
+
+    fake_run(app_settings.project_dir(), "crashed", "running", [0.9, 0.7], checkpoint=True)
+    win = MainWindow(app_settings, notifications=False)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: "crashed (step 4)" in win.statusBar().currentMessage(), timeout=30_000)

@@ -63,7 +63,8 @@ def plan_export(run_dir: str | Path, destination: str | Path, card_fields: dict[
     for item in sorted(run.path.iterdir()):
         if item.is_dir():
             if item.name in EXTRA_DIRS:
-                files += [(str(f.relative_to(run.path)), f.stat().st_size) for f in sorted(item.rglob("*")) if f.is_file()]
+                files += [(str(f.relative_to(run.path)), f.stat().st_size)
+                          for f in sorted(item.rglob("*")) if f.is_file()]
             continue
         if item.name in LEFT_BEHIND or item.name.startswith("."):
             continue

@@ -31,8 +31,23 @@ def _enable_crash_log() -> None:
         pass
 
 
+def startup_file(path: str | None, settings) -> str:
+    """What the window opens with: the given file, else the last one opened, else the sample reviews.
+
+    A first start thus shows real data ready to train on the bundled backbone.
+    """
+    if path:
+        return path
+    recent = settings.recent_files()
+    if recent:
+        return recent[0]
+    from ..core.samples import sample_path
+
+    return str(sample_path("sentiment"))
+
+
 def run_app(path: str | None = None) -> int:
-    """Show the main window (with ``path`` loaded when given) until the user quits; returns the exit code."""
+    """Show the main window (with ``path``, the last file or the sample loaded) until the user quits."""
     from ..core.logs import get_logger
     from .error_dialog import ExceptionHook
     from .main_window import MainWindow
@@ -48,8 +63,8 @@ def run_app(path: str | None = None) -> int:
     hook.install()
     window = MainWindow(settings)
     window.show()
-    if path:
-        QTimer.singleShot(0, lambda: window.open_data(path))
+    first = startup_file(path, settings)
+    QTimer.singleShot(0, lambda: window.open_data(first))
     try:
         return app.exec()
     finally:

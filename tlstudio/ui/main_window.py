@@ -104,6 +104,21 @@ class MainWindow(QMainWindow):
         self.log_bridge.record_logged.connect(lambda level, text: self.train_page.log.add(text, level))
         self.log_bridge.attach("tlstudio")
         self._restore_window()
+        self._look_for_interrupted_runs()
+
+    def _look_for_interrupted_runs(self) -> None:
+        """A run cut off by a crash or a kill is pointed out once, at start (never resumed unasked)."""
+        from .workers.background import run_in_background
+
+        def found(summaries) -> None:
+            stranded = [s for s in summaries if s.status == "interrupted" and s.resumable]
+            if stranded:
+                names = ", ".join(f"{s.name} (step {s.step})" for s in stranded[:3])
+                self.statusBar().showMessage(f"Interrupted run(s) can be resumed from the Runs page: {names}", 20_000)
+
+        project = self.session.project_dir
+        run_in_background(lambda job: _list_runs(project), context=self, on_success=found,
+                          on_failure=lambda failure: None)
 
     # -- pages -----------------------------------------------------------------------------
     def show_page(self, key: str) -> None:
@@ -230,3 +245,9 @@ class MainWindow(QMainWindow):
         self.keep_awake.release()
         self.log_bridge.detach("tlstudio")
         event.accept()
+
+
+def _list_runs(project: Path):
+    from ..core.runs import list_runs
+
+    return list_runs(project)

@@ -53,10 +53,12 @@ def build_menus(window) -> WindowActions:
     file_menu = bar.addMenu("&File")
     _action(window, file_menu, "&Open data…", window.data_page.choose_file, QKeySequence.Open)
     samples = file_menu.addMenu("Open &sample")
+    from ..core.tasks import task_names
+
     for sample in available_samples():
         action = _action(window, samples, f"{sample.title} ({sample.task})",
                          lambda p=sample_path(sample.name): window.open_data(p))
-        action.setEnabled(sample.task == "text-classification")
+        action.setEnabled(sample.task in task_names())
     recent = file_menu.addMenu("Open &recent")
     file_menu.addSeparator()
     _action(window, file_menu, "&Project folder…", lambda: (window.show_page("runs"),
@@ -79,7 +81,7 @@ def build_menus(window) -> WindowActions:
     for choice in THEMES:
         action = QAction(choice.title(), window, checkable=True)
         action.setChecked(choice == current)
-        action.triggered.connect(lambda _=False, c=choice: (theme().set_choice(c), window.settings.set("view/theme", c)))
+        action.triggered.connect(lambda _=False, c=choice: _choose_theme(window, c))
         group.addAction(action)
         theme_menu.addAction(action)
 
@@ -97,3 +99,8 @@ def _open_log_folder() -> None:
     from ..core.logs import log_dir
 
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir())))
+
+
+def _choose_theme(window, choice: str) -> None:
+    theme().set_choice(choice)
+    window.settings.set("view/theme", choice)

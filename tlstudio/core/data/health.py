@@ -40,7 +40,8 @@ class ClassificationHealth:
         return not any(f.level == "error" for f in self.findings)
 
 
-def classification_health(frame: "pd.DataFrame", text_column: str | None, label_column: str | None) -> ClassificationHealth:
+def classification_health(frame: "pd.DataFrame", text_column: str | None,
+                          label_column: str | None) -> ClassificationHealth:
     findings: list[Finding] = []
     if not text_column or not label_column:
         missing = "text" if not text_column else "label"
@@ -78,9 +79,10 @@ def classification_health(frame: "pd.DataFrame", text_column: str | None, label_
         largest, smallest = max(counts.values()), min(counts.values())
         if largest >= SKEW_RATIO * smallest:
             rare = min(counts, key=counts.get)
-            findings.append(Finding("warning", f"Classes are skewed: '{max(counts, key=counts.get)}' has "
-                                               f"{largest / smallest:.1f}x the rows of '{rare}'. The loss is weighted by "
-                                               "class frequency (class weighting 'auto')."))
+            common = max(counts, key=counts.get)
+            findings.append(Finding("warning", f"Classes are skewed: '{common}' has {largest / smallest:.1f}x the rows "
+                                               f"of '{rare}'. The loss is weighted by class frequency (class "
+                                               "weighting 'auto')."))
         singletons = [name for name, n in counts.items() if n < 2]
         if singletons:
             findings.append(Finding("warning", f"{len(singletons)} class(es) have a single row "

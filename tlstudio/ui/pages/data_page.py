@@ -5,20 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QProgressBar,
-                               QPushButton, QRadioButton, QSplitter, QStackedWidget, QStyle, QTableView,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHeaderView, QLabel, QListWidget,
+                               QListWidgetItem, QProgressBar, QPushButton, QSplitter, QStackedWidget, QStyle,
+                               QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ..qmodels.dataframe_model import DataFrameModel
 from ..widgets.bar_chart import CategoryBarChart
-from ..widgets.fields import PathField
+from ..widgets.split_settings import DATA_FILTER, SplitSettings
 from ..widgets.histogram import MarkedHistogram
 from ..workers.background import LatestOnly, run_in_background
 from .base import Page
 from .data_welcome import Welcome
 
-DATA_FILTER = "Data files (*.csv *.tsv *.txt *.json *.jsonl *.ndjson *.parquet *.xlsx);;All files (*)"
 LEVEL_ICONS = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_MessageBoxWarning,
                "info": QStyle.SP_MessageBoxInformation}
 
@@ -102,33 +100,8 @@ class DataPage(Page):
             form.addRow(name, combo)
             form.addRow("", reason)
 
-        split = QGroupBox("Validation split", self)
-        split_form = QFormLayout(split)
-        self.split_group = QButtonGroup(self)
-        self.hold_out = QRadioButton("Hold out a share of the labelled rows (stratified by label)", self)
-        self.by_column = QRadioButton("Use a split column (train / validation / test)", self)
-        self.by_file = QRadioButton("Use a separate validation file", self)
-        self.fraction = QDoubleSpinBox(self)
-        self.fraction.setRange(1, 90)
-        self.fraction.setSuffix(" %")
-        self.fraction.setDecimals(0)
-        self.fraction.setAccessibleName("Validation share in percent")
-        self.split_combo = QComboBox(self)
-        self.split_combo.setAccessibleName("Split column")
-        self.eval_file = PathField("Validation file", "open", DATA_FILTER, self)
-        for i, radio in enumerate((self.hold_out, self.by_column, self.by_file)):
-            self.split_group.addButton(radio, i)
-            radio.setAccessibleName(radio.text())
-        split_form.addRow(self.hold_out)
-        split_form.addRow("Share", self.fraction)
-        split_form.addRow(self.by_column)
-        split_form.addRow("Column", self.split_combo)
-        split_form.addRow(self.by_file)
-        split_form.addRow("File", self.eval_file)
-        self.split_group.idClicked.connect(lambda _id: self._on_split_changed())
-        self.fraction.valueChanged.connect(lambda _v: self._on_split_changed())
-        self.split_combo.currentIndexChanged.connect(lambda _i: self._on_split_changed())
-        self.eval_file.path_changed.connect(lambda _p: self._on_split_changed())
+        split = self.split = SplitSettings(self)
+        split.changed.connect(lambda values: self.session.update_config(**values))
 
         problems = QGroupBox("What tlstudio noticed", self)
         self.problems = QListWidget(self)
@@ -231,35 +204,11 @@ class DataPage(Page):
             combo.blockSignals(False)
             reason.setText(f"Suggested: {suggestion.reason}." if suggestion and suggestion.column
                            else f"Choose the {role} column ({suggestion.reason})." if suggestion else "")
-        self.split_combo.blockSignals(True)
-        self.split_combo.clear()
-        self.split_combo.addItems(columns)
-        self.split_combo.setCurrentIndex(next((i for i, c in enumerate(columns) if c.lower() == "split"), -1))
-        self.split_combo.blockSignals(False)
-        config = self.session.config
-        self.fraction.blockSignals(True)
-        self.fraction.setValue(round(config.eval_fraction * 100))
-        self.fraction.blockSignals(False)
-        self.eval_file.set_path(config.eval_data)
-        (self.by_file if config.eval_data else self.by_column if config.split_column else self.hold_out).setChecked(True)
-        self._sync_split_enabled()
+        self.split.show_config(columns, self.session.config)
 
     # -- choices -------------------------------------------------------------------------
     def _on_column_chosen(self, field: str, combo: QComboBox) -> None:
         self.session.update_config(**{field: combo.currentText() or None})
-
-    def _sync_split_enabled(self) -> None:
-        self.fraction.setEnabled(self.hold_out.isChecked())
-        self.split_combo.setEnabled(self.by_column.isChecked())
-        self.eval_file.setEnabled(self.by_file.isChecked())
-
-    def _on_split_changed(self) -> None:
-        self._sync_split_enabled()
-        self.session.update_config(
-            eval_fraction=round(self.fraction.value() / 100, 4),
-            split_column=self.split_combo.currentText() or None if self.by_column.isChecked() else None,
-            eval_data=self.eval_file.path or None if self.by_file.isChecked() else None,
-        )
 
     def _on_columns_changed(self) -> None:
         if self.session.table is None:

@@ -31,9 +31,10 @@ class Welcome(QWidget):
         open_button.clicked.connect(self.open_requested)
         buttons.addWidget(open_button)
         from ...core.samples import available_samples, sample_path
+        from ...core.tasks import task_names
 
         for sample in available_samples():
-            if sample.task != "text-classification":
+            if sample.task not in task_names():
                 continue
             button = QPushButton(f"Sample: {sample.title}", self)
             button.setAccessibleName(f"Open the {sample.name} sample")

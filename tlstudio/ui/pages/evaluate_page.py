@@ -79,7 +79,8 @@ class EvaluatePage(Page):
         if run_dir is None or not (Path(run_dir) / "metrics.json").is_file():
             return
         self.model_dir = Path(run_dir)
-        self.model_label.setText(f"Model: <b>{self.model_dir.name}</b> <span style='color:gray'>{self.model_dir}</span>")
+        self.model_label.setText(f"Model: <b>{self.model_dir.name}</b> "
+                                 f"<span style='color:gray'>{self.model_dir}</span>")
         self.on_file.setEnabled(True)
         self._use_view_for(task_of_model(self.model_dir))
         self.set_subtitle("Results on the run's validation split.")

@@ -68,8 +68,21 @@ class HubBackbone(QWidget):
 
     def _check_cache(self) -> None:
         repo_id = self.repo_id
-        self._cached = _cached_folder(repo_id) if repo_id.count("/") == 1 else None
-        self._say(f"In the local cache: {self._cached}" if self._cached else "")
+        self._cached = None
+        if repo_id.count("/") != 1:
+            self._say("")
+            return
+        run_in_background(lambda job: _cached_folder(repo_id), context=self,
+                          on_success=lambda folder: self._on_cache_checked(repo_id, folder),
+                          on_failure=lambda failure: None)
+
+    def _on_cache_checked(self, repo_id: str, folder: str | None) -> None:
+        if repo_id != self.repo_id:
+            return
+        self._cached = folder
+        self._say(f"In the local cache: {folder}" if folder else "Not downloaded yet: Look up, then Download.")
+        if folder:
+            self.downloaded.emit(folder)
 
     def _say(self, text: str) -> None:
         self.note.setText(text)

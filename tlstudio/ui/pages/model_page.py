@@ -12,6 +12,7 @@ from ...core.backbones import ALIASES, BUNDLED, DEFAULT_BACKBONE
 from ...core.model_info import format_bytes
 from ...core.presets import PRESETS, apply_preset, matching_preset
 from ..widgets.config_form import ConfigForm
+from ..widgets.device_picker import DevicePicker
 from ..workers.background import LatestOnly, run_in_background
 from .base import Page
 from .hub_backbone import HubBackbone
@@ -44,8 +45,6 @@ class ModelPage(Page):
         self.set_subtitle("Choose what to learn, which pretrained model to start from and how to train it. "
                           "Hover over a setting to see what it does.")
         self.info = None  # ModelInfo of the chosen backbone
-        self.devices: list[dict] = []
-        self._auto_precision = "fp32"
         self._info_jobs = LatestOnly(self, self._on_info, self._on_info_failed)
 
         content = QWidget(self)
@@ -57,7 +56,10 @@ class ModelPage(Page):
         grid.setColumnStretch(1, 1)
         left.addWidget(self._build_task())
         left.addWidget(self._build_backbone())
-        left.addWidget(self._build_device())
+        self.device_picker = DevicePicker(self)
+        self.device_picker.device_chosen.connect(lambda device: self.session.update_config(device=device))
+        self.device_picker.precision_chosen.connect(lambda value: self.session.update_config(precision=value))
+        left.addWidget(self.device_picker)
         left.addWidget(self._build_memory())
         left.addStretch(1)
         right.addWidget(self._build_presets())
@@ -119,23 +121,6 @@ class ModelPage(Page):
         layout.addWidget(self.backbone_info)
         return box
 
-    def _build_device(self) -> QGroupBox:
-        box = QGroupBox("Device", self)
-        form = QFormLayout(box)
-        self.device_combo = QComboBox(self)
-        self.device_combo.setAccessibleName("Device")
-        self.device_combo.addItem("Detecting devices…", "auto")
-        self.device_combo.currentIndexChanged.connect(self._on_device_chosen)
-        self.precision_combo = QComboBox(self)
-        self.precision_combo.setAccessibleName("Precision")
-        self.precision_combo.currentIndexChanged.connect(self._on_precision_chosen)
-        self.precision_note = QLabel(self)
-        self.precision_note.setWordWrap(True)
-        form.addRow("Train on", self.device_combo)
-        form.addRow("Precision", self.precision_combo)
-        form.addRow("", self.precision_note)
-        return box
-
     def _build_memory(self) -> QGroupBox:
         box = QGroupBox("Memory needed", self)
         layout = QVBoxLayout(box)
@@ -173,6 +158,7 @@ class ModelPage(Page):
         self.task_combo.setCurrentText(config.task)
         self.task_combo.blockSignals(False)
         self.form.set_config(config)
+        self.device_picker.show_choice(config.device, config.precision)
         backbone = config.backbone or DEFAULT_BACKBONE
         if ALIASES.get(backbone.lower(), backbone.lower()) in BUNDLED:
             self.bundled_radio.setChecked(True)
@@ -255,50 +241,8 @@ class ModelPage(Page):
         self._estimate_timer.start()
 
     def _on_devices(self, devices: list[dict]) -> None:
-        self.devices = devices
-        self.device_combo.blockSignals(True)
-        self.device_combo.clear()
-        gpus = [d for d in devices if d["id"] != "cpu"]
-        self.device_combo.addItem(f"Automatic ({gpus[0]['name'] if gpus else 'CPU'})", "auto")
-        for device in devices:
-            self.device_combo.addItem(device["name"], device["id"])
-        index = self.device_combo.findData(self.session.config.device)
-        self.device_combo.setCurrentIndex(max(0, index))
-        self.device_combo.blockSignals(False)
-        self._fill_precisions()
-
-    def _device(self) -> dict | None:
-        device_id = self.device_combo.currentData()
-        if device_id == "auto":
-            gpus = [d for d in self.devices if d["id"] != "cpu"]
-            return gpus[0] if gpus else next((d for d in self.devices if d["id"] == "cpu"), None)
-        return next((d for d in self.devices if d["id"] == device_id), None)
-
-    def _fill_precisions(self) -> None:
-        device = self._device()
-        supported = device["precisions"] if device else ["fp32"]
-        best = "bf16" if "bf16" in supported else "fp16" if "fp16" in supported and device["id"] != "cpu" else "fp32"
-        self._auto_precision = best
-        self.precision_combo.blockSignals(True)
-        self.precision_combo.clear()
-        self.precision_combo.addItem(f"Automatic ({best})", "auto")
-        for precision in supported:
-            self.precision_combo.addItem(precision, precision)
-        index = self.precision_combo.findData(self.session.config.precision)
-        self.precision_combo.setCurrentIndex(max(0, index))
-        self.precision_combo.blockSignals(False)
-        self.precision_note.setText("bf16/fp16 train faster on GPUs that support them; fp32 is exact everywhere.")
+        self.device_picker.set_devices(devices)
         self._estimate_timer.start()
-
-    def _on_device_chosen(self, _index: int) -> None:
-        if self.device_combo.currentData() is None:
-            return
-        self.session.update_config(device=self.device_combo.currentData())
-        self._fill_precisions()
-
-    def _on_precision_chosen(self, _index: int) -> None:
-        if self.precision_combo.currentData() is not None:
-            self.session.update_config(precision=self.precision_combo.currentData())
 
     def _update_estimate(self) -> None:
         from ...core.memory_estimate import estimate_training_memory, fits
@@ -307,15 +251,14 @@ class ModelPage(Page):
             self.memory_label.setText("No estimate: the backbone's size is not known yet.")
             return
         config = self.session.config
-        device = self._device() or {"id": "cpu"}
-        precision = self.precision_combo.currentData() or "auto"
-        if precision == "auto":
-            precision = self._auto_precision
+        device = self.device_picker.device() or {"id": "cpu"}
+        precision = self.device_picker.precision()
         length, note = config.max_length, ""
         lengths = self.session.token_lengths
         if lengths is not None and lengths.longest and lengths.longest < config.max_length:
             length = lengths.longest
-            note = f" The longest text is {lengths.longest} tokens, so batches never reach max length {config.max_length}."
+            note = (f" The longest text is {lengths.longest} tokens, so batches never reach max length "
+                    f"{config.max_length}.")
         estimate = estimate_training_memory(self.info.dims, self.info.parameters or 0, batch_size=config.batch_size,
                                             sequence_length=length, device=device["id"], precision=precision)
         rows = "".join(f"<tr><td>{name}</td><td align='right'>&nbsp;{format_bytes(size)}</td></tr>"

@@ -65,7 +65,8 @@ class RunsPage(Page):
         self.model = RecordsModel([
             ("name", "run"), ("status_text", "status"), ("data_name", "data"), ("backbone", "backbone"),
             ("started", "started"), ("steps", "steps"), ("accuracy", "accuracy", _percent),
-            ("macro_f1", "macro F1", _percent), ("disk", "disk", format_bytes), ("checkpoint_disk", "checkpoints", format_bytes),
+            ("macro_f1", "macro F1", _percent), ("disk", "disk", format_bytes),
+            ("checkpoint_disk", "checkpoints", format_bytes),
         ], self)
         proxy = QSortFilterProxyModel(self)
         proxy.setSourceModel(self.model)
@@ -128,7 +129,8 @@ class RunsPage(Page):
         self.summaries = summaries
         self.model.set_records([{
             "summary": s, "name": s.name, "status_text": STATUS_TEXT.get(s.status, s.status),
-            "data_name": s.data_name, "backbone": (s.backbone or "").rstrip("/").split("/")[-1], "started": (s.started_at or "")[:16].replace("T", " "),
+            "data_name": s.data_name, "backbone": (s.backbone or "").rstrip("/").split("/")[-1],
+            "started": (s.started_at or "")[:16].replace("T", " "),
             "steps": s.step, "accuracy": s.metrics.get("accuracy"), "macro_f1": s.metrics.get("macro_f1"),
             "disk": s.disk_bytes, "checkpoint_disk": s.checkpoint_bytes,
         } for s in summaries])

@@ -59,7 +59,8 @@ class CategoryBarChart(QWidget):
                                      brush=pg.mkBrush(colors.series[0]), pen=pg.mkPen(None))
         self.plot.addItem(self._bars)
         self.plot.getAxis("left").setTicks([list(zip(positions, names))])
-        self.plot.setLabel("bottom", "rows" + (f" (largest {MAX_BARS} of {len(self._counts)} classes)" if hidden else ""))
+        shown = f" (largest {MAX_BARS} of {len(self._counts)} classes)" if hidden else ""
+        self.plot.setLabel("bottom", "rows" + shown)
         self.plot.setYRange(-0.6, len(items) - 0.4, padding=0)
         self.plot.setXRange(0, max(values) * 1.05, padding=0)
         total = sum(self._counts.values())
