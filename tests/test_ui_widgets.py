@@ -120,17 +120,43 @@ def test_dark_theme_changes_the_palette_and_the_charts(qtbot):
     from tlstudio.ui.widgets.confusion_matrix import ConfusionMatrixView
     from tlstudio.ui.widgets.histogram import MarkedHistogram
 
-    chart = LiveChart("Loss", "step")
+    chart = LiveChart("Loss", "step", "loss")
     qtbot.addWidget(chart)
+    chart.show()
     for gone in (CategoryBarChart("x"), MarkedHistogram("x", "y"), ConfusionMatrixView(), LiveChart("x", "y")):
         gone.deleteLater()  # widgets closed earlier must not be called when the theme changes
     qtbot.wait(10)
+    chart.add_series("loss", "loss")
+    chart.set_points("loss", range(50), [0.7 - 0.01 * i for i in range(50)])
+    chart.flush()
+    qtbot.wait(50)
     try:
         with qtbot.waitSignal(theme().changed) as changed:
             theme().set_choice("dark")
         assert changed.args == [DARK]
+        assert chart.plot.getAxis("left").autoSIPrefixScale == 1.0  # 0.5 stays 0.5, not "500 (x0.001)"
         assert QApplication.instance().palette().color(QPalette.Window).lightness() < 100
         assert chart.view.backgroundBrush().color().name() == DARK.background
     finally:
         theme().set_choice("light")
     assert chart.view.backgroundBrush().color().name() == LIGHT.background
+
+
+def test_typing_a_learning_rate_updates_the_value_without_reformatting_under_the_cursor(qtbot):
+    from tlstudio.core.config import RunConfig
+    from tlstudio.ui.widgets.config_form import ConfigForm
+
+    form = ConfigForm(("training",))
+    qtbot.addWidget(form)
+    values = []
+
+    def echo(name, value):  # as the Model page does: the session changes, and the form shows it again
+        values.append(value)
+        form.set_config(RunConfig(learning_rate=value))
+
+    form.value_changed.connect(echo)
+    edit = form.editor("learning_rate")
+    edit.clear()
+    qtbot.keyClicks(edit, "0.0030")
+    assert edit.text() == "0.0030" and values[-1] == 0.003
+    assert 0 not in values  # "0" and "0.0" are not learning rates

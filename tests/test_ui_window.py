@@ -264,3 +264,18 @@ def test_an_interrupted_run_is_pointed_out_at_start(qtbot, app_settings, dialogs
     win = MainWindow(app_settings, notifications=False)
     qtbot.addWidget(win)
     qtbot.waitUntil(lambda: "crashed (step 4)" in win.statusBar().currentMessage(), timeout=30_000)
+
+
+def test_deleting_the_run_on_show_clears_the_pages_that_showed_it(qtbot, window):
+    run = fake_run(window.session.project_dir, "old", "completed", [0.5], checkpoint=False)
+    (run / "config.json").write_text("{}")
+    (run / "metrics.json").write_text(json.dumps({"accuracy": 1.0, "confusion_matrix": {"labels": [], "matrix": []}}))
+    window.evaluate_page.show_run(run)
+    qtbot.waitUntil(lambda: window.evaluate_page.model_dir == run, timeout=10_000)
+    page = window.runs_page
+    page.refresh()
+    qtbot.waitUntil(lambda: len(page.summaries) == 1, timeout=30_000)
+    page.select_run(run)
+    page.delete_runs()
+    qtbot.waitUntil(lambda: window.evaluate_page.model_dir is None, timeout=30_000)
+    assert not run.exists() and window.evaluate_page.model_label.text() == "No model."

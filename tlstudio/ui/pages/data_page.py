@@ -247,6 +247,12 @@ class DataPage(Page):
             self._add_problem("warning", text)
         for finding in health.findings:
             self._add_problem(finding.level, finding.text)
+        if health.label_counts:
+            total = sum(health.label_counts.values())
+            shares = " · ".join(f"{name} {count:,} ({count / total:.0%})"
+                                for name, count in list(health.label_counts.items())[:12])
+            more = f" and {len(health.label_counts) - 12} more" if len(health.label_counts) > 12 else ""
+            self._add_problem("info", f"Classes: {shares}{more}.")
         self.label_chart.set_counts(health.label_counts)
 
     def _add_problem(self, level: str, text: str) -> None:

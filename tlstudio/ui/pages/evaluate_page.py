@@ -76,7 +76,11 @@ class EvaluatePage(Page):
         self.stack.setCurrentWidget(self.view)
 
     def show_run(self, run_dir: Path | None) -> None:
-        if run_dir is None or not (Path(run_dir) / "metrics.json").is_file():
+        if run_dir is None:
+            if self.model_dir is not None and not self.model_dir.exists():  # its run was deleted
+                self._clear()
+            return
+        if not (Path(run_dir) / "metrics.json").is_file():
             return
         self.model_dir = Path(run_dir)
         self.model_label.setText(f"Model: <b>{self.model_dir.name}</b> "
@@ -87,6 +91,16 @@ class EvaluatePage(Page):
         run_in_background(lambda job: _read_run_results(self.model_dir), context=self,
                           on_success=lambda result: self.view.show_report(result[0], result[1],
                                                                            "the run's validation split"))
+
+    def _clear(self) -> None:
+        self.model_dir = None
+        if self.view is not None:
+            self.stack.removeWidget(self.view)
+            self.view.deleteLater()
+        self.task, self.view = None, None
+        self.model_label.setText("No model.")
+        self.on_file.setEnabled(False)
+        self.set_subtitle("Finish a run (or choose a model folder) to see how it does.")
 
     def choose_model(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a model folder", self.settings.last_dir("model"))

@@ -129,7 +129,15 @@ class ExportPage(Page):
             widget.setEnabled(enabled)
 
     def set_run(self, run_dir: Path | None) -> None:
-        if run_dir is None or not (Path(run_dir) / "config.json").is_file():
+        if run_dir is None:
+            if self.run_dir is not None and not self.run_dir.exists():  # its run was deleted
+                self.run_dir, self.plan = None, None
+                self.files.clear()
+                self.card_preview.clear()
+                self._set_enabled(False)
+                self.set_subtitle("Finish a run to export its model as a standard Hugging Face folder.")
+            return
+        if not (Path(run_dir) / "config.json").is_file():
             return
         self.run_dir = Path(run_dir)
         self.exported = None

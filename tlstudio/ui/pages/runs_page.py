@@ -238,8 +238,10 @@ class RunsPage(Page):
                                            f"freeing {size}? This cannot be undone."):
             return
         paths = [s.path for s in chosen]
-        if self.session.run_dir in paths:
-            self.session.open_run(None)
-        run_in_background(lambda job: sum(delete_run(p) for p in paths), context=self,
-                          on_success=lambda freed: self.status_message.emit(f"Deleted; freed {format_bytes(freed)}"),
+
+        def deleted(freed: int) -> None:
+            self.status_message.emit(f"Deleted; freed {format_bytes(freed)}")
+            self.session.open_run(None)  # pages showing a deleted run let go of it
+
+        run_in_background(lambda job: sum(delete_run(p) for p in paths), context=self, on_success=deleted,
                           on_done=self.refresh)

@@ -30,8 +30,17 @@ class TryPage(Page):
         self.outer.addLayout(row)
         self.stack = QStackedWidget(self)
         self.outer.addWidget(self.stack, 1)
-        session.run_opened.connect(lambda run_dir: run_dir is not None and self._has_model(run_dir)
-                                   and self.set_model(run_dir))
+        session.run_opened.connect(self._on_run_opened)
+
+    def _on_run_opened(self, run_dir) -> None:
+        if run_dir is not None and self._has_model(run_dir):
+            self.set_model(run_dir)
+        elif run_dir is None and self.model_dir is not None and not self.model_dir.exists():
+            if self.view is not None:  # the model's run was deleted
+                self.stack.removeWidget(self.view)
+                self.view.deleteLater()
+            self.model_dir, self.task, self.view = None, None, None
+            self.model_label.setText("No model.")
 
     @staticmethod
     def _has_model(folder) -> bool:

@@ -79,7 +79,8 @@ class ConfigForm(QWidget):
             validator = QDoubleValidator(1e-8, 0.99, 10, editor)
             validator.setNotation(QDoubleValidator.ScientificNotation)
             editor.setValidator(validator)
-            editor.editingFinished.connect(lambda n=name, e=editor: self._emit_float_text(n, e))
+            # Every valid keystroke counts, so F5 right after typing starts with the typed value.
+            editor.textEdited.connect(lambda _text, n=name, e=editor: self._emit_float_text(n, e))
         elif kind.startswith("int"):
             low, high, step, _ = RANGES.get(name, (0, 10**9, 1, 0))
             editor = QSpinBox(self)
@@ -135,6 +136,12 @@ class ConfigForm(QWidget):
         elif isinstance(editor, QDoubleSpinBox):
             editor.setValue(float(value))
         elif isinstance(editor, QLineEdit):
+            if isinstance(value, float):
+                try:
+                    if float(editor.text().replace(",", ".")) == value:
+                        return  # already shows it (perhaps as typed): do not reformat under the cursor
+                except ValueError:
+                    pass
             editor.setText("" if value is None else (f"{value:g}" if isinstance(value, float) else str(value)))
 
     def _emit(self, name: str, value: Any) -> None:
@@ -146,5 +153,5 @@ class ConfigForm(QWidget):
             value = float(editor.text().replace(",", "."))
         except ValueError:
             return
-        if math.isfinite(value):
+        if math.isfinite(value) and value > 0:
             self._emit(name, value)

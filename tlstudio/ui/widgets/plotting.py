@@ -22,7 +22,7 @@ def style_plot(plot: "pg.PlotItem", colors: ChartColors, title: str | None = Non
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(colors.foreground))
         axis.setTextPen(pg.mkPen(colors.foreground))
-        axis.enableAutoSIPrefix(False)  # "loss (x0.001)" and "epoch (x0.001)" read as nonsense
+        _no_si_prefix(axis)
     plot.showGrid(x=True, y=True, alpha=colors.grid_alpha)
     if title is not None:
         plot.setTitle(title, color=colors.foreground, size="10pt")
@@ -32,6 +32,20 @@ def style_plot(plot: "pg.PlotItem", colors: ChartColors, title: str | None = Non
         for _sample, label in legend.items:  # setLabelTextColor only re-colours labels added later
             label.setText(label.text, color=colors.foreground)
         legend.setBrush(pg.mkBrush(colors.background + "c0" if colors.background.startswith("#") else None))
+
+
+def _no_si_prefix(axis) -> None:
+    """Plain numbers on the axis: "loss (x0.001)" or "epoch (x0.001)" read as nonsense.
+
+    pyqtgraph's enableAutoSIPrefix(False) still recomputes the prefix scale from the current
+    range (and then never again), so the scale is reset by hand.
+    """
+    axis.enableAutoSIPrefix(False)
+    axis.autoSIPrefixScale = 1.0
+    axis.labelUnitPrefix = ""
+    axis._updateLabel()
+    axis.picture = None  # redraw the ticks with the plain scale
+    axis.update()
 
 
 __all__ = ["pg", "style_plot"]
