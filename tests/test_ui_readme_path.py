@@ -44,8 +44,8 @@ def test_open_train_stop_resume_evaluate_try_export(qtbot, window, tiny_backbone
     model.form.editor("eval_strategy").setCurrentText("steps")  # three evaluations and checkpoints, not six
     model.form.editor("eval_steps").setValue(18)
     lr = model.form.editor("learning_rate")
-    lr.setText("0.003")
-    lr.editingFinished.emit()
+    lr.selectAll()
+    qtbot.keyClicks(lr, "0.003")
     config = window.session.config
     assert (config.epochs, config.batch_size, config.learning_rate, config.logging_steps) == (6.0, 16, 0.003, 3)
 

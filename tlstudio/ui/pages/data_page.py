@@ -235,10 +235,10 @@ class DataPage(Page):
         frame, text, label = table.frame, config.text_column, config.label_column
         self._health_jobs.request(lambda job: _health(frame, text, label))
         if text:
-            texts = frame[text].tolist()
             backbone = config.backbone
             self.length_summary.setText("Measuring text lengths with the backbone's tokenizer…")
-            self._token_jobs.request(lambda job: _token_lengths(job, backbone, texts))
+            # The column is read on the worker: a million-row tolist() would stall the GUI thread.
+            self._token_jobs.request(lambda job: _token_lengths(job, backbone, frame[text].tolist()))
 
     def _on_health(self, health) -> None:
         self.problems.clear()

@@ -1,14 +1,18 @@
 """A read-only table model over a pandas DataFrame that stays smooth at a million rows.
 
-The view asks only for the cells on screen.  Each column is turned into a
-numpy array once, on first use, so a cell costs an array index rather than a
-pandas lookup; long texts are cut for display (the tooltip shows more).
+The view asks only for the cells on screen.  Rows are fetched from pandas in
+blocks of 4,096 per column on first use and kept as numpy arrays, so a cell
+costs an array index rather than a pandas lookup, and jumping to row 900,000
+converts one block, not the whole column (which would stall the GUI thread
+for a quarter of a second).  Long texts are cut for display (the tooltip
+shows more).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
+BLOCK = 4096
 DISPLAY_CHARS = 300
 TOOLTIP_CHARS = 2000
 
@@ -26,7 +30,7 @@ class DataFrameModel(QAbstractTableModel):
         super().__init__(parent)
         self._frame = None
         self._columns: list[str] = []
-        self._arrays: dict[int, object] = {}
+        self._blocks: dict[tuple[int, int], object] = {}
         self._highlight: dict[str, str] = {}  # column -> role name shown in its header
         if frame is not None:
             self.set_frame(frame)
@@ -35,7 +39,7 @@ class DataFrameModel(QAbstractTableModel):
         self.beginResetModel()
         self._frame = frame
         self._columns = [str(c) for c in frame.columns] if frame is not None else []
-        self._arrays = {}
+        self._blocks = {}
         self.endResetModel()
 
     def set_roles(self, roles: dict[str, str]) -> None:
@@ -50,17 +54,19 @@ class DataFrameModel(QAbstractTableModel):
     def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._columns)
 
-    def _array(self, column: int):
-        array = self._arrays.get(column)
-        if array is None:
-            array = self._frame.iloc[:, column].to_numpy(dtype=object, na_value=None)
-            self._arrays[column] = array
-        return array
+    def _value(self, row: int, column: int):
+        key = (column, row // BLOCK)
+        block = self._blocks.get(key)
+        if block is None:
+            start = key[1] * BLOCK
+            block = self._frame.iloc[start:start + BLOCK, column].to_numpy(dtype=object, na_value=None)
+            self._blocks[key] = block
+        return block[row % BLOCK]
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
         if not index.isValid() or role not in (Qt.DisplayRole, Qt.ToolTipRole):
             return None
-        text = _cell_text(self._array(index.column())[index.row()])
+        text = _cell_text(self._value(index.row(), index.column()))
         if role == Qt.DisplayRole:
             text = text.replace("\n", " ⏎ ")
             return text if len(text) <= DISPLAY_CHARS else text[:DISPLAY_CHARS] + "…"
