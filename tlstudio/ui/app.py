@@ -17,6 +17,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("tlstudio")
     app.setApplicationDisplayName("tlstudio")
     app.setApplicationVersion(__version__)
+    from .refcount_guard import protect
+
+    protect()
     return app
 
 

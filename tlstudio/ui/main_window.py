@@ -47,6 +47,9 @@ REMEMBERED = ("task", "backbone", "max_length", "epochs", "max_steps", "batch_si
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None, *, notifications: bool = True):
         super().__init__()
+        from .refcount_guard import protect
+
+        protect()  # a window made without create_application (tests, embedding) is guarded too
         self.settings = settings or Settings()
         self.setWindowTitle("tlstudio")
         self.setWindowIcon(app_icon())
