@@ -69,7 +69,7 @@ def main(rows: int = 1_000_000) -> None:
     loaded = pump_until(lambda: window.session.table is not None)
     page = window.data_page
     profiled = pump_until(lambda: bool(page.label_chart._counts))
-    measured = pump_until(lambda: window.session.token_lengths is not None)
+    pump_until(lambda: window.session.token_lengths is not None)
     total = time.perf_counter() - started
     worst_loading = max(gaps)
     gaps.clear()
