@@ -51,12 +51,15 @@ class TokenLengths:
 
 
 def measure_token_lengths(tokenizer, texts: list, *, limit: int = SAMPLE_LIMIT, seed: int = 0,
-                          cancel=None) -> TokenLengths:
-    """Token counts of (a sample of) ``texts``; empty and missing cells are left out."""
+                          cancel=None, total_rows: int | None = None) -> TokenLengths:
+    """Token counts of (a sample of) ``texts``; empty and missing cells are left out.
+
+    ``total_rows`` is the size of the column when ``texts`` is already a sample of it.
+    """
     from ..errors import RunCancelled
 
     clean = [str(t) for t in texts if t is not None and not (isinstance(t, float) and t != t) and str(t).strip()]
-    total = len(clean)
+    total = len(clean) if total_rows is None else total_rows
     if total > limit:
         clean = random.Random(seed).sample(clean, limit)
     from transformers.utils import logging as hf_logging

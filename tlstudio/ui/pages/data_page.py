@@ -35,12 +35,19 @@ def _health(frame, text_column, label_column):
     return classification_health(frame, text_column, label_column)
 
 
-def _token_lengths(job, backbone: str, texts):
+def _token_lengths(job, backbone: str, frame, column: str):
     from ...core.backbones import load_tokenizer, resolve_backbone
-    from ...core.data.token_stats import measure_token_lengths
+    from ...core.data.token_stats import SAMPLE_LIMIT, measure_token_lengths
 
     tokenizer = load_tokenizer(resolve_backbone(backbone).path)
-    return measure_token_lengths(tokenizer, texts, cancel=job.cancel_token)
+    texts = frame[column]
+    filled = int(texts.notna().sum())
+    if len(texts) > SAMPLE_LIMIT:
+        # Sample rows before turning them into Python strings: a million-row tolist() holds the GIL
+        # long enough to freeze the window.
+        texts = texts.sample(SAMPLE_LIMIT, random_state=0)
+        return measure_token_lengths(tokenizer, texts.tolist(), cancel=job.cancel_token, total_rows=filled)
+    return measure_token_lengths(tokenizer, texts.tolist(), cancel=job.cancel_token)
 
 
 class DataPage(Page):
@@ -237,8 +244,7 @@ class DataPage(Page):
         if text:
             backbone = config.backbone
             self.length_summary.setText("Measuring text lengths with the backbone's tokenizer…")
-            # The column is read on the worker: a million-row tolist() would stall the GUI thread.
-            self._token_jobs.request(lambda job: _token_lengths(job, backbone, frame[text].tolist()))
+            self._token_jobs.request(lambda job: _token_lengths(job, backbone, frame, text))
 
     def _on_health(self, health) -> None:
         self.problems.clear()
