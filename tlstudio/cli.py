@@ -155,6 +155,10 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
         else:
             print("stopped before training began; nothing to resume.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    from .core.training.distributed import is_main_process
+
+    if not is_main_process():  # under accelerate/torchrun the main process reports the run
+        return 0
     if args.json:
         print(json.dumps({"status": result.status, "output_dir": str(result.output_dir), "metrics": result.metrics},
                          indent=2))
