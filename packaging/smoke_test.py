@@ -124,6 +124,9 @@ def main() -> int:
             if not ok:
                 print(out[-2000:], err[-4000:], sep="\n")
                 return 1
+        else:
+            usage = step("no arguments (no app in this build): help", [exe], env)
+            assert "usage: tlstudio" in usage.stdout, usage.stdout
         time.sleep(1)
         left = frozen_processes(exe)
         if left:

@@ -56,6 +56,9 @@ def build_onnx(source: ModelSource, folder: Path, *, quantize: str | None, sink,
     from ..backbones import load_model, load_tokenizer
     from ..onnx_inference import create_session
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # progress reaches users through the sink
     adapter = adapter_for(source.task)
     max_length = source.max_length
     sink.emit(StageChanged("exporting", "converting the model to ONNX"))

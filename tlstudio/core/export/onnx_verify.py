@@ -31,6 +31,9 @@ class Bucket:
 
 def sample_buckets(texts, labels, tokenizer, max_length: int) -> list[Bucket]:
     """Up to PER_BUCKET texts per length group, spread evenly over the data, plus inputs of exactly max_length."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # the over-long joined texts below are meant to be truncated
     lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
     buckets = []
     for name, low, high in LENGTH_BUCKETS:
