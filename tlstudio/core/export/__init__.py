@@ -55,6 +55,8 @@ def export(source: str | Path, options: ExportOptions, sink=None, cancel=None) -
     if options.quantize and options.format in ("hf", "run-bundle"):
         raise ConfigError(f"--quantize applies to ONNX models; the '{options.format}' format has none.",
                           "Use --format onnx (or --format bundle --with-onnx).")
+    if options.with_onnx and options.format != "bundle":
+        raise ConfigError("--with-onnx is for --format bundle.", "--format onnx always writes the ONNX model.")
     if options.format == "run-bundle":
         from .run_bundle import export_run_bundle
 
