@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -129,6 +130,8 @@ def test_export_errors_are_one_line(tmp_path, trained_run):
     assert_user_error(run_cli("export", tmp_path / "missing", "--format", "onnx", "--output", tmp_path / "y"),
                       "does not exist")
     assert_user_error(run_cli("export", trained_run, "--format", "zip", "--output", tmp_path / "y"), "--format")
+    assert_user_error(run_cli("export", trained_run, "--format", "hf", "--with-onnx", "--output", tmp_path / "z"),
+                      "--with-onnx")
 
 
 def test_bundle_templates_never_import_tlstudio():
@@ -138,3 +141,27 @@ def test_bundle_templates_never_import_tlstudio():
     assert scripts
     for script in scripts:
         assert "tlstudio" not in _imported_modules(script), script
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("TLSTUDIO_HEAVY_TESTS"),
+                    reason="installs torch and transformers into a fresh virtualenv; set TLSTUDIO_HEAVY_TESTS=1")
+def test_transformers_bundle_runs_in_a_fresh_virtualenv(trained_run, tmp_path):
+    zip_path = tmp_path / "plain.zip"
+    assert run_cli("export", trained_run, "--format", "bundle", "--output", zip_path).returncode == 0
+    zipfile.ZipFile(zip_path).extractall(tmp_path)
+    root = tmp_path / "plain"
+    assert "transformers" in (root / "requirements.txt").read_text()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    python = venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    # The constraints keep torch on its CPU build, as for the project's own test installs.
+    install = subprocess.run([python, "-m", "pip", "install", "-q", "-r", root / "requirements.txt",
+                              "-c", REPO / "packaging" / "constraints-cpu.txt"], capture_output=True, text=True,
+                             timeout=1800)
+    assert install.returncode == 0, install.stderr
+    run = subprocess.run([python, "predict.py", "--json", *TEXTS], capture_output=True, text=True, cwd=root,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    reference = json.loads(run_cli("predict", trained_run, *TEXTS, "--json").stdout)
+    assert [p["label"] for p in json.loads(run.stdout)] == [p["label"] for p in reference]
