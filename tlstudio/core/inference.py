@@ -60,6 +60,8 @@ def softmax(logits):
 class Classifier:
     """A trained text classifier loaded from a model folder (a run folder or any HF export)."""
 
+    runtime = "pytorch"
+
     def __init__(self, model_dir: str | Path, device: str = "auto"):
         from transformers import AutoModelForSequenceClassification
 

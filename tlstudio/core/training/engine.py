@@ -25,6 +25,7 @@ from ..model_card import render_model_card
 from ..progress import Message, NullSink, RunFinished, StageChanged
 from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder
 from ..tasks import get_task
+from . import distributed
 from .hardware import choose_device
 
 # Chart points (and CLI progress lines) aimed for in a run when logging_steps is not set.
@@ -43,7 +44,8 @@ def train(config: RunConfig, sink=None, cancel=None) -> RunResult:
     """Start a new run in ``config.output``."""
     config.validate()
     run = RunFolder(config.output)
-    run.prepare_new()
+    if distributed.is_main_process():  # under a launcher the other processes must not find it "already in use"
+        run.prepare_new()
     return _execute(config, run, sink or NullSink(), cancel, checkpoint=None)
 
 
@@ -75,11 +77,13 @@ def _check_cancel(cancel) -> None:
 
 
 def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None) -> RunResult:
+    if not distributed.is_main_process():
+        sink = NullSink()  # one voice per run: the main process reports for all
     try:
         return _train(config, run, sink, cancel, checkpoint)
     except RunCancelled:
         # Cancelled before training began (loading, tokenizing): nothing to resume from yet.
-        if run.run_file.exists():
+        if run.run_file.exists() and distributed.is_main_process():
             run.update_run(status="stopped")
         sink.emit(RunFinished("cancelled", str(run.path)))
         return RunResult("cancelled", run.path)
@@ -94,7 +98,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
 
     sink.emit(StageChanged("loading backbone", config.backbone))
     backbone = resolve_backbone(config.backbone)
-    choice = choose_device(config.device, config.precision)
+    choice = _device_for_this_process(choose_device(config.device, config.precision))
     for note in choice.notes:
         sink.emit(Message("warning", note))
 
@@ -121,7 +125,9 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         previous = run.read_run()
         record["started_at"] = previous.get("started_at", record["started_at"])
         record["resumed_from"] = checkpoint.name
-    run.write_run(record)
+    main = distributed.is_main_process()
+    if main:
+        run.write_run(record)
 
     args = training_arguments(config, run, choice, task, len(train_ds))
     progress = ProgressCallback(
@@ -157,13 +163,19 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         progress.cancelled = True
     if progress.cancelled:
         step = trainer.state.global_step
-        run.update_run(status="stopped", stopped_at_step=step)
+        if main:
+            run.update_run(status="stopped", stopped_at_step=step)
         sink.emit(RunFinished("cancelled", str(run.path), step=step))
         return RunResult("cancelled", run.path, step=step)
 
+    if not main:  # the main process evaluates and writes the run folder
+        return RunResult("completed", run.path, {}, trainer.state.global_step)
     sink.emit(StageChanged("evaluating", "best checkpoint on the validation split"))
-    # The best checkpoint's evaluation is usually the last one run; reuse its predictions when it is.
+    # The best checkpoint's evaluation is usually the last one run; reuse its predictions when it is
+    # (not under a launcher, where the gathered order is the launcher's business).
     cached = metrics_hook.last if metrics_hook.last_step == _best_step(trainer.state) else None
+    if distributed.is_distributed():
+        cached = None
     report, records = task.final_report(trainer.model, tokenizer, data, config, sink, cancel=cancel,
                                         eval_outputs=cached)
     metrics = {
@@ -202,14 +214,17 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
     total_steps = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
     logging_steps = config.logging_steps or max(1, total_steps // TARGET_LOG_POINTS)
     on_gpu = choice.device.startswith("cuda")
-    if on_gpu and ":" in choice.device:
+    if on_gpu and ":" in choice.device and not distributed.is_distributed():
         import torch
 
         torch.cuda.set_device(int(choice.device.split(":")[1]))
+    # batch_size is the examples per optimizer step; under a launcher the processes share it, so a run
+    # keeps its training dynamics (and its learning rate) whatever the number of GPUs.
+    per_device = math.ceil(config.batch_size / distributed.world_size())
     return TrainingArguments(
         output_dir=str(run.checkpoints),
-        per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=config.batch_size * 2,
+        per_device_train_batch_size=per_device,
+        per_device_eval_batch_size=per_device * 2,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
         num_train_epochs=config.epochs,
         max_steps=config.max_steps or -1,
@@ -242,6 +257,18 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
         disable_tqdm=True,
         save_only_model=False,
     )
+
+
+def _device_for_this_process(choice):
+    """Under a launcher each process trains on its own GPU (LOCAL_RANK), whatever the config names."""
+    if not distributed.is_distributed():
+        return choice
+    processes = distributed.world_size()
+    if not choice.device.startswith("cuda"):
+        return dataclasses.replace(choice, name=f"{choice.name} x {processes} processes")
+    device = f"cuda:{distributed.local_rank()}"
+    name = f"{choice.name.split(' (')[0]} x {processes} processes (data parallel)"
+    return dataclasses.replace(choice, device=device, name=name)
 
 
 class DropColumns:
@@ -283,7 +310,8 @@ def _run_record(config: RunConfig, data, backbone, choice, token_stats) -> dict[
             **data.summary,
             **token_stats,
         },
-        "hardware": {"device": choice.device, "name": choice.name, "precision": choice.precision},
+        "hardware": {"device": choice.device, "name": choice.name, "precision": choice.precision,
+                     "processes": distributed.world_size()},
         "versions": _versions(),
     }
 
