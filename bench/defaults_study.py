@@ -23,16 +23,20 @@ from tlstudio.core.training.engine import train  # noqa: E402
 
 
 def skewed_news(datasets: Path, out: Path, seed: int = 0) -> Path:
-    """600 news articles from three outlets at 65/25/10, a small skewed dataset like users bring."""
+    """600 headlines from three US outlets at 65/25/10, a small skewed dataset like users bring.
+
+    Headlines only, and outlets that cover the same stories: article bodies carry
+    datelines such as "(CNN)" that make the task trivially easy.
+    """
     rows = [json.loads(line) for line in (datasets / "news_articles.jsonl").read_text().splitlines() if line.strip()]
     rng = random.Random(seed)
     chosen = []
-    for source, count in (("tass", 390), ("aljazeera", 150), ("cnn", 60)):
+    for source, count in (("abcnews", 390), ("huffingtonpost", 150), ("cnn", 60)):
         pool = [r for r in rows if r["source"] == source]
         chosen += rng.sample(pool, count)
     rng.shuffle(chosen)
-    path = out / "news_skewed_600.jsonl"
-    path.write_text("".join(json.dumps({"text": r["title"] + ". " + r["text"], "source": r["source"]}) + "\n"
+    path = out / "news_headlines_skewed_600.jsonl"
+    path.write_text("".join(json.dumps({"text": r["title"], "source": r["source"]}) + "\n"
                             for r in chosen))
     return path
 
@@ -45,7 +49,7 @@ def experiments(datasets: Path, out: Path):
     news = str(skewed_news(datasets, out))
     # Everything else at its default, as a user who changes nothing would run it.
     for lr, weighting in ((2e-4, "auto"), (2e-4, "off"), (1e-4, "auto")):
-        yield f"news-skewed-80-lr{lr:g}-w{weighting}", dict(
+        yield f"headlines-skewed-80-lr{lr:g}-w{weighting}", dict(
             data=news, text_column="text", label_column="source", max_steps=80, learning_rate=lr,
             class_weighting=weighting)
 
