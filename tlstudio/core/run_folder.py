@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,6 @@ RUN_FILE = "run.json"
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "eval_predictions.jsonl"
 CHECKPOINTS = "checkpoints"
-_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
-# Files the Trainer writes last into a checkpoint; a checkpoint without them was cut off mid-save.
-CHECKPOINT_COMPLETE_MARKER = "trainer_state.json"
 
 
 class RunFolder:
@@ -85,15 +81,10 @@ class RunFolder:
 
     # --------------------------------------------------------- checkpoints
     def checkpoint_dirs(self) -> list[Path]:
-        """Complete checkpoints, oldest first (half-written ones are skipped)."""
-        if not self.checkpoints.is_dir():
-            return []
-        found = []
-        for child in self.checkpoints.iterdir():
-            match = _CHECKPOINT.match(child.name)
-            if match and child.is_dir() and (child / CHECKPOINT_COMPLETE_MARKER).is_file():
-                found.append((int(match.group(1)), child))
-        return [p for _, p in sorted(found)]
+        """Complete checkpoints, oldest first (interrupted saves are never among them)."""
+        from .training.checkpoints import complete_checkpoints
+
+        return complete_checkpoints(self.checkpoints)
 
     def last_checkpoint(self) -> Path | None:
         dirs = self.checkpoint_dirs()
