@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", metavar="DIR", help="continue the interrupted run in DIR from its last checkpoint")
     train.add_argument("--config", metavar="RUN_JSON", help="take settings from a run.json (flags override it)")
     train.add_argument("--json", action="store_true", help="print the final result as JSON")
+    _add_allow_pickle(train, "the backbone")
     _add_config_flags(train)
 
     predict = commands.add_parser("predict", help="run a trained model on texts or a file")
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", metavar="FILE", help="where to write the predictions (CSV or JSONL)")
     predict.add_argument("--text-column", metavar="COL", help="text column of --input (suggested when omitted)")
     predict.add_argument("--json", action="store_true", help="print predictions as JSON")
+    _add_allow_pickle(predict, "the model")
 
     evaluate = commands.add_parser("evaluate", help="score a trained model on labelled data")
     evaluate.add_argument("model_dir", metavar="MODEL_DIR")
@@ -56,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--text-column", metavar="COL")
     evaluate.add_argument("--label-column", metavar="COL")
     evaluate.add_argument("--json", action="store_true", help="print the full report as JSON")
+    _add_allow_pickle(evaluate, "the model")
 
     demo = commands.add_parser("demo", help="fine-tune the bundled backbone on the sample reviews, offline")
     demo.add_argument("--output", metavar="DIR", help="run folder (default: a new folder under the user data dir)")
@@ -63,6 +66,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("samples", help="list the sample datasets that ship with tlstudio")
     return parser
+
+
+def _add_allow_pickle(parser: argparse.ArgumentParser, what: str) -> None:
+    # Deliberately a per-command flag and not a run.json setting: trusting a file is the
+    # decision of the person running the command, never something a shared config can carry.
+    parser.add_argument(
+        "--allow-pickle", action="store_true",
+        help=f"load {what}'s weights from a pickle (.bin/.pt) when it has no safetensors. Pickle files can run code "
+             "when loaded; they are loaded weights-only, but use this only for models from a source you trust",
+    )
+
+
+def _warn_if_loading_pickle(model_dir: str, allowed: bool) -> None:
+    """Name the risk whenever --allow-pickle actually lets a pickle load (training warns through its sink)."""
+    from pathlib import Path
+
+    from .core.backbones import PICKLE_RISK, uses_pickle_weights
+
+    if allowed and Path(model_dir).is_dir() and uses_pickle_weights(model_dir):
+        print(f"warning: loading pickle weights from {model_dir} because of --allow-pickle. {PICKLE_RISK}",
+              file=sys.stderr)
 
 
 _METAVARS = {"output": "DIR", "eval_data": "FILE", "backbone": "NAME_OR_PATH", "learning_rate": "LR",
@@ -113,9 +137,9 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
         overridden = [f.name for f in config_fields() if f.name != "data" and hasattr(args, f.name)]
         if args.data or args.config or overridden:
             raise ConfigError("--resume continues a run exactly as it was; it takes no data or settings.")
-        result = resume(args.resume, sink, cancel)
+        result = resume(args.resume, sink, cancel, allow_pickle=args.allow_pickle)
     else:
-        result = train(config_from_args(args), sink, cancel)
+        result = train(config_from_args(args), sink, cancel, allow_pickle=args.allow_pickle)
     if result.status == "cancelled":
         if result.step:
             print(f"stopped at step {result.step}; continue with: tlstudio train --resume {result.output_dir}",
@@ -136,12 +160,14 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.predict_file import predict_file
     from .output import print_predictions
 
+    _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
     if args.input:
         if args.texts:
             raise ConfigError("give texts or --input FILE, not both.")
         if not args.output:
             raise ConfigError("--input needs --output FILE for the predictions.")
-        summary = predict_file(args.model_dir, args.input, args.output, text_column=args.text_column, cancel=cancel)
+        summary = predict_file(args.model_dir, args.input, args.output, text_column=args.text_column, cancel=cancel,
+                               allow_pickle=args.allow_pickle)
         if args.json:
             print(json.dumps(summary, indent=2))
         else:
@@ -154,7 +180,7 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
         raise ConfigError("no text to predict.", "Pass texts as arguments, pipe them in, or use --input FILE.")
     from .core.inference import Classifier
 
-    classifier = Classifier(args.model_dir)
+    classifier = Classifier(args.model_dir, allow_pickle=args.allow_pickle)
     predictions = classifier.predict(texts, cancel=cancel)
     print_predictions(texts, predictions, as_json=args.json)
     return 0
@@ -164,8 +190,9 @@ def cmd_evaluate(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.evaluation import evaluate_file
     from .output import print_metrics
 
+    _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
     report = evaluate_file(args.model_dir, args.data, text_column=args.text_column, label_column=args.label_column,
-                           cancel=cancel)
+                           cancel=cancel, allow_pickle=args.allow_pickle)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -11,7 +11,8 @@ from .errors import ConfigError
 from .files import atomic_write_bytes
 
 
-def predict_file(model_dir, input_path, output_path, *, text_column: str | None = None, cancel=None) -> dict:
+def predict_file(model_dir, input_path, output_path, *, text_column: str | None = None, cancel=None,
+                 allow_pickle: bool = False) -> dict:
     """Write the input's rows plus ``prediction``, ``confidence`` and one probability column per class."""
     from .inference import Classifier
 
@@ -23,7 +24,7 @@ def predict_file(model_dir, input_path, output_path, *, text_column: str | None 
         raise ConfigError(f"cannot write predictions to {output_path}.", "Use a .csv, .tsv or .jsonl file name.")
     table = read_table(input_path)
     column, _ = choose_column(table, text_column, suggest_text_column(table.frame), "--text-column")
-    classifier = Classifier(model_dir)
+    classifier = Classifier(model_dir, allow_pickle=allow_pickle)
     texts = ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in table.frame[column].tolist()]
     probabilities = classifier.probabilities(texts, cancel=cancel)
     frame = table.frame.copy()

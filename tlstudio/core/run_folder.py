@@ -60,9 +60,14 @@ class RunFolder:
         if not self.run_file.is_file():
             raise ConfigError(f"{self.path} holds no tlstudio run (no {RUN_FILE}).", "Pass the --output folder of a run.")
         try:
-            return json.loads(self.run_file.read_text(encoding="utf-8"))
+            record = json.loads(self.run_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{self.run_file} cannot be read ({exc}).") from None
+        # run.json is data only; anything else in it is a damaged or foreign file, not a run to act on.
+        if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
+            raise ConfigError(f"{self.run_file} is not a tlstudio run record (it has no 'config' object).",
+                              "Pass the --output folder of a tlstudio run.")
+        return record
 
     def write_run(self, record: dict[str, Any]) -> None:
         atomic_write_json(self.run_file, record)
