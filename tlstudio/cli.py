@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--max-steps", type=int, default=None, help="stop early after this many steps")
 
     commands.add_parser("samples", help="list the sample datasets that ship with tlstudio")
+
+    runs = commands.add_parser("runs", help="list runs that stopped before finishing and can be resumed",
+                               description="List the runs in FOLDER (and its sub-folders) that crashed, were "
+                                           "stopped or failed, with the command that resumes each.")
+    runs.add_argument("folder", nargs="?", default=".", metavar="FOLDER", help="where to look (default: here)")
+    runs.add_argument("--json", action="store_true", help="print the runs as JSON")
     return parser
 
 
@@ -229,8 +235,25 @@ def cmd_samples(args: argparse.Namespace, cancel: CancelToken) -> int:
     return 0
 
 
+def cmd_runs(args: argparse.Namespace, cancel: CancelToken) -> int:
+    import dataclasses
+
+    from .core.recovery import find_interrupted_runs
+
+    found = find_interrupted_runs(args.folder)
+    if args.json:
+        print(json.dumps([{**dataclasses.asdict(r), "path": str(r.path)} for r in found], indent=2))
+        return 0
+    if not found:
+        print(f"no interrupted runs in {args.folder}")
+    for run in found:
+        reason = f" ({run.reason})" if run.reason else ""
+        print(f"{run.describe()}{reason}\n  continue with: tlstudio train --resume {run.path}")
+    return 0
+
+
 COMMANDS = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "demo": cmd_demo,
-            "samples": cmd_samples}
+            "samples": cmd_samples, "runs": cmd_runs}
 
 
 # --------------------------------------------------------------------------- entry point

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .run_folder import RUN_FILE, RunFolder
 from .run_lock import is_locked
+from .training.checkpoints import checkpoint_step
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,15 @@ def interrupted_run(folder: str | Path) -> InterruptedRun | None:
     status = str(record.get("status") or "running")
     return InterruptedRun(
         path=run.path,
-        step=int(state.get("global_step") or int(checkpoint.name.split("-")[-1])),
+        step=state["global_step"] if isinstance(state.get("global_step"), int) else checkpoint_step(checkpoint),
         total_steps=state.get("max_steps") if isinstance(state.get("max_steps"), int) else None,
         status=status,
         crashed=status == "running",
-        reason=record.get("error") if isinstance(record.get("error"), str) else None,
-        started_at=record.get("started_at") if isinstance(record.get("started_at"), str) else None,
-        task=config.get("task"),
-        backbone=config.get("backbone"),
-        data=config.get("data"),
+        reason=_text(record.get("error")),
+        started_at=_text(record.get("started_at")),
+        task=_text(config.get("task")),
+        backbone=_text(config.get("backbone")),
+        data=_text(config.get("data")),
     )
 
 
@@ -88,3 +89,7 @@ def _read_json(path: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
