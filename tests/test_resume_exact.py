@@ -89,6 +89,10 @@ def test_sigkill_mid_save_in_epoch_two_resumes_to_the_same_weights(tmp_path, tin
     assert (ckpts / f"tmp-checkpoint-{KILLED_DURING_SAVE_OF}").is_dir()  # killed mid-save, really
     assert not (ckpts / f"checkpoint-{KILLED_DURING_SAVE_OF}").exists()
     assert json.loads((killed / "run.json").read_text())["status"] == "running"
+    # What makes exactness hard: dropout draws random numbers every step, so the RNG state saved in the
+    # checkpoint (numpy objects, loaded back with weights_only=True) must really be restored.
+    assert json.loads((tiny_backbone / "config.json").read_text())["hidden_dropout_prob"] > 0
+    assert (ckpts / f"checkpoint-{CHECKPOINT_BEFORE_KILL}" / "rng_state.pth").is_file()
 
     [interrupted] = find_interrupted_runs(tmp_path)
     assert interrupted.path == killed.resolve() and interrupted.crashed

@@ -16,7 +16,7 @@ import pytest
 from helpers import REPO, tiny_config, write_sentiment_csv
 from tlstudio import cli
 from tlstudio.core.backbones import resolve_backbone
-from tlstudio.core.errors import UnsafeModelError
+from tlstudio.core.errors import PickleWeightsRefused, UnsafeModelError
 
 
 class _Payload:
@@ -74,7 +74,7 @@ def test_pickle_weights_are_refused_by_default_and_blocked_when_allowed(evil_mod
     folder, marker = evil_model
     data = write_sentiment_csv(tmp_path / "reviews.csv", rows=40)
 
-    with pytest.raises(UnsafeModelError, match="stored as a pickle"):
+    with pytest.raises(PickleWeightsRefused, match="stored as a pickle"):  # the app offers "allow" on this one
         resolve_backbone(str(folder))
 
     assert main_in_process(["train", data, "--backbone", folder, "--output", tmp_path / "run1"]) == 2
@@ -132,6 +132,9 @@ def test_a_model_asking_for_remote_code_is_refused_through_the_cli(tmp_path, tin
     result = run_cli("train", data, "--backbone", folder, "--output", tmp_path / "run")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert fragment in result.stderr.strip().splitlines()[-1]
+    with pytest.raises(UnsafeModelError) as info:
+        resolve_backbone(str(folder), allow_pickle=True)  # remote code is never allowed, whatever the flags
+    assert not isinstance(info.value, PickleWeightsRefused)
     assert not (tmp_path / "pwned").exists()
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import BackboneError, UnsafeModelError
+from .errors import BackboneError, PickleWeightsRefused, UnsafeModelError
 
 DEFAULT_BACKBONE = "minilm"
 
@@ -177,7 +177,7 @@ def check_model_folder(path: Path, *, allow_pickle: bool = False) -> dict[str, A
         )
     has_safe, has_pickle = _weight_formats(path)
     if not has_safe and has_pickle and not allow_pickle:
-        raise UnsafeModelError(
+        raise PickleWeightsRefused(
             f"the weights in {path} are stored as a pickle (.bin/.pt), which can run arbitrary code when loaded, "
             "so tlstudio refuses to load them.",
             "Use a model that ships model.safetensors, or, only if you trust where this model came from, allow "
