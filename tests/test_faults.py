@@ -195,8 +195,19 @@ def test_too_little_free_space_is_caught_before_saving(tmp_path, tiny_backbone, 
     assert run_json(run)["status"] == "stopped"
 
     monkeypatch.setattr(checkpoints, "free_bytes", real_free)  # the user freed some space
-    result = resume(run)
+    sink = ListSink()
+    result = resume(run, sink)
     assert result.status == "completed" and result.step == 12
+    assert any("last time this run stopped because: could not save" in m.text for m in sink.of_type(Message))
+
+
+def test_a_disk_too_small_for_any_checkpoint_is_said_up_front(tmp_path, tiny_backbone, data, monkeypatch):
+    monkeypatch.setattr(checkpoints, "free_bytes", lambda folder: 1024)
+    sink = ListSink()
+    with pytest.raises(checkpoints.CheckpointWriteError, match="There is no earlier checkpoint yet"):
+        train(tiny_config(data, tmp_path / "run", tiny_backbone, **FAST), sink)
+    [warning] = [m.text for m in sink.of_type(Message) if "free" in m.text]
+    assert "has 1.0 KB free" in warning and "ready to resume once there is room" in warning
 
 
 @pytest.mark.parametrize("failure", [

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -113,6 +114,10 @@ def test_sigkill_mid_save_in_epoch_two_resumes_to_the_same_weights(tmp_path, tin
     assert [step for step, _ in uninterrupted] == list(range(1, 34))
     assert max(abs(a - b) for (_, a), (_, b) in zip(resumed, uninterrupted)) <= 1e-4
     assert find_interrupted_runs(tmp_path) == []
+    # Pruned to save_total_limit (2) newest, plus the best one, which is never pruned.
+    kept = sorted(p.name for p in ckpts.iterdir())
+    best = Path(json.loads((killed / "trainer_state.json").read_text())["best_model_checkpoint"]).name
+    assert "checkpoint-33" in kept and best in kept and len(kept) <= 3, kept
 
 
 @pytest.mark.parametrize("epoch", [0, 1, 2])

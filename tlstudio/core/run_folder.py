@@ -50,11 +50,19 @@ class RunFolder:
             raise ConfigError(f"output folder {self.path} is not empty.", "Choose a new or empty folder for --output.")
         try:
             self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create {self.path}: {exc.strerror}.", "Choose a folder you can write to.") from None
+        self.ensure_writable()
+
+    def ensure_writable(self) -> None:
+        """Fail now, with a clear message, rather than at the first checkpoint an hour into the run."""
+        try:
             probe = self.path / ".write-test"
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise ConfigError(f"cannot write to {self.path}: {exc.strerror}.", "Choose a folder you can write to.") from None
+            raise ConfigError(f"cannot write to {self.path}: {exc.strerror}.",
+                              "Choose a folder you can write to, or make this one writable.") from None
 
     def read_run(self) -> dict[str, Any]:
         if not self.run_file.is_file():

@@ -25,8 +25,12 @@ class RunLock:
         self._handle = None
 
     def acquire(self) -> "RunLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+b")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+b")
+        except OSError as exc:
+            raise ConfigError(f"cannot write to {self.path.parent}: {exc.strerror}.",
+                              "Choose a folder you can write to, or make this one writable.") from None
         if not _try_lock(handle):
             handle.close()
             raise ConfigError(

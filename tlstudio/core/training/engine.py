@@ -69,6 +69,7 @@ def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = F
                           "Wait for it to finish or stop it first.")
     # The run continues where it lies, whatever its run.json says (it may have been moved, or edited).
     config = RunConfig.from_dict({**record["config"], "output": str(run.path)}, source=str(run.run_file)).validate()
+    run.ensure_writable()
     checkpoints.remove_leftovers(run.checkpoints)
     checkpoint = run.last_checkpoint()
     if checkpoint is None:
@@ -82,7 +83,11 @@ def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = F
             f"{config.data} has changed since this run started, so it cannot be resumed exactly.",
             f"Start a new run: tlstudio train --config {run.run_file} --output NEW_FOLDER",
         )
-    return _execute(config, run, sink or NullSink(), cancel, checkpoint=checkpoint, allow_pickle=allow_pickle)
+    sink = sink or NullSink()
+    if record.get("status") in ("failed", "stopped") and isinstance(record.get("error"), str):
+        # Say why it stopped last time: a diverged run resumed unchanged diverges again at the same step.
+        sink.emit(Message("warning", f"last time this run stopped because: {record['error']}"))
+    return _execute(config, run, sink, cancel, checkpoint=checkpoint, allow_pickle=allow_pickle)
 
 
 def _check_cancel(cancel) -> None:
