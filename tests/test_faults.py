@@ -80,7 +80,8 @@ def run_json(run):
 def test_non_finite_loss_stops_at_once_naming_the_step_and_keeps_the_last_good_checkpoint(
         tmp_path, tiny_backbone, data, monkeypatch, capsys, bad):
     # From the 5th optimizer step on the loss is NaN/inf, as when a learning rate is far too high.
-    patch_loss(monkeypatch, lambda trainer, model, inputs: bad if model.training and trainer.state.global_step >= 4 else None)
+    patch_loss(monkeypatch,
+               lambda trainer, model, inputs: bad if model.training and trainer.state.global_step >= 4 else None)
     run = tmp_path / "run"
     config = tiny_config(data, run, tiny_backbone, **FAST)
     code = main_in_process(["train", str(data), "--backbone", str(tiny_backbone), "--output", str(run),
@@ -88,7 +89,7 @@ def test_non_finite_loss_stops_at_once_naming_the_step_and_keeps_the_last_good_c
                             "--learning-rate", str(config.learning_rate), "--warmup-ratio", "0"])
     err = capsys.readouterr().err
     assert code == 2
-    [line] = [l for l in err.splitlines() if l.startswith("error:")]
+    [line] = [text for text in err.splitlines() if text.startswith("error:")]
     assert "at step 5" in line and "learning rate" in line and "Traceback" not in err
     assert ("NaN" if bad != bad else "infinite") in line
     record = run_json(run)

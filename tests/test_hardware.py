@@ -26,7 +26,8 @@ def fake_gpu(monkeypatch):
         total_memory = 4 * 2**30
 
     monkeypatch.setattr(torch.cuda, "get_device_properties", lambda index=0: Props())
-    monkeypatch.setattr(torch.cuda, "get_arch_list", lambda: ["sm_50", "sm_60", "sm_70", "sm_80", "sm_90", "compute_90"])
+    arches = ["sm_50", "sm_60", "sm_70", "sm_80", "sm_90", "compute_90"]
+    monkeypatch.setattr(torch.cuda, "get_arch_list", lambda: arches)
     return monkeypatch
 
 

@@ -25,8 +25,8 @@ def make_run(folder, status, steps=(), max_steps=30, **extra):
 def test_interrupted_runs_are_found_and_others_are_not(tmp_path):
     crashed = make_run(tmp_path / "crashed", "running", steps=(10, 20))
     (crashed / "checkpoints" / "tmp-checkpoint-30").mkdir()  # killed while saving step 30
-    stopped = make_run(tmp_path / "stopped", "stopped", steps=(5,))
-    failed = make_run(tmp_path / "full-disk", "stopped", steps=(8,), error="could not save the checkpoint at step 12")
+    make_run(tmp_path / "stopped", "stopped", steps=(5,))
+    make_run(tmp_path / "full-disk", "stopped", steps=(8,), error="could not save the checkpoint at step 12")
     make_run(tmp_path / "finished", "completed", steps=(30,))
     make_run(tmp_path / "too-early", "running")  # died before its first checkpoint: nothing to resume
     live = make_run(tmp_path / "live", "running", steps=(4,))

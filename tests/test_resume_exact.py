@@ -106,7 +106,8 @@ def test_sigkill_mid_save_in_epoch_two_resumes_to_the_same_weights(tmp_path, tin
     assert not list(ckpts.glob("tmp-*"))  # the half-written save was cleaned up, never used
 
     # Same final state as the run that was never interrupted: last checkpoint and the exported (best) model.
-    assert max_difference(weights(ckpts / "checkpoint-33"), weights(reference / "checkpoints" / "checkpoint-33")) <= 1e-4
+    last, reference_last = ckpts / "checkpoint-33", reference / "checkpoints" / "checkpoint-33"
+    assert max_difference(weights(last), weights(reference_last)) <= 1e-4
     assert max_difference(weights(killed), weights(reference)) <= 1e-4
     # One loss per step across both processes, no gap and no duplicate, and the same values.
     resumed, uninterrupted = loss_history(killed), loss_history(reference)

@@ -145,7 +145,7 @@ def test_tlstudio_never_loads_pickles_unsafely_or_enables_remote_code():
         for call in re.findall(r"torch\.load\([^)]*\)", source):
             if "weights_only=True" not in call:
                 offenders.append(f"{path.name}: {call}")
-        if re.search(r"trust_remote_code\s*=\s*True", source) or re.search(r"import pickle\b.*\n.*pickle\.loads?\(", source):
+        if re.search(r"trust_remote_code\s*=\s*True", source) or re.search(r"\bpickle\.loads?\(", source):
             offenders.append(f"{path.name}: remote code or pickle.load")
     assert offenders == []
 

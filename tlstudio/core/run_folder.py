@@ -51,7 +51,8 @@ class RunFolder:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"cannot create {self.path}: {exc.strerror}.", "Choose a folder you can write to.") from None
+            raise ConfigError(f"cannot create {self.path}: {exc.strerror}.",
+                              "Choose a folder you can write to.") from None
         self.ensure_writable()
 
     def ensure_writable(self) -> None:
@@ -85,6 +86,34 @@ class RunFolder:
         record.update(changes)
         self.write_run(record)
         return record
+
+    def record_stop(self, status: str, reason: str) -> None:
+        """Say in run.json why the run ended, for the app and a later --resume; best effort (the disk may be full)."""
+        try:
+            if self.run_file.exists():
+                self.update_run(status=status, error=reason)
+        except (OSError, TlStudioError):
+            pass
+
+    def note_adjustment(self, config: dict[str, Any], change: str, *, at: str) -> None:
+        """Record a change tlstudio made to a running run (a smaller batch after running out of memory)."""
+        try:
+            record = self.read_run()
+            record.setdefault("adjustments", []).append({"at": at, "change": change})
+            record["config"] = config
+            self.write_run(record)
+        except (OSError, TlStudioError):
+            pass
+
+    def recorded(self, *keys: str) -> Any:
+        """A nested value of run.json, or None when the file or the value is missing."""
+        try:
+            value: Any = self.read_run()
+        except TlStudioError:
+            return None
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value
 
     def write_json(self, name: str, value: Any) -> None:
         atomic_write_json(self.path / name, value)

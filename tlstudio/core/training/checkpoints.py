@@ -68,6 +68,17 @@ def human_bytes(count: float) -> str:
     return f"{count:.1f} GB"  # pragma: no cover - the loop always returns
 
 
+def space_warning(folder: Path, model, limit: int) -> str | None:
+    """A warning before training when the disk cannot hold the checkpoints a run keeps plus its export."""
+    needed = checkpoint_size_estimate(model) * (limit + 1)
+    free = free_bytes(folder)
+    if free >= needed:
+        return None
+    return (f"{folder} has {human_bytes(free)} free; this run's checkpoints need about {human_bytes(needed)}. "
+            "If a checkpoint cannot be saved the run stops with the previous one intact, ready to resume once there "
+            "is room.")
+
+
 def check_space(folder: Path, needed: int, step: int) -> None:
     """Refuse to start a save that cannot fit, before anything is written."""
     free = free_bytes(folder)

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..backbones import PICKLE_RISK, load_model, load_tokenizer, resolve_backbone, uses_pickle_weights
 from ..config import RunConfig
-from ..errors import ConfigError, DataError, RunCancelled, TlStudioError
+from ..errors import ConfigError, DataError, RunCancelled
 from ..files import sha256_of
 from ..model_card import render_model_card
 from ..progress import Message, NullSink, RunFinished, StageChanged
@@ -109,54 +109,29 @@ def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path |
                 return RunResult("cancelled", run.path)
             except (faults.NonFiniteLoss, checkpoints.NonFiniteWeights) as exc:
                 last = checkpoints.checkpoint_step(run.last_checkpoint())
-                error = faults.diverged_error(exc, config, run.path, last, _precision_of(run))
-                _record_failure(run, "failed", error)
+                precision = run.recorded("hardware", "precision")
+                error = faults.diverged_error(exc, config, run.path, last, precision)
+                run.record_stop("failed", str(error))
                 raise error from None
             except checkpoints.CheckpointWriteError as exc:
-                _record_failure(run, "stopped", exc)
+                run.record_stop("stopped", str(exc))
                 raise
             except Exception as exc:
                 if not faults.is_out_of_memory(exc):
-                    _record_failure(run, "failed", exc)
+                    run.record_stop("failed", str(exc))
                     raise
             # Out of memory.  Outside the except block, so the failed attempt's tensors can be freed.
             faults.release_memory()
             try:
                 config, change = faults.smaller_batch(config)
             except faults.OutOfMemory as exc:
-                _record_failure(run, "failed", exc)
+                run.record_stop("failed", str(exc))
                 raise
             checkpoint = run.last_checkpoint()
             where = f"from the checkpoint at step {checkpoints.checkpoint_step(checkpoint)}" if checkpoint else \
                 "from the start (there was no checkpoint yet)"
             sink.emit(Message("warning", f"{change} Training continues {where}."))
-            _note_adjustment(run, config, change)
-
-
-def _record_failure(run: RunFolder, status: str, exc: Exception) -> None:
-    """Say in run.json why the run ended, so the app and --resume can tell the user; best effort on a full disk."""
-    try:
-        if run.run_file.exists():
-            run.update_run(status=status, error=str(exc))
-    except (OSError, TlStudioError):
-        pass
-
-
-def _note_adjustment(run: RunFolder, config: RunConfig, change: str) -> None:
-    try:
-        record = run.read_run()
-        record.setdefault("adjustments", []).append({"at": _now(), "change": change})
-        record["config"] = config.to_dict()
-        run.write_run(record)
-    except (OSError, TlStudioError):
-        pass
-
-
-def _precision_of(run: RunFolder) -> str:
-    try:
-        return run.read_run().get("hardware", {}).get("precision", "")
-    except (TlStudioError, AttributeError):
-        return ""
+            run.note_adjustment(config.to_dict(), change, at=_now())
 
 
 def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None, allow_pickle: bool) -> RunResult:
@@ -169,7 +144,8 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     sink.emit(StageChanged("loading backbone", config.backbone))
     backbone = resolve_backbone(config.backbone, allow_pickle=allow_pickle)
     if uses_pickle_weights(backbone.path):
-        sink.emit(Message("warning", f"loading pickle weights from {backbone.path} because you allowed it. {PICKLE_RISK}"))
+        sink.emit(Message("warning", f"loading pickle weights from {backbone.path} because you allowed it. "
+                                     f"{PICKLE_RISK}"))
     choice = choose_device(config.device, config.precision)
     for note in choice.notes:
         sink.emit(Message("warning", note))
@@ -201,7 +177,9 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         record["resumed_from"] = checkpoint.name
         checkpoints.prepare_for_resume(checkpoint, run.checkpoints)
     run.write_run(record)
-    _warn_about_disk_space(run, model, config, sink)
+    warning = checkpoints.space_warning(run.path, model, config.save_total_limit)
+    if warning:
+        sink.emit(Message("warning", warning))
 
     args = training_arguments(config, run, choice, task, len(train_ds))
     progress = ProgressCallback(
@@ -334,17 +312,6 @@ class DropColumns:
 
     def __call__(self, features):
         return self.collator([{k: v for k, v in f.items() if k not in self.columns} for f in features])
-
-
-def _warn_about_disk_space(run: RunFolder, model, config: RunConfig, sink) -> None:
-    """Say up front when the disk cannot hold the checkpoints this run will keep, plus the export."""
-    per_checkpoint = checkpoints.checkpoint_size_estimate(model)
-    needed = per_checkpoint * (config.save_total_limit + 1)
-    free = checkpoints.free_bytes(run.path)
-    if free < needed:
-        sink.emit(Message("warning", f"{run.path} has {checkpoints.human_bytes(free)} free; this run's checkpoints need "
-                                     f"about {checkpoints.human_bytes(needed)}. If a checkpoint cannot be saved the "
-                                     "run stops with the previous one intact, ready to resume once there is room."))
 
 
 def _gpu_has_tf32() -> bool:

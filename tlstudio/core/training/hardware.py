@@ -131,7 +131,8 @@ def choose_device(device: str = "auto", precision: str = "auto") -> DeviceChoice
         index = int(device.split(":")[1]) if ":" in device else 0
         if not cuda_ok:
             detail = f" ({why_not})" if why_not else ""
-            notes.append(f"{device} was asked for but torch cannot use a GPU here{detail}; training on the CPU instead.")
+            notes.append(f"{device} was asked for but torch cannot use a GPU here{detail}; "
+                         "training on the CPU instead.")
             device = "cpu"
         elif index >= torch.cuda.device_count():
             raise ConfigError(f"device {device} does not exist; this machine has {torch.cuda.device_count()} GPU(s).")
