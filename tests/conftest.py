@@ -55,3 +55,16 @@ def sentiment_csv(tmp_path) -> Path:
 @pytest.fixture
 def sentiment_csv(tmp_path) -> Path:
     return write_sentiment_csv(tmp_path / "reviews.csv")
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory, tiny_backbone) -> Path:
+    """A finished tiny run folder (exports read it; tests must not modify it)."""
+    from helpers import tiny_config
+    from tlstudio.core.training.engine import train
+
+    folder = tmp_path_factory.mktemp("trained")
+    data = write_sentiment_csv(folder / "reviews.csv", rows=160)
+    result = train(tiny_config(data, folder / "run", tiny_backbone, epochs=4))
+    assert result.status == "completed"
+    return folder / "run"

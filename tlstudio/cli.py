@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", metavar="FILE", help="where to write the predictions (CSV or JSONL)")
     predict.add_argument("--text-column", metavar="COL", help="text column of --input (suggested when omitted)")
     predict.add_argument("--json", action="store_true", help="print predictions as JSON")
+    _add_runtime_flag(predict)
     _add_allow_pickle(predict, "the model")
 
     evaluate = commands.add_parser("evaluate", help="score a trained model on labelled data")
@@ -59,6 +60,31 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--label-column", metavar="COL")
     evaluate.add_argument("--json", action="store_true", help="print the full report as JSON")
     _add_allow_pickle(evaluate, "the model")
+    _add_runtime_flag(evaluate)
+
+    export = commands.add_parser(
+        "export", help="export a model as a Hugging Face folder, ONNX, a portable zip, or a cluster run bundle",
+        description="Export MODEL_DIR (a run folder or any transformers model folder). 'hf': a clean model folder; "
+                    "'onnx': that folder plus a verified onnx/model.onnx; 'bundle': one .zip with the model, a "
+                    "predict.py and its requirements.txt; 'run-bundle': RUN_DIR (or a run.json) as a folder that "
+                    "trains with plain transformers under accelerate, torchrun or Slurm.")
+    export.add_argument("model_dir", metavar="MODEL_DIR")
+    export.add_argument("--format", required=True, choices=("hf", "onnx", "bundle", "run-bundle"))
+    export.add_argument("--output", required=True, metavar="PATH", help="folder to write (a .zip file for 'bundle')")
+    export.add_argument("--quantize", choices=("int8",), help="also write an int8 ONNX model, with its accuracy "
+                        "change and speed-up measured")
+    export.add_argument("--with-onnx", action="store_true",
+                        help="bundle: include a verified ONNX model and a predict.py that needs only onnxruntime")
+    export.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    export.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    push = commands.add_parser("push", help="upload a model folder to the Hugging Face Hub, with its model card",
+                               description="Upload MODEL_DIR's clean model folder to a Hub repository. The token is "
+                                           "asked for once and kept in the system keyring (or taken from HF_TOKEN).")
+    push.add_argument("model_dir", metavar="MODEL_DIR", nargs="?")
+    push.add_argument("repo_id", metavar="USER/NAME", nargs="?")
+    push.add_argument("--private", action="store_true", help="create the repository as private")
+    push.add_argument("--forget-token", action="store_true", help="remove the stored token from the keyring and stop")
 
     demo = commands.add_parser("demo", help="fine-tune the bundled backbone on the sample reviews, offline")
     demo.add_argument("--output", metavar="DIR", help="run folder (default: a new folder under the user data dir)")
@@ -93,6 +119,12 @@ def _warn_if_loading_pickle(model_dir: str, allowed: bool) -> None:
     if allowed and Path(model_dir).is_dir() and uses_pickle_weights(model_dir):
         print(f"warning: loading pickle weights from {model_dir} because of --allow-pickle. {PICKLE_RISK}",
               file=sys.stderr)
+
+
+def _add_runtime_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runtime", choices=("auto", "pytorch", "onnx", "onnx-int8"), default="auto",
+                        help="how to run the model: 'auto' uses MODEL_DIR/onnx/model.onnx in onnxruntime when "
+                             "present, else PyTorch (default: auto)")
 
 
 _METAVARS = {"output": "DIR", "eval_data": "FILE", "backbone": "NAME_OR_PATH", "learning_rate": "LR",
@@ -153,6 +185,10 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
         else:
             print("stopped before training began; nothing to resume.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    from .core.training.distributed import is_main_process
+
+    if not is_main_process():  # under accelerate/torchrun the main process reports the run
+        return 0
     if args.json:
         print(json.dumps({"status": result.status, "output_dir": str(result.output_dir), "metrics": result.metrics},
                          indent=2))
@@ -173,7 +209,7 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
         if not args.output:
             raise ConfigError("--input needs --output FILE for the predictions.")
         summary = predict_file(args.model_dir, args.input, args.output, text_column=args.text_column, cancel=cancel,
-                               allow_pickle=args.allow_pickle)
+                               runtime=args.runtime, allow_pickle=args.allow_pickle)
         if args.json:
             print(json.dumps(summary, indent=2))
         else:
@@ -184,11 +220,17 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
     texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     if not texts:
         raise ConfigError("no text to predict.", "Pass texts as arguments, pipe them in, or use --input FILE.")
-    from .core.inference import Classifier
+    import time
 
-    classifier = Classifier(args.model_dir, allow_pickle=args.allow_pickle)
-    predictions = classifier.predict(texts, cancel=cancel)
+    from .core.predictors import open_predictor
+
+    predictor = open_predictor(args.model_dir, args.runtime, allow_pickle=args.allow_pickle)
+    started = time.perf_counter()
+    predictions = predictor.predict(texts, cancel=cancel)
+    elapsed = time.perf_counter() - started
     print_predictions(texts, predictions, as_json=args.json)
+    print(f"note: {len(texts)} text(s) in {elapsed * 1000:.0f} ms with {predictor.runtime} "
+          f"({elapsed * 1000 / len(texts):.1f} ms per text)", file=sys.stderr)
     return 0
 
 
@@ -198,11 +240,40 @@ def cmd_evaluate(args: argparse.Namespace, cancel: CancelToken) -> int:
 
     _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
     report = evaluate_file(args.model_dir, args.data, text_column=args.text_column, label_column=args.label_column,
-                           cancel=cancel, allow_pickle=args.allow_pickle)
+                           cancel=cancel, runtime=args.runtime, allow_pickle=args.allow_pickle)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print_metrics(report)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from .core.export import ExportOptions, export
+    from .output import ConsoleSink, print_export
+
+    options = ExportOptions(args.format, args.output, quantize=args.quantize, with_onnx=args.with_onnx,
+                            force=args.force)
+    result = export(args.model_dir, options, ConsoleSink(stream=sys.stderr), cancel)
+    print_export(result, as_json=args.json)
+    return 0
+
+
+def cmd_push(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from .core.export.hub import TokenStore, push_model
+
+    if args.forget_token:
+        removed = TokenStore().forget()
+        print("removed the stored Hugging Face token." if removed else "no Hugging Face token was stored.")
+        return 0
+    if not args.model_dir or not args.repo_id:
+        raise ConfigError("push needs MODEL_DIR and the repository id USER/NAME.",
+                          "Usage: tlstudio push MODEL_DIR USER/NAME [--private]")
+    from .output import ConsoleSink, ask_token
+
+    url = push_model(args.model_dir, args.repo_id, private=args.private, ask_token=ask_token,
+                     sink=ConsoleSink(stream=sys.stderr), cancel=cancel)
+    print(f"uploaded to {url}")
     return 0
 
 
@@ -252,8 +323,8 @@ def cmd_runs(args: argparse.Namespace, cancel: CancelToken) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "demo": cmd_demo,
-            "samples": cmd_samples, "runs": cmd_runs}
+COMMANDS = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "export": cmd_export,
+            "push": cmd_push, "demo": cmd_demo, "samples": cmd_samples, "runs": cmd_runs}
 
 
 # --------------------------------------------------------------------------- entry point

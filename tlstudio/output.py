@@ -51,7 +51,8 @@ class ConsoleSink:
         elif isinstance(event, Message):
             prefix = "warning" if event.level == "warning" else "note"
             print(f"{prefix}: {event.text}", file=sys.stderr, flush=True)
-        elif isinstance(event, StageChanged) and event.stage in ("loading data", "loading backbone", "exporting"):
+        elif isinstance(event, StageChanged) and event.stage in ("loading data", "loading backbone", "exporting",
+                                                                 "verifying", "timing", "quantizing", "uploading"):
             self._print(f"{event.stage}: {event.detail}" if event.detail else event.stage)
 
 
@@ -81,3 +82,36 @@ def print_predictions(texts, predictions, *, as_json: bool) -> None:
     for text, prediction in zip(texts, predictions):
         shown = text if len(text) <= 80 else text[:77] + "..."
         print(f"{prediction.label}\t{prediction.score:.3f}\t{shown}")
+
+
+def print_export(result, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"format": result.format, "output": str(result.output), "files": result.files,
+                          "verification": result.verification, "notes": result.notes}, indent=2))
+        return
+    check = (result.verification or {}).get("check")
+    if check:
+        print(f"ONNX verified: largest logit difference {check['max_abs_diff']:.2e}, "
+              f"label agreement {check['label_agreement']:.1%} on {check['compared']} inputs")
+        for name, speed in result.verification["latency"].items():
+            print(f"  {name:10} {speed['batch_1_ms_per_text']:8.2f} ms per text (one at a time)")
+        int8 = result.verification.get("int8")
+        if int8 and int8.get("metric") is not None:
+            print(f"  int8 {int8['metric_name']} {int8['metric']:.4f} (fp32 {int8['reference_metric']:.4f})")
+    for note in result.notes:
+        print(note)
+    print(f"exported to {result.output}")
+
+
+def ask_token() -> str:
+    """Ask for a Hugging Face token on the terminal without echoing it."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        from .core.errors import ConfigError
+
+        raise ConfigError("no Hugging Face token is stored and there is no terminal to ask for one.",
+                          "Run tlstudio push in a terminal once, or set HF_TOKEN.")
+    print("A Hugging Face token with write access is needed (create one at your Hub account's settings, "
+          "'Access Tokens'). It is kept in the system keyring, not in a file.", file=sys.stderr)
+    return getpass.getpass("token: ").strip()

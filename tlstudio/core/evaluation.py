@@ -11,11 +11,11 @@ from .errors import DataError
 from .metrics import classification as cls_metrics
 
 
-def evaluate_file(model_dir, data_path, *, text_column=None, label_column=None, cancel=None,
+def evaluate_file(model_dir, data_path, *, text_column=None, label_column=None, cancel=None, runtime="auto",
                   allow_pickle: bool = False) -> dict:
-    from .inference import Classifier
+    from .predictors import open_predictor
 
-    classifier = Classifier(model_dir, allow_pickle=allow_pickle)
+    classifier = open_predictor(model_dir, runtime, allow_pickle=allow_pickle)
     table = read_table(data_path)
     suggestions = suggest_roles(table.frame)
     text_column, _ = choose_column(table, text_column, suggestions["text"], "--text-column")
@@ -44,7 +44,8 @@ def evaluate_file(model_dir, data_path, *, text_column=None, label_column=None, 
         raise DataError(f"{data_path} has no rows with both a text and a label.")
     predicted = classifier.probabilities(texts, cancel=cancel).argmax(-1).tolist()
     report = cls_metrics.full_report(labels, predicted, classifier.labels)
-    report.update(rows=len(texts), unlabelled_skipped=skipped, text_column=text_column, label_column=label_column)
+    report.update(rows=len(texts), unlabelled_skipped=skipped, text_column=text_column, label_column=label_column,
+                  runtime=classifier.runtime)
     warning = cls_metrics.barely_beats_majority(report)
     if warning:
         report["warning"] = warning

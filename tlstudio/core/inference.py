@@ -64,6 +64,8 @@ class Classifier:
     :data:`~tlstudio.core.backbones.PICKLE_RISK` for what the user must be told first.
     """
 
+    runtime = "pytorch"
+
     def __init__(self, model_dir: str | Path, device: str = "auto", *, allow_pickle: bool = False):
         from transformers import AutoModelForSequenceClassification
 

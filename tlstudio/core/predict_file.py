@@ -12,9 +12,9 @@ from .files import atomic_write_bytes
 
 
 def predict_file(model_dir, input_path, output_path, *, text_column: str | None = None, cancel=None,
-                 allow_pickle: bool = False) -> dict:
+                 runtime: str = "auto", allow_pickle: bool = False) -> dict:
     """Write the input's rows plus ``prediction``, ``confidence`` and one probability column per class."""
-    from .inference import Classifier
+    from .predictors import open_predictor
 
     output_path = Path(output_path).expanduser()
     if output_path.exists() and output_path.resolve() == Path(input_path).expanduser().resolve():
@@ -24,7 +24,7 @@ def predict_file(model_dir, input_path, output_path, *, text_column: str | None 
         raise ConfigError(f"cannot write predictions to {output_path}.", "Use a .csv, .tsv or .jsonl file name.")
     table = read_table(input_path)
     column, _ = choose_column(table, text_column, suggest_text_column(table.frame), "--text-column")
-    classifier = Classifier(model_dir, allow_pickle=allow_pickle)
+    classifier = open_predictor(model_dir, runtime, allow_pickle=allow_pickle)
     texts = ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in table.frame[column].tolist()]
     probabilities = classifier.probabilities(texts, cancel=cancel)
     frame = table.frame.copy()
@@ -39,4 +39,5 @@ def predict_file(model_dir, input_path, output_path, *, text_column: str | None 
     else:
         data = frame.to_csv(index=False, sep="\t" if suffix == ".tsv" else ",").encode("utf-8")
     atomic_write_bytes(output_path, data)
-    return {"rows": len(frame), "output": str(output_path), "text_column": column, "labels": classifier.labels}
+    return {"rows": len(frame), "output": str(output_path), "text_column": column, "labels": classifier.labels,
+            "runtime": classifier.runtime}

@@ -160,56 +160,100 @@ def prune(root: Path, limit: int, keep: Path | None = None) -> list[Path]:
 
 
 def save_checkpoint(trainer, trial=None, *, limit: int | None = None) -> Path:
-    """What ``Trainer._save_checkpoint`` does, written to a temporary folder and renamed when complete."""
-    from transformers.trainer_callback import ExportableState
+    """What ``Trainer._save_checkpoint`` does, written to a temporary folder and renamed when complete.
+
+    Under a launcher every process calls it: each writes its own RNG file, the
+    main process the rest, and only the main process tidies, renames and
+    prunes, once every process has written (the agreement on failure is also
+    what keeps one process's error from leaving the others waiting).
+    """
+    from .distributed import any_process
 
     state = trainer.state
     step = state.global_step
+    main = trainer.args.should_save
     root = Path(trainer._get_output_dir(trial=trial))
-    root.mkdir(parents=True, exist_ok=True)
     final = root / f"{PREFIX}{step}"
     staging = root / f"{STAGING_PREFIX}{step}"
-    remove_leftovers(root)
-    _check_finite(trainer.model, step)
+    _check_finite(trainer.model, step)  # identical weights on every process, so they all stop together
     needed = checkpoint_size_estimate(trainer.model)
-    check_space(root, needed, step)
 
-    if trainer.hp_search_backend is None and trial is None:
-        trainer.store_flos()
+    failure: Exception | None = None
+    if main:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            remove_leftovers(root)
+            check_space(root, needed, step)
+        except (CheckpointWriteError, OSError) as exc:
+            failure = exc
+    if any_process(failure is not None, trainer.args.device):
+        _raise_write_failure(failure, root, step, needed)
+
     try:
-        trainer.save_model(str(staging), _internal_call=True)
-        _replace_training_args(trainer, staging)
-        if not trainer.args.save_only_model:
-            trainer._save_optimizer_and_scheduler(str(staging))
-            trainer._save_scaler(str(staging))
-            trainer._save_rng_state(str(staging))
-        best_step = state.best_global_step
-        if best_step == step:
-            state.best_model_checkpoint = str(final)
-        elif best_step and (root / f"{PREFIX}{best_step}").is_dir():
-            state.best_model_checkpoint = str(root / f"{PREFIX}{best_step}")
-        for callback in trainer.callback_handler.callbacks + [trainer.control]:
-            if isinstance(callback, ExportableState):
-                name = callback.__class__.__name__
-                if isinstance(state.stateful_callbacks.get(name), list):
-                    state.stateful_callbacks[name].append(callback.state())
-                else:
-                    state.stateful_callbacks[name] = callback.state()
-        state.save_to_json(str(staging / STATE_FILE))
+        _write_state(trainer, trial, staging, final, root, main)
+    except Exception as exc:  # noqa: BLE001 - classified below, after every process has had its say
+        failure = exc
+    if any_process(failure is not None, trainer.args.device):
+        if main:
+            shutil.rmtree(staging, ignore_errors=True)
+        _raise_write_failure(failure, root, step, needed)
+    if not main:
+        return final
+    try:
         _flush_tree(staging)
         _publish(staging, final)
-    except Exception as exc:
+    except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        reason = _disk_failure_reason(exc, root, needed)
-        if reason is None:
-            raise
-        raise _write_error(root, step, reason, needed) from None
+        _raise_write_failure(exc, root, step, needed)
     if limit:
         try:
             prune(root, limit, keep=Path(state.best_model_checkpoint) if state.best_model_checkpoint else None)
         except OSError:
             pass  # a checkpoint too many is harmless; the next save tries again
     return final
+
+
+def _write_state(trainer, trial, staging: Path, final: Path, root: Path, main: bool) -> None:
+    """Everything a resume needs, into ``staging`` (the Trainer's own save methods, minus its rotation)."""
+    from transformers.trainer_callback import ExportableState
+
+    state = trainer.state
+    if trainer.hp_search_backend is None and trial is None:
+        trainer.store_flos()
+    trainer.save_model(str(staging), _internal_call=True)
+    if main:
+        _replace_training_args(trainer, staging)
+    if not trainer.args.save_only_model:
+        trainer._save_optimizer_and_scheduler(str(staging))
+        trainer._save_scaler(str(staging))
+        trainer._save_rng_state(str(staging))  # every process: one RNG file each under a launcher
+    best_step = state.best_global_step
+    if best_step == state.global_step:
+        state.best_model_checkpoint = str(final)
+    elif best_step and (root / f"{PREFIX}{best_step}").is_dir():
+        state.best_model_checkpoint = str(root / f"{PREFIX}{best_step}")
+    if not main:
+        return
+    for callback in trainer.callback_handler.callbacks + [trainer.control]:
+        if isinstance(callback, ExportableState):
+            name = callback.__class__.__name__
+            if isinstance(state.stateful_callbacks.get(name), list):
+                state.stateful_callbacks[name].append(callback.state())
+            else:
+                state.stateful_callbacks[name] = callback.state()
+    state.save_to_json(str(staging / STATE_FILE))
+
+
+def _raise_write_failure(exc: Exception | None, root: Path, step: int, needed: int):
+    if exc is None:  # another process failed; it reports the reason
+        raise CheckpointWriteError(f"another training process could not save the checkpoint at step {step}.",
+                                   "See the main process's message.")
+    if isinstance(exc, CheckpointWriteError):
+        raise exc
+    reason = _disk_failure_reason(exc, root, needed)
+    if reason is None:
+        raise exc
+    raise _write_error(root, step, reason, needed) from None
 
 
 def _check_finite(model, step: int) -> None:

@@ -13,6 +13,7 @@ the run with ``run.json`` saying why and the last good checkpoint kept.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
@@ -30,7 +31,7 @@ from ..progress import Message, NullSink, RunFinished, StageChanged
 from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder
 from ..run_lock import RunLock, is_locked
 from ..tasks import get_task
-from . import checkpoints, faults
+from . import checkpoints, distributed, faults
 from .hardware import choose_device
 
 # Chart points (and CLI progress lines) aimed for in a run when logging_steps is not set.
@@ -54,7 +55,8 @@ def train(config: RunConfig, sink=None, cancel=None, *, allow_pickle: bool = Fal
     """
     config.validate()
     run = RunFolder(config.output)
-    run.prepare_new()
+    if distributed.is_main_process():  # under a launcher the other processes must not find it "already in use"
+        run.prepare_new()
     return _execute(config, run, sink or NullSink(), cancel, checkpoint=None, allow_pickle=allow_pickle)
 
 
@@ -64,13 +66,15 @@ def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = F
     record = run.read_run()
     if record.get("status") == "completed":
         raise ConfigError(f"the run in {run.path} already finished.", "Start a new run with another --output folder.")
-    if is_locked(run.path):
+    main = distributed.is_main_process()  # under a launcher, the main process alone locks and tidies the folder
+    if main and is_locked(run.path):
         raise ConfigError(f"the run in {run.path} is still being trained by another tlstudio process.",
                           "Wait for it to finish or stop it first.")
     # The run continues where it lies, whatever its run.json says (it may have been moved, or edited).
     config = RunConfig.from_dict({**record["config"], "output": str(run.path)}, source=str(run.run_file)).validate()
-    run.ensure_writable()
-    checkpoints.remove_leftovers(run.checkpoints)
+    if main:
+        run.ensure_writable()
+        checkpoints.remove_leftovers(run.checkpoints)
     checkpoint = run.last_checkpoint()
     if checkpoint is None:
         raise ConfigError(
@@ -97,13 +101,22 @@ def _check_cancel(cancel) -> None:
 
 def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None, allow_pickle: bool) -> RunResult:
     """Run ``_train`` under the run's lock, turning faults into a continued run or a clear stop."""
-    with RunLock(run.path):
+    main = distributed.is_main_process()
+    if not main:
+        sink = NullSink()  # one voice per run: the main process reports for all
+
+    def stop(status: str, reason: str) -> None:
+        if main:
+            run.record_stop(status, reason)
+
+    # Only the main process writes the run folder, so only it holds the run's lock.
+    with RunLock(run.path) if main else contextlib.nullcontext():
         while True:
             try:
                 return _train(config, run, sink, cancel, checkpoint, allow_pickle)
             except RunCancelled:
                 # Cancelled before training began (loading, tokenizing): nothing to resume from yet.
-                if run.run_file.exists():
+                if run.run_file.exists() and main:
                     run.update_run(status="stopped")
                 sink.emit(RunFinished("cancelled", str(run.path)))
                 return RunResult("cancelled", run.path)
@@ -111,21 +124,26 @@ def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path |
                 last = checkpoints.checkpoint_step(run.last_checkpoint())
                 precision = run.recorded("hardware", "precision")
                 error = faults.diverged_error(exc, config, run.path, last, precision)
-                run.record_stop("failed", str(error))
+                stop("failed", str(error))
                 raise error from None
             except checkpoints.CheckpointWriteError as exc:
-                run.record_stop("stopped", str(exc))
+                stop("stopped", str(exc))
                 raise
             except Exception as exc:
                 if not faults.is_out_of_memory(exc):
-                    run.record_stop("failed", str(exc))
+                    stop("failed", str(exc))
                     raise
+                if distributed.is_distributed():
+                    # The processes would have to agree on a new batch mid-step; a clear stop is safer.
+                    error = faults.out_of_memory_under_launcher(config)
+                    stop("failed", str(error))
+                    raise error from None
             # Out of memory.  Outside the except block, so the failed attempt's tensors can be freed.
             faults.release_memory()
             try:
                 config, change = faults.smaller_batch(config)
             except faults.OutOfMemory as exc:
-                run.record_stop("failed", str(exc))
+                stop("failed", str(exc))
                 raise
             checkpoint = run.last_checkpoint()
             where = f"from the checkpoint at step {checkpoints.checkpoint_step(checkpoint)}" if checkpoint else \
@@ -146,7 +164,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     if uses_pickle_weights(backbone.path):
         sink.emit(Message("warning", f"loading pickle weights from {backbone.path} because you allowed it. "
                                      f"{PICKLE_RISK}"))
-    choice = choose_device(config.device, config.precision)
+    choice = _device_for_this_process(choose_device(config.device, config.precision))
     for note in choice.notes:
         sink.emit(Message("warning", note))
 
@@ -175,11 +193,14 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
             record[key] = previous[key]
     if checkpoint is not None:
         record["resumed_from"] = checkpoint.name
-        checkpoints.prepare_for_resume(checkpoint, run.checkpoints)
-    run.write_run(record)
-    warning = checkpoints.space_warning(run.path, model, config.save_total_limit)
-    if warning:
-        sink.emit(Message("warning", warning))
+    main = distributed.is_main_process()
+    if main:
+        if checkpoint is not None:
+            checkpoints.prepare_for_resume(checkpoint, run.checkpoints)
+        run.write_run(record)
+        warning = checkpoints.space_warning(run.path, model, config.save_total_limit)
+        if warning:
+            sink.emit(Message("warning", warning))
 
     args = training_arguments(config, run, choice, task, len(train_ds))
     progress = ProgressCallback(
@@ -216,13 +237,19 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         progress.cancelled = True
     if progress.cancelled:
         step = trainer.state.global_step
-        run.update_run(status="stopped", stopped_at_step=step)
+        if main:
+            run.update_run(status="stopped", stopped_at_step=step)
         sink.emit(RunFinished("cancelled", str(run.path), step=step))
         return RunResult("cancelled", run.path, step=step)
 
+    if not main:  # the main process evaluates and writes the run folder
+        return RunResult("completed", run.path, {}, trainer.state.global_step)
     sink.emit(StageChanged("evaluating", "best checkpoint on the validation split"))
-    # The best checkpoint's evaluation is usually the last one run; reuse its predictions when it is.
+    # The best checkpoint's evaluation is usually the last one run; reuse its predictions when it is
+    # (not under a launcher, where the gathered order is the launcher's business).
     cached = metrics_hook.last if metrics_hook.last_step == _best_step(trainer.state) else None
+    if distributed.is_distributed():
+        cached = None
     report, records = task.final_report(trainer.model, tokenizer, data, config, sink, cancel=cancel,
                                         eval_outputs=cached)
     metrics = {
@@ -261,14 +288,17 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
     total_steps = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
     logging_steps = config.logging_steps or max(1, total_steps // TARGET_LOG_POINTS)
     on_gpu = choice.device.startswith("cuda")
-    if on_gpu and ":" in choice.device:
+    if on_gpu and ":" in choice.device and not distributed.is_distributed():
         import torch
 
         torch.cuda.set_device(int(choice.device.split(":")[1]))
+    # batch_size is the examples per optimizer step; under a launcher the processes share it, so a run
+    # keeps its training dynamics (and its learning rate) whatever the number of GPUs.
+    per_device = math.ceil(config.batch_size / distributed.world_size())
     return TrainingArguments(
         output_dir=str(run.checkpoints),
-        per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=config.batch_size * 2,
+        per_device_train_batch_size=per_device,
+        per_device_eval_batch_size=per_device * 2,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
         num_train_epochs=config.epochs,
         max_steps=config.max_steps or -1,
@@ -301,6 +331,18 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
         disable_tqdm=True,
         save_only_model=False,
     )
+
+
+def _device_for_this_process(choice):
+    """Under a launcher each process trains on its own GPU (LOCAL_RANK), whatever the config names."""
+    if not distributed.is_distributed():
+        return choice
+    processes = distributed.world_size()
+    if not choice.device.startswith("cuda"):
+        return dataclasses.replace(choice, name=f"{choice.name} x {processes} processes")
+    device = f"cuda:{distributed.local_rank()}"
+    name = f"{choice.name.split(' (')[0]} x {processes} processes (data parallel)"
+    return dataclasses.replace(choice, device=device, name=name)
 
 
 class DropColumns:
@@ -342,7 +384,8 @@ def _run_record(config: RunConfig, data, backbone, choice, token_stats) -> dict[
             **data.summary,
             **token_stats,
         },
-        "hardware": {"device": choice.device, "name": choice.name, "precision": choice.precision},
+        "hardware": {"device": choice.device, "name": choice.name, "precision": choice.precision,
+                     "processes": distributed.world_size()},
         "versions": _versions(),
     }
 

@@ -105,6 +105,14 @@ def smaller_batch(config: RunConfig) -> tuple[RunConfig, str]:
     return new, text
 
 
+def out_of_memory_under_launcher(config: RunConfig) -> OutOfMemory:
+    return OutOfMemory(
+        f"a process ran out of GPU memory with batch_size {config.batch_size} (examples per step across all GPUs).",
+        "Under accelerate/torchrun the batch cannot shrink mid-run; start again with a smaller --batch-size and a "
+        "larger --gradient-accumulation-steps (same effective batch), or a lower --max-length.",
+    )
+
+
 def release_memory() -> None:
     """Hand the failed attempt's memory back before the next one starts."""
     import gc
