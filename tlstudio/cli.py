@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", metavar="DIR", help="continue the interrupted run in DIR from its last checkpoint")
     train.add_argument("--config", metavar="RUN_JSON", help="take settings from a run.json (flags override it)")
     train.add_argument("--json", action="store_true", help="print the final result as JSON")
+    _add_allow_pickle(train, "the backbone")
     _add_config_flags(train)
 
     predict = commands.add_parser("predict", help="run a trained model on texts or a file")
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--text-column", metavar="COL", help="text column of --input (suggested when omitted)")
     predict.add_argument("--json", action="store_true", help="print predictions as JSON")
     _add_runtime_flag(predict)
+    _add_allow_pickle(predict, "the model")
 
     evaluate = commands.add_parser("evaluate", help="score a trained model on labelled data")
     evaluate.add_argument("model_dir", metavar="MODEL_DIR")
@@ -57,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--text-column", metavar="COL")
     evaluate.add_argument("--label-column", metavar="COL")
     evaluate.add_argument("--json", action="store_true", help="print the full report as JSON")
+    _add_allow_pickle(evaluate, "the model")
     _add_runtime_flag(evaluate)
 
     export = commands.add_parser(
@@ -88,7 +91,34 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--max-steps", type=int, default=None, help="stop early after this many steps")
 
     commands.add_parser("samples", help="list the sample datasets that ship with tlstudio")
+
+    runs = commands.add_parser("runs", help="list runs that stopped before finishing and can be resumed",
+                               description="List the runs in FOLDER (and its sub-folders) that crashed, were "
+                                           "stopped or failed, with the command that resumes each.")
+    runs.add_argument("folder", nargs="?", default=".", metavar="FOLDER", help="where to look (default: here)")
+    runs.add_argument("--json", action="store_true", help="print the runs as JSON")
     return parser
+
+
+def _add_allow_pickle(parser: argparse.ArgumentParser, what: str) -> None:
+    # Deliberately a per-command flag and not a run.json setting: trusting a file is the
+    # decision of the person running the command, never something a shared config can carry.
+    parser.add_argument(
+        "--allow-pickle", action="store_true",
+        help=f"load {what}'s weights from a pickle (.bin/.pt) when it has no safetensors. Pickle files can run code "
+             "when loaded; they are loaded weights-only, but use this only for models from a source you trust",
+    )
+
+
+def _warn_if_loading_pickle(model_dir: str, allowed: bool) -> None:
+    """Name the risk whenever --allow-pickle actually lets a pickle load (training warns through its sink)."""
+    from pathlib import Path
+
+    from .core.backbones import PICKLE_RISK, uses_pickle_weights
+
+    if allowed and Path(model_dir).is_dir() and uses_pickle_weights(model_dir):
+        print(f"warning: loading pickle weights from {model_dir} because of --allow-pickle. {PICKLE_RISK}",
+              file=sys.stderr)
 
 
 def _add_runtime_flag(parser: argparse.ArgumentParser) -> None:
@@ -145,9 +175,9 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
         overridden = [f.name for f in config_fields() if f.name != "data" and hasattr(args, f.name)]
         if args.data or args.config or overridden:
             raise ConfigError("--resume continues a run exactly as it was; it takes no data or settings.")
-        result = resume(args.resume, sink, cancel)
+        result = resume(args.resume, sink, cancel, allow_pickle=args.allow_pickle)
     else:
-        result = train(config_from_args(args), sink, cancel)
+        result = train(config_from_args(args), sink, cancel, allow_pickle=args.allow_pickle)
     if result.status == "cancelled":
         if result.step:
             print(f"stopped at step {result.step}; continue with: tlstudio train --resume {result.output_dir}",
@@ -172,13 +202,14 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.predict_file import predict_file
     from .output import print_predictions
 
+    _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
     if args.input:
         if args.texts:
             raise ConfigError("give texts or --input FILE, not both.")
         if not args.output:
             raise ConfigError("--input needs --output FILE for the predictions.")
         summary = predict_file(args.model_dir, args.input, args.output, text_column=args.text_column, cancel=cancel,
-                               runtime=args.runtime)
+                               runtime=args.runtime, allow_pickle=args.allow_pickle)
         if args.json:
             print(json.dumps(summary, indent=2))
         else:
@@ -193,7 +224,7 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
 
     from .core.predictors import open_predictor
 
-    predictor = open_predictor(args.model_dir, args.runtime)
+    predictor = open_predictor(args.model_dir, args.runtime, allow_pickle=args.allow_pickle)
     started = time.perf_counter()
     predictions = predictor.predict(texts, cancel=cancel)
     elapsed = time.perf_counter() - started
@@ -207,8 +238,9 @@ def cmd_evaluate(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.evaluation import evaluate_file
     from .output import print_metrics
 
+    _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
     report = evaluate_file(args.model_dir, args.data, text_column=args.text_column, label_column=args.label_column,
-                           cancel=cancel, runtime=args.runtime)
+                           cancel=cancel, runtime=args.runtime, allow_pickle=args.allow_pickle)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -274,8 +306,25 @@ def cmd_samples(args: argparse.Namespace, cancel: CancelToken) -> int:
     return 0
 
 
+def cmd_runs(args: argparse.Namespace, cancel: CancelToken) -> int:
+    import dataclasses
+
+    from .core.recovery import find_interrupted_runs
+
+    found = find_interrupted_runs(args.folder)
+    if args.json:
+        print(json.dumps([{**dataclasses.asdict(r), "path": str(r.path)} for r in found], indent=2))
+        return 0
+    if not found:
+        print(f"no interrupted runs in {args.folder}")
+    for run in found:
+        reason = f" ({run.reason})" if run.reason else ""
+        print(f"{run.describe()}{reason}\n  continue with: tlstudio train --resume {run.path}")
+    return 0
+
+
 COMMANDS = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "export": cmd_export,
-            "push": cmd_push, "demo": cmd_demo, "samples": cmd_samples}
+            "push": cmd_push, "demo": cmd_demo, "samples": cmd_samples, "runs": cmd_runs}
 
 
 # --------------------------------------------------------------------------- entry point

@@ -85,11 +85,17 @@ class RunConfig:
         "checkpoints", choices=EVAL_STRATEGIES,
     )
     eval_steps: int | None = _f(None, "Steps between evaluations when eval_strategy is 'steps'.", "checkpoints")
+    checkpoint_steps: int | None = _f(
+        None,
+        "Also save a resumable checkpoint every this many steps, between evaluations (default: only at each "
+        "evaluation). Frequent checkpoints lose less work to a crash but cost disk writes.",
+        "checkpoints",
+    )
     logging_steps: int | None = _f(
         None, "Steps between progress lines and chart points (default: about 50 points per run).", "checkpoints"
     )
     save_total_limit: int = _f(
-        2, "Checkpoints kept on disk (the best one is always kept).", "checkpoints"
+        2, "Newest checkpoints kept on disk; the best one is kept as well, always.", "checkpoints"
     )
 
     # --- hardware -----------------------------------------------------------
@@ -165,6 +171,7 @@ class RunConfig:
                 "Pass --eval-steps N.",
             ),
             (self.logging_steps is None or self.logging_steps > 0, "logging_steps must be positive", None),
+            (self.checkpoint_steps is None or self.checkpoint_steps > 0, "checkpoint_steps must be positive", None),
             (self.precision in PRECISIONS, f"unknown precision '{self.precision}'", f"Use {', '.join(PRECISIONS)}."),
             (self.class_weighting in CLASS_WEIGHTING, f"unknown class_weighting '{self.class_weighting}'", None),
             (

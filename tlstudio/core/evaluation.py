@@ -11,10 +11,11 @@ from .errors import DataError
 from .metrics import classification as cls_metrics
 
 
-def evaluate_file(model_dir, data_path, *, text_column=None, label_column=None, cancel=None, runtime="auto") -> dict:
+def evaluate_file(model_dir, data_path, *, text_column=None, label_column=None, cancel=None, runtime="auto",
+                  allow_pickle: bool = False) -> dict:
     from .predictors import open_predictor
 
-    classifier = open_predictor(model_dir, runtime)
+    classifier = open_predictor(model_dir, runtime, allow_pickle=allow_pickle)
     table = read_table(data_path)
     suggestions = suggest_roles(table.frame)
     text_column, _ = choose_column(table, text_column, suggestions["text"], "--text-column")

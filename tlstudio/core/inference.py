@@ -58,11 +58,15 @@ def softmax(logits):
 
 
 class Classifier:
-    """A trained text classifier loaded from a model folder (a run folder or any HF export)."""
+    """A trained text classifier loaded from a model folder (a run folder or any HF export).
+
+    ``allow_pickle`` admits a folder whose weights are only a pickle; see
+    :data:`~tlstudio.core.backbones.PICKLE_RISK` for what the user must be told first.
+    """
 
     runtime = "pytorch"
 
-    def __init__(self, model_dir: str | Path, device: str = "auto"):
+    def __init__(self, model_dir: str | Path, device: str = "auto", *, allow_pickle: bool = False):
         from transformers import AutoModelForSequenceClassification
 
         from .training.hardware import choose_device
@@ -70,14 +74,14 @@ class Classifier:
         self.model_dir = Path(model_dir)
         if not self.model_dir.is_dir():
             raise TlStudioError(f"model folder {self.model_dir} does not exist.", "Pass the --output folder of a run.")
-        config = check_model_folder(self.model_dir)
+        config = check_model_folder(self.model_dir, allow_pickle=allow_pickle)
         architectures = config.get("architectures") or []
         if architectures and not any(a.endswith("ForSequenceClassification") for a in architectures):
             raise TlStudioError(
                 f"the model in {self.model_dir} is a {architectures[0]}, not a text classifier.",
             )
         self.tokenizer = load_tokenizer(self.model_dir)
-        self.model = load_model(AutoModelForSequenceClassification, self.model_dir)
+        self.model = load_model(AutoModelForSequenceClassification, self.model_dir, allow_pickle=allow_pickle)
         choice = choose_device(device, "fp32")
         self.model.to(choice.device)
         self.model.eval()

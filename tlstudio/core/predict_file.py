@@ -12,7 +12,7 @@ from .files import atomic_write_bytes
 
 
 def predict_file(model_dir, input_path, output_path, *, text_column: str | None = None, cancel=None,
-                 runtime: str = "auto") -> dict:
+                 runtime: str = "auto", allow_pickle: bool = False) -> dict:
     """Write the input's rows plus ``prediction``, ``confidence`` and one probability column per class."""
     from .predictors import open_predictor
 
@@ -24,7 +24,7 @@ def predict_file(model_dir, input_path, output_path, *, text_column: str | None 
         raise ConfigError(f"cannot write predictions to {output_path}.", "Use a .csv, .tsv or .jsonl file name.")
     table = read_table(input_path)
     column, _ = choose_column(table, text_column, suggest_text_column(table.frame), "--text-column")
-    classifier = open_predictor(model_dir, runtime)
+    classifier = open_predictor(model_dir, runtime, allow_pickle=allow_pickle)
     texts = ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in table.frame[column].tolist()]
     probabilities = classifier.probabilities(texts, cancel=cancel)
     frame = table.frame.copy()

@@ -41,7 +41,8 @@ def resolve_runtime(model_dir: str | Path, runtime: str = "auto") -> str:
     return "onnx" if onnx_file(model_dir).is_file() and onnxruntime_available() else "pytorch"
 
 
-def open_predictor(model_dir: str | Path, runtime: str = "auto"):
+def open_predictor(model_dir: str | Path, runtime: str = "auto", *, allow_pickle: bool = False):
+    """``allow_pickle`` admits PyTorch weights that are only a pickle (see ``backbones.PICKLE_RISK``)."""
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
         raise TlStudioError(f"model folder {model_dir} does not exist.", "Pass the --output folder of a run.")
@@ -52,7 +53,7 @@ def open_predictor(model_dir: str | Path, runtime: str = "auto"):
         raise TlStudioError(f"tlstudio cannot run '{task}' models yet.")
     module_name, class_name = entries["pytorch" if runtime == "pytorch" else "onnx"].split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(model_dir) if runtime == "pytorch" else cls(model_dir, runtime)
+    return cls(model_dir, allow_pickle=allow_pickle) if runtime == "pytorch" else cls(model_dir, runtime)
 
 
 def model_task(model_dir: Path) -> str:

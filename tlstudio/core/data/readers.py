@@ -71,6 +71,9 @@ def read_table(path: str | Path, *, nrows: int | None = None) -> Table:
         raise DataError(f"cannot read {name}: permission denied.", "Check the file's permissions.") from None
     except IsADirectoryError:
         raise DataError(f"{name} is a folder, not a data file.") from None
+    except OSError as exc:  # a network drive dropping out, a failing disk: the file could not be read to the end
+        raise DataError(f"cannot read {name}: {exc.strerror or exc}.",
+                        "Check that the file is still there and readable, then try again.") from None
     _finish(table)
     return table
 

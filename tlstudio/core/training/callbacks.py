@@ -66,6 +66,8 @@ class ProgressCallback(TrainerCallback):
         self.sink.emit(RunStarted(total_steps=state.max_steps, num_epochs=args.num_train_epochs,
                                   resumed_from_step=state.global_step, **self.run_info))
 
+    # Cancel is honoured at optimizer-step boundaries only (not between gradient-accumulation
+    # micro-batches): a checkpoint taken there resumes exactly, with the same random state.
     def on_step_end(self, args, state, control, **kwargs):
         now = time.perf_counter()
         self._recent.append((now, state.global_step))
@@ -73,10 +75,6 @@ class ProgressCallback(TrainerCallback):
             self._recent.popleft()
         self.sink.emit(StepEnded(state.global_step, state.max_steps, self._eta(state.global_step, state.max_steps)))
         self._check_cancel(control, args)
-
-    def on_substep_end(self, args, state, control, **kwargs):
-        if not is_distributed():  # processes agree on stopping once per optimizer step, in on_step_end
-            self._check_cancel(control)
 
     def on_epoch_end(self, args, state, control, **kwargs):
         if self.cancelled:
@@ -118,7 +116,29 @@ class ProgressCallback(TrainerCallback):
 
     def on_save(self, args, state, control, **kwargs):
         self._saved_step = state.global_step
+        requested = self.cancel is not None and self.cancel.cancelled
+        if is_distributed():
+            requested = any_process_cancelled(requested, args.device)
+        if requested:
+            # Stop asked for during the save: it is the checkpoint to resume from, no need for another step.
+            self.cancelled = True
+            control.should_training_stop = True
         path = f"{args.output_dir}/checkpoint-{state.global_step}"
         self.sink.emit(CheckpointSaved(step=state.global_step, path=path))
         self._recent.clear()
         self._recent.append((time.perf_counter(), state.global_step))
+
+
+class CheckpointEvery(TrainerCallback):
+    """Asks for a checkpoint every ``steps`` optimizer steps, on top of the ones at each evaluation.
+
+    Evaluation and checkpoint cadence differ because a checkpoint is cheap
+    next to an evaluation and bounds the work a crash can lose.
+    """
+
+    def __init__(self, steps: int | None):
+        self.steps = steps
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.steps and state.global_step % self.steps == 0:
+            control.should_save = True

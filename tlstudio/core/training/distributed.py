@@ -33,6 +33,14 @@ def is_main_process() -> bool:
 
 def any_process_cancelled(local: bool, device) -> bool:
     """Whether any process was asked to stop: all must stop at the same step, or the others wait forever."""
+    return any_process(local, device)
+
+
+def any_process(local: bool, device) -> bool:
+    """True on every process when ``local`` is true on any of them (a collective: every process must call it).
+
+    Also what keeps a failure on one process from leaving the others waiting at the next collective.
+    """
     import torch
     import torch.distributed as dist
 
