@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..backbones import load_model, load_tokenizer, resolve_backbone
+from ..backbones import load_tokenizer, resolve_backbone
 from ..config import RunConfig
 from ..errors import ConfigError, DataError, RunCancelled
 from ..files import sha256_of
@@ -41,7 +41,7 @@ class RunResult:
 
 def train(config: RunConfig, sink=None, cancel=None) -> RunResult:
     """Start a new run in ``config.output``."""
-    config.validate()
+    config = config.with_task_defaults().validate()
     run = RunFolder(config.output)
     run.prepare_new()
     return _execute(config, run, sink or NullSink(), cancel, checkpoint=None)
@@ -114,7 +114,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     sink.emit(StageChanged("tokenizing"))
     train_ds, eval_ds, token_stats = task.build_datasets(tokenizer, data, config, sink)
     _check_cancel(cancel)
-    model = load_model(task.model_class(), backbone.path, **task.model_kwargs(data))
+    model = task.load_model(backbone, tokenizer, data, config, sink)
 
     record = _run_record(config, data, backbone, choice, token_stats)
     if checkpoint is not None:
@@ -132,7 +132,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         tokens_per_example=token_stats["train_tokens"] / max(1, len(train_ds)),
     )
     callbacks = [progress]
-    metrics_hook = task.compute_metrics(data)
+    metrics_hook = task.compute_metrics(data)  # None: the task evaluates the loss only
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
     trainer = StudioTrainer(
@@ -146,7 +146,8 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         compute_loss_func=task.loss_function(data),
         callbacks=callbacks,
     )
-    metrics_hook.step_source = lambda: trainer.state.global_step
+    if metrics_hook is not None:
+        metrics_hook.step_source = lambda: trainer.state.global_step
     sink.emit(StageChanged("training"))
     try:
         output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
@@ -163,10 +164,13 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
 
     sink.emit(StageChanged("evaluating", "best checkpoint on the validation split"))
     # The best checkpoint's evaluation is usually the last one run; reuse its predictions when it is.
-    cached = metrics_hook.last if metrics_hook.last_step == _best_step(trainer.state) else None
+    cached = None
+    if metrics_hook is not None and metrics_hook.last_step == _best_step(trainer.state):
+        cached = metrics_hook.last
     report, records = task.final_report(trainer.model, tokenizer, data, config, sink, cancel=cancel,
                                         eval_outputs=cached)
     metrics = {
+        "task": config.task,
         **report,
         "train_size": len(train_ds),
         "eval_size": len(eval_ds),
@@ -274,12 +278,11 @@ def _run_record(config: RunConfig, data, backbone, choice, token_stats) -> dict[
         "base_model": backbone.base_model,
         "backbone_source": backbone.source,
         "backbone_license": backbone.license,
-        "labels": list(getattr(data, "label_names", []) or []),
+        "labels": list(data.label_names),
         "data": {
             "path": str(Path(config.data).resolve()),
             "sha256": sha256_of(config.data),
-            "text_column": getattr(data, "text_column", None),
-            "label_column": getattr(data, "label_column", None),
+            **data.columns,
             **data.summary,
             **token_stats,
         },
