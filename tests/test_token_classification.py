@@ -101,7 +101,7 @@ def test_training_reports_entity_metrics_and_exports_a_pipeline_model(tmp_path, 
     record = json.loads((tmp_path / "run" / "eval_predictions.jsonl").read_text().splitlines()[0])
     assert {"tokens", "tags", "predicted", "entities", "predicted_entities"} <= set(record)
     card = (tmp_path / "run" / "README.md").read_text()
-    assert "aggregation_strategy" in card and "| LOC |" in card and "uncased" in card
+    assert "aggregation_strategy=\"first\"" in card and "| LOC |" in card and "uncased" in card
 
     code = (
         "import sys, json\n"

@@ -242,7 +242,9 @@ def cmd_samples(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.samples import available_samples, sample_path
 
     for sample in available_samples():
-        print(f"{sample.name:10} {sample.task:22} {sample_path(sample.name)}\n{'':34}{sample.title}")
+        flags = " ".join(f"--{key.replace('_', '-')} {value}" for key, value in sample.columns.items())
+        print(f"{sample.name:12} {sample.task:21} {sample.title}\n{'':12} tlstudio train {sample_path(sample.name)} "
+              f"--task {sample.task} {flags} --output DIR\n")
     return 0
 
 

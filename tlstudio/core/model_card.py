@@ -57,7 +57,7 @@ def render_model_card(record: dict[str, Any], metrics: dict[str, Any], fields: d
         lines += ["## Limitations", ""]
         if fields.get("limitations"):
             lines += [fields["limitations"], ""]
-        lines += [f"- {note}" for note in notes] + ([""] if notes else [])
+        lines += [f"- {note[:1].upper()}{note[1:]}" for note in notes] + ([""] if notes else [])
 
     data = record.get("data", {})
     lines += ["## Data", ""]

@@ -234,8 +234,10 @@ class TokenClassificationTask(Task):
 
     def card_usage(self, record: dict, model_path: str) -> list[str]:
         return ["```python", "from transformers import pipeline", "",
-                f'tagger = pipeline("token-classification", model="{model_path}", aggregation_strategy="simple")',
-                'print(tagger("Maria Lopez flew from Lisbon to Toronto with Orbitel."))', "```", ""]
+                f'tagger = pipeline("token-classification", model="{model_path}", aggregation_strategy="first")',
+                'print(tagger("Maria Lopez flew from Lisbon to Toronto with Orbitel."))', "```", "",
+                'The model was trained to tag the first sub-token of each word, which `aggregation_strategy="first"` '
+                'reads; `"simple"` works too but can split a long word when its later sub-tokens disagree.', ""]
 
 
 def _spans(tags: list[str], probs=None) -> list[dict]:
