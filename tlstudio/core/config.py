@@ -284,6 +284,8 @@ class RunConfig:
         checks = [
             (not (self.multi_label and self.regression), "multi_label and regression cannot both be on",
              "A regression target is one number per row; choose one of them."),
+            (self.label_delimiter is None or self.multi_label, "label_delimiter only applies with multi_label",
+             "Add --multi-label, or leave out --label-delimiter."),
             (self.long_texts in LONG_TEXTS, f"unknown long_texts '{self.long_texts}'", f"Use {', '.join(LONG_TEXTS)}."),
             (self.long_texts != "windows" or 0 <= self.window_overlap <= self.max_length // 2,
              f"window_overlap must be between 0 and half of max_length ({self.max_length // 2}), "
