@@ -162,7 +162,5 @@ def test_cli_trains_on_conll_without_column_flags_then_predicts_and_evaluates(tm
 
 
 def test_token_flags_on_a_classification_run_are_refused(tmp_path, sentiment_csv):
-    from helpers import REPO  # noqa: F401  (run from the repository root)
-
     result = run_cli("train", sentiment_csv, "--tokens-column", "text", "--output", tmp_path / "out")
     assert result.returncode == 2 and "tokens_column is a setting for token-classification" in result.stderr

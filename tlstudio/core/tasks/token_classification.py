@@ -192,6 +192,7 @@ class TokenClassificationTask(Task):
                     probs[i] = p
         predicted = [[data.label_names[i] for i in sentence.argmax(-1)] for sentence in probs]
         report = ent_metrics.full_report(data.eval.tags, predicted)
+        report["notes"] = list(data.summary.get("notes", []))
         records = [{"row": row, "text": text or " ".join(tokens), "tokens": tokens, "tags": tags,
                     "predicted": pred, "entities": _spans(tags), "predicted_entities": _spans(pred, p)}
                    for row, text, tokens, tags, pred, p in zip(data.eval.rows, data.eval.texts, sentences,
