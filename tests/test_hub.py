@@ -5,7 +5,6 @@ The Hub cannot be reached here, so the API and the keyring are replaced by fakes
 
 from __future__ import annotations
 
-import os
 
 import pytest
 

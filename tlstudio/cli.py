@@ -13,7 +13,7 @@ import signal
 import sys
 
 from . import __version__
-from .core.config import RunConfig, config_fields
+from .core.config import SEQ2SEQ_TASKS, RunConfig, config_fields
 from .core.errors import ConfigError, TlStudioError
 from .core.progress import CancelToken
 
@@ -43,12 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_allow_pickle(train, "the backbone")
     _add_config_flags(train)
 
-    predict = commands.add_parser("predict", help="run a trained model on texts or a file")
+    predict = commands.add_parser("predict", help="run a trained model on texts or a file",
+                                  description="Classify, tag, translate or summarise with a trained model.")
     predict.add_argument("model_dir", metavar="MODEL_DIR")
     predict.add_argument("texts", nargs="*", metavar="TEXT")
+    predict.add_argument("--pair", action="append", metavar="TEXT",
+                         help="second text of a sentence pair, once per TEXT (sentence-pair models)")
     predict.add_argument("--input", metavar="FILE", help="data file whose texts to predict")
     predict.add_argument("--output", metavar="FILE", help="where to write the predictions (CSV or JSONL)")
-    predict.add_argument("--text-column", metavar="COL", help="text column of --input (suggested when omitted)")
+    _add_column_flags(predict, ("text", "text_pair", "tokens", "source"), "of --input")
+    _add_generation_flags(predict)
     predict.add_argument("--json", action="store_true", help="print predictions as JSON")
     _add_runtime_flag(predict)
     _add_allow_pickle(predict, "the model")
@@ -56,8 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="score a trained model on labelled data")
     evaluate.add_argument("model_dir", metavar="MODEL_DIR")
     evaluate.add_argument("data", metavar="DATA")
-    evaluate.add_argument("--text-column", metavar="COL")
-    evaluate.add_argument("--label-column", metavar="COL")
+    _add_column_flags(evaluate, ("text", "label", "text_pair", "tokens", "tags", "source", "target"), "")
+    evaluate.add_argument("--max-rows", type=int, metavar="N", help="score only the first N rows")
     evaluate.add_argument("--json", action="store_true", help="print the full report as JSON")
     _add_allow_pickle(evaluate, "the model")
     _add_runtime_flag(evaluate)
@@ -128,7 +132,25 @@ def _add_runtime_flag(parser: argparse.ArgumentParser) -> None:
 
 
 _METAVARS = {"output": "DIR", "eval_data": "FILE", "backbone": "NAME_OR_PATH", "learning_rate": "LR",
-             "text_column": "COL", "label_column": "COL", "split_column": "COL"}
+             "label_delimiter": "SEP", "source_prefix": "TEXT"}
+GENERATION_FLAGS = ("num_beams", "max_new_tokens", "length_penalty")
+
+
+def _add_column_flags(parser: argparse.ArgumentParser, roles: tuple[str, ...], where: str) -> None:
+    """--text-column, --tokens-column...: the same names and help as the training flags."""
+    fields = {f.name: f for f in config_fields()}
+    for role in roles:
+        name = f"{role}_column"
+        help_text = fields[name].metadata["help"].split(". ")[0] + (f" ({where})" if where else "")
+        parser.add_argument("--" + name.replace("_", "-"), dest=name, metavar="COL", help=help_text)
+
+
+def _add_generation_flags(parser: argparse.ArgumentParser) -> None:
+    fields = {f.name: f for f in config_fields()}
+    for name in GENERATION_FLAGS:
+        kind = int if str(fields[name].type).startswith("int") else float
+        parser.add_argument("--" + name.replace("_", "-"), dest=name, type=kind,
+                            help=fields[name].metadata["help"] + " (default: the model's own setting)")
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
@@ -146,7 +168,8 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
         else:
             options["type"] = int if kind.startswith("int") else float if kind.startswith("float") else str
             if not f.metadata.get("choices"):
-                options["metavar"] = _METAVARS.get(f.name, f.name.split("_")[-1].upper())
+                default_metavar = "COL" if f.name.endswith("_column") else f.name.split("_")[-1].upper()
+                options["metavar"] = _METAVARS.get(f.name, default_metavar)
         parser.add_argument(flag, **options)
 
 
@@ -198,17 +221,25 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
     return 0
 
 
+def _columns(args: argparse.Namespace) -> dict[str, str]:
+    return {k: v for k, v in vars(args).items() if k.endswith("_column") and v}
+
+
 def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.predict_file import predict_file
     from .output import print_predictions
 
     _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
+    options = {name: getattr(args, name) for name in GENERATION_FLAGS if getattr(args, name) is not None}
     if args.input:
-        if args.texts:
+        if args.texts or args.pair:
             raise ConfigError("give texts or --input FILE, not both.")
         if not args.output:
             raise ConfigError("--input needs --output FILE for the predictions.")
-        summary = predict_file(args.model_dir, args.input, args.output, text_column=args.text_column, cancel=cancel,
+        if options:
+            raise ConfigError("generation settings apply to texts given on the command line; a file is predicted "
+                              "with the model's own settings.")
+        summary = predict_file(args.model_dir, args.input, args.output, columns=_columns(args), cancel=cancel,
                                runtime=args.runtime, allow_pickle=args.allow_pickle)
         if args.json:
             print(json.dumps(summary, indent=2))
@@ -217,34 +248,50 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
         return 0
     if args.output:
         raise ConfigError("--output goes with --input FILE.")
+    if _columns(args):
+        raise ConfigError("column flags go with --input FILE.")
     texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     if not texts:
         raise ConfigError("no text to predict.", "Pass texts as arguments, pipe them in, or use --input FILE.")
     import time
 
-    from .core.predictors import open_predictor
+    from .core.inference import load_predictor
 
-    predictor = open_predictor(args.model_dir, args.runtime, allow_pickle=args.allow_pickle)
+    predictor = load_predictor(args.model_dir, runtime=args.runtime, allow_pickle=args.allow_pickle)
+    if args.pair is not None:
+        if not getattr(predictor, "pairs", False):
+            raise ConfigError("--pair is for models trained on sentence pairs (--text-pair-column); this one is not.")
+        if len(args.pair) != len(texts):
+            raise ConfigError(f"got {len(texts)} text(s) but {len(args.pair)} --pair text(s).",
+                              "Give one --pair TEXT for each TEXT.")
+        options["pairs"] = args.pair
+    if any(name in options for name in GENERATION_FLAGS) and predictor.folder.task not in SEQ2SEQ_TASKS:
+        raise ConfigError("--num-beams, --max-new-tokens and --length-penalty are for translation and "
+                          "summarization models.")
     started = time.perf_counter()
-    predictions = predictor.predict(texts, cancel=cancel)
+    predictions = predictor.predict(texts, cancel=cancel, **options)
     elapsed = time.perf_counter() - started
     print_predictions(texts, predictions, as_json=args.json)
-    print(f"note: {len(texts)} text(s) in {elapsed * 1000:.0f} ms with {predictor.runtime} "
+    runtime = getattr(predictor, "runtime", "pytorch")
+    print(f"note: {len(texts)} text(s) in {elapsed * 1000:.0f} ms with {runtime} "
           f"({elapsed * 1000 / len(texts):.1f} ms per text)", file=sys.stderr)
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.evaluation import evaluate_file
-    from .output import print_metrics
+    from .output import ConsoleSink, print_metrics
 
     _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
-    report = evaluate_file(args.model_dir, args.data, text_column=args.text_column, label_column=args.label_column,
-                           cancel=cancel, runtime=args.runtime, allow_pickle=args.allow_pickle)
+    if args.max_rows is not None and args.max_rows < 1:
+        raise ConfigError("--max-rows must be at least 1.")
+    report = evaluate_file(args.model_dir, args.data, columns=_columns(args), max_rows=args.max_rows,
+                           sink=ConsoleSink(stream=sys.stderr), cancel=cancel,
+                           runtime=args.runtime, allow_pickle=args.allow_pickle)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        print_metrics(report)
+        print_metrics(report, heading="results on " + args.data)
     return 0
 
 
@@ -302,7 +349,9 @@ def cmd_samples(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.samples import available_samples, sample_path
 
     for sample in available_samples():
-        print(f"{sample.name:10} {sample.task:22} {sample_path(sample.name)}\n{'':34}{sample.title}")
+        flags = " ".join(f"--{key.replace('_', '-')} {value}" for key, value in sample.columns.items())
+        print(f"{sample.name:12} {sample.task:21} {sample.title}\n{'':12} tlstudio train {sample_path(sample.name)} "
+              f"--task {sample.task} {flags} --output DIR\n")
     return 0
 
 

@@ -7,7 +7,7 @@ import sys
 
 from .core.progress import CheckpointSaved, Evaluated, Message, RunStarted, StageChanged, StepLogged
 
-HEADLINE_ORDER = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall", "eval_loss")
+FALLBACK_ORDER = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall")
 
 
 def format_duration(seconds: float | None) -> str:
@@ -56,32 +56,66 @@ class ConsoleSink:
             self._print(f"{event.stage}: {event.detail}" if event.detail else event.stage)
 
 
-def print_metrics(metrics: dict) -> None:
-    print("\nresults on the validation split:")
-    for key in HEADLINE_ORDER:
-        if isinstance(metrics.get(key), (int, float)):
-            print(f"  {key:16} {metrics[key]:.4f}")
+def headline_keys(metrics: dict) -> tuple[str, ...]:
+    """The task's headline metrics in its own order, then the validation loss."""
+    keys: tuple[str, ...] = ()
+    if metrics.get("task"):
+        from .core.tasks import get_task
+
+        task = get_task(metrics["task"])
+        keys = task.headline_for(metrics)
+    return keys or FALLBACK_ORDER
+
+
+def print_metrics(metrics: dict, heading: str = "results on the validation split") -> None:
+    print(f"\n{heading}:")
+    for key in headline_keys(metrics) + ("eval_loss",):
+        value = metrics.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            baseline = next((metrics[b] for b in (f"copy_{key}",) if isinstance(metrics.get(b), (int, float))), None)
+            beside = f"   (copying the source: {baseline:.4f})" if baseline is not None else ""
+            print(f"  {key:16} {value:.4f}{beside}")
     if "majority_accuracy" in metrics:
         print(f"  {'majority class':16} accuracy {metrics['majority_accuracy']:.4f}, "
               f"macro_f1 {metrics['majority_macro_f1']:.4f}")
-    per_class = metrics.get("per_class") or {}
-    if per_class:
-        width = max(12, *(len(name) for name in per_class))
-        print(f"\n  {'class':{width}} precision  recall     f1  support")
-        for name, row in per_class.items():
-            print(f"  {name:{width}} {row['precision']:9.3f} {row['recall']:7.3f} {row['f1']:6.3f} {row['support']:8d}")
+    if "mean_baseline_mse" in metrics:
+        print(f"  {'mean baseline':16} mse {metrics['mean_baseline_mse']:.4f}, mae {metrics['mean_baseline_mae']:.4f}")
+    for title, table in (("class", metrics.get("per_class")), ("entity type", metrics.get("per_type"))):
+        if table:
+            width = max(12, *(len(name) for name in table))
+            print(f"\n  {title:{width}} precision  recall     f1  support")
+            for name, row in table.items():
+                print(f"  {name:{width}} {row['precision']:9.3f} {row['recall']:7.3f} {row['f1']:6.3f} "
+                      f"{row['support']:8d}")
+    examples = metrics.get("examples") or []
+    if examples:
+        print("\n  examples (source / reference / generated):")
+        for example in examples:
+            for key in ("source", "reference", "generated"):
+                print(f"  {key[:3]}: {_shorten(example[key], 110)}")
+            print()
+    for note in metrics.get("notes") or []:
+        print(f"note: {note}", file=sys.stderr)
     if metrics.get("warning"):
         print(f"\nwarning: {metrics['warning']}", file=sys.stderr)
 
 
+def _shorten(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def print_predictions(texts, predictions, *, as_json: bool) -> None:
+    """One result per text: label-like results on one line beside the text, text-like ones below it."""
     if as_json:
-        print(json.dumps([{"text": t, "label": p.label, "score": p.score, "scores": p.scores}
-                          for t, p in zip(texts, predictions)], indent=2, ensure_ascii=False))
+        print(json.dumps([{"text": t, **p.to_dict()} for t, p in zip(texts, predictions)], indent=2,
+                         ensure_ascii=False))
         return
     for text, prediction in zip(texts, predictions):
-        shown = text if len(text) <= 80 else text[:77] + "..."
-        print(f"{prediction.label}\t{prediction.score:.3f}\t{shown}")
+        if prediction.kind in ("entities", "text"):
+            print(f"{_shorten(text, 100)}\n  -> {prediction.summary()}")
+        else:
+            print(f"{prediction.summary()}\t{_shorten(text, 80)}")
 
 
 def print_export(result, *, as_json: bool) -> None:

@@ -61,7 +61,7 @@ def export_bundle(source_path, options: ExportOptions, sink, cancel=None) -> Exp
         _write_bundle_files(root, source, adapter, variant, report)
         with staged_file(output, force=options.force) as staged:
             members = _zip(root, staged)
-    notes = [f"unzip it and run: pip install -r requirements.txt && python predict.py \"some text\""]
+    notes = ["unzip it and run: pip install -r requirements.txt && python predict.py \"some text\""]
     return ExportResult("bundle", output, members, verification=report, notes=notes)
 
 

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..backbones import PICKLE_RISK, load_model, load_tokenizer, resolve_backbone, uses_pickle_weights
+from ..backbones import PICKLE_RISK, load_tokenizer, resolve_backbone, uses_pickle_weights
 from ..config import RunConfig
 from ..errors import ConfigError, DataError, RunCancelled
 from ..files import sha256_of
@@ -53,7 +53,7 @@ def train(config: RunConfig, sink=None, cancel=None, *, allow_pickle: bool = Fal
     (``.bin``/``.pt``) load, with ``weights_only=True``; only pass it after
     the user has read :data:`~tlstudio.core.backbones.PICKLE_RISK`.
     """
-    config.validate()
+    config = config.with_task_defaults().validate()
     run = RunFolder(config.output)
     if distributed.is_main_process():  # under a launcher the other processes must not find it "already in use"
         run.prepare_new()
@@ -184,7 +184,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     sink.emit(StageChanged("tokenizing"))
     train_ds, eval_ds, token_stats = task.build_datasets(tokenizer, data, config, sink)
     _check_cancel(cancel)
-    model = load_model(task.model_class(), backbone.path, allow_pickle=allow_pickle, **task.model_kwargs(data))
+    model = task.load_model(backbone, tokenizer, data, config, sink, allow_pickle=allow_pickle)
 
     record = _run_record(config, data, backbone, choice, token_stats)
     previous = run.read_run() if run.run_file.exists() else {}
@@ -211,7 +211,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         tokens_per_example=token_stats["train_tokens"] / max(1, len(train_ds)),
     )
     callbacks = [progress, CheckpointEvery(config.checkpoint_steps)]
-    metrics_hook = task.compute_metrics(data)
+    metrics_hook = task.compute_metrics(data)  # None: the task evaluates the loss only
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
     trainer = StudioTrainer(
@@ -226,7 +226,8 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         callbacks=callbacks,
         checkpoint_limit=config.save_total_limit,
     )
-    metrics_hook.step_source = lambda: trainer.state.global_step
+    if metrics_hook is not None:
+        metrics_hook.step_source = lambda: trainer.state.global_step
     sink.emit(StageChanged("training"))
     try:
         output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
@@ -247,12 +248,14 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     sink.emit(StageChanged("evaluating", "best checkpoint on the validation split"))
     # The best checkpoint's evaluation is usually the last one run; reuse its predictions when it is
     # (not under a launcher, where the gathered order is the launcher's business).
-    cached = metrics_hook.last if metrics_hook.last_step == _best_step(trainer.state) else None
-    if distributed.is_distributed():
-        cached = None
+    cached = None
+    if metrics_hook is not None and metrics_hook.last_step == _best_step(trainer.state) \
+            and not distributed.is_distributed():
+        cached = metrics_hook.last
     report, records = task.final_report(trainer.model, tokenizer, data, config, sink, cancel=cancel,
                                         eval_outputs=cached)
     metrics = {
+        "task": config.task,
         **report,
         "train_size": len(train_ds),
         "eval_size": len(eval_ds),
@@ -375,12 +378,11 @@ def _run_record(config: RunConfig, data, backbone, choice, token_stats) -> dict[
         "base_model": backbone.base_model,
         "backbone_source": backbone.source,
         "backbone_license": backbone.license,
-        "labels": list(getattr(data, "label_names", []) or []),
+        "labels": list(data.label_names),
         "data": {
             "path": str(Path(config.data).resolve()),
             "sha256": sha256_of(config.data),
-            "text_column": getattr(data, "text_column", None),
-            "label_column": getattr(data, "label_column", None),
+            **data.columns,
             **data.summary,
             **token_stats,
         },
