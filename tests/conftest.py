@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import make_sentence, write_sentiment_csv
+from helpers import make_sentence, make_tagged_sentence, make_translation_pair, write_sentiment_csv
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -16,21 +16,16 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-@pytest.fixture(scope="session")
-def tiny_backbone(tmp_path_factory) -> Path:
-    """A 2-layer BERT (no task head) with a WordPiece tokenizer trained on the fixture vocabulary."""
+def make_tiny_bert(folder: Path, corpus: list[str], vocab_size: int = 400) -> Path:
+    """A 2-layer BERT (no task head) with a WordPiece tokenizer trained on ``corpus``."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    rng = random.Random(1)
-    corpus = [make_sentence(rng, rng.choice(["positive", "negative"])) for _ in range(400)]
-    corpus += ["the quick brown fox jumps over the lazy dog", "hello world", "some text to predict"]
     tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tokenizer.train_from_iterator(corpus, trainers.WordPieceTrainer(vocab_size=400, special_tokens=specials))
+    tokenizer.train_from_iterator(corpus, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials))
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
@@ -49,9 +44,51 @@ def tiny_backbone(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture
-def sentiment_csv(tmp_path) -> Path:
-    return write_sentiment_csv(tmp_path / "reviews.csv")
+@pytest.fixture(scope="session")
+def tiny_backbone(tmp_path_factory) -> Path:
+    """A 2-layer BERT (no task head) with a WordPiece tokenizer trained on the fixture vocabulary."""
+    rng = random.Random(1)
+    corpus = [make_sentence(rng, rng.choice(["positive", "negative"])) for _ in range(400)]
+    corpus += ["the quick brown fox jumps over the lazy dog", "hello world", "some text to predict"]
+    return make_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), corpus)
+
+
+@pytest.fixture(scope="session")
+def tiny_task_backbone(tmp_path_factory) -> Path:
+    """A tiny BERT whose vocabulary also covers the entity and translation fixtures (cased text, accents)."""
+    rng = random.Random(2)
+    corpus = [" ".join(tokens) for tokens, _ in (make_tagged_sentence(rng) for _ in range(300))]
+    corpus += [f"{en} {fr}" for en, fr in (make_translation_pair(rng) for _ in range(300))]
+    corpus += [make_sentence(rng, rng.choice(["positive", "negative"])) for _ in range(200)]
+    return make_tiny_bert(tmp_path_factory.mktemp("tiny-task-bert"), corpus, vocab_size=500)
+
+
+@pytest.fixture(scope="session")
+def tiny_t5(tmp_path_factory) -> Path:
+    """A 2-layer T5 with a Unigram tokenizer (the offline recipe for a real seq2seq backbone)."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
+
+    folder = tmp_path_factory.mktemp("tiny-t5")
+    rng = random.Random(3)
+    corpus = [f"{en} {fr}" for en, fr in (make_translation_pair(rng) for _ in range(400))]
+    tokenizer = Tokenizer(models.Unigram())
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    tokenizer.decoder = decoders.Metaspace()
+    tokenizer.train_from_iterator(corpus, trainers.UnigramTrainer(vocab_size=300, special_tokens=["<pad>", "</s>",
+                                                                                                  "<unk>"],
+                                                                   unk_token="<unk>"))
+    tokenizer.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, pad_token="<pad>", eos_token="</s>",
+                                   unk_token="<unk>", model_max_length=128)
+    config = T5Config(vocab_size=fast.vocab_size, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=2,
+                      pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
+    import torch
+
+    torch.manual_seed(0)
+    T5ForConditionalGeneration(config).save_pretrained(folder)
+    fast.save_pretrained(folder)
+    return folder
 
 
 # --------------------------------------------------------------------------- the desktop app
@@ -110,3 +147,21 @@ def window(qtbot, app_settings, dialogs):
     win.close()
     win.deleteLater()
     qtbot.wait(10)
+
+
+@pytest.fixture
+def sentiment_csv(tmp_path) -> Path:
+    return write_sentiment_csv(tmp_path / "reviews.csv")
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory, tiny_backbone) -> Path:
+    """A finished tiny run folder (exports read it; tests must not modify it)."""
+    from helpers import tiny_config
+    from tlstudio.core.training.engine import train
+
+    folder = tmp_path_factory.mktemp("trained")
+    data = write_sentiment_csv(folder / "reviews.csv", rows=160)
+    result = train(tiny_config(data, folder / "run", tiny_backbone, epochs=4))
+    assert result.status == "completed"
+    return folder / "run"

@@ -42,6 +42,67 @@ def write_sentiment_csv(path: Path, rows: int = 160, seed: int = 0, **kwargs) ->
     return path
 
 
+PEOPLE = [["Anna"], ["Marco", "Rossi"], ["Lena"], ["Tom", "Berg"], ["Sara"], ["Ivo", "Kral"]]
+PLACES = [["Lisbon"], ["Paris"], ["New", "York"], ["Oslo"], ["Cairo"], ["Porto"]]
+COMPANIES = [["Orbitel"], ["Sunfold", "Energy"], ["Kappa"], ["Nordvik", "Bank"]]
+TEMPLATES = [
+    ["PER", "flew", "to", "LOC", "on", "Monday", "."],
+    ["PER", "works", "for", "ORG", "in", "LOC", "."],
+    ["ORG", "opened", "an", "office", "in", "LOC", "."],
+    ["the", "staff", "met", "PER", "and", "PER", "today", "."],
+    ["PER", "said", "ORG", "was", "great", "."],
+]
+
+
+def make_tagged_sentence(rng: random.Random) -> tuple[list[str], list[str]]:
+    """Tokens and BIO tags from templates: names, places and companies a tiny model learns by position."""
+    tokens, tags = [], []
+    for slot in rng.choice(TEMPLATES):
+        pool = {"PER": PEOPLE, "LOC": PLACES, "ORG": COMPANIES}.get(slot)
+        if pool is None:
+            tokens.append(slot)
+            tags.append("O")
+            continue
+        words = rng.choice(pool)
+        tokens += words
+        tags += [("B-" if i == 0 else "I-") + slot for i in range(len(words))]
+    return tokens, tags
+
+
+def write_entities_jsonl(path: Path, rows: int = 160, seed: int = 0) -> Path:
+    import json
+
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as handle:
+        for _ in range(rows):
+            tokens, tags = make_tagged_sentence(rng)
+            handle.write(json.dumps({"tokens": tokens, "tags": tags}) + "\n")
+    return path
+
+
+EN_FR = {"the": "le", "red": "rouge", "small": "petit", "old": "vieux", "cat": "chat", "dog": "chien",
+         "coffee": "café", "tea": "thé", "is": "est", "here": "ici", "there": "là", "good": "bon"}
+
+
+def make_translation_pair(rng: random.Random) -> tuple[str, str]:
+    """'the red cat is here' -> 'le chat rouge est ici': word swaps, one reordering, some accents."""
+    adjective, noun = rng.choice(["red", "small", "old", "good"]), rng.choice(["cat", "dog", "coffee", "tea"])
+    place = rng.choice(["here", "there"])
+    en = f"The {adjective} {noun} is {place}."
+    fr = f"Le {EN_FR[noun]} {EN_FR[adjective]} est {EN_FR[place]}."
+    return en, fr
+
+
+def write_translation_csv(path: Path, rows: int = 120, seed: int = 0) -> Path:
+    rng = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["en", "fr"])
+        for _ in range(rows):
+            writer.writerow(make_translation_pair(rng))
+    return path
+
+
 def datasets_dir() -> Path:
     return DATASETS
 

@@ -47,7 +47,10 @@ def test_fine_tune_sample_reviews_and_reload_with_pipeline(tmp_path):
 
 def test_rotten_tomatoes_short_run_beats_majority(tmp_path):
     data = require_dataset("rotten_tomatoes.csv")
-    result = run_cli("train", data, "--text-column", "text", "--label-column", "label", "--max-steps", "40",
+    # 60 steps, not fewer: at 40 the model is only starting to learn and whether it beats the majority
+    # depends on which batches happen to come first (measured: accuracy 0.59 to 0.74 across training
+    # orders at 40 steps; 0.75 and 0.76 at 60).
+    result = run_cli("train", data, "--text-column", "text", "--label-column", "label", "--max-steps", "60",
                      "--output", tmp_path / "run", "--json")
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)["metrics"]

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .core.config import RunConfig, config_fields
+from .core.config import SEQ2SEQ_TASKS, RunConfig, config_fields
 from .core.errors import ConfigError, TlStudioError
 from .core.progress import CancelToken
 
@@ -46,33 +46,117 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", metavar="DIR", help="continue the interrupted run in DIR from its last checkpoint")
     train.add_argument("--config", metavar="RUN_JSON", help="take settings from a run.json (flags override it)")
     train.add_argument("--json", action="store_true", help="print the final result as JSON")
+    _add_allow_pickle(train, "the backbone")
     _add_config_flags(train)
 
-    predict = commands.add_parser("predict", help="run a trained model on texts or a file")
+    predict = commands.add_parser("predict", help="run a trained model on texts or a file",
+                                  description="Classify, tag, translate or summarise with a trained model.")
     predict.add_argument("model_dir", metavar="MODEL_DIR")
     predict.add_argument("texts", nargs="*", metavar="TEXT")
+    predict.add_argument("--pair", action="append", metavar="TEXT",
+                         help="second text of a sentence pair, once per TEXT (sentence-pair models)")
     predict.add_argument("--input", metavar="FILE", help="data file whose texts to predict")
     predict.add_argument("--output", metavar="FILE", help="where to write the predictions (CSV or JSONL)")
-    predict.add_argument("--text-column", metavar="COL", help="text column of --input (suggested when omitted)")
+    _add_column_flags(predict, ("text", "text_pair", "tokens", "source"), "of --input")
+    _add_generation_flags(predict)
     predict.add_argument("--json", action="store_true", help="print predictions as JSON")
+    _add_runtime_flag(predict)
+    _add_allow_pickle(predict, "the model")
 
     evaluate = commands.add_parser("evaluate", help="score a trained model on labelled data")
     evaluate.add_argument("model_dir", metavar="MODEL_DIR")
     evaluate.add_argument("data", metavar="DATA")
-    evaluate.add_argument("--text-column", metavar="COL")
-    evaluate.add_argument("--label-column", metavar="COL")
+    _add_column_flags(evaluate, ("text", "label", "text_pair", "tokens", "tags", "source", "target"), "")
+    evaluate.add_argument("--max-rows", type=int, metavar="N", help="score only the first N rows")
     evaluate.add_argument("--json", action="store_true", help="print the full report as JSON")
+    _add_allow_pickle(evaluate, "the model")
+    _add_runtime_flag(evaluate)
+
+    export = commands.add_parser(
+        "export", help="export a model as a Hugging Face folder, ONNX, a portable zip, or a cluster run bundle",
+        description="Export MODEL_DIR (a run folder or any transformers model folder). 'hf': a clean model folder; "
+                    "'onnx': that folder plus a verified onnx/model.onnx; 'bundle': one .zip with the model, a "
+                    "predict.py and its requirements.txt; 'run-bundle': RUN_DIR (or a run.json) as a folder that "
+                    "trains with plain transformers under accelerate, torchrun or Slurm.")
+    export.add_argument("model_dir", metavar="MODEL_DIR")
+    export.add_argument("--format", required=True, choices=("hf", "onnx", "bundle", "run-bundle"))
+    export.add_argument("--output", required=True, metavar="PATH", help="folder to write (a .zip file for 'bundle')")
+    export.add_argument("--quantize", choices=("int8",), help="also write an int8 ONNX model, with its accuracy "
+                        "change and speed-up measured")
+    export.add_argument("--with-onnx", action="store_true",
+                        help="bundle: include a verified ONNX model and a predict.py that needs only onnxruntime")
+    export.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    export.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    push = commands.add_parser("push", help="upload a model folder to the Hugging Face Hub, with its model card",
+                               description="Upload MODEL_DIR's clean model folder to a Hub repository. The token is "
+                                           "asked for once and kept in the system keyring (or taken from HF_TOKEN).")
+    push.add_argument("model_dir", metavar="MODEL_DIR", nargs="?")
+    push.add_argument("repo_id", metavar="USER/NAME", nargs="?")
+    push.add_argument("--private", action="store_true", help="create the repository as private")
+    push.add_argument("--forget-token", action="store_true", help="remove the stored token from the keyring and stop")
 
     demo = commands.add_parser("demo", help="fine-tune the bundled backbone on the sample reviews, offline")
     demo.add_argument("--output", metavar="DIR", help="run folder (default: a new folder under the user data dir)")
     demo.add_argument("--max-steps", type=int, default=None, help="stop early after this many steps")
 
     commands.add_parser("samples", help="list the sample datasets that ship with tlstudio")
+
+    runs = commands.add_parser("runs", help="list runs that stopped before finishing and can be resumed",
+                               description="List the runs in FOLDER (and its sub-folders) that crashed, were "
+                                           "stopped or failed, with the command that resumes each.")
+    runs.add_argument("folder", nargs="?", default=".", metavar="FOLDER", help="where to look (default: here)")
+    runs.add_argument("--json", action="store_true", help="print the runs as JSON")
     return parser
 
 
+def _add_allow_pickle(parser: argparse.ArgumentParser, what: str) -> None:
+    # Deliberately a per-command flag and not a run.json setting: trusting a file is the
+    # decision of the person running the command, never something a shared config can carry.
+    parser.add_argument(
+        "--allow-pickle", action="store_true",
+        help=f"load {what}'s weights from a pickle (.bin/.pt) when it has no safetensors. Pickle files can run code "
+             "when loaded; they are loaded weights-only, but use this only for models from a source you trust",
+    )
+
+
+def _warn_if_loading_pickle(model_dir: str, allowed: bool) -> None:
+    """Name the risk whenever --allow-pickle actually lets a pickle load (training warns through its sink)."""
+    from pathlib import Path
+
+    from .core.backbones import PICKLE_RISK, uses_pickle_weights
+
+    if allowed and Path(model_dir).is_dir() and uses_pickle_weights(model_dir):
+        print(f"warning: loading pickle weights from {model_dir} because of --allow-pickle. {PICKLE_RISK}",
+              file=sys.stderr)
+
+
+def _add_runtime_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runtime", choices=("auto", "pytorch", "onnx", "onnx-int8"), default="auto",
+                        help="how to run the model: 'auto' uses MODEL_DIR/onnx/model.onnx in onnxruntime when "
+                             "present, else PyTorch (default: auto)")
+
+
 _METAVARS = {"output": "DIR", "eval_data": "FILE", "backbone": "NAME_OR_PATH", "learning_rate": "LR",
-             "text_column": "COL", "label_column": "COL", "split_column": "COL"}
+             "label_delimiter": "SEP", "source_prefix": "TEXT"}
+GENERATION_FLAGS = ("num_beams", "max_new_tokens", "length_penalty")
+
+
+def _add_column_flags(parser: argparse.ArgumentParser, roles: tuple[str, ...], where: str) -> None:
+    """--text-column, --tokens-column...: the same names and help as the training flags."""
+    fields = {f.name: f for f in config_fields()}
+    for role in roles:
+        name = f"{role}_column"
+        help_text = fields[name].metadata["help"].split(". ")[0] + (f" ({where})" if where else "")
+        parser.add_argument("--" + name.replace("_", "-"), dest=name, metavar="COL", help=help_text)
+
+
+def _add_generation_flags(parser: argparse.ArgumentParser) -> None:
+    fields = {f.name: f for f in config_fields()}
+    for name in GENERATION_FLAGS:
+        kind = int if str(fields[name].type).startswith("int") else float
+        parser.add_argument("--" + name.replace("_", "-"), dest=name, type=kind,
+                            help=fields[name].metadata["help"] + " (default: the model's own setting)")
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
@@ -90,7 +174,8 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
         else:
             options["type"] = int if kind.startswith("int") else float if kind.startswith("float") else str
             if not f.metadata.get("choices"):
-                options["metavar"] = _METAVARS.get(f.name, f.name.split("_")[-1].upper())
+                default_metavar = "COL" if f.name.endswith("_column") else f.name.split("_")[-1].upper()
+                options["metavar"] = _METAVARS.get(f.name, default_metavar)
         parser.add_argument(flag, **options)
 
 
@@ -119,9 +204,9 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
         overridden = [f.name for f in config_fields() if f.name != "data" and hasattr(args, f.name)]
         if args.data or args.config or overridden:
             raise ConfigError("--resume continues a run exactly as it was; it takes no data or settings.")
-        result = resume(args.resume, sink, cancel)
+        result = resume(args.resume, sink, cancel, allow_pickle=args.allow_pickle)
     else:
-        result = train(config_from_args(args), sink, cancel)
+        result = train(config_from_args(args), sink, cancel, allow_pickle=args.allow_pickle)
     if result.status == "cancelled":
         if result.step:
             print(f"stopped at step {result.step}; continue with: tlstudio train --resume {result.output_dir}",
@@ -129,6 +214,10 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
         else:
             print("stopped before training began; nothing to resume.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    from .core.training.distributed import is_main_process
+
+    if not is_main_process():  # under accelerate/torchrun the main process reports the run
+        return 0
     if args.json:
         print(json.dumps({"status": result.status, "output_dir": str(result.output_dir), "metrics": result.metrics},
                          indent=2))
@@ -138,16 +227,26 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
     return 0
 
 
+def _columns(args: argparse.Namespace) -> dict[str, str]:
+    return {k: v for k, v in vars(args).items() if k.endswith("_column") and v}
+
+
 def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.predict_file import predict_file
     from .output import print_predictions
 
+    _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
+    options = {name: getattr(args, name) for name in GENERATION_FLAGS if getattr(args, name) is not None}
     if args.input:
-        if args.texts:
+        if args.texts or args.pair:
             raise ConfigError("give texts or --input FILE, not both.")
         if not args.output:
             raise ConfigError("--input needs --output FILE for the predictions.")
-        summary = predict_file(args.model_dir, args.input, args.output, text_column=args.text_column, cancel=cancel)
+        if options:
+            raise ConfigError("generation settings apply to texts given on the command line; a file is predicted "
+                              "with the model's own settings.")
+        summary = predict_file(args.model_dir, args.input, args.output, columns=_columns(args), cancel=cancel,
+                               runtime=args.runtime, allow_pickle=args.allow_pickle)
         if args.json:
             print(json.dumps(summary, indent=2))
         else:
@@ -155,27 +254,79 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
         return 0
     if args.output:
         raise ConfigError("--output goes with --input FILE.")
+    if _columns(args):
+        raise ConfigError("column flags go with --input FILE.")
     texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     if not texts:
         raise ConfigError("no text to predict.", "Pass texts as arguments, pipe them in, or use --input FILE.")
-    from .core.inference import Classifier
+    import time
 
-    classifier = Classifier(args.model_dir)
-    predictions = classifier.predict(texts, cancel=cancel)
+    from .core.inference import load_predictor
+
+    predictor = load_predictor(args.model_dir, runtime=args.runtime, allow_pickle=args.allow_pickle)
+    if args.pair is not None:
+        if not getattr(predictor, "pairs", False):
+            raise ConfigError("--pair is for models trained on sentence pairs (--text-pair-column); this one is not.")
+        if len(args.pair) != len(texts):
+            raise ConfigError(f"got {len(texts)} text(s) but {len(args.pair)} --pair text(s).",
+                              "Give one --pair TEXT for each TEXT.")
+        options["pairs"] = args.pair
+    if any(name in options for name in GENERATION_FLAGS) and predictor.folder.task not in SEQ2SEQ_TASKS:
+        raise ConfigError("--num-beams, --max-new-tokens and --length-penalty are for translation and "
+                          "summarization models.")
+    started = time.perf_counter()
+    predictions = predictor.predict(texts, cancel=cancel, **options)
+    elapsed = time.perf_counter() - started
     print_predictions(texts, predictions, as_json=args.json)
+    runtime = getattr(predictor, "runtime", "pytorch")
+    print(f"note: {len(texts)} text(s) in {elapsed * 1000:.0f} ms with {runtime} "
+          f"({elapsed * 1000 / len(texts):.1f} ms per text)", file=sys.stderr)
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.evaluation import evaluate_file
-    from .output import print_metrics
+    from .output import ConsoleSink, print_metrics
 
-    report = evaluate_file(args.model_dir, args.data, text_column=args.text_column, label_column=args.label_column,
-                           cancel=cancel)
+    _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
+    if args.max_rows is not None and args.max_rows < 1:
+        raise ConfigError("--max-rows must be at least 1.")
+    report = evaluate_file(args.model_dir, args.data, columns=_columns(args), max_rows=args.max_rows,
+                           sink=ConsoleSink(stream=sys.stderr), cancel=cancel,
+                           runtime=args.runtime, allow_pickle=args.allow_pickle)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        print_metrics(report)
+        print_metrics(report, heading="results on " + args.data)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from .core.export import ExportOptions, export
+    from .output import ConsoleSink, print_export
+
+    options = ExportOptions(args.format, args.output, quantize=args.quantize, with_onnx=args.with_onnx,
+                            force=args.force)
+    result = export(args.model_dir, options, ConsoleSink(stream=sys.stderr), cancel)
+    print_export(result, as_json=args.json)
+    return 0
+
+
+def cmd_push(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from .core.export.hub import TokenStore, push_model
+
+    if args.forget_token:
+        removed = TokenStore().forget()
+        print("removed the stored Hugging Face token." if removed else "no Hugging Face token was stored.")
+        return 0
+    if not args.model_dir or not args.repo_id:
+        raise ConfigError("push needs MODEL_DIR and the repository id USER/NAME.",
+                          "Usage: tlstudio push MODEL_DIR USER/NAME [--private]")
+    from .output import ConsoleSink, ask_token
+
+    url = push_model(args.model_dir, args.repo_id, private=args.private, ask_token=ask_token,
+                     sink=ConsoleSink(stream=sys.stderr), cancel=cancel)
+    print(f"uploaded to {url}")
     return 0
 
 
@@ -204,12 +355,31 @@ def cmd_samples(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.samples import available_samples, sample_path
 
     for sample in available_samples():
-        print(f"{sample.name:10} {sample.task:22} {sample_path(sample.name)}\n{'':34}{sample.title}")
+        flags = " ".join(f"--{key.replace('_', '-')} {value}" for key, value in sample.columns.items())
+        print(f"{sample.name:12} {sample.task:21} {sample.title}\n{'':12} tlstudio train {sample_path(sample.name)} "
+              f"--task {sample.task} {flags} --output DIR\n")
     return 0
 
 
-COMMANDS = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "demo": cmd_demo,
-            "samples": cmd_samples}
+def cmd_runs(args: argparse.Namespace, cancel: CancelToken) -> int:
+    import dataclasses
+
+    from .core.recovery import find_interrupted_runs
+
+    found = find_interrupted_runs(args.folder)
+    if args.json:
+        print(json.dumps([{**dataclasses.asdict(r), "path": str(r.path)} for r in found], indent=2))
+        return 0
+    if not found:
+        print(f"no interrupted runs in {args.folder}")
+    for run in found:
+        reason = f" ({run.reason})" if run.reason else ""
+        print(f"{run.describe()}{reason}\n  continue with: tlstudio train --resume {run.path}")
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "export": cmd_export,
+            "push": cmd_push, "demo": cmd_demo, "samples": cmd_samples, "runs": cmd_runs}
 
 
 # --------------------------------------------------------------------------- entry point

@@ -7,7 +7,7 @@ import sys
 
 from .core.progress import CheckpointSaved, Evaluated, Message, RunStarted, StageChanged, StepLogged
 
-HEADLINE_ORDER = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall", "eval_loss")
+FALLBACK_ORDER = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall")
 
 
 def format_duration(seconds: float | None) -> str:
@@ -51,33 +51,101 @@ class ConsoleSink:
         elif isinstance(event, Message):
             prefix = "warning" if event.level == "warning" else "note"
             print(f"{prefix}: {event.text}", file=sys.stderr, flush=True)
-        elif isinstance(event, StageChanged) and event.stage in ("loading data", "loading backbone", "exporting"):
+        elif isinstance(event, StageChanged) and event.stage in ("loading data", "loading backbone", "exporting",
+                                                                 "verifying", "timing", "quantizing", "uploading"):
             self._print(f"{event.stage}: {event.detail}" if event.detail else event.stage)
 
 
-def print_metrics(metrics: dict) -> None:
-    print("\nresults on the validation split:")
-    for key in HEADLINE_ORDER:
-        if isinstance(metrics.get(key), (int, float)):
-            print(f"  {key:16} {metrics[key]:.4f}")
+def headline_keys(metrics: dict) -> tuple[str, ...]:
+    """The task's headline metrics in its own order, then the validation loss."""
+    keys: tuple[str, ...] = ()
+    if metrics.get("task"):
+        from .core.tasks import get_task
+
+        task = get_task(metrics["task"])
+        keys = task.headline_for(metrics)
+    return keys or FALLBACK_ORDER
+
+
+def print_metrics(metrics: dict, heading: str = "results on the validation split") -> None:
+    print(f"\n{heading}:")
+    for key in headline_keys(metrics) + ("eval_loss",):
+        value = metrics.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            baseline = next((metrics[b] for b in (f"copy_{key}",) if isinstance(metrics.get(b), (int, float))), None)
+            beside = f"   (copying the source: {baseline:.4f})" if baseline is not None else ""
+            print(f"  {key:16} {value:.4f}{beside}")
     if "majority_accuracy" in metrics:
         print(f"  {'majority class':16} accuracy {metrics['majority_accuracy']:.4f}, "
               f"macro_f1 {metrics['majority_macro_f1']:.4f}")
-    per_class = metrics.get("per_class") or {}
-    if per_class:
-        width = max(12, *(len(name) for name in per_class))
-        print(f"\n  {'class':{width}} precision  recall     f1  support")
-        for name, row in per_class.items():
-            print(f"  {name:{width}} {row['precision']:9.3f} {row['recall']:7.3f} {row['f1']:6.3f} {row['support']:8d}")
+    if "mean_baseline_mse" in metrics:
+        print(f"  {'mean baseline':16} mse {metrics['mean_baseline_mse']:.4f}, mae {metrics['mean_baseline_mae']:.4f}")
+    for title, table in (("class", metrics.get("per_class")), ("entity type", metrics.get("per_type"))):
+        if table:
+            width = max(12, *(len(name) for name in table))
+            print(f"\n  {title:{width}} precision  recall     f1  support")
+            for name, row in table.items():
+                print(f"  {name:{width}} {row['precision']:9.3f} {row['recall']:7.3f} {row['f1']:6.3f} "
+                      f"{row['support']:8d}")
+    examples = metrics.get("examples") or []
+    if examples:
+        print("\n  examples (source / reference / generated):")
+        for example in examples:
+            for key in ("source", "reference", "generated"):
+                print(f"  {key[:3]}: {_shorten(example[key], 110)}")
+            print()
+    for note in metrics.get("notes") or []:
+        print(f"note: {note}", file=sys.stderr)
     if metrics.get("warning"):
         print(f"\nwarning: {metrics['warning']}", file=sys.stderr)
 
 
+def _shorten(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def print_predictions(texts, predictions, *, as_json: bool) -> None:
+    """One result per text: label-like results on one line beside the text, text-like ones below it."""
     if as_json:
-        print(json.dumps([{"text": t, "label": p.label, "score": p.score, "scores": p.scores}
-                          for t, p in zip(texts, predictions)], indent=2, ensure_ascii=False))
+        print(json.dumps([{"text": t, **p.to_dict()} for t, p in zip(texts, predictions)], indent=2,
+                         ensure_ascii=False))
         return
     for text, prediction in zip(texts, predictions):
-        shown = text if len(text) <= 80 else text[:77] + "..."
-        print(f"{prediction.label}\t{prediction.score:.3f}\t{shown}")
+        if prediction.kind in ("entities", "text"):
+            print(f"{_shorten(text, 100)}\n  -> {prediction.summary()}")
+        else:
+            print(f"{prediction.summary()}\t{_shorten(text, 80)}")
+
+
+def print_export(result, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"format": result.format, "output": str(result.output), "files": result.files,
+                          "verification": result.verification, "notes": result.notes}, indent=2))
+        return
+    check = (result.verification or {}).get("check")
+    if check:
+        print(f"ONNX verified: largest logit difference {check['max_abs_diff']:.2e}, "
+              f"label agreement {check['label_agreement']:.1%} on {check['compared']} inputs")
+        for name, speed in result.verification["latency"].items():
+            print(f"  {name:10} {speed['batch_1_ms_per_text']:8.2f} ms per text (one at a time)")
+        int8 = result.verification.get("int8")
+        if int8 and int8.get("metric") is not None:
+            print(f"  int8 {int8['metric_name']} {int8['metric']:.4f} (fp32 {int8['reference_metric']:.4f})")
+    for note in result.notes:
+        print(note)
+    print(f"exported to {result.output}")
+
+
+def ask_token() -> str:
+    """Ask for a Hugging Face token on the terminal without echoing it."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        from .core.errors import ConfigError
+
+        raise ConfigError("no Hugging Face token is stored and there is no terminal to ask for one.",
+                          "Run tlstudio push in a terminal once, or set HF_TOKEN.")
+    print("A Hugging Face token with write access is needed (create one at your Hub account's settings, "
+          "'Access Tokens'). It is kept in the system keyring, not in a file.", file=sys.stderr)
+    return getpass.getpass("token: ").strip()

@@ -6,7 +6,9 @@ offline).  Every model and tokenizer tlstudio loads goes through this module,
 so the safety rules live here and only here:
 
 * weights load from safetensors; a folder with only pickle weights
-  (``.bin``/``.pt``) is refused unless the caller explicitly allows it;
+  (``.bin``/``.pt``) is refused unless the caller explicitly allows it after
+  showing the user :data:`PICKLE_RISK`, and even then torch loads it with
+  ``weights_only=True``, which refuses anything but tensors;
 * ``trust_remote_code`` is never set, and a config that asks for custom code
   (``auto_map``) is refused with a clear message rather than half-loaded.
 """
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import BackboneError, UnsafeModelError
+from .errors import BackboneError, PickleWeightsRefused, UnsafeModelError
 
 DEFAULT_BACKBONE = "minilm"
 
@@ -47,6 +49,13 @@ ALIASES = {"all-minilm-l6-v2": "minilm", "sentence-transformers/all-minilm-l6-v2
 
 SAFE_WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
 PICKLE_WEIGHT_FILES = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt", "model.bin")
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt")
+# What the user must read before allowing pickle weights (the CLI prints it, the app shows it in its dialog).
+PICKLE_RISK = (
+    "Pickle files (.bin/.pt) can run any code on this computer when they are loaded. tlstudio loads them with "
+    "torch's weights-only unpickler, which refuses everything but tensors, but that safeguard has had bypasses "
+    "before: only allow pickle weights from a source you trust, and prefer models that ship model.safetensors."
+)
 # Files worth fetching from the Hub; pickled weights are deliberately absent.
 HUB_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*", "spiece.model", "*.tiktoken"]
 
@@ -166,19 +175,32 @@ def check_model_folder(path: Path, *, allow_pickle: bool = False) -> dict[str, A
             f"{config_file} sets '_attn_implementation_internal', which can make loading fetch and run code.",
             "Remove that key from config.json if you trust the model, or choose another model.",
         )
-    names = {p.name for p in path.iterdir()}
-    has_safe = any(n in names for n in SAFE_WEIGHT_FILES) or any(
-        n.startswith("model-") and n.endswith(".safetensors") for n in names
-    )
-    has_pickle = any(n in names for n in PICKLE_WEIGHT_FILES) or any(n.endswith((".bin", ".pt", ".pth", ".ckpt")) for n in names)
+    has_safe, has_pickle = _weight_formats(path)
     if not has_safe and has_pickle and not allow_pickle:
-        raise UnsafeModelError(
-            f"the weights in {path} are stored as a pickle (.bin/.pt), which can run arbitrary code when loaded.",
-            "Convert them to safetensors, or allow pickle loading explicitly if you trust where the model came from.",
+        raise PickleWeightsRefused(
+            f"the weights in {path} are stored as a pickle (.bin/.pt), which can run arbitrary code when loaded, "
+            "so tlstudio refuses to load them.",
+            "Use a model that ships model.safetensors, or, only if you trust where this model came from, allow "
+            "pickle weights explicitly (tlstudio train/predict/evaluate --allow-pickle).",
         )
     if not has_safe and not has_pickle:
         raise BackboneError(f"{path} holds no model weights (model.safetensors).")
     return config
+
+
+def _weight_formats(path: Path) -> tuple[bool, bool]:
+    names = {p.name for p in path.iterdir()}
+    has_safe = any(n in names for n in SAFE_WEIGHT_FILES) or any(
+        n.startswith("model-") and n.endswith(".safetensors") for n in names
+    )
+    has_pickle = any(n in names for n in PICKLE_WEIGHT_FILES) or any(n.endswith(PICKLE_SUFFIXES) for n in names)
+    return has_safe, has_pickle
+
+
+def uses_pickle_weights(path: Path | str) -> bool:
+    """True when the folder's weights would come from a pickle (it has no safetensors weights)."""
+    has_safe, has_pickle = _weight_formats(Path(path))
+    return has_pickle and not has_safe
 
 
 def load_tokenizer(path: Path | str, **kwargs: Any):
@@ -199,5 +221,26 @@ def load_model(model_class, path: Path | str, *, allow_pickle: bool = False, **k
         return model_class.from_pretrained(
             str(path), trust_remote_code=False, use_safetensors=None if allow_pickle else True, **kwargs
         )
+    except Exception as exc:
+        if _is_blocked_unpickling(exc):
+            raise UnsafeModelError(
+                f"the pickle weights in {path} hold more than plain tensors (they would run code or build "
+                "arbitrary objects), so the weights-only loader refused them and nothing was run.",
+                "Do not use this model: a legitimate checkpoint holds only tensors.",
+            ) from None
+        raise
     finally:
         hf_logging.set_verbosity(verbosity)
+
+
+def _is_blocked_unpickling(exc: BaseException) -> bool:
+    """True when torch's weights-only unpickler refused a file (transformers may wrap its error)."""
+    import pickle
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, pickle.UnpicklingError) or "Weights only load failed" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False

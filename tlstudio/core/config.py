@@ -20,14 +20,28 @@ from typing import Any
 
 from .errors import ConfigError
 
-TASKS = ("text-classification",)
+TASKS = ("text-classification", "token-classification", "translation", "summarization")
+SEQ2SEQ_TASKS = ("translation", "summarization")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 CLASS_WEIGHTING = ("auto", "on", "off")
 EVAL_STRATEGIES = ("epoch", "steps")
 TRACKERS = ("none", "tensorboard", "mlflow")
+LONG_TEXTS = ("truncate", "windows")
+_CLS = ("text-classification",)
+_NER = ("token-classification",)
+
+# Settings whose best value depends on the task; a field left as None takes the task's value when a run
+# starts (run.json records the value used).  The numbers come from measurements, see docs/tasks.md.
+TASK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "text-classification": {"learning_rate": 1e-4},
+    "token-classification": {"learning_rate": 1e-4},
+    "translation": {"learning_rate": 1e-4},
+    "summarization": {"learning_rate": 1e-4},
+}
 
 
 def _f(default: Any, help: str, group: str = "training", **extra: Any) -> Any:
+    """A field with its help text, form group and, in ``tasks``, the tasks it applies to (absent: all)."""
     meta = {"help": help, "group": group, **extra}
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
@@ -39,8 +53,41 @@ class RunConfig:
     # --- data ---------------------------------------------------------------
     data: str = _f("", "Training data file (CSV, TSV, JSON, JSONL, Parquet or Excel).", "data")
     task: str = _f("text-classification", "What the model learns to do.", "data", choices=TASKS)
-    text_column: str | None = _f(None, "Column holding the text. Suggested from the data when omitted.", "data")
-    label_column: str | None = _f(None, "Column holding the label. Suggested from the data when omitted.", "data")
+    text_column: str | None = _f(
+        None, "Column holding the text. Suggested from the data when omitted.", "data", tasks=_CLS
+    )
+    label_column: str | None = _f(
+        None,
+        "Column holding the label (a class; several labels with multi_label; a number with regression). "
+        "Suggested from the data when omitted.",
+        "data", tasks=_CLS,
+    )
+    text_pair_column: str | None = _f(
+        None,
+        "Second text column, for sentence pairs (paraphrase, entailment, question-answer relevance): "
+        "both texts are encoded together.",
+        "data", tasks=_CLS,
+    )
+    tokens_column: str | None = _f(
+        None,
+        "Column holding each sentence's tokens (a list, or a string split on spaces), or its raw text when "
+        "the tags are spans. Not needed for CoNLL files.",
+        "data", tasks=_NER,
+    )
+    tags_column: str | None = _f(
+        None,
+        "Column holding one BIO or IO tag per token, or a list of {start, end, label} spans. "
+        "Not needed for CoNLL files.",
+        "data", tasks=_NER,
+    )
+    source_column: str | None = _f(
+        None, "Column holding the text to translate or summarise. Suggested from the data when omitted.", "data",
+        tasks=SEQ2SEQ_TASKS,
+    )
+    target_column: str | None = _f(
+        None, "Column holding the translation or summary to learn. Suggested from the data when omitted.", "data",
+        tasks=SEQ2SEQ_TASKS,
+    )
     eval_data: str | None = _f(None, "Separate evaluation file; when omitted a validation split is held out.", "data")
     split_column: str | None = _f(
         None, "Column whose values (train / validation / test) say which split each row is in.", "data"
@@ -59,11 +106,63 @@ class RunConfig:
         128, "Longest input in tokens; longer texts are truncated (how many is reported).", "model"
     )
 
+    # --- task options ---------------------------------------------------------
+    multi_label: bool = _f(
+        False,
+        "Several labels per row (a list, or a string such as 'sport|politics'): one yes/no output per label, "
+        "with the decision threshold tuned on the validation split.",
+        "task", tasks=_CLS,
+    )
+    label_delimiter: str | None = _f(
+        None, "Separator between the labels of a multi-label text cell (default: detected among | ; ,).",
+        "task", tasks=_CLS,
+    )
+    regression: bool = _f(
+        False, "The label is a number to predict (a score or rating) rather than a class.", "task", tasks=_CLS,
+    )
+    long_texts: str = _f(
+        "truncate",
+        "Texts longer than max_length: 'truncate' keeps their start; 'windows' splits them into overlapping "
+        "windows for training and prediction and combines the windows' predictions.",
+        "task", choices=LONG_TEXTS, tasks=_CLS,
+    )
+    window_overlap: int = _f(
+        32, "Tokens neighbouring windows share when long_texts is 'windows'.", "task", tasks=_CLS,
+    )
+
+    # --- generation (translation, summarization) ------------------------------
+    num_beams: int = _f(
+        4, "Beams searched when generating; 1 is greedy and fastest.", "generation", tasks=SEQ2SEQ_TASKS,
+    )
+    max_new_tokens: int = _f(
+        128, "Longest generated text in tokens; also the length targets are truncated to in training.",
+        "generation", tasks=SEQ2SEQ_TASKS,
+    )
+    length_penalty: float = _f(
+        1.0, "Above 1 favours longer outputs in beam search, below 1 shorter ones.", "generation",
+        tasks=SEQ2SEQ_TASKS,
+    )
+    source_prefix: str | None = _f(
+        None, "Text put before every source, for models trained with task prefixes (T5: 'summarize: ').",
+        "generation", tasks=SEQ2SEQ_TASKS,
+    )
+    generation_eval_rows: int = _f(
+        200,
+        "Validation rows scored on generated text (BLEU, chrF, ROUGE) at the end of a run; generating is slow "
+        "on a CPU. 0 = all of them.",
+        "generation", tasks=SEQ2SEQ_TASKS,
+    )
+
     # --- training -----------------------------------------------------------
     epochs: float = _f(3.0, "Passes over the training data (ignored when max_steps is set).")
     max_steps: int | None = _f(None, "Stop after this many optimizer steps instead of a number of epochs.")
     batch_size: int = _f(32, "Examples per optimizer step. Lower it if memory runs out.")
-    learning_rate: float = _f(1e-4, "Peak learning rate. Too high makes the loss jump around; too low learns slowly.")
+    learning_rate: float | None = _f(
+        None,
+        "Peak learning rate; too high makes the loss jump around, too low learns slowly. "
+        "Default: the task's measured value (" + ", ".join(
+            f"{task} {values['learning_rate']:g}" for task, values in TASK_DEFAULTS.items()) + ").",
+    )
     warmup_ratio: float = _f(0.06, "Share of the steps spent ramping the learning rate up from zero.")
     weight_decay: float = _f(0.01, "L2-style penalty that keeps weights small, against overfitting.")
     gradient_accumulation_steps: int = _f(
@@ -73,10 +172,12 @@ class RunConfig:
         "auto",
         "Weight the loss by inverse class frequency: 'auto' does it when the labels are skewed (largest class at "
         "least 3x the smallest).",
-        choices=CLASS_WEIGHTING,
+        choices=CLASS_WEIGHTING, tasks=_CLS,
     )
     early_stopping_patience: int = _f(
-        0, "Stop when the validation macro-F1 has not improved for this many evaluations (0 = off)."
+        0,
+        "Stop when the validation score (macro-F1 for classes, entity F1 for tagging, loss for regression and "
+        "generation) has not improved for this many evaluations (0 = off).",
     )
     seed: int = _f(42, "Random seed for the split, the head's initialisation and the data order.")
 
@@ -86,11 +187,17 @@ class RunConfig:
         "checkpoints", choices=EVAL_STRATEGIES,
     )
     eval_steps: int | None = _f(None, "Steps between evaluations when eval_strategy is 'steps'.", "checkpoints")
+    checkpoint_steps: int | None = _f(
+        None,
+        "Also save a resumable checkpoint every this many steps, between evaluations (default: only at each "
+        "evaluation). Frequent checkpoints lose less work to a crash but cost disk writes.",
+        "checkpoints",
+    )
     logging_steps: int | None = _f(
         None, "Steps between progress lines and chart points (default: about 50 points per run).", "checkpoints"
     )
     save_total_limit: int = _f(
-        2, "Checkpoints kept on disk (the best one is always kept).", "checkpoints"
+        2, "Newest checkpoints kept on disk; the best one is kept as well, always.", "checkpoints"
     )
 
     # --- hardware -----------------------------------------------------------
@@ -159,7 +266,7 @@ class RunConfig:
             (self.max_steps is None or self.max_steps > 0, f"max_steps must be positive, got {self.max_steps}", None),
             (self.batch_size > 0, f"batch_size must be positive, got {self.batch_size}", None),
             (
-                math.isfinite(self.learning_rate) and 0 < self.learning_rate < 1,
+                self.learning_rate is None or (math.isfinite(self.learning_rate) and 0 < self.learning_rate < 1),
                 f"learning_rate must be between 0 and 1, got {self.learning_rate}",
                 "Typical values are 1e-5 to 3e-4.",
             ),
@@ -176,6 +283,7 @@ class RunConfig:
                 "Pass --eval-steps N.",
             ),
             (self.logging_steps is None or self.logging_steps > 0, "logging_steps must be positive", None),
+            (self.checkpoint_steps is None or self.checkpoint_steps > 0, "checkpoint_steps must be positive", None),
             (self.precision in PRECISIONS, f"unknown precision '{self.precision}'", f"Use {', '.join(PRECISIONS)}."),
             (self.class_weighting in CLASS_WEIGHTING, f"unknown class_weighting '{self.class_weighting}'", None),
             (self.report_to in TRACKERS, f"unknown report_to '{self.report_to}'", f"Use {', '.join(TRACKERS)}."),
@@ -185,10 +293,47 @@ class RunConfig:
                 "Use auto, cpu, cuda or cuda:N.",
             ),
         ]
+        checks += self._task_checks()
         for ok, message, hint in checks:
             if not ok:
                 raise ConfigError(message + ".", hint)
         return self
+
+    def _task_checks(self) -> list[tuple[bool, str, str | None]]:
+        checks = [
+            (not (self.multi_label and self.regression), "multi_label and regression cannot both be on",
+             "A regression target is one number per row; choose one of them."),
+            (self.label_delimiter is None or self.multi_label, "label_delimiter only applies with multi_label",
+             "Add --multi-label, or leave out --label-delimiter."),
+            (self.long_texts in LONG_TEXTS, f"unknown long_texts '{self.long_texts}'", f"Use {', '.join(LONG_TEXTS)}."),
+            (self.long_texts != "windows" or 0 <= self.window_overlap <= self.max_length // 2,
+             f"window_overlap must be between 0 and half of max_length ({self.max_length // 2}), "
+             f"got {self.window_overlap}", None),
+            (self.num_beams >= 1, f"num_beams must be at least 1, got {self.num_beams}", None),
+            (self.max_new_tokens >= 1, f"max_new_tokens must be at least 1, got {self.max_new_tokens}", None),
+            (math.isfinite(self.length_penalty), "length_penalty must be a number", None),
+            (self.generation_eval_rows >= 0, "generation_eval_rows must not be negative", None),
+        ]
+        # A setting that only means something for other tasks is almost certainly a mistake
+        # (say, --multi-label on a translation run): refuse it rather than ignore it silently.
+        defaults = RunConfig()
+        for f in fields(self):
+            applies = f.metadata.get("tasks")
+            if applies and self.task in TASKS and self.task not in applies:
+                value = getattr(self, f.name)
+                checks.append((
+                    value == getattr(defaults, f.name),
+                    f"{f.name} is a setting for {' and '.join(applies)}, not {self.task}",
+                    f"Leave out --{f.name.replace('_', '-')}, or choose --task {applies[0]}.",
+                ))
+        return checks
+
+    def with_task_defaults(self) -> "RunConfig":
+        """A copy with the settings left unset filled in with the task's measured defaults."""
+        values = {
+            name: value for name, value in TASK_DEFAULTS.get(self.task, {}).items() if getattr(self, name) is None
+        }
+        return dataclasses.replace(self, **values)
 
 
 def config_fields() -> list[dataclasses.Field]:

@@ -45,6 +45,14 @@ class UnsafeModelError(BackboneError):
     """The model would need pickle loading or remote code, which is refused."""
 
 
+class PickleWeightsRefused(UnsafeModelError):
+    """The model's only weights are a pickle; the user may allow them (``allow_pickle``) if they trust the source.
+
+    The app catches this one to offer that choice, showing ``backbones.PICKLE_RISK``;
+    every other :class:`UnsafeModelError` (remote code) cannot be overridden.
+    """
+
+
 class RunCancelled(Exception):
     """Raised inside the engine when the user's cancel token is set.
 

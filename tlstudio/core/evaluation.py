@@ -1,64 +1,51 @@
-"""Scoring a trained classifier on a labelled file it has not seen."""
+"""Scoring a trained model on a labelled file it has not seen, for any task.
+
+The model folder says which task it does; the task reads the file the way
+it reads training data and scores the model with the same metrics as at the
+end of training, so the two reports compare directly.
+"""
 
 from __future__ import annotations
 
-from .data.columns import choose_column
-from .data.labels import normalize_label
 from .data.readers import read_table
-from .data.roles import suggest_roles
-from .data.table import list_numbers
-from .errors import DataError
-from .metrics import classification as cls_metrics
+from .progress import Message, NullSink
+from .tasks import get_task
 
 
-def evaluate_file(model_dir, data_path, *, text_column=None, label_column=None, cancel=None) -> dict:
-    """The metrics report (metrics.json's layout) of a model on a labelled file."""
-    report, _ = evaluate_file_with_rows(model_dir, data_path, text_column=text_column, label_column=label_column,
-                                        cancel=cancel)
+def evaluate_file(model_dir, data_path, **options) -> dict:
+    """The metrics report (metrics.json's layout) of a model on a labelled file; options as below."""
+    report, _ = evaluate_file_with_rows(model_dir, data_path, **options)
     return report
 
 
-def evaluate_file_with_rows(model_dir, data_path, *, text_column=None, label_column=None, cancel=None):
-    """The report, and one record per scored row (eval_predictions.jsonl's layout) for finding mistakes."""
-    from .inference import Classifier
+def evaluate_file_with_rows(model_dir, data_path, *, columns: dict[str, str | None] | None = None,
+                            text_column=None, label_column=None, max_rows: int | None = None, sink=None,
+                            cancel=None, runtime: str = "auto", allow_pickle: bool = False) -> tuple[dict, list[dict]]:
+    """The report, and one record per scored row (eval_predictions.jsonl's layout) for finding mistakes.
 
-    classifier = Classifier(model_dir)
+    ``columns`` maps RunConfig column fields to the file's columns.
+
+    Columns left out default to the ones the model was trained with, when the file has them, and
+    are otherwise suggested from the data.  ``max_rows`` scores only the first rows (generation is slow).
+    """
+    from .inference import load_predictor
+
+    sink = sink or NullSink()
+    columns = dict(columns or {})
+    if text_column:
+        columns.setdefault("text_column", text_column)
+    if label_column:
+        columns.setdefault("label_column", label_column)
+    predictor = load_predictor(model_dir, runtime=runtime, allow_pickle=allow_pickle)
     table = read_table(data_path)
-    suggestions = suggest_roles(table.frame)
-    text_column, _ = choose_column(table, text_column, suggestions["text"], "--text-column")
-    label_column, _ = choose_column(table, label_column, suggestions["label"], "--label-column")
-    known = {name: i for i, name in enumerate(classifier.labels)}
-    texts, labels, numbers, unknown_rows, unknown = [], [], [], [], set()
-    skipped = 0
-    for number, (text, label) in enumerate(zip(table.frame[text_column].tolist(), table.frame[label_column].tolist()), 1):
-        label = normalize_label(label)
-        if label is None or text is None or (isinstance(text, float) and text != text) or not str(text).strip():
-            skipped += 1
-            continue
-        if label not in known:
-            unknown.add(label)
-            unknown_rows.append(number)
-            continue
-        texts.append(str(text))
-        labels.append(known[label])
-        numbers.append(number)
-    if unknown:
-        raise DataError(
-            f"{data_path} has label(s) the model does not know: {', '.join(sorted(unknown)[:10])} "
-            f"(data row(s) {list_numbers(unknown_rows)}).",
-            f"The model knows: {', '.join(classifier.labels)}.",
-        )
-    if not texts:
-        raise DataError(f"{data_path} has no rows with both a text and a label.")
-    probabilities = classifier.probabilities(texts, cancel=cancel)
-    predicted = probabilities.argmax(-1).tolist()
-    report = cls_metrics.full_report(labels, predicted, classifier.labels)
-    report.update(rows=len(texts), unlabelled_skipped=skipped, text_column=text_column, label_column=label_column)
-    warning = cls_metrics.barely_beats_majority(report)
-    if warning:
-        report["warning"] = warning
-    names = classifier.labels
-    records = [{"row": row, "text": text, "label": names[true], "predicted": names[pred],
-                "confidence": float(probabilities[i, pred])}
-               for i, (row, text, true, pred) in enumerate(zip(numbers, texts, labels, predicted))]
-    return report, records
+    for note in table.warnings:
+        sink.emit(Message("warning", note))
+    trained = predictor.folder.run_config
+    for key, value in trained.items():
+        if key.endswith("_column") and value and not columns.get(key) and value in table.columns:
+            columns[key] = value
+    if max_rows is not None and max_rows < len(table):
+        table.frame = table.frame.iloc[:max_rows]
+        sink.emit(Message("info", f"scoring the first {max_rows} of the file's rows (--max-rows)."))
+    report, records = get_task(predictor.folder.task).evaluate(predictor, table, columns, sink, cancel)
+    return {"task": predictor.folder.task, "runtime": getattr(predictor, "runtime", "pytorch"), **report}, records

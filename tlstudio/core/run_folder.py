@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,6 @@ RUN_FILE = "run.json"
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "eval_predictions.jsonl"
 CHECKPOINTS = "checkpoints"
-_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
-# Files the Trainer writes last into a checkpoint; a checkpoint without them was cut off mid-save.
-CHECKPOINT_COMPLETE_MARKER = "trainer_state.json"
 
 
 class RunFolder:
@@ -54,19 +50,33 @@ class RunFolder:
             raise ConfigError(f"output folder {self.path} is not empty.", "Choose a new or empty folder for --output.")
         try:
             self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create {self.path}: {exc.strerror}.",
+                              "Choose a folder you can write to.") from None
+        self.ensure_writable()
+
+    def ensure_writable(self) -> None:
+        """Fail now, with a clear message, rather than at the first checkpoint an hour into the run."""
+        try:
             probe = self.path / ".write-test"
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise ConfigError(f"cannot write to {self.path}: {exc.strerror}.", "Choose a folder you can write to.") from None
+            raise ConfigError(f"cannot write to {self.path}: {exc.strerror}.",
+                              "Choose a folder you can write to, or make this one writable.") from None
 
     def read_run(self) -> dict[str, Any]:
         if not self.run_file.is_file():
             raise ConfigError(f"{self.path} holds no tlstudio run (no {RUN_FILE}).", "Pass the --output folder of a run.")
         try:
-            return json.loads(self.run_file.read_text(encoding="utf-8"))
+            record = json.loads(self.run_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{self.run_file} cannot be read ({exc}).") from None
+        # run.json is data only; anything else in it is a damaged or foreign file, not a run to act on.
+        if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
+            raise ConfigError(f"{self.run_file} is not a tlstudio run record (it has no 'config' object).",
+                              "Pass the --output folder of a tlstudio run.")
+        return record
 
     def write_run(self, record: dict[str, Any]) -> None:
         atomic_write_json(self.run_file, record)
@@ -77,6 +87,34 @@ class RunFolder:
         self.write_run(record)
         return record
 
+    def record_stop(self, status: str, reason: str) -> None:
+        """Say in run.json why the run ended, for the app and a later --resume; best effort (the disk may be full)."""
+        try:
+            if self.run_file.exists():
+                self.update_run(status=status, error=reason)
+        except (OSError, TlStudioError):
+            pass
+
+    def note_adjustment(self, config: dict[str, Any], change: str, *, at: str) -> None:
+        """Record a change tlstudio made to a running run (a smaller batch after running out of memory)."""
+        try:
+            record = self.read_run()
+            record.setdefault("adjustments", []).append({"at": at, "change": change})
+            record["config"] = config
+            self.write_run(record)
+        except (OSError, TlStudioError):
+            pass
+
+    def recorded(self, *keys: str) -> Any:
+        """A nested value of run.json, or None when the file or the value is missing."""
+        try:
+            value: Any = self.read_run()
+        except TlStudioError:
+            return None
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value
+
     def write_json(self, name: str, value: Any) -> None:
         atomic_write_json(self.path / name, value)
 
@@ -85,15 +123,10 @@ class RunFolder:
 
     # --------------------------------------------------------- checkpoints
     def checkpoint_dirs(self) -> list[Path]:
-        """Complete checkpoints, oldest first (half-written ones are skipped)."""
-        if not self.checkpoints.is_dir():
-            return []
-        found = []
-        for child in self.checkpoints.iterdir():
-            match = _CHECKPOINT.match(child.name)
-            if match and child.is_dir() and (child / CHECKPOINT_COMPLETE_MARKER).is_file():
-                found.append((int(match.group(1)), child))
-        return [p for _, p in sorted(found)]
+        """Complete checkpoints, oldest first (interrupted saves are never among them)."""
+        from .training.checkpoints import complete_checkpoints
+
+        return complete_checkpoints(self.checkpoints)
 
     def last_checkpoint(self) -> Path | None:
         dirs = self.checkpoint_dirs()

@@ -24,7 +24,22 @@ SAMPLES = (
            {"text_column": "text", "label_column": "label"}),
     Sample("topics", "topics.csv", "text-classification", "Short posts in four topics",
            {"text_column": "text", "label_column": "topic"}),
+    Sample("entities", "entities.jsonl", "token-classification",
+           "Sentences with people, organisations and places tagged (BIO)",
+           {"tokens_column": "tokens", "tags_column": "tags"}),
+    Sample("translation", "translation_en_fr.csv", "translation", "Everyday English sentences with French translations",
+           {"source_column": "en", "target_column": "fr"}),
+    Sample("summaries", "summaries.jsonl", "summarization", "Short news items and notices with one-sentence summaries",
+           {"source_column": "document", "target_column": "summary"}),
 )
+
+
+def sample_config(name: str, output: str, **overrides):
+    """A RunConfig for training on a sample: its task and columns filled in."""
+    from .config import RunConfig
+
+    sample = next(s for s in SAMPLES if s.name == name)
+    return RunConfig(data=str(sample_path(name)), task=sample.task, output=output, **sample.columns, **overrides)
 
 
 def resources_dir() -> Path:

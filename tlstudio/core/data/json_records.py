@@ -27,10 +27,36 @@ def _decode_whole(path: Path) -> tuple[str, str]:
     return text.lstrip("\ufeff"), encoding
 
 
+class _DuplicateKeys:
+    """``object_pairs_hook`` that remembers keys given twice in one record (json keeps the last silently)."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.found = False
+
+    def __call__(self, pairs):
+        record = dict(pairs)
+        if len(record) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    self.keys.add(key)
+                seen.add(key)
+            self.found = True
+        return record
+
+    def note(self, path: Path, where: str = "") -> list[str]:
+        if not self.keys:
+            return []
+        names = ", ".join(f"'{k}'" for k in sorted(self.keys))
+        return [f"{path}: some records{where} name {names} more than once; the last value in each record is used."]
+
+
 def read_json(path: Path, nrows: int | None) -> Table:
     text, encoding = _decode_whole(path)
+    duplicates = _DuplicateKeys()
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=duplicates)
     except json.JSONDecodeError as exc:
         if _looks_like_json_lines(text):
             table = _records_from_lines(path, text, nrows)
@@ -56,7 +82,8 @@ def read_json(path: Path, nrows: int | None) -> Table:
             'Each record must look like {"text": "...", "label": "..."}.',
         )
     records = value[:nrows] if nrows else value
-    return Table(_frame_from_records(records), path, "json", encoding, complete=nrows is None or len(value) <= nrows)
+    return Table(_frame_from_records(records), path, "json", encoding, warnings=duplicates.note(path),
+                 complete=nrows is None or len(value) <= nrows)
 
 
 def read_jsonl(path: Path, nrows: int | None) -> Table:
@@ -75,16 +102,21 @@ def _records_from_lines(path: Path, text: str, nrows: int | None) -> Table:
     records: list[dict[str, Any]] = []
     broken: list[int] = []
     not_objects: list[int] = []
+    duplicated: list[int] = []
+    duplicates = _DuplicateKeys()
     total = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         total += 1
         try:
-            value = json.loads(line)
+            duplicates.found = False
+            value = json.loads(line, object_pairs_hook=duplicates)
         except json.JSONDecodeError:
             broken.append(number)
             continue
+        if duplicates.found:
+            duplicated.append(number)
         if not isinstance(value, dict):
             not_objects.append(number)
             continue
@@ -104,6 +136,8 @@ def _records_from_lines(path: Path, text: str, nrows: int | None) -> Table:
         notes.append(f"{path}: skipped {len(broken)} line(s) that are not valid JSON ({list_numbers(broken)}).")
     if not_objects:
         notes.append(f"{path}: skipped {len(not_objects)} line(s) that are not JSON objects ({list_numbers(not_objects)}).")
+    if duplicated:
+        notes += duplicates.note(path, f" (line(s) {list_numbers(duplicated)})")
     table = Table(_frame_from_records(records), path, "jsonl", warnings=notes)
     table.complete = not nrows or len(records) < nrows
     return table

@@ -1,7 +1,8 @@
 """Read a user's data file into a pandas DataFrame, whatever shape it comes in.
 
 Supported: CSV/TSV (delimiter and encoding detected), JSON (an array of
-records), JSON Lines, Parquet and Excel (.xlsx).  Text tables are read with
+records), JSON Lines, Parquet, Excel (.xlsx) and CoNLL token files
+(.conll/.iob, and .txt files whose lines read as ``token tag``).  Text tables are read with
 every column as a string, so labels such as ``007`` and numbers such as
 ``1.50`` keep exactly the characters the user typed; tasks convert what they
 need.  The file itself is only ever opened for reading.
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from .binary_tables import read_excel, read_parquet
+from .conll import CONLL_SUFFIXES, looks_like_conll, read_conll
 from .json_records import read_json, read_jsonl
 from .table import MAX_LISTED, Table, list_numbers
 from .text_tables import read_text_table
@@ -26,7 +28,7 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 SUPPORTED_SUFFIXES = (
-    set(TEXT_TABLE_SUFFIXES) | JSON_SUFFIXES | JSONL_SUFFIXES | PARQUET_SUFFIXES | EXCEL_SUFFIXES
+    set(TEXT_TABLE_SUFFIXES) | JSON_SUFFIXES | JSONL_SUFFIXES | PARQUET_SUFFIXES | EXCEL_SUFFIXES | CONLL_SUFFIXES
 )
 
 
@@ -52,10 +54,12 @@ def read_table(path: str | Path, *, nrows: int | None = None) -> Table:
     if suffix not in SUPPORTED_SUFFIXES:
         raise DataError(
             f"{name} has an unsupported file type '{suffix or '(none)'}'.",
-            "tlstudio reads .csv, .tsv, .json, .jsonl, .parquet and .xlsx files.",
+            "tlstudio reads .csv, .tsv, .json, .jsonl, .parquet, .xlsx and CoNLL (.conll, .iob) files.",
         )
     try:
-        if suffix in TEXT_TABLE_SUFFIXES:
+        if suffix in CONLL_SUFFIXES or (suffix == ".txt" and _conll_text(path)):
+            table = read_conll(path, nrows)
+        elif suffix in TEXT_TABLE_SUFFIXES:
             table = read_text_table(path, TEXT_TABLE_SUFFIXES[suffix], nrows)
         elif suffix in JSON_SUFFIXES:
             table = read_json(path, nrows)
@@ -71,9 +75,16 @@ def read_table(path: str | Path, *, nrows: int | None = None) -> Table:
         raise DataError(f"cannot read {name}: permission denied.", "Check the file's permissions.") from None
     except IsADirectoryError:
         raise DataError(f"{name} is a folder, not a data file.") from None
+    except OSError as exc:  # a network drive dropping out, a failing disk: the file could not be read to the end
+        raise DataError(f"cannot read {name}: {exc.strerror or exc}.",
+                        "Check that the file is still there and readable, then try again.") from None
     _finish(table)
     return table
 
+
+def _conll_text(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return looks_like_conll(handle.read(65536))
 
 
 def _finish(table: Table) -> None:

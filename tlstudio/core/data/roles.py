@@ -18,6 +18,10 @@ TEXT_NAMES = ("text", "sentence", "review", "content", "body", "comment", "messa
               "abstract", "description", "utterance", "query", "question", "title")
 LABEL_NAMES = ("label", "labels", "class", "category", "sentiment", "target", "y", "topic", "intent",
                "tag", "emotion", "rating", "stance", "source")
+NUMBER_NAMES = ("score", "value", "rating", "price", "stars", "similarity", "grade")
+TAG_NAMES = ("tags", "ner_tags", "labels", "tag", "ner", "entities", "spans", "annotations")
+SEQ2SEQ_NAMES = (("source", "target"), ("src", "tgt"), ("document", "summary"), ("article", "summary"),
+                 ("text", "summary"), ("abstract", "summary"), ("input", "output"), ("en", "fr"), ("en", "de"))
 SAMPLE_ROWS = 5000
 
 
@@ -98,8 +102,108 @@ def suggest_label_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) -
     return RoleSuggestion("label", str(best), reason)
 
 
-def suggest_roles(frame: "pd.DataFrame", task: str = "text-classification") -> dict[str, RoleSuggestion]:
-    """Suggestions for each role the task needs, keyed by role."""
-    label = suggest_label_column(frame)
+def suggest_number_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) -> RoleSuggestion:
+    """A numeric target for regression: every filled cell a number, and more than two distinct values."""
+    best, best_score, best_distinct = None, -1.0, 0
+    for column in frame.columns:
+        if column in exclude:
+            continue
+        values = [v for v in frame[column].iloc[:SAMPLE_ROWS].tolist() if v is not None and v == v and v != ""]
+        numbers = [_as_number(v) for v in values]
+        if not values or any(n is None for n in numbers) or len(set(numbers)) < 3:
+            continue
+        score = 1.0 + (1.0 if str(column).lower() in LABEL_NAMES + NUMBER_NAMES else 0.0)
+        if score > best_score:
+            best, best_score, best_distinct = column, score, len(set(numbers))
+    if best is None:
+        return RoleSuggestion("label", None, "no column holds only numbers")
+    return RoleSuggestion("label", str(best), f"numbers in every row ({best_distinct} distinct values)")
+
+
+def suggest_label_set_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) -> RoleSuggestion:
+    """Several labels per row: a column of lists, else a short-string column that reads as labels."""
+    for column in frame.columns:
+        if column not in exclude and column_profile(frame[column])["list_share"] > 0.5:
+            return RoleSuggestion("label", str(column), "holds a list of labels in each row")
+    named = [c for c in frame.columns if c not in exclude and str(c).lower() in LABEL_NAMES]
+    if named:
+        return RoleSuggestion("label", str(named[0]), f"named '{named[0]}'")
+    return suggest_label_column(frame, exclude)
+
+
+def suggest_token_columns(frame: "pd.DataFrame") -> dict[str, RoleSuggestion]:
+    """Tokens and tags for entity tagging: two list columns of equal length per row, or text plus spans."""
+    lists = [c for c in frame.columns if column_profile(frame[c])["list_share"] > 0.5]
+    spans = [c for c in lists if _holds_spans(frame[c])]
+    tag_like = [c for c in lists if c not in spans and str(c).lower() in TAG_NAMES]
+    token_like = [c for c in lists if c not in spans and c not in tag_like]
+    if spans:
+        text = suggest_text_column(frame, exclude=tuple(lists))
+        return {"tokens": RoleSuggestion("tokens", text.column, f"the text the spans in '{spans[0]}' point into"),
+                "tags": RoleSuggestion("tags", str(spans[0]), "holds {start, end, label} spans")}
+    tags = tag_like[0] if tag_like else (lists[1] if len(lists) > 1 else None)
+    tokens = next((c for c in token_like if c != tags), None)
+    return {
+        "tokens": RoleSuggestion("tokens", str(tokens) if tokens else None,
+                                 "a list of tokens in each row" if tokens else "no column holds token lists"),
+        "tags": RoleSuggestion("tags", str(tags) if tags else None,
+                               "a list of tags in each row" if tags else "no column holds tag lists"),
+    }
+
+
+def suggest_seq2seq_columns(frame: "pd.DataFrame", task: str) -> dict[str, RoleSuggestion]:
+    """Source and target: for summaries the longer text is the source; for translation the first column."""
+    texts = [c for c in frame.columns if column_profile(frame[c])["string_share"] >= 0.8]
+    named = {str(c).lower(): c for c in texts}
+    for source_name, target_name in SEQ2SEQ_NAMES:
+        if source_name in named and target_name in named:
+            return {"source": RoleSuggestion("source", str(named[source_name]), f"named '{named[source_name]}'"),
+                    "target": RoleSuggestion("target", str(named[target_name]), f"named '{named[target_name]}'")}
+    if len(texts) < 2:
+        missing = RoleSuggestion("source", None, "fewer than two text columns")
+        return {"source": missing, "target": RoleSuggestion("target", None, missing.reason)}
+    if task == "summarization":
+        by_length = sorted(texts[:6], key=lambda c: -column_profile(frame[c])["mean_length"])
+        return {"source": RoleSuggestion("source", str(by_length[0]), "the longest text"),
+                "target": RoleSuggestion("target", str(by_length[1]), "the shorter text beside it")}
+    return {"source": RoleSuggestion("source", str(texts[0]), "the first text column"),
+            "target": RoleSuggestion("target", str(texts[1]), "the second text column")}
+
+
+def suggest_roles(frame: "pd.DataFrame", task: str = "text-classification",
+                  mode: str = "single-label") -> dict[str, RoleSuggestion]:
+    """Suggestions for each role the task needs, keyed by role.
+
+    text-classification: ``text`` and ``label`` (``mode`` is single-label, multi-label or regression);
+    token-classification: ``tokens`` and ``tags``; translation and summarization: ``source`` and ``target``.
+    """
+    if task == "token-classification":
+        return suggest_token_columns(frame)
+    if task in ("translation", "summarization"):
+        return suggest_seq2seq_columns(frame, task)
+    if mode == "regression":
+        label = suggest_number_column(frame)
+    elif mode == "multi-label":
+        label = suggest_label_set_column(frame)
+    else:
+        label = suggest_label_column(frame)
     text = suggest_text_column(frame, exclude=(label.column,) if label.column else ())
     return {"text": text, "label": label}
+
+
+def _as_number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _holds_spans(series: "pd.Series") -> bool:
+    for value in series.iloc[:50].tolist():
+        if isinstance(value, list) and value:
+            first = value[0]
+            return (isinstance(first, dict) and {"start", "end"} <= set(first)) or (
+                isinstance(first, (list, tuple)) and len(first) == 3 and isinstance(first[0], int))
+    return False

@@ -23,6 +23,13 @@ class Table:
     delimiter: str | None = None
     warnings: list[str] = field(default_factory=list)
     complete: bool = True  # False when only the first rows were read (a preview)
+    row_lines: list[int] | None = None  # file line each row starts on, where rows are not lines (CoNLL)
+
+    def where(self, row: int) -> str:
+        """How to point a user at a 1-based data row: 'data row 7', or 'sentence 7 (line 52)'."""
+        if self.row_lines:
+            return f"sentence {row} (line {self.row_lines[row - 1]})"
+        return f"data row {row}"
 
     @property
     def columns(self) -> list[str]:

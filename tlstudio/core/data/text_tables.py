@@ -152,6 +152,9 @@ def unique_names(header: list[str], name: str) -> tuple[list[str], list[str]]:
     """Column names made unique and non-empty, with a note for each change."""
     notes, names, seen = [], [], {}
     for position, raw in enumerate(header, start=1):
+        if "\x00" in raw:
+            notes.append(f"{name}: removed NUL characters from the name of column {position}.")
+            raw = raw.replace("\x00", "")
         base = raw.strip().lstrip("\ufeff") or f"column_{position}"
         if not raw.strip():
             notes.append(f"{name}: column {position} has no name; it is called '{base}'.")

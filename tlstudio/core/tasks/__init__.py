@@ -14,6 +14,9 @@ from ..errors import ConfigError
 # name -> (module, class); modules are imported lazily so that listing tasks is cheap.
 _REGISTRY: dict[str, tuple[str, str]] = {
     "text-classification": ("tlstudio.core.tasks.text_classification", "TextClassificationTask"),
+    "token-classification": ("tlstudio.core.tasks.token_classification", "TokenClassificationTask"),
+    "translation": ("tlstudio.core.tasks.translation", "TranslationTask"),
+    "summarization": ("tlstudio.core.tasks.summarization", "SummarizationTask"),
 }
 
 

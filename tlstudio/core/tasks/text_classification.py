@@ -1,152 +1,180 @@
-"""Single-label text classification (sentiment, topic, intent...).
+"""Text classification: one class per text, several labels, or a number, for single texts or pairs.
 
-Labels stay human names end to end: they become ``id2label`` in the exported
-model, so ``pipeline("text-classification")`` answers with the user's own
-class names.
+The label mode (``single_label``, ``multi_label``, ``regression``) owns what
+differs between those: parsing targets, the model head, loss and metrics.
+This module owns what they share: reading and splitting the table,
+tokenizing (sentence pairs, overlapping windows for long texts), and the
+evaluation bookkeeping.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..data.columns import choose_column, require_column
-from ..data.labels import normalize_label, sort_labels
 from ..data.readers import read_table
 from ..data.roles import suggest_roles
-from ..data.splits import split_from_column, stratified_split
-from ..data.table import Table, list_numbers
+from ..data.table import list_numbers
 from ..errors import DataError
-from ..metrics import classification as cls_metrics
 from ..progress import Message
+from .base import Task, TaskData
+from .classification_rows import Rows, read_eval_file, read_rows, split_rows
 from .encoding import encode_texts
+from .multi_label import MultiLabel
+from .regression import Regression
+from .single_label import SingleLabel
+from .windows import aggregate, encode_windows
 
-# Largest class this many times the smallest counts as skewed for class_weighting='auto'.
-SKEW_RATIO = 3.0
+
+def mode_for(config) -> Any:
+    """The label mode a config (a RunConfig or run.json's ``config`` dict) asks for."""
+    get = config.get if isinstance(config, dict) else lambda key, default=None: getattr(config, key, default)
+    if get("regression"):
+        return Regression()
+    if get("multi_label"):
+        return MultiLabel(get("label_delimiter"))
+    return SingleLabel()
 
 
 @dataclass
-class Examples:
-    texts: list[str]
-    labels: list[int]
-    rows: list[int]  # 1-based data row in the source file, for pointing users at rows
-
-
-@dataclass
-class ClassificationData:
-    label_names: list[str]
-    train: Examples
-    eval: Examples
-    text_column: str
-    label_column: str
-    summary: dict[str, Any] = field(default_factory=dict)
+class ClassificationData(TaskData):
+    train: Rows | None = None
+    eval: Rows | None = None
+    mode: Any = None
+    windows: bool = False
     class_weights: list[float] | None = None
-    eval_positions: list[int] = field(default_factory=list)  # set when the eval dataset is built
+    target_scale: tuple[float, float] | None = None  # regression: (mean, std) the targets are standardised by
+    eval_doc_index: list[int] = field(default_factory=list)  # eval dataset position -> eval example
+
+    @property
+    def text_column(self) -> str | None:
+        return self.columns.get("text_column")
+
+    @property
+    def label_column(self) -> str | None:
+        return self.columns.get("label_column")
 
     @property
     def label2id(self) -> dict[str, int]:
         return {name: i for i, name in enumerate(self.label_names)}
 
 
-class TextClassificationTask:
+class TextClassificationTask(Task):
     name = "text-classification"
+    title = "Text classification"
     pipeline_task = "text-classification"
-    metric_for_best = "macro_f1"
-    greater_is_better = True
+
+    def __init__(self) -> None:
+        self.mode = SingleLabel()
+
+    # The best-checkpoint metric and headline figures depend on the label mode chosen in prepare().
+    @property
+    def metric_for_best(self) -> str:
+        return self.mode.metric_for_best
+
+    @property
+    def greater_is_better(self) -> bool:
+        return self.mode.greater_is_better
+
+    @property
+    def headline_metrics(self) -> tuple[str, ...]:
+        return self.mode.headline_metrics
+
+    def headline_for(self, metrics: dict) -> tuple[str, ...]:
+        mode = Regression() if "mse" in metrics else MultiLabel() if "micro_f1" in metrics else SingleLabel()
+        return mode.headline_metrics
 
     # ------------------------------------------------------------------ data
     def prepare(self, config, sink) -> ClassificationData:
+        self.mode = mode = mode_for(config)
         table = read_table(config.data)
         for note in table.warnings:
             sink.emit(Message("warning", note))
-        suggestions = suggest_roles(table.frame, self.name)
+        suggestions = suggest_roles(table.frame, self.name, mode.name)
         text_column, note = choose_column(table, config.text_column, suggestions["text"], "--text-column")
         if note:
             sink.emit(Message("info", note))
         label_column, note = choose_column(table, config.label_column, suggestions["label"], "--label-column")
         if note:
             sink.emit(Message("info", note))
-        if text_column == label_column:
+        pair_column = require_column(table, config.text_pair_column, "--text-pair-column") \
+            if config.text_pair_column else None
+        used = [c for c in (text_column, label_column, pair_column) if c]
+        if len(set(used)) < len(used):
             raise DataError(
-                f"the text and label columns are both '{text_column}'.",
-                "Name different columns with --text-column and --label-column.",
+                f"the same column is used twice among text '{text_column}', label '{label_column}'"
+                + (f" and text pair '{pair_column}'" if pair_column else "") + ".",
+                "Name different columns with --text-column, --label-column and --text-pair-column.",
             )
 
-        rows = _labelled_rows(table, text_column, label_column, sink)
-        summary: dict[str, Any] = {"rows": len(table), **rows.pop("counts")}
+        rows = read_rows(table, text_column, label_column, pair_column, mode, sink)
+        summary: dict[str, Any] = {"rows": len(table), **rows.counts, "label_mode": mode.name}
         if config.eval_data:
-            eval_table = read_table(config.eval_data)
-            for note in eval_table.warnings:
-                sink.emit(Message("warning", note))
-            require_column(eval_table, text_column, "--text-column (in the eval file)")
-            require_column(eval_table, label_column, "--label-column (in the eval file)")
-            eval_rows = _labelled_rows(eval_table, text_column, label_column, sink)
-            eval_rows.pop("counts")
-            train_part, eval_part = rows, eval_rows
+            names = [text_column, label_column] + ([pair_column] if pair_column else [])
+            flags = ["--text-column", "--label-column", "--text-pair-column"]
+            eval_table = read_eval_file(config, names, flags, sink)
+            train, evaluation = rows, read_rows(eval_table, text_column, label_column, pair_column, mode, sink)
             summary["split"] = {"method": "eval file", "eval_file": str(eval_table.path)}
-        elif config.split_column:
-            column = require_column(table, config.split_column, "--split-column")
-            values = table.frame[column].tolist()
-            split_values = [values[r - 1] for r in rows["rows"]]
-            train_pos, eval_pos, kind = split_from_column(split_values, column, str(table.path))
-            train_part, eval_part = _take(rows, train_pos), _take(rows, eval_pos)
-            summary["split"] = {"method": "split column", "column": column, "eval_split": kind}
         else:
-            train_pos, eval_pos = stratified_split(rows["labels"], config.eval_fraction, config.seed)
-            train_part, eval_part = _take(rows, train_pos), _take(rows, eval_pos)
-            summary["split"] = {
-                "method": "stratified", "eval_fraction": config.eval_fraction, "seed": config.seed,
-            }
-
-        label_names = sort_labels(set(train_part["labels"]))
-        if len(label_names) < 2:
-            found = f"only '{label_names[0]}'" if label_names else "none"
-            raise DataError(
-                f"column '{label_column}' of {config.data} has fewer than two classes among the labelled "
-                f"training rows ({found}).",
-                "A classifier needs at least two different labels.",
-            )
-        unseen = sorted(set(eval_part["labels"]) - set(label_names))
-        if unseen:
-            raise DataError(
-                f"the evaluation rows have label(s) that never appear in training: {', '.join(unseen[:10])}.",
-                "Add training rows with those labels, or remove them from the evaluation data.",
-            )
-        if not eval_part["texts"]:
+            train, evaluation, summary["split"] = split_rows(rows, table, config, mode.stratify(rows.targets))
+        if not evaluation.texts:
             raise DataError(
                 f"{config.data} has too few labelled rows to hold any out for validation.",
                 "Add labelled rows or give an evaluation file with --eval-data.",
             )
-        label2id = {name: i for i, name in enumerate(label_names)}
-        data = ClassificationData(
-            label_names=label_names,
-            train=Examples(train_part["texts"], [label2id[x] for x in train_part["labels"]], train_part["rows"]),
-            eval=Examples(eval_part["texts"], [label2id[x] for x in eval_part["labels"]], eval_part["rows"]),
-            text_column=text_column,
-            label_column=label_column,
-        )
-        counts = Counter(train_part["labels"])
-        summary["class_counts"] = {name: counts[name] for name in label_names}
-        summary["train_size"], summary["eval_size"] = len(data.train.texts), len(data.eval.texts)
+        label_names = mode.label_names(train.targets, evaluation.targets, label_column, config.data)
+        columns = {"text_column": text_column, "label_column": label_column, "text_pair_column": pair_column}
+        data = ClassificationData(columns=columns, label_names=label_names, train=train, eval=evaluation, mode=mode,
+                                  windows=config.long_texts == "windows")
+        summary.update(mode.summary(train.targets, label_names))
+        summary["train_size"], summary["eval_size"] = len(train.texts), len(evaluation.texts)
         data.summary = summary
-        data.class_weights = self._class_weights(counts, label_names, config, sink)
+        mode.setup(data, config, sink)
         return data
 
-    def _class_weights(self, counts: Counter, label_names: list[str], config, sink) -> list[float] | None:
-        skew = max(counts.values()) / max(1, min(counts.values()))
-        use = config.class_weighting == "on" or (config.class_weighting == "auto" and skew >= SKEW_RATIO)
-        if not use:
-            if skew >= SKEW_RATIO:
-                sink.emit(Message("warning", f"labels are skewed ({skew:.1f}x between the largest and smallest class) "
-                                             "and class weighting is off."))
-            return None
-        total, k = sum(counts.values()), len(label_names)
-        weights = [total / (k * counts[name]) for name in label_names]
-        if config.class_weighting == "auto":
-            sink.emit(Message("info", f"labels are skewed ({skew:.1f}x between the largest and smallest class); "
-                                      "weighting the loss by inverse class frequency (turn off with --class-weighting off)."))
-        return weights
+    def build_datasets(self, tokenizer, data: ClassificationData, config, sink):
+        from datasets import Dataset
+
+        stats: dict[str, Any] = {}
+        datasets = []
+        for split, rows in (("train", data.train), ("eval", data.eval)):
+            encoded = encode_texts(tokenizer, rows.texts, config.max_length, rows.pairs)
+            stats[f"{split}_truncated"] = encoded.truncated
+            if data.windows:
+                windows = encode_windows(tokenizer, rows.texts, config.max_length, config.window_overlap, rows.pairs)
+                columns, doc_index, lengths = dict(windows.features), windows.doc_index, windows.lengths
+                stats[f"{split}_windows"] = len(doc_index)
+            else:
+                columns, lengths = dict(encoded.features), encoded.lengths
+                doc_index = list(range(len(rows.texts)))
+            stats[f"{split}_tokens"] = sum(lengths)
+            labels = data.mode.dataset_labels(rows.targets, data)
+            columns["labels"] = [labels[d] for d in doc_index]
+            columns["length"] = lengths
+            if split == "eval":
+                # Evaluation batches run in dataset order; shortest first wastes least on padding.
+                order = sorted(range(len(lengths)), key=lengths.__getitem__)
+                columns = {key: [values[i] for i in order] for key, values in columns.items()}
+                data.eval_doc_index = [doc_index[i] for i in order]
+            datasets.append(Dataset.from_dict(columns))
+        self._report_long_texts(data, config, stats, sink)
+        return datasets[0], datasets[1], stats
+
+    @staticmethod
+    def _report_long_texts(data: ClassificationData, config, stats: dict, sink) -> None:
+        total = stats["train_truncated"] + stats["eval_truncated"]
+        if not total:
+            return
+        size = len(data.train.texts) + len(data.eval.texts)
+        if data.windows:
+            sink.emit(Message("info", f"{total} of {size} texts are longer than max_length={config.max_length} tokens "
+                                      f"and are split into overlapping windows ({stats['train_windows']} training "
+                                      f"windows from {len(data.train.texts)} texts)."))
+        else:
+            sink.emit(Message("warning", f"{total} of {size} texts are longer than max_length={config.max_length} "
+                                         "tokens and were truncated; raise --max-length, or use --long-texts windows "
+                                         "to read them whole."))
 
     # ----------------------------------------------------------------- model
     def model_class(self):
@@ -156,107 +184,127 @@ class TextClassificationTask:
 
     def model_kwargs(self, data: ClassificationData) -> dict[str, Any]:
         return {
-            "num_labels": len(data.label_names),
+            **self.mode.model_kwargs(data.label_names),
             "id2label": dict(enumerate(data.label_names)),
             "label2id": data.label2id,
-            "problem_type": "single_label_classification",
             # A backbone that already has a head of another size (a fine-tuned model) gets a fresh one.
             "ignore_mismatched_sizes": True,
         }
 
-    def build_datasets(self, tokenizer, data: ClassificationData, config, sink):
-        from datasets import Dataset
-
-        stats = {}
-        datasets = []
-        for split, examples in (("train", data.train), ("eval", data.eval)):
-            encoded = encode_texts(tokenizer, examples.texts, config.max_length)
-            stats[f"{split}_truncated"] = encoded.truncated
-            stats[f"{split}_tokens"] = sum(encoded.lengths)
-            columns = dict(encoded.features)
-            columns["labels"] = examples.labels
-            columns["length"] = encoded.lengths
-            if split == "eval":
-                # Evaluation batches run in dataset order; shortest first wastes least on padding.
-                order = sorted(range(len(encoded.lengths)), key=encoded.lengths.__getitem__)
-                columns = {key: [values[i] for i in order] for key, values in columns.items()}
-                data.eval_positions = [0] * len(order)  # example index -> position in the eval dataset
-                for position, index in enumerate(order):
-                    data.eval_positions[index] = position
-            datasets.append(Dataset.from_dict(columns))
-        total = stats["train_truncated"] + stats["eval_truncated"]
-        if total:
-            size = len(data.train.texts) + len(data.eval.texts)
-            sink.emit(Message("warning", f"{total} of {size} texts are longer than max_length={config.max_length} "
-                                         "tokens and were truncated; raise --max-length to keep more of them."))
-        return datasets[0], datasets[1], stats
-
-    def data_collator(self, tokenizer, pad_to_multiple_of: int | None):
-        from transformers import DataCollatorWithPadding
-
-        return DataCollatorWithPadding(tokenizer, pad_to_multiple_of=pad_to_multiple_of)
+    def load_model(self, backbone, tokenizer, data, config, sink, *, allow_pickle: bool = False):
+        model = super().load_model(backbone, tokenizer, data, config, sink, allow_pickle=allow_pickle)
+        self.mode.prepare_model(model, data)
+        return model
 
     def loss_function(self, data: ClassificationData):
-        """Class-weighted cross-entropy when weighting is on; None keeps the model's own loss."""
-        if not data.class_weights:
-            return None
-        import torch
-
-        weights = torch.tensor(data.class_weights, dtype=torch.float32)
-
-        def weighted_cross_entropy(outputs, labels, num_items_in_batch=None):
-            logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
-            w = weights.to(device=logits.device, dtype=logits.dtype)
-            losses = torch.nn.functional.cross_entropy(logits, labels, weight=w, reduction="none")
-            # Balanced weights average 1 over the training rows, so dividing by the row count keeps the
-            # loss on the unweighted scale; num_items_in_batch spans the whole accumulated batch, which
-            # keeps gradient accumulation from changing it.
-            if num_items_in_batch is not None:
-                return losses.sum() / num_items_in_batch
-            return losses.mean()
-
-        return weighted_cross_entropy
+        return self.mode.loss_function(data)
 
     # --------------------------------------------------------------- metrics
     def compute_metrics(self, data: ClassificationData):
-        return EvalMetrics()
+        return EvalMetrics(data)
 
     def final_report(self, model, tokenizer, data: ClassificationData, config, sink, cancel=None, eval_outputs=None):
         """The full report for metrics.json, and one record per validation row (for the Evaluate page).
 
-        ``eval_outputs`` are the logits of the last evaluation in eval-dataset order, when they
-        came from the model being reported on; otherwise the validation rows are predicted here.
+        ``eval_outputs`` are the logits of the last evaluation in eval-dataset order, when they came
+        from the model being reported on; otherwise the validation rows are predicted here.  The label
+        mode then finishes the model for export (a tuned threshold, regression scaling folded in).
         """
-        from ..inference import predict_probabilities, softmax
+        from ..predictors.outputs import classifier_logits
 
+        mode = data.mode
         if eval_outputs is not None:
-            probs = softmax(eval_outputs)[data.eval_positions]
+            logits, doc_index = eval_outputs, data.eval_doc_index
         else:
-            probs = predict_probabilities(model, tokenizer, data.eval.texts, max_length=config.max_length,
-                                          batch_size=max(8, config.batch_size * 2), cancel=cancel)
-        predicted = probs.argmax(-1).tolist()
-        report = cls_metrics.full_report(data.eval.labels, predicted, data.label_names)
-        warning = cls_metrics.barely_beats_majority(report)
-        if warning:
-            report["warning"] = warning
-            sink.emit(Message("warning", warning))
-        records = [
-            {
-                "row": row,
-                "text": text,
-                "label": data.label_names[true],
-                "predicted": data.label_names[pred],
-                "confidence": float(probs[i, pred]),
-            }
-            for i, (row, text, true, pred) in enumerate(zip(data.eval.rows, data.eval.texts, data.eval.labels, predicted))
-        ]
+            logits, doc_index = classifier_logits(
+                model, tokenizer, data.eval.texts, data.eval.pairs, max_length=config.max_length,
+                batch_size=max(8, config.batch_size * 2), cancel=cancel,
+                overlap=config.window_overlap if data.windows else None)
+        scores = aggregate(mode.scores(logits, data), doc_index, len(data.eval.texts), mode.window_aggregation)
+        report = mode.report(scores, data.eval.targets, data.label_names, sink)
+        mode.finish_model(model, data, report)
+        records = []
+        for i, (row, text, target) in enumerate(zip(data.eval.rows, data.eval.texts, data.eval.targets)):
+            record = {"row": row, "text": text}
+            if data.eval.pairs is not None:
+                record["text_pair"] = data.eval.pairs[i]
+            record.update(mode.record(scores[i], target, data.label_names))
+            records.append(record)
         return report, records
+
+    # ------------------------------------------------------------ evaluate
+    def evaluate(self, predictor, table, columns: dict, sink, cancel=None) -> tuple[dict, list[dict]]:
+        """Score a trained classifier on a labelled table (``tlstudio evaluate``)."""
+        mode = predictor.mode
+        suggestions = suggest_roles(table.frame, self.name, mode.name)
+        text_column, _ = choose_column(table, columns.get("text_column"), suggestions["text"], "--text-column")
+        label_column, _ = choose_column(table, columns.get("label_column"), suggestions["label"], "--label-column")
+        pair_column = None
+        if predictor.pairs:
+            pair_column = require_column(table, columns.get("text_pair_column") or "", "--text-pair-column")
+        rows = read_rows(table, text_column, label_column, pair_column, mode, sink)
+        if mode.name != "regression":
+            known = set(predictor.labels)
+            unknown, where = set(), []
+            for row, target in zip(rows.rows, rows.targets):
+                missing = {target} - known if isinstance(target, str) else set(target) - known
+                if missing:
+                    unknown |= missing
+                    where.append(row)
+            if unknown:
+                raise DataError(
+                    f"{table.path} has label(s) the model does not know: {', '.join(sorted(unknown)[:10])} "
+                    f"(data row(s) {list_numbers(where)}).",
+                    f"The model knows: {', '.join(predictor.labels)}.",
+                )
+        scores = predictor.scores(rows.texts, rows.pairs, cancel=cancel)
+        report = mode.report(scores, rows.targets, predictor.labels)
+        report.update(rows=len(rows.texts), unlabelled_skipped=rows.counts["unlabelled_skipped"] +
+                      rows.counts["empty_text_skipped"], text_column=text_column, label_column=label_column)
+        if pair_column:
+            report["text_pair_column"] = pair_column
+        records = []
+        for i, (row, text, target) in enumerate(zip(rows.rows, rows.texts, rows.targets)):
+            record = {"row": row, "text": text}
+            if rows.pairs is not None:
+                record["text_pair"] = rows.pairs[i]
+            record.update(mode.record(scores[i], target, predictor.labels))
+            records.append(record)
+        return report, records
+
+    # ------------------------------------------------------------ model card
+    def card_metrics(self, record: dict, metrics: dict) -> list[dict]:
+        return mode_for(record["config"]).card_metrics(metrics)
+
+    def card_data(self, record: dict) -> list[str]:
+        if record["config"].get("regression"):
+            return [f"- Target: a number (training values {record['data'].get('target_min', '?'):.4g} to "
+                    f"{record['data'].get('target_max', '?'):.4g})"] if "target_min" in record.get("data", {}) else []
+        return super().card_data(record)
+
+    def card_results(self, record: dict, metrics: dict) -> list[str]:
+        return mode_for(record["config"]).card_results(metrics)
+
+    def card_usage(self, record: dict, model_path: str) -> list[str]:
+        config = record["config"]
+        options = ', top_k=None' if config.get("multi_label") else ', function_to_apply="none"' \
+            if config.get("regression") else ""
+        example = '{"text": "First text.", "text_pair": "Second text."}' if config.get("text_pair_column") \
+            else '"Write a sentence here."'
+        lines = ["```python", "from transformers import pipeline", "",
+                 f'classifier = pipeline("text-classification", model="{model_path}"{options})',
+                 f"print(classifier({example}))", "```", ""]
+        if config.get("multi_label"):
+            lines += ["Each label gets its own score; a label applies when its score reaches "
+                      "`config.multi_label_threshold`.", ""]
+        return lines
 
 
 class EvalMetrics:
     """The Trainer's compute_metrics: headline figures, keeping the logits for the final report."""
 
-    def __init__(self) -> None:
+    def __init__(self, data: ClassificationData) -> None:
+        self.data = data
         self.last = None
         self.last_step: int | None = None
         self.step_source = None  # set by the engine: a callable returning the Trainer's global step
@@ -266,52 +314,7 @@ class EvalMetrics:
         logits = logits[0] if isinstance(logits, tuple) else logits
         self.last = logits
         self.last_step = self.step_source() if self.step_source else None
-        return cls_metrics.headline(eval_prediction.label_ids, logits.argmax(-1))
-
-
-def _labelled_rows(table: Table, text_column: str, label_column: str, sink) -> dict[str, Any]:
-    """Texts and normalised labels of the usable rows; unlabelled and empty rows are counted and named."""
-    texts, labels, rows = [], [], []
-    unlabelled, empty, bad_label = [], [], []
-    text_values = table.frame[text_column].tolist()
-    label_values = table.frame[label_column].tolist()
-    for number, (text, label) in enumerate(zip(text_values, label_values), start=1):
-        try:
-            label = normalize_label(label)
-        except TypeError:
-            bad_label.append(number)
-            continue
-        text = "" if text is None or (isinstance(text, float) and text != text) else str(text)
-        if not text.strip():
-            empty.append(number)
-            continue
-        if label is None:
-            unlabelled.append(number)
-            continue
-        texts.append(text)
-        labels.append(label)
-        rows.append(number)
-    if bad_label:
-        raise DataError(
-            f"column '{label_column}' of {table.path} holds lists or objects in data row(s) {list_numbers(bad_label)}.",
-            "A single-label classifier needs one label per row.",
-        )
-    if not texts:
-        raise DataError(
-            f"{table.path} has no rows with both a '{text_column}' and a '{label_column}'.",
-            "Check the column names and that the label column is filled in.",
-        )
-    if empty:
-        sink.emit(Message("warning", f"{table.path}: skipped {len(empty)} row(s) with an empty '{text_column}' "
-                                     f"(data row(s) {list_numbers(empty)})."))
-    if unlabelled:
-        sink.emit(Message("info", f"{table.path}: {len(unlabelled)} row(s) have no '{label_column}' and count as "
-                                  f"unlabelled; training uses the {len(texts)} labelled rows."))
-    return {
-        "texts": texts, "labels": labels, "rows": rows,
-        "counts": {"labelled": len(texts), "unlabelled_skipped": len(unlabelled), "empty_text_skipped": len(empty)},
-    }
-
-
-def _take(part: dict[str, Any], positions: list[int]) -> dict[str, Any]:
-    return {key: [part[key][p] for p in positions] for key in ("texts", "labels", "rows")}
+        data, mode = self.data, self.data.mode
+        scores = aggregate(mode.scores(logits, data), data.eval_doc_index, len(data.eval.texts),
+                           mode.window_aggregation)
+        return mode.headline(scores, data)

@@ -16,6 +16,7 @@ from transformers import TrainerCallback
 
 from ..errors import RunCancelled
 from ..progress import CheckpointSaved, Evaluated, RunStarted, StepEnded, StepLogged
+from .distributed import any_process_cancelled, is_distributed
 
 # Seconds of recent steps the throughput and ETA are averaged over: long
 # enough to smooth out evaluation pauses, short enough to follow real changes.
@@ -48,8 +49,11 @@ class ProgressCallback(TrainerCallback):
         rate = self._rate()
         return (total - step) / rate if rate > 0 else None
 
-    def _check_cancel(self, control) -> None:
-        if self.cancel is not None and self.cancel.cancelled and not self.cancelled:
+    def _check_cancel(self, control, args=None) -> None:
+        requested = self.cancel is not None and self.cancel.cancelled
+        if args is not None and is_distributed():
+            requested = any_process_cancelled(requested, args.device)
+        if requested and not self.cancelled:
             self.cancelled = True
             control.should_training_stop = True
             control.should_save = True  # a checkpoint at this step, for --resume
@@ -62,16 +66,15 @@ class ProgressCallback(TrainerCallback):
         self.sink.emit(RunStarted(total_steps=state.max_steps, num_epochs=args.num_train_epochs,
                                   resumed_from_step=state.global_step, **self.run_info))
 
+    # Cancel is honoured at optimizer-step boundaries only (not between gradient-accumulation
+    # micro-batches): a checkpoint taken there resumes exactly, with the same random state.
     def on_step_end(self, args, state, control, **kwargs):
         now = time.perf_counter()
         self._recent.append((now, state.global_step))
         while len(self._recent) > 2 and now - self._recent[0][0] > RATE_WINDOW:
             self._recent.popleft()
         self.sink.emit(StepEnded(state.global_step, state.max_steps, self._eta(state.global_step, state.max_steps)))
-        self._check_cancel(control)
-
-    def on_substep_end(self, args, state, control, **kwargs):
-        self._check_cancel(control)
+        self._check_cancel(control, args)
 
     def on_epoch_end(self, args, state, control, **kwargs):
         if self.cancelled:
@@ -80,7 +83,8 @@ class ProgressCallback(TrainerCallback):
             control.should_save = self._saved_step != state.global_step
 
     def on_prediction_step(self, args, state, control, **kwargs):
-        if self.cancel is not None and self.cancel.cancelled:
+        # Under a launcher, one process leaving an evaluation alone would leave the others waiting.
+        if self.cancel is not None and self.cancel.cancelled and not is_distributed():
             self.cancelled = True
             raise RunCancelled()
 
@@ -112,7 +116,29 @@ class ProgressCallback(TrainerCallback):
 
     def on_save(self, args, state, control, **kwargs):
         self._saved_step = state.global_step
+        requested = self.cancel is not None and self.cancel.cancelled
+        if is_distributed():
+            requested = any_process_cancelled(requested, args.device)
+        if requested:
+            # Stop asked for during the save: it is the checkpoint to resume from, no need for another step.
+            self.cancelled = True
+            control.should_training_stop = True
         path = f"{args.output_dir}/checkpoint-{state.global_step}"
         self.sink.emit(CheckpointSaved(step=state.global_step, path=path))
         self._recent.clear()
         self._recent.append((time.perf_counter(), state.global_step))
+
+
+class CheckpointEvery(TrainerCallback):
+    """Asks for a checkpoint every ``steps`` optimizer steps, on top of the ones at each evaluation.
+
+    Evaluation and checkpoint cadence differ because a checkpoint is cheap
+    next to an evaluation and bounds the work a crash can lose.
+    """
+
+    def __init__(self, steps: int | None):
+        self.steps = steps
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.steps and state.global_step % self.steps == 0:
+            control.should_save = True

@@ -5,10 +5,15 @@ continues an interrupted one from its last complete checkpoint.  Both report
 through the sink and stop within one optimizer step of ``cancel`` being set,
 saving a checkpoint first.  Callers see either a :class:`RunResult` or a
 :class:`~tlstudio.core.errors.TlStudioError` for anything the user can fix.
+
+Faults are handled in ``_execute`` (see ``faults.py``): out of memory
+continues with a smaller batch, a NaN loss or an unwritable checkpoint stops
+the run with ``run.json`` saying why and the last good checkpoint kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
@@ -17,14 +22,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..backbones import load_model, load_tokenizer, resolve_backbone
+from ..backbones import PICKLE_RISK, load_tokenizer, resolve_backbone, uses_pickle_weights
 from ..config import RunConfig
 from ..errors import ConfigError, DataError, RunCancelled
 from ..files import sha256_of
 from ..model_card import render_model_card
 from ..progress import Message, NullSink, RunFinished, StageChanged
 from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder
+from ..run_lock import RunLock, is_locked
 from ..tasks import get_task
+from . import checkpoints, distributed, faults
 from .hardware import choose_device
 from .tracking import check_tracker, tracking_callbacks
 
@@ -40,22 +47,36 @@ class RunResult:
     step: int = 0
 
 
-def train(config: RunConfig, sink=None, cancel=None) -> RunResult:
-    """Start a new run in ``config.output``."""
-    config.validate()
+def train(config: RunConfig, sink=None, cancel=None, *, allow_pickle: bool = False) -> RunResult:
+    """Start a new run in ``config.output``.
+
+    ``allow_pickle`` lets a backbone whose weights are only a pickle
+    (``.bin``/``.pt``) load, with ``weights_only=True``; only pass it after
+    the user has read :data:`~tlstudio.core.backbones.PICKLE_RISK`.
+    """
+    config = config.with_task_defaults().validate()
     check_tracker(config.report_to)  # before the folder is made and minutes are spent loading
     run = RunFolder(config.output)
-    run.prepare_new()
-    return _execute(config, run, sink or NullSink(), cancel, checkpoint=None)
+    if distributed.is_main_process():  # under a launcher the other processes must not find it "already in use"
+        run.prepare_new()
+    return _execute(config, run, sink or NullSink(), cancel, checkpoint=None, allow_pickle=allow_pickle)
 
 
-def resume(output: str | Path, sink=None, cancel=None) -> RunResult:
+def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = False) -> RunResult:
     """Continue the run in ``output`` from its last complete checkpoint."""
     run = RunFolder(output)
     record = run.read_run()
     if record.get("status") == "completed":
         raise ConfigError(f"the run in {run.path} already finished.", "Start a new run with another --output folder.")
-    config = RunConfig.from_dict(record["config"], source=str(run.run_file)).validate()
+    main = distributed.is_main_process()  # under a launcher, the main process alone locks and tidies the folder
+    if main and is_locked(run.path):
+        raise ConfigError(f"the run in {run.path} is still being trained by another tlstudio process.",
+                          "Wait for it to finish or stop it first.")
+    # The run continues where it lies, whatever its run.json says (it may have been moved, or edited).
+    config = RunConfig.from_dict({**record["config"], "output": str(run.path)}, source=str(run.run_file)).validate()
+    if main:
+        run.ensure_writable()
+        checkpoints.remove_leftovers(run.checkpoints)
     check_tracker(config.report_to)
     checkpoint = run.last_checkpoint()
     if checkpoint is None:
@@ -69,7 +90,11 @@ def resume(output: str | Path, sink=None, cancel=None) -> RunResult:
             f"{config.data} has changed since this run started, so it cannot be resumed exactly.",
             f"Start a new run: tlstudio train --config {run.run_file} --output NEW_FOLDER",
         )
-    return _execute(config, run, sink or NullSink(), cancel, checkpoint=checkpoint)
+    sink = sink or NullSink()
+    if record.get("status") in ("failed", "stopped") and isinstance(record.get("error"), str):
+        # Say why it stopped last time: a diverged run resumed unchanged diverges again at the same step.
+        sink.emit(Message("warning", f"last time this run stopped because: {record['error']}"))
+    return _execute(config, run, sink, cancel, checkpoint=checkpoint, allow_pickle=allow_pickle)
 
 
 def _check_cancel(cancel) -> None:
@@ -77,18 +102,60 @@ def _check_cancel(cancel) -> None:
         raise RunCancelled()
 
 
-def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None) -> RunResult:
-    try:
-        return _train(config, run, sink, cancel, checkpoint)
-    except RunCancelled:
-        # Cancelled before training began (loading, tokenizing): nothing to resume from yet.
-        if run.run_file.exists():
-            run.update_run(status="stopped")
-        sink.emit(RunFinished("cancelled", str(run.path)))
-        return RunResult("cancelled", run.path)
+def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None, allow_pickle: bool) -> RunResult:
+    """Run ``_train`` under the run's lock, turning faults into a continued run or a clear stop."""
+    main = distributed.is_main_process()
+    if not main:
+        sink = NullSink()  # one voice per run: the main process reports for all
+
+    def stop(status: str, reason: str) -> None:
+        if main:
+            run.record_stop(status, reason)
+
+    # Only the main process writes the run folder, so only it holds the run's lock.
+    with RunLock(run.path) if main else contextlib.nullcontext():
+        while True:
+            try:
+                return _train(config, run, sink, cancel, checkpoint, allow_pickle)
+            except RunCancelled:
+                # Cancelled before training began (loading, tokenizing): nothing to resume from yet.
+                if run.run_file.exists() and main:
+                    run.update_run(status="stopped")
+                sink.emit(RunFinished("cancelled", str(run.path)))
+                return RunResult("cancelled", run.path)
+            except (faults.NonFiniteLoss, checkpoints.NonFiniteWeights) as exc:
+                last = checkpoints.checkpoint_step(run.last_checkpoint())
+                precision = run.recorded("hardware", "precision")
+                error = faults.diverged_error(exc, config, run.path, last, precision)
+                stop("failed", str(error))
+                raise error from None
+            except checkpoints.CheckpointWriteError as exc:
+                stop("stopped", str(exc))
+                raise
+            except Exception as exc:
+                if not faults.is_out_of_memory(exc):
+                    stop("failed", str(exc))
+                    raise
+                if distributed.is_distributed():
+                    # The processes would have to agree on a new batch mid-step; a clear stop is safer.
+                    error = faults.out_of_memory_under_launcher(config)
+                    stop("failed", str(error))
+                    raise error from None
+            # Out of memory.  Outside the except block, so the failed attempt's tensors can be freed.
+            faults.release_memory()
+            try:
+                config, change = faults.smaller_batch(config)
+            except faults.OutOfMemory as exc:
+                stop("failed", str(exc))
+                raise
+            checkpoint = run.last_checkpoint()
+            where = f"from the checkpoint at step {checkpoints.checkpoint_step(checkpoint)}" if checkpoint else \
+                "from the start (there was no checkpoint yet)"
+            sink.emit(Message("warning", f"{change} Training continues {where}."))
+            run.note_adjustment(config.to_dict(), change, at=_now())
 
 
-def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None) -> RunResult:
+def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None, allow_pickle: bool) -> RunResult:
     started = time.time()
     task = get_task(config.task)
     sink.emit(StageChanged("loading data", config.data))
@@ -96,15 +163,18 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     _check_cancel(cancel)
 
     sink.emit(StageChanged("loading backbone", config.backbone))
-    backbone = resolve_backbone(config.backbone)
-    choice = choose_device(config.device, config.precision)
+    backbone = resolve_backbone(config.backbone, allow_pickle=allow_pickle)
+    if uses_pickle_weights(backbone.path):
+        sink.emit(Message("warning", f"loading pickle weights from {backbone.path} because you allowed it. "
+                                     f"{PICKLE_RISK}"))
+    choice = _device_for_this_process(choose_device(config.device, config.precision))
     for note in choice.notes:
         sink.emit(Message("warning", note))
 
     from transformers import EarlyStoppingCallback, set_seed
     from transformers.utils import logging as hf_logging
 
-    from .callbacks import ProgressCallback
+    from .callbacks import CheckpointEvery, ProgressCallback
     from .trainer import StudioTrainer
 
     hf_logging.disable_progress_bar()  # progress reaches users through the sink, not tqdm bars
@@ -117,14 +187,23 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     sink.emit(StageChanged("tokenizing"))
     train_ds, eval_ds, token_stats = task.build_datasets(tokenizer, data, config, sink)
     _check_cancel(cancel)
-    model = load_model(task.model_class(), backbone.path, **task.model_kwargs(data))
+    model = task.load_model(backbone, tokenizer, data, config, sink, allow_pickle=allow_pickle)
 
     record = _run_record(config, data, backbone, choice, token_stats)
+    previous = run.read_run() if run.run_file.exists() else {}
+    for key in ("started_at", "adjustments"):
+        if key in previous:
+            record[key] = previous[key]
     if checkpoint is not None:
-        previous = run.read_run()
-        record["started_at"] = previous.get("started_at", record["started_at"])
         record["resumed_from"] = checkpoint.name
-    run.write_run(record)
+    main = distributed.is_main_process()
+    if main:
+        if checkpoint is not None:
+            checkpoints.prepare_for_resume(checkpoint, run.checkpoints)
+        run.write_run(record)
+        warning = checkpoints.space_warning(run.path, model, config.save_total_limit)
+        if warning:
+            sink.emit(Message("warning", warning))
 
     args = training_arguments(config, run, choice, task, len(train_ds))
     progress = ProgressCallback(
@@ -134,8 +213,8 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         examples_per_step=config.batch_size * config.gradient_accumulation_steps,
         tokens_per_example=token_stats["train_tokens"] / max(1, len(train_ds)),
     )
-    callbacks = [progress, *tracking_callbacks(config.report_to, run.path)]
-    metrics_hook = task.compute_metrics(data)
+    callbacks = [progress, CheckpointEvery(config.checkpoint_steps), *tracking_callbacks(config.report_to, run.path)]
+    metrics_hook = task.compute_metrics(data)  # None: the task evaluates the loss only
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
     trainer = StudioTrainer(
@@ -148,8 +227,10 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         compute_metrics=metrics_hook,
         compute_loss_func=task.loss_function(data),
         callbacks=callbacks,
+        checkpoint_limit=config.save_total_limit,
     )
-    metrics_hook.step_source = lambda: trainer.state.global_step
+    if metrics_hook is not None:
+        metrics_hook.step_source = lambda: trainer.state.global_step
     sink.emit(StageChanged("training"))
     try:
         output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
@@ -160,16 +241,24 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         progress.cancelled = True
     if progress.cancelled:
         step = trainer.state.global_step
-        run.update_run(status="stopped", stopped_at_step=step)
+        if main:
+            run.update_run(status="stopped", stopped_at_step=step)
         sink.emit(RunFinished("cancelled", str(run.path), step=step))
         return RunResult("cancelled", run.path, step=step)
 
+    if not main:  # the main process evaluates and writes the run folder
+        return RunResult("completed", run.path, {}, trainer.state.global_step)
     sink.emit(StageChanged("evaluating", "best checkpoint on the validation split"))
-    # The best checkpoint's evaluation is usually the last one run; reuse its predictions when it is.
-    cached = metrics_hook.last if metrics_hook.last_step == _best_step(trainer.state) else None
+    # The best checkpoint's evaluation is usually the last one run; reuse its predictions when it is
+    # (not under a launcher, where the gathered order is the launcher's business).
+    cached = None
+    if metrics_hook is not None and metrics_hook.last_step == _best_step(trainer.state) \
+            and not distributed.is_distributed():
+        cached = metrics_hook.last
     report, records = task.final_report(trainer.model, tokenizer, data, config, sink, cancel=cancel,
                                         eval_outputs=cached)
     metrics = {
+        "task": config.task,
         **report,
         "train_size": len(train_ds),
         "eval_size": len(eval_ds),
@@ -205,14 +294,17 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
     total_steps = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
     logging_steps = config.logging_steps or max(1, total_steps // TARGET_LOG_POINTS)
     on_gpu = choice.device.startswith("cuda")
-    if on_gpu and ":" in choice.device:
+    if on_gpu and ":" in choice.device and not distributed.is_distributed():
         import torch
 
         torch.cuda.set_device(int(choice.device.split(":")[1]))
+    # batch_size is the examples per optimizer step; under a launcher the processes share it, so a run
+    # keeps its training dynamics (and its learning rate) whatever the number of GPUs.
+    per_device = math.ceil(config.batch_size / distributed.world_size())
     return TrainingArguments(
         output_dir=str(run.checkpoints),
-        per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=config.batch_size * 2,
+        per_device_train_batch_size=per_device,
+        per_device_eval_batch_size=per_device * 2,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
         num_train_epochs=config.epochs,
         max_steps=config.max_steps or -1,
@@ -226,7 +318,7 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
         save_steps=config.eval_steps,
         logging_strategy="steps",
         logging_steps=logging_steps,
-        save_total_limit=config.save_total_limit,
+        save_total_limit=None,  # StudioTrainer prunes: newest save_total_limit plus the best, atomically
         load_best_model_at_end=True,
         metric_for_best_model=task.metric_for_best,
         greater_is_better=task.greater_is_better,
@@ -245,6 +337,18 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
         disable_tqdm=True,
         save_only_model=False,
     )
+
+
+def _device_for_this_process(choice):
+    """Under a launcher each process trains on its own GPU (LOCAL_RANK), whatever the config names."""
+    if not distributed.is_distributed():
+        return choice
+    processes = distributed.world_size()
+    if not choice.device.startswith("cuda"):
+        return dataclasses.replace(choice, name=f"{choice.name} x {processes} processes")
+    device = f"cuda:{distributed.local_rank()}"
+    name = f"{choice.name.split(' (')[0]} x {processes} processes (data parallel)"
+    return dataclasses.replace(choice, device=device, name=name)
 
 
 class DropColumns:
@@ -277,16 +381,16 @@ def _run_record(config: RunConfig, data, backbone, choice, token_stats) -> dict[
         "base_model": backbone.base_model,
         "backbone_source": backbone.source,
         "backbone_license": backbone.license,
-        "labels": list(getattr(data, "label_names", []) or []),
+        "labels": list(data.label_names),
         "data": {
             "path": str(Path(config.data).resolve()),
             "sha256": sha256_of(config.data),
-            "text_column": getattr(data, "text_column", None),
-            "label_column": getattr(data, "label_column", None),
+            **data.columns,
             **data.summary,
             **token_stats,
         },
-        "hardware": {"device": choice.device, "name": choice.name, "precision": choice.precision},
+        "hardware": {"device": choice.device, "name": choice.name, "precision": choice.precision,
+                     "processes": distributed.world_size()},
         "versions": _versions(),
     }
 

@@ -1,10 +1,16 @@
-"""tlstudio's Trainer: the Hugging Face Trainer with two behaviours changed.
+"""tlstudio's Trainer: the Hugging Face Trainer with a few behaviours changed.
 
 * Evaluation runs in dataset order.  The eval split is stored sorted by
   length (little padding), and keeping that order lets the engine map the
   last evaluation's predictions back to rows instead of predicting the
   validation set a second time at the end of a run.  (With length-grouped
   training the stock Trainer also shuffles evaluation batches by length.)
+* Training order is a function of the seed and the epoch (see
+  ``sampling.py``), so a run resumed mid-epoch sees the same batches.
+* Checkpoints are written atomically and pruned by tlstudio's own rule
+  (newest N plus the best; see ``checkpoints.py``).
+* A NaN or infinite loss or gradient stops the run before the optimizer step
+  that would write it into the weights (see ``faults.py``).
 * It prints nothing itself: progress reaches the user through tlstudio's
   sink, so the stock console printer is removed.
 """
@@ -14,13 +20,45 @@ from __future__ import annotations
 from torch.utils.data import SequentialSampler
 from transformers import PrinterCallback, Trainer
 
+from . import checkpoints, faults
+from .sampling import EpochSeededLengthGroupedSampler
+
 
 class StudioTrainer(Trainer):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, checkpoint_limit: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.remove_callback(PrinterCallback)
+        self.checkpoint_limit = checkpoint_limit
 
     def _get_eval_sampler(self, eval_dataset):
         if self.args.world_size > 1:
             return super()._get_eval_sampler(eval_dataset)
         return SequentialSampler(eval_dataset)
+
+    def _get_train_sampler(self, train_dataset=None):
+        dataset = self.train_dataset if train_dataset is None else train_dataset
+        column = self.args.length_column_name
+        if (self.args.world_size > 1 or self.args.train_sampling_strategy != "group_by_length"
+                or column not in getattr(dataset, "column_names", ())):
+            return super()._get_train_sampler(train_dataset)
+        return EpochSeededLengthGroupedSampler(
+            dataset[column], self.args.train_batch_size * self.args.gradient_accumulation_steps, self.args.seed
+        )
+
+    def training_step(self, model, inputs, num_items_in_batch=None):
+        loss = super().training_step(model, inputs, num_items_in_batch)
+        # Under a launcher each process sees only its share of the loss, so they could disagree;
+        # the gradient norm below is the same on all of them once gradients are averaged.
+        if self.args.world_size <= 1:
+            faults.check_loss(loss, self.state)
+        return loss
+
+    def _get_grad_norm(self, model, grad_norm=None):
+        grad_norm = super()._get_grad_norm(model, grad_norm)
+        # With fp16 the gradient scaler expects the odd overflow and skips that step itself.
+        if grad_norm is not None and not self.args.fp16:
+            faults.check_loss(grad_norm, self.state, what="gradient norm")
+        return grad_norm
+
+    def _save_checkpoint(self, model, trial):
+        checkpoints.save_checkpoint(self, trial, limit=self.checkpoint_limit)

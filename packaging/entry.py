@@ -1,0 +1,29 @@
+"""The frozen program's entry point: the same sub-commands as ``tlstudio``, and the app when there is one.
+
+``multiprocessing.freeze_support()`` comes first: a frozen program re-executes
+itself to start worker processes, and without it each worker would start
+tlstudio again.  Training already keeps data loading in the main process
+(``dataloader_num_workers=0``), so a frozen tlstudio never spawns copies of itself.
+"""
+
+import multiprocessing
+import sys
+
+
+def main() -> int:
+    multiprocessing.freeze_support()
+    if len(sys.argv) > 1:
+        from tlstudio.cli import main as cli_main
+
+        return cli_main()
+    try:
+        from tlstudio.ui.app import main as app_main
+    except ImportError:  # a build without the desktop app: show the command line's help
+        from tlstudio.cli import main as cli_main
+
+        return cli_main(["--help"])
+    return app_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

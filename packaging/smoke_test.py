@@ -1,0 +1,140 @@
+"""Smoke test of a frozen build: the CLI trains, predicts and exports; the app starts offscreen.
+
+    python packaging/smoke_test.py dist/tlstudio/tlstudio [--app]
+
+Runs with the build environment's Python only to make a tiny model and data
+(nothing is downloaded); everything else is done by the frozen executable.
+Exits 0 when every step passed, and checks that no frozen process is left
+behind (a frozen program that re-spawns itself shows up here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+POSITIVE = ["great", "lovely", "excellent", "superb", "wonderful"]
+NEGATIVE = ["awful", "terrible", "dreadful", "horrible", "broken"]
+FILLER = ["the", "room", "was", "food", "service", "phone", "really", "quite", "staff", "film", "today"]
+
+
+def make_data(folder: Path) -> Path:
+    rng = random.Random(0)
+    lines = ["text,label"]
+    for i in range(80):
+        label = "positive" if i % 2 else "negative"
+        words = rng.sample(FILLER, 4) + [rng.choice(POSITIVE if label == "positive" else NEGATIVE)]
+        rng.shuffle(words)
+        lines.append(f"{' '.join(words)},{label}")
+    path = folder / "reviews.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def make_backbone(folder: Path, texts: list[str]) -> Path:
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tokenizer.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=200, special_tokens=specials))
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)])
+    tokenizer.decoder = decoders.WordPiece()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]",
+                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]", model_max_length=64)
+    config = BertConfig(vocab_size=fast.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64)
+    BertModel(config).save_pretrained(folder)
+    fast.save_pretrained(folder)
+    return folder
+
+
+def frozen_processes(executable: str) -> list[int]:
+    import psutil
+
+    target = os.path.realpath(executable)
+    found = []
+    for process in psutil.process_iter(["exe", "pid"]):
+        try:
+            if process.info["exe"] and os.path.realpath(process.info["exe"]) == target:
+                found.append(process.info["pid"])
+        except (psutil.Error, OSError):
+            pass
+    return found
+
+
+def step(name: str, command: list[str], env: dict, timeout: int = 900) -> subprocess.CompletedProcess:
+    started = time.time()
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
+    status = "ok" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
+    print(f"[{time.time() - started:6.1f}s] {name}: {status}", flush=True)
+    if result.returncode != 0:
+        print(result.stdout[-2000:], result.stderr[-4000:], sep="\n")
+        raise SystemExit(1)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("executable")
+    parser.add_argument("--app", action="store_true", help="also start the desktop app offscreen")
+    args = parser.parse_args()
+    exe = str(Path(args.executable).resolve())
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ""}
+    with tempfile.TemporaryDirectory(prefix="tlstudio-smoke-") as tmp:
+        tmp = Path(tmp)
+        data = make_data(tmp)
+        backbone = make_backbone(tmp / "tiny", data.read_text().splitlines()[1:])
+        step("--version", [exe, "--version"], env)
+        step("samples", [exe, "samples"], env)
+        step("train 6 steps", [exe, "train", str(data), "--backbone", str(backbone), "--max-steps", "6",
+                               "--batch-size", "8", "--eval-strategy", "steps", "--eval-steps", "3",
+                               "--output", str(tmp / "run")], env)
+        predicted = step("predict", [exe, "predict", str(tmp / "run"), "a great film", "--json"], env)
+        assert json.loads(predicted.stdout)[0]["label"] in ("positive", "negative")
+        step("export hf", [exe, "export", str(tmp / "run"), "--format", "hf", "--output", str(tmp / "hf")], env)
+        step("export onnx (verified)", [exe, "export", str(tmp / "run"), "--format", "onnx", "--quantize", "int8",
+                                        "--output", str(tmp / "onnx")], env)
+        onnx_run = step("predict with onnx", [exe, "predict", str(tmp / "onnx"), "a great film"], env)
+        assert "with onnx" in onnx_run.stderr, onnx_run.stderr
+        step("export bundle", [exe, "export", str(tmp / "onnx"), "--format", "bundle",
+                               "--output", str(tmp / "model.zip")], env)
+        assert "model/predict.py" in zipfile.ZipFile(tmp / "model.zip").namelist()
+        if args.app:
+            app = subprocess.Popen([exe], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(15)
+            alive = app.poll() is None
+            if alive:
+                app.terminate()
+            out, err = app.communicate(timeout=30)
+            ok = alive or app.returncode == 0
+            print(f"app offscreen: {'ok' if ok else f'FAILED (exit {app.returncode})'}", flush=True)
+            if not ok:
+                print(out[-2000:], err[-4000:], sep="\n")
+                return 1
+        else:
+            usage = step("no arguments (no app in this build): help", [exe], env)
+            assert "usage: tlstudio" in usage.stdout, usage.stdout
+        time.sleep(1)
+        left = frozen_processes(exe)
+        if left:
+            print(f"FAILED: frozen processes left running: {left}")
+            return 1
+    print("smoke test passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

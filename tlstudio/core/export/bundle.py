@@ -1,0 +1,139 @@
+"""The ``bundle`` format: one portable .zip a colleague unzips and runs.
+
+Layout inside the zip (under one folder named after it)::
+
+    predict.py          python predict.py "some text"
+    requirements.txt    what predict.py needs, nothing else
+    README.md           the model card with metrics, and how to use the bundle
+    labels.json         the label map
+    bundle.json         the settings predict.py reads (max length, padding token)
+    model/              the clean Hugging Face model folder
+    model/onnx/         the verified ONNX model(s), in the ONNX variant
+
+The ONNX variant (``--with-onnx``, ``--quantize int8``, or a model folder that
+already holds ``onnx/model.onnx``) ships a predict.py that needs only
+onnxruntime, tokenizers and numpy; the other one needs transformers and torch.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+from ..errors import ConfigError, TlStudioError
+from ..progress import StageChanged
+from . import ExportOptions, ExportResult
+from .adapters import adapter_for
+from .card import upsert_section
+from .hf_folder import copy_model_folder
+from .source import ModelSource, open_model_folder
+from .staging import check_output, staged_file
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+REQUIREMENTS = {
+    "pytorch": ["transformers>=5.10,<6", "torch>=2.10", "safetensors>=0.4.3"],
+    "onnx": ["onnxruntime>=1.20", "tokenizers>={tokenizers}", "numpy>=1.24"],
+}
+
+
+def export_bundle(source_path, options: ExportOptions, sink, cancel=None) -> ExportResult:
+    source = open_model_folder(source_path)
+    adapter = adapter_for(source.task)
+    output = Path(options.output).expanduser()
+    if output.suffix.lower() != ".zip":
+        raise ConfigError(f"a bundle is a .zip file; {output} does not end in .zip.", "Pass --output NAME.zip.")
+    output = check_output(output, force=options.force, source=source.path)
+    existing = _verified_onnx(source, options.quantize)
+    variant = "onnx" if options.with_onnx or options.quantize or existing else "pytorch"
+    with tempfile.TemporaryDirectory(prefix="tlstudio-bundle-") as tmp:
+        root = Path(tmp) / output.stem
+        sink.emit(StageChanged("exporting", f"collecting the model for {output.name}"))
+        copy_model_folder(source, root / "model", include_onnx=variant == "onnx" and existing)
+        report = None
+        if variant == "onnx" and not existing:
+            from .onnx_folder import build_onnx
+
+            report = build_onnx(source, root / "model" / "onnx", quantize=options.quantize, sink=sink, cancel=cancel)
+        elif existing:
+            report = json.loads((source.path / "onnx" / "verification.json").read_text(encoding="utf-8"))
+        _write_bundle_files(root, source, adapter, variant, report)
+        with staged_file(output, force=options.force) as staged:
+            members = _zip(root, staged)
+    notes = ["unzip it and run: pip install -r requirements.txt && python predict.py \"some text\""]
+    return ExportResult("bundle", output, members, verification=report, notes=notes)
+
+
+def _verified_onnx(source: ModelSource, quantize: str | None) -> bool:
+    """Whether the model folder already holds a verified ONNX export that covers the request."""
+    folder = source.path / "onnx"
+    try:
+        report = json.loads((folder / "verification.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    needed = ["model.onnx"] + (["model_int8.onnx"] if quantize else [])
+    return bool(report.get("passed")) and all((folder / name).is_file() for name in needed)
+
+
+def _write_bundle_files(root: Path, source: ModelSource, adapter, variant: str, report) -> None:
+    from ..backbones import load_tokenizer
+
+    script = TEMPLATES / adapter.predict_scripts[variant]
+    (root / "predict.py").write_text(script.read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "requirements.txt").write_text("\n".join(_requirements(variant)) + "\n", encoding="utf-8")
+    (root / "labels.json").write_text(json.dumps({"labels": source.labels, "id2label": dict(enumerate(source.labels))},
+                                                 indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tokenizer = load_tokenizer(root / "model")
+    if variant == "onnx" and not (root / "model" / "tokenizer.json").is_file():
+        raise TlStudioError(f"the tokenizer of {source.path} has no tokenizer.json, which the ONNX predict.py reads.",
+                            "Export the bundle without --with-onnx (its predict.py uses transformers).")
+    settings = {"format": "tlstudio-bundle/1", "task": source.task, "runtime": variant, "max_length": source.max_length,
+                "pad_token": tokenizer.pad_token, "pad_token_id": tokenizer.pad_token_id}
+    (root / "bundle.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    card_file = root / "model" / "README.md"
+    card = card_file.read_text(encoding="utf-8") if card_file.is_file() else f"# {source.name}\n"
+    if report and "## ONNX" not in card:
+        from .card import onnx_section
+
+        card = upsert_section(card, "## ONNX", onnx_section(report))
+        card_file.write_text(card, encoding="utf-8")
+    (root / "README.md").write_text(upsert_section(card, "## Using this bundle", _usage(variant)), encoding="utf-8")
+
+
+def _requirements(variant: str) -> list[str]:
+    from importlib.metadata import version
+
+    major, minor = version("tokenizers").split(".")[:2]
+    return [line.format(tokenizers=f"{major}.{minor}") for line in REQUIREMENTS[variant]]
+
+
+def _usage(variant: str) -> str:
+    needs = "onnxruntime, tokenizers and numpy" if variant == "onnx" else "transformers and torch"
+    lines = [
+        f"This bundle's `predict.py` needs only {needs}. In the unzipped folder:",
+        "",
+        "```bash",
+        "python -m venv .venv && . .venv/bin/activate   # Windows: .venv\\Scripts\\activate",
+        "pip install -r requirements.txt",
+        'python predict.py "Write a sentence here."',
+        "python predict.py --json < texts.txt            # one text per line",
+        "```",
+        "",
+        "`model/` is a standard Hugging Face folder: "
+        '`transformers.pipeline("text-classification", model="model")` loads it too.',
+    ]
+    if variant == "onnx":
+        lines += ["The ONNX model is `model/onnx/model.onnx`; `predict.py --int8` uses `model_int8.onnx` when present."]
+    return "\n".join(lines)
+
+
+def _zip(root: Path, target: Path) -> list[str]:
+    members = []
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                name = path.relative_to(root.parent).as_posix()
+                archive.write(path, name)
+                members.append(name)
+    return members

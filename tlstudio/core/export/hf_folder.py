@@ -1,0 +1,71 @@
+"""The ``hf`` format: a clean, standard Hugging Face model folder.
+
+Only what a colleague needs is copied: config, safetensors weights, tokenizer
+files, the model card and tlstudio's JSON records.  Checkpoints (optimizer
+state, RNG pickles), pickled weights and ``eval_predictions.jsonl`` (which holds
+the user's own validation texts) stay behind.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import shutil
+from pathlib import Path
+
+from ..errors import TlStudioError
+from ..files import FILE_MODE
+from ..progress import StageChanged
+from . import ExportOptions, ExportResult
+from .source import ModelSource, open_model_folder
+from .staging import check_output, staged_folder
+
+# Files of a standard model folder; anything else (checkpoints/, *.bin, *.pt, logs, data) is left out.
+KEEP = (
+    "config.json", "generation_config.json", "model.safetensors", "model-*-of-*.safetensors",
+    "model.safetensors.index.json", "adapter_config.json", "adapter_model.safetensors",
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
+    "vocab.txt", "vocab.json", "merges.txt", "spiece.model", "sentencepiece.bpe.model", "*.tiktoken",
+    "chat_template.jinja", "preprocessor_config.json", "processor_config.json",
+    "README.md", "run.json", "metrics.json", "trainer_state.json", "training_args.json",
+)
+# The ONNX files an earlier ``onnx`` export put beside the model travel with it.
+KEEP_ONNX = ("model.onnx", "model.onnx.data", "model_int8.onnx", "model_int8.onnx.data", "verification.json")
+NEVER = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib")
+
+
+def model_files(source: ModelSource) -> list[Path]:
+    """The files of ``source`` a clean export carries, as paths relative to it."""
+    kept = []
+    for item in sorted(source.path.iterdir()):
+        if item.is_file() and any(fnmatch.fnmatch(item.name, pattern) for pattern in KEEP):
+            kept.append(Path(item.name))
+    onnx_dir = source.path / "onnx"
+    if onnx_dir.is_dir():
+        kept += [Path("onnx") / name for name in KEEP_ONNX if (onnx_dir / name).is_file()]
+    for path in kept:
+        if path.suffix in NEVER:  # a pattern can never match these, but the promise is worth a check
+            raise TlStudioError(f"refusing to export pickle file {path}.")
+    return kept
+
+
+def copy_model_folder(source: ModelSource, target: Path, *, include_onnx: bool = True) -> list[str]:
+    """Copy the clean model files into ``target``; return their relative paths."""
+    copied = []
+    for relative in model_files(source):
+        if relative.parts[0] == "onnx" and not include_onnx:
+            continue
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source.path / relative, destination)
+        destination.chmod(FILE_MODE)
+        copied.append(relative.as_posix())
+    return copied
+
+
+def export_hf_folder(source_path, options: ExportOptions, sink, cancel=None) -> ExportResult:
+    source = open_model_folder(source_path, require_task=False)
+    output = check_output(Path(options.output), force=options.force, source=source.path)
+    sink.emit(StageChanged("exporting", f"copying the model to {output}"))
+    with staged_folder(output, force=options.force) as staging:
+        files = copy_model_folder(source, staging)
+    return ExportResult("hf", output, files)

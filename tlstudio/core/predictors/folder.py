@@ -1,0 +1,78 @@
+"""Opening a trained model folder: which task it does, and the settings it was trained with.
+
+A tlstudio run folder says so in ``run.json``; any other transformers export
+is recognised from ``config.json`` (its architecture), so models trained
+elsewhere can be tried and evaluated too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..backbones import check_model_folder
+from ..errors import TlStudioError
+
+
+@dataclass(frozen=True)
+class ModelFolder:
+    path: Path
+    config: dict[str, Any]  # config.json
+    task: str
+    run_config: dict[str, Any] = field(default_factory=dict)  # run.json's config, when a tlstudio run made it
+    task_known: bool = True  # False when guessed from the architecture (translation vs summarization)
+    # The user accepted pickle weights for this folder (after being shown backbones.PICKLE_RISK).
+    allow_pickle: bool = False
+
+    @property
+    def problem_type(self) -> str | None:
+        return self.config.get("problem_type")
+
+
+def open_model_folder(path: str | Path, *, allow_pickle: bool = False) -> ModelFolder:
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        raise TlStudioError(f"model folder {path} does not exist.", "Pass the --output folder of a run.")
+    config = check_model_folder(path, allow_pickle=allow_pickle)
+    run_config: dict[str, Any] = {}
+    run_file = path / "run.json"
+    if run_file.is_file():
+        try:
+            run_config = json.loads(run_file.read_text(encoding="utf-8")).get("config") or {}
+        except (OSError, ValueError, AttributeError):
+            run_config = {}
+    task = run_config.get("task")
+    if task:
+        return ModelFolder(path, config, task, run_config, allow_pickle=allow_pickle)
+    guessed = task_from_config(config)
+    if guessed is None:
+        architecture = (config.get("architectures") or [config.get("model_type", "unknown")])[0]
+        raise TlStudioError(
+            f"the model in {path} is a {architecture}, which tlstudio cannot run as a trained task model.",
+            "Choose a folder holding a classifier, an entity tagger or a translation/summarization model.",
+        )
+    return ModelFolder(path, config, guessed, run_config, task_known=guessed != "translation",
+                       allow_pickle=allow_pickle)
+
+
+def task_from_config(config: dict[str, Any]) -> str | None:
+    architectures = config.get("architectures") or []
+    if any(a.endswith("ForSequenceClassification") for a in architectures):
+        return "text-classification"
+    if any(a.endswith("ForTokenClassification") for a in architectures):
+        return "token-classification"
+    if config.get("is_encoder_decoder") or any(
+            a.endswith("ForConditionalGeneration") or a == "EncoderDecoderModel" for a in architectures):
+        return "translation"  # or summarization: the folder does not say; both generate text
+    return None
+
+
+def inference_max_length(folder: ModelFolder, tokenizer, model_config) -> int:
+    """The training max_length when known, else the most the model and tokenizer take (at most 512)."""
+    if folder.run_config.get("max_length"):
+        return int(folder.run_config["max_length"])
+    limit = min(512, getattr(tokenizer, "model_max_length", 512) or 512)
+    positions = getattr(model_config, "max_position_embeddings", None)
+    return min(limit, positions) if positions else limit

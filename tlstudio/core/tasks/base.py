@@ -1,0 +1,125 @@
+"""What every task provides, and the defaults most tasks share.
+
+The engine, the model card, ``tlstudio predict``/``evaluate`` and the app
+drive any task through this interface and never look at what kind of task it
+is.  A task module subclasses :class:`Task` and fills in the data handling,
+the model head and the metrics; the model card asks it for its results table
+and usage snippet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..progress import Message
+
+
+@dataclass
+class TaskData:
+    """A task's prepared data: what the engine and the run record need from every task.
+
+    ``columns`` maps RunConfig column fields to the columns used (``{"text_column": "review"}``);
+    ``summary`` goes into run.json and metrics.json (row counts, split, label or tag counts).
+    """
+
+    columns: dict[str, str | None] = field(default_factory=dict)
+    label_names: list[str] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+class Task:
+    name = ""
+    title = ""
+    # The transformers pipeline the export loads with, or None when there is none (seq2seq in transformers 5).
+    pipeline_task: str | None = None
+    # The validation figure that picks the best checkpoint (a key of the Trainer's eval metrics).
+    metric_for_best = "loss"
+    greater_is_better = False
+    # Flat metrics.json keys shown first, in this order, by the CLI, the app and the model card.
+    headline_metrics: tuple[str, ...] = ()
+
+    # ------------------------------------------------------------------ data
+    def prepare(self, config, sink) -> TaskData:
+        raise NotImplementedError
+
+    def build_datasets(self, tokenizer, data, config, sink):
+        """``(train_dataset, eval_dataset, stats)``; stats holds ``{train,eval}_truncated`` and ``train_tokens``."""
+        raise NotImplementedError
+
+    def data_collator(self, tokenizer, pad_to_multiple_of: int | None):
+        from transformers import DataCollatorWithPadding
+
+        return DataCollatorWithPadding(tokenizer, pad_to_multiple_of=pad_to_multiple_of)
+
+    # ----------------------------------------------------------------- model
+    def model_class(self):
+        raise NotImplementedError
+
+    def model_kwargs(self, data) -> dict[str, Any]:
+        return {}
+
+    def load_model(self, backbone, tokenizer, data, config, sink, *, allow_pickle: bool = False):
+        from ..backbones import load_model
+
+        return load_model(self.model_class(), backbone.path, allow_pickle=allow_pickle, **self.model_kwargs(data))
+
+    def loss_function(self, data):
+        """A custom loss for the Trainer, or None to keep the model's own."""
+        return None
+
+    # --------------------------------------------------------------- metrics
+    def compute_metrics(self, data):
+        """The Trainer's compute_metrics hook, or None to evaluate the loss only.
+
+        A hook keeps the last evaluation's outputs in ``last`` (with the step in ``last_step``), so
+        the final report can reuse them instead of predicting the validation split again.
+        """
+        return None
+
+    def final_report(self, model, tokenizer, data, config, sink, cancel=None, eval_outputs=None):
+        """``(report, records)``: the metrics.json content and one record per validation row."""
+        raise NotImplementedError
+
+    def headline_for(self, metrics: dict) -> tuple[str, ...]:
+        """The headline keys of a finished report (a task whose figures vary by option reads them from it)."""
+        return self.headline_metrics
+
+    def evaluate(self, predictor, table, columns: dict, sink, cancel=None) -> tuple[dict, list[dict]]:
+        """Score a trained model on a labelled table (``tlstudio evaluate``); ``columns`` as in RunConfig.
+
+        ``(report, records)`` as :meth:`final_report` returns them, so the app lists a file's
+        mistakes exactly as it lists the validation split's.
+        """
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ model card
+    def card_metrics(self, record: dict, metrics: dict) -> list[dict[str, Any]]:
+        """model-index entries: ``{"type", "value", "name"}``."""
+        return []
+
+    def card_data(self, record: dict) -> list[str]:
+        """Markdown list items about the labels, added to the card's data section."""
+        labels = record.get("labels") or []
+        if not labels:
+            return []
+        return [f"- Classes ({len(labels)}): " + ", ".join(f"`{label}`" for label in labels)]
+
+    def card_results(self, record: dict, metrics: dict) -> list[str]:
+        """Markdown lines of the card's results section."""
+        return []
+
+    def card_usage(self, record: dict, model_path: str) -> list[str]:
+        """Markdown lines showing how to use the exported folder without tlstudio."""
+        return []
+
+
+def emit_notes(sink, notes: list[str], level: str = "warning") -> None:
+    for note in notes:
+        sink.emit(Message(level, note))
+
+
+def metric_rows(metrics: dict, names: dict[str, str]) -> list[str]:
+    """Markdown table rows for the metrics present among ``names`` (key -> title)."""
+    return [f"| {title} | {metrics[key]:.4f} |" for key, title in names.items()
+            if isinstance(metrics.get(key), (int, float)) and not isinstance(metrics.get(key), bool)]
