@@ -112,6 +112,10 @@ class EditedTable:
                 result[cell] = (original, current)
         return result
 
+    def is_edited(self, row: int, column: str) -> bool:
+        cell = (row, column)
+        return cell in self._original and not same_value(self._original[cell], self.value(row, column))
+
     @property
     def dirty(self) -> bool:
         return bool(self.pending()) or any(c in self.frame.columns for c in self.added_columns)

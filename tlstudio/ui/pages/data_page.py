@@ -77,6 +77,9 @@ class DataPage(Page):
         self._refresh_timer = QTimer(self, singleShot=True, interval=150, timeout=self._refresh_insight)
         session.columns_changed.connect(self._on_columns_changed)
         session.config_changed.connect(self._on_config_changed)
+        # Labels edited on the Label page change the open frame in place: show them and recount the classes.
+        self._edited_timer = QTimer(self, singleShot=True, interval=1000, timeout=self._on_frame_edited)
+        session.frame_edited.connect(self._edited_timer.start)
         self.set_subtitle("Open a CSV, TSV, JSON, JSON Lines, Parquet or Excel file, drop one on the window, "
                           "or start with a sample.")
 
@@ -227,6 +230,12 @@ class DataPage(Page):
         for index, name in enumerate(self.session.columns):
             header.setSectionResizeMode(index, QHeaderView.Stretch if name == text else QHeaderView.Interactive)
         self._refresh_timer.start()
+
+    def _on_frame_edited(self) -> None:
+        table, config = self.session.table, self.session.config
+        if table is not None:
+            self.table_model.set_frame(table.frame)
+            self._health_jobs.request(lambda job: _health(table.frame, config.text_column, config.label_column))
 
     def _on_config_changed(self, name: str) -> None:
         if name == "backbone" and self.session.table is not None:
