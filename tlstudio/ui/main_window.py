@@ -70,8 +70,9 @@ class MainWindow(QMainWindow):
         self.export_page = ExportPage(self.session, self.settings)
         self.runs_page = RunsPage(self.session, self.settings, self.controller)
         self.label_page = LabelPage(self.session, self.settings)
-        self.pages = [self.data_page, self.label_page, self.model_page, self.train_page, self.evaluate_page, self.try_page,
-                      self.export_page, self.runs_page]
+        # Last, so the pages before keep their Ctrl+1.. keys.
+        self.pages = [self.data_page, self.model_page, self.train_page, self.evaluate_page, self.try_page,
+                      self.export_page, self.runs_page, self.label_page]
 
         self.nav = QListWidget(self)
         self.nav.setAccessibleName("Pages")

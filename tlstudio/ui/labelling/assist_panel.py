@@ -63,6 +63,7 @@ class AssistPanel(QWidget):
         self.retrain_every.setRange(5, 5000)
         self.retrain_every.setValue(50)
         self.retrain_every.setSuffix(" new labels")
+        self.retrain_every.setAccessibleName("New labels between retrains")
         self.retrain_button = QPushButton("Retrain now", self)
         self.retrain_button.setToolTip("Fine-tune the current model again on the labels as they are now "
                                        "(unsaved edits included), then refresh the suggestions")
