@@ -107,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
                                            "stopped or failed, with the command that resumes each.")
     runs.add_argument("folder", nargs="?", default=".", metavar="FOLDER", help="where to look (default: here)")
     runs.add_argument("--json", action="store_true", help="print the runs as JSON")
+
+    from .health_command import add_health_parser
+
+    add_health_parser(commands)
     return parser
 
 
@@ -378,8 +382,14 @@ def cmd_runs(args: argparse.Namespace, cancel: CancelToken) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from .health_command import cmd_health as run
+
+    return run(args, cancel)
+
+
 COMMANDS = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "export": cmd_export,
-            "push": cmd_push, "demo": cmd_demo, "samples": cmd_samples, "runs": cmd_runs}
+            "push": cmd_push, "demo": cmd_demo, "samples": cmd_samples, "runs": cmd_runs, "health": cmd_health}
 
 
 # --------------------------------------------------------------------------- entry point
