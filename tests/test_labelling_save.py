@@ -225,3 +225,14 @@ def test_saving_or_discarding_removes_the_journal(tmp_path):
     found = read_journal(journal.path)
     assert found.edit_count == 1 and found.batches[0][0].new == "pos"
     journal.close()
+
+
+def test_jsonl_strings_may_hold_unicode_line_separators(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    lines = ['{"text": "one\u2028two\x85three", "label": "a"}', '{"text": "four", "label": "b"}']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = read_table(path)
+    assert table.frame["text"].tolist() == ["one\u2028two\x85three", "four"] and not table.warnings
+    edited = _edit(path, {0: "c"})
+    save(edited)
+    assert path.read_text(encoding="utf-8") == "\n".join([lines[0].replace('"a"', '"c"'), lines[1]]) + "\n"

@@ -119,7 +119,7 @@ def _print(result: dict) -> None:
     if slices:
         print(f"labels by '{slices['column']}' (largest {len(slices['labels'])}):")
         for item in slices["labels"]:
-            print(f"  {item['value']:<30} {item['rows']:>6,}  " +
+            print(f"  {_cut(item['value']):<30} {item['rows']:>6,}  " +
                   ", ".join(f"{k} {v}" for k, v in item["label_counts"].items()))
         for warning in slices["shortcuts"]:
             print(f"warning: {warning}")
@@ -127,5 +127,10 @@ def _print(result: dict) -> None:
             print(f"validation scores by '{slices['column']}':")
             print(f"  {'value':<30} {'rows':>6} {'accuracy':>9} {'macro-F1':>9}")
             for item in slices["metrics"]:
-                print(f"  {item['value']:<30} {item['rows']:>6,} {item['accuracy']:>9.1%} {item['macro_f1']:>9.3f}")
+                print(f"  {_cut(item['value']):<30} {item['rows']:>6,} {item['accuracy']:>9.1%} "
+                      f"{item['macro_f1']:>9.3f}")
             print(slices["gap"])
+
+
+def _cut(value: str, width: int = 30) -> str:
+    return value if len(value) <= width else value[:width - 1] + "…"

@@ -110,7 +110,8 @@ def run_slice_metrics(run_dir: str | Path, column: str, *, top: int = TOP_SLICES
                         "Slices are read from the file the run was validated on.")
     table = read_table(source)
     name = require_column(table, column, "slice column")
-    records = [json.loads(line) for line in predictions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = [json.loads(line) for line in predictions.read_text(encoding="utf-8").split("\n")
+               if line.strip()]
     return slice_metrics(records, table.frame[name].tolist(), name, top=top)
 
 
@@ -148,8 +149,9 @@ def label_balance_by_slice(slice_values: Sequence[Any], labels: Sequence[Any], *
     for balance in balances:
         if balance.rows >= 20 and balance.top_share >= SHORTCUT_SHARE and overall_top < 0.75:
             warnings.append(f"'{balance.value}': {balance.top_share:.0%} of its {balance.rows} rows are "
-                            f"'{balance.top_label}' (overall {overall[balance.top_label] / total:.0%}); a model may "
-                            "learn the slice instead of the text.")
+                            f"'{balance.top_label}' (overall {overall[balance.top_label] / total:.0%}); where the "
+                            "texts reveal the slice (a source's name, a brand), a model can learn the slice instead "
+                            "of the content.")
     return balances, warnings
 
 

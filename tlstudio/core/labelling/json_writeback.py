@@ -139,11 +139,13 @@ def _array_objects(text: str) -> list[ObjectSpans]:
 
 def _line_objects(text: str) -> list[ObjectSpans]:
     """One entry per line the reader keeps (same splitting, same skipping), with offsets into ``text``."""
-    objects, offset = [], 0
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-        start = offset
-        offset += len(line)
+    from ..data.json_records import LINE_BREAK
+
+    objects, start = [], 0
+    for match in [*LINE_BREAK.finditer(text), None]:
+        end = match.start() if match else len(text)
+        body, line_start = text[start:end], start
+        start = match.end() if match else len(text)
         if not body.strip():
             continue
         try:
@@ -152,7 +154,7 @@ def _line_objects(text: str) -> list[ObjectSpans]:
             continue
         if not isinstance(value, dict):
             continue
-        spans = scan_object(text, start + _WS.match(body).end())
+        spans = scan_object(text, line_start + _WS.match(body).end())
         objects.append(spans)
     return objects
 
