@@ -121,3 +121,23 @@ def test_confident_learning_thresholds_are_per_class():
     labels = ["a", "a", "b", "b", "b"]
     found = candidates_from_probabilities(probs, labels, ["a", "b"])
     assert [c.position for c in found] == [4]
+
+
+def test_health_command_reports_duplicates_leakage_and_slices(tmp_path, capsys):
+    import json as jsonlib
+
+    from tlstudio.cli import main
+
+    rng = random.Random(2)
+    lines = ["text,label,shop"] + [f"{make_sentence(rng, lab)},{lab},{'north' if i % 3 else 'south'}"
+                                   for i, lab in enumerate(["positive", "negative"] * 30)]
+    lines += ["the same words again,positive,north"] * 4
+    path = tmp_path / "d.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["health", str(path), "--slice-column", "shop", "--json", "--eval-fraction", "0.3"]) == 0
+    report = jsonlib.loads(capsys.readouterr().out)
+    assert report["class_counts"] == {"negative": 30, "positive": 34}
+    duplicates = next(f for f in report["findings"] if f["kind"] == "duplicates")
+    assert duplicates["rows"] == [61, 62, 63, 64]  # 1-based data rows
+    assert {item["value"] for item in report["slices"]["labels"]} == {"north", "south"}
+    assert main(["health", str(path), "--label-column", "nope"]) == 2

@@ -97,6 +97,10 @@ class HealthPanel(QWidget):
         table = self.page.session.table
         if table is not None:
             self.slice_column.addItems(table.columns)
+            config = self.page.session.config
+            others = [c for c in table.columns if c not in (config.text_column, config.label_column)]
+            if others:  # a column that is neither the text nor the label is the likely slice
+                self.slice_column.setCurrentText(others[0])
 
     def _add(self, level: str, text: str, rows=(), title: str = "") -> None:
         item = QListWidgetItem(self.style().standardIcon(LEVEL_ICONS.get(level, QStyle.SP_MessageBoxInformation)),

@@ -72,7 +72,7 @@ class LabelPage(Page):
         self.class_list.setAccessibleName("Classes")
         self.class_list.setFlow(QListWidget.LeftToRight)
         self.class_list.setWrapping(True)
-        self.class_list.setMaximumHeight(self.fontMetrics().height() * 3 + 12)
+        self.class_list.setMaximumHeight(self.fontMetrics().height() * 2 + 14)
         self.class_list.itemDoubleClicked.connect(lambda item: self.rename_class(item.data(Qt.UserRole)))
         classes_row.addWidget(self.class_list, 1)
         for text, slot in (("Add class…", self.add_class), ("Rename…", self.rename_class),
@@ -207,6 +207,7 @@ class LabelPage(Page):
 
     def _on_cells_changed(self, rows: list[int]) -> None:
         self._show_classes(self.classes)
+        self._show_state()
         self.session_frame_edited()
         self.assist.on_labels_changed()
 
