@@ -141,3 +141,20 @@ def test_health_command_reports_duplicates_leakage_and_slices(tmp_path, capsys):
     assert duplicates["rows"] == [61, 62, 63, 64]  # 1-based data rows
     assert {item["value"] for item in report["slices"]["labels"]} == {"north", "south"}
     assert main(["health", str(path), "--label-column", "nope"]) == 2
+
+
+def test_learning_curve_trains_nested_samples_on_one_validation_set(tmp_path, tiny_backbone):
+    from helpers import tiny_config, write_sentiment_csv
+    from tlstudio.core.training.learning_curve import learning_curve, nested_samples, verdict
+
+    samples = nested_samples(["a"] * 8 + ["b"] * 4, (0.25, 0.5, 1.0), seed=3)
+    assert set(samples[0.25]) <= set(samples[0.5]) <= set(samples[1.0]) == set(range(12))
+    assert len(samples[0.25]) == 3 and sum(1 for p in samples[0.25] if p >= 8) == 1  # stratified
+
+    data = write_sentiment_csv(tmp_path / "reviews.csv", rows=60)
+    config = tiny_config(data, tmp_path / "unused", tiny_backbone, epochs=1, eval_fraction=0.25)
+    points = learning_curve(config, tmp_path / "curve", (0.5, 1.0))
+    assert [p.train_rows for p in points] == [22, 44]
+    eval_sizes = {(p.output_dir / "eval_predictions.jsonl").read_text().count("\n") for p in points}
+    assert eval_sizes == {16}
+    assert all(0.0 <= p.macro_f1 <= 1.0 for p in points) and "labels" in verdict(points)

@@ -84,8 +84,16 @@ class HealthPanel(QWidget):
         self.slice_note = QLabel(self)
         self.slice_note.setWordWrap(True)
         layout.addWidget(self.slice_note)
+        self.curve_button = QPushButton("Would more labels help?", self)
+        self.curve_button.setToolTip("Train on 25%, 50% and 100% of the labels (same validation rows) and plot "
+                                     "the scores: three runs, in the background")
+        self.curve_button.clicked.connect(self.learning_curve)
+        layout.addWidget(self.curve_button)
+        self.curve_plot = None
+        self._curve_job = None
         self.last_report = None
         self.last_slices = None
+        self.last_curve = None
 
     def reset(self) -> None:
         self.findings.clear()
@@ -222,6 +230,63 @@ class HealthPanel(QWidget):
         rows += [[s.value, s.rows, f"{s.accuracy:.1%}", f"{s.macro_f1:.3f}"] for s in report.slices]
         self._fill_slices(["Value", "Validation rows", "Accuracy", "Macro F1"], rows)
         self.slice_note.setText(report.gap_text())
+
+    # -- learning curve ---------------------------------------------------------------------------
+    def learning_curve(self) -> None:
+        from ...core.runs import new_run_name
+
+        session = self.page.session
+        if session.table is None or self._curve_job is not None:
+            if self._curve_job is not None:
+                self._curve_job.cancel()
+            return
+        config = session.config
+        if self.page.controller is not None and self.page.controller.dirty:
+            self.slice_note.setText("Save the label edits first: the learning curve trains on the file.")
+            return
+        project = session.project_dir
+        output = project / new_run_name(project, "learning-curve")
+        self.curve_button.setText("Stop the learning curve")
+        self.slice_note.setText("Training on 25% of the labels…")
+
+        def work(job):
+            from ...core.training.learning_curve import learning_curve
+
+            return learning_curve(config, output, sink=job, cancel=job.cancel_token)
+
+        def progress(event) -> None:
+            from ...core.progress import StageChanged
+
+            if isinstance(event, StageChanged) and event.stage == "learning-curve":
+                self.slice_note.setText(event.detail + "…")
+
+        def done() -> None:
+            self._curve_job = None
+            self.curve_button.setText("Would more labels help?")
+
+        self._curve_job = run_in_background(work, context=self, on_success=self._on_curve, on_progress=progress,
+                                            on_cancelled=lambda: self.slice_note.setText("Learning curve stopped."),
+                                            on_done=done)
+
+    def _on_curve(self, points) -> None:
+        from ...core.training.learning_curve import verdict
+
+        self.last_curve = points
+        self._fill_slices(["Share of labels", "Training rows", "Accuracy", "Macro F1"],
+                          [[f"{p.fraction:.0%}", p.train_rows, f"{p.accuracy:.1%}", f"{p.macro_f1:.3f}"]
+                           for p in points])
+        self.slice_note.setText(verdict(points))
+        if self.curve_plot is None:
+            from ..widgets.plotting import pg
+
+            self.curve_plot = pg.PlotWidget(self)
+            self.curve_plot.setAccessibleName("Learning curve")
+            self.curve_plot.setMinimumHeight(160)
+            self.curve_plot.setLabel("bottom", "training rows")
+            self.curve_plot.setLabel("left", "validation macro-F1")
+            self.layout().addWidget(self.curve_plot)
+        self.curve_plot.clear()
+        self.curve_plot.plot([float(p.train_rows) for p in points], [p.macro_f1 for p in points], symbol="o")
 
     def _fill_slices(self, headers: list[str], rows: list[list]) -> None:
         self.slice_table.clear()
