@@ -15,22 +15,24 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QSplitter, QTableView,
-                               QTabWidget, QVBoxLayout, QWidget)
+                               QTabWidget)
 
 from ...core.errors import TlStudioError
 from ..pages.base import Page
 from ..workers.failures import Failure
+from .class_actions import ClassActions
 from .class_delegate import ClassDelegate
 from .controller import LabellingController
 from .label_model import LABEL, TEXT, LabelTableModel
+from .recovery import RecoveryActions
 from .row_filters import FILTERS, filter_rows
 
 DIGIT_KEYS = {getattr(Qt, f"Key_{n}"): n for n in range(10)}
 
 
-class LabelPage(Page):
+class LabelPage(ClassActions, RecoveryActions, Page):
     key, title = "label", "Label"
     open_data_requested = Signal(str)
 
@@ -215,87 +217,6 @@ class LabelPage(Page):
         notify = getattr(self.session, "frame_edited", None)
         if notify is not None:
             notify.emit()
-
-    # -- classes --------------------------------------------------------------------------
-    def _show_classes(self, classes: list[str]) -> None:
-        from PySide6.QtWidgets import QListWidgetItem
-
-        counts = self._class_counts()
-        self.class_list.clear()
-        for number, name in enumerate(classes, start=1):
-            key = f"{number}  " if number <= 9 else ""
-            item = QListWidgetItem(f"{key}{name} ({counts.get(name, 0):,})")
-            item.setData(Qt.UserRole, name)
-            item.setToolTip(f"Press {number} to give the current row '{name}'" if number <= 9 else name)
-            self.class_list.addItem(item)
-        self._fill_filters()
-
-    def _class_counts(self) -> dict[str, int]:
-        if self.controller is None or not self.controller.label_column:
-            return {}
-        from ...core.data.health import _normalized_labels
-
-        frame = self.controller.table.frame
-        if self.controller.label_column not in frame.columns:
-            return {}
-        return {str(k): int(v) for k, v in _normalized_labels(frame[self.controller.label_column]).value_counts().items()}
-
-    def add_class(self, name: str | None = None) -> None:
-        if self.controller is None or not self._require_label_column():
-            return
-        if name is None:
-            name, ok = QInputDialog.getText(self, "Add class", "Name of the new class:")
-            if not ok:
-                return
-        self.controller.add_class(name)
-
-    def rename_class(self, old: str | None = None, new: str | None = None) -> None:
-        if self.controller is None or not self.classes:
-            return
-        if old is None:
-            item = self.class_list.currentItem()
-            old = item.data(Qt.UserRole) if item else None
-            if old is None:
-                old, ok = QInputDialog.getItem(self, "Rename class", "Class to rename:", self.classes, 0, False)
-                if not ok:
-                    return
-        if new is None:
-            new, ok = QInputDialog.getText(self, "Rename class", f"New name for '{old}':", text=old)
-            if not ok:
-                return
-        self.controller.rename_class(old, new)
-
-    def merge_classes(self, sources: list[str] | None = None, target: str | None = None) -> None:
-        if self.controller is None or len(self.classes) < 2:
-            return
-        if sources is None:
-            first, ok = QInputDialog.getItem(self, "Merge classes", "Merge this class…", self.classes, 0, False)
-            if not ok:
-                return
-            others = [c for c in self.classes if c != first]
-            target, ok = QInputDialog.getItem(self, "Merge classes", f"…into this one ('{first}' rows get it):",
-                                              others, 0, False)
-            if not ok:
-                return
-            sources = [first]
-        self.controller.merge_classes(sources, target)
-
-    def new_label_column(self, name: str | None = None) -> None:
-        if self.session.table is None:
-            return
-        if name is None:
-            name, ok = QInputDialog.getText(self, "New label column", "Name of the column to put labels in:",
-                                            text="label")
-            if not ok or not name.strip():
-                return
-        self.session.update_config(label_column=name.strip())
-
-    def _require_label_column(self) -> bool:
-        if self.controller is not None and self.controller.label_column:
-            return True
-        self.status_message.emit("Choose the label column on the Data page, or make a new one with "
-                                 "'New label column…'.")
-        return False
 
     # -- filters ----------------------------------------------------------------------------------
     def _fill_filters(self) -> None:
@@ -485,38 +406,3 @@ class LabelPage(Page):
             return False
         self.controller.close()
         return True
-
-    # -- recovery -------------------------------------------------------------------------------
-    def offer_recovery(self) -> None:
-        """At start: journals left by a crash (or a quit without saving) are offered, newest first."""
-        from .recovery import ask_to_recover, pending
-
-        for recovered in pending(self.journal_dir()):
-            if ask_to_recover(self, recovered):
-                self._pending_recovery = recovered
-                self.open_data_requested.emit(str(recovered.data_path))
-                return
-
-    def _offer_journal_for(self, path) -> None:
-        from .recovery import ask_to_recover, journal_for
-
-        recovered = self._pending_recovery
-        self._pending_recovery = None
-        if recovered is None or Path(recovered.data_path) != Path(path).resolve():
-            recovered = journal_for(path, self.journal_dir())
-            if recovered is None or not ask_to_recover(self, recovered, opened=True):
-                return
-        self.recover(recovered)
-
-    def recover(self, recovered) -> None:
-        label = recovered.columns.get("label")
-        if label and label != self.session.config.label_column:
-            self.session.update_config(label_column=label)
-        if any(change.row >= len(self.controller.edited) for change in recovered.changes):
-            self.status_message.emit("The journal's edits do not fit this file any more (it has fewer rows); "
-                                     "they were not applied.")
-            return
-        self.controller.recover(recovered, self.journal_dir())
-        self._show_state()
-        self.refresh_rows()
-        self.status_message.emit(f"Recovered {len(self.controller.edited.pending()):,} unsaved label edit(s).")

@@ -39,3 +39,38 @@ def ask_to_recover(parent, recovered, *, opened: bool = False) -> bool:
     else:
         text += "\n\nIf you choose No, they stay in the journal and are offered again next time."
     return QMessageBox.question(parent, "Recover unsaved labels", text) == QMessageBox.Yes
+
+
+class RecoveryActions:
+    """Mixed into :class:`~.label_page.LabelPage`: the offers at start and when a journaled file opens."""
+
+    # -- recovery -------------------------------------------------------------------------------
+    def offer_recovery(self) -> None:
+        """At start: journals left by a crash (or a quit without saving) are offered, newest first."""
+        for recovered in pending(self.journal_dir()):
+            if ask_to_recover(self, recovered):
+                self._pending_recovery = recovered
+                self.open_data_requested.emit(str(recovered.data_path))
+                return
+
+    def _offer_journal_for(self, path) -> None:
+        recovered = self._pending_recovery
+        self._pending_recovery = None
+        if recovered is None or Path(recovered.data_path) != Path(path).resolve():
+            recovered = journal_for(path, self.journal_dir())
+            if recovered is None or not ask_to_recover(self, recovered, opened=True):
+                return
+        self.recover(recovered)
+
+    def recover(self, recovered) -> None:
+        label = recovered.columns.get("label")
+        if label and label != self.session.config.label_column:
+            self.session.update_config(label_column=label)
+        if any(change.row >= len(self.controller.edited) for change in recovered.changes):
+            self.status_message.emit("The journal's edits do not fit this file any more (it has fewer rows); "
+                                     "they were not applied.")
+            return
+        self.controller.recover(recovered, self.journal_dir())
+        self._show_state()
+        self.refresh_rows()
+        self.status_message.emit(f"Recovered {len(self.controller.edited.pending()):,} unsaved label edit(s).")
