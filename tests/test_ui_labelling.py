@@ -157,3 +157,35 @@ def test_model_suggestions_fill_the_queue_and_a_accepts(qtbot, window, tmp_path,
     first = page.current_position()
     _press(qtbot, page, Qt.Key_A)
     assert page.controller.label(first) == page.model.suggestions[first].label
+
+
+def test_entities_are_tagged_by_selecting_words_and_saved_into_jsonl(qtbot, window, tmp_path):
+    import json
+
+    from tlstudio.ui.labelling.entity_panel import tag_span
+
+    assert tag_span(["B-x", "I-x", "I-x", "O"], 0, 0, "y") == ["B-y", "B-x", "I-x", "O"]
+    path = tmp_path / "ner.jsonl"
+    lines = ['{"tokens": ["Anna", "flew", "to", "New", "York"], "tags": ["B-person", "O", "O", "O", "O"]}',
+             '{"tokens": ["Hi"], "tags": ["O"]}']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    window.open_data(path)
+    qtbot.waitUntil(lambda: window.label_page.model is not None and window.session.table.path == path,
+                    timeout=60_000)
+    page = window.label_page
+    panel = page.entities
+    assert panel.columns() == ("tokens", "tags") and panel.kind.findText("person") >= 0
+    page.select_position(0)
+    assert panel.words.count() == 5 and panel.words.item(0).toolTip() == "B-person"
+    panel.words.clearSelection()
+    for index in (3, 4):
+        panel.words.item(index).setSelected(True)
+    panel.tag_selection("place")
+    assert page.controller.edited.value(0, "tags") == ["B-person", "O", "O", "B-place", "I-place"]
+    page.undo()
+    assert page.controller.edited.value(0, "tags") == ["B-person", "O", "O", "O", "O"]
+    page.redo()
+    assert page.save()
+    first = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
+    assert first["tags"] == ["B-person", "O", "O", "B-place", "I-place"]
+    assert path.read_text(encoding="utf-8").splitlines()[1] == lines[1]

@@ -110,6 +110,12 @@ class LabellingController(QObject):
                         else f"Clear label of row {rows[0] + 1}" if len(rows) == 1 else f"Label {len(rows)} rows")
         self.undo_stack.push(SetCellsCommand(self, changes, what, typed))
 
+    def set_cell(self, row: int, column: str, value, text: str) -> None:
+        """Any one cell (an entity row's tag list, say) as one undoable step."""
+        change = self.edited.change(row, column, value)
+        if change.old != change.new:
+            self.undo_stack.push(SetCellsCommand(self, [change], text))
+
     def apply(self, changes: list[CellChange], what: str) -> None:
         """Set cells and journal the step (called by the undo commands)."""
         self.edited.apply(changes)

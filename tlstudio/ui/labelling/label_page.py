@@ -120,6 +120,10 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         self.side.setAccessibleName("Labelling tools")
         self.side.addTab(self.assist, "Model assist")
         self.side.addTab(self.health, "Data health")
+        from .entity_panel import EntityPanel
+
+        self.entities = EntityPanel(self)
+        self.side.addTab(self.entities, "Entities")
         splitter = QSplitter(Qt.Horizontal, self)
         splitter.addWidget(self.table_view)
         splitter.addWidget(self.side)
@@ -178,6 +182,8 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         self._extra_rows = None
         self.assist.reset()
         self.health.reset()
+        self.entities.reset()
+        self.table_view.selectionModel().currentRowChanged.connect(self._on_current_row)
         self._show_classes(self.classes)
         self._fill_filters()
         self._show_state()
@@ -196,8 +202,10 @@ class LabelPage(ClassActions, RecoveryActions, Page):
             self.controller.journal.record_columns({"label": label or ""})
             self.model = LabelTableModel(self.controller, text, self)
             self.table_view.setModel(self.model)
+            self.table_view.selectionModel().currentRowChanged.connect(self._on_current_row)
             self._size_columns()
             self.assist.reset()
+            self.entities.reset()
             self._show_classes(self.classes)
             self._fill_filters()
 
@@ -207,9 +215,14 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         header.setSectionResizeMode(TEXT, QHeaderView.Stretch)
         self.table_view.setColumnWidth(LABEL, 150)
 
+    def _on_current_row(self, current, _previous) -> None:
+        self.entities.show_row(self.current_position())
+
     def _on_cells_changed(self, rows: list[int]) -> None:
         self._show_classes(self.classes)
         self._show_state()
+        if self.entities.position in rows:
+            self.entities.show_row(self.entities.position)
         self.session_frame_edited()
         self.assist.on_labels_changed()
 
