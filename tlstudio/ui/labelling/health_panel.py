@@ -127,7 +127,10 @@ class HealthPanel(QWidget):
         session = self.page.session
         if session.table is None:
             return
-        table, config = session.table, session.config
+        import dataclasses
+
+        # A copy: labelling goes on in the GUI thread while the checks read the frame in the background.
+        table, config = dataclasses.replace(session.table, frame=session.table.frame.copy()), session.config
         self.findings.clear()
         self._add("info", "Checking the data…")
         self.check_button.setEnabled(False)

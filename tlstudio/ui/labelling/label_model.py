@@ -26,6 +26,7 @@ class LabelTableModel(QAbstractTableModel):
         skip = {text_column, controller.label_column}
         self.other_columns = [str(c) for c in frame.columns if str(c) not in skip][:30]
         self.rows: list[int] = list(range(len(frame)))
+        self._view_rows = {position: i for i, position in enumerate(self.rows)}
         self.suggestions: dict = {}  # position -> core.labelling.suggestions.Suggestion
         self._edited_font = QFont()
         self._edited_font.setBold(True)
@@ -35,16 +36,14 @@ class LabelTableModel(QAbstractTableModel):
     def set_rows(self, rows: list[int]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        self._view_rows = {position: i for i, position in enumerate(self.rows)}
         self.endResetModel()
 
     def position(self, view_row: int) -> int:
         return self.rows[view_row]
 
     def view_row(self, position: int) -> int:
-        try:
-            return self.rows.index(position)
-        except ValueError:
-            return -1
+        return self._view_rows.get(position, -1)
 
     def set_suggestions(self, suggestions: dict) -> None:
         self.suggestions = suggestions
@@ -54,9 +53,9 @@ class LabelTableModel(QAbstractTableModel):
     def _on_cells_changed(self, positions: list[int]) -> None:
         if not self.rows:
             return
-        shown = set(positions)
-        for view_row, position in enumerate(self.rows):
-            if position in shown:
+        for position in positions:
+            view_row = self._view_rows.get(position, -1)
+            if view_row >= 0:
                 self.dataChanged.emit(self.index(view_row, 0), self.index(view_row, self.columnCount() - 1))
 
     # -- Qt model ----------------------------------------------------------------------

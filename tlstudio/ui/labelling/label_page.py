@@ -92,6 +92,8 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         self.search.setPlaceholderText("Search the text…")
         self.search.setAccessibleName("Search")
         self._search_timer = QTimer(self, singleShot=True, interval=250, timeout=self.refresh_rows)
+        self._classes_timer = QTimer(self, singleShot=True, interval=150,
+                                     timeout=lambda: self._show_classes(self.classes))
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.count_label = QLabel(self)
         filters.addWidget(QLabel("Show", self))
@@ -219,7 +221,7 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         self.entities.show_row(self.current_position())
 
     def _on_cells_changed(self, rows: list[int]) -> None:
-        self._show_classes(self.classes)
+        self._classes_timer.start()  # class counts scan the whole column: once per burst of key presses
         self._show_state()
         if self.entities.position in rows:
             self.entities.show_row(self.entities.position)
