@@ -178,7 +178,7 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         stack.indexChanged.connect(self._on_undo_index)
         self.undo_button.setEnabled(False)
         self.redo_button.setEnabled(False)
-        self.model = LabelTableModel(self.controller, self.session.config.text_column, self)
+        self.model = LabelTableModel(self.controller, self._text_column(), self)
         self.table_view.setModel(self.model)
         self._size_columns()
         self._extra_rows = None
@@ -197,12 +197,12 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         if self.controller is None or self.session.table is None:
             return
         label = self.session.config.label_column
-        text = self.session.config.text_column
+        text = self._text_column()
         if label != self.controller.label_column or (self.model and text != self.model.text_column):
             self.controller.label_column = label
             self.controller.classes = self.controller._classes_in_data()
             self.controller.journal.record_columns({"label": label or ""})
-            self.model = LabelTableModel(self.controller, text, self)
+            self.model = LabelTableModel(self.controller, self._text_column(), self)
             self.table_view.setModel(self.model)
             self.table_view.selectionModel().currentRowChanged.connect(self._on_current_row)
             self._size_columns()
@@ -211,7 +211,15 @@ class LabelPage(ClassActions, RecoveryActions, Page):
             self._show_classes(self.classes)
             self._fill_filters()
 
+    def _text_column(self) -> str | None:
+        """The text column, or for token rows (NER) the column of words."""
+        config = self.session.config
+        return config.text_column or self.entities.columns()[0]
+
     def _size_columns(self) -> None:
+        labelled = bool(self.controller and self.controller.label_column)
+        self.table_view.setColumnHidden(LABEL, not labelled)  # token rows are labelled in the Entities panel
+        self.table_view.setColumnHidden(LABEL + 1, not labelled)
         header = self.table_view.horizontalHeader()
         header.setDefaultSectionSize(130)
         header.setSectionResizeMode(TEXT, QHeaderView.Stretch)
