@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +159,24 @@ def test_learning_curve_trains_nested_samples_on_one_validation_set(tmp_path, ti
     eval_sizes = {(p.output_dir / "eval_predictions.jsonl").read_text().count("\n") for p in points}
     assert eval_sizes == {16}
     assert all(0.0 <= p.macro_f1 <= 1.0 for p in points) and "labels" in verdict(points)
+
+
+def test_quick_retrain_starts_from_the_last_model_and_reads_unsaved_labels(tmp_path, trained_run):
+    import json as jsonlib
+
+    import pandas as pd
+
+    from tlstudio.core.labelling.retrain import quick_retrain
+    from tlstudio.core.labelling.suggestions import load_suggester
+
+    rng = random.Random(5)
+    rows = [(make_sentence(rng, lab), lab) for lab in ["positive", "negative"] * 20]
+    frame = pd.DataFrame({"review": [t for t, _ in rows] + ["not labelled yet"],
+                          "label": [lab for _, lab in rows] + [None], "other": ["x"] * 41})
+    result = quick_retrain(trained_run, frame, "review", "label", tmp_path / "refresh")
+    assert result.status == "completed"
+    record = jsonlib.loads((tmp_path / "refresh" / "run.json").read_text())["config"]
+    assert record["backbone"] == str(trained_run.resolve()) and record["epochs"] == 2.0
+    snapshot = [jsonlib.loads(line) for line in Path(record["data"]).read_text().splitlines()]
+    assert len(snapshot) == 40 and set(snapshot[0]) == {"review", "label"}
+    assert load_suggester(result.output_dir, device="cpu").labels == ["negative", "positive"]
