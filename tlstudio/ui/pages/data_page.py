@@ -80,10 +80,11 @@ def measured_column(config) -> str | None:
 
 
 class DataPage(Page):
-    """Signals: file_loaded(str path)."""
+    """Signals: file_loaded(str path), sample_requested(str sample name)."""
 
     key, title = "data", "Data"
     file_loaded = Signal(str)
+    sample_requested = Signal(str)
 
     def __init__(self, session, settings, parent=None):
         super().__init__(session, settings, parent)
@@ -91,6 +92,7 @@ class DataPage(Page):
         self.welcome = Welcome(settings, self)
         self.welcome.open_requested.connect(self.choose_file)
         self.welcome.file_chosen.connect(self.open_file)
+        self.welcome.sample_chosen.connect(self.sample_requested)
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self._build_loaded())
         self.busy = QProgressBar(self)

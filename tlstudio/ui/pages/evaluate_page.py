@@ -37,6 +37,15 @@ def _evaluate(model_dir: Path, data: str, job, task: str, allow_pickle: bool):
                                    allow_pickle=allow_pickle)
 
 
+def _mode_hint(run_dir: Path) -> dict:
+    """Enough of a report to pick the view before metrics.json is read (multi-label and regression runs)."""
+    try:
+        config = json.loads((run_dir / "run.json").read_text(encoding="utf-8")).get("config") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {"micro_f1": 0.0} if config.get("multi_label") else {"mse": 0.0} if config.get("regression") else {}
+
+
 class EvaluatePage(Page):
     key, title = "evaluate", "Evaluate"
 
@@ -100,6 +109,7 @@ class EvaluatePage(Page):
                                  f"<span style='color:gray'>{self.model_dir}</span>")
         self.on_file.setEnabled(True)
         task = task_of_model(self.model_dir)
+        self._use_view_for(task, _mode_hint(self.model_dir))  # shown at once; the report may refine it
         self.set_subtitle("Results on the run's validation split.")
         folder = self.model_dir
         run_in_background(lambda job: _read_run_results(folder), context=self,
