@@ -260,7 +260,8 @@ class TryView(QWidget):
         self.bars.clear()
         self.chips.hide()
         self.answer.setCurrentIndex(3)
-        self.verdict.setText("Type a text to see what the model answers.")
+        self.verdict.setText(self._ready_text(self.predictor) if self.predictor is not None else
+                             "Type a text to see what the model answers.")
 
     def _on_prediction(self, result) -> None:
         text, answer, ms = result

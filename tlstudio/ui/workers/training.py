@@ -80,6 +80,9 @@ class TrainingWorker(QObject):
     @Slot()
     def run(self) -> None:
         try:
+            from .background import settle_imports
+
+            settle_imports()
             result = self._job(self, self._cancel)
             self.run_finished.emit(RunOutcome(result.status, str(result.output_dir), _plain(result.metrics),
                                               int(result.step)))
