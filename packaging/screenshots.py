@@ -1,7 +1,8 @@
 """Regenerate the screenshots in docs/screenshots/ by driving the real app.
 
 Run it under a virtual X server, from the repository root (it trains the
-bundled backbone twice on the sample reviews: a few minutes on a CPU):
+bundled backbone twice on the sample reviews and once on the entity sample,
+and exports one run to ONNX: ten minutes or so on a CPU):
 
     xvfb-run -a -s "-screen 0 1440x960x24" python packaging/screenshots.py
 
@@ -110,22 +111,35 @@ def main() -> None:
 
     trying = window.try_page
     window.show_page("try")
-    wait_until(lambda: trying.view.classifier is not None)
-    trying.view.input.setPlainText("The room was tiny, but the staff were lovely and breakfast was excellent.")
+    review = "The room was tiny, but the staff were lovely and breakfast was excellent."
+    wait_until(lambda: trying.view.predictor is not None)
+    trying.view.input.setPlainText(review)
     wait_until(lambda: "confident" in trying.view.verdict.text())
     shoot("try", "try")
 
+    # Export: ONNX, verified against PyTorch, with the user's words in the card.
     export = window.export_page
     export.parent_field.set_path(work / "exports", notify=True)
+    export.choose_format("onnx")
     export.fields["description"].setPlainText("Tells positive from negative customer reviews.")
     export.fields["intended_use"].setPlainText("Triage of short English product and service reviews.")
     export.fields["limitations"].setPlainText("Trained on 432 short reviews; expect mistakes on sarcasm and "
                                               "mixed opinions.")
-    wait_until(lambda: export.plan is not None and "Triage" in export.plan.card)
+    wait_until(lambda: export.plan is not None and "Triage" in export.plan.card and export.plan.format == "onnx")
     export.preview.setCurrentIndex(1)
     export.export()
-    wait_until(lambda: export.exported is not None)
+    wait_until(lambda: export.result is not None)
     shoot("export", "export")
+
+    # The exported ONNX model on the try-it page: the runtime picker and how long each answer took.
+    trying.set_model(export.exported)
+    wait_until(lambda: trying.view.predictor is not None and trying.view.runtime_combo.count() > 1)
+    trying.view.runtime_combo.setCurrentIndex(1)
+    trying.view.runtime_combo.activated.emit(1)
+    wait_until(lambda: trying.view.predictor is not None and trying.view.runtime == "onnx")
+    trying.view.input.setPlainText(review + " ")
+    wait_until(lambda: "ms with ONNX" in trying.view.latency.text())
+    shoot("try-onnx", "try")
 
     runs = window.runs_page
     runs.refresh()
@@ -134,6 +148,36 @@ def main() -> None:
     runs.compare_selected()
     wait_until(lambda: len(runs.compare_chart._series) >= 3)
     shoot("runs", "runs")
+
+    # Entity tagging: the sample opens with its task, columns and the backbone's note.
+    window.open_sample("entities")
+    wait_until(lambda: window.session.config.tags_column == "tags" and window.session.token_lengths is not None)
+    shoot("data-entities", "data")
+    model.apply_preset("quick")
+    for name, value in (("epochs", 5.0), ("batch_size", 16), ("logging_steps", 5)):
+        model.form.editor(name).setValue(value)
+    window.show_page("model")
+    wait_until(lambda: "uncased" in model.task_notes.text())
+    shoot("model-entities", "model")
+    train.name_edit.setText("entities-quick")
+    window.start_training()
+    wait_until(lambda: controller.running)
+    wait_until(lambda: not controller.running)
+    wait_until(lambda: evaluate.kind == "entities" and evaluate.view.records)
+    evaluate.view.rows_view.selectRow(0)
+    shoot("evaluate-entities", "evaluate")
+    window.show_page("try")
+    wait_until(lambda: trying.view.predictor is not None and trying.view.task == "token-classification")
+    trying.view.input.setPlainText("Maria Lopez flew from Lisbon to Toronto to meet the Orbitel team.")
+    wait_until(lambda: trying.view.answer.currentWidget() is trying.view.entities)
+    shoot("try-entities", "try")
+
+    # Translation: source and target columns, generation settings and what the bundled encoder cannot do.
+    window.open_sample("translation")
+    wait_until(lambda: window.session.config.target_column == "fr")
+    window.show_page("model")
+    wait_until(lambda: "accents" in model.task_notes.text())
+    shoot("model-translation", "model")
 
     theme().set_choice("dark")
     shoot("train-dark", "train")

@@ -248,9 +248,10 @@ class RunsPage(Page):
         first = shown[0]
         more = f" ({len(shown) - 1} more in the list below)" if len(shown) > 1 else ""
         of = f" of {first.total_steps}" if first.total_steps else ""
-        how = "crashed" if first.crashed else first.status
-        self.recovery.setText(f"<b>{first.path.name}</b> {how} and stopped at step {first.step}{of}; it can "
-                              f"continue from its last checkpoint{more}.")
+        how = {True: "crashed (or was killed)"}.get(first.crashed, "failed" if first.status == "failed" else
+                                                   "was stopped")
+        self.recovery.setText(f"<b>{first.path.name}</b> {how} at step {first.step}{of}. It can continue from its "
+                              f"last checkpoint{more}.")
         self.recovery.show()
         self.recovery_button.show()
 
