@@ -212,3 +212,22 @@ def test_train_page_says_in_plain_words_when_memory_ran_out_or_the_loss_diverged
     window.controller.run_failed.emit(failure)
     assert "NaN at step 12" in page.notice.text() and "Lower the learning rate" in page.notice.text()
     assert window.train_page.summary.text() == "The run failed."
+
+
+def test_many_truncated_texts_offer_reading_them_as_windows(qtbot, window, tiny_backbone, tmp_path):
+    import csv
+
+    path = tmp_path / "long.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        for i in range(40):
+            writer.writerow([" ".join(["the room was great"] * (3 + i % 20)), "pos" if i % 2 else "neg"])
+    window.session.update_config(backbone=str(tiny_backbone), max_length=32)
+    _load(qtbot, window, path)
+    page = window.data_page
+    qtbot.waitUntil(lambda: not page.use_windows.isHidden(), timeout=LONG)
+    page.use_windows.click()
+    assert window.session.config.long_texts == "windows" and page.use_windows.isHidden()
+    assert "overlapping windows" in page.length_summary.text()
+    assert window.model_page.form.is_shown("window_overlap")

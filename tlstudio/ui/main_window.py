@@ -39,7 +39,8 @@ PAGE_ICONS = {"data": QStyle.SP_FileDialogDetailedView, "model": QStyle.SP_Compu
               "try": QStyle.SP_DialogApplyButton, "export": QStyle.SP_DialogSaveButton, "runs": QStyle.SP_DirIcon}
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".pq", ".xlsx", ".xlsm")
 # Settings of a run remembered between sessions (the data, columns and output belong to one dataset).
-REMEMBERED = ("task", "backbone", "max_length", "epochs", "max_steps", "batch_size", "learning_rate", "warmup_ratio",
+REMEMBERED = ("task", "multi_label", "regression", "long_texts", "num_beams", "max_new_tokens", "length_penalty",
+              "backbone", "max_length", "epochs", "max_steps", "batch_size", "learning_rate", "warmup_ratio",
               "weight_decay", "gradient_accumulation_steps", "class_weighting", "early_stopping_patience", "seed",
               "eval_strategy", "eval_steps", "logging_steps", "save_total_limit", "device", "precision", "report_to")
 

@@ -79,6 +79,9 @@ def measured_column(config) -> str | None:
     return config.text_column
 
 
+WINDOWS_OFFER_SHARE = 0.1  # the share of truncated texts at which reading them as windows is offered
+
+
 class DataPage(Page):
     """Signals: file_loaded(str path), sample_requested(str sample name)."""
 
@@ -164,6 +167,14 @@ class DataPage(Page):
         lengths_layout.setContentsMargins(0, 0, 0, 0)
         lengths_layout.addWidget(self.length_chart, 1)
         lengths_layout.addWidget(self.length_summary)
+        # Many texts longer than max length: classification can read them as overlapping windows instead.
+        self.use_windows = QPushButton("Read long texts as overlapping windows", self)
+        self.use_windows.setAccessibleName("Read long texts as overlapping windows")
+        self.use_windows.setToolTip("Splits each long text into overlapping windows for training and prediction "
+                                    "and combines the windows' predictions, instead of keeping only its start.")
+        self.use_windows.clicked.connect(lambda: self.session.update_config(long_texts="windows"))
+        self.use_windows.hide()
+        lengths_layout.addWidget(self.use_windows)
         charts = QTabWidget(self)
         charts.setAccessibleName("Data charts")
         charts.addTab(self.label_chart, "Label distribution")
@@ -255,7 +266,7 @@ class DataPage(Page):
             self._suggestion_jobs.request(lambda job: (table, task, mode, _suggest(table.frame, task, mode)))
         elif name == "backbone" and self.session.table is not None:
             self._refresh_timer.start()
-        elif name == "max_length":
+        elif name in ("max_length", "long_texts"):
             self._show_lengths(self.session.token_lengths)
 
     def _on_suggestions(self, result) -> None:
@@ -329,4 +340,11 @@ class DataPage(Page):
         max_length = self.session.config.max_length
         self.length_chart.set_histogram(*histogram(lengths))
         self.length_chart.set_marker(max_length, f"max length {max_length}")
-        self.length_summary.setText(lengths.describe(max_length).capitalize())
+        text = lengths.describe(max_length).capitalize()
+        config = self.session.config
+        offer = (config.task == "text-classification" and config.long_texts == "truncate"
+                 and lengths.truncated_share(max_length) >= WINDOWS_OFFER_SHARE)
+        if config.task == "text-classification" and config.long_texts == "windows":
+            text += " Long texts are read as overlapping windows."
+        self.length_summary.setText(text)
+        self.use_windows.setVisible(offer)
