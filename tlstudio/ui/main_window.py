@@ -37,7 +37,8 @@ from .workers.training import TrainingController
 PAGE_ICONS = {"data": QStyle.SP_FileDialogDetailedView, "model": QStyle.SP_ComputerIcon,
               "train": QStyle.SP_MediaPlay, "evaluate": QStyle.SP_FileDialogContentsView,
               "try": QStyle.SP_DialogApplyButton, "export": QStyle.SP_DialogSaveButton, "runs": QStyle.SP_DirIcon}
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".pq", ".xlsx", ".xlsm")
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".pq", ".xlsx", ".xlsm", ".conll",
+                 ".iob")
 # Settings of a run remembered between sessions (the data, columns and output belong to one dataset).
 REMEMBERED = ("task", "multi_label", "regression", "long_texts", "num_beams", "max_new_tokens", "length_penalty",
               "backbone", "max_length", "epochs", "max_steps", "batch_size", "learning_rate", "warmup_ratio",

@@ -11,7 +11,7 @@ from ..views import evaluation_kind, evaluation_view, task_of_model
 from ..workers.background import run_in_background
 from .base import Page
 
-DATA_FILTER = "Data files (*.csv *.tsv *.txt *.json *.jsonl *.ndjson *.parquet *.xlsx);;All files (*)"
+from ..widgets.split_settings import DATA_FILTER  # noqa: E402  (one list of readable files)
 
 
 def _read_run_results(run_dir: Path):

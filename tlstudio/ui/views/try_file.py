@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QL
 from ..widgets.fields import PathField
 from ..workers.background import run_in_background
 
-DATA_FILTER = "Data files (*.csv *.tsv *.txt *.json *.jsonl *.ndjson *.parquet *.xlsx);;All files (*)"
+from ..widgets.split_settings import DATA_FILTER  # noqa: E402  (one list of readable files)
 NONE = "(none)"
 
 
