@@ -231,3 +231,17 @@ def test_many_truncated_texts_offer_reading_them_as_windows(qtbot, window, tiny_
     assert window.session.config.long_texts == "windows" and page.use_windows.isHidden()
     assert "overlapping windows" in page.length_summary.text()
     assert window.model_page.form.is_shown("window_overlap")
+
+
+def test_a_run_the_memory_estimate_says_will_not_fit_is_started_only_when_the_user_says_so(qtbot, window,
+                                                                                          sentiment_csv, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    _load(qtbot, window, sentiment_csv)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda parent, title, text, *a: asked.append(text)
+                                                              or QMessageBox.No))
+    window.session.memory_warning = "needs about 9.0 GB but the device has 8.0 GB: lower the batch size."
+    window.train_page.start()
+    assert asked and "memory estimate" in asked[0] and "9.0 GB" in asked[0]
+    assert not window.controller.running and not window.train_page._starting

@@ -40,6 +40,7 @@ class Session(QObject):
         self.config = RunConfig()
         self.run_dir: Path | None = None
         self.token_lengths = None
+        self.memory_warning: str | None = None  # the Model page's estimate says the run may not fit
         self.project_dir = Path(project_dir)
 
     # -- data ----------------------------------------------------------------

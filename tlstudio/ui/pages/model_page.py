@@ -346,6 +346,7 @@ class ModelPage(Page):
         rows = "".join(f"<tr><td>{name}</td><td align='right'>&nbsp;{format_bytes(size)}</td></tr>"
                        for name, size in estimate.parts())
         warning = fits(estimate, device.get("memory_bytes"))
+        self.session.memory_warning = warning  # the Train page asks before starting a run that will not fit
         where = "GPU memory" if device["id"].startswith("cuda") else "RAM"
         text = (f"<b>About {format_bytes(estimate.total)} of {where} at the peak</b> on {device.get('name', 'CPU')}."
                 f"<table>{rows}</table><span>{note}</span>")

@@ -160,7 +160,17 @@ class TrainPage(Page):
         except TlStudioError as exc:
             error_dialog.show_failure(self, Failure(exc.message[:1].upper() + exc.message[1:], exc.hint))
             return
+        warning = self.session.memory_warning
+        if warning and "but the device has" in warning and not self._confirm(
+                f"The memory estimate says this run {warning}\n\nIf it runs out of GPU memory, tlstudio halves the "
+                "batch and carries on; on the CPU the computer may slow down a lot. Start anyway?"):
+            return
         self._check_then(config.backbone, lambda allow: self._start(config, name, allow))
+
+    def _confirm(self, text: str) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
+        return QMessageBox.question(self, "tlstudio", text) == QMessageBox.Yes
 
     def _check_then(self, backbone: str, go) -> None:
         """Ask about pickle weights (in the background, then in a dialog) before ``go(allow_pickle)``."""

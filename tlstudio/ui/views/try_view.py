@@ -232,6 +232,10 @@ class TryView(QWidget):
                 self._load()
                 return
         self.verdict.setText(f"Cannot load this model: {failure.text}")
+        if not failure.pickle_refused:  # a refused pickle was just answered; anything else deserves its dialog
+            from .. import error_dialog
+
+            error_dialog.show_failure(self, failure)
 
     # -- live prediction ------------------------------------------------------------------------
     def _predict_now(self) -> None:
