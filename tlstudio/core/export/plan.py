@@ -48,12 +48,14 @@ class ExportPlan:
 
 def supported_formats(task: str) -> dict[str, str | None]:
     """Each format, and why it cannot export ``task`` (None when it can)."""
-    from .adapters import _ADAPTERS
+    from . import adapters
     from .run_bundle import TRAIN_SCRIPTS
 
+    onnx_tasks = getattr(adapters, "ONNX_TASKS", ("text-classification",))
     reasons: dict[str, str | None] = {"hf": None}
-    for name in ("onnx", "bundle"):
-        reasons[name] = None if task in _ADAPTERS else f"{FORMAT_TITLES[name]} exports only text classifiers so far."
+    reasons["onnx"] = None if task in onnx_tasks else "ONNX export is available for text classifiers only so far."
+    reasons["bundle"] = None if task in adapters._ADAPTERS else \
+        f"Portable bundles exist for {', '.join(adapters._ADAPTERS)} models so far."
     reasons["run-bundle"] = None if task in TRAIN_SCRIPTS else \
         f"Run bundles exist only for {', '.join(TRAIN_SCRIPTS)} runs so far."
     return reasons
@@ -111,7 +113,10 @@ def plan_export(source_path, options: ExportOptions) -> ExportPlan:
             files.append((prefix + "onnx/model_int8.onnx", None))
         notes.append("Converting and verifying the ONNX model takes a minute or two on a CPU.")
     if options.format == "bundle":
-        files += [(name, None) for name, _ in FORMAT_EXTRAS["bundle"]]
+        from .adapters import adapter_for
+
+        writes_labels = getattr(adapter_for(source.task), "writes_labels", True)
+        files += [(name, None) for name, _ in FORMAT_EXTRAS["bundle"] if writes_labels or name != "labels.json"]
     return ExportPlan(source.path, output, options.format, source.task, tuple(files), card, tuple(notes))
 
 

@@ -9,7 +9,6 @@ a late result.  A cancelled job is not an error: ``on_cancelled`` runs.
 
 from __future__ import annotations
 
-import sys
 import threading
 from typing import Any, Callable
 
