@@ -6,6 +6,9 @@ and exports one run to ONNX: ten minutes or so on a CPU):
 
     xvfb-run -a -s "-screen 0 1440x960x24" python packaging/screenshots.py [--only entities,translation]
 
+``--only`` shoots some sections again (classification, runs, entities, translation); ``--only runs
+--project DIR`` shows the runs of an earlier pass's project folder without training again.
+
 Settings and runs go to a temporary folder; nothing of the user's is touched.
 """
 
@@ -23,7 +26,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def main(sections: set[str]) -> None:
+def main(sections: set[str], project: str | None = None) -> None:
     from PySide6.QtCore import QEventLoop, QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -36,8 +39,10 @@ def main(sections: set[str]) -> None:
     app = create_application()
     work = Path(tempfile.mkdtemp(prefix="tlstudio-shots-"))
     settings = Settings(QSettings(str(work / "settings.ini"), QSettings.IniFormat))
-    settings.set_project_dir(work / "project")
+    settings.set_project_dir(project or work / "project")
     theme().set_choice("light")
+    # No modal questions while shooting: "resume the stopped run?" at start is answered no.
+    MainWindow.ask = lambda self, question: False
     window = MainWindow(settings, notifications=False)
     window.resize(1360, 860)
     window.show()
@@ -141,9 +146,12 @@ def main(sections: set[str]) -> None:
         wait_until(lambda: "ms with ONNX" in trying.view.latency.text())
         shoot("try-onnx", "try")
 
+
+    if "runs" in sections:
+        # The two review runs: one stopped early (offered for resume above the list), one finished.
         runs = window.runs_page
         runs.refresh()
-        wait_until(lambda: len(runs.summaries) == 2)
+        wait_until(lambda: len(runs.summaries) >= 2)
         runs.table.selectAll()
         runs.compare_selected()
         wait_until(lambda: len(runs.compare_chart._series) >= 3)
@@ -187,10 +195,13 @@ def main(sections: set[str]) -> None:
     QApplication.processEvents()
 
 
-SECTIONS = ("classification", "entities", "translation")
+SECTIONS = ("classification", "runs", "entities", "translation")
 
 if __name__ == "__main__":
-    chosen = set(SECTIONS)
-    if len(sys.argv) > 2 and sys.argv[1] == "--only":
-        chosen = set(sys.argv[2].split(","))  # e.g. --only entities,translation: re-shoot part of the set
-    main(chosen)
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Regenerate docs/screenshots/ by driving the app.")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections to shoot again")
+    parser.add_argument("--project", help="an existing project folder to show (with --only runs)")
+    arguments = parser.parse_args()
+    main(set(arguments.only.split(",")), arguments.project)
