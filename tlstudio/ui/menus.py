@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QMenu
 
-from ..core.samples import available_samples, sample_path
+from ..core.samples import available_samples
 from .help import GuideDialog, show_about
 from .theme import THEMES, theme
 
@@ -57,7 +57,7 @@ def build_menus(window) -> WindowActions:
 
     for sample in available_samples():
         action = _action(window, samples, f"{sample.title} ({sample.task})",
-                         lambda p=sample_path(sample.name): window.open_data(p))
+                         lambda name=sample.name: window.open_sample(name))
         action.setEnabled(sample.task in task_names())
     recent = file_menu.addMenu("Open &recent")
     file_menu.addSeparator()
