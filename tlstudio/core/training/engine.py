@@ -31,7 +31,7 @@ from ..progress import Message, NullSink, RunFinished, StageChanged
 from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder
 from ..run_lock import RunLock, is_locked
 from ..tasks import get_task
-from . import checkpoints, distributed, faults, strategies
+from . import adaptation, checkpoints, distributed, faults, strategies
 from .hardware import choose_device
 from .tracking import check_tracker, tracking_callbacks
 
@@ -79,7 +79,7 @@ def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = F
         checkpoints.remove_leftovers(run.checkpoints)
     check_tracker(config.report_to)
     checkpoint = run.last_checkpoint()
-    if checkpoint is None:
+    if checkpoint is None and not adaptation.in_progress(run.path) and not adaptation.finished_record(run.path):
         raise ConfigError(
             f"the run in {run.path} stopped before its first checkpoint, so there is nothing to resume.",
             f"Start it again: tlstudio train --config {run.run_file} --output NEW_FOLDER",
@@ -182,6 +182,15 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     # what users need to know is sent to the sink.
     hf_logging.set_verbosity_error()
 
+    adapted = None
+    if config.adapt_source != "off":  # stage 1 of 2: continued masked-LM pre-training on unlabelled text
+        if distributed.is_main_process() and not run.run_file.exists():  # so a stop during stage 1 can resume
+            run.write_run({"format": "tlstudio-run/1", "status": "running", "started_at": _now(),
+                           "config": config.to_dict(), "stage": "domain adaptation"})
+        backbone, adapted = adaptation.adapt(config, data, backbone, run, choice, sink, cancel,
+                                             allow_pickle=allow_pickle)
+        _check_cancel(cancel)
+
     set_seed(config.seed)
     tokenizer = load_tokenizer(backbone.path)
     sink.emit(StageChanged("tokenizing"))
@@ -193,6 +202,8 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
 
     record = _run_record(config, data, backbone, choice, token_stats)
     record["strategy"] = plan.summary()
+    if adapted is not None:
+        record["adaptation"] = adapted
     previous = run.read_run() if run.run_file.exists() else {}
     for key in ("started_at", "adjustments"):
         if key in previous:
@@ -271,6 +282,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         "eval_truncated": token_stats["eval_truncated"],
         "strategy": config.strategy,
         "trainable_parameters": record["strategy"]["trainable_parameters"],
+        **({"adaptation": adapted} if adapted is not None else {}),
         "best_step": _best_step(trainer.state),
         "total_steps": trainer.state.global_step,
         "train_runtime_seconds": round(output.metrics.get("train_runtime", 0.0), 2),
