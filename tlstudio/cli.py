@@ -64,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_allow_pickle(tune, "the backbone")
     _add_config_flags(tune)
 
+    needed = commands.add_parser(
+        "labels-needed", help="how much a pretrained backbone saves: runs with few labels, pretrained vs random weights",
+        description="Train at each labelled-set size from the pretrained backbone and from the same architecture "
+                    "with random weights, all scored on the same validation rows (single-label text "
+                    "classification). Writes labels_needed.csv/.json and the runs into --output.")
+    needed.add_argument("data", nargs="?", help="training data file")
+    needed.add_argument("--sizes", default="50,100,200", metavar="N,N,...",
+                        help="labelled-set sizes (default: 50,100,200)")
+    needed.add_argument("--config", metavar="RUN_JSON", help="take the run settings from a run.json")
+    _add_allow_pickle(needed, "the backbone")
+    _add_config_flags(needed)
+
     predict = commands.add_parser("predict", help="run a trained model on texts or a file",
                                   description="Classify, tag, translate or summarise with a trained model.")
     predict.add_argument("model_dir", metavar="MODEL_DIR")
@@ -263,6 +275,25 @@ def cmd_tune(args: argparse.Namespace, cancel: CancelToken) -> int:
     return EXIT_INTERRUPTED if result.status == "cancelled" else 0
 
 
+def cmd_labels_needed(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from .core.labels_needed import INITS, labels_needed
+    from .output import TuneConsoleSink
+
+    try:
+        sizes = [int(n) for n in args.sizes.split(",") if n.strip()]
+    except ValueError:
+        raise ConfigError(f"--sizes must be whole numbers separated by commas, got '{args.sizes}'.") from None
+    result = labels_needed(config_from_args(args), sizes, sink=TuneConsoleSink(), cancel=cancel,
+                           allow_pickle=args.allow_pickle)
+    print(f"\n{'labels':>8}  " + "  ".join(f"{init:>10}" for init in INITS) + f"  {'gain':>8}   ({result.metric})")
+    for size, values in result.table().items():
+        cells = [values.get(init) for init in INITS]
+        gap = f"{cells[0] - cells[1]:+8.4f}" if None not in cells else " " * 8
+        print(f"{size:>8}  " + "  ".join(f"{v:10.4f}" if v is not None else " " * 10 for v in cells) + f"  {gap}")
+    print(f"results in {result.output_dir}")
+    return EXIT_INTERRUPTED if result.status == "cancelled" else 0
+
+
 def _columns(args: argparse.Namespace) -> dict[str, str]:
     return {k: v for k, v in vars(args).items() if k.endswith("_column") and v}
 
@@ -414,7 +445,7 @@ def cmd_runs(args: argparse.Namespace, cancel: CancelToken) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "tune": cmd_tune, "predict": cmd_predict, "evaluate": cmd_evaluate, "export": cmd_export,
+COMMANDS = {"train": cmd_train, "tune": cmd_tune, "labels-needed": cmd_labels_needed, "predict": cmd_predict, "evaluate": cmd_evaluate, "export": cmd_export,
             "push": cmd_push, "demo": cmd_demo, "samples": cmd_samples, "runs": cmd_runs}
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from .core.progress import (CheckpointSaved, Evaluated, Message, RunStarted, StageChanged, StepLogged, TrialFinished,
-                            TrialProgressed, TrialStarted)
+from .core.progress import (CheckpointSaved, Evaluated, Message, RunStarted, StageChanged, StepLogged,
+                            StudyPointMeasured, TrialFinished, TrialProgressed, TrialStarted)
 
 FALLBACK_ORDER = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall")
 
@@ -157,7 +157,7 @@ def _params_text(params: dict) -> str:
 
 
 class TuneConsoleSink:
-    """One line per trial started and finished; the first trial's notes about the data, not every trial's."""
+    """For searches and studies: one line per trial or point; the first trial's notes about the data only."""
 
     def __init__(self, stream=None):
         self.stream = stream or sys.stdout
@@ -171,6 +171,11 @@ class TuneConsoleSink:
             note = f" ({event.note})" if event.note and event.state != "complete" else ""
             print(f"trial {event.number} {event.state}{note}: {value} in {format_duration(event.duration_seconds)}; "
                   f"best so far {best}", file=self.stream, flush=True)
+        elif isinstance(event, StudyPointMeasured):
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in event.metrics.items() if isinstance(v, float))
+            print(f"{event.size} labels, {event.init} weights: {shown}", file=self.stream, flush=True)
+        elif isinstance(event, StageChanged) and event.stage == "training" and event.detail:
+            print(f"training: {event.detail}", file=self.stream, flush=True)
         elif isinstance(event, TrialProgressed) and event.number == 0 and isinstance(event.event, Message):
             ConsoleSink(self.stream).emit(event.event)
         elif isinstance(event, Message):

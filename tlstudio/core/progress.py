@@ -169,3 +169,12 @@ class TrialProgressed:
 
     number: int
     event: object
+
+
+@dataclass(frozen=True)
+class StudyPointMeasured:
+    """One point of a labels-needed study: a run with ``size`` labels from ``init`` weights, scored."""
+
+    size: int
+    init: str  # "pretrained" | "random"
+    metrics: dict[str, Any]
