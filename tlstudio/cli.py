@@ -445,7 +445,8 @@ def cmd_runs(args: argparse.Namespace, cancel: CancelToken) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "tune": cmd_tune, "labels-needed": cmd_labels_needed, "predict": cmd_predict, "evaluate": cmd_evaluate, "export": cmd_export,
+COMMANDS = {"train": cmd_train, "tune": cmd_tune, "labels-needed": cmd_labels_needed, "predict": cmd_predict,
+            "evaluate": cmd_evaluate, "export": cmd_export,
             "push": cmd_push, "demo": cmd_demo, "samples": cmd_samples, "runs": cmd_runs}
 
 

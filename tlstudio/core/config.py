@@ -30,6 +30,10 @@ LONG_TEXTS = ("truncate", "windows")
 STRATEGIES = ("full", "frozen", "gradual", "llrd", "lora")
 ADAPT_SOURCES = ("off", "dataset", "folder")
 _CLS = ("text-classification",)
+# Settings that only matter with another choice: left out of model cards (and greyed out by forms) otherwise.
+_LORA, _GRADUAL, _LLRD = {"strategy": ("lora",)}, {"strategy": ("gradual",)}, {"strategy": ("llrd",)}
+_ADAPT = {"adapt_source": ("dataset", "folder")}
+_ADAPT_DATASET, _ADAPT_FOLDER = {"adapt_source": ("dataset",)}, {"adapt_source": ("folder",)}
 _NER = ("token-classification",)
 
 # Settings whose best value depends on the task; a field left as None takes the task's value when a run
@@ -125,20 +129,23 @@ class RunConfig:
         "model", choices=STRATEGIES,
     )
     gradual_stages: int = _f(
-        3, "Stages of gradual unfreezing: the first trains the head only, the last the whole backbone.", "model"
+        3, "Stages of gradual unfreezing: the first trains the head only, the last the whole backbone.",
+        "model", when=_GRADUAL,
     )
     layer_lr_decay: float = _f(
         0.8, "Layer-wise learning-rate decay (llrd): each layer down learns at this times the rate of the one above.",
-        "model",
+        "model", when=_LLRD,
     )
-    lora_rank: int = _f(8, "LoRA: rank of the adapter matrices (more = more capacity, more parameters).", "model")
-    lora_alpha: int = _f(16, "LoRA: scaling of the adapters' output (usually twice the rank).", "model")
-    lora_dropout: float = _f(0.1, "LoRA: dropout on the adapters' input.", "model")
+    lora_rank: int = _f(
+        8, "LoRA: rank of the adapter matrices (more = more capacity, more parameters).", "model", when=_LORA
+    )
+    lora_alpha: int = _f(16, "LoRA: scaling of the adapters' output (usually twice the rank).", "model", when=_LORA)
+    lora_dropout: float = _f(0.1, "LoRA: dropout on the adapters' input.", "model", when=_LORA)
     lora_target_modules: str | None = _f(
         None,
         "LoRA: comma-separated names of the layers that get adapters (default: the attention query and value "
         "layers of the backbone's architecture).",
-        "model",
+        "model", when=_LORA,
     )
 
     # --- domain adaptation (see core/training/adaptation.py) -------------------
@@ -151,17 +158,23 @@ class RunConfig:
         "model", choices=ADAPT_SOURCES,
     )
     adapt_column: str | None = _f(
-        None, "Domain adaptation: the column whose text to read (default: the task's text column).", "model"
+        None, "Domain adaptation: the column whose text to read (default: the task's text column).",
+        "model", when=_ADAPT_DATASET,
     )
     adapt_path: str | None = _f(
-        None, "Domain adaptation: a folder of .txt files (read recursively) or one .txt file.", "model"
+        None, "Domain adaptation: a folder of .txt files (read recursively) or one .txt file.",
+        "model", when=_ADAPT_FOLDER,
     )
-    adapt_epochs: float = _f(1.0, "Domain adaptation: passes over the unlabelled text.", "model")
+    adapt_epochs: float = _f(1.0, "Domain adaptation: passes over the unlabelled text.", "model", when=_ADAPT)
     adapt_max_steps: int | None = _f(
-        None, "Domain adaptation: stop after this many steps instead of adapt_epochs.", "model"
+        None, "Domain adaptation: stop after this many steps instead of adapt_epochs.", "model", when=_ADAPT
     )
-    adapt_learning_rate: float = _f(1e-4, "Domain adaptation: peak learning rate of the masked-LM stage.", "model")
-    mlm_probability: float = _f(0.15, "Domain adaptation: share of tokens masked for the model to restore.", "model")
+    adapt_learning_rate: float = _f(
+        1e-4, "Domain adaptation: peak learning rate of the masked-LM stage.", "model", when=_ADAPT
+    )
+    mlm_probability: float = _f(
+        0.15, "Domain adaptation: share of tokens masked for the model to restore.", "model", when=_ADAPT
+    )
 
     # --- task options ---------------------------------------------------------
     multi_label: bool = _f(
@@ -409,6 +422,11 @@ class RunConfig:
         defaults = {**TASK_DEFAULTS.get(self.task, {}), **STRATEGY_DEFAULTS.get(self.strategy, {})}
         values = {name: value for name, value in defaults.items() if getattr(self, name) is None}
         return dataclasses.replace(self, **values)
+
+
+def field_applies(f: dataclasses.Field, values: dict[str, Any]) -> bool:
+    """False for a setting that only matters with another choice (lora_rank without the lora strategy)."""
+    return all(values.get(name) in allowed for name, allowed in f.metadata.get("when", {}).items())
 
 
 def config_fields() -> list[dataclasses.Field]:

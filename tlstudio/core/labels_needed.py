@@ -49,11 +49,13 @@ def random_init_backbone(backbone_path: Path, target: Path, seed: int = 0) -> Pa
     """The backbone's architecture and tokenizer with freshly initialised weights."""
     import torch
     from transformers import AutoConfig, AutoModel
+    from transformers.utils import logging as hf_logging
 
     from .backbones import load_tokenizer
 
     if (target / "model.safetensors").is_file():
         return target
+    hf_logging.disable_progress_bar()  # progress reaches users through the sink
     torch.manual_seed(seed)
     model = AutoModel.from_config(AutoConfig.from_pretrained(str(backbone_path)))
     model.save_pretrained(str(target))
