@@ -235,7 +235,9 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
     else:
         result = train(config_from_args(args), sink, cancel, allow_pickle=args.allow_pickle)
     if result.status == "cancelled":
-        if result.step:
+        from .core.training.adaptation import in_progress
+
+        if result.step or in_progress(result.output_dir):
             print(f"stopped at step {result.step}; continue with: tlstudio train --resume {result.output_dir}",
                   file=sys.stderr)
         else:
