@@ -52,8 +52,10 @@ class ConsoleSink:
         elif isinstance(event, Message):
             prefix = "warning" if event.level == "warning" else "note"
             print(f"{prefix}: {event.text}", file=sys.stderr, flush=True)
-        elif isinstance(event, StageChanged) and event.stage in ("loading data", "loading backbone", "exporting",
-                                                                 "verifying", "timing", "quantizing", "uploading"):
+        elif isinstance(event, StageChanged) and (
+                event.stage in ("loading data", "loading backbone", "domain adaptation", "exporting", "verifying",
+                                "timing", "quantizing", "uploading")
+                or (event.stage == "training" and event.detail)):  # a two-stage run names its second stage
             self._print(f"{event.stage}: {event.detail}" if event.detail else event.stage)
 
 
