@@ -58,8 +58,51 @@ def pump_until(app, condition, timeout: float = 1800.0) -> float:
     return time.perf_counter() - start
 
 
-def blocked_while_training(app, window, steps: int) -> list[float]:
-    """Milliseconds each timer tick came late during one training run started from the Train page."""
+class StallSampler:
+    """Samples the GUI thread's Python stack whenever its timer is late, to show what blocked it."""
+
+    def __init__(self, last: list[float], threshold_ms: float = 40.0):
+        import threading
+
+        self.last = last
+        self.threshold = threshold_ms / 1000
+        self.gui_thread = threading.get_ident()
+        self.stacks: dict[str, int] = {}
+        self.stages: list[str] = ["starting"]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import traceback
+
+        while not self._stop.wait(0.01):
+            if time.perf_counter() - self.last[0] < self.threshold:
+                continue
+            frame = sys._current_frames().get(self.gui_thread)
+            if frame is None:
+                continue
+            frames = [f for f in traceback.extract_stack(frame) if "/bench/" not in f.filename]
+            ours = [f for f in frames if "tlstudio" in f.filename] or frames
+            where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(ours[-3:]))
+            key = f"[{self.stages[-1]}] {where or 'outside Python (Qt/C code)'}"
+            self.stacks[key] = self.stacks.get(key, 0) + 1
+
+    def __enter__(self) -> "StallSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self, top: int = 6) -> list[str]:
+        ranked = sorted(self.stacks.items(), key=lambda item: -item[1])[:top]
+        return [f"{count * 10} ms sampled late in {where}" for where, count in ranked]
+
+
+def blocked_while_training(app, window, steps: int) -> tuple[list[float], list[str]]:
+    """Milliseconds each timer tick came late during one training run started from the Train page,
+    and where the GUI thread was when it was late."""
     from PySide6.QtCore import QTimer
 
     window.session.update_config(max_steps=steps, batch_size=16, logging_steps=1, eval_strategy="steps",
@@ -77,13 +120,16 @@ def blocked_while_training(app, window, steps: int) -> list[float]:
     finished = []
     window.controller.run_finished.connect(lambda outcome: finished.append(outcome))
     window.controller.run_failed.connect(lambda failure: finished.append(failure))
-    timer.start()
-    page.start()
-    pump_until(app, lambda: bool(finished) and not window.controller.running)
-    timer.stop()
+    with StallSampler(last) as stalls:
+        window.controller.stage_changed.connect(lambda event: stalls.stages.append(getattr(event, "stage", "?")))
+        window.controller.run_finished.connect(lambda outcome: stalls.stages.append("finished"))
+        timer.start()
+        page.start()
+        pump_until(app, lambda: bool(finished) and not window.controller.running)
+        timer.stop()
     if type(finished[0]).__name__ != "RunOutcome" or getattr(finished[0], "status", "") != "completed":
         raise RuntimeError(f"the training run did not complete: {finished[0]}")
-    return late
+    return late, stalls.summary()
 
 
 def redraw_times(app, chart, points: int, repeats: int) -> tuple[list[float], list[float]]:
@@ -144,7 +190,7 @@ def measure(quick: bool = False) -> Section:
     pump_until(app, lambda: window.session.token_lengths is not None)
     section = Section("GUI responsiveness")
     with LoadSampler() as load:
-        late = blocked_while_training(app, window, steps)
+        late, stalls = blocked_while_training(app, window, steps)
         window.show_page("train")
         app.processEvents()
         studio = redraw_times(app, StudioChart(window), points, repeats)
@@ -165,6 +211,10 @@ def measure(quick: bool = False) -> Section:
                          f"step, an evaluation every {max(1, steps // 2)} steps; {len(late)} ticks of a "
                          f"{TICK_MS} ms timer, median lateness {statistics.median(late):.1f} ms. One run; the "
                          "longest and p99 are over all its ticks.")
+    if stalls:
+        section.findings.append("Where the GUI thread was when its timer ran more than 40 ms late during training "
+                                "(its Python stack sampled every 10 ms from another thread; [the run's stage]):")
+        section.findings += [f"- {line}" for line in stalls]
     section.notes.append(f"load average (1 min) during this section: max {max(load.samples):.1f}")
     window.close()
     return section

@@ -156,6 +156,27 @@ def test_data_page_shows_labels_problems_and_token_lengths_against_max_length(qt
     qtbot.waitUntil(lambda: "both 'text'" in page.problems.item(0).text(), timeout=60_000)
 
 
+def test_devices_are_listed_when_the_model_page_is_first_shown_not_at_start(qtbot, app_settings, dialogs,
+                                                                            monkeypatch):
+    # Listing devices imports torch: seconds of start-up on a busy 2-core machine (docs/benchmarks.md).
+    from tlstudio.ui import main_window
+    from tlstudio.ui.pages import model_page
+
+    calls = []
+    monkeypatch.setattr(model_page, "_devices", lambda: calls.append(1) or [{"id": "cpu", "name": "CPU", "precisions": ["fp32"]}])
+    win = main_window.MainWindow(app_settings, notifications=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.wait(300)
+    assert calls == [] and win.model_page.device_picker.device_combo.currentText() == "Detecting devices…"
+    win.show_page("model")
+    qtbot.waitUntil(lambda: win.model_page.device_picker.devices != [], timeout=10_000)
+    win.show_page("data")
+    win.show_page("model")
+    qtbot.wait(50)
+    assert calls == [1] and win.model_page.device_picker.device_combo.findData("cpu") >= 0
+
+
 def test_model_page_estimates_memory_and_applies_presets(qtbot, window, tiny_backbone):
     page = window.model_page
     page.local_radio.click()
