@@ -27,13 +27,13 @@ sys.path.insert(0, str(HERE))
 
 from figures import Figure, LoadSampler, Section, machine  # noqa: E402
 
-# section key -> (script, title); run in this order.
+# section key -> script; run in this order.
 SECTIONS = {
     "training": "training_throughput.py",
-    "gui": "gui_responsiveness.py",
-    "startup": "startup_time.py",
-    "bigdata": "gui_million_rows.py",
     "inference": "inference_speed.py",
+    "startup": "startup_time.py",
+    "gui": "gui_responsiveness.py",
+    "bigdata": "gui_million_rows.py",
 }
 
 

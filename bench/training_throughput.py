@@ -158,7 +158,7 @@ def measure(quick: bool = False) -> Section:
     import hf_baselines
 
     hf_logging.set_verbosity_error()
-    train_rows, eval_rows, repeats = (96, 32, 1) if quick else (1024, 256, 3)
+    train_rows, eval_rows, repeats = (96, 32, 1) if quick else (512, 128, 3)
     epochs, batch, max_length = 1.0, 32, 128
     counter = StepCounter()
     counter.install()
