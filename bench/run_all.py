@@ -138,7 +138,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: check the suite works end to end")
     parser.add_argument("--only", help="comma-separated sections: " + ", ".join(SECTIONS))
     parser.add_argument("--output", default=str(HERE.parent / "docs" / "benchmarks.md"),
-                        help="markdown file to write (default docs/benchmarks.md)")
+                        help="markdown file to write (default docs/benchmarks.md); the raw figures go beside it "
+                             "as .json")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other sections of the existing .json and replace only those run now")
     args = parser.parse_args()
     keys = args.only.split(",") if args.only else list(SECTIONS)
     unknown = [k for k in keys if k not in SECTIONS]
@@ -152,11 +155,24 @@ def main() -> int:
         for key in keys:
             print(f"-- {key}…", file=sys.stderr, flush=True)
             sections.append(run_section(key, args.quick, env))
+    samples = load.samples
+    output = Path(args.output)
+    raw = output.with_suffix(".json")
+    if args.merge and raw.is_file():
+        # Sections run earlier keep their figures; the machine record keeps the first date and all load samples.
+        before = json.loads(raw.read_text(encoding="utf-8"))
+        now = {key: section for key, section in zip(keys, sections)}
+        ordered = [key for key in SECTIONS if key in now or key in before["sections"]]
+        sections = [now[k] if k in now else Section.from_dict(before["sections"][k]) for k in ordered]
+        keys, samples = ordered, before["load"] + samples
+        info = {**before["machine"], "date": f"{before['machine']['date']} to {info['date']}"}
     print_table(sections)
     command = "PYTHONPATH=. python bench/run_all.py" + (" --quick" if args.quick else "")
-    output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(markdown(sections, info, load.samples, command, args.quick), encoding="utf-8")
+    output.write_text(markdown(sections, info, samples, command, args.quick), encoding="utf-8")
+    raw.write_text(json.dumps({"machine": info, "load": samples, "quick": args.quick,
+                               "sections": {k: s.to_dict() for k, s in zip(keys, sections)}}, indent=1),
+                   encoding="utf-8")
     print(f"\nwrote {output}")
     return 1 if any(s.title.endswith("(failed)") for s in sections) else 0
 
