@@ -300,3 +300,44 @@ def test_deleting_the_run_on_show_clears_the_pages_that_showed_it(qtbot, window)
     page.delete_runs()
     qtbot.waitUntil(lambda: window.evaluate_page.model_dir is None, timeout=30_000)
     assert not run.exists() and window.evaluate_page.model_label.text() == "No model."
+
+
+def test_a_big_file_shows_its_first_rows_while_the_rest_loads_and_a_failed_load_puts_back_the_last_file(
+        qtbot, window, dialogs, tmp_path, monkeypatch):
+    import threading
+
+    from tlstudio.core.errors import DataError
+    from tlstudio.ui.pages import data_page
+
+    monkeypatch.setattr(data_page, "PREVIEW_FROM_BYTES", 0)  # every file counts as big here
+    monkeypatch.setattr(data_page, "PREVIEW_ROWS", 50)
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text("text,label\n" + "".join(f"good {i},pos\nbad {i},neg\n" for i in range(300)))
+    second.write_text("text,label\n" + "".join(f"row {i},x\n" for i in range(400)))
+    release, real_load = threading.Event(), data_page._load
+
+    def slow_load(path):
+        release.wait(30)
+        if path == str(second):
+            raise DataError(f"{path} broke half way.", "Try again.")
+        return real_load(path)
+
+    monkeypatch.setattr(data_page, "_load", slow_load)
+    page = window.data_page
+    window.open_data(first)
+    qtbot.waitUntil(lambda: page.table_model.rowCount() == 50 and page.stack.currentIndex() == 1, timeout=30_000)
+    assert window.session.table is None and not page.left_panel.isEnabled()
+    assert "Loading all rows" in page.file_label.text()
+    release.set()
+    qtbot.waitUntil(lambda: window.session.table is not None, timeout=30_000)
+    assert page.table_model.rowCount() == 600 and page.left_panel.isEnabled()
+    shown = page.file_label.text()
+
+    release.clear()
+    window.open_data(second)
+    qtbot.waitUntil(lambda: page.table_model.rowCount() == 50, timeout=30_000)
+    release.set()
+    qtbot.waitUntil(lambda: len(dialogs) == 1, timeout=30_000)
+    assert "broke half way" in dialogs[0].message
+    assert page.table_model.rowCount() == 600 and page.file_label.text() == shown and page.left_panel.isEnabled()
+    assert window.session.table.path == first
