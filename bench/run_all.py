@@ -140,6 +140,8 @@ def main() -> int:
     parser.add_argument("--output", default=str(HERE.parent / "docs" / "benchmarks.md"),
                         help="markdown file to write (default docs/benchmarks.md); the raw figures go beside it "
                              "as .json")
+    parser.add_argument("--render", action="store_true",
+                        help="run nothing: write the markdown again from the existing .json")
     parser.add_argument("--merge", action="store_true",
                         help="keep the other sections of the existing .json and replace only those run now")
     args = parser.parse_args()
@@ -151,6 +153,8 @@ def main() -> int:
            "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")]))}
     info = machine()
     sections = []
+    if args.render:
+        keys, args.merge = [], True
     with LoadSampler() as load:
         for key in keys:
             print(f"-- {key}…", file=sys.stderr, flush=True)
@@ -164,8 +168,12 @@ def main() -> int:
         now = {key: section for key, section in zip(keys, sections)}
         ordered = [key for key in SECTIONS if key in now or key in before["sections"]]
         sections = [now[k] if k in now else Section.from_dict(before["sections"][k]) for k in ordered]
-        keys, samples = ordered, before["load"] + samples
-        info = {**before["machine"], "date": f"{before['machine']['date']} to {info['date']}"}
+        if now:
+            samples = before["load"] + samples
+            info = {**before["machine"], "date": f"{before['machine']['date']} to {info['date']}"}
+        else:  # --render
+            samples, info, args.quick = before["load"], before["machine"], before["quick"]
+        keys = ordered
     print_table(sections)
     command = "PYTHONPATH=. python bench/run_all.py" + (" --quick" if args.quick else "")
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -172,7 +172,8 @@ def measure(quick: bool = False) -> Section:
         "a": lambda out: run_tlstudio(train_csv, eval_csv, out, epochs, batch, max_length),
         "b": lambda out: hf_baselines.careful_script(train_csv, eval_csv, str(out), batch_size=batch,
                                                      max_length=max_length, epochs=epochs),
-        "c": lambda out: hf_baselines.autotrain_like(train_csv, eval_csv, str(out), epochs=epochs, max_steps=c_steps),
+        "c": lambda out: hf_baselines.autotrain_like(train_csv, eval_csv, str(out), epochs=epochs,
+                                                     max_steps=c_steps),
     }
     with LoadSampler() as load:
         for repeat in range(repeats):
