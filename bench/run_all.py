@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from figures import Figure, LoadSampler, Section, machine  # noqa: E402
+from findings import findings_for  # noqa: E402
 
 # section key -> script; run in this order.
 SECTIONS = {
@@ -90,6 +91,11 @@ def print_table(sections: list[Section]) -> None:
                             for i, (cell, w) in enumerate(zip(r, widths))))
 
 
+def notes_on(section: Section) -> list[str]:
+    """What the run recorded about where time went, then the profile notes written by hand (findings.py)."""
+    return section.findings + findings_for(section.title)
+
+
 def markdown(sections: list[Section], info: dict, load: list[float], command: str, quick: bool) -> str:
     lines = ["# Benchmarks", "",
              "tlstudio measured side by side with the plain Hugging Face baselines, on one machine, in one run. "
@@ -114,8 +120,8 @@ def markdown(sections: list[Section], info: dict, load: list[float], command: st
                          f"target {target_text(figure).split(':')[0]}.")
         lines.append("")
         for section in sections:
-            if section.findings and any(f.met is False for f in section.figures):
-                lines += [f"### {section.title}: where the time goes", "", *section.findings, ""]
+            if notes_on(section) and any(f.met is False for f in section.figures):
+                lines += [f"### {section.title}: where the time goes", "", *notes_on(section), ""]
     else:
         lines += ["None: every target holds in this run.", ""]
     failed = [s.title for s in sections if s.title.endswith("(failed)")]
@@ -127,8 +133,8 @@ def markdown(sections: list[Section], info: dict, load: list[float], command: st
         lines += ["| " + " | ".join(row(f)) + " |" for f in section.figures]
         lines.append("")
         lines += [f"- {note}" for note in section.notes]
-        if section.findings and not any(f.met is False for f in section.figures):
-            lines += ["", *section.findings]
+        if notes_on(section) and not any(f.met is False for f in section.figures):
+            lines += ["", "What the profiles showed:", "", *notes_on(section)]
         lines.append("")
     return "\n".join(lines)
 
