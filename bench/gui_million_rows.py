@@ -72,6 +72,8 @@ def open_in_app(path: Path, rows: int, opens: int) -> dict:
     from tlstudio.ui.main_window import MainWindow
     from tlstudio.ui.settings import Settings
 
+    from gui_responsiveness import StallSampler
+
     folder = path.parent
     app = create_application()
     settings = Settings(QSettings(str(folder / "settings.ini"), QSettings.IniFormat))
@@ -101,24 +103,30 @@ def open_in_app(path: Path, rows: int, opens: int) -> dict:
     page = window.data_page
     model = page.table_model
     found = {"first": [], "full": [], "peak": [], "stall": [], "profiled": [], "lengths": []}
-    for _ in range(opens):
-        window.session.table = None
-        model.set_frame(None)
-        app.processEvents()
-        baseline = rss_bytes()
-        reset_peak_rss()
-        started = time.perf_counter()
-        gaps.clear()
-        window.open_data(path)
-        found["first"].append(pump_until(lambda: model.rowCount() > 0 and page.table_view.isVisible()))
-        found["full"].append(pump_until(lambda: window.session.table is not None) + found["first"][-1])
-        found["peak"].append(peak_rss_bytes() - baseline)
-        pump_until(lambda: bool(page.label_chart._counts))
-        found["profiled"].append(time.perf_counter() - started)
-        pump_until(lambda: window.session.token_lengths is not None)
-        found["lengths"].append(time.perf_counter() - started)
-        found["stall"].append(max(gaps) * 1000 - 10)
-        window.session.token_lengths = None
+    stalls = StallSampler(last)
+    with stalls:
+        for repeat in range(opens):
+            window.session.table = None
+            model.set_frame(None)
+            app.processEvents()
+            baseline = rss_bytes()
+            reset_peak_rss()
+            started = time.perf_counter()
+            gaps.clear()
+            stalls.stages.append("loading")
+            window.open_data(path)
+            found["first"].append(pump_until(lambda: model.rowCount() > 0 and page.table_view.isVisible()))
+            found["full"].append(pump_until(lambda: window.session.table is not None) + found["first"][-1])
+            if repeat == 0:  # later opens reuse memory the allocator kept from the one before
+                found["peak"].append(peak_rss_bytes() - baseline)
+            stalls.stages.append("profiling")
+            pump_until(lambda: bool(page.label_chart._counts))
+            found["profiled"].append(time.perf_counter() - started)
+            pump_until(lambda: window.session.token_lengths is not None)
+            found["lengths"].append(time.perf_counter() - started)
+            found["stall"].append(max(gaps) * 1000 - 10)
+            window.session.token_lengths = None
+    found["stalls"] = stalls.summary()
     repaints = []
     view = page.table_view
     for row in list(range(0, rows, max(1, rows // 20))) + [rows - 1]:
@@ -133,6 +141,9 @@ def open_in_app(path: Path, rows: int, opens: int) -> dict:
 
 
 def measure(quick: bool = False) -> Section:
+    import pandas  # noqa: F401  - imported before any clock starts, as in the reader processes
+    import pyarrow.csv  # noqa: F401
+
     rows, repeats = (20_000, 1) if quick else (1_000_000, 3)
     folder = Path(tempfile.mkdtemp(prefix="tlstudio-bench-rows-"))
     data = folder / "million.csv"
@@ -152,8 +163,8 @@ def measure(quick: bool = False) -> Section:
     section.add("app full load / pandas pyarrow", "ratio", ratios(app["full"], pandas_s), ("<=", 1.2))
     section.add("tlstudio read_table (core, no GUI)", "s", [r["seconds"] for r in studio_runs])
     section.add("read_table / pandas pyarrow", "ratio", ratios([r["seconds"] for r in studio_runs], pandas_s))
-    section.add("app: peak memory while loading / file size", "ratio", [p / size for p in app["peak"]],
-                ("<=", 2.0))
+    section.add("app: peak memory while loading / file size (first open)", "ratio",
+                [p / size for p in app["peak"]], ("<=", 2.0))
     section.add("pandas pyarrow: peak memory / file size", "ratio", [r["peak"] / size for r in pandas_runs])
     section.add("read_table: peak memory / file size", "ratio", [r["peak"] / size for r in studio_runs])
     section.add("app: longest GUI-thread stall while loading and profiling", "ms", app["stall"], ("<=", 50.0))
@@ -163,7 +174,13 @@ def measure(quick: bool = False) -> Section:
     section.notes.append(f"{rows:,} rows, {size / 1e6:.0f} MB (text of 30 words, 5 labels). Readers each run in a "
                          f"fresh process with pandas/pyarrow already imported; peak memory is the rise of the "
                          f"process's peak RSS over its RSS before the read. The app opens the file {repeats} times "
-                         f"in one window (the first open includes importing pandas).")
+                         f"in one window; pandas and pyarrow are imported before any clock starts (in a real session the sample "
+                         f"data opened at start-up has imported them). Peak memory is taken on the first open only.")
+    if app["stalls"]:
+        section.findings.append("Where the GUI thread was when its 10 ms timer ran more than 40 ms late while the "
+                                "file loaded and was profiled (its Python stack sampled every 10 ms from another "
+                                "thread; [stage]):")
+        section.findings += [f"- {line}" for line in app["stalls"]]
     section.notes.append(f"load average (1 min) during this section: max {max(load.samples):.1f}")
     return section
 

@@ -81,10 +81,18 @@ class StallSampler:
             frame = sys._current_frames().get(self.gui_thread)
             if frame is None:
                 continue
-            frames = [f for f in traceback.extract_stack(frame) if "/bench/" not in f.filename]
-            ours = [f for f in frames if "tlstudio" in f.filename] or frames
-            where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(ours[-3:]))
-            key = f"[{self.stages[-1]}] {where or 'outside Python (Qt/C code)'}"
+            stack = traceback.extract_stack(frame)
+            # Frames below the benchmark's own pump loop: what Qt called back into while dispatching events.
+            last_bench = max((i for i, f in enumerate(stack) if "/bench/" in f.filename), default=-1)
+            frames = [f for f in stack[last_bench + 1:] if "site-packages" in f.filename or "/tlstudio/" in f.filename]
+            if not frames:
+                where = "Qt's event loop, no Python code of tlstudio or a library running (waiting for a core or " \
+                        "the GIL, or in Qt's own C++ work)"
+            else:
+                # The innermost frames, then the innermost of tlstudio's (who asked for that work).
+                ours = [f for f in frames[:-2] if "/tlstudio/" in f.filename][-1:]
+                where = " < ".join(_frame_name(f) for f in reversed(ours + frames[-2:]))
+            key = f"[{self.stages[-1]}] {where}"
             self.stacks[key] = self.stacks.get(key, 0) + 1
 
     def __enter__(self) -> "StallSampler":
@@ -98,6 +106,14 @@ class StallSampler:
     def summary(self, top: int = 6) -> list[str]:
         ranked = sorted(self.stacks.items(), key=lambda item: -item[1])[:top]
         return [f"{count * 10} ms sampled late in {where}" for where, count in ranked]
+
+
+def _frame_name(frame) -> str:
+    """'package/module.py:line function' (tlstudio/ui/pages/data_page.py:253 _on_loaded)."""
+    parts = Path(frame.filename).parts
+    start = max((i for i, p in enumerate(parts) if p in ("site-packages", "tlstudio")), default=len(parts) - 2)
+    start += 1 if parts[start] == "site-packages" else 0
+    return f"{'/'.join(parts[start:])}:{frame.lineno} {frame.name}"
 
 
 def blocked_while_training(app, window, steps: int) -> tuple[list[float], list[str]]:

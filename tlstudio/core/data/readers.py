@@ -78,7 +78,8 @@ def read_table(path: str | Path, *, nrows: int | None = None) -> Table:
     except OSError as exc:  # a network drive dropping out, a failing disk: the file could not be read to the end
         raise DataError(f"cannot read {name}: {exc.strerror or exc}.",
                         "Check that the file is still there and readable, then try again.") from None
-    _finish(table, nul_free=suffix in TEXT_TABLE_SUFFIXES and _no_nul_bytes(path, table.encoding))
+    # A preview's few rows are searched directly; scanning the whole file would cost more than reading them.
+    _finish(table, nul_free=nrows is None and suffix in TEXT_TABLE_SUFFIXES and _no_nul_bytes(path, table.encoding))
     return table
 
 
