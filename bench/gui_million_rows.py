@@ -49,7 +49,9 @@ def child_read(kind: str, path: str) -> dict:
         from tlstudio.core.data.readers import read_table
 
         read = lambda: read_table(path).frame  # noqa: E731
-    import pyarrow  # noqa: F401  - both engines use it; imported before the clock starts
+    # Both need pandas and pyarrow's CSV reader: imported before the clock starts, in both.
+    import pandas  # noqa: F401
+    import pyarrow.csv  # noqa: F401
 
     baseline = rss_bytes()
     reset_peak_rss()
