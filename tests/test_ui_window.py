@@ -330,11 +330,11 @@ def test_a_big_file_shows_its_first_rows_while_the_rest_loads_and_a_failed_load_
     second.write_text("text,label\n" + "".join(f"row {i},x\n" for i in range(400)))
     release, real_load = threading.Event(), data_page._load
 
-    def slow_load(path):
+    def slow_load(path, *task_and_mode):
         release.wait(30)
         if path == str(second):
             raise DataError(f"{path} broke half way.", "Try again.")
-        return real_load(path)
+        return real_load(path, *task_and_mode)
 
     monkeypatch.setattr(data_page, "_load", slow_load)
     page = window.data_page
