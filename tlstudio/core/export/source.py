@@ -18,7 +18,8 @@ from ..errors import ConfigError, TlStudioError
 from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FILE
 
 # transformers architecture suffix -> tlstudio task, for folders that did not come from a run.
-ARCHITECTURE_TASKS = {"ForSequenceClassification": "text-classification"}
+ARCHITECTURE_TASKS = {"ForSequenceClassification": "text-classification",
+                      "ForImageClassification": "image-classification"}
 
 
 @dataclass
