@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .core.progress import CheckpointSaved, Evaluated, Message, RunStarted, StageChanged, StepLogged
+from .core.progress import CheckpointSaved, Evaluated, Message, RunStarted, SamplesGenerated, StageChanged, StepLogged
 
 FALLBACK_ORDER = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall")
 
@@ -46,6 +46,10 @@ class ConsoleSink:
             resumed = f", resuming from step {event.resumed_from_step}" if event.resumed_from_step else ""
             self._print(f"training on {event.device} in {event.precision}: {event.train_size} training / "
                         f"{event.eval_size} validation rows, {event.total_steps} steps{resumed}")
+        elif isinstance(event, SamplesGenerated):
+            self._print(f"samples at step {event.step}:")
+            for sample in event.samples:
+                self._print(f"  {_shorten(sample['prompt'], 60)!r} -> {_shorten(sample['text'], 100)!r}")
         elif isinstance(event, CheckpointSaved):
             self._print(f"checkpoint saved at step {event.step}")
         elif isinstance(event, Message):
@@ -74,7 +78,7 @@ def print_metrics(metrics: dict, heading: str = "results on the validation split
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             baseline = next((metrics[b] for b in (f"copy_{key}",) if isinstance(metrics.get(b), (int, float))), None)
             beside = f"   (copying the source: {baseline:.4f})" if baseline is not None else ""
-            print(f"  {key:16} {value:.4f}{beside}")
+            print(f"  {key:18} {value:.4f}{beside}")
     if "majority_accuracy" in metrics:
         print(f"  {'majority class':16} accuracy {metrics['majority_accuracy']:.4f}, "
               f"macro_f1 {metrics['majority_macro_f1']:.4f}")
@@ -94,6 +98,11 @@ def print_metrics(metrics: dict, heading: str = "results on the validation split
             for key in ("source", "reference", "generated"):
                 print(f"  {key[:3]}: {_shorten(example[key], 110)}")
             print()
+    samples = metrics.get("samples") or []
+    if samples:
+        print("\n  samples (prompt -> generated):")
+        for sample in samples:
+            print(f"  {_shorten(sample['prompt'], 60)!r} -> {_shorten(sample['text'], 100)!r}")
     for note in metrics.get("notes") or []:
         print(f"note: {note}", file=sys.stderr)
     if metrics.get("warning"):
