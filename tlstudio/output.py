@@ -137,7 +137,9 @@ def print_export(result, *, as_json: bool) -> None:
         print(f"ONNX verified: largest logit difference {check['max_abs_diff']:.2e}, "
               f"label agreement {check['label_agreement']:.1%} on {check['compared']} inputs")
         for name, speed in result.verification["latency"].items():
-            print(f"  {name:10} {speed['batch_1_ms_per_text']:8.2f} ms per text (one at a time)")
+            key = next(k for k in speed if k.startswith("batch_1_ms_per_"))
+            unit = key.removeprefix("batch_1_ms_per_")
+            print(f"  {name:10} {speed[key]:8.2f} ms per {unit} (one at a time)")
         int8 = result.verification.get("int8")
         if int8 and int8.get("metric") is not None:
             print(f"  int8 {int8['metric_name']} {int8['metric']:.4f} (fp32 {int8['reference_metric']:.4f})")

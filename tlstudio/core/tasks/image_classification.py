@@ -155,6 +155,11 @@ class ImageClassificationTask(Task):
                              Augmenter(names, config.seed) if names else None)
         evaluation = ImageDataset([Path(p) for p in data.eval.texts], labels["eval"], processor)
         data.eval_doc_index = list(range(len(data.eval.texts)))
+        if len(train) % config.batch_size == 1:
+            # A last batch of one image breaks batch normalisation in training (one value per channel):
+            # show one image twice per epoch rather than drop one.
+            train.paths.append(train.paths[0])
+            train.labels.append(train.labels[0])
         return train, evaluation, {"train_truncated": 0, "eval_truncated": 0, "train_tokens": 0}
 
     def data_collator(self, processor, pad_to_multiple_of):
