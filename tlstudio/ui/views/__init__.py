@@ -25,6 +25,14 @@ def try_view(task: str, parent: QWidget | None = None):
         from .classification_try import ClassificationTry
 
         return ClassificationTry(parent)
+    if task == "image-classification":
+        from .image_try import ImageTry
+
+        return ImageTry(parent)
+    if task == "text-generation":
+        from .generation_playground import GenerationPlayground
+
+        return GenerationPlayground(parent)
     from .generic import NoTryView
 
     return NoTryView(task, parent)
@@ -48,6 +56,10 @@ def task_of_model(model_dir) -> str:
         return "text-classification"
     if any(a.endswith("ForTokenClassification") for a in architectures):
         return "token-classification"
+    if any(a.endswith("ForImageClassification") for a in architectures):
+        return "image-classification"
+    if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures):
+        return "text-generation"
     if any(a.endswith("ForConditionalGeneration") or a.startswith("EncoderDecoder") for a in architectures):
         return "text2text-generation"
     return "unknown"

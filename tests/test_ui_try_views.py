@@ -1,0 +1,68 @@
+"""The try-it views for the new tasks: an image classifier's probabilities, a streaming generation playground."""
+
+from __future__ import annotations
+
+import pytest
+
+from image_fixtures import draw, make_tiny_vit
+from lm_fixtures import make_tiny_gpt2
+
+
+@pytest.fixture(scope="module")
+def vit_folder(tmp_path_factory):
+    import json
+
+    folder = make_tiny_vit(tmp_path_factory.mktemp("vit-try"))
+    config = json.loads((folder / "config.json").read_text())
+    config["id2label"] = {"0": "red", "1": "green"}
+    config["label2id"] = {"red": 0, "green": 1}
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_image_view_shows_the_image_and_every_class_probability(qtbot, vit_folder, tmp_path):
+    from tlstudio.ui.views import task_of_model, try_view
+
+    assert task_of_model(vit_folder) == "image-classification"
+    view = try_view("image-classification")
+    qtbot.addWidget(view)
+    view.set_model(vit_folder)
+    qtbot.waitUntil(lambda: view.classifier is not None, timeout=60_000)
+    image = tmp_path / "sample.png"
+    draw("red", 1).save(image)
+    view.classify(image)
+    qtbot.waitUntil(lambda: "sample.png" in view.verdict.text() and "Classifying" not in view.verdict.text(),
+                    timeout=60_000)
+    assert not view.thumbnail.pixmap().isNull()
+    assert "Class probabilities" == view.bars.accessibleName()
+    assert any(name in view.verdict.text() for name in ("red", "green"))
+
+
+def test_playground_streams_the_model_text_and_stops_on_request(qtbot, tmp_path):
+    from tlstudio.core.inference import load_predictor
+    from tlstudio.ui.views import task_of_model, try_view
+
+    folder = make_tiny_gpt2(tmp_path / "gpt")
+    assert task_of_model(folder) == "text-generation"
+    view = try_view("text-generation")
+    qtbot.addWidget(view)
+    view.set_model(folder)
+    qtbot.waitUntil(lambda: view.generate_button.isEnabled(), timeout=60_000)
+    view.prompt.setPlainText("the cat")
+    view.temperature.setValue(0.0)
+    view.max_tokens.setValue(8)
+    pieces = []
+    original = view._on_piece
+    view._on_piece = lambda piece: (pieces.append(piece), original(piece))
+    view.generate_button.click()
+    qtbot.waitUntil(lambda: not view.busy, timeout=60_000)
+    assert view.status.text() == "Done." and pieces  # the text arrived as it was written
+    expected = load_predictor(folder).generate(["the cat"], temperature=0, max_new_tokens=8)[0]
+    assert view.output.toPlainText().strip() == expected
+    view.max_tokens.setValue(2000)
+    view.generate_button.click()
+    assert view.stop_button.isEnabled()
+    view.stop_button.click()
+    qtbot.waitUntil(lambda: not view.busy, timeout=60_000)
+    assert view.status.text() == "Stopped."
+    assert view.generate_button.isEnabled()
