@@ -66,3 +66,22 @@ def test_playground_streams_the_model_text_and_stops_on_request(qtbot, tmp_path)
     qtbot.waitUntil(lambda: not view.busy, timeout=60_000)
     assert view.status.text() == "Stopped."
     assert view.generate_button.isEnabled()
+
+
+def test_data_table_shows_thumbnails_for_an_image_column(qtbot, tmp_path):
+    import pandas as pd
+    from PySide6.QtCore import Qt
+
+    from tlstudio.ui.qmodels.dataframe_model import DataFrameModel
+
+    (tmp_path / "pics").mkdir()
+    draw("green", 2).save(tmp_path / "pics" / "a.png")
+    frame = pd.DataFrame({"file": ["pics/a.png", "pics/missing.png"], "label": ["green", "red"]})
+    model = DataFrameModel(frame)
+    assert model.data(model.index(0, 0), Qt.DecorationRole) is None  # off until an image column is set
+    model.set_image_column("file", tmp_path)
+    thumbnail = model.data(model.index(0, 0), Qt.DecorationRole)
+    assert thumbnail is not None and not thumbnail.isNull() and max(thumbnail.width(), thumbnail.height()) == 40
+    assert model.data(model.index(1, 0), Qt.DecorationRole) is None  # a missing file shows its path only
+    assert model.data(model.index(0, 1), Qt.DecorationRole) is None
+    assert model.data(model.index(0, 0), Qt.DisplayRole) == "pics/a.png"
