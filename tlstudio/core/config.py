@@ -125,7 +125,8 @@ class RunConfig:
         "model",
     )
     max_length: int = _f(
-        128, "Longest input in tokens; longer texts are truncated (how many is reported).", "model"
+        128, "Longest input in tokens; longer texts are truncated (how many is reported).", "model",
+        tasks=tuple(t for t in TASKS if t not in _IMG),
     )
 
     # --- task options ---------------------------------------------------------
