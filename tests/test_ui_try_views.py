@@ -85,3 +85,17 @@ def test_data_table_shows_thumbnails_for_an_image_column(qtbot, tmp_path):
     assert model.data(model.index(1, 0), Qt.DecorationRole) is None  # a missing file shows its path only
     assert model.data(model.index(0, 1), Qt.DecorationRole) is None
     assert model.data(model.index(0, 0), Qt.DisplayRole) == "pics/a.png"
+
+
+def test_sample_panel_lists_the_newest_evaluation_first(qtbot):
+    from tlstudio.core.progress import SamplesGenerated
+    from tlstudio.ui.widgets.sample_texts import SampleTexts
+
+    panel = SampleTexts()
+    qtbot.addWidget(panel)
+    panel.show_samples(SamplesGenerated(0, 0.0, [{"prompt": "the cat", "text": "zq zq <b>"}]))
+    panel.show_samples(SamplesGenerated(17, 1.0, [{"prompt": "the cat", "text": "sleeps at home"}]))
+    text = panel.browser.toPlainText()
+    assert text.index("step 17") < text.index("before training")
+    assert "sleeps at home" in text and "<b>" in text  # model output is shown as text, never as markup
+    assert panel.accessibleDescription() == "1 samples at step 17"
