@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, run_cli
+from helpers import run_cli
 from image_fixtures import CLASSES, draw, make_tiny_vit, write_image_csv, write_image_folder
 
 pytest.importorskip("PIL")

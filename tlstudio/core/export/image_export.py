@@ -65,7 +65,7 @@ def build_image_onnx(source: ModelSource, folder: Path, *, sink, cancel=None) ->
 
     from ..backbones import load_model
     from ..onnx_inference import create_session
-    from ..vision.images import load_image_processor, open_image, pixel_values, processor_size
+    from ..vision.images import load_image_processor, pixel_values, processor_size
     from .onnx_export import _quiet, require_onnx_packages
 
     require_onnx_packages()
