@@ -99,3 +99,18 @@ def test_sample_panel_lists_the_newest_evaluation_first(qtbot):
     assert text.index("step 17") < text.index("before training")
     assert "sleeps at home" in text and "<b>" in text  # model output is shown as text, never as markup
     assert panel.accessibleDescription() == "1 samples at step 17"
+
+
+def test_text_generation_evaluation_shows_perplexity_samples_and_the_hardest_rows(qtbot):
+    from tlstudio.ui.views import evaluation_kind, evaluation_view
+
+    report = {"task": "text-generation", "perplexity": 12.5, "initial_perplexity": 300.0, "perplexity_drop": 0.96,
+              "eval_loss": 2.5, "samples": [{"prompt": "the cat", "text": "sleeps at home"}]}
+    records = [{"row": i, "text": f"text {i}", "loss": 1.0 + i, "perplexity": float(i + 2)} for i in range(4)]
+    kind = evaluation_kind("text-generation", report)
+    view = evaluation_view(kind)
+    qtbot.addWidget(view)
+    view.show_report(report, records, "the validation split")
+    assert view.overall.rowCount() == 4 and view.breakdown.item(0, 1).text() == "sleeps at home"
+    shown = [view.rows_model.index(r, 0).data() for r in range(view.rows_model.rowCount())]
+    assert shown == ["3", "2"]  # the harder half, hardest first

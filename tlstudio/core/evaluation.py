@@ -41,9 +41,8 @@ def evaluate_file_with_rows(model_dir, data_path, *, columns: dict[str, str | No
     table = read_image_data(data_path) if predictor.folder.task == "image-classification" else read_table(data_path)
     for note in table.warnings:
         sink.emit(Message("warning", note))
-    trained = predictor.folder.run_config
-    for key, value in trained.items():
-        if key.endswith("_column") and value and not columns.get(key) and value in table.columns:
+    for key, value in predictor.folder.trained_columns.items():
+        if not columns.get(key) and value in table.columns:
             columns[key] = value
     if max_rows is not None and max_rows < len(table):
         table.frame = table.frame.iloc[:max_rows]

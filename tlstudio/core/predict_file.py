@@ -32,8 +32,8 @@ def predict_file(model_dir, input_path, output_path, *, text_column: str | None 
         columns.setdefault("text_column", text_column)
     predictor = load_predictor(model_dir, runtime=runtime, allow_pickle=allow_pickle)
     table = read_image_data(input_path) if predictor.folder.task == "image-classification" else read_table(input_path)
-    for key, value in predictor.folder.run_config.items():
-        if key.endswith("_column") and value and not columns.get(key) and value in table.columns:
+    for key, value in predictor.folder.trained_columns.items():
+        if not columns.get(key) and value in table.columns:
             columns[key] = value
     added, used = predictor.predict_table(table, columns, cancel=cancel)
     frame = table.frame.copy()
