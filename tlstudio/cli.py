@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .core.config import SEQ2SEQ_TASKS, RunConfig, config_fields
+from .core.config import GENERATION_TASKS, SEQ2SEQ_TASKS, RunConfig, config_fields
 from .core.errors import ConfigError, TlStudioError
 from .core.progress import CancelToken
 
@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="fine-tune a backbone on a dataset",
                                 description="Fine-tune a backbone. Every run.json setting is also a flag.")
-    train.add_argument("data", nargs="?", help="training data file (CSV, TSV, JSON, JSONL, Parquet, Excel)")
+    train.add_argument("data", nargs="?", help="training data file (CSV, TSV, JSON, JSONL, Parquet, Excel), or for "
+                       "images a folder of class sub-folders")
     train.add_argument("--resume", metavar="DIR", help="continue the interrupted run in DIR from its last checkpoint")
     train.add_argument("--config", metavar="RUN_JSON", help="take settings from a run.json (flags override it)")
     train.add_argument("--json", action="store_true", help="print the final result as JSON")
@@ -76,16 +77,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_allow_pickle(needed, "the backbone")
     _add_config_flags(needed)
 
-    predict = commands.add_parser("predict", help="run a trained model on texts or a file",
-                                  description="Classify, tag, translate or summarise with a trained model.")
+    predict = commands.add_parser("predict", help="run a trained model on texts, images or a file",
+                                  description="Classify, tag, translate, summarise or continue texts, or classify "
+                                              "images (give image files as TEXT), with a trained model.")
     predict.add_argument("model_dir", metavar="MODEL_DIR")
-    predict.add_argument("texts", nargs="*", metavar="TEXT")
+    predict.add_argument("texts", nargs="*", metavar="TEXT", help="texts, prompts, or image files")
     predict.add_argument("--pair", action="append", metavar="TEXT",
                          help="second text of a sentence pair, once per TEXT (sentence-pair models)")
     predict.add_argument("--input", metavar="FILE", help="data file whose texts to predict")
     predict.add_argument("--output", metavar="FILE", help="where to write the predictions (CSV or JSONL)")
-    _add_column_flags(predict, ("text", "text_pair", "tokens", "source"), "of --input")
+    _add_column_flags(predict, ("text", "text_pair", "tokens", "source", "image"), "of --input")
     _add_generation_flags(predict)
+    predict.add_argument("--stream", action="store_true",
+                         help="text generation: print the text as it is written (one prompt)")
     predict.add_argument("--json", action="store_true", help="print predictions as JSON")
     _add_runtime_flag(predict)
     _add_allow_pickle(predict, "the model")
@@ -93,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="score a trained model on labelled data")
     evaluate.add_argument("model_dir", metavar="MODEL_DIR")
     evaluate.add_argument("data", metavar="DATA")
-    _add_column_flags(evaluate, ("text", "label", "text_pair", "tokens", "tags", "source", "target"), "")
+    _add_column_flags(evaluate, ("text", "label", "text_pair", "tokens", "tags", "source", "target", "image",
+                                 "prompt", "response"), "")
     evaluate.add_argument("--max-rows", type=int, metavar="N", help="score only the first N rows")
     evaluate.add_argument("--json", action="store_true", help="print the full report as JSON")
     _add_allow_pickle(evaluate, "the model")
@@ -128,6 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--max-steps", type=int, default=None, help="stop early after this many steps")
 
     commands.add_parser("samples", help="list the sample datasets that ship with tlstudio")
+
+    pixels = commands.add_parser(
+        "images-from-pixels", help="turn a table of pixel rows (MNIST-style) into a folder of class sub-folders",
+        description="Write one PNG per row of FILE (CSV, optionally .gz; grey 0-255 values row-major, then the "
+                    "label) into OUTPUT/<label>/, the layout 'tlstudio train OUTPUT --task image-classification' "
+                    "reads. FILE itself is only read.")
+    pixels.add_argument("file", metavar="FILE")
+    pixels.add_argument("--output", required=True, metavar="DIR", help="folder to write the images into")
+    pixels.add_argument("--label-column", default="last", metavar="COL",
+                        help="label column: a name, a 0-based index, 'first' or 'last' (default: last)")
+    pixels.add_argument("--width", type=int, metavar="N", help="image width (default: square images)")
+    pixels.add_argument("--channels", type=int, choices=(1, 3), default=1,
+                        help="1: grey values; 3: interleaved RGB values (default: 1)")
+    pixels.add_argument("--limit", type=int, metavar="N", help="convert only the first N rows")
+    pixels.add_argument("--force", action="store_true", help="write into DIR even if it is not empty")
 
     runs = commands.add_parser("runs", help="list runs that stopped before finishing and can be resumed",
                                description="List the runs in FOLDER (and its sub-folders) that crashed, were "
@@ -170,7 +190,7 @@ def _add_runtime_flag(parser: argparse.ArgumentParser) -> None:
 
 _METAVARS = {"output": "DIR", "eval_data": "FILE", "backbone": "NAME_OR_PATH", "learning_rate": "LR",
              "label_delimiter": "SEP", "source_prefix": "TEXT"}
-GENERATION_FLAGS = ("num_beams", "max_new_tokens", "length_penalty")
+GENERATION_FLAGS = ("num_beams", "max_new_tokens", "length_penalty", "temperature", "top_p")
 
 
 def _add_column_flags(parser: argparse.ArgumentParser, roles: tuple[str, ...], where: str) -> None:
@@ -344,15 +364,28 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
             raise ConfigError(f"got {len(texts)} text(s) but {len(args.pair)} --pair text(s).",
                               "Give one --pair TEXT for each TEXT.")
         options["pairs"] = args.pair
-    if any(name in options for name in GENERATION_FLAGS) and predictor.folder.task not in SEQ2SEQ_TASKS:
-        raise ConfigError("--num-beams, --max-new-tokens and --length-penalty are for translation and "
-                          "summarization models.")
+    task = predictor.folder.task
+    if any(name in options for name in GENERATION_FLAGS) and task not in GENERATION_TASKS:
+        raise ConfigError("--num-beams, --max-new-tokens, --length-penalty, --temperature and --top-p are for "
+                          "models that write text.")
+    if task in SEQ2SEQ_TASKS and any(name in options for name in ("temperature", "top_p")):
+        raise ConfigError("--temperature and --top-p are for text generation; translation and summarization "
+                          "use beam search (--num-beams).")
+    if task == "text-generation" and any(name in options for name in ("num_beams", "length_penalty")):
+        raise ConfigError("text generation samples with --temperature and --top-p, not beams.")
+    if args.stream:
+        if task != "text-generation" or len(texts) != 1:
+            raise ConfigError("--stream writes one prompt's text as it is generated (text-generation models).")
+        for piece in predictor.stream(texts[0], cancel=cancel, **options):
+            print(piece, end="", flush=True)
+        print()
+        return 0
     started = time.perf_counter()
     predictions = predictor.predict(texts, cancel=cancel, **options)
     elapsed = time.perf_counter() - started
     print_predictions(texts, predictions, as_json=args.json)
     runtime = getattr(predictor, "runtime", "pytorch")
-    print(f"note: {len(texts)} text(s) in {elapsed * 1000:.0f} ms with {runtime} "
+    print(f"note: {len(texts)} input(s) in {elapsed * 1000:.0f} ms with {runtime} "
           f"({elapsed * 1000 / len(texts):.1f} ms per text)", file=sys.stderr)
     return 0
 
@@ -457,9 +490,22 @@ def cmd_health(args: argparse.Namespace, cancel: CancelToken) -> int:
     return run(args, cancel)
 
 
+def cmd_images_from_pixels(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from .core.data.pixels import images_from_pixels
+
+    result = images_from_pixels(args.file, args.output, label_column=args.label_column, width=args.width,
+                                channels=args.channels, limit=args.limit, force=args.force, cancel=cancel)
+    classes = ", ".join(f"{name} {count}" for name, count in result.classes.items())
+    print(f"wrote {result.images} images of {result.width}x{result.height} pixels to {result.output} "
+          f"({len(result.classes)} classes: {classes})")
+    print(f"train with: tlstudio train {result.output} --task image-classification --output RUN_DIR")
+    return 0
+
+
 COMMANDS = {"train": cmd_train, "tune": cmd_tune, "labels-needed": cmd_labels_needed, "predict": cmd_predict,
             "evaluate": cmd_evaluate, "export": cmd_export,
-            "push": cmd_push, "demo": cmd_demo, "samples": cmd_samples, "runs": cmd_runs, "health": cmd_health}
+            "push": cmd_push, "demo": cmd_demo, "samples": cmd_samples, "runs": cmd_runs, "health": cmd_health,
+            "images-from-pixels": cmd_images_from_pixels}
 
 
 # --------------------------------------------------------------------------- entry point

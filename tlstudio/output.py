@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from .core.progress import (CheckpointSaved, Evaluated, Message, RunStarted, StageChanged, StepLogged,
-                            StudyPointMeasured, TrialFinished, TrialProgressed, TrialStarted)
+from .core.progress import (CheckpointSaved, Evaluated, Message, RunStarted, SamplesGenerated, StageChanged,
+                             StepLogged, StudyPointMeasured, TrialFinished, TrialProgressed, TrialStarted)
 
 FALLBACK_ORDER = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall")
 
@@ -47,6 +47,10 @@ class ConsoleSink:
             resumed = f", resuming from step {event.resumed_from_step}" if event.resumed_from_step else ""
             self._print(f"training on {event.device} in {event.precision}: {event.train_size} training / "
                         f"{event.eval_size} validation rows, {event.total_steps} steps{resumed}")
+        elif isinstance(event, SamplesGenerated):
+            self._print(f"samples at step {event.step}:")
+            for sample in event.samples:
+                self._print(f"  {_shorten(sample['prompt'], 60)!r} -> {_shorten(sample['text'], 100)!r}")
         elif isinstance(event, CheckpointSaved):
             self._print(f"checkpoint saved at step {event.step}")
         elif isinstance(event, Message):
@@ -77,7 +81,7 @@ def print_metrics(metrics: dict, heading: str = "results on the validation split
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             baseline = next((metrics[b] for b in (f"copy_{key}",) if isinstance(metrics.get(b), (int, float))), None)
             beside = f"   (copying the source: {baseline:.4f})" if baseline is not None else ""
-            print(f"  {key:16} {value:.4f}{beside}")
+            print(f"  {key:18} {value:.4f}{beside}")
     if "majority_accuracy" in metrics:
         print(f"  {'majority class':16} accuracy {metrics['majority_accuracy']:.4f}, "
               f"macro_f1 {metrics['majority_macro_f1']:.4f}")
@@ -97,6 +101,11 @@ def print_metrics(metrics: dict, heading: str = "results on the validation split
             for key in ("source", "reference", "generated"):
                 print(f"  {key[:3]}: {_shorten(example[key], 110)}")
             print()
+    samples = metrics.get("samples") or []
+    if samples:
+        print("\n  samples (prompt -> generated):")
+        for sample in samples:
+            print(f"  {_shorten(sample['prompt'], 60)!r} -> {_shorten(sample['text'], 100)!r}")
     for note in metrics.get("notes") or []:
         print(f"note: {note}", file=sys.stderr)
     if metrics.get("warning"):
@@ -131,7 +140,9 @@ def print_export(result, *, as_json: bool) -> None:
         print(f"ONNX verified: largest logit difference {check['max_abs_diff']:.2e}, "
               f"label agreement {check['label_agreement']:.1%} on {check['compared']} inputs")
         for name, speed in result.verification["latency"].items():
-            print(f"  {name:10} {speed['batch_1_ms_per_text']:8.2f} ms per text (one at a time)")
+            key = next(k for k in speed if k.startswith("batch_1_ms_per_"))
+            unit = key.removeprefix("batch_1_ms_per_")
+            print(f"  {name:10} {speed[key]:8.2f} ms per {unit} (one at a time)")
         int8 = result.verification.get("int8")
         if int8 and int8.get("metric") is not None:
             print(f"  int8 {int8['metric_name']} {int8['metric']:.4f} (fp32 {int8['reference_metric']:.4f})")

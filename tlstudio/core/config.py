@@ -20,8 +20,10 @@ from typing import Any
 
 from .errors import ConfigError
 
-TASKS = ("text-classification", "token-classification", "translation", "summarization")
+TASKS = ("text-classification", "token-classification", "translation", "summarization", "image-classification",
+         "text-generation")
 SEQ2SEQ_TASKS = ("translation", "summarization")
+GENERATION_TASKS = SEQ2SEQ_TASKS + ("text-generation",)
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 CLASS_WEIGHTING = ("auto", "on", "off")
 EVAL_STRATEGIES = ("epoch", "steps")
@@ -35,6 +37,8 @@ _LORA, _GRADUAL, _LLRD = {"strategy": ("lora",)}, {"strategy": ("gradual",)}, {"
 _ADAPT = {"adapt_source": ("dataset", "folder")}
 _ADAPT_DATASET, _ADAPT_FOLDER = {"adapt_source": ("dataset",)}, {"adapt_source": ("folder",)}
 _NER = ("token-classification",)
+_IMG = ("image-classification",)
+_LM = ("text-generation",)
 
 # Settings whose best value depends on the task; a field left as None takes the task's value when a run
 # starts (run.json records the value used).  The numbers come from measurements, see docs/tasks.md.
@@ -43,7 +47,12 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "token-classification": {"learning_rate": 1e-4},
     "translation": {"learning_rate": 1e-4},
     "summarization": {"learning_rate": 1e-4},
+    # Measured with EfficientNet-Lite0 (docs/images-and-generation.md); ViT-style models prefer 1e-4 or less.
+    "image-classification": {"learning_rate": 1e-3},
+    "text-generation": {"learning_rate": 5e-5},
 }
+# A text backbone cannot read images: an image run left on the text default starts from this one instead.
+IMAGE_BACKBONE = "efficientnet-lite0"
 
 # Training only a head or small adapters moves few weights, so they need a larger step than full fine-tuning.
 STRATEGY_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -63,16 +72,29 @@ def _f(default: Any, help: str, group: str = "training", **extra: Any) -> Any:
 @dataclass
 class RunConfig:
     # --- data ---------------------------------------------------------------
-    data: str = _f("", "Training data file (CSV, TSV, JSON, JSONL, Parquet or Excel).", "data")
+    data: str = _f("", "Training data file (CSV, TSV, JSON, JSONL, Parquet or Excel); for images also a folder "
+                       "with one sub-folder of images per class.", "data")
     task: str = _f("text-classification", "What the model learns to do.", "data", choices=TASKS)
     text_column: str | None = _f(
-        None, "Column holding the text. Suggested from the data when omitted.", "data", tasks=_CLS
+        None, "Column holding the text (for text generation: plain text to learn to continue). Suggested from the "
+              "data when omitted.", "data", tasks=_CLS + _LM
+    )
+    image_column: str | None = _f(
+        None, "Column holding each image's file path (relative to the data file). Not needed for a folder of class "
+              "sub-folders.", "data", tasks=_IMG
+    )
+    prompt_column: str | None = _f(
+        None, "Column holding the instruction or prompt, with response_column (instruction tuning).", "data",
+        tasks=_LM,
+    )
+    response_column: str | None = _f(
+        None, "Column holding the answer the model learns to write after the prompt.", "data", tasks=_LM,
     )
     label_column: str | None = _f(
         None,
         "Column holding the label (a class; several labels with multi_label; a number with regression). "
         "Suggested from the data when omitted.",
-        "data", tasks=_CLS,
+        "data", tasks=_CLS + _IMG,
     )
     text_pair_column: str | None = _f(
         None,
@@ -115,7 +137,8 @@ class RunConfig:
         "model",
     )
     max_length: int = _f(
-        128, "Longest input in tokens; longer texts are truncated (how many is reported).", "model"
+        128, "Longest input in tokens; longer texts are truncated (how many is reported).", "model",
+        tasks=tuple(t for t in TASKS if t not in _IMG),
     )
 
     # --- fine-tuning strategy (see core/training/strategies.py) -------------
@@ -199,6 +222,22 @@ class RunConfig:
     window_overlap: int = _f(
         32, "Tokens neighbouring windows share when long_texts is 'windows'.", "task", tasks=_CLS,
     )
+    image_size: int | None = _f(
+        None, "Side in pixels images are resized to (default: the backbone's own). CNNs such as EfficientNet, "
+              "ResNet and ConvNeXt take any size; ViT-style models only their own.", "task", tasks=_IMG,
+    )
+    augment: str = _f(
+        "none", "Training-image augmentation, comma-separated among flip (mirror), crop (random 80-100% crop) "
+                "and color (brightness/contrast/saturation jitter), or 'none'.", "task", tasks=_IMG,
+    )
+    prompt_template: str | None = _f(
+        None, "How a prompt and its response are joined into one training text, with {prompt} and {response} "
+              "(default: '### Prompt:\n{prompt}\n\n### Response:\n{response}').", "task", tasks=_LM,
+    )
+    sample_prompts: str | None = _f(
+        None, "Prompts (separated by '|') the model continues after each epoch, to watch it learn (default: the "
+              "starts of the first validation rows).", "task", tasks=_LM,
+    )
 
     # --- generation (translation, summarization) ------------------------------
     num_beams: int = _f(
@@ -206,7 +245,15 @@ class RunConfig:
     )
     max_new_tokens: int = _f(
         128, "Longest generated text in tokens; also the length targets are truncated to in training.",
-        "generation", tasks=SEQ2SEQ_TASKS,
+        "generation", tasks=GENERATION_TASKS,
+    )
+    temperature: float = _f(
+        0.8, "Sampling temperature for text generation's samples and default output (0 = greedy).",
+        "generation", tasks=_LM,
+    )
+    top_p: float = _f(
+        0.95, "Nucleus sampling: sample among the most likely tokens whose probabilities add up to this.",
+        "generation", tasks=_LM,
     )
     length_penalty: float = _f(
         1.0, "Above 1 favours longer outputs in beam search, below 1 shorter ones.", "generation",
@@ -402,7 +449,22 @@ class RunConfig:
             (self.max_new_tokens >= 1, f"max_new_tokens must be at least 1, got {self.max_new_tokens}", None),
             (math.isfinite(self.length_penalty), "length_penalty must be a number", None),
             (self.generation_eval_rows >= 0, "generation_eval_rows must not be negative", None),
+            (self.image_size is None or 16 <= self.image_size <= 2048,
+             f"image_size must be between 16 and 2048 pixels, got {self.image_size}", None),
+            (self.temperature >= 0 and math.isfinite(self.temperature),
+             f"temperature must not be negative, got {self.temperature}", None),
+            (0 < self.top_p <= 1, f"top_p must be in (0, 1], got {self.top_p}", None),
+            (self.prompt_template is None or ("{prompt}" in self.prompt_template
+                                              and self.prompt_template.rstrip().endswith("{response}")),
+             "prompt_template must contain {prompt} and end with {response}",
+             "For example: 'Question: {prompt}\nAnswer: {response}'."),
+            (bool(self.prompt_column) == bool(self.response_column),
+             "prompt_column and response_column go together", "Give both, or a text column instead."),
         ]
+        if self.task == "image-classification":
+            from .vision.augment import parse_augment
+
+            parse_augment(self.augment)
         # A setting that only means something for other tasks is almost certainly a mistake
         # (say, --multi-label on a translation run): refuse it rather than ignore it silently.
         defaults = RunConfig()
@@ -421,6 +483,10 @@ class RunConfig:
         """A copy with the settings left unset filled in with the task's measured defaults."""
         defaults = {**TASK_DEFAULTS.get(self.task, {}), **STRATEGY_DEFAULTS.get(self.strategy, {})}
         values = {name: value for name, value in defaults.items() if getattr(self, name) is None}
+        from .backbones import DEFAULT_BACKBONE
+
+        if self.task == "image-classification" and self.backbone.strip().lower() == DEFAULT_BACKBONE:
+            values["backbone"] = IMAGE_BACKBONE
         return dataclasses.replace(self, **values)
 
 

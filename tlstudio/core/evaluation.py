@@ -7,6 +7,7 @@ end of training, so the two reports compare directly.
 
 from __future__ import annotations
 
+from .data.image_tables import read_image_data
 from .data.readers import read_table
 from .progress import Message, NullSink
 from .tasks import get_task
@@ -37,7 +38,7 @@ def evaluate_file_with_rows(model_dir, data_path, *, columns: dict[str, str | No
     if label_column:
         columns.setdefault("label_column", label_column)
     predictor = load_predictor(model_dir, runtime=runtime, allow_pickle=allow_pickle)
-    table = read_table(data_path)
+    table = read_image_data(data_path) if predictor.folder.task == "image-classification" else read_table(data_path)
     for note in table.warnings:
         sink.emit(Message("warning", note))
     for key, value in predictor.folder.trained_columns.items():

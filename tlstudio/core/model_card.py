@@ -49,7 +49,8 @@ def render_model_card(record: dict[str, Any], metrics: dict[str, Any], fields: d
     lines += [f"# {name}", ""]
     source = f"[{base_model}](https://huggingface.co/{base_model})" if base_model else f"`{config['backbone']}`"
     lines += [fields.get("description") or
-              f"A {task.replace('-', ' ')} model fine-tuned from {source} with tlstudio.", ""]
+              f"{'An' if task[:1] in 'aeiou' else 'A'} {task.replace('-', ' ')} model fine-tuned from {source} with "
+              "tlstudio.", ""]
     if fields.get("intended_use"):
         lines += ["## Intended use", "", fields["intended_use"], ""]
     notes = record.get("data", {}).get("notes") or []

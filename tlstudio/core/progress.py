@@ -56,6 +56,19 @@ class Evaluated:
 
 
 @dataclass(frozen=True)
+class SamplesGenerated:
+    """Text generation: what the model writes for the fixed sample prompts at an evaluation.
+
+    ``samples`` holds ``{"prompt": ..., "text": ...}`` dicts, the same prompts every time, so the
+    app can show the model learning beside the charts.
+    """
+
+    step: int
+    epoch: float
+    samples: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
 class CheckpointSaved:
     step: int
     path: str

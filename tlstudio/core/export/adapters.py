@@ -127,5 +127,6 @@ def adapter_for(task: str, *, onnx: bool = False):
     except KeyError:
         raise TlStudioError(
             f"exporting '{task}' models is not supported yet.",
-            f"Exports work for: {', '.join(_ADAPTERS)}; the plain Hugging Face folder of the run works for any task.",
+            f"ONNX and bundle exports work for: {', '.join([*_ADAPTERS, 'image-classification'])}; the plain "
+            "Hugging Face folder of the run (--format hf) works for any task.",
         ) from None

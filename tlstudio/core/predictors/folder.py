@@ -80,6 +80,10 @@ def task_from_config(config: dict[str, Any]) -> str | None:
         return "text-classification"
     if any(a.endswith("ForTokenClassification") for a in architectures):
         return "token-classification"
+    if any(a.endswith("ForImageClassification") for a in architectures):
+        return "image-classification"
+    if any(a.endswith("ForCausalLM") or a.endswith("LMHeadModel") for a in architectures):
+        return "text-generation"
     if config.get("is_encoder_decoder") or any(
             a.endswith("ForConditionalGeneration") or a == "EncoderDecoderModel" for a in architectures):
         return "translation"  # or summarization: the folder does not say; both generate text

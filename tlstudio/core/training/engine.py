@@ -22,10 +22,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..backbones import PICKLE_RISK, load_tokenizer, resolve_backbone, uses_pickle_weights
+from ..backbones import PICKLE_RISK, resolve_backbone, uses_pickle_weights
 from ..config import RunConfig
 from ..errors import ConfigError, DataError, RunCancelled
-from ..files import sha256_of
 from ..model_card import render_model_card
 from ..progress import Message, NullSink, RunFinished, StageChanged
 from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder
@@ -85,7 +84,7 @@ def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = F
             f"Start it again: tlstudio train --config {run.run_file} --output NEW_FOLDER",
         )
     expected = record.get("data", {}).get("sha256")
-    if expected and Path(config.data).is_file() and sha256_of(config.data) != expected:
+    if expected and Path(config.data).exists() and get_task(config.task).data_sha256(config) != expected:
         raise DataError(
             f"{config.data} has changed since this run started, so it cannot be resumed exactly.",
             f"Start a new run: tlstudio train --config {run.run_file} --output NEW_FOLDER",
@@ -192,7 +191,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         _check_cancel(cancel)
 
     set_seed(config.seed)
-    tokenizer = load_tokenizer(backbone.path)
+    tokenizer = task.load_processor(backbone.path, config)  # a tokenizer, or an image processor
     sink.emit(StageChanged("tokenizing"))
     train_ds, eval_ds, token_stats = task.build_datasets(tokenizer, data, config, sink)
     _check_cancel(cancel)
@@ -200,7 +199,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     plan = strategies.apply(model, config, sink)
     model = plan.model
 
-    record = _run_record(config, data, backbone, choice, token_stats)
+    record = _run_record(config, data, backbone, choice, token_stats, task.data_sha256(config))
     record["strategy"] = plan.summary()
     if adapted is not None:
         record["adaptation"] = adapted
@@ -225,9 +224,11 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         run_info={"train_size": len(train_ds), "eval_size": len(eval_ds), "device": choice.name,
                   "precision": choice.precision, "output_dir": str(run.path)},
         examples_per_step=config.batch_size * config.gradient_accumulation_steps,
-        tokens_per_example=token_stats["train_tokens"] / max(1, len(train_ds)),
+        tokens_per_example=token_stats.get("train_tokens", 0) / max(1, len(train_ds)),
     )
-    callbacks = [progress, CheckpointEvery(config.checkpoint_steps), *tracking_callbacks(config.report_to, run.path),
+    # The task's own callbacks come first, so figures they add to an evaluation reach the progress events.
+    callbacks = [*task.callbacks(data, tokenizer, config, sink, cancel), progress,
+                 CheckpointEvery(config.checkpoint_steps), *tracking_callbacks(config.report_to, run.path),
                  *plan.callbacks(sink)]
     metrics_hook = task.compute_metrics(data)  # None: the task evaluates the loss only
     if config.early_stopping_patience:
@@ -278,8 +279,8 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         **report,
         "train_size": len(train_ds),
         "eval_size": len(eval_ds),
-        "train_truncated": token_stats["train_truncated"],
-        "eval_truncated": token_stats["eval_truncated"],
+        "train_truncated": token_stats.get("train_truncated", 0),
+        "eval_truncated": token_stats.get("eval_truncated", 0),
         "strategy": config.strategy,
         "trainable_parameters": record["strategy"]["trainable_parameters"],
         **({"adaptation": adapted} if adapted is not None else {}),
@@ -320,7 +321,7 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
     # batch_size is the examples per optimizer step; under a launcher the processes share it, so a run
     # keeps its training dynamics (and its learning rate) whatever the number of GPUs.
     per_device = math.ceil(config.batch_size / distributed.world_size())
-    return TrainingArguments(
+    settings = dict(
         output_dir=str(run.checkpoints),
         per_device_train_batch_size=per_device,
         per_device_eval_batch_size=per_device * 2,
@@ -356,6 +357,8 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
         disable_tqdm=True,
         save_only_model=False,
     )
+    settings.update(task.training_overrides(config))
+    return TrainingArguments(**settings)
 
 
 def _device_for_this_process(choice):
@@ -391,7 +394,7 @@ def _best_step(state) -> int | None:
     return getattr(state, "best_global_step", None)
 
 
-def _run_record(config: RunConfig, data, backbone, choice, token_stats) -> dict[str, Any]:
+def _run_record(config: RunConfig, data, backbone, choice, token_stats, data_sha256: str) -> dict[str, Any]:
     return {
         "format": "tlstudio-run/1",
         "status": "running",
@@ -403,7 +406,7 @@ def _run_record(config: RunConfig, data, backbone, choice, token_stats) -> dict[
         "labels": list(data.label_names),
         "data": {
             "path": str(Path(config.data).resolve()),
-            "sha256": sha256_of(config.data),
+            "sha256": data_sha256,
             **data.columns,
             **data.summary,
             **token_stats,

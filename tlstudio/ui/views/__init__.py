@@ -23,6 +23,8 @@ def evaluation_kind(task: str, report: dict | None) -> str:
         return "entities"
     if task in ("translation", "summarization") or "bleu" in report or "rouge1" in report:
         return "generation"
+    if task == "text-generation" or "perplexity" in report:
+        return "language-model"
     return "single-label"
 
 
@@ -33,6 +35,10 @@ def evaluation_view(kind: str, parent: QWidget | None = None):
         from .classification_evaluation import ClassificationEvaluation
 
         return ClassificationEvaluation(parent)
+    if kind == "language-model":
+        from .lm_evaluation import LanguageModelEvaluation
+
+        return LanguageModelEvaluation(parent)
     return {"multi-label": views.MultiLabelEvaluation, "regression": views.RegressionEvaluation,
             "entities": views.EntityEvaluation, "generation": views.GenerationEvaluation}[kind](parent)
 
@@ -40,6 +46,15 @@ def evaluation_view(kind: str, parent: QWidget | None = None):
 def try_view(task: str, parent: QWidget | None = None):
     from .try_view import TryView
 
+    # Images and generated text need their own inputs (a dropped picture; a prompt with sampling settings).
+    if task == "image-classification":
+        from .image_try import ImageTry
+
+        return ImageTry(parent)
+    if task == "text-generation":
+        from .generation_playground import GenerationPlayground
+
+        return GenerationPlayground(parent)
     return TryView(task, parent)
 
 
