@@ -1,9 +1,13 @@
 """Regenerate the screenshots in docs/screenshots/ by driving the real app.
 
 Run it under a virtual X server, from the repository root (it trains the
-bundled backbone twice on the sample reviews: a few minutes on a CPU):
+bundled backbone twice on the sample reviews and once on the entity sample,
+and exports one run to ONNX: ten minutes or so on a CPU):
 
-    xvfb-run -a -s "-screen 0 1440x960x24" python packaging/screenshots.py
+    xvfb-run -a -s "-screen 0 1440x960x24" python packaging/screenshots.py [--only entities,translation]
+
+``--only`` shoots some sections again (classification, runs, entities, translation); ``--only runs
+--project DIR`` shows the runs of an earlier pass's project folder without training again.
 
 Settings and runs go to a temporary folder; nothing of the user's is touched.
 """
@@ -22,7 +26,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def main() -> None:
+def main(sections: set[str], project: str | None = None) -> None:
     from PySide6.QtCore import QEventLoop, QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -35,8 +39,10 @@ def main() -> None:
     app = create_application()
     work = Path(tempfile.mkdtemp(prefix="tlstudio-shots-"))
     settings = Settings(QSettings(str(work / "settings.ini"), QSettings.IniFormat))
-    settings.set_project_dir(work / "project")
+    settings.set_project_dir(project or work / "project")
     theme().set_choice("light")
+    # No modal questions while shooting: "resume the stopped run?" at start is answered no.
+    MainWindow.ask = lambda self, question: False
     window = MainWindow(settings, notifications=False)
     window.resize(1360, 860)
     window.show()
@@ -63,77 +69,124 @@ def main() -> None:
         window.grab().save(str(OUT / f"{name}.png"))
         print("wrote", OUT / f"{name}.png", flush=True)
 
-    # Data: the sample reviews, with their label and token-length charts.
-    window.open_data(sample_path("sentiment"))
-    wait_until(lambda: window.session.token_lengths is not None)
-    shoot("data", "data")
-    window.data_page.charts.setCurrentIndex(1)
-    shoot("data-lengths")
-    window.data_page.charts.setCurrentIndex(0)
+    model, train, controller = window.model_page, window.train_page, window.controller
+    evaluate, trying = window.evaluate_page, window.try_page
 
-    # Model: the bundled backbone, a short run.
-    model = window.model_page
-    window.show_page("model")
-    wait_until(lambda: "at the peak" in model.memory_label.text())
-    model.apply_preset("quick")
-    for name, value in (("epochs", 3.0), ("batch_size", 16), ("logging_steps", 2)):
-        model.form.editor(name).setValue(value)
-    model.form.editor("eval_strategy").setCurrentText("steps")
-    model.form.editor("eval_steps").setValue(9)
-    shoot("model", "model")
+    if "classification" in sections:
+        # Data: the sample reviews, with their label and token-length charts.
+        window.open_data(sample_path("sentiment"))
+        wait_until(lambda: window.session.token_lengths is not None)
+        shoot("data", "data")
+        window.data_page.charts.setCurrentIndex(1)
+        shoot("data-lengths")
+        window.data_page.charts.setCurrentIndex(0)
 
-    controller, train = window.controller, window.train_page
-    # A first run, stopped early: it shows as resumable on the Runs page.
-    train.name_edit.setText("reviews-first-try")
-    window.start_training()
-    wait_until(lambda: train.charts.loss.point_count("train") >= 8)
-    window.stop_training()
-    wait_until(lambda: not controller.running)
+        # Model: the bundled backbone, a short run.
+        window.show_page("model")
+        wait_until(lambda: "at the peak" in model.memory_label.text())
+        model.apply_preset("quick")
+        for name, value in (("epochs", 3.0), ("batch_size", 16), ("logging_steps", 2)):
+            model.form.editor(name).setValue(value)
+        model.form.editor("eval_strategy").setCurrentText("steps")
+        model.form.editor("eval_steps").setValue(9)
+        shoot("model", "model")
 
-    # The main run, watched to the end.
-    window.session.update_config(learning_rate=2e-4)
-    train.name_edit.setText("reviews-quick")
-    window.start_training()
-    wait_until(lambda: train.charts.loss.point_count("train") >= 12)
-    shoot("train-running", "train")
-    wait_until(lambda: not controller.running)
-    shoot("train", "train")
+        # A first run, stopped early: it shows as resumable on the Runs page.
+        train.name_edit.setText("reviews-first-try")
+        window.start_training()
+        wait_until(lambda: train.charts.loss.point_count("train") >= 8)
+        window.stop_training()
+        wait_until(lambda: not controller.running)
 
-    evaluate = window.evaluate_page
-    wait_until(lambda: evaluate.view is not None and evaluate.view.records)
-    labels = evaluate.view.matrix.model.labels
-    matrix = evaluate.view.matrix.model.matrix
-    wrong = max(((i, j) for i in range(len(labels)) for j in range(len(labels)) if i != j),
-                key=lambda ij: matrix[ij[0]][ij[1]])
-    evaluate.view.matrix.choose(labels[wrong[0]], labels[wrong[1]])
-    shoot("evaluate", "evaluate")
+        # The main run, watched to the end.
+        window.session.update_config(learning_rate=2e-4)
+        train.name_edit.setText("reviews-quick")
+        window.start_training()
+        wait_until(lambda: train.charts.loss.point_count("train") >= 12)
+        shoot("train-running", "train")
+        wait_until(lambda: not controller.running)
+        shoot("train", "train")
 
-    trying = window.try_page
-    window.show_page("try")
-    wait_until(lambda: trying.view.classifier is not None)
-    trying.view.input.setPlainText("The room was tiny, but the staff were lovely and breakfast was excellent.")
-    wait_until(lambda: "confident" in trying.view.verdict.text())
-    shoot("try", "try")
+        wait_until(lambda: evaluate.view is not None and evaluate.view.records)
+        labels = evaluate.view.matrix.model.labels
+        matrix = evaluate.view.matrix.model.matrix
+        wrong = max(((i, j) for i in range(len(labels)) for j in range(len(labels)) if i != j),
+                    key=lambda ij: matrix[ij[0]][ij[1]])
+        evaluate.view.matrix.choose(labels[wrong[0]], labels[wrong[1]])
+        shoot("evaluate", "evaluate")
 
-    export = window.export_page
-    export.parent_field.set_path(work / "exports", notify=True)
-    export.fields["description"].setPlainText("Tells positive from negative customer reviews.")
-    export.fields["intended_use"].setPlainText("Triage of short English product and service reviews.")
-    export.fields["limitations"].setPlainText("Trained on 432 short reviews; expect mistakes on sarcasm and "
-                                              "mixed opinions.")
-    wait_until(lambda: export.plan is not None and "Triage" in export.plan.card)
-    export.preview.setCurrentIndex(1)
-    export.export()
-    wait_until(lambda: export.exported is not None)
-    shoot("export", "export")
+        window.show_page("try")
+        review = "The room was tiny, but the staff were lovely and breakfast was excellent."
+        wait_until(lambda: trying.view.predictor is not None)
+        trying.view.input.setPlainText(review)
+        wait_until(lambda: "confident" in trying.view.verdict.text())
+        shoot("try", "try")
 
-    runs = window.runs_page
-    runs.refresh()
-    wait_until(lambda: len(runs.summaries) == 2)
-    runs.table.selectAll()
-    runs.compare_selected()
-    wait_until(lambda: len(runs.compare_chart._series) >= 3)
-    shoot("runs", "runs")
+        # Export: ONNX, verified against PyTorch, with the user's words in the card.
+        export = window.export_page
+        export.parent_field.set_path(work / "exports", notify=True)
+        export.choose_format("onnx")
+        export.fields["description"].setPlainText("Tells positive from negative customer reviews.")
+        export.fields["intended_use"].setPlainText("Triage of short English product and service reviews.")
+        export.fields["limitations"].setPlainText("Trained on 432 short reviews; expect mistakes on sarcasm and "
+                                                  "mixed opinions.")
+        wait_until(lambda: export.plan is not None and "Triage" in export.plan.card and export.plan.format == "onnx")
+        export.preview.setCurrentIndex(1)
+        export.export()
+        wait_until(lambda: export.result is not None)
+        shoot("export", "export")
+
+        # The exported ONNX model on the try-it page: the runtime picker and how long each answer took.
+        trying.set_model(export.exported)
+        wait_until(lambda: trying.view.predictor is not None and trying.view.runtime_combo.count() > 1)
+        trying.view.runtime_combo.setCurrentIndex(1)
+        trying.view.runtime_combo.activated.emit(1)
+        wait_until(lambda: trying.view.predictor is not None and trying.view.runtime == "onnx")
+        trying.view.input.setPlainText(review + " ")
+        wait_until(lambda: "ms with ONNX" in trying.view.latency.text())
+        shoot("try-onnx", "try")
+
+
+    if "runs" in sections:
+        # The two review runs: one stopped early (offered for resume above the list), one finished.
+        runs = window.runs_page
+        runs.refresh()
+        wait_until(lambda: len(runs.summaries) >= 2)
+        runs.table.selectAll()
+        runs.compare_selected()
+        wait_until(lambda: len(runs.compare_chart._series) >= 3)
+        shoot("runs", "runs")
+
+    if "entities" in sections:
+        # Entity tagging: the sample opens with its task, columns and the backbone's note.
+        window.open_sample("entities")
+        wait_until(lambda: window.session.config.tags_column == "tags" and window.session.token_lengths is not None)
+        shoot("data-entities", "data")
+        model.apply_preset("quick")
+        for name, value in (("epochs", 5.0), ("batch_size", 16), ("logging_steps", 5), ("max_length", 48)):
+            model.form.editor(name).setValue(value)
+        model.form.editor("eval_strategy").setCurrentText("epoch")
+        wait_until(lambda: "uncased" in model.task_notes.text())
+        train.name_edit.setText("entities-quick")
+        window.start_training()
+        wait_until(lambda: controller.running)
+        wait_until(lambda: not controller.running)
+        wait_until(lambda: evaluate.kind == "entities" and evaluate.view.records)
+        evaluate.view.rows_view.selectRow(0)
+        shoot("evaluate-entities", "evaluate")
+        window.show_page("try")
+        wait_until(lambda: trying.view.predictor is not None and trying.view.task == "token-classification")
+        trying.view.input.setPlainText("Maria Lopez flew from Lisbon to Toronto to meet the Orbitel team.")
+        wait_until(lambda: trying.view.answer.currentWidget() is trying.view.entities)
+        shoot("try-entities", "try")
+
+    if "translation" in sections:
+        # Translation: source and target columns, generation settings and what the bundled encoder cannot do.
+        window.open_sample("translation")
+        wait_until(lambda: window.session.config.target_column == "fr")
+        window.show_page("model")
+        wait_until(lambda: "accents" in model.task_notes.text())
+        shoot("model-translation", "model")
 
     theme().set_choice("dark")
     shoot("train-dark", "train")
@@ -142,5 +195,13 @@ def main() -> None:
     QApplication.processEvents()
 
 
+SECTIONS = ("classification", "runs", "entities", "translation")
+
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Regenerate docs/screenshots/ by driving the app.")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections to shoot again")
+    parser.add_argument("--project", help="an existing project folder to show (with --only runs)")
+    arguments = parser.parse_args()
+    main(set(arguments.only.split(",")), arguments.project)

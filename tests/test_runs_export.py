@@ -9,10 +9,9 @@ import sys
 import pytest
 
 from helpers import tiny_config, write_sentiment_csv
-from tlstudio.core.errors import ConfigError
+from tlstudio.core.errors import ConfigError, TlStudioError
 from tlstudio.core.evaluation import evaluate_file_with_rows
-from tlstudio.core.progress import CancelToken, ListSink, StepEnded, WorkProgressed
-from tlstudio.core.run_export import export_run, plan_export, usage_snippet
+from tlstudio.core.progress import CancelToken, ListSink, StepEnded
 from tlstudio.core.runs import delete_checkpoints, delete_run, list_runs, loss_history, read_config, summarize_run
 from tlstudio.core.training.engine import train
 
@@ -86,30 +85,37 @@ def test_deleting_checkpoints_keeps_the_model_and_deleting_a_run_needs_a_run(pro
     assert delete_run(copy) > 0 and not copy.exists()
 
 
-def test_export_writes_the_model_and_the_users_card_and_nothing_private(project, tmp_path):
+def test_export_plan_previews_the_users_card_and_the_export_writes_it_and_nothing_private(project, tmp_path):
+    from tlstudio.core.export import ExportOptions, export
+    from tlstudio.core.export.plan import plan_export, record_export, usage_snippet
+
     fields = {"description": "Sorts hotel reviews.", "intended_use": "Triage of feedback.",
               "limitations": "English only.", "license": "mit"}
-    plan = plan_export(project / "finished", tmp_path / "exported", fields)
+    options = ExportOptions("hf", tmp_path / "exported", card_fields=fields)
+    plan = plan_export(project / "finished", options)
     names = {name for name, _ in plan.files}
-    assert {"config.json", "model.safetensors", "tokenizer.json", "run.json", "metrics.json"} <= names
-    assert not names & {"eval_predictions.jsonl", "trainer_state.json"}
+    assert {"config.json", "model.safetensors", "tokenizer.json", "run.json", "metrics.json", "README.md"} <= names
+    assert not names & {"eval_predictions.jsonl"}
     assert not any(n.startswith("checkpoints") for n in names)
     assert "Sorts hotel reviews." in plan.card and "license: mit" in plan.card and "# exported" in plan.card
-    sink = ListSink()
-    out = export_run(plan, sink)
-    assert sorted(p.name for p in out.iterdir()) == sorted(names | {"README.md"})
+    assert not (tmp_path / "exported").exists()  # planning writes nothing
+    out = export(project / "finished", options, ListSink()).output
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
     assert (out / "README.md").read_text() == plan.card
-    assert sink.of_type(WorkProgressed)[-1].done == sum(size for _, size in plan.files)
+    record_export(project / "finished", out, "hf")
     record = json.loads((project / "finished" / "run.json").read_text())
-    assert record["exports"][-1]["path"] == str(out)
+    assert record["exports"][-1]["path"] == str(out) and record["exports"][-1]["format"] == "hf"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left behind
-    with pytest.raises(ConfigError, match="not empty"):
-        plan_export(project / "finished", out)
-    with pytest.raises(ConfigError, match="inside the run folder"):
-        plan_export(project / "finished", project / "finished" / "sub")
-    with pytest.raises(ConfigError, match="no finished model"):
-        plan_export(project / "stopped", tmp_path / "other")
-    snippet = usage_snippet(out)
+    with pytest.raises(ConfigError, match="already exists"):
+        plan_export(project / "finished", options)
+    with pytest.raises(ConfigError, match="overlaps"):
+        plan_export(project / "finished", ExportOptions("hf", project / "finished" / "sub"))
+    with pytest.raises(TlStudioError, match="no config.json"):
+        plan_export(project / "stopped", ExportOptions("hf", tmp_path / "other"))
+    zipped = plan_export(project / "finished", ExportOptions("bundle", tmp_path / "b", with_onnx=True))
+    assert zipped.output.name == "b.zip" and "predict.py" in dict(zipped.files)
+    assert dict(zipped.files)["model/onnx/model.onnx"] is None  # made by the export, size unknown yet
+    snippet = usage_snippet(out, "text-classification", record)
     result = subprocess.run([sys.executable, "-c", snippet + "import sys; assert 'tlstudio' not in sys.modules"],
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -104,17 +104,17 @@ def test_open_train_stop_resume_evaluate_try_export(qtbot, window, tiny_backbone
     # Try it: typing shows a prediction with one bar per class.
     window.show_page("try")
     trying = window.try_page.view
-    qtbot.waitUntil(lambda: trying.classifier is not None, timeout=LONG)
+    qtbot.waitUntil(lambda: trying.predictor is not None, timeout=LONG)
     qtbot.keyClicks(trying.input, "great lovely excellent superb")
     qtbot.waitUntil(lambda: "positive" in trying.verdict.text(), timeout=LONG)
     assert set(trying.bars.scores_shown()) == {"positive", "negative"}
 
     # A whole file predicted to CSV, in the background.
-    trying.file_in.set_path(new_file, notify=True)
-    qtbot.waitUntil(lambda: trying.column.currentText() == "text", timeout=LONG)
-    assert trying.file_out.path == str(tmp_path / "new-predictions.csv")
-    trying.predict_button.click()
-    qtbot.waitUntil(lambda: "Wrote 40 predictions" in trying.file_result.text(), timeout=LONG)
+    trying.file.file_in.set_path(new_file, notify=True)
+    qtbot.waitUntil(lambda: trying.file.column.currentText() == "text", timeout=LONG)
+    assert trying.file.file_out.path == str(tmp_path / "new-predictions.csv")
+    trying.file.predict_button.click()
+    qtbot.waitUntil(lambda: "Wrote 40 predictions" in trying.file.file_result.text(), timeout=LONG)
     assert "prediction" in (tmp_path / "new-predictions.csv").read_text().splitlines()[0]
 
     # Export with the user's card, then load it where tlstudio was never imported.
@@ -123,7 +123,7 @@ def test_open_train_stop_resume_evaluate_try_export(qtbot, window, tiny_backbone
     export.parent_field.set_path(tmp_path / "exports", notify=True)
     export.name_edit.setText("review-model")
     export.fields["description"].setPlainText("Sorts reviews into positive and negative.")
-    qtbot.waitUntil(lambda: export.plan is not None and export.plan.destination.name == "review-model", timeout=LONG)
+    qtbot.waitUntil(lambda: export.plan is not None and export.plan.output.name == "review-model", timeout=LONG)
     assert "Sorts reviews" in export.card_preview.toPlainText()
     export.export_button.click()
     qtbot.waitUntil(lambda: export.exported is not None, timeout=LONG)

@@ -145,7 +145,7 @@ def test_data_page_shows_labels_problems_and_token_lengths_against_max_length(qt
     window.session.update_config(backbone=str(tiny_backbone))
     load(qtbot, window, sample_path("topics"))
     page = window.data_page
-    assert page.label_combo.currentText() == "topic" and "distinct values" in page.label_reason.text()
+    assert page.label_combo.currentText() == "topic" and "distinct values" in page.roles.reasons["label_column"].text()
     qtbot.waitUntil(lambda: page.label_chart._counts != {}, timeout=60_000)
     assert page.label_chart._counts == {"cooking": 80, "sport": 80, "technology": 80, "travel": 80}
     qtbot.waitUntil(lambda: window.session.token_lengths is not None, timeout=60_000)
@@ -217,7 +217,7 @@ def test_runs_page_lists_compares_and_frees_disk(qtbot, window):
 
 def test_try_it_predicts_while_typing_without_blocking_and_the_newest_text_wins(qtbot):
     from tlstudio.core.inference import Prediction
-    from tlstudio.ui.views.classification_try import ClassificationTry
+    from tlstudio.ui.views.try_view import TryView
 
     class SlowClassifier:
         labels = ["neg", "pos"]
@@ -232,17 +232,17 @@ def test_try_it_predicts_while_typing_without_blocking_and_the_newest_text_wins(
             scores = {"pos": score, "neg": 1 - score}
             return [Prediction("pos" if score > 0.5 else "neg", max(scores.values()), scores)]
 
-    view = ClassificationTry()
+    view = TryView()
     qtbot.addWidget(view)
-    view.classifier = SlowClassifier()
+    view.predictor = SlowClassifier()
     started = time.perf_counter()
     for chunk in ("this ", "is ", "not ", "bad, ", "it is ", "good"):
         qtbot.keyClicks(view.input, chunk)
         qtbot.wait(120)  # typing pauses shorter than the debounce, then longer ones
     assert time.perf_counter() - started < 5  # typing never waited for a prediction
     qtbot.waitUntil(lambda: "pos" in view.verdict.text(), timeout=10_000)
-    assert view.classifier.seen[-1] == "this is not bad, it is good"
-    assert len(view.classifier.seen) < 6
+    assert view.predictor.seen[-1] == "this is not bad, it is good"
+    assert len(view.predictor.seen) < 6
 
 
 def test_help_shows_the_user_guide_and_about_names_the_versions(qtbot):
@@ -257,13 +257,27 @@ def test_help_shows_the_user_guide_and_about_names_the_versions(qtbot):
         assert name in about
 
 
-def test_an_interrupted_run_is_pointed_out_at_start(qtbot, app_settings, dialogs):
+def test_an_interrupted_run_is_offered_for_resume_at_start_and_a_no_is_remembered(qtbot, app_settings, dialogs,
+                                                                                  monkeypatch):
     from tlstudio.ui.main_window import MainWindow
 
     fake_run(app_settings.project_dir(), "crashed", "running", [0.9, 0.7], checkpoint=True)
+    asked = []
+    monkeypatch.setattr(MainWindow, "ask", lambda self, text: asked.append(text) or False)
     win = MainWindow(app_settings, notifications=False)
     qtbot.addWidget(win)
-    qtbot.waitUntil(lambda: "crashed (step 4)" in win.statusBar().currentMessage(), timeout=30_000)
+    qtbot.waitUntil(lambda: bool(asked), timeout=30_000)
+    assert "This run stopped at step 4" in asked[0] and "Resume" in asked[0]
+    assert "crashed at step 4" in win.statusBar().currentMessage()
+    assert not win.controller.running  # "no" resumes nothing
+
+    again = MainWindow(app_settings, notifications=False)  # the answer is remembered: not asked twice
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: "crashed at step 4" in again.statusBar().currentMessage(), timeout=30_000)
+    assert len(asked) == 1
+    page = again.runs_page  # the Runs page keeps offering it
+    qtbot.waitUntil(lambda: page.recovery.isVisibleTo(page), timeout=30_000)
+    assert "crashed (or was killed) at step 4" in page.recovery.text()
 
 
 def test_deleting_the_run_on_show_clears_the_pages_that_showed_it(qtbot, window):

@@ -49,6 +49,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_allow_pickle(train, "the backbone")
     _add_config_flags(train)
 
+    tune = commands.add_parser(
+        "tune", help="search hyperparameters with many short runs (Optuna), unpromising ones stopped early",
+        description="Search learning rate, batch size, epochs, warmup, weight decay and the fine-tuning strategy. "
+                    "Settings given as flags stay fixed. Writes trials.csv, tuning.json and best_run.json (train it "
+                    "with: tlstudio train --config OUTPUT/best_run.json --output DIR) into --output.")
+    tune.add_argument("data", nargs="?", help="training data file")
+    tune.add_argument("--trials", type=int, metavar="N", help="number of trials to run")
+    tune.add_argument("--minutes", type=float, metavar="M", help="time budget; the running trial stops at the limit")
+    tune.add_argument("--space", metavar="NAMES", help="comma-separated settings to search (default: "
+                      "learning_rate,batch_size,epochs,warmup_ratio,weight_decay,strategy)")
+    tune.add_argument("--config", metavar="RUN_JSON", help="take the base settings from a run.json")
+    tune.add_argument("--json", action="store_true", help="print the trials as JSON")
+    _add_allow_pickle(tune, "the backbone")
+    _add_config_flags(tune)
+
+    needed = commands.add_parser(
+        "labels-needed", help="how much a pretrained backbone saves: runs with few labels, pretrained vs random weights",
+        description="Train at each labelled-set size from the pretrained backbone and from the same architecture "
+                    "with random weights, all scored on the same validation rows (single-label text "
+                    "classification). Writes labels_needed.csv/.json and the runs into --output.")
+    needed.add_argument("data", nargs="?", help="training data file")
+    needed.add_argument("--sizes", default="50,100,200", metavar="N,N,...",
+                        help="labelled-set sizes (default: 50,100,200)")
+    needed.add_argument("--config", metavar="RUN_JSON", help="take the run settings from a run.json")
+    _add_allow_pickle(needed, "the backbone")
+    _add_config_flags(needed)
+
     predict = commands.add_parser("predict", help="run a trained model on texts or a file",
                                   description="Classify, tag, translate or summarise with a trained model.")
     predict.add_argument("model_dir", metavar="MODEL_DIR")
@@ -208,7 +235,9 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
     else:
         result = train(config_from_args(args), sink, cancel, allow_pickle=args.allow_pickle)
     if result.status == "cancelled":
-        if result.step:
+        from .core.training.adaptation import in_progress
+
+        if result.step or in_progress(result.output_dir):
             print(f"stopped at step {result.step}; continue with: tlstudio train --resume {result.output_dir}",
                   file=sys.stderr)
         else:
@@ -225,6 +254,46 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
         print_metrics(result.metrics)
         print(f"model saved to {result.output_dir}")
     return 0
+
+
+def cmd_tune(args: argparse.Namespace, cancel: CancelToken) -> int:
+    import dataclasses
+
+    from .core.tuning import tune
+    from .output import TuneConsoleSink, print_trials
+
+    config = config_from_args(args)
+    fixed = {f.name for f in config_fields() if hasattr(args, f.name) and f.name not in ("data", "output")}
+    space = [n.strip() for n in args.space.split(",") if n.strip()] if args.space else None
+    result = tune(config, trials=args.trials, minutes=args.minutes, space=space, fixed=fixed,
+                  sink=TuneConsoleSink(stream=sys.stderr if args.json else sys.stdout), cancel=cancel,
+                  allow_pickle=args.allow_pickle)
+    if args.json:
+        print(json.dumps({"status": result.status, "output_dir": str(result.output_dir),
+                          "objective": result.objective, "best_config": str(result.best_config or ""),
+                          "trials": [dataclasses.asdict(t) for t in result.trials]}, indent=2))
+    else:
+        print_trials(result)
+    return EXIT_INTERRUPTED if result.status == "cancelled" else 0
+
+
+def cmd_labels_needed(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from .core.labels_needed import INITS, labels_needed
+    from .output import TuneConsoleSink
+
+    try:
+        sizes = [int(n) for n in args.sizes.split(",") if n.strip()]
+    except ValueError:
+        raise ConfigError(f"--sizes must be whole numbers separated by commas, got '{args.sizes}'.") from None
+    result = labels_needed(config_from_args(args), sizes, sink=TuneConsoleSink(), cancel=cancel,
+                           allow_pickle=args.allow_pickle)
+    print(f"\n{'labels':>8}  " + "  ".join(f"{init:>10}" for init in INITS) + f"  {'gain':>8}   ({result.metric})")
+    for size, values in result.table().items():
+        cells = [values.get(init) for init in INITS]
+        gap = f"{cells[0] - cells[1]:+8.4f}" if None not in cells else " " * 8
+        print(f"{size:>8}  " + "  ".join(f"{v:10.4f}" if v is not None else " " * 10 for v in cells) + f"  {gap}")
+    print(f"results in {result.output_dir}")
+    return EXIT_INTERRUPTED if result.status == "cancelled" else 0
 
 
 def _columns(args: argparse.Namespace) -> dict[str, str]:
@@ -378,7 +447,8 @@ def cmd_runs(args: argparse.Namespace, cancel: CancelToken) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "export": cmd_export,
+COMMANDS = {"train": cmd_train, "tune": cmd_tune, "labels-needed": cmd_labels_needed, "predict": cmd_predict,
+            "evaluate": cmd_evaluate, "export": cmd_export,
             "push": cmd_push, "demo": cmd_demo, "samples": cmd_samples, "runs": cmd_runs}
 
 

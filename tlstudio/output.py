@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from .core.progress import CheckpointSaved, Evaluated, Message, RunStarted, StageChanged, StepLogged
+from .core.progress import (CheckpointSaved, Evaluated, Message, RunStarted, StageChanged, StepLogged,
+                            StudyPointMeasured, TrialFinished, TrialProgressed, TrialStarted)
 
 FALLBACK_ORDER = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall")
 
@@ -51,8 +52,10 @@ class ConsoleSink:
         elif isinstance(event, Message):
             prefix = "warning" if event.level == "warning" else "note"
             print(f"{prefix}: {event.text}", file=sys.stderr, flush=True)
-        elif isinstance(event, StageChanged) and event.stage in ("loading data", "loading backbone", "exporting",
-                                                                 "verifying", "timing", "quantizing", "uploading"):
+        elif isinstance(event, StageChanged) and (
+                event.stage in ("loading data", "loading backbone", "domain adaptation", "exporting", "verifying",
+                                "timing", "quantizing", "uploading")
+                or (event.stage == "training" and event.detail)):  # a two-stage run names its second stage
             self._print(f"{event.stage}: {event.detail}" if event.detail else event.stage)
 
 
@@ -149,3 +152,56 @@ def ask_token() -> str:
     print("A Hugging Face token with write access is needed (create one at your Hub account's settings, "
           "'Access Tokens'). It is kept in the system keyring, not in a file.", file=sys.stderr)
     return getpass.getpass("token: ").strip()
+
+
+def _params_text(params: dict) -> str:
+    return ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in params.items())
+
+
+class TuneConsoleSink:
+    """For searches and studies: one line per trial or point; the first trial's notes about the data only."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+
+    def emit(self, event) -> None:
+        if isinstance(event, TrialStarted):
+            print(f"trial {event.number}: {_params_text(event.params)}", file=self.stream, flush=True)
+        elif isinstance(event, TrialFinished):
+            value = f"{event.value:.4f}" if event.value is not None else "-"
+            best = f"{event.best_value:.4f} (trial {event.best_number})" if event.best_value is not None else "-"
+            note = f" ({event.note})" if event.note and event.state != "complete" else ""
+            print(f"trial {event.number} {event.state}{note}: {value} in {format_duration(event.duration_seconds)}; "
+                  f"best so far {best}", file=self.stream, flush=True)
+        elif isinstance(event, StudyPointMeasured):
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in event.metrics.items() if isinstance(v, float))
+            print(f"{event.size} labels, {event.init} weights: {shown}", file=self.stream, flush=True)
+        elif isinstance(event, StageChanged) and event.stage == "training" and event.detail:
+            print(f"training: {event.detail}", file=self.stream, flush=True)
+        elif isinstance(event, TrialProgressed) and event.number == 0 and isinstance(event.event, Message):
+            ConsoleSink(self.stream).emit(event.event)
+        elif isinstance(event, Message):
+            ConsoleSink(self.stream).emit(event)
+
+
+def print_trials(result) -> None:
+    """The results table of a search, best first."""
+    names = list(dict.fromkeys(name for t in result.trials for name in t.params))
+    done = sorted((t for t in result.trials if t.value is not None),
+                  key=lambda t: -t.value if result.greater_is_better else t.value)
+    rows = done + [t for t in result.trials if t.value is None]
+    header = ["trial", "state", result.objective, "time", *names]
+    table = [[str(t.number), t.state, f"{t.value:.4f}" if t.value is not None else "-",
+              format_duration(t.duration_seconds),
+              *[(f"{t.params[n]:.3g}" if isinstance(t.params.get(n), float) else str(t.params.get(n, "")))
+                for n in names]] for t in rows]
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *table)]
+    print()
+    for line in [header, *table]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(line, widths)).rstrip())
+    if result.best is not None:
+        print(f"\nbest: trial {result.best.number}, {result.objective} {result.best.value:.4f}")
+        print(f"train it in full with: tlstudio train --config {result.best_config} --output DIR")
+    else:
+        print("\nno trial completed.")
+    print(f"results in {result.output_dir}")

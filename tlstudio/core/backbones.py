@@ -114,12 +114,13 @@ def _local(path: Path) -> Backbone:
     if not path.is_dir():
         raise BackboneError(f"backbone {path} is a file; a backbone is a folder holding config.json and weights.")
     base_model = None
-    run_file = path / "run.json"
-    if run_file.is_file():
-        try:
-            base_model = json.loads(run_file.read_text(encoding="utf-8")).get("base_model")
-        except (OSError, ValueError):
-            base_model = None
+    # A run folder, or a backbone a run adapted to its domain, names the model it started from.
+    for record in (path / "run.json", path / "adaptation.json"):
+        if record.is_file() and base_model is None:
+            try:
+                base_model = json.loads(record.read_text(encoding="utf-8")).get("base_model")
+            except (OSError, ValueError, AttributeError):
+                base_model = None
     return Backbone(str(path), path, "local", base_model, None, path.name)
 
 

@@ -27,7 +27,13 @@ CLASS_WEIGHTING = ("auto", "on", "off")
 EVAL_STRATEGIES = ("epoch", "steps")
 TRACKERS = ("none", "tensorboard", "mlflow")
 LONG_TEXTS = ("truncate", "windows")
+STRATEGIES = ("full", "frozen", "gradual", "llrd", "lora")
+ADAPT_SOURCES = ("off", "dataset", "folder")
 _CLS = ("text-classification",)
+# Settings that only matter with another choice: left out of model cards (and greyed out by forms) otherwise.
+_LORA, _GRADUAL, _LLRD = {"strategy": ("lora",)}, {"strategy": ("gradual",)}, {"strategy": ("llrd",)}
+_ADAPT = {"adapt_source": ("dataset", "folder")}
+_ADAPT_DATASET, _ADAPT_FOLDER = {"adapt_source": ("dataset",)}, {"adapt_source": ("folder",)}
 _NER = ("token-classification",)
 
 # Settings whose best value depends on the task; a field left as None takes the task's value when a run
@@ -37,6 +43,12 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "token-classification": {"learning_rate": 1e-4},
     "translation": {"learning_rate": 1e-4},
     "summarization": {"learning_rate": 1e-4},
+}
+
+# Training only a head or small adapters moves few weights, so they need a larger step than full fine-tuning.
+STRATEGY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "frozen": {"learning_rate": 1e-3},
+    "lora": {"learning_rate": 5e-4},
 }
 
 
@@ -106,6 +118,64 @@ class RunConfig:
         128, "Longest input in tokens; longer texts are truncated (how many is reported).", "model"
     )
 
+    # --- fine-tuning strategy (see core/training/strategies.py) -------------
+    strategy: str = _f(
+        "full",
+        "How much of the backbone to train: 'full' (all of it), 'frozen' (only the task head: fast, a strong "
+        "baseline with very little data), 'gradual' (head first, then the top layers, then all, in "
+        "gradual_stages equal parts of the run), 'llrd' (all, lower layers with a smaller learning rate, see "
+        "layer_lr_decay), 'lora' (small low-rank adapters through peft; the export holds the merged model and "
+        "adapter/ the adapter alone).",
+        "model", choices=STRATEGIES,
+    )
+    gradual_stages: int = _f(
+        3, "Stages of gradual unfreezing: the first trains the head only, the last the whole backbone.",
+        "model", when=_GRADUAL,
+    )
+    layer_lr_decay: float = _f(
+        0.8, "Layer-wise learning-rate decay (llrd): each layer down learns at this times the rate of the one above.",
+        "model", when=_LLRD,
+    )
+    lora_rank: int = _f(
+        8, "LoRA: rank of the adapter matrices (more = more capacity, more parameters).", "model", when=_LORA
+    )
+    lora_alpha: int = _f(16, "LoRA: scaling of the adapters' output (usually twice the rank).", "model", when=_LORA)
+    lora_dropout: float = _f(0.1, "LoRA: dropout on the adapters' input.", "model", when=_LORA)
+    lora_target_modules: str | None = _f(
+        None,
+        "LoRA: comma-separated names of the layers that get adapters (default: the attention query and value "
+        "layers of the backbone's architecture).",
+        "model", when=_LORA,
+    )
+
+    # --- domain adaptation (see core/training/adaptation.py) -------------------
+    adapt_source: str = _f(
+        "off",
+        "Domain adaptation before fine-tuning: continue the backbone's masked-language-model pre-training on "
+        "unlabelled text from your domain. 'dataset': the training file's text (training and unlabelled rows, "
+        "never the validation rows); 'folder': the .txt files in adapt_path. The adapted backbone is saved in "
+        "the run folder's adapted-backbone/, to pick as a backbone for other runs.",
+        "model", choices=ADAPT_SOURCES,
+    )
+    adapt_column: str | None = _f(
+        None, "Domain adaptation: the column whose text to read (default: the task's text column).",
+        "model", when=_ADAPT_DATASET,
+    )
+    adapt_path: str | None = _f(
+        None, "Domain adaptation: a folder of .txt files (read recursively) or one .txt file.",
+        "model", when=_ADAPT_FOLDER,
+    )
+    adapt_epochs: float = _f(1.0, "Domain adaptation: passes over the unlabelled text.", "model", when=_ADAPT)
+    adapt_max_steps: int | None = _f(
+        None, "Domain adaptation: stop after this many steps instead of adapt_epochs.", "model", when=_ADAPT
+    )
+    adapt_learning_rate: float = _f(
+        1e-4, "Domain adaptation: peak learning rate of the masked-LM stage.", "model", when=_ADAPT
+    )
+    mlm_probability: float = _f(
+        0.15, "Domain adaptation: share of tokens masked for the model to restore.", "model", when=_ADAPT
+    )
+
     # --- task options ---------------------------------------------------------
     multi_label: bool = _f(
         False,
@@ -161,7 +231,9 @@ class RunConfig:
         None,
         "Peak learning rate; too high makes the loss jump around, too low learns slowly. "
         "Default: the task's measured value (" + ", ".join(
-            f"{task} {values['learning_rate']:g}" for task, values in TASK_DEFAULTS.items()) + ").",
+            f"{task} {values['learning_rate']:g}" for task, values in TASK_DEFAULTS.items()) + "; with the "
+        + " and ".join(f"{name} strategy {values['learning_rate']:g}" for name, values in STRATEGY_DEFAULTS.items())
+        + ").",
     )
     warmup_ratio: float = _f(0.06, "Share of the steps spent ramping the learning rate up from zero.")
     weight_decay: float = _f(0.01, "L2-style penalty that keeps weights small, against overfitting.")
@@ -274,6 +346,23 @@ class RunConfig:
             (self.weight_decay >= 0, f"weight_decay must not be negative, got {self.weight_decay}", None),
             (self.max_length >= 8, f"max_length must be at least 8 tokens, got {self.max_length}", None),
             (self.gradient_accumulation_steps >= 1, "gradient_accumulation_steps must be at least 1", None),
+            (self.strategy in STRATEGIES, f"unknown strategy '{self.strategy}'", f"Use {', '.join(STRATEGIES)}."),
+            (self.gradual_stages >= 2, f"gradual_stages must be at least 2, got {self.gradual_stages}", None),
+            (0 < self.layer_lr_decay <= 1, f"layer_lr_decay must be in (0, 1], got {self.layer_lr_decay}",
+             "Typical values are 0.7 to 0.95."),
+            (self.lora_rank >= 1, f"lora_rank must be at least 1, got {self.lora_rank}", None),
+            (self.lora_alpha >= 1, f"lora_alpha must be at least 1, got {self.lora_alpha}", None),
+            (0 <= self.lora_dropout < 1, f"lora_dropout must be in [0, 1), got {self.lora_dropout}", None),
+            (self.adapt_source in ADAPT_SOURCES, f"unknown adapt_source '{self.adapt_source}'",
+             f"Use {', '.join(ADAPT_SOURCES)}."),
+            (self.adapt_source != "folder" or bool(self.adapt_path), "adapt_source 'folder' needs adapt_path",
+             "Pass --adapt-path FOLDER (a folder of .txt files)."),
+            (self.adapt_epochs > 0, f"adapt_epochs must be positive, got {self.adapt_epochs}", None),
+            (self.adapt_max_steps is None or self.adapt_max_steps > 0, "adapt_max_steps must be positive", None),
+            (math.isfinite(self.adapt_learning_rate) and 0 < self.adapt_learning_rate < 1,
+             f"adapt_learning_rate must be between 0 and 1, got {self.adapt_learning_rate}", None),
+            (0 < self.mlm_probability < 1, f"mlm_probability must be between 0 and 1, got {self.mlm_probability}",
+             None),
             (self.early_stopping_patience >= 0, "early_stopping_patience must not be negative", None),
             (self.save_total_limit >= 1, "save_total_limit must be at least 1", None),
             (self.eval_strategy in EVAL_STRATEGIES, f"unknown eval_strategy '{self.eval_strategy}'", None),
@@ -330,10 +419,14 @@ class RunConfig:
 
     def with_task_defaults(self) -> "RunConfig":
         """A copy with the settings left unset filled in with the task's measured defaults."""
-        values = {
-            name: value for name, value in TASK_DEFAULTS.get(self.task, {}).items() if getattr(self, name) is None
-        }
+        defaults = {**TASK_DEFAULTS.get(self.task, {}), **STRATEGY_DEFAULTS.get(self.strategy, {})}
+        values = {name: value for name, value in defaults.items() if getattr(self, name) is None}
         return dataclasses.replace(self, **values)
+
+
+def field_applies(f: dataclasses.Field, values: dict[str, Any]) -> bool:
+    """False for a setting that only matters with another choice (lora_rank without the lora strategy)."""
+    return all(values.get(name) in allowed for name, allowed in f.metadata.get("when", {}).items())
 
 
 def config_fields() -> list[dataclasses.Field]:

@@ -37,9 +37,11 @@ from .workers.training import TrainingController
 PAGE_ICONS = {"data": QStyle.SP_FileDialogDetailedView, "model": QStyle.SP_ComputerIcon,
               "train": QStyle.SP_MediaPlay, "evaluate": QStyle.SP_FileDialogContentsView,
               "try": QStyle.SP_DialogApplyButton, "export": QStyle.SP_DialogSaveButton, "runs": QStyle.SP_DirIcon}
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".pq", ".xlsx", ".xlsm")
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".pq", ".xlsx", ".xlsm", ".conll",
+                 ".iob")
 # Settings of a run remembered between sessions (the data, columns and output belong to one dataset).
-REMEMBERED = ("task", "backbone", "max_length", "epochs", "max_steps", "batch_size", "learning_rate", "warmup_ratio",
+REMEMBERED = ("task", "multi_label", "regression", "long_texts", "num_beams", "max_new_tokens", "length_penalty",
+              "backbone", "max_length", "epochs", "max_steps", "batch_size", "learning_rate", "warmup_ratio",
               "weight_decay", "gradient_accumulation_steps", "class_weighting", "early_stopping_patience", "seed",
               "eval_strategy", "eval_steps", "logging_steps", "save_total_limit", "device", "precision", "report_to")
 
@@ -96,6 +98,7 @@ class MainWindow(QMainWindow):
 
         self.actions = build_menus(self)
         self.data_page.file_loaded.connect(lambda _path: self.actions.refresh_recent())
+        self.data_page.sample_requested.connect(self.open_sample)
         self.runs_page.run_open_requested.connect(self.open_run)
         self.runs_page.resume_requested.connect(self.resume_run)
         self.runs_page.rerun_requested.connect(self.rerun)
@@ -110,18 +113,32 @@ class MainWindow(QMainWindow):
         self._look_for_interrupted_runs()
 
     def _look_for_interrupted_runs(self) -> None:
-        """A run cut off by a crash or a kill is pointed out once, at start (never resumed unasked)."""
+        """A run cut off by a crash or a kill is offered for resume at start ("This run stopped at step N.
+        Resume?"), once per run and step: a "no" is remembered, and the Runs page keeps offering it."""
         from .workers.background import run_in_background
 
-        def found(summaries) -> None:
-            stranded = [s for s in summaries if s.status == "interrupted" and s.resumable]
-            if stranded:
-                names = ", ".join(f"{s.name} (step {s.step})" for s in stranded[:3])
-                self.statusBar().showMessage(f"Interrupted run(s) can be resumed from the Runs page: {names}", 20_000)
-
         project = self.session.project_dir
-        run_in_background(lambda job: _list_runs(project), context=self, on_success=found,
+        run_in_background(lambda job: _find_interrupted(project), context=self, on_success=self._offer_resume,
                           on_failure=lambda failure: None)
+
+    def _offer_resume(self, stranded) -> None:
+        from .pages.runs_page import resume_question
+
+        if not stranded or self.controller.running:
+            return
+        names = ", ".join(f"{r.path.name} ({'crashed' if r.crashed else r.status} at step {r.step})"
+                          for r in stranded[:3])
+        self.statusBar().showMessage(f"Interrupted run(s) can be resumed from the Runs page: {names}", 20_000)
+        declined = set(self.settings.get("recovery/declined", "", str).split("\n")) - {""}
+        run = next((r for r in stranded if f"{r.path}@{r.step}" not in declined), None)
+        if run is None:
+            return
+        if self.ask(resume_question(run)):
+            self.runs_page.refresh()
+            self.resume_run(run.path)
+        else:
+            declined.add(f"{run.path}@{run.step}")
+            self.settings.set("recovery/declined", "\n".join(sorted(declined)[-50:]))
 
     # -- pages -----------------------------------------------------------------------------
     def show_page(self, key: str) -> None:
@@ -136,6 +153,14 @@ class MainWindow(QMainWindow):
     def open_data(self, path: str | Path, then=None) -> None:
         self.show_page("data")
         self.data_page.open_file(str(path), then)
+
+    def open_sample(self, name: str) -> None:
+        """Open one of tlstudio's own samples with its task and columns chosen."""
+        from ..core.samples import SAMPLES, sample_path
+
+        sample = next(s for s in SAMPLES if s.name == name)
+        self.session.set_task(sample.task)
+        self.open_data(sample_path(name), then=lambda: self.session.update_config(**sample.columns))
 
     def dragEnterEvent(self, event) -> None:
         if self._dropped_file(event.mimeData()) is not None:
@@ -250,7 +275,7 @@ class MainWindow(QMainWindow):
         event.accept()
 
 
-def _list_runs(project: Path):
-    from ..core.runs import list_runs
+def _find_interrupted(project: Path):
+    from ..core.recovery import find_interrupted_runs
 
-    return list_runs(project)
+    return find_interrupted_runs(project)

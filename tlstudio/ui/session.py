@@ -15,9 +15,15 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.config import RunConfig
 
+# Column roles the core suggests (core.data.roles.suggest_roles) and the RunConfig field each one fills.
+ROLE_FIELDS = {"text": "text_column", "label": "label_column", "tokens": "tokens_column", "tags": "tags_column",
+               "source": "source_column", "target": "target_column"}
+COLUMN_FIELDS = (*ROLE_FIELDS.values(), "text_pair_column")
+
 
 class Session(QObject):
-    """Signals: data_changed(), columns_changed(), config_changed(str field or ''), run_opened(object path|None),
+    """Signals: data_changed(), columns_changed(), config_changed(str field or ''; 'task' after set_task),
+    run_opened(object path|None),
     token_lengths_changed(object TokenLengths|None), project_changed(object Path)."""
 
     data_changed = Signal()
@@ -34,16 +40,18 @@ class Session(QObject):
         self.config = RunConfig()
         self.run_dir: Path | None = None
         self.token_lengths = None
+        self.memory_warning: str | None = None  # the Model page's estimate says the run may not fit
         self.project_dir = Path(project_dir)
 
     # -- data ----------------------------------------------------------------
     def set_table(self, table, suggestions: dict) -> None:
         self.table = table
         self.suggestions = suggestions
-        changes: dict[str, Any] = {"data": str(table.path)}
-        for role, field in (("text", "text_column"), ("label", "label_column")):
+        changes: dict[str, Any] = {"data": str(table.path), **dict.fromkeys(COLUMN_FIELDS)}
+        for role, field in ROLE_FIELDS.items():
             suggestion = suggestions.get(role)
-            changes[field] = suggestion.column if suggestion else None
+            if suggestion is not None and self._applies(field, self.config.task):
+                changes[field] = suggestion.column
         # A split column or eval file of the previous dataset means nothing for this one.
         changes.update(split_column=None, eval_data=None)
         self.config = dataclasses.replace(self.config, **changes)
@@ -56,6 +64,42 @@ class Session(QObject):
     def columns(self) -> list[str]:
         return self.table.columns if self.table is not None else []
 
+    def set_suggestions(self, suggestions: dict) -> None:
+        """Column suggestions for the current task (after a task change); fills the roles' columns."""
+        self.suggestions = suggestions
+        changes = {field: suggestions[role].column for role, field in ROLE_FIELDS.items()
+                   if role in suggestions and self._applies(field, self.config.task)}
+        self.update_config(**changes)
+        self.columns_changed.emit()
+
+    @staticmethod
+    def _applies(field: str, task: str) -> bool:
+        from ..core.config import config_fields
+
+        tasks = next(f for f in config_fields() if f.name == field).metadata.get("tasks")
+        return not tasks or task in tasks
+
+    def set_task(self, task: str, *, multi_label: bool = False, regression: bool = False) -> None:
+        """Switch the next run to ``task``; settings that belong to other tasks go back to their defaults."""
+        from ..core.config import config_fields
+
+        if (task, multi_label, regression) == (self.config.task, self.config.multi_label, self.config.regression):
+            return
+        defaults = RunConfig()
+        changes: dict[str, Any] = {"task": task, "multi_label": multi_label, "regression": regression}
+        for f in config_fields():
+            applies = f.metadata.get("tasks")
+            if applies and task not in applies and f.name not in changes:
+                changes[f.name] = getattr(defaults, f.name)
+        if not multi_label:
+            changes["label_delimiter"] = None
+        if (multi_label, regression) != (self.config.multi_label, self.config.regression):
+            changes["label_column"] = None  # a different kind of label: suggested again for the new mode
+        self.config = dataclasses.replace(self.config, **changes)
+        self.token_lengths = None
+        self.columns_changed.emit()
+        self.config_changed.emit("task")
+
     def set_token_lengths(self, lengths) -> None:
         self.token_lengths = lengths
         self.token_lengths_changed.emit(lengths)
@@ -67,7 +111,7 @@ class Session(QObject):
         if not changed:
             return
         self.config = dataclasses.replace(self.config, **changed)
-        if {"text_column", "label_column"} & set(changed):
+        if set(COLUMN_FIELDS) & set(changed):
             self.columns_changed.emit()
         for name in changed:
             self.config_changed.emit(name)

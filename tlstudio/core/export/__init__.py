@@ -31,6 +31,8 @@ class ExportOptions:
     quantize: str | None = None  # "int8": also write a dynamically quantized ONNX model
     with_onnx: bool = False  # bundle: carry a verified ONNX model and an onnxruntime predict.py
     force: bool = False  # replace an existing output
+    # The user's words for the model card (description, intended_use, limitations, license); see plan.py.
+    card_fields: dict[str, str] | None = None
 
 
 @dataclass

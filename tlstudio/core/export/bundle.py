@@ -54,7 +54,8 @@ def export_bundle(source_path, options: ExportOptions, sink, cancel=None) -> Exp
     with tempfile.TemporaryDirectory(prefix="tlstudio-bundle-") as tmp:
         root = Path(tmp) / output.stem
         sink.emit(StageChanged("exporting", f"collecting the model for {output.name}"))
-        copy_model_folder(source, root / "model", include_onnx=variant == "onnx" and existing)
+        copy_model_folder(source, root / "model", include_onnx=variant == "onnx" and existing,
+                          card_fields=options.card_fields, name=output.stem)
         report = None
         if variant == "onnx" and not existing:
             from .onnx_folder import build_onnx

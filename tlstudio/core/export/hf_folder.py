@@ -48,8 +48,12 @@ def model_files(source: ModelSource) -> list[Path]:
     return kept
 
 
-def copy_model_folder(source: ModelSource, target: Path, *, include_onnx: bool = True) -> list[str]:
-    """Copy the clean model files into ``target``; return their relative paths."""
+def copy_model_folder(source: ModelSource, target: Path, *, include_onnx: bool = True,
+                      card_fields: dict[str, str] | None = None, name: str | None = None) -> list[str]:
+    """Copy the clean model files into ``target``; return their relative paths.
+
+    ``card_fields`` (the user's words) re-render a run's model card, naming the model ``name``.
+    """
     copied = []
     for relative in model_files(source):
         if relative.parts[0] == "onnx" and not include_onnx:
@@ -59,6 +63,15 @@ def copy_model_folder(source: ModelSource, target: Path, *, include_onnx: bool =
         shutil.copyfile(source.path / relative, destination)
         destination.chmod(FILE_MODE)
         copied.append(relative.as_posix())
+    if card_fields:
+        from .plan import card_with_fields
+
+        card = card_with_fields(source, card_fields, name or target.name)
+        if card is not None:
+            (target / "README.md").write_text(card, encoding="utf-8")
+            (target / "README.md").chmod(FILE_MODE)
+            if "README.md" not in copied:
+                copied.append("README.md")
     return copied
 
 
@@ -67,5 +80,5 @@ def export_hf_folder(source_path, options: ExportOptions, sink, cancel=None) -> 
     output = check_output(Path(options.output), force=options.force, source=source.path)
     sink.emit(StageChanged("exporting", f"copying the model to {output}"))
     with staged_folder(output, force=options.force) as staging:
-        files = copy_model_folder(source, staging)
+        files = copy_model_folder(source, staging, card_fields=options.card_fields, name=output.name)
     return ExportResult("hf", output, files)

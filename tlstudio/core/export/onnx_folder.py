@@ -36,7 +36,8 @@ def export_onnx_folder(source_path, options: ExportOptions, sink, cancel=None) -
     output = check_output(Path(options.output), force=options.force, source=source.path)
     with staged_folder(output, force=options.force) as staging:
         sink.emit(StageChanged("exporting", f"copying the model to {output}"))
-        files = copy_model_folder(source, staging, include_onnx=False)
+        files = copy_model_folder(source, staging, include_onnx=False, card_fields=options.card_fields,
+                                  name=output.name)
         report = build_onnx(source, staging / "onnx", quantize=options.quantize, sink=sink, cancel=cancel)
         files += [f"onnx/{name}" for name in report["files"]]
         card = staging / "README.md"

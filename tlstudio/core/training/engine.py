@@ -31,7 +31,7 @@ from ..progress import Message, NullSink, RunFinished, StageChanged
 from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder
 from ..run_lock import RunLock, is_locked
 from ..tasks import get_task
-from . import checkpoints, distributed, faults
+from . import adaptation, checkpoints, distributed, faults, strategies
 from .hardware import choose_device
 from .tracking import check_tracker, tracking_callbacks
 
@@ -79,7 +79,7 @@ def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = F
         checkpoints.remove_leftovers(run.checkpoints)
     check_tracker(config.report_to)
     checkpoint = run.last_checkpoint()
-    if checkpoint is None:
+    if checkpoint is None and not adaptation.in_progress(run.path) and not adaptation.finished_record(run.path):
         raise ConfigError(
             f"the run in {run.path} stopped before its first checkpoint, so there is nothing to resume.",
             f"Start it again: tlstudio train --config {run.run_file} --output NEW_FOLDER",
@@ -182,14 +182,28 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     # what users need to know is sent to the sink.
     hf_logging.set_verbosity_error()
 
+    adapted = None
+    if config.adapt_source != "off":  # stage 1 of 2: continued masked-LM pre-training on unlabelled text
+        if distributed.is_main_process() and not run.run_file.exists():  # so a stop during stage 1 can resume
+            run.write_run({"format": "tlstudio-run/1", "status": "running", "started_at": _now(),
+                           "config": config.to_dict(), "stage": "domain adaptation"})
+        backbone, adapted = adaptation.adapt(config, data, backbone, run, choice, sink, cancel,
+                                             allow_pickle=allow_pickle)
+        _check_cancel(cancel)
+
     set_seed(config.seed)
     tokenizer = load_tokenizer(backbone.path)
     sink.emit(StageChanged("tokenizing"))
     train_ds, eval_ds, token_stats = task.build_datasets(tokenizer, data, config, sink)
     _check_cancel(cancel)
     model = task.load_model(backbone, tokenizer, data, config, sink, allow_pickle=allow_pickle)
+    plan = strategies.apply(model, config, sink)
+    model = plan.model
 
     record = _run_record(config, data, backbone, choice, token_stats)
+    record["strategy"] = plan.summary()
+    if adapted is not None:
+        record["adaptation"] = adapted
     previous = run.read_run() if run.run_file.exists() else {}
     for key in ("started_at", "adjustments"):
         if key in previous:
@@ -213,7 +227,8 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         examples_per_step=config.batch_size * config.gradient_accumulation_steps,
         tokens_per_example=token_stats["train_tokens"] / max(1, len(train_ds)),
     )
-    callbacks = [progress, CheckpointEvery(config.checkpoint_steps), *tracking_callbacks(config.report_to, run.path)]
+    callbacks = [progress, CheckpointEvery(config.checkpoint_steps), *tracking_callbacks(config.report_to, run.path),
+                 *plan.callbacks(sink)]
     metrics_hook = task.compute_metrics(data)  # None: the task evaluates the loss only
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
@@ -228,6 +243,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         compute_loss_func=task.loss_function(data),
         callbacks=callbacks,
         checkpoint_limit=config.save_total_limit,
+        parameter_groups=plan.optimizer_groups,
     )
     if metrics_hook is not None:
         metrics_hook.step_source = lambda: trainer.state.global_step
@@ -255,8 +271,8 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     if metrics_hook is not None and metrics_hook.last_step == _best_step(trainer.state) \
             and not distributed.is_distributed():
         cached = metrics_hook.last
-    report, records = task.final_report(trainer.model, tokenizer, data, config, sink, cancel=cancel,
-                                        eval_outputs=cached)
+    model = plan.finish(trainer.model, run.path, tokenizer)  # LoRA: adapter saved alone, then merged
+    report, records = task.final_report(model, tokenizer, data, config, sink, cancel=cancel, eval_outputs=cached)
     metrics = {
         "task": config.task,
         **report,
@@ -264,6 +280,9 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         "eval_size": len(eval_ds),
         "train_truncated": token_stats["train_truncated"],
         "eval_truncated": token_stats["eval_truncated"],
+        "strategy": config.strategy,
+        "trainable_parameters": record["strategy"]["trainable_parameters"],
+        **({"adaptation": adapted} if adapted is not None else {}),
         "best_step": _best_step(trainer.state),
         "total_steps": trainer.state.global_step,
         "train_runtime_seconds": round(output.metrics.get("train_runtime", 0.0), 2),
@@ -272,7 +291,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     }
 
     sink.emit(StageChanged("exporting", str(run.path)))
-    run.export_model(trainer.model, tokenizer)
+    run.export_model(model, tokenizer)
     run.write_json(METRICS_FILE, metrics)
     run.write_json("trainer_state.json", dataclasses.asdict(trainer.state))
     run.write_text("training_args.json", args.to_json_string())

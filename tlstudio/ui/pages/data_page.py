@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHeaderView, QLabel, QListWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHeaderView, QLabel, QListWidget,
                                QListWidgetItem, QProgressBar, QPushButton, QSplitter, QStackedWidget, QStyle,
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ..qmodels.dataframe_model import DataFrameModel
 from ..widgets.bar_chart import CategoryBarChart
+from ..widgets.column_roles import ColumnRoles
 from ..widgets.split_settings import DATA_FILTER, SplitSettings
 from ..widgets.histogram import MarkedHistogram
 from ..workers.background import LatestOnly, run_in_background
@@ -21,12 +22,27 @@ LEVEL_ICONS = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_Messa
                "info": QStyle.SP_MessageBoxInformation}
 
 
-def _load(path: str):
+def _mode(config) -> str:
+    return "multi-label" if config.multi_label else "regression" if config.regression else "single-label"
+
+
+def _load(path: str, task: str, mode: str):
+    """The table, the task it can only be for (or None), and column suggestions for that task."""
     from ...core.data.readers import read_table
     from ...core.data.roles import suggest_roles
+    from ...core.data.task_hint import suggest_task
 
     table = read_table(path)
-    return table, suggest_roles(table.frame)
+    hint = suggest_task(table)
+    if hint and hint[0] != task:
+        task, mode = hint[0], "single-label"
+    return table, suggest_roles(table.frame, task, mode), hint
+
+
+def _suggest(frame, task: str, mode: str):
+    from ...core.data.roles import suggest_roles
+
+    return suggest_roles(frame, task, mode)
 
 
 def _health(frame, text_column, label_column):
@@ -42,19 +58,36 @@ def _token_lengths(job, backbone: str, frame, column: str):
     tokenizer = load_tokenizer(resolve_backbone(backbone).path)
     texts = frame[column]
     filled = int(texts.notna().sum())
-    if len(texts) > SAMPLE_LIMIT:
+    sampled = len(texts) > SAMPLE_LIMIT
+    if sampled:
         # Sample rows before turning them into Python strings: a million-row tolist() holds the GIL
         # long enough to freeze the window.
         texts = texts.sample(SAMPLE_LIMIT, random_state=0)
-        return measure_token_lengths(tokenizer, texts.tolist(), cancel=job.cancel_token, total_rows=filled)
-    return measure_token_lengths(tokenizer, texts.tolist(), cancel=job.cancel_token)
+    # Token lists (entity tagging) are measured as the sentence they spell.
+    values = [" ".join(map(str, v)) if isinstance(v, list) else v for v in texts.tolist()]
+    if sampled:
+        return measure_token_lengths(tokenizer, values, cancel=job.cancel_token, total_rows=filled)
+    return measure_token_lengths(tokenizer, values, cancel=job.cancel_token)
+
+
+def measured_column(config) -> str | None:
+    """The column whose lengths decide truncation for the task."""
+    if config.task == "token-classification":
+        return config.tokens_column
+    if config.task in ("translation", "summarization"):
+        return config.source_column
+    return config.text_column
+
+
+WINDOWS_OFFER_SHARE = 0.1  # the share of truncated texts at which reading them as windows is offered
 
 
 class DataPage(Page):
-    """Signals: file_loaded(str path)."""
+    """Signals: file_loaded(str path), sample_requested(str sample name)."""
 
     key, title = "data", "Data"
     file_loaded = Signal(str)
+    sample_requested = Signal(str)
 
     def __init__(self, session, settings, parent=None):
         super().__init__(session, settings, parent)
@@ -62,6 +95,7 @@ class DataPage(Page):
         self.welcome = Welcome(settings, self)
         self.welcome.open_requested.connect(self.choose_file)
         self.welcome.file_chosen.connect(self.open_file)
+        self.welcome.sample_chosen.connect(self.sample_requested)
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self._build_loaded())
         self.busy = QProgressBar(self)
@@ -74,6 +108,7 @@ class DataPage(Page):
         self.outer.addWidget(self.stack, 1)
         self._health_jobs = LatestOnly(self, self._on_health)
         self._token_jobs = LatestOnly(self, self._on_token_lengths, self._on_token_failure)
+        self._suggestion_jobs = LatestOnly(self, self._on_suggestions)
         self._refresh_timer = QTimer(self, singleShot=True, interval=150, timeout=self._refresh_insight)
         session.columns_changed.connect(self._on_columns_changed)
         session.config_changed.connect(self._on_config_changed)
@@ -94,18 +129,10 @@ class DataPage(Page):
         vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table_view.horizontalHeader().setDefaultSectionSize(140)
 
-        columns = QGroupBox("Columns", self)
-        form = QFormLayout(columns)
-        self.text_combo, self.text_reason = QComboBox(self), QLabel(self)
-        self.label_combo, self.label_reason = QComboBox(self), QLabel(self)
-        for combo, reason, name, field in ((self.text_combo, self.text_reason, "Text column", "text_column"),
-                                           (self.label_combo, self.label_reason, "Label column", "label_column")):
-            combo.setAccessibleName(name)
-            combo.currentIndexChanged.connect(lambda _i, c=combo, f=field: self._on_column_chosen(f, c))
-            reason.setWordWrap(True)
-            reason.setStyleSheet("color: palette(placeholder-text);")
-            form.addRow(name, combo)
-            form.addRow("", reason)
+        columns = self.roles = ColumnRoles(self)
+        columns.column_chosen.connect(lambda field, column: self.session.update_config(**{field: column}))
+        self.text_combo = columns.combos["text_column"]
+        self.label_combo = columns.combos["label_column"]
 
         split = self.split = SplitSettings(self)
         split.changed.connect(lambda values: self.session.update_config(**values))
@@ -140,6 +167,14 @@ class DataPage(Page):
         lengths_layout.setContentsMargins(0, 0, 0, 0)
         lengths_layout.addWidget(self.length_chart, 1)
         lengths_layout.addWidget(self.length_summary)
+        # Many texts longer than max length: classification can read them as overlapping windows instead.
+        self.use_windows = QPushButton("Read long texts as overlapping windows", self)
+        self.use_windows.setAccessibleName("Read long texts as overlapping windows")
+        self.use_windows.setToolTip("Splits each long text into overlapping windows for training and prediction "
+                                    "and combines the windows' predictions, instead of keeping only its start.")
+        self.use_windows.clicked.connect(lambda: self.session.update_config(long_texts="windows"))
+        self.use_windows.hide()
+        lengths_layout.addWidget(self.use_windows)
         charts = QTabWidget(self)
         charts.setAccessibleName("Data charts")
         charts.addTab(self.label_chart, "Label distribution")
@@ -179,9 +214,14 @@ class DataPage(Page):
             if then is not None:
                 then()
 
-        run_in_background(lambda job: _load(path), context=self, on_success=loaded, on_done=self.busy.hide)
+        task, mode = self.session.config.task, _mode(self.session.config)
+        run_in_background(lambda job: _load(path, task, mode), context=self, on_success=loaded,
+                          on_done=self.busy.hide)
 
-    def _on_loaded(self, path: str, table, suggestions) -> None:
+    def _on_loaded(self, path: str, table, suggestions, hint=None) -> None:
+        if hint and hint[0] != self.session.config.task:
+            self.session.set_task(hint[0])
+            self.status_message.emit(f"Switched the task to {hint[0]}: {hint[1]}.")
         self.settings.add_recent_file(path)
         self.settings.remember_dir(path)
         self.welcome.refresh()
@@ -192,36 +232,27 @@ class DataPage(Page):
             details.append(table.encoding)
         self.file_label.setText(f"<b>{Path(path).name}</b><br>{' · '.join(details)}<br>"
                                 f"<span style='color:gray'>{path}</span>")
-        self._fill_columns(suggestions)
+        self._fill_columns()
         self.stack.setCurrentIndex(1)
         self.set_subtitle("Check the columns and the split; the charts and notes update as you change them.")
         self.status_message.emit(f"Loaded {len(table):,} rows from {Path(path).name}")
         self.file_loaded.emit(path)
 
-    def _fill_columns(self, suggestions) -> None:
+    def _fill_columns(self) -> None:
         columns = self.session.columns
-        for combo, role, reason in ((self.text_combo, "text", self.text_reason),
-                                    (self.label_combo, "label", self.label_reason)):
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItems(columns)
-            suggestion = suggestions.get(role)
-            chosen = getattr(self.session.config, f"{role}_column")
-            combo.setCurrentIndex(columns.index(chosen) if chosen in columns else -1)
-            combo.blockSignals(False)
-            reason.setText(f"Suggested: {suggestion.reason}." if suggestion and suggestion.column
-                           else f"Choose the {role} column ({suggestion.reason})." if suggestion else "")
+        self.roles.show_columns(columns, self.session.config, self.session.suggestions)
         self.split.show_config(columns, self.session.config)
 
     # -- choices -------------------------------------------------------------------------
-    def _on_column_chosen(self, field: str, combo: QComboBox) -> None:
-        self.session.update_config(**{field: combo.currentText() or None})
-
     def _on_columns_changed(self) -> None:
         if self.session.table is None:
             return
-        text = self.session.config.text_column
-        self.table_model.set_roles({"text": text, "label": self.session.config.label_column})
+        config = self.session.config
+        text = measured_column(config)
+        label = {"token-classification": config.tags_column, "translation": config.target_column,
+                 "summarization": config.target_column}.get(config.task, config.label_column)
+        self.table_model.set_roles({"text": text, "label": label})
+        self.roles.show_columns(self.session.columns, config, self.session.suggestions)
         # The text column gets the room; the others keep a readable width.
         header = self.table_view.horizontalHeader()
         for index, name in enumerate(self.session.columns):
@@ -229,18 +260,31 @@ class DataPage(Page):
         self._refresh_timer.start()
 
     def _on_config_changed(self, name: str) -> None:
-        if name == "backbone" and self.session.table is not None:
+        if name == "task" and self.session.table is not None:
+            # Roles differ per task (tokens/tags, source/target): ask the core again, off the GUI thread.
+            table, task, mode = self.session.table, self.session.config.task, _mode(self.session.config)
+            self._suggestion_jobs.request(lambda job: (table, task, mode, _suggest(table.frame, task, mode)))
+        elif name == "backbone" and self.session.table is not None:
             self._refresh_timer.start()
-        elif name == "max_length":
+        elif name in ("max_length", "long_texts"):
             self._show_lengths(self.session.token_lengths)
+
+    def _on_suggestions(self, result) -> None:
+        table, task, mode, suggestions = result
+        if table is self.session.table and (task, mode) == (self.session.config.task, _mode(self.session.config)):
+            self.session.set_suggestions(suggestions)
 
     # -- insight (background) ----------------------------------------------------------
     def _refresh_insight(self) -> None:
         table, config = self.session.table, self.session.config
         if table is None:
             return
-        frame, text, label = table.frame, config.text_column, config.label_column
-        self._health_jobs.request(lambda job: _health(frame, text, label))
+        frame, label = table.frame, config.label_column
+        text = measured_column(config)
+        if config.task == "text-classification" and _mode(config) == "single-label":
+            self._health_jobs.request(lambda job: _health(frame, text, label))
+        else:
+            self._show_other_task_notes()
         if text:
             backbone = config.backbone
             self.length_summary.setText("Measuring text lengths with the backbone's tokenizer…")
@@ -260,6 +304,20 @@ class DataPage(Page):
             more = f" and {len(health.label_counts) - 12} more" if len(health.label_counts) > 12 else ""
             self._add_problem("info", f"Classes: {shares}{more}.")
         self.label_chart.set_counts(health.label_counts)
+
+    def _show_other_task_notes(self) -> None:
+        """Tasks without a health check of their own: the reader's warnings, and what the run will check."""
+        self.problems.clear()
+        for text in (self.session.table.warnings if self.session.table is not None else []):
+            self._add_problem("warning", text)
+        config = self.session.config
+        what = {"token-classification": "the tag set (BIO or IO) and that each row has one tag per token",
+                "translation": "that every row has a source and a target",
+                "summarization": "that every row has a source and a target"}.get(
+            config.task, "the labels when training starts")
+        self._add_problem("info", f"{config.task}: tlstudio checks {what} when the run starts, and reports what "
+                                  "it skipped.")
+        self.label_chart.set_counts({})
 
     def _add_problem(self, level: str, text: str) -> None:
         item = QListWidgetItem(self.style().standardIcon(LEVEL_ICONS.get(level, QStyle.SP_MessageBoxInformation)),
@@ -282,4 +340,11 @@ class DataPage(Page):
         max_length = self.session.config.max_length
         self.length_chart.set_histogram(*histogram(lengths))
         self.length_chart.set_marker(max_length, f"max length {max_length}")
-        self.length_summary.setText(lengths.describe(max_length).capitalize())
+        text = lengths.describe(max_length).capitalize()
+        config = self.session.config
+        offer = (config.task == "text-classification" and config.long_texts == "truncate"
+                 and lengths.truncated_share(max_length) >= WINDOWS_OFFER_SHARE)
+        if config.task == "text-classification" and config.long_texts == "windows":
+            text += " Long texts are read as overlapping windows."
+        self.length_summary.setText(text)
+        self.use_windows.setVisible(offer)

@@ -9,10 +9,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
 
 
 class Welcome(QWidget):
-    """Signals: open_requested(), file_chosen(str path)."""
+    """Signals: open_requested(), file_chosen(str path), sample_chosen(str sample name)."""
 
     open_requested = Signal()
     file_chosen = Signal(str)
+    sample_chosen = Signal(str)
 
     def __init__(self, settings, parent: QWidget | None = None):
         super().__init__(parent)
@@ -20,8 +21,9 @@ class Welcome(QWidget):
         layout = QVBoxLayout(self)
         layout.setAlignment(Qt.AlignTop)
         intro = QLabel("<h3>Start with your data</h3>"
-                       "<p>tlstudio fine-tunes a pretrained transformer on a table of texts and labels. "
-                       "Open a file with one text column and one label column, or try a sample first.</p>",
+                       "<p>tlstudio fine-tunes a pretrained transformer on your own data: texts and labels, "
+                       "sentences with tagged entities, or source and target texts to translate or summarise. "
+                       "Open a file, or try a sample first.</p>",
                        self)
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -30,18 +32,20 @@ class Welcome(QWidget):
         open_button.setAccessibleName("Open a data file")
         open_button.clicked.connect(self.open_requested)
         buttons.addWidget(open_button)
-        from ...core.samples import available_samples, sample_path
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        from ...core.samples import available_samples
         from ...core.tasks import task_names
 
+        layout.addWidget(QLabel("<b>Samples</b> (written for tlstudio; each opens with its task chosen)", self))
         for sample in available_samples():
             if sample.task not in task_names():
                 continue
-            button = QPushButton(f"Sample: {sample.title}", self)
+            button = QPushButton(f"{sample.title}  ·  {sample.task}", self)
             button.setAccessibleName(f"Open the {sample.name} sample")
-            button.clicked.connect(lambda _=False, p=str(sample_path(sample.name)): self.file_chosen.emit(p))
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
+            button.setStyleSheet("text-align: left; padding: 4px 10px;")
+            button.clicked.connect(lambda _=False, name=sample.name: self.sample_chosen.emit(name))
+            layout.addWidget(button)
         self.recent_title = QLabel("<b>Recent files</b>", self)
         layout.addWidget(self.recent_title)
         self.recent = QListWidget(self)

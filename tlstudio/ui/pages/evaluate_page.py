@@ -7,11 +7,11 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QStackedWidget
 
-from ..views import evaluation_view, task_of_model
+from ..views import evaluation_kind, evaluation_view, task_of_model
 from ..workers.background import run_in_background
 from .base import Page
 
-DATA_FILTER = "Data files (*.csv *.tsv *.txt *.json *.jsonl *.ndjson *.parquet *.xlsx);;All files (*)"
+from ..widgets.split_settings import DATA_FILTER  # noqa: E402  (one list of readable files)
 
 
 def _read_run_results(run_dir: Path):
@@ -25,10 +25,25 @@ def _read_run_results(run_dir: Path):
     return metrics, records
 
 
-def _evaluate(model_dir: Path, data: str, job):
+# Generating text is slow on a CPU: a file is scored on its first rows, as training scores its validation split.
+GENERATION_ROWS = 200
+
+
+def _evaluate(model_dir: Path, data: str, job, task: str, allow_pickle: bool):
     from ...core.evaluation import evaluate_file_with_rows
 
-    return evaluate_file_with_rows(model_dir, data, cancel=job.cancel_token)
+    rows = GENERATION_ROWS if task in ("translation", "summarization") else None
+    return evaluate_file_with_rows(model_dir, data, cancel=job.cancel_token, sink=job, max_rows=rows,
+                                   allow_pickle=allow_pickle)
+
+
+def _mode_hint(run_dir: Path) -> dict:
+    """Enough of a report to pick the view before metrics.json is read (multi-label and regression runs)."""
+    try:
+        config = json.loads((run_dir / "run.json").read_text(encoding="utf-8")).get("config") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {"micro_f1": 0.0} if config.get("multi_label") else {"mse": 0.0} if config.get("regression") else {}
 
 
 class EvaluatePage(Page):
@@ -38,6 +53,7 @@ class EvaluatePage(Page):
         super().__init__(session, settings, parent)
         self.model_dir: Path | None = None
         self.task = None
+        self.kind = None  # which evaluation view is shown (see views.evaluation_kind)
         self.view = None
         self.set_subtitle("Finish a run (or choose a model folder) to see how it does.")
         row = QHBoxLayout()
@@ -65,15 +81,21 @@ class EvaluatePage(Page):
         self.outer.addWidget(self.stack, 1)
         session.run_opened.connect(self.show_run)
 
-    def _use_view_for(self, task: str) -> None:
-        if task == self.task and self.view is not None:
+    def _use_view_for(self, task: str, report: dict | None = None) -> None:
+        kind = evaluation_kind(task, report)
+        self.task = task
+        if kind == self.kind and self.view is not None:
             return
         if self.view is not None:
             self.stack.removeWidget(self.view)
             self.view.deleteLater()
-        self.task, self.view = task, evaluation_view(task, self)
+        self.kind, self.view = kind, evaluation_view(kind, self)
         self.stack.addWidget(self.view)
         self.stack.setCurrentWidget(self.view)
+
+    def _show_results(self, task: str, report: dict, records: list[dict], source: str) -> None:
+        self._use_view_for(task, report)
+        self.view.show_report(report, records, source)
 
     def show_run(self, run_dir: Path | None) -> None:
         if run_dir is None:
@@ -86,18 +108,20 @@ class EvaluatePage(Page):
         self.model_label.setText(f"Model: <b>{self.model_dir.name}</b> "
                                  f"<span style='color:gray'>{self.model_dir}</span>")
         self.on_file.setEnabled(True)
-        self._use_view_for(task_of_model(self.model_dir))
+        task = task_of_model(self.model_dir)
+        self._use_view_for(task, _mode_hint(self.model_dir))  # shown at once; the report may refine it
         self.set_subtitle("Results on the run's validation split.")
-        run_in_background(lambda job: _read_run_results(self.model_dir), context=self,
-                          on_success=lambda result: self.view.show_report(result[0], result[1],
-                                                                           "the run's validation split"))
+        folder = self.model_dir
+        run_in_background(lambda job: _read_run_results(folder), context=self,
+                          on_success=lambda result: folder == self.model_dir and self._show_results(
+                              task, result[0], result[1], "the run's validation split"))
 
     def _clear(self) -> None:
         self.model_dir = None
         if self.view is not None:
             self.stack.removeWidget(self.view)
             self.view.deleteLater()
-        self.task, self.view = None, None
+        self.task, self.kind, self.view = None, None, None
         self.model_label.setText("No model.")
         self.on_file.setEnabled(False)
         self.set_subtitle("Finish a run (or choose a model folder) to see how it does.")
@@ -115,6 +139,7 @@ class EvaluatePage(Page):
             return
         self.model_dir = folder
         self._use_view_for(task_of_model(folder))
+        self.view.show_report({}, [], "no data yet")
         self.model_label.setText(f"Model: <b>{folder.name}</b> <span style='color:gray'>{folder}</span>")
         self.on_file.setEnabled(True)
         self.set_subtitle("This model folder has no saved results; evaluate it on a labelled file.")
@@ -125,20 +150,35 @@ class EvaluatePage(Page):
         if path:
             self.evaluate_file(path)
 
-    def evaluate_file(self, path: str) -> None:
+    def evaluate_file(self, path: str, allow_pickle: bool | None = None) -> None:
+        from ..pickle_prompt import allowed
+
         if self.model_dir is None:
             return
-        model_dir = self.model_dir
+        model_dir, task = self.model_dir, self.task or task_of_model(self.model_dir)
+        allow = allowed(model_dir) if allow_pickle is None else allow_pickle
         self.busy.show()
         self.on_file.setEnabled(False)
         self.status_message.emit(f"Evaluating {model_dir.name} on {Path(path).name}…")
-        run_in_background(lambda job: _evaluate(model_dir, path, job), context=self,
+        run_in_background(lambda job: _evaluate(model_dir, path, job, task, allow), context=self,
                           on_success=lambda result: self._on_evaluated(path, *result),
+                          on_failure=lambda failure: self._on_failed(path, failure),
                           on_done=self._on_job_done)
 
+    def _on_failed(self, path: str, failure) -> None:
+        from .. import error_dialog
+        from ..pickle_prompt import ask_allow_pickle
+
+        if failure.pickle_refused and self.model_dir is not None and ask_allow_pickle(self, self.model_dir, failure):
+            self.evaluate_file(path, allow_pickle=True)
+            return
+        error_dialog.show_failure(self, failure)
+
     def _on_evaluated(self, path: str, report: dict, records: list[dict]) -> None:
-        self.view.show_report(report, records, Path(path).name)
-        self.set_subtitle(f"Results on {path} ({report.get('rows', len(records)):,} labelled rows).")
+        self._show_results(report.get("task") or self.task, report, records, Path(path).name)
+        capped = " (the first rows only: generating text is slow)" if len(records) == GENERATION_ROWS and \
+            report.get("task") in ("translation", "summarization") else ""
+        self.set_subtitle(f"Results on {path} ({report.get('rows', len(records)):,} labelled rows{capped}).")
         self.status_message.emit(f"Evaluated on {Path(path).name}")
 
     def _on_job_done(self) -> None:

@@ -26,6 +26,31 @@ def _describe_backbone(name: str):
     return describe_model_folder(backbone.path, license=backbone.license)
 
 
+# The task picker's entries: (title, task, multi_label, regression).
+TASK_CHOICES = (
+    ("Text classification: one class per text", "text-classification", False, False),
+    ("Text classification: several labels per text (multi-label)", "text-classification", True, False),
+    ("Text classification: a number per text (regression)", "text-classification", False, True),
+    ("Entity tagging (NER): names, places, organisations… in each sentence", "token-classification", False, False),
+    ("Translation: source text → target text", "translation", False, False),
+    ("Summarization: long text → short summary", "summarization", False, False),
+)
+TASK_HELP = {
+    "text-classification": "Sentence pairs: choose a second text column on the Data page. Long texts: see "
+                           "'Long texts' under Task options.",
+    "token-classification": "Data: a tokens list and a tags list per row (JSON/JSONL), a CoNLL file, or a text "
+                            "with {start, end, label} spans.",
+    "translation": "Data: a source column and a target column.",
+    "summarization": "Data: a long text column and a short summary column.",
+}
+
+
+def _task_notes(task: str, backbone: str, texts: list[str]):
+    from ...core.tasks.notes import task_notes
+
+    return task_notes(task, backbone, texts)
+
+
 def _devices():
     from ...core.memory_estimate import total_memory
     from ...core.training.hardware import available_devices
@@ -46,6 +71,7 @@ class ModelPage(Page):
                           "Hover over a setting to see what it does.")
         self.info = None  # ModelInfo of the chosen backbone
         self._info_jobs = LatestOnly(self, self._on_info, self._on_info_failed)
+        self._note_jobs = LatestOnly(self, self._on_notes, lambda failure: self.task_notes.hide())
 
         content = QWidget(self)
         grid = QGridLayout(content)
@@ -63,7 +89,8 @@ class ModelPage(Page):
         left.addWidget(self._build_memory())
         left.addStretch(1)
         right.addWidget(self._build_presets())
-        self.form = ConfigForm(("model", "training", "checkpoints", "tracking"), self, skip=("backbone",))
+        self.form = ConfigForm(("model", "task", "generation", "training", "checkpoints", "tracking"), self,
+                               skip=("backbone", "multi_label", "regression"))
         self.form.value_changed.connect(self._on_form_value)
         right.addWidget(self.form, 1)
         scroll = QScrollArea(self)
@@ -86,11 +113,60 @@ class ModelPage(Page):
         box = QGroupBox("Task", self)
         form = QFormLayout(box)
         self.task_combo = QComboBox(self)
-        self.task_combo.addItems(task_names())
+        for title, task, multi, regression in TASK_CHOICES:
+            if task in task_names():
+                self.task_combo.addItem(title, (task, multi, regression))
         self.task_combo.setAccessibleName("Task")
-        self.task_combo.currentTextChanged.connect(lambda text: self.session.update_config(task=text))
+        self.task_combo.currentIndexChanged.connect(self._on_task_chosen)
         form.addRow("What to learn", self.task_combo)
+        self.task_help = QLabel(self)
+        self.task_help.setWordWrap(True)
+        self.task_help.setStyleSheet("color: palette(placeholder-text);")
+        form.addRow(self.task_help)
+        self.task_notes = QLabel(self)
+        self.task_notes.setWordWrap(True)
+        self.task_notes.setStyleSheet("color: #c77700;")
+        self.task_notes.setAccessibleName("Notes on this backbone for this task")
+        self.task_notes.hide()
+        form.addRow(self.task_notes)
         return box
+
+    def _on_task_chosen(self, index: int) -> None:
+        task, multi, regression = self.task_combo.itemData(index)
+        self.session.set_task(task, multi_label=multi, regression=regression)
+
+    def _show_task(self) -> None:
+        config = self.session.config
+        wanted = (config.task, config.multi_label, config.regression)
+        index = next((i for i in range(self.task_combo.count()) if self.task_combo.itemData(i) == wanted), 0)
+        self.task_combo.blockSignals(True)
+        self.task_combo.setCurrentIndex(index)
+        self.task_combo.blockSignals(False)
+        self.task_help.setText(TASK_HELP.get(config.task, ""))
+        self.form.set_task(config)
+
+    def select_task(self, task: str, multi_label: bool = False, regression: bool = False) -> None:
+        """Choose a task in the picker as a user would (tests, screenshots)."""
+        for i in range(self.task_combo.count()):
+            if self.task_combo.itemData(i) == (task, multi_label, regression):
+                self.task_combo.setCurrentIndex(i)
+
+    def _refresh_notes(self) -> None:
+        """The backbone's limits for the task (uncased, no accents, an untrained decoder), from the core."""
+        config, table = self.session.config, self.session.table
+        column = config.target_column if config.task in ("translation", "summarization") else None
+        texts = []
+        if table is not None and column in table.columns:
+            texts = [str(v) for v in table.frame[column].head(200).tolist() if v is not None]
+        task, backbone = config.task, config.backbone
+        if task == "text-classification":
+            self.task_notes.hide()
+            return
+        self._note_jobs.request(lambda job: _task_notes(task, backbone, texts))
+
+    def _on_notes(self, notes: list[str]) -> None:
+        self.task_notes.setText("<br>".join("Note: " + n[:1].upper() + n[1:] for n in notes))
+        self.task_notes.setVisible(bool(notes))
 
     def _build_backbone(self) -> QGroupBox:
         box = QGroupBox("Backbone (the pretrained model to start from)", self)
@@ -154,9 +230,7 @@ class ModelPage(Page):
     # -- session <-> widgets ---------------------------------------------------------------
     def _load_config(self) -> None:
         config = self.session.config
-        self.task_combo.blockSignals(True)
-        self.task_combo.setCurrentText(config.task)
-        self.task_combo.blockSignals(False)
+        self._show_task()
         self.form.set_config(config)
         self.device_picker.show_choice(config.device, config.precision)
         backbone = config.backbone or DEFAULT_BACKBONE
@@ -192,12 +266,20 @@ class ModelPage(Page):
         if name == "":
             self._load_config()
             self._describe()
+            self._refresh_notes()
         elif name == "backbone":
             self._describe()
+            self._refresh_notes()
         elif name == "task":
-            self.task_combo.setCurrentText(self.session.config.task)
-        elif name in self.form.names:
+            self._show_task()
             self.form.set_config(self.session.config)
+            self._refresh_notes()
+        elif name in ("target_column",):
+            self._refresh_notes()
+        if name in self.form.names:
+            self.form.set_config(self.session.config)
+        if name in ("long_texts", "text_pair_column"):
+            self.form.set_task(self.session.config)
         self._show_preset()
         if name in ("", "batch_size", "max_length", "device", "precision"):
             self._estimate_timer.start()
@@ -264,6 +346,7 @@ class ModelPage(Page):
         rows = "".join(f"<tr><td>{name}</td><td align='right'>&nbsp;{format_bytes(size)}</td></tr>"
                        for name, size in estimate.parts())
         warning = fits(estimate, device.get("memory_bytes"))
+        self.session.memory_warning = warning  # the Train page asks before starting a run that will not fit
         where = "GPU memory" if device["id"].startswith("cuda") else "RAM"
         text = (f"<b>About {format_bytes(estimate.total)} of {where} at the peak</b> on {device.get('name', 'CPU')}."
                 f"<table>{rows}</table><span>{note}</span>")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QMessageBox, QPushButton, QSplitter,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
+                               QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from ...core.model_info import format_bytes
 from ..qmodels.records_model import RecordsModel
@@ -20,14 +20,35 @@ STATUS_TEXT = {"completed": "finished", "stopped": "stopped", "running": "traini
                "interrupted": "interrupted (crashed or killed)"}
 
 
+# The score shown for a run: the first of its task's headline figures that metrics.json has.
+SCORE = ("accuracy", "micro_f1", "f1", "spearman", "bleu", "rougeL")
+
+
 def _percent(value) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
+def _score(metrics: dict) -> tuple[str, float | None]:
+    key = next((k for k in SCORE if k in metrics), None)
+    return (key or "", metrics.get(key) if key else None)
+
+
 def _list(project: Path, active: set[Path]):
+    from ...core.recovery import find_interrupted_runs
     from ...core.runs import list_runs
 
-    return list_runs(project, active=active)
+    runs = list_runs(project, active=active)
+    stranded = [r for r in find_interrupted_runs(project) if r.path not in active]
+    return runs, stranded
+
+
+def resume_question(run) -> str:
+    """What the app asks about an interrupted run (core.recovery.InterruptedRun)."""
+    how = "crashed or was killed" if run.crashed else ("failed" if run.status == "failed" else "was stopped")
+    of = f" of {run.total_steps}" if run.total_steps else ""
+    why = f"\n\nWhy: {run.reason}" if run.reason else ""
+    return (f"This run stopped at step {run.step}{of}: {run.path.name} {how}.{why}\n\n"
+            "Resume it from its last checkpoint?")
 
 
 def _histories(paths: list[Path]):
@@ -48,6 +69,7 @@ class RunsPage(Page):
         super().__init__(session, settings, parent)
         self.controller = controller
         self.summaries = []
+        self.stranded = []  # core.recovery.InterruptedRun: runs that can be resumed
         self._lister = LatestOnly(self, self._on_listed)
         self.set_subtitle("Every run is a folder in the project folder: the model, its settings, its curves and "
                           "its checkpoints.")
@@ -61,11 +83,25 @@ class RunsPage(Page):
         row.addWidget(self.project_field, 1)
         row.addWidget(reveal)
         self.outer.addLayout(row)
+        self.recovery = QLabel(self)
+        self.recovery.setWordWrap(True)
+        self.recovery.setAccessibleName("Interrupted run")
+        self.recovery.setStyleSheet("QLabel { background: palette(alternate-base); border: 1px solid #c77700; "
+                                    "border-radius: 4px; padding: 6px; }")
+        self.recovery_button = QPushButton("Resume…", self)
+        self.recovery_button.setAccessibleName("Resume the interrupted run")
+        self.recovery_button.clicked.connect(lambda: self.stranded and self.offer_resume(self.stranded[0]))
+        recovery_row = QHBoxLayout()
+        recovery_row.addWidget(self.recovery, 1)
+        recovery_row.addWidget(self.recovery_button)
+        self.outer.addLayout(recovery_row)
+        self.recovery.hide()
+        self.recovery_button.hide()
 
         self.model = RecordsModel([
             ("name", "run"), ("status_text", "status"), ("data_name", "data"), ("backbone", "backbone"),
-            ("started", "started"), ("steps", "steps"), ("accuracy", "accuracy", _percent),
-            ("macro_f1", "macro F1", _percent), ("disk", "disk", format_bytes),
+            ("task", "task"), ("started", "started"), ("steps", "steps"), ("score_name", "score"),
+            ("score", "value", _percent), ("disk", "disk", format_bytes),
             ("checkpoint_disk", "checkpoints", format_bytes),
         ], self)
         proxy = QSortFilterProxyModel(self)
@@ -124,14 +160,17 @@ class RunsPage(Page):
         project = self.session.project_dir
         self._lister.request(lambda job: _list(project, active))
 
-    def _on_listed(self, summaries) -> None:
+    def _on_listed(self, result) -> None:
+        summaries, stranded = result
+        self.stranded = stranded
+        self._show_stranded()
         selected = {s.path for s in self.selected()}
         self.summaries = summaries
         self.model.set_records([{
             "summary": s, "name": s.name, "status_text": STATUS_TEXT.get(s.status, s.status),
             "data_name": s.data_name, "backbone": (s.backbone or "").rstrip("/").split("/")[-1],
             "started": (s.started_at or "")[:16].replace("T", " "),
-            "steps": s.step, "accuracy": s.metrics.get("accuracy"), "macro_f1": s.metrics.get("macro_f1"),
+            "steps": s.step, "task": s.task or "", "score_name": _score(s.metrics)[0], "score": _score(s.metrics)[1],
             "disk": s.disk_bytes, "checkpoint_disk": s.checkpoint_bytes,
         } for s in summaries])
         for row in range(self.proxy.rowCount()):
@@ -186,7 +225,35 @@ class RunsPage(Page):
     def resume_selected(self) -> None:
         chosen = self.selected()
         if len(chosen) == 1 and chosen[0].resumable:
-            self.resume_requested.emit(chosen[0].path)
+            known = next((r for r in self.stranded if r.path == chosen[0].path), None)
+            if known is not None:
+                self.offer_resume(known)
+            else:
+                self.resume_requested.emit(chosen[0].path)
+
+    def offer_resume(self, run) -> None:
+        """Ask "This run stopped at step N. Resume?" and resume it when the user says yes."""
+        if self.controller.running:
+            self.status_message.emit("A run is training; resume the other one when it ends.")
+            return
+        if self._confirm(resume_question(run)):
+            self.resume_requested.emit(run.path)
+
+    def _show_stranded(self) -> None:
+        shown = [r for r in self.stranded if not self.controller.running]
+        if not shown:
+            self.recovery.hide()
+            self.recovery_button.hide()
+            return
+        first = shown[0]
+        more = f" ({len(shown) - 1} more in the list below)" if len(shown) > 1 else ""
+        of = f" of {first.total_steps}" if first.total_steps else ""
+        how = {True: "crashed (or was killed)"}.get(first.crashed, "failed" if first.status == "failed" else
+                                                   "was stopped")
+        self.recovery.setText(f"<b>{first.path.name}</b> {how} at step {first.step}{of}. It can continue from its "
+                              f"last checkpoint{more}.")
+        self.recovery.show()
+        self.recovery_button.show()
 
     def rerun_selected(self) -> None:
         chosen = self.selected()

@@ -18,6 +18,34 @@ from ..workers.failures import Failure
 from .base import Page
 
 
+# The figures a finished run is summed up with, per task (the first few present are shown).
+HEADLINE = ("accuracy", "macro_f1", "micro_f1", "f1", "precision", "recall", "mse", "spearman", "bleu", "chrf",
+            "rouge1", "rougeL")
+
+
+def _needs_pickle(backbone: str) -> bool:
+    """Whether the backbone's only weights are a pickle (asked about before the run starts)."""
+    from ...core.backbones import resolve_backbone
+    from ...core.errors import PickleWeightsRefused, TlStudioError
+
+    try:
+        resolve_backbone(backbone)
+    except PickleWeightsRefused:
+        return True
+    except TlStudioError:
+        return False  # any other problem is reported by the run itself, in its own words
+    return False
+
+
+def _run_backbone(run_dir: Path) -> str:
+    from ...core.runs import read_config
+
+    try:
+        return read_config(run_dir).get("backbone") or "minilm"
+    except Exception:  # an unreadable run.json is reported by resume itself
+        return "minilm"
+
+
 class TrainPage(Page):
     key, title = "train", "Train"
 
@@ -27,6 +55,7 @@ class TrainPage(Page):
         self.notifier = notifier
         self.keep_awake = keep_awake
         self.resumable_run: Path | None = None  # a stopped run this page can continue
+        self._starting = False  # the pre-start check (pickle weights) is running
         self.set_subtitle("Start a run with the settings from the Data and Model pages. Stop keeps the last "
                           "checkpoint; Resume continues from it.")
         self._build()
@@ -63,6 +92,12 @@ class TrainPage(Page):
         buttons.addStretch(1)
         self.summary = QLabel("No run yet.", self)
         self.summary.setWordWrap(True)
+        # What went wrong or was changed on the user's behalf (out of memory, a diverged loss), in plain words.
+        self.notice = QLabel(self)
+        self.notice.setWordWrap(True)
+        self.notice.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.notice.setAccessibleName("Notices about the run")
+        self.notice.hide()
         self.progress = QProgressBar(self)
         self.progress.setAccessibleName("Training progress")
         self.progress.setFormat("")
@@ -86,6 +121,7 @@ class TrainPage(Page):
         top_layout.addLayout(form)
         top_layout.addLayout(buttons)
         top_layout.addWidget(self.summary)
+        top_layout.addWidget(self.notice)
         top_layout.addLayout(progress_row)
         self.outer.addWidget(top)
         self.outer.addWidget(splitter, 1)
@@ -99,8 +135,16 @@ class TrainPage(Page):
         self.project_label.setText(str(self.session.project_dir))
 
     # -- actions ---------------------------------------------------------------------------
+    def show_notice(self, text: str, level: str = "warning") -> None:
+        colors = {"error": ("#fdecea", "#b71c1c"), "warning": ("#fff4e5", "#8a4b00")}
+        back, fore = colors.get(level, colors["warning"])
+        self.notice.setStyleSheet(f"QLabel {{ background: {back}; color: {fore}; border-radius: 4px; "
+                                  "padding: 6px; }")
+        self.notice.setText(text)
+        self.notice.show()
+
     def start(self) -> None:
-        if self.controller.running:
+        if self.controller.running or self._starting:
             return
         name = self.name_edit.text().strip()
         try:
@@ -116,12 +160,46 @@ class TrainPage(Page):
         except TlStudioError as exc:
             error_dialog.show_failure(self, Failure(exc.message[:1].upper() + exc.message[1:], exc.hint))
             return
+        warning = self.session.memory_warning
+        if warning and "but the device has" in warning and not self._confirm(
+                f"The memory estimate says this run {warning}\n\nIf it runs out of GPU memory, tlstudio halves the "
+                "batch and carries on; on the CPU the computer may slow down a lot. Start anyway?"):
+            return
+        self._check_then(config.backbone, lambda allow: self._start(config, name, allow))
+
+    def _confirm(self, text: str) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
+        return QMessageBox.question(self, "tlstudio", text) == QMessageBox.Yes
+
+    def _check_then(self, backbone: str, go) -> None:
+        """Ask about pickle weights (in the background, then in a dialog) before ``go(allow_pickle)``."""
+        from ..pickle_prompt import allowed, ask_allow_pickle
+        from ..workers.background import run_in_background
+
+        def checked(needs: bool) -> None:
+            self._starting = False
+            if needs and not allowed(backbone) and not ask_allow_pickle(self, backbone):
+                self.status_message.emit("Not started: the backbone's pickle weights were not allowed.")
+                self._sync_buttons()
+                return
+            go(needs)
+
+        self._starting = True
+        self._sync_buttons()
+        run_in_background(lambda job: _needs_pickle(backbone), context=self, on_success=checked,
+                          on_failure=lambda failure: checked(False))
+
+    def _start(self, config, name: str, allow_pickle: bool) -> None:
+        if self.controller.running:
+            return
         self.charts.clear()
         self.log.clear()
+        self.notice.hide()
         self.resumable_run = None
         self.log.add(f"Starting run {name} in {self.session.project_dir}")
         self.progress.setMaximum(0)
-        self.controller.start(config)
+        self.controller.start(config, allow_pickle=allow_pickle)
 
     def stop(self) -> None:
         if self.controller.running and not self.controller.stopping:
@@ -133,14 +211,21 @@ class TrainPage(Page):
     def resume(self, run_dir: str | Path | None) -> None:
         from ...core.runs import loss_history
 
-        if self.controller.running or not run_dir:
+        if self.controller.running or self._starting or not run_dir:
             return
         run_dir = Path(run_dir)
-        self.charts.show_history(loss_history(run_dir))
-        self.log.clear()
-        self.log.add(f"Resuming {run_dir.name} from its last checkpoint")
-        self.name_edit.setText(run_dir.name)
-        self.controller.resume(run_dir)
+
+        def go(allow_pickle: bool) -> None:
+            if self.controller.running:
+                return
+            self.charts.show_history(loss_history(run_dir))
+            self.log.clear()
+            self.notice.hide()
+            self.log.add(f"Resuming {run_dir.name} from its last checkpoint")
+            self.name_edit.setText(run_dir.name)
+            self.controller.resume(run_dir, allow_pickle=allow_pickle)
+
+        self._check_then(_run_backbone(run_dir), go)
 
     def offer_resume(self, run_dir: Path) -> None:
         """Show a stopped run's curves with Resume enabled (from the Runs page)."""
@@ -169,9 +254,9 @@ class TrainPage(Page):
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
-        running = self.controller.running
+        running = self.controller.running or self._starting
         self.start_button.setEnabled(not running)
-        self.stop_button.setEnabled(running and not self.controller.stopping)
+        self.stop_button.setEnabled(self.controller.running and not self.controller.stopping)
         self.resume_button.setEnabled(not running and self.resumable_run is not None)
         self.name_edit.setEnabled(not running)
 
@@ -206,6 +291,9 @@ class TrainPage(Page):
 
     def _on_message(self, event) -> None:
         self.log.add(event.text, event.level)
+        if event.level == "warning" and "out of memory" in event.text:
+            # The core shrank the batch and carries on: say so where the user is looking.
+            self.show_notice(event.text[:1].upper() + event.text[1:])
 
     def _on_stage_changed(self, event) -> None:
         text = event.stage[:1].upper() + event.stage[1:] + (f": {event.detail}" if event.detail else "")
@@ -216,7 +304,8 @@ class TrainPage(Page):
         name = Path(outcome.output_dir).name
         if outcome.status == "completed":
             metrics = outcome.metrics
-            headline = ", ".join(f"{k} {metrics[k]:.3f}" for k in ("accuracy", "macro_f1") if k in metrics)
+            shown = [k for k in HEADLINE if isinstance(metrics.get(k), (int, float))][:3]
+            headline = ", ".join(f"{k} {metrics[k]:.3f}" for k in shown) or "no metrics"
             self.log.add(f"Finished: {headline}. The model is in {outcome.output_dir}")
             self.summary.setText(f"{name} finished: {headline}.")
             self.progress.setValue(self.progress.maximum())
@@ -238,7 +327,8 @@ class TrainPage(Page):
 
     def _on_run_failed(self, failure) -> None:
         self.log.add(failure.text, "error")
-        self.summary.setText("The run failed: " + failure.message)
+        self.summary.setText("The run failed.")
+        self.show_notice(f"<b>{failure.message}</b>" + (f"<br>{failure.hint}" if failure.hint else ""), "error")
         self.notifier.notify("tlstudio: training failed", failure.message)
         run_dir = self.controller.run_dir
         if run_dir is not None and (run_dir / "checkpoints").is_dir():

@@ -1,8 +1,8 @@
-"""Task-specific views for the Evaluate and Try-it pages, chosen by the run's task.
+"""Task-specific views for the Evaluate and Try-it pages, chosen by the model's task and report.
 
-A new task plugs in by adding its views here; the pages stay the same.  A
-task without views of its own gets the generic ones (the metrics as a table;
-no live try-out).
+A new task plugs in by adding its evaluation view here; the pages stay the
+same.  The try-it view is one for every task: it draws each typed result the
+core's predictors return.
 """
 
 from __future__ import annotations
@@ -10,24 +10,37 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 
-def evaluation_view(task: str, parent: QWidget | None = None):
+def evaluation_kind(task: str, report: dict | None) -> str:
+    """Which evaluation view fits a report: the task, and for classifiers the label mode."""
+    report = report or {}
     if task == "text-classification":
+        if "micro_f1" in report:
+            return "multi-label"
+        if "mse" in report:
+            return "regression"
+        return "single-label"
+    if task == "token-classification":
+        return "entities"
+    if task in ("translation", "summarization") or "bleu" in report or "rouge1" in report:
+        return "generation"
+    return "single-label"
+
+
+def evaluation_view(kind: str, parent: QWidget | None = None):
+    from . import task_evaluations as views
+
+    if kind == "single-label":
         from .classification_evaluation import ClassificationEvaluation
 
         return ClassificationEvaluation(parent)
-    from .generic import MetricsOnly
-
-    return MetricsOnly(parent)
+    return {"multi-label": views.MultiLabelEvaluation, "regression": views.RegressionEvaluation,
+            "entities": views.EntityEvaluation, "generation": views.GenerationEvaluation}[kind](parent)
 
 
 def try_view(task: str, parent: QWidget | None = None):
-    if task == "text-classification":
-        from .classification_try import ClassificationTry
+    from .try_view import TryView
 
-        return ClassificationTry(parent)
-    from .generic import NoTryView
-
-    return NoTryView(task, parent)
+    return TryView(task, parent)
 
 
 def task_of_model(model_dir) -> str:
@@ -35,19 +48,15 @@ def task_of_model(model_dir) -> str:
     import json
     from pathlib import Path
 
+    from ...core.predictors.folder import task_from_config
+
     folder = Path(model_dir)
     try:
         return json.loads((folder / "run.json").read_text(encoding="utf-8"))["config"]["task"]
     except (OSError, ValueError, KeyError, TypeError):
         pass
     try:
-        architectures = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("architectures") or []
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "unknown"
-    if any(a.endswith("ForSequenceClassification") for a in architectures):
-        return "text-classification"
-    if any(a.endswith("ForTokenClassification") for a in architectures):
-        return "token-classification"
-    if any(a.endswith("ForConditionalGeneration") or a.startswith("EncoderDecoder") for a in architectures):
-        return "text2text-generation"
-    return "unknown"
+    return (task_from_config(config) if isinstance(config, dict) else None) or "unknown"

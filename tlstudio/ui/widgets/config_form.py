@@ -17,17 +17,21 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 
 from ...core.config import RunConfig, config_fields
 
-GROUP_TITLES = {"model": "Model", "training": "Training", "checkpoints": "Evaluation and checkpoints",
-                "tracking": "Tracking", "hardware": "Hardware"}
+GROUP_TITLES = {"model": "Model", "task": "Task options", "generation": "Generating text",
+                "training": "Training", "checkpoints": "Evaluation and checkpoints", "tracking": "Tracking",
+                "hardware": "Hardware"}
 # Spin box ranges and steps for numeric fields: (minimum, maximum, step, decimals).
 RANGES = {
     "epochs": (0.1, 1000, 0.5, 1), "warmup_ratio": (0.0, 0.99, 0.01, 2), "weight_decay": (0.0, 1.0, 0.01, 3),
     "eval_fraction": (0.01, 0.9, 0.01, 2), "batch_size": (1, 4096, 1, 0), "max_length": (8, 8192, 16, 0),
     "gradient_accumulation_steps": (1, 1024, 1, 0), "early_stopping_patience": (0, 100, 1, 0),
     "seed": (0, 2**31 - 1, 1, 0), "save_total_limit": (1, 100, 1, 0), "max_steps": (0, 10**8, 10, 0),
-    "eval_steps": (0, 10**8, 10, 0), "logging_steps": (0, 10**6, 1, 0),
+    "eval_steps": (0, 10**8, 10, 0), "logging_steps": (0, 10**6, 1, 0), "window_overlap": (0, 4096, 8, 0),
+    "num_beams": (1, 64, 1, 0), "max_new_tokens": (1, 8192, 16, 0), "length_penalty": (0.0, 10.0, 0.1, 2),
+    "generation_eval_rows": (0, 10**7, 50, 0), "checkpoint_steps": (0, 10**8, 10, 0),
 }
-NONE_TEXT = {"max_steps": "off (use epochs)", "eval_steps": "auto", "logging_steps": "auto"}
+NONE_TEXT = {"max_steps": "off (use epochs)", "eval_steps": "auto", "logging_steps": "auto",
+             "checkpoint_steps": "at evaluations"}
 
 
 def label_for(name: str) -> str:
@@ -45,6 +49,8 @@ class ConfigForm(QWidget):
         self._editors: dict[str, QWidget] = {}
         self._fields = {f.name: f for f in config_fields() if f.metadata.get("group") in groups and f.name not in skip}
         self._loading = False
+        self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
+        self._boxes: dict[str, QGroupBox] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for group in groups:
@@ -59,7 +65,9 @@ class ConfigForm(QWidget):
                 label.setBuddy(editor)
                 label.setToolTip(self._fields[name].metadata.get("help", ""))
                 form.addRow(label, editor)
+                self._rows[name] = (form, editor)
             layout.addWidget(box)
+            self._boxes[group] = box
         layout.addStretch(1)
 
     # -- building ------------------------------------------------------------------
@@ -107,6 +115,26 @@ class ConfigForm(QWidget):
         editor.setObjectName(f"field_{name}")
         self._editors[name] = editor
         return editor
+
+    def set_task(self, config: RunConfig) -> None:
+        """Show only the rows that apply to ``config``'s task (and label mode); hide groups left empty."""
+        visible: dict[str, bool] = {}
+        for name, (form, editor) in self._rows.items():
+            tasks = self._fields[name].metadata.get("tasks")
+            shown = not tasks or config.task in tasks
+            if name == "label_delimiter":
+                shown = shown and config.multi_label
+            if name == "window_overlap":
+                shown = shown and config.long_texts == "windows"
+            form.setRowVisible(editor, shown)
+            group = self._fields[name].metadata.get("group")
+            visible[group] = visible.get(group, False) or shown
+        for group, box in self._boxes.items():
+            box.setVisible(visible.get(group, True))
+
+    def is_shown(self, name: str) -> bool:
+        form, editor = self._rows[name]
+        return form.isRowVisible(editor) and self._boxes[self._fields[name].metadata.get("group")].isVisibleTo(self)
 
     # -- values -----------------------------------------------------------------------
     @property

@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QButtonGroup, QComboBox, QDoubleSpinBox, QFormLayo
 
 from .fields import PathField
 
-DATA_FILTER = "Data files (*.csv *.tsv *.txt *.json *.jsonl *.ndjson *.parquet *.xlsx);;All files (*)"
+DATA_FILTER = ("Data files (*.csv *.tsv *.txt *.json *.jsonl *.ndjson *.parquet *.xlsx *.conll *.iob);;"
+               "All files (*)")
 
 
 class SplitSettings(QGroupBox):

@@ -9,6 +9,7 @@ a late result.  A cancelled job is not an error: ``on_cancelled`` runs.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 import shiboken6
@@ -19,6 +20,31 @@ from ...core.progress import CancelToken
 from .failures import Failure, failure_from_exception
 
 _waiting: set["Job"] = set()  # jobs whose results have not been delivered yet (GUI thread only)
+
+# transformers imports its classes lazily, and two threads importing them for the first time at once can
+# deadlock inside the import system ("cannot import name 'AutoTokenizer'").  The first jobs bring the auto
+# classes in one at a time, before their work; after that every job starts at once.
+_first_imports = threading.Lock()
+_warm = threading.Event()
+_AUTO_MODULES = ("transformers.models.auto.configuration_auto", "transformers.models.auto.tokenization_auto",
+                 "transformers.models.auto.modeling_auto")
+
+
+def settle_imports() -> None:
+    """Import transformers' auto classes once, one thread at a time (called on worker threads only)."""
+    if _warm.is_set():
+        return
+    with _first_imports:
+        if _warm.is_set():
+            return
+        import importlib
+
+        try:
+            for name in _AUTO_MODULES:
+                importlib.import_module(name)
+        except ImportError:  # the work that needs them reports it in its own words
+            pass
+        _warm.set()
 
 
 class _Relay(QObject):
@@ -58,6 +84,7 @@ class Job:
 
     def _run(self) -> None:
         try:
+            settle_imports()
             result = self.work(self)
         except RunCancelled:
             outcome = (self._relay.cancelled, ())

@@ -20,6 +20,8 @@ class Failure:
     details: str | None = None  # the traceback, for bugs only
     user_error: bool = True
     log_file: str | None = None
+    # The model's weights are only a pickle: the user may allow them after reading backbones.PICKLE_RISK.
+    pickle_refused: bool = False
 
     @property
     def text(self) -> str:
@@ -28,8 +30,10 @@ class Failure:
 
 def failure_from_exception(exc: BaseException) -> Failure:
     if isinstance(exc, TlStudioError):
+        from ...core.errors import PickleWeightsRefused
+
         message = exc.message[:1].upper() + exc.message[1:]
-        return Failure(message, exc.hint)
+        return Failure(message, exc.hint, pickle_refused=isinstance(exc, PickleWeightsRefused))
     from ...core.logs import log_exception
 
     try:

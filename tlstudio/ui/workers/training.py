@@ -80,6 +80,9 @@ class TrainingWorker(QObject):
     @Slot()
     def run(self) -> None:
         try:
+            from .background import settle_imports
+
+            settle_imports()
             result = self._job(self, self._cancel)
             self.run_finished.emit(RunOutcome(result.status, str(result.output_dir), _plain(result.metrics),
                                               int(result.step)))
@@ -140,17 +143,17 @@ class TrainingController(QObject):
     def stopping(self) -> bool:
         return self._cancel is not None and self._cancel.cancelled
 
-    def start(self, config) -> None:
-        """Train a new run described by ``config`` (a RunConfig)."""
+    def start(self, config, *, allow_pickle: bool = False) -> None:
+        """Train a new run described by ``config`` (a RunConfig); ``allow_pickle`` only after the user agreed."""
         from ...core.training.engine import train
 
-        self.launch(lambda sink, cancel: train(config, sink, cancel), Path(config.output))
+        self.launch(lambda sink, cancel: train(config, sink, cancel, allow_pickle=allow_pickle), Path(config.output))
 
-    def resume(self, run_dir: str | Path) -> None:
+    def resume(self, run_dir: str | Path, *, allow_pickle: bool = False) -> None:
         """Continue a stopped or interrupted run from its last checkpoint."""
         from ...core.training.engine import resume
 
-        self.launch(lambda sink, cancel: resume(run_dir, sink, cancel), Path(run_dir))
+        self.launch(lambda sink, cancel: resume(run_dir, sink, cancel, allow_pickle=allow_pickle), Path(run_dir))
 
     def stop(self) -> None:
         """Ask the run to stop after the current step (it saves a checkpoint first)."""

@@ -1,0 +1,183 @@
+"""The shape every task's evaluation shares: headline metrics, a breakdown, notes, and the rows it got wrong.
+
+A task's view fills these parts from the core's report (metrics.json's
+layout) and records (eval_predictions.jsonl's layout); the rows table is
+sortable, and choosing a row shows it in full below the table.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHeaderView, QLabel, QSplitter, QTableView,
+                               QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
+
+from ..qmodels.records_model import RecordsModel
+
+
+def make_table(headers: list[str], name: str, parent: QWidget) -> QTableWidget:
+    table = QTableWidget(0, len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setAccessibleName(name)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
+    return table
+
+
+def item(value, align_right: bool = False, digits: int = 3) -> QTableWidgetItem:
+    cell = QTableWidgetItem(f"{value:.{digits}f}" if isinstance(value, float) else str(value))
+    if align_right:
+        cell.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    return cell
+
+
+def fill(table: QTableWidget, rows: list[list], digits: int = 3) -> None:
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            table.setItem(r, c, item(value, c > 0 and isinstance(value, (int, float)), digits))
+
+
+def notes_text(report: dict) -> str:
+    notes = [str(n) for n in report.get("notes") or []]
+    if report.get("warning"):
+        notes.insert(0, str(report["warning"]))
+    return "<br>".join("• " + n[:1].upper() + n[1:] for n in notes)
+
+
+class ReportView(QWidget):
+    """Overall metrics (left), a breakdown table (right), notes, and a rows table with the chosen row in full."""
+
+    ROW_COLUMNS: list[tuple] = []
+    BREAKDOWN: list[str] = []
+    BREAKDOWN_TITLE = "Per class"
+    ROWS_NAME = "Rows the model got wrong"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.records: list[dict] = []
+        self.overall = make_table(["metric", "value"], "Overall metrics", self)
+        self.breakdown = make_table(self.BREAKDOWN, self.BREAKDOWN_TITLE, self)
+        self.notes = QLabel(self)
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("color: #c77700;")
+        self.notes.setAccessibleName("Notes about this model")
+        self.notes.hide()
+        self.rows_model = RecordsModel(self.ROW_COLUMNS, self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.rows_model)
+        self.proxy.setSortRole(Qt.UserRole)
+        self.rows_view = QTableView(self)
+        self.rows_view.setModel(self.proxy)
+        self.rows_view.setSortingEnabled(True)
+        self.rows_view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.rows_view.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.rows_view.setAccessibleName(self.ROWS_NAME)
+        self.rows_view.setWordWrap(False)
+        self.rows_view.verticalHeader().hide()
+        self.rows_view.verticalHeader().setDefaultSectionSize(self.rows_view.fontMetrics().height() + 6)
+        header = self.rows_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setStretchLastSection(True)
+        self.rows_view.selectionModel().currentRowChanged.connect(lambda current, _p: self._on_row(current))
+        self.only_wrong = QCheckBox("Only rows the model got wrong", self)
+        self.only_wrong.setChecked(True)
+        self.only_wrong.setAccessibleName("Show only the rows the model got wrong")
+        self.only_wrong.toggled.connect(lambda _on: self.show_rows())
+        self.rows_caption = QLabel(self)
+        self.rows_caption.setWordWrap(True)
+        self.detail = QTextBrowser(self)
+        self.detail.setAccessibleName("The chosen row in full")
+        self.detail.setMaximumHeight(120)
+
+        metrics = QWidget(self)
+        metrics_layout = QVBoxLayout(metrics)
+        metrics_layout.setContentsMargins(0, 0, 0, 0)
+        metrics_layout.addWidget(QLabel("<b>Overall</b>", self))
+        metrics_layout.addWidget(self.overall)
+        metrics_layout.addWidget(self.notes)
+        side = QWidget(self)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        self.breakdown_title = QLabel(f"<b>{self.BREAKDOWN_TITLE}</b>", self)
+        side_layout.addWidget(self.breakdown_title)
+        side_layout.addWidget(self.breakdown)
+        top = QSplitter(Qt.Horizontal, self)
+        top.addWidget(metrics)
+        top.addWidget(side)
+        top.setChildrenCollapsible(False)
+        rows = QWidget(self)
+        rows_layout = QVBoxLayout(rows)
+        rows_layout.setContentsMargins(0, 0, 0, 0)
+        rows_layout.addWidget(self.rows_caption)
+        rows_layout.addWidget(self.only_wrong)
+        rows_layout.addWidget(self.rows_view, 1)
+        rows_layout.addWidget(self.detail)
+        outer = QSplitter(Qt.Vertical, self)
+        outer.addWidget(top)
+        outer.addWidget(rows)
+        outer.setStretchFactor(0, 2)
+        outer.setStretchFactor(1, 3)
+        outer.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(outer)
+        self.source = ""
+
+    # -- what a task's view provides --------------------------------------------------------------
+    def overall_rows(self, report: dict) -> list[list]:
+        raise NotImplementedError
+
+    def breakdown_rows(self, report: dict) -> list[list]:
+        return []
+
+    def is_wrong(self, record: dict) -> bool:
+        raise NotImplementedError
+
+    def row_values(self, record: dict) -> dict:
+        return record
+
+    def detail_html(self, record: dict) -> str:
+        return ""
+
+    def sort_rows(self, records: list[dict]) -> list[dict]:
+        return records
+
+    # -- filling -------------------------------------------------------------------------------------
+    def show_report(self, report: dict, records: list[dict], source: str) -> None:
+        self.records, self.source = list(records), source
+        fill(self.overall, self.overall_rows(report))
+        breakdown = self.breakdown_rows(report)
+        fill(self.breakdown, breakdown)
+        self.breakdown.setVisible(bool(breakdown))
+        self.breakdown_title.setVisible(bool(breakdown))
+        text = notes_text(report)
+        self.notes.setText(text)
+        self.notes.setVisible(bool(text))
+        self.show_rows()
+
+    def shown_records(self) -> list[dict]:
+        chosen = [r for r in self.records if self.is_wrong(r)] if self.only_wrong.isChecked() else self.records
+        return self.sort_rows(chosen)
+
+    def show_rows(self) -> None:
+        shown = self.shown_records()
+        self.rows_model.set_records([{**self.row_values(r), "_record": r} for r in shown])
+        self.detail.clear()
+        wrong = sum(1 for r in self.records if self.is_wrong(r))
+        if not self.records:
+            self.rows_caption.setText(f"Results on {self.source}. (The individual rows were not saved.)")
+        else:
+            self.rows_caption.setText(f"Results on {self.source}: the model got {wrong:,} of {len(self.records):,} "
+                                      "row(s) wrong. Choose a row to see it in full.")
+        if shown:
+            self.rows_view.selectRow(0)
+
+    def _on_row(self, current) -> None:
+        if not current.isValid():
+            return
+        source = self.proxy.mapToSource(current)
+        record = self.rows_model.record(source.row()).get("_record") or {}
+        self.detail.setHtml(self.detail_html(record))
