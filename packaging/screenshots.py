@@ -192,7 +192,10 @@ def main(sections: set[str], project: str | None = None) -> None:
                             ("eval_steps", 16)):
             model.form.editor(name).setValue(value)
         wait_until(lambda: "uncased" in model.task_notes.text())
-        train.name_edit.setText("entities-quick")
+        name = "entities-quick"
+        while (window.session.project_dir / name).exists():  # an earlier pass's project folder (--project)
+            name += "-again"
+        train.name_edit.setText(name)
         window.start_training()
         wait_until(lambda: controller.running)
         wait_until(lambda: not controller.running)
