@@ -6,8 +6,8 @@ and exports one run to ONNX: ten minutes or so on a CPU):
 
     xvfb-run -a -s "-screen 0 1440x960x24" python packaging/screenshots.py [--only entities,translation]
 
-``--only`` shoots some sections again (classification, runs, entities, translation); ``--only runs
---project DIR`` shows the runs of an earlier pass's project folder without training again.
+``--only`` shoots some sections again (classification, runs, entities, translation); ``--only try,runs
+--project DIR`` shows the try-it page and the runs of an earlier pass's project folder without training.
 
 Settings and runs go to a temporary folder; nothing of the user's is touched.
 """
@@ -48,7 +48,7 @@ def main(sections: set[str], project: str | None = None) -> None:
     window.show()
     OUT.mkdir(parents=True, exist_ok=True)
 
-    def wait_until(condition, timeout: float = 900.0) -> None:
+    def wait_until(condition, timeout: float = 3600.0) -> None:
         end = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > end:
@@ -85,16 +85,17 @@ def main(sections: set[str], project: str | None = None) -> None:
         window.show_page("model")
         wait_until(lambda: "at the peak" in model.memory_label.text())
         model.apply_preset("quick")
-        for name, value in (("epochs", 3.0), ("batch_size", 16), ("logging_steps", 2)):
+        # Short runs, so the set can be made on a busy CPU: 36 steps (the longest review is 43 tokens).
+        for name, value in (("max_steps", 36), ("batch_size", 16), ("logging_steps", 2), ("max_length", 48)):
             model.form.editor(name).setValue(value)
         model.form.editor("eval_strategy").setCurrentText("steps")
-        model.form.editor("eval_steps").setValue(9)
+        model.form.editor("eval_steps").setValue(12)
         shoot("model", "model")
 
         # A first run, stopped early: it shows as resumable on the Runs page.
         train.name_edit.setText("reviews-first-try")
         window.start_training()
-        wait_until(lambda: train.charts.loss.point_count("train") >= 8)
+        wait_until(lambda: train.charts.loss.point_count("train") >= 3)
         window.stop_training()
         wait_until(lambda: not controller.running)
 
@@ -102,7 +103,7 @@ def main(sections: set[str], project: str | None = None) -> None:
         window.session.update_config(learning_rate=2e-4)
         train.name_edit.setText("reviews-quick")
         window.start_training()
-        wait_until(lambda: train.charts.loss.point_count("train") >= 12)
+        wait_until(lambda: train.charts.loss.point_count("train") >= 8)
         shoot("train-running", "train")
         wait_until(lambda: not controller.running)
         shoot("train", "train")
@@ -147,6 +148,30 @@ def main(sections: set[str], project: str | None = None) -> None:
         shoot("try-onnx", "try")
 
 
+    if "try" in sections and "classification" not in sections:
+        # The try-it shots again, from the finished review run of an earlier pass (--project) and its ONNX export.
+        import json
+
+        finished = next(p for p in sorted(Path(project).iterdir()) if (p / "metrics.json").is_file()
+                        and json.loads((p / "run.json").read_text())["config"]["task"] == "text-classification")
+        window.session.open_run(finished)
+        review = "The room was tiny, but the staff were lovely and breakfast was excellent."
+        wait_until(lambda: trying.view is not None and trying.view.predictor is not None)
+        trying.view.input.setPlainText(review)
+        wait_until(lambda: "confident" in trying.view.verdict.text())
+        shoot("try", "try")
+        exported = [e["path"] for e in json.loads((finished / "run.json").read_text()).get("exports", [])
+                    if e.get("format") == "onnx"]
+        if exported:
+            trying.set_model(exported[-1])
+            wait_until(lambda: trying.view.predictor is not None and trying.view.runtime_combo.count() > 1)
+            trying.view.runtime_combo.setCurrentIndex(1)
+            trying.view.runtime_combo.activated.emit(1)
+            wait_until(lambda: trying.view.predictor is not None and trying.view.runtime == "onnx")
+            trying.view.input.setPlainText(review + " ")
+            wait_until(lambda: "ms with ONNX" in trying.view.latency.text())
+            shoot("try-onnx", "try")
+
     if "runs" in sections:
         # The two review runs: one stopped early (offered for resume above the list), one finished.
         runs = window.runs_page
@@ -163,11 +188,14 @@ def main(sections: set[str], project: str | None = None) -> None:
         wait_until(lambda: window.session.config.tags_column == "tags" and window.session.token_lengths is not None)
         shoot("data-entities", "data")
         model.apply_preset("quick")
-        for name, value in (("epochs", 5.0), ("batch_size", 16), ("logging_steps", 5), ("max_length", 48)):
+        for name, value in (("max_steps", 48), ("batch_size", 16), ("logging_steps", 4), ("max_length", 48),
+                            ("eval_steps", 16)):
             model.form.editor(name).setValue(value)
-        model.form.editor("eval_strategy").setCurrentText("epoch")
         wait_until(lambda: "uncased" in model.task_notes.text())
-        train.name_edit.setText("entities-quick")
+        name = "entities-quick"
+        while (window.session.project_dir / name).exists():  # an earlier pass's project folder (--project)
+            name += "-again"
+        train.name_edit.setText(name)
         window.start_training()
         wait_until(lambda: controller.running)
         wait_until(lambda: not controller.running)

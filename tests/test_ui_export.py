@@ -71,6 +71,8 @@ def test_onnx_export_shows_its_verification_and_the_try_page_compares_runtimes(q
     # A zip bundle, then the same name again: one clear message, nothing overwritten.
     _export(qtbot, page, "bundle", "mood-zip")
     assert (tmp_path / "exports" / "mood-zip.zip").is_file() and "predict.py" in page.snippet.text.toPlainText()
+    assert "Exported to" in page.outcome.text()  # the taken name is not reported as a problem right after
+    page.name_edit.setText("mood")
     page.name_edit.setText("mood-zip")
     qtbot.waitUntil(lambda: "already exists" in page.outcome.text(), timeout=LONG)
     assert not page.export_button.isEnabled() and dialogs == []

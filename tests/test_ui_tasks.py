@@ -33,6 +33,9 @@ def test_entity_data_switches_the_task_and_each_task_shows_its_own_columns_and_s
     assert config.task == "token-classification"  # token and tag lists leave no doubt
     assert (config.tokens_column, config.tags_column) == ("tokens", "tags")
     assert _row_shown(roles.combos["tokens_column"]) and not _row_shown(roles.combos["label_column"])
+    chart = window.data_page.label_chart
+    qtbot.waitUntil(lambda: chart.title == "Entities per type", timeout=LONG)
+    assert set(chart._counts) == {"PER", "LOC", "ORG"}
     model = window.model_page
     assert model.task_combo.currentData() == ("token-classification", False, False)
     assert not model.form.is_shown("num_beams") and "multi_label" not in model.form.names

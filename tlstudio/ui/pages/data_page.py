@@ -81,6 +81,21 @@ def _token_lengths(job, backbone: str, frame, column: str):
     return measure_token_lengths(tokenizer, values, cancel=job.cancel_token)
 
 
+def _entity_counts(frame, tags_column: str) -> dict[str, int]:
+    """Entities per type in a tags column (BIO/IO tag lists, or lists of {start, end, label} spans)."""
+    from collections import Counter
+
+    from ...core.metrics.entities import entity_spans_types
+
+    counts: Counter = Counter()
+    for value in frame[tags_column].tolist():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            counts.update(str(span.get("label")) for span in value)
+        elif isinstance(value, list):
+            counts.update(entity_spans_types([[str(t) for t in value]]))
+    return dict(counts.most_common())
+
+
 def measured_column(config) -> str | None:
     """The column whose lengths decide truncation for the task."""
     if config.task == "token-classification":
@@ -122,6 +137,8 @@ class DataPage(Page):
         self._health_jobs = LatestOnly(self, self._on_health)
         self._token_jobs = LatestOnly(self, self._on_token_lengths, self._on_token_failure)
         self._suggestion_jobs = LatestOnly(self, self._on_suggestions)
+        self._entity_jobs = LatestOnly(self, lambda counts: self.label_chart.set_counts(
+            counts, "Entities per type", "entities"))
         self._refresh_timer = QTimer(self, singleShot=True, interval=150, timeout=self._refresh_insight)
         session.columns_changed.connect(self._on_columns_changed)
         session.config_changed.connect(self._on_config_changed)
@@ -308,9 +325,11 @@ class DataPage(Page):
             return
         config = self.session.config
         text = measured_column(config)
-        label = {"token-classification": config.tags_column, "translation": config.target_column,
-                 "summarization": config.target_column}.get(config.task, config.label_column)
-        self.table_model.set_roles({"text": text, "label": label})
+        roles = {"text-classification": {"text": config.text_column, "second text": config.text_pair_column,
+                                         "label": config.label_column},
+                 "token-classification": {"tokens": config.tokens_column, "tags": config.tags_column}}.get(
+            config.task, {"source": config.source_column, "target": config.target_column})
+        self.table_model.set_roles(roles)
         self.roles.show_columns(self.session.columns, config, self.session.suggestions)
         # The text column gets the room; the others keep a readable width.
         header = self.table_view.horizontalHeader()
@@ -368,7 +387,7 @@ class DataPage(Page):
                                 for name, count in list(health.label_counts.items())[:12])
             more = f" and {len(health.label_counts) - 12} more" if len(health.label_counts) > 12 else ""
             self._add_problem("info", f"Classes: {shares}{more}.")
-        self.label_chart.set_counts(health.label_counts)
+        self.label_chart.set_counts(health.label_counts, "Rows per label")
 
     def _show_other_task_notes(self) -> None:
         """Tasks without a health check of their own: the reader's warnings, and what the run will check."""
@@ -382,7 +401,11 @@ class DataPage(Page):
             config.task, "the labels when training starts")
         self._add_problem("info", f"{config.task}: tlstudio checks {what} when the run starts, and reports what "
                                   "it skipped.")
-        self.label_chart.set_counts({})
+        table, tags = self.session.table, config.tags_column
+        if config.task == "token-classification" and table is not None and tags in table.columns:
+            self._entity_jobs.request(lambda job: _entity_counts(table.frame, tags))
+        else:
+            self.label_chart.set_counts({}, "Rows per label")
 
     def _add_problem(self, level: str, text: str) -> None:
         item = QListWidgetItem(self.style().standardIcon(LEVEL_ICONS.get(level, QStyle.SP_MessageBoxInformation)),

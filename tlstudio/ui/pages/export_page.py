@@ -374,9 +374,10 @@ class ExportPage(Page):
         self._export_job = None
         self.progress.hide()
         self.cancel_button.hide()
-        # The same name is taken now: the user picks a new one to export again.
+        # The same name is taken now: the user picks a new one to export again (the preview follows the name).
         self.export_button.setEnabled(self.exported is None or self.exported != self.options().output)
-        self._preview_timer.start()
+        if self.exported is None:
+            self._preview_timer.start()
 
     def _reveal(self) -> None:
         if self.exported is not None:

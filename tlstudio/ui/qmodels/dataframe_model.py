@@ -28,6 +28,8 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value != value:
         return ""
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return " ".join(value)  # a sentence's tokens or tags read as the sentence
     return str(value)
 
 

@@ -79,8 +79,8 @@ class ReportView(QWidget):
         self.rows_view.verticalHeader().hide()
         self.rows_view.verticalHeader().setDefaultSectionSize(self.rows_view.fontMetrics().height() + 6)
         header = self.rows_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.Interactive)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.Stretch)  # the texts share the width...
+        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)  # ... the row number takes what it needs
         self.rows_view.selectionModel().currentRowChanged.connect(lambda current, _p: self._on_row(current))
         self.only_wrong = QCheckBox("Only rows the model got wrong", self)
         self.only_wrong.setChecked(True)

@@ -72,6 +72,7 @@ class TryView(QWidget):
 
         self.runtime_combo = QComboBox(self)
         self.runtime_combo.setAccessibleName("Runtime")
+        self.runtime_combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
         self.runtime_combo.setToolTip("Which engine runs the model. An ONNX export adds onnxruntime (and int8) "
                                       "models to the folder; compare their speed here.")
         self.runtime_combo.activated.connect(lambda _i: self._on_runtime_chosen())

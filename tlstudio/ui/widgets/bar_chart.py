@@ -21,6 +21,7 @@ class CategoryBarChart(QWidget):
         self.plot.hideButtons()
         self._bars = None
         self._counts: dict[str, int] = {}
+        self.unit = "rows"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
@@ -28,9 +29,12 @@ class CategoryBarChart(QWidget):
         theme().changed.connect(self._on_theme_changed)
         self._draw()
 
-    def set_counts(self, counts: dict[str, int]) -> None:
-        """Bars for the largest MAX_BARS categories, in the order given."""
+    def set_counts(self, counts: dict[str, int], title: str | None = None, unit: str = "rows") -> None:
+        """Bars for the largest MAX_BARS categories, in the order given (a new title and unit if given)."""
         self._counts = dict(counts)
+        self.title = title or self.title
+        self.unit = unit
+        self.setAccessibleName(self.title)
         self._draw()
 
     def _on_theme_changed(self, colors) -> None:
@@ -50,6 +54,8 @@ class CategoryBarChart(QWidget):
             items = sorted(items, key=lambda kv: -kv[1])[:MAX_BARS]
             hidden = len(self._counts) - MAX_BARS
         if not items:
+            self.plot.getAxis("left").setTicks([[]])  # no stale names from the previous data
+            self.plot.setLabel("bottom", "")
             self.setAccessibleDescription("no labels")
             return
         names = [name if len(name) <= 24 else name[:23] + "…" for name, _ in items]
@@ -60,7 +66,7 @@ class CategoryBarChart(QWidget):
         self.plot.addItem(self._bars)
         self.plot.getAxis("left").setTicks([list(zip(positions, names))])
         shown = f" (largest {MAX_BARS} of {len(self._counts)} classes)" if hidden else ""
-        self.plot.setLabel("bottom", "rows" + shown)
+        self.plot.setLabel("bottom", self.unit + shown)
         self.plot.setYRange(-0.6, len(items) - 0.4, padding=0)
         self.plot.setXRange(0, max(values) * 1.05, padding=0)
         total = sum(self._counts.values())

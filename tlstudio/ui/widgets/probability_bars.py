@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QWidget
 
 MAX_SHOWN = 20
@@ -12,6 +13,7 @@ class ProbabilityBars(QWidget):
         super().__init__(parent)
         self._layout = QGridLayout(self)
         self._layout.setColumnStretch(1, 1)
+        self._layout.setAlignment(Qt.AlignTop)  # bars stay together at the top however tall the page is
         self._rows: list[tuple[QLabel, QProgressBar]] = []
         self.setAccessibleName("Class probabilities")
 
