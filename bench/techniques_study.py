@@ -88,11 +88,17 @@ def main() -> None:
     parser.add_argument("--text-column", default="title")
     parser.add_argument("--quick", action="store_true", help="fewer epochs and adaptation steps (a busy machine)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--part", choices=("all", "labels", "techniques", "table"), default="all",
+                        help="run one half (two processes can share --out), or only print the table of a finished "
+                             "--out")
     args = parser.parse_args()
-    if args.out.exists() and any(args.out.iterdir()):
-        sys.exit(f"{args.out} is not empty; choose another --out")
     started = time.time()
-    train_file, eval_file = prepare(args.datasets, args.out, args.text_column, args.seed)
+    if (args.out / "news_train.jsonl").is_file() and args.part != "all":
+        train_file, eval_file = args.out / "news_train.jsonl", args.out / "news_validation.jsonl"
+    elif args.out.exists() and any(args.out.iterdir()):
+        sys.exit(f"{args.out} is not empty; choose another --out")
+    else:
+        train_file, eval_file = prepare(args.datasets, args.out, args.text_column, args.seed)
     epochs = 4.0 if args.quick else 8.0
     base = RunConfig(data=str(train_file), eval_data=str(eval_file), text_column=args.text_column,
                      label_column="source", max_length=48 if args.text_column == "title" else 128, batch_size=16,
@@ -101,12 +107,10 @@ def main() -> None:
     results: dict[str, dict] = {}
 
     t0 = time.time()
-    study = labels_needed(RunConfig(**{**base.to_dict(), "output": str(args.out / "labels-needed")}),
-                          [50, 100, LABELLED], sink=sink)
+    if args.part in ("all", "labels"):
+        labels_needed(RunConfig(**{**base.to_dict(), "output": str(args.out / "labels-needed")}),
+                      [50, 100, LABELLED], sink=sink)
     study_minutes = (time.time() - t0) / 60
-    for point in study.points:
-        results[f"{point['init']}-{point['size']}"] = _row(point["run"])
-    results["full"] = results[f"pretrained-{LABELLED}"]
 
     techniques = {
         "frozen": dict(strategy="frozen"),
@@ -114,13 +118,18 @@ def main() -> None:
         "adapted+full": dict(adapt_source="dataset", adapt_column="text", adapt_max_steps=60 if args.quick else 150,
                              adapt_learning_rate=1e-4),
     }
-    for name, options in techniques.items():
+    for name, options in techniques.items() if args.part in ("all", "techniques") else ():
         config = RunConfig(**{**base.to_dict(), **options, "output": str(args.out / name)})
         print(f"\n=== {name}")
-        t0 = time.time()
-        result = train(config, sink)
-        results[name] = {**_row(result.output_dir), "minutes": round((time.time() - t0) / 60, 1)}
-    results["full"]["minutes"] = None
+        train(config, sink)
+    if args.part in ("labels", "techniques"):
+        return
+    for folder in sorted((args.out / "labels-needed" / "runs").glob("*-*")):
+        if (folder / "metrics.json").is_file():
+            results[folder.name] = _row(folder)
+    for name in techniques:
+        results[name] = _row(args.out / name)
+    results["full"] = results[f"pretrained-{LABELLED}"]
     total = (time.time() - started) / 60
 
     lines = _table(results, study_minutes, total, args)
@@ -148,8 +157,9 @@ def _row(folder) -> dict:
 
 
 def _table(results: dict, study_minutes: float, total: float, args) -> list[str]:
+    took = f"; {total:.1f} minutes in all" if args.part == "all" else ""
     lines = [f"200 labelled headlines, 9 outlets, 270 validation rows; all-MiniLM-L6-v2; "
-             f"{'reduced (--quick)' if args.quick else 'full'} settings; {total:.1f} minutes in all.", "",
+             f"{'reduced (--quick)' if args.quick else 'full'} settings{took}.", "",
              "| technique | macro-F1 | accuracy | trained parameters | learning rate | training time |",
              "|---|---|---|---|---|---|"]
     for name in ("frozen", "full", "lora", "adapted+full"):
@@ -165,9 +175,12 @@ def _table(results: dict, study_minutes: float, total: float, args) -> list[str]
     lines += ["", "Labels needed (full fine-tuning, macro-F1):", "",
               "| labels | pretrained | random init | difference |", "|---|---|---|---|"]
     for size in (50, 100, LABELLED):
+        if f"pretrained-{size}" not in results or f"random-{size}" not in results:
+            continue
         p, r = results[f"pretrained-{size}"]["macro_f1"], results[f"random-{size}"]["macro_f1"]
         lines.append(f"| {size} | {p:.3f} | {r:.3f} | {100 * (p - r):+.1f} points |")
-    lines += ["", f"(labels-needed runs: {study_minutes:.1f} minutes)"]
+    if args.part == "all":
+        lines += ["", f"(labels-needed runs: {study_minutes:.1f} minutes)"]
     return lines
 
 

@@ -108,6 +108,12 @@ def test_lora_resumes_and_exports_a_plain_model_with_the_adapter_beside_it(tmp_p
     answer = json.loads(out.stdout.strip().splitlines()[-1])
     assert answer["close"] and set(answer["labels"]) <= {"positive", "negative"}
 
+    from tlstudio.core.export import ExportOptions, export
+
+    export(run, ExportOptions("hf", str(tmp_path / "exported")))  # the adapter travels with the merged model
+    assert (tmp_path / "exported" / "model.safetensors").is_file()
+    assert (tmp_path / "exported" / "adapter" / "adapter_model.safetensors").is_file()
+
 
 def test_gradual_unfreezing_resumes_exactly_in_its_stage(tmp_path, tiny_backbone, sentiment_csv):
     options = dict(strategy="gradual", max_steps=8, logging_steps=1, eval_strategy="steps", eval_steps=4)

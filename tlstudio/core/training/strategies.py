@@ -116,7 +116,7 @@ class Plan:
 
     # -- callbacks -----------------------------------------------------------------
     def callbacks(self, sink) -> list:
-        return [GradualUnfreezing(self, sink)] if self.stages else []
+        return [gradual_unfreezing(self, sink)] if self.stages else []
 
     def set_stage(self, stage: int) -> None:
         trainable = self.stages[stage]
@@ -195,35 +195,32 @@ def _stages(found: Layout, count: int) -> list[set[str]]:
     return stages
 
 
-class GradualUnfreezing:
-    """Unfreezes the next stage's layers when the run reaches it (a TrainerCallback, built lazily)."""
+def gradual_unfreezing(plan: Plan, sink):
+    """A TrainerCallback that unfreezes the next stage's layers when the run reaches it."""
+    from transformers import TrainerCallback
 
-    def __new__(cls, plan: Plan, sink):
-        from transformers import TrainerCallback
+    class GradualUnfreezing(TrainerCallback):
+        def __init__(self):
+            self.stage = 0
 
-        class _Callback(TrainerCallback):
-            def __init__(self):
-                self.stage = 0
+        def _apply(self, state, announce: bool) -> None:
+            stage = min(len(plan.stages) - 1, state.global_step * len(plan.stages) // max(1, state.max_steps))
+            if stage == self.stage:
+                return
+            plan.set_stage(stage)
+            self.stage = stage
+            if announce:
+                trainable, total = count_parameters(plan.model)
+                sink.emit(Message("info", f"gradual unfreezing: stage {stage + 1} of {len(plan.stages)} from step "
+                                          f"{state.global_step}, {trainable:,} of {total:,} parameters train."))
 
-            def _apply(self, state, announce: bool) -> None:
-                total = max(1, state.max_steps)
-                stage = min(len(plan.stages) - 1, state.global_step * len(plan.stages) // total)
-                if stage != self.stage:
-                    plan.set_stage(stage)
-                    self.stage = stage
-                    if announce:
-                        trainable, total_params = count_parameters(plan.model)
-                        sink.emit(Message("info", f"gradual unfreezing: stage {stage + 1} of {len(plan.stages)} "
-                                                  f"from step {state.global_step}, {trainable:,} of "
-                                                  f"{total_params:,} parameters train."))
+        def on_train_begin(self, args, state, control, **kwargs):
+            self._apply(state, announce=False)  # a resumed run starts in its stage
 
-            def on_train_begin(self, args, state, control, **kwargs):
-                self._apply(state, announce=False)  # a resumed run starts in its stage
+        def on_step_begin(self, args, state, control, **kwargs):
+            self._apply(state, announce=True)
 
-            def on_step_begin(self, args, state, control, **kwargs):
-                self._apply(state, announce=True)
-
-        return _Callback()
+    return GradualUnfreezing()
 
 
 # ------------------------------------------------------------------------------ LoRA
