@@ -138,3 +138,15 @@ def test_text_generation_refuses_an_encoder_backbone_and_half_given_columns(tmp_
     with pytest.raises(ConfigError, match="prompt_template"):
         RunConfig(data=str(data), task="text-generation", output=str(tmp_path / "run3"),
                   prompt_template="no placeholders").validate()
+
+
+def test_generation_never_runs_past_the_model_positions(trained):
+    from tlstudio.core.errors import DataError
+    from tlstudio.core.inference import load_predictor
+
+    result, _ = trained
+    generator = load_predictor(result.output_dir)
+    text = generator.generate(["the cat"], temperature=0, max_new_tokens=5000)[0]  # 128 positions in all
+    assert text
+    with pytest.raises(DataError, match="at most 128"):
+        generator.generate([" ".join(["the cat sleeps"] * 100)], max_new_tokens=5)

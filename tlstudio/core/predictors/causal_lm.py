@@ -34,6 +34,22 @@ def _sampling(temperature: float | None, top_p: float | None, max_new_tokens: in
     return settings
 
 
+def _room(model, prompt_tokens: int, settings: dict) -> dict:
+    """Cap max_new_tokens so prompt and text fit the model's positions (GPT-2: 1,024)."""
+    config = model.config
+    limit = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
+    if not limit:
+        return settings
+    room = int(limit) - prompt_tokens
+    if room < 1:
+        from ..errors import DataError
+
+        raise DataError(f"the prompt is {prompt_tokens} tokens long; this model reads at most {limit}.",
+                        "Shorten the prompt.")
+    wanted = settings.get("max_new_tokens") or model.generation_config.max_new_tokens or room
+    return {**settings, "max_new_tokens": min(int(wanted), room)}
+
+
 class _CancelCriteria:
     """A StoppingCriteria that ends generation once the cancel token is set."""
 
@@ -75,7 +91,8 @@ def generate_continuations(model, tokenizer, prompts: list[str], *, max_new_toke
             for start in range(0, len(prompts), batch_size):
                 chunk = prompts[start:start + batch_size]
                 batch = tokenizer(chunk, return_tensors="pt", padding=True, return_token_type_ids=False).to(device)
-                generated = model.generate(**batch, **settings, pad_token_id=tokenizer.pad_token_id,
+                generated = model.generate(**batch, **_room(model, batch["input_ids"].shape[1], settings),
+                                           pad_token_id=tokenizer.pad_token_id,
                                            stopping_criteria=StoppingCriteriaList([_CancelCriteria(cancel)]))
                 new = generated[:, batch["input_ids"].shape[1]:]
                 outputs += [t.strip() for t in tokenizer.batch_decode(new, skip_special_tokens=True)]
@@ -142,6 +159,7 @@ class CausalGenerator:
         device = next(self.model.parameters()).device
         inputs = self.tokenizer([self.format_prompt(prompt)], return_tensors="pt",
                                 return_token_type_ids=False).to(device)
+        settings = _room(self.model, inputs["input_ids"].shape[1], _sampling(temperature, top_p, max_new_tokens))
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600)
         failure: list[BaseException] = []
 
@@ -150,7 +168,7 @@ class CausalGenerator:
                 with torch.inference_mode():
                     if seed is not None:
                         torch.manual_seed(seed)
-                    self.model.generate(**inputs, **_sampling(temperature, top_p, max_new_tokens), streamer=streamer,
+                    self.model.generate(**inputs, **settings, streamer=streamer,
                                         pad_token_id=self.tokenizer.pad_token_id,
                                         stopping_criteria=StoppingCriteriaList([_CancelCriteria(cancel)]))
             except BaseException as exc:  # handed to the consumer's thread below
