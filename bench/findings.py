@@ -34,7 +34,7 @@ FINDINGS: dict[str, list[str]] = {
         "(`tlstudio/ui/widgets/live_chart.py`).",
         "- The blocked-time figures come from a 5 ms timer on the GUI thread: on a machine whose load average "
         "is several times its core count, a timer is late whenever the scheduler gives the GUI thread no "
-        "core, whatever the app does; the stack samples below say where the GUI thread was when it was late. "
+        "core, whatever the app does; the stack samples listed with it say where the GUI thread was when it was late. "
         "Lines showing only Qt's event loop (`processEvents`) mean the thread was waiting for a core or for "
         "the GIL held by the training thread, not running tlstudio code.",
     ],
