@@ -19,6 +19,16 @@ FINDINGS: dict[str, list[str]] = {
         "12 x layers x hidden x batch x length²) over the time spent in steps (evaluation and checkpoint saving "
         "taken out), against the best 1024x1024 fp32 `torch.mm` measured just before each repeat. Padding "
         "tokens count as computed: (c) computes far more of them.",
+        "- a/c below 6: (c) pads every short review snippet to 128 tokens (80 % of what it computes is "
+        "padding) but (a) still pads 49 % here: with only 160 training rows the Trainer's length grouping "
+        "(mega-batches of min(rows / (4 x batch), 50) batches) sorts within a single batch, i.e. not at all, "
+        "so (a) computes about 2.5x fewer tokens than (c), not 6x. With the thousands of rows of a real run "
+        "the mega-batches hold up to 50 batches and (a)'s padding falls; the sizes here were cut to fit a "
+        "machine at load ~20. Not done: a run at the full 1,024+ rows on a quieter machine.",
+        "- (a) ahead of (b): the whole `trainer.train()` call is timed, evaluation and checkpoint included. "
+        "tlstudio evaluates its validation split sorted by length (little padding) where the stock Trainer "
+        "shuffles evaluation batches, and reuses the last evaluation's predictions instead of predicting "
+        "the validation split again; the whole-run ratio includes (b) saving its model at the end.",
         "- On a machine this loaded (the load average was several times the core count) torch's two worker "
         "threads lose their core between parallel regions, and small matrix multiplies suffer more than the "
         "1024x1024 peak; the fraction of peak measured here is a floor, not what a quiet machine reaches.",
