@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -158,6 +159,7 @@ def measure(quick: bool = False) -> Section:
             pandas_runs.append(read_in_child("pandas", data))
             studio_runs.append(read_in_child("tlstudio", data))
         app = open_in_app(data, rows, repeats)
+    shutil.rmtree(folder, ignore_errors=True)
     pandas_s = [r["seconds"] for r in pandas_runs]
     section.add("app: first rows on screen", "s", app["first"], ("<=", 1.0))
     section.add("app: whole file loaded", "s", app["full"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -233,6 +234,7 @@ def measure(quick: bool = False) -> Section:
         section.findings += [f"- {line}" for line in stalls]
     section.notes.append(f"load average (1 min) during this section: max {max(load.samples):.1f}")
     window.close()
+    shutil.rmtree(folder, ignore_errors=True)
     return section
 
 

@@ -16,6 +16,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -110,6 +111,7 @@ def measure(quick: bool = False) -> Section:
             for name, runner in runners.items():
                 one[name].append(time_one(runner, texts[:singles]))
                 many[name].append(time_batch(runner, texts[:batch]))
+    shutil.rmtree(work, ignore_errors=True)
     section = Section("Inference")
     base = "transformers.pipeline"
     for name in runners:

@@ -98,7 +98,7 @@ def notes_on(section: Section) -> list[str]:
 
 def markdown(sections: list[Section], info: dict, load: list[float], command: str, quick: bool) -> str:
     lines = ["# Benchmarks", "",
-             "tlstudio measured side by side with the plain Hugging Face baselines, on one machine, in one run. "
+             "tlstudio measured side by side with the plain Hugging Face baselines, on one machine, in one session. "
              "The machine is shared: absolute times are noisy, so pairs are run back to back and their ratios "
              "are what to compare. Every figure is the median of its runs, with the min and max.", "",
              f"Reproduce: `{command}` (writes this file).", ""]

@@ -26,6 +26,7 @@ import io
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -184,10 +185,12 @@ def measure(quick: bool = False) -> Section:
                 jobs[key](work / f"{key}{repeat}")
                 wall = time.perf_counter() - start
                 runs[key].append(counter.result())
+                shutil.rmtree(work / f"{key}{repeat}", ignore_errors=True)  # checkpoints: hundreds of MB a run
                 if key in walls:
                     walls[key].append(wall)
                 print(f"repeat {repeat + 1}/{repeats} ({key}): {runs[key][-1]['examples_per_s']:.1f} examples/s, "
                       f"{wall:.0f} s", file=sys.stderr, flush=True)
+    shutil.rmtree(work, ignore_errors=True)
     section = Section("Training throughput")
     names = {"a": "(a) tlstudio train", "b": "(b) careful Trainer script", "c": "(c) AutoTrain-like defaults"}
     for key, label in names.items():
