@@ -116,6 +116,7 @@ def app_settings(qapp, tmp_path):
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
     settings = Settings(store)
     settings.set_project_dir(tmp_path / "project")
+    settings.set("files/journal_dir", str(tmp_path / "journals"))  # label-edit journals stay in the test's folder
     return settings
 
 

@@ -35,9 +35,10 @@ def test_the_app_gets_the_resolved_path(monkeypatch, tmp_path):
 def test_a_word_that_is_neither_a_command_nor_a_file_is_a_one_line_error(tmp_path):
     result = run_cli("reviews.csv", cwd=tmp_path, env={"PYTHONPATH": str(REPO)})
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "error: 'reviews.csv' is neither a command nor an existing data file "
-        "(commands: train, predict, evaluate, demo, samples; see 'tlstudio --help')"]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: 'reviews.csv' is neither a command nor an existing data file (commands: train, ")
+    assert lines[0].endswith("; see 'tlstudio --help')") and " predict, " in lines[0]
 
 
 def test_without_a_display_the_app_says_so_instead_of_crashing(tmp_path):

@@ -81,3 +81,17 @@ def test_preview_reads_only_the_first_rows(tmp_path):
     rows = "".join(f"row {i},x\n" for i in range(5000))
     table = read_table(write(tmp_path / "big.csv", ("text,label\n" + rows).encode()), nrows=100)
     assert len(table) == 100 and not table.complete
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
+def test_nul_characters_are_removed_in_every_encoding_and_clean_files_keep_their_text(tmp_path, encoding):
+    # Clean files skip the per-column search (a byte scan proves them NUL-free); UTF-16 cannot.
+    rows = "".join(f"review {i} caf\u00e9,{'ab'[i % 2]}\n" for i in range(40))
+    dirty, clean = tmp_path / "dirty.csv", tmp_path / "clean.csv"
+    dirty.write_bytes(("text,label\nbad\x00 one,a\n" + rows).encode(encoding))
+    clean.write_bytes(("text,label\n" + rows).encode(encoding))
+    table = read_table(dirty)
+    assert table.frame["text"][0] == "bad one"
+    assert any("removed NUL characters from column 'text' in 1 data row(s)" in w for w in table.warnings)
+    table = read_table(clean)
+    assert table.frame["text"][3] == "review 3 caf\u00e9" and table.warnings == []

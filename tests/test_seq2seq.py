@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 
 from helpers import run_cli, tiny_config, write_translation_csv
 from tlstudio.core.progress import ListSink, Message
@@ -81,7 +82,8 @@ def test_t5_summarization_through_the_cli(tmp_path, tiny_t5):
     result = run_cli("predict", tmp_path / "run", "The red cat is here. It sat all day.", "--num-beams", "1",
                      "--json")
     assert result.returncode == 0, result.stderr
-    assert isinstance(json.loads(result.stdout)[0]["text"], str)
+    [answer] = json.loads(result.stdout)
+    assert answer["text"] == "The red cat is here. It sat all day." and isinstance(answer["generated"], str)
 
     result = run_cli("evaluate", tmp_path / "run", data, "--max-rows", "3", "--json")
     assert result.returncode == 0, result.stderr
@@ -91,6 +93,23 @@ def test_t5_summarization_through_the_cli(tmp_path, tiny_t5):
     out = tmp_path / "summaries.csv"
     assert run_cli("predict", tmp_path / "run", "--input", data, "--output", out).returncode == 0
     assert out.read_text().splitlines()[0] == "document,summary,prediction"
+
+    # The clean folder keeps the generation settings; the bundle's predict.py generates what tlstudio does.
+    assert run_cli("export", tmp_path / "run", "--format", "hf", "--output", tmp_path / "hf").returncode == 0
+    assert json.loads((tmp_path / "hf" / "generation_config.json").read_text())["max_new_tokens"] == 8
+    zip_path = tmp_path / "summarizer.zip"
+    result = run_cli("export", tmp_path / "run", "--format", "bundle", "--output", zip_path)
+    assert result.returncode == 0, result.stderr
+    zipfile.ZipFile(zip_path).extractall(tmp_path)
+    assert not (tmp_path / "summarizer" / "labels.json").exists()
+    texts = ["The red cat is here. It sat all day.", "The old cat is here. It sat on the small mat all day long."]
+    bundled = subprocess.run([sys.executable, "predict.py", "--json", *texts], cwd=tmp_path / "summarizer",
+                             capture_output=True, text=True, timeout=300)
+    assert bundled.returncode == 0, bundled.stderr
+    reference = json.loads(run_cli("predict", tmp_path / "run", *texts, "--json").stdout)
+    assert [r["generated"] for r in json.loads(bundled.stdout)] == [r["generated"] for r in reference]
+    result = run_cli("export", tmp_path / "run", "--format", "bundle", "--with-onnx", "--output", tmp_path / "o.zip")
+    assert result.returncode == 2 and "ONNX export is available for text classification only" in result.stderr
 
 
 def test_generation_flags_are_refused_for_a_classification_run(tmp_path, sentiment_csv):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -159,6 +160,23 @@ def test_cli_trains_on_conll_without_column_flags_then_predicts_and_evaluates(tm
     assert result.returncode == 0, result.stderr
     first = json.loads(out.read_text().splitlines()[0])
     assert len(first["predicted_tags"]) == len(first["tokens"])  # pre-split tokens get one tag each
+
+    # The portable bundle's predict.py (transformers only) finds the entities tlstudio's predictor finds.
+    zip_path = tmp_path / "tagger.zip"
+    result = run_cli("export", tmp_path / "run", "--format", "bundle", "--output", zip_path)
+    assert result.returncode == 0, result.stderr
+    zipfile.ZipFile(zip_path).extractall(tmp_path)
+    assert json.loads((tmp_path / "tagger" / "labels.json").read_text())["labels"][0] == "O"
+    texts = ["Anna flew to Paris on Monday.", "Marco Rossi works for Orbitel in New York."]
+    bundled = subprocess.run([sys.executable, "predict.py", "--json", *texts], cwd=tmp_path / "tagger",
+                             capture_output=True, text=True, timeout=300)
+    assert bundled.returncode == 0, bundled.stderr
+    reference = json.loads(run_cli("predict", tmp_path / "run", *texts, "--json").stdout)
+    spans = [[(e["start"], e["end"], e["label"]) for e in r["entities"]] for r in json.loads(bundled.stdout)]
+    assert spans == [[(e["start"], e["end"], e["label"]) for e in r["entities"]] for r in reference]
+    assert any(spans)
+    result = run_cli("export", tmp_path / "run", "--format", "onnx", "--output", tmp_path / "onnx")
+    assert result.returncode == 2 and "ONNX export is available for text classification only" in result.stderr
 
 
 def test_token_flags_on_a_classification_run_are_refused(tmp_path, sentiment_csv):

@@ -25,6 +25,20 @@ def test_live_chart_keeps_100k_points_in_float64_and_draws_only_the_visible_thin
     assert np.isnan(chart.series_data("train")[1][-1])
 
 
+def test_dense_curves_are_drawn_with_a_one_pixel_pen_and_sparse_ones_stay_bold(qtbot):
+    # Qt strokes wider antialiased lines through a slow path: a noisy 100,000-point loss curve took
+    # seconds to repaint with a 2-pixel pen and milliseconds with a 1-pixel one (docs/benchmarks.md).
+    from tlstudio.ui.widgets.live_chart import LiveChart
+    from tlstudio.ui.widgets.training_charts import TrainingCharts
+
+    charts = TrainingCharts()
+    qtbot.addWidget(charts)
+    chart: LiveChart = charts.loss
+    width = {key: series.item.opts["pen"].widthF() for key, series in chart._series.items()}
+    assert width["train"] <= 1 and width["eval"] >= 2
+    assert charts.learning_rate._series["lr"].item.opts["pen"].widthF() <= 1
+
+
 def test_the_chart_redraws_on_its_timer_not_per_point(qtbot):
     from tlstudio.ui.widgets.live_chart import LiveChart
 

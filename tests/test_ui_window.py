@@ -156,6 +156,27 @@ def test_data_page_shows_labels_problems_and_token_lengths_against_max_length(qt
     qtbot.waitUntil(lambda: "both 'text'" in page.problems.item(0).text(), timeout=60_000)
 
 
+def test_devices_are_listed_when_the_model_page_is_first_shown_not_at_start(qtbot, app_settings, dialogs,
+                                                                            monkeypatch):
+    # Listing devices imports torch: seconds of start-up on a busy 2-core machine (docs/benchmarks.md).
+    from tlstudio.ui import main_window
+    from tlstudio.ui.pages import model_page
+
+    calls = []
+    monkeypatch.setattr(model_page, "_devices", lambda: calls.append(1) or [{"id": "cpu", "name": "CPU", "precisions": ["fp32"]}])
+    win = main_window.MainWindow(app_settings, notifications=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.wait(300)
+    assert calls == [] and win.model_page.device_picker.device_combo.currentText() == "Detecting devices…"
+    win.show_page("model")
+    qtbot.waitUntil(lambda: win.model_page.device_picker.devices != [], timeout=10_000)
+    win.show_page("data")
+    win.show_page("model")
+    qtbot.wait(50)
+    assert calls == [1] and win.model_page.device_picker.device_combo.findData("cpu") >= 0
+
+
 def test_model_page_estimates_memory_and_applies_presets(qtbot, window, tiny_backbone):
     page = window.model_page
     page.local_radio.click()
@@ -293,3 +314,44 @@ def test_deleting_the_run_on_show_clears_the_pages_that_showed_it(qtbot, window)
     page.delete_runs()
     qtbot.waitUntil(lambda: window.evaluate_page.model_dir is None, timeout=30_000)
     assert not run.exists() and window.evaluate_page.model_label.text() == "No model."
+
+
+def test_a_big_file_shows_its_first_rows_while_the_rest_loads_and_a_failed_load_puts_back_the_last_file(
+        qtbot, window, dialogs, tmp_path, monkeypatch):
+    import threading
+
+    from tlstudio.core.errors import DataError
+    from tlstudio.ui.pages import data_page
+
+    monkeypatch.setattr(data_page, "PREVIEW_FROM_BYTES", 0)  # every file counts as big here
+    monkeypatch.setattr(data_page, "PREVIEW_ROWS", 50)
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text("text,label\n" + "".join(f"good {i},pos\nbad {i},neg\n" for i in range(300)))
+    second.write_text("text,label\n" + "".join(f"row {i},x\n" for i in range(400)))
+    release, real_load = threading.Event(), data_page._load
+
+    def slow_load(path, *task_and_mode):
+        release.wait(30)
+        if path == str(second):
+            raise DataError(f"{path} broke half way.", "Try again.")
+        return real_load(path, *task_and_mode)
+
+    monkeypatch.setattr(data_page, "_load", slow_load)
+    page = window.data_page
+    window.open_data(first)
+    qtbot.waitUntil(lambda: page.table_model.rowCount() == 50 and page.stack.currentIndex() == 1, timeout=30_000)
+    assert window.session.table is None and not page.left_panel.isEnabled()
+    assert "Loading all rows" in page.file_label.text()
+    release.set()
+    qtbot.waitUntil(lambda: window.session.table is not None, timeout=30_000)
+    assert page.table_model.rowCount() == 600 and page.left_panel.isEnabled()
+    shown = page.file_label.text()
+
+    release.clear()
+    window.open_data(second)
+    qtbot.waitUntil(lambda: page.table_model.rowCount() == 50, timeout=30_000)
+    release.set()
+    qtbot.waitUntil(lambda: len(dialogs) == 1, timeout=30_000)
+    assert "broke half way" in dialogs[0].message
+    assert page.table_model.rowCount() == 600 and page.file_label.text() == shown and page.left_panel.isEnabled()
+    assert window.session.table.path == first

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .core.config import SEQ2SEQ_TASKS, RunConfig, config_fields
+from .core.config import GENERATION_TASKS, SEQ2SEQ_TASKS, RunConfig, config_fields
 from .core.errors import ConfigError, TlStudioError
 from .core.progress import CancelToken
 
@@ -42,23 +42,54 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="fine-tune a backbone on a dataset",
                                 description="Fine-tune a backbone. Every run.json setting is also a flag.")
-    train.add_argument("data", nargs="?", help="training data file (CSV, TSV, JSON, JSONL, Parquet, Excel)")
+    train.add_argument("data", nargs="?", help="training data file (CSV, TSV, JSON, JSONL, Parquet, Excel), or for "
+                       "images a folder of class sub-folders")
     train.add_argument("--resume", metavar="DIR", help="continue the interrupted run in DIR from its last checkpoint")
     train.add_argument("--config", metavar="RUN_JSON", help="take settings from a run.json (flags override it)")
     train.add_argument("--json", action="store_true", help="print the final result as JSON")
     _add_allow_pickle(train, "the backbone")
     _add_config_flags(train)
 
-    predict = commands.add_parser("predict", help="run a trained model on texts or a file",
-                                  description="Classify, tag, translate or summarise with a trained model.")
+    tune = commands.add_parser(
+        "tune", help="search hyperparameters with many short runs (Optuna), unpromising ones stopped early",
+        description="Search learning rate, batch size, epochs, warmup, weight decay and the fine-tuning strategy. "
+                    "Settings given as flags stay fixed. Writes trials.csv, tuning.json and best_run.json (train it "
+                    "with: tlstudio train --config OUTPUT/best_run.json --output DIR) into --output.")
+    tune.add_argument("data", nargs="?", help="training data file")
+    tune.add_argument("--trials", type=int, metavar="N", help="number of trials to run")
+    tune.add_argument("--minutes", type=float, metavar="M", help="time budget; the running trial stops at the limit")
+    tune.add_argument("--space", metavar="NAMES", help="comma-separated settings to search (default: "
+                      "learning_rate,batch_size,epochs,warmup_ratio,weight_decay,strategy)")
+    tune.add_argument("--config", metavar="RUN_JSON", help="take the base settings from a run.json")
+    tune.add_argument("--json", action="store_true", help="print the trials as JSON")
+    _add_allow_pickle(tune, "the backbone")
+    _add_config_flags(tune)
+
+    needed = commands.add_parser(
+        "labels-needed", help="how much a pretrained backbone saves: runs with few labels, pretrained vs random weights",
+        description="Train at each labelled-set size from the pretrained backbone and from the same architecture "
+                    "with random weights, all scored on the same validation rows (single-label text "
+                    "classification). Writes labels_needed.csv/.json and the runs into --output.")
+    needed.add_argument("data", nargs="?", help="training data file")
+    needed.add_argument("--sizes", default="50,100,200", metavar="N,N,...",
+                        help="labelled-set sizes (default: 50,100,200)")
+    needed.add_argument("--config", metavar="RUN_JSON", help="take the run settings from a run.json")
+    _add_allow_pickle(needed, "the backbone")
+    _add_config_flags(needed)
+
+    predict = commands.add_parser("predict", help="run a trained model on texts, images or a file",
+                                  description="Classify, tag, translate, summarise or continue texts, or classify "
+                                              "images (give image files as TEXT), with a trained model.")
     predict.add_argument("model_dir", metavar="MODEL_DIR")
-    predict.add_argument("texts", nargs="*", metavar="TEXT")
+    predict.add_argument("texts", nargs="*", metavar="TEXT", help="texts, prompts, or image files")
     predict.add_argument("--pair", action="append", metavar="TEXT",
                          help="second text of a sentence pair, once per TEXT (sentence-pair models)")
     predict.add_argument("--input", metavar="FILE", help="data file whose texts to predict")
     predict.add_argument("--output", metavar="FILE", help="where to write the predictions (CSV or JSONL)")
-    _add_column_flags(predict, ("text", "text_pair", "tokens", "source"), "of --input")
+    _add_column_flags(predict, ("text", "text_pair", "tokens", "source", "image"), "of --input")
     _add_generation_flags(predict)
+    predict.add_argument("--stream", action="store_true",
+                         help="text generation: print the text as it is written (one prompt)")
     predict.add_argument("--json", action="store_true", help="print predictions as JSON")
     _add_runtime_flag(predict)
     _add_allow_pickle(predict, "the model")
@@ -66,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="score a trained model on labelled data")
     evaluate.add_argument("model_dir", metavar="MODEL_DIR")
     evaluate.add_argument("data", metavar="DATA")
-    _add_column_flags(evaluate, ("text", "label", "text_pair", "tokens", "tags", "source", "target"), "")
+    _add_column_flags(evaluate, ("text", "label", "text_pair", "tokens", "tags", "source", "target", "image",
+                                 "prompt", "response"), "")
     evaluate.add_argument("--max-rows", type=int, metavar="N", help="score only the first N rows")
     evaluate.add_argument("--json", action="store_true", help="print the full report as JSON")
     _add_allow_pickle(evaluate, "the model")
@@ -102,11 +134,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("samples", help="list the sample datasets that ship with tlstudio")
 
+    pixels = commands.add_parser(
+        "images-from-pixels", help="turn a table of pixel rows (MNIST-style) into a folder of class sub-folders",
+        description="Write one PNG per row of FILE (CSV, optionally .gz; grey 0-255 values row-major, then the "
+                    "label) into OUTPUT/<label>/, the layout 'tlstudio train OUTPUT --task image-classification' "
+                    "reads. FILE itself is only read.")
+    pixels.add_argument("file", metavar="FILE")
+    pixels.add_argument("--output", required=True, metavar="DIR", help="folder to write the images into")
+    pixels.add_argument("--label-column", default="last", metavar="COL",
+                        help="label column: a name, a 0-based index, 'first' or 'last' (default: last)")
+    pixels.add_argument("--width", type=int, metavar="N", help="image width (default: square images)")
+    pixels.add_argument("--channels", type=int, choices=(1, 3), default=1,
+                        help="1: grey values; 3: interleaved RGB values (default: 1)")
+    pixels.add_argument("--limit", type=int, metavar="N", help="convert only the first N rows")
+    pixels.add_argument("--force", action="store_true", help="write into DIR even if it is not empty")
+
     runs = commands.add_parser("runs", help="list runs that stopped before finishing and can be resumed",
                                description="List the runs in FOLDER (and its sub-folders) that crashed, were "
                                            "stopped or failed, with the command that resumes each.")
     runs.add_argument("folder", nargs="?", default=".", metavar="FOLDER", help="where to look (default: here)")
     runs.add_argument("--json", action="store_true", help="print the runs as JSON")
+
+    from .health_command import add_health_parser
+
+    add_health_parser(commands)
     return parser
 
 
@@ -139,7 +190,7 @@ def _add_runtime_flag(parser: argparse.ArgumentParser) -> None:
 
 _METAVARS = {"output": "DIR", "eval_data": "FILE", "backbone": "NAME_OR_PATH", "learning_rate": "LR",
              "label_delimiter": "SEP", "source_prefix": "TEXT"}
-GENERATION_FLAGS = ("num_beams", "max_new_tokens", "length_penalty")
+GENERATION_FLAGS = ("num_beams", "max_new_tokens", "length_penalty", "temperature", "top_p")
 
 
 def _add_column_flags(parser: argparse.ArgumentParser, roles: tuple[str, ...], where: str) -> None:
@@ -208,7 +259,9 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
     else:
         result = train(config_from_args(args), sink, cancel, allow_pickle=args.allow_pickle)
     if result.status == "cancelled":
-        if result.step:
+        from .core.training.adaptation import in_progress
+
+        if result.step or in_progress(result.output_dir):
             print(f"stopped at step {result.step}; continue with: tlstudio train --resume {result.output_dir}",
                   file=sys.stderr)
         else:
@@ -225,6 +278,46 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
         print_metrics(result.metrics)
         print(f"model saved to {result.output_dir}")
     return 0
+
+
+def cmd_tune(args: argparse.Namespace, cancel: CancelToken) -> int:
+    import dataclasses
+
+    from .core.tuning import tune
+    from .output import TuneConsoleSink, print_trials
+
+    config = config_from_args(args)
+    fixed = {f.name for f in config_fields() if hasattr(args, f.name) and f.name not in ("data", "output")}
+    space = [n.strip() for n in args.space.split(",") if n.strip()] if args.space else None
+    result = tune(config, trials=args.trials, minutes=args.minutes, space=space, fixed=fixed,
+                  sink=TuneConsoleSink(stream=sys.stderr if args.json else sys.stdout), cancel=cancel,
+                  allow_pickle=args.allow_pickle)
+    if args.json:
+        print(json.dumps({"status": result.status, "output_dir": str(result.output_dir),
+                          "objective": result.objective, "best_config": str(result.best_config or ""),
+                          "trials": [dataclasses.asdict(t) for t in result.trials]}, indent=2))
+    else:
+        print_trials(result)
+    return EXIT_INTERRUPTED if result.status == "cancelled" else 0
+
+
+def cmd_labels_needed(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from .core.labels_needed import INITS, labels_needed
+    from .output import TuneConsoleSink
+
+    try:
+        sizes = [int(n) for n in args.sizes.split(",") if n.strip()]
+    except ValueError:
+        raise ConfigError(f"--sizes must be whole numbers separated by commas, got '{args.sizes}'.") from None
+    result = labels_needed(config_from_args(args), sizes, sink=TuneConsoleSink(), cancel=cancel,
+                           allow_pickle=args.allow_pickle)
+    print(f"\n{'labels':>8}  " + "  ".join(f"{init:>10}" for init in INITS) + f"  {'gain':>8}   ({result.metric})")
+    for size, values in result.table().items():
+        cells = [values.get(init) for init in INITS]
+        gap = f"{cells[0] - cells[1]:+8.4f}" if None not in cells else " " * 8
+        print(f"{size:>8}  " + "  ".join(f"{v:10.4f}" if v is not None else " " * 10 for v in cells) + f"  {gap}")
+    print(f"results in {result.output_dir}")
+    return EXIT_INTERRUPTED if result.status == "cancelled" else 0
 
 
 def _columns(args: argparse.Namespace) -> dict[str, str]:
@@ -271,15 +364,28 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
             raise ConfigError(f"got {len(texts)} text(s) but {len(args.pair)} --pair text(s).",
                               "Give one --pair TEXT for each TEXT.")
         options["pairs"] = args.pair
-    if any(name in options for name in GENERATION_FLAGS) and predictor.folder.task not in SEQ2SEQ_TASKS:
-        raise ConfigError("--num-beams, --max-new-tokens and --length-penalty are for translation and "
-                          "summarization models.")
+    task = predictor.folder.task
+    if any(name in options for name in GENERATION_FLAGS) and task not in GENERATION_TASKS:
+        raise ConfigError("--num-beams, --max-new-tokens, --length-penalty, --temperature and --top-p are for "
+                          "models that write text.")
+    if task in SEQ2SEQ_TASKS and any(name in options for name in ("temperature", "top_p")):
+        raise ConfigError("--temperature and --top-p are for text generation; translation and summarization "
+                          "use beam search (--num-beams).")
+    if task == "text-generation" and any(name in options for name in ("num_beams", "length_penalty")):
+        raise ConfigError("text generation samples with --temperature and --top-p, not beams.")
+    if args.stream:
+        if task != "text-generation" or len(texts) != 1:
+            raise ConfigError("--stream writes one prompt's text as it is generated (text-generation models).")
+        for piece in predictor.stream(texts[0], cancel=cancel, **options):
+            print(piece, end="", flush=True)
+        print()
+        return 0
     started = time.perf_counter()
     predictions = predictor.predict(texts, cancel=cancel, **options)
     elapsed = time.perf_counter() - started
     print_predictions(texts, predictions, as_json=args.json)
     runtime = getattr(predictor, "runtime", "pytorch")
-    print(f"note: {len(texts)} text(s) in {elapsed * 1000:.0f} ms with {runtime} "
+    print(f"note: {len(texts)} input(s) in {elapsed * 1000:.0f} ms with {runtime} "
           f"({elapsed * 1000 / len(texts):.1f} ms per text)", file=sys.stderr)
     return 0
 
@@ -378,8 +484,28 @@ def cmd_runs(args: argparse.Namespace, cancel: CancelToken) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "predict": cmd_predict, "evaluate": cmd_evaluate, "export": cmd_export,
-            "push": cmd_push, "demo": cmd_demo, "samples": cmd_samples, "runs": cmd_runs}
+def cmd_health(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from .health_command import cmd_health as run
+
+    return run(args, cancel)
+
+
+def cmd_images_from_pixels(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from .core.data.pixels import images_from_pixels
+
+    result = images_from_pixels(args.file, args.output, label_column=args.label_column, width=args.width,
+                                channels=args.channels, limit=args.limit, force=args.force, cancel=cancel)
+    classes = ", ".join(f"{name} {count}" for name, count in result.classes.items())
+    print(f"wrote {result.images} images of {result.width}x{result.height} pixels to {result.output} "
+          f"({len(result.classes)} classes: {classes})")
+    print(f"train with: tlstudio train {result.output} --task image-classification --output RUN_DIR")
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "tune": cmd_tune, "labels-needed": cmd_labels_needed, "predict": cmd_predict,
+            "evaluate": cmd_evaluate, "export": cmd_export,
+            "push": cmd_push, "demo": cmd_demo, "samples": cmd_samples, "runs": cmd_runs, "health": cmd_health,
+            "images-from-pixels": cmd_images_from_pixels}
 
 
 # --------------------------------------------------------------------------- entry point

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from .core.progress import CheckpointSaved, Evaluated, Message, RunStarted, StageChanged, StepLogged
+from .core.progress import (CheckpointSaved, Evaluated, Message, RunStarted, SamplesGenerated, StageChanged,
+                             StepLogged, StudyPointMeasured, TrialFinished, TrialProgressed, TrialStarted)
 
 FALLBACK_ORDER = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall")
 
@@ -46,13 +47,19 @@ class ConsoleSink:
             resumed = f", resuming from step {event.resumed_from_step}" if event.resumed_from_step else ""
             self._print(f"training on {event.device} in {event.precision}: {event.train_size} training / "
                         f"{event.eval_size} validation rows, {event.total_steps} steps{resumed}")
+        elif isinstance(event, SamplesGenerated):
+            self._print(f"samples at step {event.step}:")
+            for sample in event.samples:
+                self._print(f"  {_shorten(sample['prompt'], 60)!r} -> {_shorten(sample['text'], 100)!r}")
         elif isinstance(event, CheckpointSaved):
             self._print(f"checkpoint saved at step {event.step}")
         elif isinstance(event, Message):
             prefix = "warning" if event.level == "warning" else "note"
             print(f"{prefix}: {event.text}", file=sys.stderr, flush=True)
-        elif isinstance(event, StageChanged) and event.stage in ("loading data", "loading backbone", "exporting",
-                                                                 "verifying", "timing", "quantizing", "uploading"):
+        elif isinstance(event, StageChanged) and (
+                event.stage in ("loading data", "loading backbone", "domain adaptation", "exporting", "verifying",
+                                "timing", "quantizing", "uploading")
+                or (event.stage == "training" and event.detail)):  # a two-stage run names its second stage
             self._print(f"{event.stage}: {event.detail}" if event.detail else event.stage)
 
 
@@ -74,7 +81,7 @@ def print_metrics(metrics: dict, heading: str = "results on the validation split
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             baseline = next((metrics[b] for b in (f"copy_{key}",) if isinstance(metrics.get(b), (int, float))), None)
             beside = f"   (copying the source: {baseline:.4f})" if baseline is not None else ""
-            print(f"  {key:16} {value:.4f}{beside}")
+            print(f"  {key:18} {value:.4f}{beside}")
     if "majority_accuracy" in metrics:
         print(f"  {'majority class':16} accuracy {metrics['majority_accuracy']:.4f}, "
               f"macro_f1 {metrics['majority_macro_f1']:.4f}")
@@ -94,6 +101,11 @@ def print_metrics(metrics: dict, heading: str = "results on the validation split
             for key in ("source", "reference", "generated"):
                 print(f"  {key[:3]}: {_shorten(example[key], 110)}")
             print()
+    samples = metrics.get("samples") or []
+    if samples:
+        print("\n  samples (prompt -> generated):")
+        for sample in samples:
+            print(f"  {_shorten(sample['prompt'], 60)!r} -> {_shorten(sample['text'], 100)!r}")
     for note in metrics.get("notes") or []:
         print(f"note: {note}", file=sys.stderr)
     if metrics.get("warning"):
@@ -128,7 +140,9 @@ def print_export(result, *, as_json: bool) -> None:
         print(f"ONNX verified: largest logit difference {check['max_abs_diff']:.2e}, "
               f"label agreement {check['label_agreement']:.1%} on {check['compared']} inputs")
         for name, speed in result.verification["latency"].items():
-            print(f"  {name:10} {speed['batch_1_ms_per_text']:8.2f} ms per text (one at a time)")
+            key = next(k for k in speed if k.startswith("batch_1_ms_per_"))
+            unit = key.removeprefix("batch_1_ms_per_")
+            print(f"  {name:10} {speed[key]:8.2f} ms per {unit} (one at a time)")
         int8 = result.verification.get("int8")
         if int8 and int8.get("metric") is not None:
             print(f"  int8 {int8['metric_name']} {int8['metric']:.4f} (fp32 {int8['reference_metric']:.4f})")
@@ -149,3 +163,56 @@ def ask_token() -> str:
     print("A Hugging Face token with write access is needed (create one at your Hub account's settings, "
           "'Access Tokens'). It is kept in the system keyring, not in a file.", file=sys.stderr)
     return getpass.getpass("token: ").strip()
+
+
+def _params_text(params: dict) -> str:
+    return ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in params.items())
+
+
+class TuneConsoleSink:
+    """For searches and studies: one line per trial or point; the first trial's notes about the data only."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+
+    def emit(self, event) -> None:
+        if isinstance(event, TrialStarted):
+            print(f"trial {event.number}: {_params_text(event.params)}", file=self.stream, flush=True)
+        elif isinstance(event, TrialFinished):
+            value = f"{event.value:.4f}" if event.value is not None else "-"
+            best = f"{event.best_value:.4f} (trial {event.best_number})" if event.best_value is not None else "-"
+            note = f" ({event.note})" if event.note and event.state != "complete" else ""
+            print(f"trial {event.number} {event.state}{note}: {value} in {format_duration(event.duration_seconds)}; "
+                  f"best so far {best}", file=self.stream, flush=True)
+        elif isinstance(event, StudyPointMeasured):
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in event.metrics.items() if isinstance(v, float))
+            print(f"{event.size} labels, {event.init} weights: {shown}", file=self.stream, flush=True)
+        elif isinstance(event, StageChanged) and event.stage == "training" and event.detail:
+            print(f"training: {event.detail}", file=self.stream, flush=True)
+        elif isinstance(event, TrialProgressed) and event.number == 0 and isinstance(event.event, Message):
+            ConsoleSink(self.stream).emit(event.event)
+        elif isinstance(event, Message):
+            ConsoleSink(self.stream).emit(event)
+
+
+def print_trials(result) -> None:
+    """The results table of a search, best first."""
+    names = list(dict.fromkeys(name for t in result.trials for name in t.params))
+    done = sorted((t for t in result.trials if t.value is not None),
+                  key=lambda t: -t.value if result.greater_is_better else t.value)
+    rows = done + [t for t in result.trials if t.value is None]
+    header = ["trial", "state", result.objective, "time", *names]
+    table = [[str(t.number), t.state, f"{t.value:.4f}" if t.value is not None else "-",
+              format_duration(t.duration_seconds),
+              *[(f"{t.params[n]:.3g}" if isinstance(t.params.get(n), float) else str(t.params.get(n, "")))
+                for n in names]] for t in rows]
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *table)]
+    print()
+    for line in [header, *table]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(line, widths)).rstrip())
+    if result.best is not None:
+        print(f"\nbest: trial {result.best.number}, {result.objective} {result.best.value:.4f}")
+        print(f"train it in full with: tlstudio train --config {result.best_config} --output DIR")
+    else:
+        print("\nno trial completed.")
+    print(f"results in {result.output_dir}")

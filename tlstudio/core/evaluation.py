@@ -7,6 +7,7 @@ end of training, so the two reports compare directly.
 
 from __future__ import annotations
 
+from .data.image_tables import read_image_data
 from .data.readers import read_table
 from .progress import Message, NullSink
 from .tasks import get_task
@@ -37,12 +38,11 @@ def evaluate_file_with_rows(model_dir, data_path, *, columns: dict[str, str | No
     if label_column:
         columns.setdefault("label_column", label_column)
     predictor = load_predictor(model_dir, runtime=runtime, allow_pickle=allow_pickle)
-    table = read_table(data_path)
+    table = read_image_data(data_path) if predictor.folder.task == "image-classification" else read_table(data_path)
     for note in table.warnings:
         sink.emit(Message("warning", note))
-    trained = predictor.folder.run_config
-    for key, value in trained.items():
-        if key.endswith("_column") and value and not columns.get(key) and value in table.columns:
+    for key, value in predictor.folder.trained_columns.items():
+        if not columns.get(key) and value in table.columns:
             columns[key] = value
     if max_rows is not None and max_rows < len(table):
         table.frame = table.frame.iloc[:max_rows]

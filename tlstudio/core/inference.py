@@ -44,6 +44,14 @@ def load_predictor(model_dir: str | Path | ModelFolder, device: str = "auto", *,
         return OnnxClassifier(folder, runtime)
     if folder.task == "text-classification":
         return Classifier(folder, device)
+    if folder.task == "image-classification":
+        from .predictors.image_classifier import ImageClassifier
+
+        return ImageClassifier(folder, device)
+    if folder.task == "text-generation":
+        from .predictors.causal_lm import CausalGenerator
+
+        return CausalGenerator(folder, device)
     if folder.task == "token-classification":
         from .predictors.tagger import EntityTagger
 

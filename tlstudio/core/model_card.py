@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .config import RunConfig, config_fields
+from .config import RunConfig, config_fields, field_applies
 from .tasks import get_task
 
 CARD_FIELDS = ("description", "intended_use", "limitations", "license")
@@ -49,7 +49,8 @@ def render_model_card(record: dict[str, Any], metrics: dict[str, Any], fields: d
     lines += [f"# {name}", ""]
     source = f"[{base_model}](https://huggingface.co/{base_model})" if base_model else f"`{config['backbone']}`"
     lines += [fields.get("description") or
-              f"A {task.replace('-', ' ')} model fine-tuned from {source} with tlstudio.", ""]
+              f"{'An' if task[:1] in 'aeiou' else 'A'} {task.replace('-', ' ')} model fine-tuned from {source} with "
+              "tlstudio.", ""]
     if fields.get("intended_use"):
         lines += ["## Intended use", "", fields["intended_use"], ""]
     notes = record.get("data", {}).get("notes") or []
@@ -83,6 +84,8 @@ def render_model_card(record: dict[str, Any], metrics: dict[str, Any], fields: d
             continue
         if applies and task not in applies or (f.metadata["group"] == "task" and value == getattr(defaults, f.name)):
             continue  # settings of other tasks, and task options left off
+        if not field_applies(f, config):
+            continue  # LoRA settings of a run without LoRA, and the like
         lines.append(f"| {f.name} | {value} |")
     hardware = record.get("hardware", {})
     if hardware:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .data.image_tables import read_image_data
 from .data.readers import read_table
 from .errors import ConfigError
 from .files import atomic_write_bytes
@@ -29,10 +30,10 @@ def predict_file(model_dir, input_path, output_path, *, text_column: str | None 
     columns = dict(columns or {})
     if text_column:
         columns.setdefault("text_column", text_column)
-    table = read_table(input_path)
     predictor = load_predictor(model_dir, runtime=runtime, allow_pickle=allow_pickle)
-    for key, value in predictor.folder.run_config.items():
-        if key.endswith("_column") and value and not columns.get(key) and value in table.columns:
+    table = read_image_data(input_path) if predictor.folder.task == "image-classification" else read_table(input_path)
+    for key, value in predictor.folder.trained_columns.items():
+        if not columns.get(key) and value in table.columns:
             columns[key] = value
     added, used = predictor.predict_table(table, columns, cancel=cancel)
     frame = table.frame.copy()

@@ -56,6 +56,19 @@ class Evaluated:
 
 
 @dataclass(frozen=True)
+class SamplesGenerated:
+    """Text generation: what the model writes for the fixed sample prompts at an evaluation.
+
+    ``samples`` holds ``{"prompt": ..., "text": ...}`` dicts, the same prompts every time, so the
+    app can show the model learning beside the charts.
+    """
+
+    step: int
+    epoch: float
+    samples: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
 class CheckpointSaved:
     step: int
     path: str
@@ -138,3 +151,43 @@ class CancelToken:
 
     def reset(self) -> None:
         self._event.clear()
+
+
+@dataclass(frozen=True)
+class TrialStarted:
+    """A hyperparameter-search trial began with these settings."""
+
+    number: int
+    params: dict[str, Any]
+    output_dir: str
+
+
+@dataclass(frozen=True)
+class TrialFinished:
+    """A trial ended: ``state`` is "complete", "pruned" (stopped early as unpromising) or "failed"."""
+
+    number: int
+    params: dict[str, Any]
+    state: str
+    value: float | None
+    duration_seconds: float
+    best_number: int | None
+    best_value: float | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TrialProgressed:
+    """An event of the run behind a trial (step, evaluation...), for a live view of the current trial."""
+
+    number: int
+    event: object
+
+
+@dataclass(frozen=True)
+class StudyPointMeasured:
+    """One point of a labels-needed study: a run with ``size`` labels from ``init`` weights, scored."""
+
+    size: int
+    init: str  # "pretrained" | "random"
+    metrics: dict[str, Any]

@@ -31,6 +31,10 @@ SAMPLES = (
            {"source_column": "en", "target_column": "fr"}),
     Sample("summaries", "summaries.jsonl", "summarization", "Short news items and notices with one-sentence summaries",
            {"source_column": "document", "target_column": "summary"}),
+    Sample("shapes", "shapes.csv", "image-classification", "Small pictures of circles, squares and triangles",
+           {"image_column": "image", "label_column": "shape"}),
+    Sample("conversions", "conversions.csv", "text-generation", "Unit-conversion questions with worked answers",
+           {"prompt_column": "prompt", "response_column": "response"}),
 )
 
 

@@ -10,7 +10,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize
+from PySide6.QtCore import QByteArray, QSize, QTimer
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QStackedWidget, QStyle, QWidget)
 
@@ -28,13 +28,14 @@ from .pages.model_page import ModelPage
 from .pages.runs_page import RunsPage
 from .pages.train_page import TrainPage
 from .pages.try_page import TryPage
+from .labelling.label_page import LabelPage
 from .session import Session
 from .settings import Settings
 from .workers.failures import Failure
 from .workers.log_bridge import LogBridge
 from .workers.training import TrainingController
 
-PAGE_ICONS = {"data": QStyle.SP_FileDialogDetailedView, "model": QStyle.SP_ComputerIcon,
+PAGE_ICONS = {"data": QStyle.SP_FileDialogDetailedView, "label": QStyle.SP_FileDialogListView, "model": QStyle.SP_ComputerIcon,
               "train": QStyle.SP_MediaPlay, "evaluate": QStyle.SP_FileDialogContentsView,
               "try": QStyle.SP_DialogApplyButton, "export": QStyle.SP_DialogSaveButton, "runs": QStyle.SP_DirIcon}
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".pq", ".xlsx", ".xlsm", ".conll",
@@ -70,8 +71,10 @@ class MainWindow(QMainWindow):
         self.try_page = TryPage(self.session, self.settings)
         self.export_page = ExportPage(self.session, self.settings)
         self.runs_page = RunsPage(self.session, self.settings, self.controller)
+        self.label_page = LabelPage(self.session, self.settings)
+        # Last, so the pages before keep their Ctrl+1.. keys.
         self.pages = [self.data_page, self.model_page, self.train_page, self.evaluate_page, self.try_page,
-                      self.export_page, self.runs_page]
+                      self.export_page, self.runs_page, self.label_page]
 
         self.nav = QListWidget(self)
         self.nav.setAccessibleName("Pages")
@@ -109,8 +112,10 @@ class MainWindow(QMainWindow):
         self.log_bridge = LogBridge(self)
         self.log_bridge.record_logged.connect(lambda level, text: self.train_page.log.add(text, level))
         self.log_bridge.attach("tlstudio")
+        self.label_page.open_data_requested.connect(self.open_data)
         self._restore_window()
         self._look_for_interrupted_runs()
+        QTimer.singleShot(0, self.label_page.offer_recovery)  # label edits a crash left unsaved
 
     def _look_for_interrupted_runs(self) -> None:
         """A run cut off by a crash or a kill is offered for resume at start ("This run stopped at step N.
@@ -268,6 +273,9 @@ class MainWindow(QMainWindow):
                 self._close_when_stopped = True
                 self.stop_training()
                 self.statusBar().showMessage("Stopping the run, then quitting…")
+            return
+        if not self.label_page.may_close():
+            event.ignore()
             return
         self.save_settings()
         self.keep_awake.release()

@@ -70,6 +70,8 @@ def build_menus(window) -> WindowActions:
     start = _action(window, run_menu, "&Start training", window.start_training, "F5")
     stop = _action(window, run_menu, "S&top training", window.stop_training, "Shift+F5")
     stop.setEnabled(False)
+    run_menu.addSeparator()
+    _action(window, run_menu, "Search &hyperparameters…", lambda: _open_tune_dialog(window))
 
     view_menu = bar.addMenu("&View")
     for number, page in enumerate(window.pages, start=1):
@@ -93,6 +95,12 @@ def build_menus(window) -> WindowActions:
     actions = WindowActions(window, start, stop, recent)
     actions.refresh_recent()
     return actions
+
+
+def _open_tune_dialog(window) -> None:
+    from .tune_dialog import TuneDialog
+
+    TuneDialog(window.session, window).exec()
 
 
 def _open_log_folder() -> None:

@@ -24,7 +24,8 @@ COLUMN_FIELDS = (*ROLE_FIELDS.values(), "text_pair_column")
 class Session(QObject):
     """Signals: data_changed(), columns_changed(), config_changed(str field or ''; 'task' after set_task),
     run_opened(object path|None),
-    token_lengths_changed(object TokenLengths|None), project_changed(object Path)."""
+    token_lengths_changed(object TokenLengths|None), project_changed(object Path),
+    frame_edited() (cells of the open table were changed in place, e.g. labels on the Label page)."""
 
     data_changed = Signal()
     columns_changed = Signal()
@@ -32,6 +33,7 @@ class Session(QObject):
     run_opened = Signal(object)
     token_lengths_changed = Signal(object)
     project_changed = Signal(object)
+    frame_edited = Signal()
 
     def __init__(self, project_dir: Path, parent: QObject | None = None):
         super().__init__(parent)

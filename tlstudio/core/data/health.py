@@ -24,6 +24,7 @@ MAX_CLASSES = 200
 class Finding:
     level: str  # "error" | "warning" | "info"
     text: str
+    kind: str = ""  # what it is about ("duplicates", "balance", ...), for fuller reports to replace it
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ def classification_health(frame: "pd.DataFrame", text_column: str | None,
                                                f"({', '.join(singletons[:5])}); they cannot appear in validation."))
     if duplicates:
         findings.append(Finding("warning", f"{duplicates:,} labelled row(s) repeat an earlier text; a duplicate in "
-                                           "both splits makes validation scores look better than they are."))
+                                           "both splits makes validation scores look better than they are.",
+                                "duplicates"))
     if not findings:
         findings.append(Finding("info", f"{labelled:,} labelled rows in {len(counts)} classes; no problems found."))
     return ClassificationHealth(counts, labelled, unlabelled, empty_text, duplicates, tuple(findings))

@@ -8,6 +8,7 @@ load, and a broken line is skipped and named instead of ending it.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,10 @@ from .table import Table, list_numbers
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# Only real line breaks end a record: str.splitlines() would also split at U+2028, U+0085 and friends,
+# which JSON allows raw inside strings (json.dumps(ensure_ascii=False) writes them so).
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 
@@ -105,7 +110,7 @@ def _records_from_lines(path: Path, text: str, nrows: int | None) -> Table:
     duplicated: list[int] = []
     duplicates = _DuplicateKeys()
     total = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(LINE_BREAK.split(text), start=1):
         if not line.strip():
             continue
         total += 1

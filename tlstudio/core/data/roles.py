@@ -175,12 +175,22 @@ def suggest_roles(frame: "pd.DataFrame", task: str = "text-classification",
     """Suggestions for each role the task needs, keyed by role.
 
     text-classification: ``text`` and ``label`` (``mode`` is single-label, multi-label or regression);
-    token-classification: ``tokens`` and ``tags``; translation and summarization: ``source`` and ``target``.
+    token-classification: ``tokens`` and ``tags``; translation and summarization: ``source`` and ``target``;
+    image-classification: ``image`` and ``label``; text-generation: ``text`` (prompt/response pairs are
+    recognised by name, see ``tasks/lm_data.py``).
     """
     if task == "token-classification":
         return suggest_token_columns(frame)
     if task in ("translation", "summarization"):
         return suggest_seq2seq_columns(frame, task)
+    if task == "image-classification":
+        from .image_tables import suggest_image_column
+
+        column, reason = suggest_image_column(frame)
+        image = RoleSuggestion("image", column, reason)
+        return {"image": image, "label": suggest_label_column(frame, exclude=(column,) if column else ())}
+    if task == "text-generation":
+        return {"text": suggest_text_column(frame)}
     if mode == "regression":
         label = suggest_number_column(frame)
     elif mode == "multi-label":

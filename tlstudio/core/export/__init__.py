@@ -59,6 +59,11 @@ def export(source: str | Path, options: ExportOptions, sink=None, cancel=None) -
                           "Use --format onnx (or --format bundle --with-onnx).")
     if options.with_onnx and options.format != "bundle":
         raise ConfigError("--with-onnx is for --format bundle.", "--format onnx always writes the ONNX model.")
+    if options.format in ("onnx", "bundle") and _task_of(source) == "image-classification":
+        from .image_export import export_image_bundle, export_image_onnx_folder
+
+        run = export_image_onnx_folder if options.format == "onnx" else export_image_bundle
+        return run(source, options, sink, cancel)
     if options.format == "run-bundle":
         from .run_bundle import export_run_bundle
 
@@ -74,3 +79,12 @@ def export(source: str | Path, options: ExportOptions, sink=None, cancel=None) -
     from .hf_folder import export_hf_folder
 
     return export_hf_folder(source, options, sink, cancel)
+
+
+def _task_of(source) -> str | None:
+    from .source import open_model_folder
+
+    try:
+        return open_model_folder(source, require_task=False).task
+    except Exception:  # the chosen format reports an unusable folder in its own words
+        return None

@@ -27,6 +27,9 @@ class TextClassificationAdapter:
     metric_name = "accuracy"
     # Scripts in tlstudio/core/export/templates/ that become a bundle's predict.py.
     predict_scripts = {"pytorch": "predict_transformers.py", "onnx": "predict_onnx.py"}
+    writes_labels = True  # the bundle carries labels.json
+    loads_with = '`transformers.pipeline("text-classification", model="model")` loads it too.'
+    prints = "each text's label and probability (its label set, or its number, for multi-label or regression)"
 
     def model_class(self):
         from transformers import AutoModelForSequenceClassification
@@ -77,14 +80,53 @@ class TextClassificationAdapter:
         return sum(int(p == g) for p, g in pairs) / max(1, len(pairs))
 
 
-_ADAPTERS = {"text-classification": TextClassificationAdapter}
+class TokenClassificationAdapter:
+    """Entity taggers: the bundle's predict.py prints entity spans (transformers' token-classification pipeline)."""
+
+    task = "token-classification"
+    predict_scripts = {"pytorch": "predict_entities.py"}
+    writes_labels = True
+    loads_with = ('`transformers.pipeline("token-classification", model="model", aggregation_strategy="first")` '
+                  "loads it too.")
+    prints = "each entity found, with its type, character offsets and score"
 
 
-def adapter_for(task: str):
+class Seq2SeqAdapter:
+    """Translation and summarization: the bundle's predict.py generates text with the model's own settings."""
+
+    predict_scripts = {"pytorch": "predict_generate.py"}
+    writes_labels = False  # a text generator has no label map
+    loads_with = ("`AutoModelForSeq2SeqLM.from_pretrained(\"model\")` loads it too, and `generate()` needs no extra "
+                  "settings (they are in `generation_config.json`).")
+    prints = "the generated text for each input"
+
+    def __init__(self, task: str) -> None:
+        self.task = task
+
+
+_ADAPTERS = {
+    "text-classification": TextClassificationAdapter,
+    "token-classification": TokenClassificationAdapter,
+    "translation": lambda: Seq2SeqAdapter("translation"),
+    "summarization": lambda: Seq2SeqAdapter("summarization"),
+}
+# Tasks whose models tlstudio exports to ONNX and verifies against PyTorch.
+ONNX_TASKS = ("text-classification",)
+
+
+def adapter_for(task: str, *, onnx: bool = False):
+    """The task's export adapter; ``onnx=True`` when the export writes an ONNX model."""
+    if onnx and task in _ADAPTERS and task not in ONNX_TASKS:
+        raise TlStudioError(
+            f"ONNX export is available for text classification only, not for '{task}' models yet.",
+            "Export with --format hf, or --format bundle without --with-onnx/--quantize (its predict.py runs the "
+            "model with transformers).",
+        )
     try:
         return _ADAPTERS[task]()
     except KeyError:
         raise TlStudioError(
             f"exporting '{task}' models is not supported yet.",
-            f"Exports work for: {', '.join(_ADAPTERS)}; the plain Hugging Face folder of the run works for any task.",
+            f"ONNX and bundle exports work for: {', '.join([*_ADAPTERS, 'image-classification'])}; the plain "
+            "Hugging Face folder of the run (--format hf) works for any task.",
         ) from None

@@ -2,10 +2,10 @@
 
 Layout inside the zip (under one folder named after it)::
 
-    predict.py          python predict.py "some text"
+    predict.py          python predict.py "some text" (a class, entities or generated text, by task)
     requirements.txt    what predict.py needs, nothing else
     README.md           the model card with metrics, and how to use the bundle
-    labels.json         the label map
+    labels.json         the label map (classifiers and entity taggers)
     bundle.json         the settings predict.py reads (max length, padding token)
     model/              the clean Hugging Face model folder
     model/onnx/         the verified ONNX model(s), in the ONNX variant
@@ -45,7 +45,11 @@ def export_bundle(source_path, options: ExportOptions, sink, cancel=None) -> Exp
     if output.suffix.lower() != ".zip":
         raise ConfigError(f"a bundle is a .zip file; {output} does not end in .zip.", "Pass --output NAME.zip.")
     output = check_output(output, force=options.force, source=source.path)
-    existing = _verified_onnx(source, options.quantize)
+    if options.with_onnx or options.quantize:
+        adapter_for(source.task, onnx=True)  # says plainly which tasks have ONNX bundles
+        _check_onnx_bundle(source)
+    # A verified onnx/ already in the folder is used when the ONNX predict.py can answer for the model.
+    existing = _verified_onnx(source, options.quantize) and _onnx_bundle_problem(source) is None
     variant = "onnx" if options.with_onnx or options.quantize or existing else "pytorch"
     with tempfile.TemporaryDirectory(prefix="tlstudio-bundle-") as tmp:
         root = Path(tmp) / output.stem
@@ -62,8 +66,26 @@ def export_bundle(source_path, options: ExportOptions, sink, cancel=None) -> Exp
         _write_bundle_files(root, source, adapter, variant, report)
         with staged_file(output, force=options.force) as staged:
             members = _zip(root, staged)
-    notes = ["unzip it and run: pip install -r requirements.txt && python predict.py \"some text\""]
+    notes = ["unzip it and run: pip install -r requirements.txt && python predict.py \"some text\" "
+             f"(it prints {adapter.prints})"]
     return ExportResult("bundle", output, members, verification=report, notes=notes)
+
+
+def _onnx_bundle_problem(source: ModelSource) -> str | None:
+    """What the ONNX predict.py (one text in, one class out) cannot answer for, or None."""
+    run = source.run.get("config") or {}
+    return ("a multi-label classifier" if source.config.get("problem_type") == "multi_label_classification"
+            else "a regression model" if source.config.get("problem_type") == "regression"
+            else "a sentence-pair classifier" if run.get("text_pair_column")
+            else "a classifier that reads long texts in windows" if run.get("long_texts") == "windows" else None)
+
+
+def _check_onnx_bundle(source: ModelSource) -> None:
+    kind = _onnx_bundle_problem(source)
+    if kind:
+        raise ConfigError(f"the ONNX bundle's predict.py reads single texts with one class each; {source.path} "
+                          f"holds {kind}.",
+                          "Export the bundle without --with-onnx/--quantize: its transformers predict.py handles it.")
 
 
 def _verified_onnx(source: ModelSource, quantize: str | None) -> bool:
@@ -83,14 +105,23 @@ def _write_bundle_files(root: Path, source: ModelSource, adapter, variant: str, 
     script = TEMPLATES / adapter.predict_scripts[variant]
     (root / "predict.py").write_text(script.read_text(encoding="utf-8"), encoding="utf-8")
     (root / "requirements.txt").write_text("\n".join(_requirements(variant)) + "\n", encoding="utf-8")
-    (root / "labels.json").write_text(json.dumps({"labels": source.labels, "id2label": dict(enumerate(source.labels))},
-                                                 indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if adapter.writes_labels:
+        (root / "labels.json").write_text(json.dumps({"labels": source.labels,
+                                                     "id2label": dict(enumerate(source.labels))},
+                                                    indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tokenizer = load_tokenizer(root / "model")
     if variant == "onnx" and not (root / "model" / "tokenizer.json").is_file():
         raise TlStudioError(f"the tokenizer of {source.path} has no tokenizer.json, which the ONNX predict.py reads.",
                             "Export the bundle without --with-onnx (its predict.py uses transformers).")
     settings = {"format": "tlstudio-bundle/1", "task": source.task, "runtime": variant, "max_length": source.max_length,
                 "pad_token": tokenizer.pad_token, "pad_token_id": tokenizer.pad_token_id}
+    run = source.run.get("config") or {}
+    if source.task == "text-classification":
+        settings["text_pairs"] = bool(run.get("text_pair_column"))
+        settings["window_overlap"] = int(run.get("window_overlap", 32)) if run.get("long_texts") == "windows" else None
+    if not adapter.writes_labels:
+        # A prefix the model was trained with (T5's "summarize: ") must precede every input.
+        settings["source_prefix"] = run.get("source_prefix") or ""
     (root / "bundle.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     card_file = root / "model" / "README.md"
     card = card_file.read_text(encoding="utf-8") if card_file.is_file() else f"# {source.name}\n"
@@ -99,7 +130,8 @@ def _write_bundle_files(root: Path, source: ModelSource, adapter, variant: str, 
 
         card = upsert_section(card, "## ONNX", onnx_section(report))
         card_file.write_text(card, encoding="utf-8")
-    (root / "README.md").write_text(upsert_section(card, "## Using this bundle", _usage(variant)), encoding="utf-8")
+    (root / "README.md").write_text(upsert_section(card, "## Using this bundle", _usage(variant, adapter)),
+                                    encoding="utf-8")
 
 
 def _requirements(variant: str) -> list[str]:
@@ -109,10 +141,10 @@ def _requirements(variant: str) -> list[str]:
     return [line.format(tokenizers=f"{major}.{minor}") for line in REQUIREMENTS[variant]]
 
 
-def _usage(variant: str) -> str:
+def _usage(variant: str, adapter) -> str:
     needs = "onnxruntime, tokenizers and numpy" if variant == "onnx" else "transformers and torch"
     lines = [
-        f"This bundle's `predict.py` needs only {needs}. In the unzipped folder:",
+        f"This bundle's `predict.py` needs only {needs} and prints {adapter.prints}. In the unzipped folder:",
         "",
         "```bash",
         "python -m venv .venv && . .venv/bin/activate   # Windows: .venv\\Scripts\\activate",
@@ -121,8 +153,7 @@ def _usage(variant: str) -> str:
         "python predict.py --json < texts.txt            # one text per line",
         "```",
         "",
-        "`model/` is a standard Hugging Face folder: "
-        '`transformers.pipeline("text-classification", model="model")` loads it too.',
+        f"`model/` is a standard Hugging Face folder: {adapter.loads_with}",
     ]
     if variant == "onnx":
         lines += ["The ONNX model is `model/onnx/model.onnx`; `predict.py --int8` uses `model_int8.onnx` when present."]

@@ -42,6 +42,10 @@ def model_files(source: ModelSource) -> list[Path]:
     onnx_dir = source.path / "onnx"
     if onnx_dir.is_dir():
         kept += [Path("onnx") / name for name in KEEP_ONNX if (onnx_dir / name).is_file()]
+    adapter_dir = source.path / "adapter"  # a LoRA run's adapter alone, beside the merged model
+    if (adapter_dir / "adapter_config.json").is_file():
+        kept += [Path("adapter") / item.name for item in sorted(adapter_dir.iterdir())
+                 if item.is_file() and any(fnmatch.fnmatch(item.name, pattern) for pattern in KEEP)]
     for path in kept:
         if path.suffix in NEVER:  # a pattern can never match these, but the promise is worth a check
             raise TlStudioError(f"refusing to export pickle file {path}.")

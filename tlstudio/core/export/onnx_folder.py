@@ -31,7 +31,7 @@ from .staging import check_output, staged_folder
 
 def export_onnx_folder(source_path, options: ExportOptions, sink, cancel=None) -> ExportResult:
     source = open_model_folder(source_path)
-    adapter_for(source.task)
+    adapter_for(source.task, onnx=True)
     require_onnx_packages()
     output = check_output(Path(options.output), force=options.force, source=source.path)
     with staged_folder(output, force=options.force) as staging:
@@ -60,7 +60,7 @@ def build_onnx(source: ModelSource, folder: Path, *, quantize: str | None, sink,
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # progress reaches users through the sink
-    adapter = adapter_for(source.task)
+    adapter = adapter_for(source.task, onnx=True)
     max_length = source.max_length
     sink.emit(StageChanged("exporting", "converting the model to ONNX"))
     tokenizer = load_tokenizer(source.path)

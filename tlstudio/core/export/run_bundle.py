@@ -47,15 +47,37 @@ def read_run_config(source: Path) -> tuple[RunConfig, dict]:
     return config, record if isinstance(record.get("config"), dict) else {}
 
 
+def check_supported(config: RunConfig) -> None:
+    """Refuse, in one message, a run the bundle's train.py cannot reproduce.
+
+    train.py trains one label per text or text pair with plain transformers; the other tasks and
+    label modes need tlstudio's own data reading, losses and metrics, which the bundle must not import.
+    """
+    kind = None
+    if config.task not in TRAIN_SCRIPTS:
+        kind = f"'{config.task}' runs"
+    elif config.multi_label:
+        kind = "multi-label runs"
+    elif config.regression:
+        kind = "regression runs"
+    elif config.long_texts == "windows":
+        kind = "runs that read long texts in windows"
+    if kind:
+        raise TlStudioError(
+            f"run bundles are made for single-label text classification (one text or a text pair per row); "
+            f"{kind} cannot be exported as one yet.",
+            "Train this run with tlstudio itself on the other machine (tlstudio train --config run.json), "
+            "or export the trained model with --format hf.",
+        )
+
+
 def export_run_bundle(source_path, options: ExportOptions, sink, cancel=None) -> ExportResult:
     from ..backbones import resolve_backbone
     from ..tasks import get_task
 
     source = Path(source_path).expanduser().resolve()
     config, record = read_run_config(source)
-    if config.task not in TRAIN_SCRIPTS:
-        raise TlStudioError(f"run bundles for '{config.task}' runs are not supported yet.",
-                            f"Supported: {', '.join(TRAIN_SCRIPTS)}.")
+    check_supported(config)
     output = check_output(Path(options.output), force=options.force,
                           source=source if source.is_dir() else None)
     expected = (record.get("data") or {}).get("sha256")
@@ -73,7 +95,8 @@ def export_run_bundle(source_path, options: ExportOptions, sink, cancel=None) ->
             "files": [{"path": f, "sha256": sha256_of(staging / f), "bytes": (staging / f).stat().st_size,
                        "rows": len((staging / f).read_text(encoding="utf-8").splitlines())} for f in files],
             "source": {"path": str(Path(config.data).resolve()), "sha256": sha256_of(config.data),
-                       "text_column": data.text_column, "label_column": data.label_column, "split": data.summary.get("split")},
+                       **{key: value for key, value in data.columns.items() if value},
+                       "split": data.summary.get("split")},
         }
         _write_json(staging / "data_manifest.json", manifest)
         copied = _copy_backbone(backbone.path, staging / "backbone")
@@ -94,10 +117,13 @@ def _write_data(folder: Path, data) -> list[str]:
     written = []
     for name, examples in (("train", data.train), ("validation", data.eval)):
         path = f"data/{name}.jsonl"
+        pairs = examples.pairs if examples.pairs is not None else [None] * len(examples.texts)
         with open(folder / path, "w", encoding="utf-8", newline="\n") as handle:
-            for text, label, row in zip(examples.texts, examples.labels, examples.rows):
-                handle.write(json.dumps({"text": text, "label": data.label_names[label], "row": row},
-                                        ensure_ascii=False) + "\n")
+            for text, pair, label, row in zip(examples.texts, pairs, examples.targets, examples.rows):
+                record = {"text": text, "text_pair": pair, "label": label, "row": row}
+                if pair is None:
+                    del record["text_pair"]
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         written.append(path)
     return written
 
@@ -121,6 +147,7 @@ def _settings(config: RunConfig, data, backbone, files: list[str]) -> dict:
         "format": "tlstudio-run-bundle/1",
         "task": config.task,
         "labels": data.label_names,
+        "text_pairs": data.train.pairs is not None,
         "backbone": "backbone",
         "base_model": backbone.base_model,
         "data": {"train": files[0], "validation": files[1]},

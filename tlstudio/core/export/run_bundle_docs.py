@@ -48,10 +48,11 @@ srun torchrun --nnodes "$SLURM_NNODES" --nproc-per-node "$GPUS_PER_NODE" \\
 
 
 def readme(name: str, config, data, backbone) -> str:
+    task = f"{config.task}, text pairs" if data.train.pairs is not None else config.task
     return f"""\
 # Run bundle: {name}
 
-A tlstudio run ({config.task}, {len(data.label_names)} classes, {len(data.train.texts)} training and
+A tlstudio run ({task}, {len(data.label_names)} classes, {len(data.train.texts)} training and
 {len(data.eval.texts)} validation rows, backbone `{backbone.title or backbone.name}`) packed to train
 on other machines with plain transformers. Nothing here needs tlstudio.
 

@@ -17,9 +17,6 @@ from ..backbones import check_model_folder
 from ..errors import ConfigError, TlStudioError
 from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FILE
 
-# transformers architecture suffix -> tlstudio task, for folders that did not come from a run.
-ARCHITECTURE_TASKS = {"ForSequenceClassification": "text-classification"}
-
 
 @dataclass
 class ModelSource:
@@ -82,16 +79,15 @@ def open_model_folder(path: str | Path, *, require_task: bool = True) -> ModelSo
 
 
 def _task_from_architecture(config: dict[str, Any], path: Path, *, required: bool) -> str:
-    for architecture in config.get("architectures") or []:
-        for suffix, task in ARCHITECTURE_TASKS.items():
-            if architecture.endswith(suffix):
-                return task
-    if not required:
-        return "unknown"
+    from ..predictors.folder import task_from_config
+
+    task = task_from_config(config)  # a seq2seq model reads as translation: both generate text alike
+    if task or not required:
+        return task or "unknown"
     found = ", ".join(config.get("architectures") or []) or "no architecture"
     raise TlStudioError(
         f"tlstudio cannot tell which task the model in {path} does ({found} in config.json).",
-        "Export a folder written by tlstudio train, or a text classifier (…ForSequenceClassification).",
+        "Export a folder written by tlstudio train, or a classifier, entity tagger or seq2seq model.",
     )
 
 

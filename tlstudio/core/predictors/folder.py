@@ -25,10 +25,24 @@ class ModelFolder:
     task_known: bool = True  # False when guessed from the architecture (translation vs summarization)
     # The user accepted pickle weights for this folder (after being shown backbones.PICKLE_RISK).
     allow_pickle: bool = False
+    data: dict[str, Any] = field(default_factory=dict)  # run.json's data section: the columns training resolved
 
     @property
     def problem_type(self) -> str | None:
         return self.config.get("problem_type")
+
+    @property
+    def trained_columns(self) -> dict[str, str]:
+        """The columns the run read, by RunConfig field (``tokens_column``...).
+
+        The run's settings name the columns the user chose; the data section adds those training
+        picked itself (a CoNLL file's ``tokens``, a suggested text column), so a file shaped like
+        the training data is predicted and evaluated without column flags.
+        """
+        columns = {key: str(value) for key, value in self.data.items() if key.endswith("_column") and value}
+        columns.update({key: str(value) for key, value in self.run_config.items()
+                        if key.endswith("_column") and value})
+        return columns
 
 
 def open_model_folder(path: str | Path, *, allow_pickle: bool = False) -> ModelFolder:
@@ -37,15 +51,18 @@ def open_model_folder(path: str | Path, *, allow_pickle: bool = False) -> ModelF
         raise TlStudioError(f"model folder {path} does not exist.", "Pass the --output folder of a run.")
     config = check_model_folder(path, allow_pickle=allow_pickle)
     run_config: dict[str, Any] = {}
+    data: dict[str, Any] = {}
     run_file = path / "run.json"
     if run_file.is_file():
         try:
-            run_config = json.loads(run_file.read_text(encoding="utf-8")).get("config") or {}
+            record = json.loads(run_file.read_text(encoding="utf-8"))
+            run_config = record.get("config") or {}
+            data = record.get("data") if isinstance(record.get("data"), dict) else {}
         except (OSError, ValueError, AttributeError):
-            run_config = {}
+            run_config, data = {}, {}
     task = run_config.get("task")
     if task:
-        return ModelFolder(path, config, task, run_config, allow_pickle=allow_pickle)
+        return ModelFolder(path, config, task, run_config, allow_pickle=allow_pickle, data=data)
     guessed = task_from_config(config)
     if guessed is None:
         architecture = (config.get("architectures") or [config.get("model_type", "unknown")])[0]
@@ -63,6 +80,10 @@ def task_from_config(config: dict[str, Any]) -> str | None:
         return "text-classification"
     if any(a.endswith("ForTokenClassification") for a in architectures):
         return "token-classification"
+    if any(a.endswith("ForImageClassification") for a in architectures):
+        return "image-classification"
+    if any(a.endswith("ForCausalLM") or a.endswith("LMHeadModel") for a in architectures):
+        return "text-generation"
     if config.get("is_encoder_decoder") or any(
             a.endswith("ForConditionalGeneration") or a == "EncoderDecoderModel" for a in architectures):
         return "translation"  # or summarization: the folder does not say; both generate text

@@ -93,7 +93,8 @@ class GeneratedText:
     kind = "text"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # Beside the input's "text" in `tlstudio predict --json`, so it must not reuse that key.
+        return {"generated": self.text}
 
     def summary(self) -> str:
         return self.text

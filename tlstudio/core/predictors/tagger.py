@@ -61,22 +61,41 @@ class EntityTagger:
         return results
 
     def predict_table(self, table, columns: dict, *, cancel=None) -> tuple[dict[str, list], dict[str, str]]:
-        """An ``entities`` column (JSON) for a text column, or ``predicted_tags`` for a column of tokens."""
-        import json
+        """``predicted_tags`` (one per token) for a column of token lists, else an ``entities`` column (JSON).
 
+        The column is the one named, else the one the model was trained on, else a column of
+        token lists in the file, else its text column.  Space-separated tokens in a named tokens
+        column get one tag each, joined by spaces; a text column a span-trained model read (its
+        "tokens" are free text) gets entities.
+        """
         from ..data.columns import choose_column, require_column
-        from ..data.roles import suggest_text_column
+        from ..data.roles import column_profile, suggest_text_column, suggest_token_columns
+
+        text_column, tokens_column = columns.get("text_column"), columns.get("tokens_column")
+        if not text_column and not tokens_column:
+            tokens_column = suggest_token_columns(table.frame)["tokens"].column
+            if tokens_column and column_profile(table.frame[tokens_column])["list_share"] <= 0.5:
+                tokens_column = None  # the text a file of spans points into: free text, not tokens
+        if tokens_column and not text_column:
+            column = require_column(table, tokens_column, "--tokens-column")
+            lists = column_profile(table.frame[column])["list_share"] > 0.5
+            if lists or not self.folder.data.get("span_rows"):
+                return self._tag_tokens(table.frame[column].tolist(), cancel), {"tokens_column": column}
+            text_column = column
+        column, _ = choose_column(table, text_column, suggest_text_column(table.frame), "--text-column")
+        return self._entities(table.frame[column].tolist(), cancel), {"text_column": column}
+
+    def _tag_tokens(self, values: list, cancel) -> dict[str, list]:
         from ..tasks.classification_rows import cell_text
 
-        if columns.get("tokens_column") and not columns.get("text_column"):
-            column = require_column(table, columns["tokens_column"], "--tokens-column")
-            values = table.frame[column].tolist()
-            sentences = [v if isinstance(v, list) else cell_text(v).split() for v in values]
-            tags = [t for t, _ in self.tag_words([[str(w) for w in s] for s in sentences], cancel=cancel)]
-            joined = [t if isinstance(v, list) else " ".join(t) for t, v in zip(tags, values)]
-            return {"predicted_tags": joined}, {"tokens_column": column}
-        column, _ = choose_column(table, columns.get("text_column"), suggest_text_column(table.frame),
-                                  "--text-column")
-        results = self.predict([cell_text(v) for v in table.frame[column].tolist()], cancel=cancel)
-        encoded = [json.dumps([e.__dict__ for e in r.entities], ensure_ascii=False) for r in results]
-        return {"entities": encoded}, {"text_column": column}
+        sentences = [v if isinstance(v, list) else cell_text(v).split() for v in values]
+        tags = [t for t, _ in self.tag_words([[str(w) for w in s] for s in sentences], cancel=cancel)]
+        return {"predicted_tags": [t if isinstance(v, list) else " ".join(t) for t, v in zip(tags, values)]}
+
+    def _entities(self, values: list, cancel) -> dict[str, list]:
+        import json
+
+        from ..tasks.classification_rows import cell_text
+
+        results = self.predict([cell_text(v) for v in values], cancel=cancel)
+        return {"entities": [json.dumps([e.__dict__ for e in r.entities], ensure_ascii=False) for r in results]}

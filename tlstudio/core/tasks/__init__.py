@@ -17,6 +17,8 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "token-classification": ("tlstudio.core.tasks.token_classification", "TokenClassificationTask"),
     "translation": ("tlstudio.core.tasks.translation", "TranslationTask"),
     "summarization": ("tlstudio.core.tasks.summarization", "SummarizationTask"),
+    "image-classification": ("tlstudio.core.tasks.image_classification", "ImageClassificationTask"),
+    "text-generation": ("tlstudio.core.tasks.text_generation", "TextGenerationTask"),
 }
 
 

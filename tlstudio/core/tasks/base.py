@@ -43,6 +43,18 @@ class Task:
     def prepare(self, config, sink) -> TaskData:
         raise NotImplementedError
 
+    def data_sha256(self, config) -> str:
+        """A fingerprint of the training data, recorded in run.json so --resume can tell it changed."""
+        from ..files import sha256_of
+
+        return sha256_of(config.data)
+
+    def load_processor(self, path, config):
+        """What turns raw inputs into model inputs: the backbone's tokenizer (image tasks: its image processor)."""
+        from ..backbones import load_tokenizer
+
+        return load_tokenizer(path)
+
     def build_datasets(self, tokenizer, data, config, sink):
         """``(train_dataset, eval_dataset, stats)``; stats holds ``{train,eval}_truncated`` and ``train_tokens``."""
         raise NotImplementedError
@@ -63,6 +75,14 @@ class Task:
         from ..backbones import load_model
 
         return load_model(self.model_class(), backbone.path, allow_pickle=allow_pickle, **self.model_kwargs(data))
+
+    def training_overrides(self, config) -> dict[str, Any]:
+        """TrainingArguments the task sets differently from the engine's defaults."""
+        return {}
+
+    def callbacks(self, data, processor, config, sink, cancel) -> list:
+        """Extra Trainer callbacks (figures added to evaluations, sample outputs after each epoch)."""
+        return []
 
     def loss_function(self, data):
         """A custom loss for the Trainer, or None to keep the model's own."""

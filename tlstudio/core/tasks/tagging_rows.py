@@ -159,7 +159,8 @@ def read_tag_rows(table: Table, tokens_column: str, tags_column: str, sink) -> T
         raise DataError(f"{table.path} has no sentences with both tokens ('{tokens_column}') and tags "
                         f"('{tags_column}').", "Check the column names with --tokens-column and --tags-column.")
     result = TagRows(tokens_out, tags_out, rows, texts, scheme=detect_scheme(seen))
-    result.counts = {"sentences": len(tokens_out), "tokens": sum(map(len, tokens_out)), "empty_skipped": len(empty)}
+    result.counts = {"sentences": len(tokens_out), "tokens": sum(map(len, tokens_out)), "empty_skipped": len(empty),
+                     "span_rows": sum(text is not None for text in texts)}
     if empty:
         sink.emit(Message("warning", f"{table.path}: skipped {len(empty)} row(s) without tokens or tags "
                                      f"({list_numbers(empty)})."))

@@ -22,16 +22,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..backbones import PICKLE_RISK, load_tokenizer, resolve_backbone, uses_pickle_weights
+from ..backbones import PICKLE_RISK, resolve_backbone, uses_pickle_weights
 from ..config import RunConfig
 from ..errors import ConfigError, DataError, RunCancelled
-from ..files import sha256_of
 from ..model_card import render_model_card
 from ..progress import Message, NullSink, RunFinished, StageChanged
 from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder
 from ..run_lock import RunLock, is_locked
 from ..tasks import get_task
-from . import checkpoints, distributed, faults
+from . import adaptation, checkpoints, distributed, faults, strategies
 from .hardware import choose_device
 from .tracking import check_tracker, tracking_callbacks
 
@@ -79,13 +78,13 @@ def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = F
         checkpoints.remove_leftovers(run.checkpoints)
     check_tracker(config.report_to)
     checkpoint = run.last_checkpoint()
-    if checkpoint is None:
+    if checkpoint is None and not adaptation.in_progress(run.path) and not adaptation.finished_record(run.path):
         raise ConfigError(
             f"the run in {run.path} stopped before its first checkpoint, so there is nothing to resume.",
             f"Start it again: tlstudio train --config {run.run_file} --output NEW_FOLDER",
         )
     expected = record.get("data", {}).get("sha256")
-    if expected and Path(config.data).is_file() and sha256_of(config.data) != expected:
+    if expected and Path(config.data).exists() and get_task(config.task).data_sha256(config) != expected:
         raise DataError(
             f"{config.data} has changed since this run started, so it cannot be resumed exactly.",
             f"Start a new run: tlstudio train --config {run.run_file} --output NEW_FOLDER",
@@ -182,14 +181,28 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     # what users need to know is sent to the sink.
     hf_logging.set_verbosity_error()
 
+    adapted = None
+    if config.adapt_source != "off":  # stage 1 of 2: continued masked-LM pre-training on unlabelled text
+        if distributed.is_main_process() and not run.run_file.exists():  # so a stop during stage 1 can resume
+            run.write_run({"format": "tlstudio-run/1", "status": "running", "started_at": _now(),
+                           "config": config.to_dict(), "stage": "domain adaptation"})
+        backbone, adapted = adaptation.adapt(config, data, backbone, run, choice, sink, cancel,
+                                             allow_pickle=allow_pickle)
+        _check_cancel(cancel)
+
     set_seed(config.seed)
-    tokenizer = load_tokenizer(backbone.path)
+    tokenizer = task.load_processor(backbone.path, config)  # a tokenizer, or an image processor
     sink.emit(StageChanged("tokenizing"))
     train_ds, eval_ds, token_stats = task.build_datasets(tokenizer, data, config, sink)
     _check_cancel(cancel)
     model = task.load_model(backbone, tokenizer, data, config, sink, allow_pickle=allow_pickle)
+    plan = strategies.apply(model, config, sink)
+    model = plan.model
 
-    record = _run_record(config, data, backbone, choice, token_stats)
+    record = _run_record(config, data, backbone, choice, token_stats, task.data_sha256(config))
+    record["strategy"] = plan.summary()
+    if adapted is not None:
+        record["adaptation"] = adapted
     previous = run.read_run() if run.run_file.exists() else {}
     for key in ("started_at", "adjustments"):
         if key in previous:
@@ -211,9 +224,12 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         run_info={"train_size": len(train_ds), "eval_size": len(eval_ds), "device": choice.name,
                   "precision": choice.precision, "output_dir": str(run.path)},
         examples_per_step=config.batch_size * config.gradient_accumulation_steps,
-        tokens_per_example=token_stats["train_tokens"] / max(1, len(train_ds)),
+        tokens_per_example=token_stats.get("train_tokens", 0) / max(1, len(train_ds)),
     )
-    callbacks = [progress, CheckpointEvery(config.checkpoint_steps), *tracking_callbacks(config.report_to, run.path)]
+    # The task's own callbacks come first, so figures they add to an evaluation reach the progress events.
+    callbacks = [*task.callbacks(data, tokenizer, config, sink, cancel), progress,
+                 CheckpointEvery(config.checkpoint_steps), *tracking_callbacks(config.report_to, run.path),
+                 *plan.callbacks(sink)]
     metrics_hook = task.compute_metrics(data)  # None: the task evaluates the loss only
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
@@ -228,6 +244,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         compute_loss_func=task.loss_function(data),
         callbacks=callbacks,
         checkpoint_limit=config.save_total_limit,
+        parameter_groups=plan.optimizer_groups,
     )
     if metrics_hook is not None:
         metrics_hook.step_source = lambda: trainer.state.global_step
@@ -255,15 +272,18 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     if metrics_hook is not None and metrics_hook.last_step == _best_step(trainer.state) \
             and not distributed.is_distributed():
         cached = metrics_hook.last
-    report, records = task.final_report(trainer.model, tokenizer, data, config, sink, cancel=cancel,
-                                        eval_outputs=cached)
+    model = plan.finish(trainer.model, run.path, tokenizer)  # LoRA: adapter saved alone, then merged
+    report, records = task.final_report(model, tokenizer, data, config, sink, cancel=cancel, eval_outputs=cached)
     metrics = {
         "task": config.task,
         **report,
         "train_size": len(train_ds),
         "eval_size": len(eval_ds),
-        "train_truncated": token_stats["train_truncated"],
-        "eval_truncated": token_stats["eval_truncated"],
+        "train_truncated": token_stats.get("train_truncated", 0),
+        "eval_truncated": token_stats.get("eval_truncated", 0),
+        "strategy": config.strategy,
+        "trainable_parameters": record["strategy"]["trainable_parameters"],
+        **({"adaptation": adapted} if adapted is not None else {}),
         "best_step": _best_step(trainer.state),
         "total_steps": trainer.state.global_step,
         "train_runtime_seconds": round(output.metrics.get("train_runtime", 0.0), 2),
@@ -272,7 +292,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     }
 
     sink.emit(StageChanged("exporting", str(run.path)))
-    run.export_model(trainer.model, tokenizer)
+    run.export_model(model, tokenizer)
     run.write_json(METRICS_FILE, metrics)
     run.write_json("trainer_state.json", dataclasses.asdict(trainer.state))
     run.write_text("training_args.json", args.to_json_string())
@@ -301,7 +321,7 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
     # batch_size is the examples per optimizer step; under a launcher the processes share it, so a run
     # keeps its training dynamics (and its learning rate) whatever the number of GPUs.
     per_device = math.ceil(config.batch_size / distributed.world_size())
-    return TrainingArguments(
+    settings = dict(
         output_dir=str(run.checkpoints),
         per_device_train_batch_size=per_device,
         per_device_eval_batch_size=per_device * 2,
@@ -337,6 +357,8 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
         disable_tqdm=True,
         save_only_model=False,
     )
+    settings.update(task.training_overrides(config))
+    return TrainingArguments(**settings)
 
 
 def _device_for_this_process(choice):
@@ -372,7 +394,7 @@ def _best_step(state) -> int | None:
     return getattr(state, "best_global_step", None)
 
 
-def _run_record(config: RunConfig, data, backbone, choice, token_stats) -> dict[str, Any]:
+def _run_record(config: RunConfig, data, backbone, choice, token_stats, data_sha256: str) -> dict[str, Any]:
     return {
         "format": "tlstudio-run/1",
         "status": "running",
@@ -384,7 +406,7 @@ def _run_record(config: RunConfig, data, backbone, choice, token_stats) -> dict[
         "labels": list(data.label_names),
         "data": {
             "path": str(Path(config.data).resolve()),
-            "sha256": sha256_of(config.data),
+            "sha256": data_sha256,
             **data.columns,
             **data.summary,
             **token_stats,

@@ -25,10 +25,24 @@ from .sampling import EpochSeededLengthGroupedSampler
 
 
 class StudioTrainer(Trainer):
-    def __init__(self, *args, checkpoint_limit: int | None = None, **kwargs):
+    def __init__(self, *args, checkpoint_limit: int | None = None, parameter_groups=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.remove_callback(PrinterCallback)
         self.checkpoint_limit = checkpoint_limit
+        # A fine-tuning strategy's optimizer groups (layer-wise rates, weights unfrozen later); see strategies.py.
+        self.parameter_groups = parameter_groups
+
+    def create_optimizer(self, model=None):
+        groups = None
+        if self.optimizer is None and self.parameter_groups is not None:
+            model = self.model if model is None else model
+            groups = self.parameter_groups(model, set(self.get_decay_parameter_names(model)),
+                                           self.args.learning_rate, self.args.weight_decay)
+        if groups is None:
+            return super().create_optimizer(model)
+        optimizer_cls, optimizer_kwargs = self.get_optimizer_cls_and_kwargs(self.args, model)
+        self.optimizer = optimizer_cls(groups, **optimizer_kwargs)
+        return self.optimizer
 
     def _get_eval_sampler(self, eval_dataset):
         if self.args.world_size > 1:

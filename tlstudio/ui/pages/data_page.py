@@ -18,6 +18,11 @@ from ..workers.background import LatestOnly, run_in_background
 from .base import Page
 from .data_welcome import Welcome
 
+# Files at least this big show their first rows while the rest loads (a million-row CSV takes
+# seconds; its first rows, well under one).  Smaller files load whole about as fast as a preview.
+PREVIEW_FROM_BYTES = 8 << 20
+PREVIEW_ROWS = 500
+
 LEVEL_ICONS = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_MessageBoxWarning,
                "info": QStyle.SP_MessageBoxInformation}
 
@@ -43,6 +48,12 @@ def _suggest(frame, task: str, mode: str):
     from ...core.data.roles import suggest_roles
 
     return suggest_roles(frame, task, mode)
+
+
+def _preview(path: str):
+    from ...core.data.readers import read_table
+
+    return read_table(path, nrows=PREVIEW_ROWS)
 
 
 def _health(frame, text_column, label_column):
@@ -121,6 +132,8 @@ class DataPage(Page):
         self.busy.hide()
         self.outer.addWidget(self.busy)
         self.outer.addWidget(self.stack, 1)
+        self._loading: str | None = None  # the file being loaded
+        self._shown_before: tuple[int, str] | None = None  # what a preview replaced, put back if the load fails
         self._health_jobs = LatestOnly(self, self._on_health)
         self._token_jobs = LatestOnly(self, self._on_token_lengths, self._on_token_failure)
         self._suggestion_jobs = LatestOnly(self, self._on_suggestions)
@@ -129,6 +142,9 @@ class DataPage(Page):
         self._refresh_timer = QTimer(self, singleShot=True, interval=150, timeout=self._refresh_insight)
         session.columns_changed.connect(self._on_columns_changed)
         session.config_changed.connect(self._on_config_changed)
+        # Labels edited on the Label page change the open frame in place: show them and recount the classes.
+        self._edited_timer = QTimer(self, singleShot=True, interval=1000, timeout=self._on_frame_edited)
+        session.frame_edited.connect(self._edited_timer.start)
         self.set_subtitle("Open a CSV, TSV, JSON, JSON Lines, Parquet or Excel file, drop one on the window, "
                           "or start with a sample.")
 
@@ -174,6 +190,7 @@ class DataPage(Page):
         left_layout.addWidget(columns)
         left_layout.addWidget(split)
         left_layout.addWidget(problems, 1)
+        self.left_panel = left
 
         self.label_chart = CategoryBarChart("Rows per label")
         self.length_chart = MarkedHistogram("Text length in tokens", "tokens")
@@ -225,15 +242,57 @@ class DataPage(Page):
         path = str(path)
         self.busy.show()
         self.status_message.emit(f"Loading {path}…")
+        self._loading = path
+        try:
+            big = Path(path).stat().st_size >= PREVIEW_FROM_BYTES
+        except OSError:
+            big = False
+        if big:
+            # A failed preview says nothing: the full load reports what is wrong with the file.
+            run_in_background(lambda job: _preview(path), context=self,
+                              on_success=lambda table: self._on_preview(path, table), on_failure=lambda _f: None)
 
         def loaded(result) -> None:
+            self._loading = self._shown_before = None
+            self.left_panel.setEnabled(True)
             self._on_loaded(path, *result)
             if then is not None:
                 then()
 
+        def failed(failure) -> None:
+            from .. import error_dialog
+
+            if self._loading == path:
+                self._loading = None
+                self._restore_after_failed_load()
+            error_dialog.show_failure(self, failure)
+
         task, mode = self.session.config.task, _mode(self.session.config)
-        run_in_background(lambda job: _load(path, task, mode), context=self, on_success=loaded,
+        run_in_background(lambda job: _load(path, task, mode), context=self, on_success=loaded, on_failure=failed,
                           on_done=self.busy.hide)
+
+    def _on_preview(self, path: str, table) -> None:
+        """The first rows of a big file, shown while the whole of it loads (columns are set up after)."""
+        if self._loading != path:  # loaded already, or another file was opened since
+            return
+        self._shown_before = (self.stack.currentIndex(), self.file_label.text())
+        self.table_model.set_frame(table.frame)
+        self.left_panel.setEnabled(False)
+        self.file_label.setText(f"<b>{Path(path).name}</b><br>Loading all rows; the first {len(table):,} are shown."
+                                f"<br><span style='color:gray'>{path}</span>")
+        self.stack.setCurrentIndex(1)
+
+    def _restore_after_failed_load(self) -> None:
+        """Put back what was shown before a preview of a file that then failed to load."""
+        before, self._shown_before = self._shown_before, None
+        self.left_panel.setEnabled(True)
+        if before is None:
+            return
+        index, label = before
+        table = self.session.table
+        self.table_model.set_frame(table.frame if table is not None else None)
+        self.file_label.setText(label)
+        self.stack.setCurrentIndex(index if table is not None else 0)
 
     def _on_loaded(self, path: str, table, suggestions, hint=None) -> None:
         if hint and hint[0] != self.session.config.task:
@@ -277,6 +336,12 @@ class DataPage(Page):
         for index, name in enumerate(self.session.columns):
             header.setSectionResizeMode(index, QHeaderView.Stretch if name == text else QHeaderView.Interactive)
         self._refresh_timer.start()
+
+    def _on_frame_edited(self) -> None:
+        table, config = self.session.table, self.session.config
+        if table is not None:
+            self.table_model.set_frame(table.frame)
+            self._health_jobs.request(lambda job: _health(table.frame, config.text_column, config.label_column))
 
     def _on_config_changed(self, name: str) -> None:
         if name == "task" and self.session.table is not None:

@@ -103,7 +103,9 @@ class ModelPage(Page):
         session.config_changed.connect(self._on_config_changed)
         session.token_lengths_changed.connect(lambda _l: self._estimate_timer.start())
         self._load_config()
-        run_in_background(lambda job: _devices(), context=self, on_success=self._on_devices)
+        # Listing devices imports torch (seconds, holding the GIL): done when the page is first shown,
+        # not while the window is starting (docs/benchmarks.md, start-up).
+        self._devices_probed = False
         self._describe()
 
     # -- layout ---------------------------------------------------------------------
@@ -321,6 +323,16 @@ class ModelPage(Page):
         self.info = None
         self.backbone_info.setText(f"<span style='color:#d32f2f'>{failure.text}</span>")
         self._estimate_timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.probe_devices()
+
+    def probe_devices(self) -> None:
+        """Fill the device list in the background (once)."""
+        if not self._devices_probed:
+            self._devices_probed = True
+            run_in_background(lambda job: _devices(), context=self, on_success=self._on_devices)
 
     def _on_devices(self, devices: list[dict]) -> None:
         self.device_picker.set_devices(devices)

@@ -5,14 +5,20 @@ blocks of 4,096 per column on first use and kept as numpy arrays, so a cell
 costs an array index rather than a pandas lookup, and jumping to row 900,000
 converts one block, not the whole column (which would stall the GUI thread
 for a quarter of a second).  Long texts are cut for display (the tooltip
-shows more).
+shows more).  A column of image paths can show thumbnails beside the paths
+(``set_image_column``), decoded only for the rows on screen and cached.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from pathlib import Path
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 BLOCK = 4096
+THUMBNAIL = 40  # pixels; the row height the data table gives an image column
+THUMBNAILS_KEPT = 2000
 DISPLAY_CHARS = 300
 TOOLTIP_CHARS = 2000
 
@@ -34,6 +40,9 @@ class DataFrameModel(QAbstractTableModel):
         self._columns: list[str] = []
         self._blocks: dict[tuple[int, int], object] = {}
         self._highlight: dict[str, str] = {}  # column -> role name shown in its header
+        self._image_column: int | None = None
+        self._image_root: Path | None = None
+        self._thumbnails: OrderedDict[str, object] = OrderedDict()
         if frame is not None:
             self.set_frame(frame)
 
@@ -49,6 +58,37 @@ class DataFrameModel(QAbstractTableModel):
         self._highlight = {column: role for role, column in roles.items() if column}
         if self._columns:
             self.headerDataChanged.emit(Qt.Horizontal, 0, len(self._columns) - 1)
+
+    def set_image_column(self, column: str | None, root: str | Path | None = None) -> None:
+        """Show a thumbnail of each row's image in ``column`` (paths relative to ``root``); None turns it off."""
+        self._image_column = self._columns.index(column) if column in self._columns else None
+        self._image_root = Path(root) if root is not None else None
+        self._thumbnails.clear()
+        if self._columns and self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(self._columns) - 1),
+                                  [Qt.DecorationRole])
+
+    def _thumbnail(self, value):
+        from PySide6.QtGui import QImage, QPixmap
+
+        text = _cell_text(value).strip()
+        if not text:
+            return None
+        if text in self._thumbnails:
+            self._thumbnails.move_to_end(text)
+            return self._thumbnails[text]
+        path = Path(text).expanduser()
+        if not path.is_absolute() and self._image_root is not None:
+            path = self._image_root / path
+        image = QImage(str(path))
+        # Tiny images (digits) keep their pixels sharp; photos are smoothed.
+        mode = Qt.FastTransformation if max(image.width(), image.height()) < THUMBNAIL else Qt.SmoothTransformation
+        pixmap = None if image.isNull() else QPixmap.fromImage(
+            image.scaled(THUMBNAIL, THUMBNAIL, Qt.KeepAspectRatio, mode))
+        self._thumbnails[text] = pixmap
+        if len(self._thumbnails) > THUMBNAILS_KEPT:
+            self._thumbnails.popitem(last=False)
+        return pixmap
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() or self._frame is None else len(self._frame)
@@ -66,6 +106,8 @@ class DataFrameModel(QAbstractTableModel):
         return block[row % BLOCK]
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
+        if role == Qt.DecorationRole and index.isValid() and index.column() == self._image_column:
+            return self._thumbnail(self._value(index.row(), index.column()))
         if not index.isValid() or role not in (Qt.DisplayRole, Qt.ToolTipRole):
             return None
         text = _cell_text(self._value(index.row(), index.column()))

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
+# Imported here, before the function of the same name is defined: importing the submodule later (inside
+# try_view()) would rebind the package attribute ``try_view`` to the module, and a later
+# ``from ..views import try_view`` would get a module instead of the function.
+from .try_view import TryView  # noqa: E402,F401
+
 
 def evaluation_kind(task: str, report: dict | None) -> str:
     """Which evaluation view fits a report: the task, and for classifiers the label mode."""
@@ -23,6 +28,8 @@ def evaluation_kind(task: str, report: dict | None) -> str:
         return "entities"
     if task in ("translation", "summarization") or "bleu" in report or "rouge1" in report:
         return "generation"
+    if task == "text-generation" or "perplexity" in report:
+        return "language-model"
     return "single-label"
 
 
@@ -33,13 +40,24 @@ def evaluation_view(kind: str, parent: QWidget | None = None):
         from .classification_evaluation import ClassificationEvaluation
 
         return ClassificationEvaluation(parent)
+    if kind == "language-model":
+        from .lm_evaluation import LanguageModelEvaluation
+
+        return LanguageModelEvaluation(parent)
     return {"multi-label": views.MultiLabelEvaluation, "regression": views.RegressionEvaluation,
             "entities": views.EntityEvaluation, "generation": views.GenerationEvaluation}[kind](parent)
 
 
 def try_view(task: str, parent: QWidget | None = None):
-    from .try_view import TryView
+    # Images and generated text need their own inputs (a dropped picture; a prompt with sampling settings).
+    if task == "image-classification":
+        from .image_try import ImageTry
 
+        return ImageTry(parent)
+    if task == "text-generation":
+        from .generation_playground import GenerationPlayground
+
+        return GenerationPlayground(parent)
     return TryView(task, parent)
 
 

@@ -173,7 +173,11 @@ class LiveChart(QWidget):
     # -- theme --------------------------------------------------------------------
     def _style_series(self, series: _Series, colors: ChartColors) -> None:
         color = colors.series[series.color_index % len(colors.series)]
-        pen = pg.mkPen(color, width=2, style=pg.QtCore.Qt.DashLine if series.dashed else pg.QtCore.Qt.SolidLine)
+        # Series drawn point by point (training loss, learning rate) get a 1-pixel pen: Qt strokes a
+        # wider antialiased line through its slow path, which took seconds to redraw a noisy
+        # 100,000-point loss curve (docs/benchmarks.md).  Per-epoch series have few points and stay bold.
+        width = 2 if series.points or series.dashed else 1
+        pen = pg.mkPen(color, width=width, style=pg.QtCore.Qt.DashLine if series.dashed else pg.QtCore.Qt.SolidLine)
         series.item.setPen(pen)
         if series.points:
             series.item.setSymbol("o")

@@ -20,8 +20,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from ...core.progress import (CancelToken, CheckpointSaved, Evaluated, Message, RunStarted, StageChanged, StepEnded,
-                              StepLogged)
+from ...core.progress import (CancelToken, CheckpointSaved, Evaluated, Message, RunStarted, SamplesGenerated,
+                              StageChanged, StepEnded, StepLogged)
 from .failures import failure_from_exception
 
 
@@ -45,7 +45,7 @@ def _plain(value: Any) -> Any:
 
 
 class TrainingWorker(QObject):
-    """Runs one training job. Signals: run_started, step_logged, step_ended, evaluated,
+    """Runs one training job. Signals: run_started, step_logged, step_ended, evaluated, samples_generated,
     checkpoint_saved, message, stage_changed (core events); run_finished (RunOutcome),
     run_failed (Failure); done (always last)."""
 
@@ -53,6 +53,7 @@ class TrainingWorker(QObject):
     step_logged = Signal(object)
     step_ended = Signal(object)
     evaluated = Signal(object)
+    samples_generated = Signal(object)  # text generation: SamplesGenerated after each evaluation
     checkpoint_saved = Signal(object)
     message = Signal(object)
     stage_changed = Signal(object)
@@ -65,7 +66,8 @@ class TrainingWorker(QObject):
         self._job = job
         self._cancel = cancel
         self._routes = {RunStarted: self.run_started, StepLogged: self.step_logged, StepEnded: self.step_ended,
-                        Evaluated: self.evaluated, CheckpointSaved: self.checkpoint_saved, Message: self.message,
+                        Evaluated: self.evaluated, SamplesGenerated: self.samples_generated,
+                        CheckpointSaved: self.checkpoint_saved, Message: self.message,
                         StageChanged: self.stage_changed}
 
     # The sink the core reports to; called on the worker thread.
@@ -121,6 +123,7 @@ class TrainingController(QObject):
     step_logged = Signal(object)
     step_ended = Signal(object)
     evaluated = Signal(object)
+    samples_generated = Signal(object)  # text generation: SamplesGenerated after each evaluation
     checkpoint_saved = Signal(object)
     message = Signal(object)
     stage_changed = Signal(object)

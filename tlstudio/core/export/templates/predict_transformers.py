@@ -4,8 +4,13 @@ Needs only transformers and torch (see requirements.txt):
 
     python predict.py "some text" "another text"
     cat texts.txt | python predict.py --json
+    python predict.py "first text" --pair "second text"     # a model trained on sentence pairs
 
-Written by tlstudio; it does not need tlstudio to run.
+It answers as the model was trained: one class with its probability, the set
+of labels whose score reaches the saved threshold (multi-label), or a number
+(regression).  Texts longer than the model's length are read in overlapping
+windows when the model was trained that way.  Written by tlstudio; it does not
+need tlstudio to run.
 """
 
 import argparse
@@ -27,38 +32,101 @@ def load():
     # Weights load from safetensors only; no code shipped with a model is ever run.
     model = AutoModelForSequenceClassification.from_pretrained(MODEL, use_safetensors=True, trust_remote_code=False)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    return tokenizer, model.to(device).eval(), labels, settings["max_length"]
+    return tokenizer, model.to(device).eval(), labels, settings
 
 
-def predict(texts, tokenizer, model, labels, max_length, batch_size=32):
-    results = []
+def scores_for(texts, pairs, tokenizer, model, settings, batch_size=32):
+    """One row of scores per text: probabilities, per-label sigmoid scores, or the predicted value."""
+    problem = model.config.problem_type
+    overlap = settings.get("window_overlap")
+    windows = {"stride": overlap, "return_overflowing_tokens": True} if overlap is not None else {}
+    truncation = "only_first" if pairs is not None else True
+    rows, owners = [], []
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):
-            batch = tokenizer(texts[start:start + batch_size], truncation=True, max_length=max_length,
-                              padding=True, return_tensors="pt").to(model.device)
-            probabilities = torch.softmax(model(**batch).logits.float(), dim=-1).cpu().tolist()
-            for row in probabilities:
-                best = max(range(len(row)), key=row.__getitem__)
-                results.append({"label": labels[best], "score": row[best],
-                                "scores": dict(zip(labels, row))})
+            chunk_pairs = pairs[start:start + batch_size] if pairs is not None else None
+            batch = tokenizer(texts[start:start + batch_size], chunk_pairs, truncation=truncation,
+                              max_length=settings["max_length"], padding=True, return_tensors="pt", **windows)
+            owner = batch.pop("overflow_to_sample_mapping", None)
+            owners += [start + int(i) for i in owner] if owner is not None else list(
+                range(start, start + len(batch["input_ids"])))
+            logits = model(**batch.to(model.device)).logits.float()
+            if problem == "regression":
+                rows += logits.cpu().tolist()
+            elif problem == "multi_label_classification":
+                rows += torch.sigmoid(logits).cpu().tolist()
+            else:
+                rows += torch.softmax(logits, dim=-1).cpu().tolist()
+    # A long text's windows combine into one answer: the mean, or for multi-label the maximum (any part counts).
+    combined = [None] * len(texts)
+    for owner, row in zip(owners, rows):
+        if combined[owner] is None:
+            combined[owner] = [row, 1]
+        elif problem == "multi_label_classification":
+            combined[owner][0] = [max(a, b) for a, b in zip(combined[owner][0], row)]
+        else:
+            combined[owner] = [[a + b for a, b in zip(combined[owner][0], row)], combined[owner][1] + 1]
+    if problem == "multi_label_classification":
+        return [row for row, _ in combined]
+    return [[value / count for value in row] for row, count in combined]
+
+
+def predict(texts, pairs, tokenizer, model, labels, settings):
+    problem = model.config.problem_type
+    results = []
+    for row in scores_for(texts, pairs, tokenizer, model, settings):
+        if problem == "regression":
+            results.append({"value": row[0]})
+        elif problem == "multi_label_classification":
+            threshold = getattr(model.config, "multi_label_threshold", 0.5)
+            results.append({"labels": [label for label, s in zip(labels, row) if s >= threshold],
+                            "scores": dict(zip(labels, row)), "threshold": threshold})
+        else:
+            best = max(range(len(row)), key=row.__getitem__)
+            results.append({"label": labels[best], "score": row[best], "scores": dict(zip(labels, row))})
     return results
+
+
+def summary(result):
+    if "value" in result:
+        return f"{result['value']:.4g}"
+    if "labels" in result:
+        return ", ".join(result["labels"]) or "(no label)"
+    return f"{result['label']}\t{result['score']:.3f}"
 
 
 def main():
     parser = argparse.ArgumentParser(description="Classify texts with this bundle's model.")
-    parser.add_argument("texts", nargs="*", help="texts to classify (read from standard input when none)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of label, score and text")
+    parser.add_argument("texts", nargs="*", help="texts to classify (read from standard input when none; for a "
+                                                 "sentence-pair model, one 'text<TAB>second text' per line)")
+    parser.add_argument("--pair", action="append", help="the second text for each text (sentence-pair models)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of one answer per line")
     args = parser.parse_args()
-    texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    tokenizer, model, labels, settings = load()
+    texts, pairs = args.texts, args.pair
+    if not texts:
+        lines = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+        if settings.get("text_pairs"):
+            if any("\t" not in line for line in lines):
+                parser.error("this model reads sentence pairs: give one 'text<TAB>second text' per line")
+            texts, pairs = zip(*(line.split("\t", 1) for line in lines))
+            texts, pairs = list(texts), list(pairs)
+        else:
+            texts = lines
     if not texts:
         parser.error("give texts as arguments or on standard input")
-    tokenizer, model, labels, max_length = load()
-    results = predict(texts, tokenizer, model, labels, max_length)
+    if settings.get("text_pairs") and (not pairs or len(pairs) != len(texts)):
+        parser.error("this model reads sentence pairs: give one --pair for each text")
+    if pairs and not settings.get("text_pairs"):
+        parser.error("this model reads single texts; --pair is for sentence-pair models")
+    results = predict(texts, pairs, tokenizer, model, labels, settings)
     if args.json:
-        print(json.dumps([{"text": t, **r} for t, r in zip(texts, results)], indent=2, ensure_ascii=False))
+        shown = [{"text": t, **({"text_pair": pairs[i]} if pairs else {}), **r}
+                 for i, (t, r) in enumerate(zip(texts, results))]
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         for text, result in zip(texts, results):
-            print(f"{result['label']}\t{result['score']:.3f}\t{text}")
+            print(f"{summary(result)}\t{text}")
 
 
 if __name__ == "__main__":

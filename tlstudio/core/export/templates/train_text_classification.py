@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Fine-tune a text classifier: the run exported by tlstudio, with plain transformers.
+"""Fine-tune a text classifier (one label per text or text pair): a tlstudio run, with plain transformers.
 
 It runs on its own or under a distributed launcher (see README.md):
 
@@ -65,7 +65,8 @@ def read_rows(path):
 
 class Encoded(torch.utils.data.Dataset):
     def __init__(self, tokenizer, rows, label2id, max_length):
-        self.features = tokenizer([r["text"] for r in rows], truncation=True, max_length=max_length)
+        pairs = [r["text_pair"] for r in rows] if rows and "text_pair" in rows[0] else None
+        self.features = tokenizer([r["text"] for r in rows], pairs, truncation=True, max_length=max_length)
         self.labels = [label2id[r["label"]] for r in rows]
 
     def __len__(self):

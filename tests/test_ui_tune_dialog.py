@@ -1,0 +1,48 @@
+"""The search dialog: live trials table, objective chart, promoting the best settings (core search faked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tlstudio.core.progress import TrialFinished, TrialStarted
+from tlstudio.core.tuning import Trial, TuneResult
+
+
+def test_trials_fill_the_table_and_the_best_settings_reach_the_session(qtbot, tmp_path, monkeypatch):
+    from tlstudio.core import tuning
+    from tlstudio.ui.session import Session
+    from tlstudio.ui.tune_dialog import TuneDialog
+
+    asked = {}
+
+    def fake_tune(config, *, trials, minutes, space, sink, cancel, **_):
+        asked.update(trials=trials, minutes=minutes, space=space, output=config.output)
+        found = []
+        for number, (lr, value, state) in enumerate([(1e-4, 0.7, "complete"), (3e-4, 0.9, "complete"),
+                                                     (1e-3, None, "pruned")]):
+            params = {"learning_rate": lr, "strategy": "lora"}
+            sink.emit(TrialStarted(number, params, f"{config.output}/trials/trial-{number:03d}"))
+            found.append(Trial(number, params, state, value, 3.0))
+            sink.emit(TrialFinished(number, params, state, value, 3.0, 1 if number else 0, 0.9 if number else 0.7,
+                                    "stopped early" if value is None else ""))
+        return TuneResult("completed", Path(config.output), "macro_f1", True, found, found[1],
+                          Path(config.output) / "best_run.json")
+
+    monkeypatch.setattr(tuning, "tune", fake_tune)
+    session = Session(tmp_path)
+    session.update_config(data=str(tmp_path / "reviews.csv"))
+    dialog = TuneDialog(session)
+    qtbot.addWidget(dialog)
+    dialog.trials.setValue(3)
+    dialog.space["batch_size"].setChecked(False)
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: dialog.promote_button.isEnabled(), timeout=10_000)
+    assert asked["trials"] == 3 and asked["minutes"] is None and "batch_size" not in asked["space"]
+    assert Path(asked["output"]).parent == tmp_path
+    assert dialog.table.rowCount() == 3
+    assert [dialog.table.item(r, 1).text() for r in range(3)] == ["complete", "complete", "pruned"]
+    assert dialog.table.item(1, 2).text() == "0.9000"
+    assert list(dialog.best_line.getData()[1]) == [0.7, 0.9]
+    dialog.promote_button.click()
+    assert session.config.learning_rate == 3e-4 and session.config.strategy == "lora"
+    assert dialog.start_button.isEnabled() and not dialog.stop_button.isEnabled()
