@@ -216,9 +216,10 @@ def main(sections: set[str], project: str | None = None) -> None:
         wait_until(lambda: "accents" in model.task_notes.text())
         shoot("model-translation", "model")
 
-    theme().set_choice("dark")
-    shoot("train-dark", "train")
-    theme().set_choice("light")
+    if {"classification", "entities"} & sections:  # the Train page has a run to show
+        theme().set_choice("dark")
+        shoot("train-dark", "train")
+        theme().set_choice("light")
     window.close()
     QApplication.processEvents()
 

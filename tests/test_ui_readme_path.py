@@ -106,7 +106,7 @@ def test_open_train_stop_resume_evaluate_try_export(qtbot, window, tiny_backbone
     trying = window.try_page.view
     qtbot.waitUntil(lambda: trying.predictor is not None, timeout=LONG)
     qtbot.keyClicks(trying.input, "great lovely excellent superb")
-    qtbot.waitUntil(lambda: "positive" in trying.verdict.text(), timeout=LONG)
+    qtbot.waitUntil(lambda: "confident" in trying.verdict.text() and "positive" in trying.verdict.text(), timeout=LONG)
     assert set(trying.bars.scores_shown()) == {"positive", "negative"}
 
     # A whole file predicted to CSV, in the background.

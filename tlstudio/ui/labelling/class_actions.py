@@ -29,6 +29,8 @@ class ClassActions:
         frame = self.controller.table.frame
         if self.controller.label_column not in frame.columns:
             return {}
+        if any(isinstance(v, (list, tuple)) for v in frame[self.controller.label_column].head(50).tolist()):
+            return {}  # lists of labels (multi-label data): this page counts one class per row
         return {str(k): int(v) for k, v in _normalized_labels(frame[self.controller.label_column]).value_counts().items()}
 
     def add_class(self, name: str | None = None) -> None:

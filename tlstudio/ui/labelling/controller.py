@@ -84,7 +84,10 @@ class LabellingController(QObject):
         if not self.label_column or self.label_column not in frame.columns:
             return []
         values = set()
-        for value in frame[self.label_column].dropna().unique().tolist():
+        # A multi-label column holds lists (unhashable for unique()): its labels are the lists' members.
+        cells = frame[self.label_column].dropna().tolist()
+        flat = {str(v) for cell in cells for v in (cell if isinstance(cell, (list, tuple)) else [cell])}
+        for value in flat:
             try:
                 label = normalize_label(value)
             except TypeError:

@@ -170,7 +170,11 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         table = self.session.table
         if table is None:
             return
-        self.controller = LabellingController(table, self.session.config.label_column, self.journal_dir(), self)
+        label_column = self.session.config.label_column
+        if label_column in table.columns and any(isinstance(v, (list, tuple))
+                                                 for v in table.frame[label_column].head(50).tolist()):
+            label_column = None  # lists of labels are multi-label data; this page labels one class per row
+        self.controller = LabellingController(table, label_column, self.journal_dir(), self)
         self.controller.cells_changed.connect(self._on_cells_changed)
         self.controller.classes_changed.connect(self._show_classes)
         self.controller.dirty_changed.connect(lambda _d: self._show_state())
