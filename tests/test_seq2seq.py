@@ -94,14 +94,15 @@ def test_t5_summarization_through_the_cli(tmp_path, tiny_t5):
     assert run_cli("predict", tmp_path / "run", "--input", data, "--output", out).returncode == 0
     assert out.read_text().splitlines()[0] == "document,summary,prediction"
 
-    # The clean folder keeps the generation settings; the bundle's predict.py generates what tlstudio does.
-    assert run_cli("export", tmp_path / "run", "--format", "hf", "--output", tmp_path / "hf").returncode == 0
-    assert json.loads((tmp_path / "hf" / "generation_config.json").read_text())["max_new_tokens"] == 8
+    # The bundle's model/ is the clean hf folder, generation settings included; its predict.py generates
+    # what tlstudio does.
     zip_path = tmp_path / "summarizer.zip"
     result = run_cli("export", tmp_path / "run", "--format", "bundle", "--output", zip_path)
     assert result.returncode == 0, result.stderr
     zipfile.ZipFile(zip_path).extractall(tmp_path)
     assert not (tmp_path / "summarizer" / "labels.json").exists()
+    generation = json.loads((tmp_path / "summarizer" / "model" / "generation_config.json").read_text())
+    assert generation["max_new_tokens"] == 8
     texts = ["The red cat is here. It sat all day.", "The old cat is here. It sat on the small mat all day long."]
     bundled = subprocess.run([sys.executable, "predict.py", "--json", *texts], cwd=tmp_path / "summarizer",
                              capture_output=True, text=True, timeout=300)
