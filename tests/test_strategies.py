@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from helpers import tiny_config, write_entities_jsonl, write_sentiment_csv, write_translation_csv
+from helpers import tiny_config, write_entities_jsonl, write_translation_csv
 from tlstudio.core.config import RunConfig
 from tlstudio.core.errors import ConfigError
 from tlstudio.core.progress import CancelToken, ListSink, Message, StepEnded
