@@ -18,6 +18,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DATASETS = Path(os.environ.get("TLSTUDIO_DATASETS", REPO.parent / "shared" / "datasets"))
 
+# End-to-end CLI runs of several tasks that take close to a minute each on 2 cores. Their parts are
+# covered in-process by faster tests; the default suite skips them to stay under ten minutes.
+heavy = pytest.mark.skipif(not os.environ.get("TLSTUDIO_HEAVY_TESTS"),
+                           reason="a long end-to-end CLI run; set TLSTUDIO_HEAVY_TESTS=1 to include it")
+
 POSITIVE = ["great", "lovely", "excellent", "superb", "wonderful", "delightful", "fantastic", "pleasant"]
 NEGATIVE = ["awful", "terrible", "dreadful", "horrible", "poor", "nasty", "broken", "disappointing"]
 FILLER = ["the", "room", "was", "food", "service", "phone", "really", "quite", "and", "staff", "screen", "very",

@@ -12,7 +12,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from helpers import FILLER, NEGATIVE, POSITIVE, run_cli, tiny_config
+from helpers import FILLER, NEGATIVE, POSITIVE, heavy, run_cli, tiny_config
 from tlstudio.core.errors import DataError
 from tlstudio.core.inference import LabelSet, Value, load_predictor
 from tlstudio.core.tasks.windows import aggregate
@@ -96,6 +96,7 @@ def test_regression_predicts_in_the_users_units_after_export(tmp_path, tiny_back
     assert result.returncode == 2 and "holds a regression model" in result.stderr
 
 
+@heavy
 def test_sentence_pairs_through_the_cli(tmp_path, tiny_backbone):
     rng = random.Random(2)
     rows = []

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import zipfile
 
-from helpers import run_cli, tiny_config, write_translation_csv
+from helpers import heavy, run_cli, tiny_config, write_translation_csv
 from tlstudio.core.progress import ListSink, Message
 from tlstudio.core.training.engine import train
 
@@ -64,6 +64,7 @@ def test_warm_started_encoder_decoder_exports_a_folder_generate_works_with(tmp_p
     assert isinstance(answer, GeneratedText) and len(answer.text.split()) <= 5
 
 
+@heavy
 def test_t5_summarization_through_the_cli(tmp_path, tiny_t5):
     data = tmp_path / "docs.jsonl"
     rows = [{"document": f"The {c} cat is here. It sat on the {m} mat all day long.", "summary": f"The {c} cat sat."}

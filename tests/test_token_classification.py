@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from helpers import run_cli, tiny_config, write_entities_jsonl
+from helpers import heavy, run_cli, tiny_config, write_entities_jsonl
 from tlstudio.core.data.readers import read_table
 from tlstudio.core.errors import DataError
 from tlstudio.core.progress import ListSink, Message
@@ -127,6 +127,7 @@ def test_training_reports_entity_metrics_and_exports_a_pipeline_model(tmp_path, 
     assert all(tagged.text[e.start:e.end] == e.text and 0 < e.score <= 1 for e in tagged.entities)
 
 
+@heavy
 def test_cli_trains_on_conll_without_column_flags_then_predicts_and_evaluates(tmp_path, tiny_task_backbone):
     import random
 
