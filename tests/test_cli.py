@@ -111,3 +111,15 @@ def test_ctrl_c_saves_a_checkpoint_exits_130_and_resume_finishes(tmp_path, tiny_
 
 def test_resume_takes_no_other_settings(tmp_path):
     assert_user_error(run_cli("train", "--resume", tmp_path, "--epochs", "2"), "--resume")
+
+
+def test_every_command_prints_its_help(capsys):
+    # A '%' in a setting's help once made 'tlstudio train --help' crash inside argparse.
+    from tlstudio.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    for name in COMMANDS:
+        with pytest.raises(SystemExit) as stopped:
+            parser.parse_args([name, "--help"])
+        assert stopped.value.code == 0, name
+        assert "usage: tlstudio " + name in capsys.readouterr().out
