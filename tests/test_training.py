@@ -128,3 +128,18 @@ def test_skewed_labels_turn_on_class_weighting(tmp_path, tiny_backbone):
     result = train(tiny_config(path, tmp_path / "run", tiny_backbone, epochs=8), sink)
     assert any("weighting the loss" in m.text for m in sink.events if hasattr(m, "text"))
     assert result.metrics["macro_f1"] > result.metrics["majority_macro_f1"] + 0.2
+
+
+def test_gradient_accumulation_keeps_the_loss_on_the_plain_batch_scale(tmp_path, tiny_backbone, sentiment_csv):
+    # Most heads average their loss over the batch in front of them; transformers would skip dividing
+    # by the accumulation steps for them (they take **kwargs), doubling the loss and gradients here.
+    def first_loss(name, **settings):
+        sink = ListSink()
+        train(tiny_config(sentiment_csv, tmp_path / name, tiny_backbone, max_steps=1, logging_steps=1,
+                          **settings), sink)
+        return sink.of_type(StepLogged)[0].loss
+
+    plain = first_loss("plain", batch_size=16)
+    accumulated = first_loss("accumulated", batch_size=8, gradient_accumulation_steps=2)
+    assert 0.5 < plain < 0.9  # two classes, a fresh head: about ln 2
+    assert abs(accumulated - plain) < 0.1

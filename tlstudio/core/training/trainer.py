@@ -11,11 +11,21 @@
   (newest N plus the best; see ``checkpoints.py``).
 * A NaN or infinite loss or gradient stops the run before the optimizer step
   that would write it into the weights (see ``faults.py``).
+* The loss is scaled for gradient accumulation and data parallelism by what
+  the model's loss really does.  The stock Trainer assumes that any model
+  whose ``forward`` takes ``**kwargs`` divides its loss by the batch's item
+  count across steps and processes; most heads (sequence and token
+  classification, T5, BART, Marian) compute a plain per-batch mean, so their
+  gradients came out ``gradient_accumulation_steps`` times too large, and
+  ``processes`` times too large under a launcher (see ``loss_uses_item_count``).
 * It prints nothing itself: progress reaches the user through tlstudio's
   sink, so the stock console printer is removed.
 """
 
 from __future__ import annotations
+
+import inspect
+import re
 
 from torch.utils.data import SequentialSampler
 from transformers import PrinterCallback, Trainer
@@ -31,6 +41,10 @@ class StudioTrainer(Trainer):
         self.checkpoint_limit = checkpoint_limit
         # A fine-tuning strategy's optimizer groups (layer-wise rates, weights unfrozen later); see strategies.py.
         self.parameter_groups = parameter_groups
+        if self.model_accepts_loss_kwargs and not loss_uses_item_count(self.model):
+            # The Trainer then divides by the accumulation steps itself and leaves the loss unscaled
+            # across processes, which is right for a per-batch mean.
+            self.model_accepts_loss_kwargs = False
 
     def create_optimizer(self, model=None):
         groups = None
@@ -45,8 +59,8 @@ class StudioTrainer(Trainer):
         return self.optimizer
 
     def _get_eval_sampler(self, eval_dataset):
-        if self.args.world_size > 1:
-            return super()._get_eval_sampler(eval_dataset)
+        # Under a launcher too: accelerate hands the processes alternate batches of this order and
+        # gathers the predictions back into it, so metrics hooks can still map outputs to rows.
         return SequentialSampler(eval_dataset)
 
     def _get_train_sampler(self, train_dataset=None):
@@ -76,3 +90,28 @@ class StudioTrainer(Trainer):
 
     def _save_checkpoint(self, model, trial):
         checkpoints.save_checkpoint(self, trial, limit=self.checkpoint_limit)
+
+
+_LOSS_WITH_KWARGS = re.compile(r"self\.loss_function\((?:[^()]|\([^()]*\))*\*\*\w+")
+
+
+def loss_uses_item_count(model) -> bool:
+    """Whether ``model``'s own loss reads ``num_items_in_batch`` (passed to it through ``**kwargs``).
+
+    Models that normalise by the item count hand their keyword arguments to
+    ``self.loss_function``; the rest compute ``CrossEntropyLoss()`` or similar
+    over the batch in front of them.  A model may also say so itself with
+    ``accepts_loss_kwargs``.
+    """
+    while hasattr(model, "module"):  # DDP and similar wrappers
+        model = model.module
+    if hasattr(model, "get_base_model"):  # a PEFT (LoRA) model
+        model = model.get_base_model()
+    declared = getattr(model, "accepts_loss_kwargs", None)
+    if declared is not None:
+        return bool(declared)
+    try:
+        source = inspect.getsource(type(model).forward)
+    except (OSError, TypeError):  # no source (a frozen build): the per-batch mean is the safe reading
+        return False
+    return bool(_LOSS_WITH_KWARGS.search(source))

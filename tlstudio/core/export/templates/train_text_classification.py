@@ -177,6 +177,10 @@ def main():
         compute_metrics=compute_metrics, callbacks=callbacks,
         compute_loss_func=weighted_loss(run["class_weights"]) if run.get("class_weights") else None,
     )
+    # A sequence-classification head averages its loss over the batch in front of it, although its forward
+    # takes **kwargs; told otherwise, the Trainer would scale gradients up by the accumulation steps and the
+    # number of processes.
+    trainer.model_accepts_loss_kwargs = False
     trainer.train(resume_from_checkpoint=True if args.resume else None)
     metrics = trainer.evaluate()
     trainer.save_model(str(output))  # writes on the main process only
