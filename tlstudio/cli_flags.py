@@ -46,7 +46,8 @@ def _add_runtime_flag(parser: argparse.ArgumentParser) -> None:
 
 
 _METAVARS = {"output": "DIR", "eval_data": "FILE", "backbone": "NAME_OR_PATH", "learning_rate": "LR",
-             "label_delimiter": "SEP", "source_prefix": "TEXT"}
+             "label_delimiter": "SEP", "source_prefix": "TEXT",
+             "subtasks": "FILE"}
 GENERATION_FLAGS = ("num_beams", "max_new_tokens", "length_penalty", "temperature", "top_p")
 
 
@@ -93,7 +94,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     values.update(given)
     if args.data:
         values["data"] = args.data
-    if not values.get("data"):
+    if not values.get("data") and values.get("task") != "multi-task":  # sub-tasks may name their own files
         raise ConfigError("no training data given.", "Usage: tlstudio train DATA --output DIR (or --resume DIR).")
     if args.config and "output" not in given:
         raise ConfigError("--config repeats a run's settings but needs a new --output folder.")

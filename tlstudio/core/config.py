@@ -21,7 +21,7 @@ from typing import Any
 from .errors import ConfigError
 
 TASKS = ("text-classification", "token-classification", "translation", "summarization", "image-classification",
-         "text-generation")
+         "text-generation", "multi-task")
 SEQ2SEQ_TASKS = ("translation", "summarization")
 GENERATION_TASKS = SEQ2SEQ_TASKS + ("text-generation",)
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -39,6 +39,8 @@ _ADAPT_DATASET, _ADAPT_FOLDER = {"adapt_source": ("dataset",)}, {"adapt_source":
 _NER = ("token-classification",)
 _IMG = ("image-classification",)
 _LM = ("text-generation",)
+_MULTI = ("multi-task",)
+MULTI_TASK_STRATEGIES = ("full", "frozen")
 
 # Settings whose best value depends on the task; a field left as None takes the task's value when a run
 # starts (run.json records the value used).  The numbers come from measurements, see docs/tasks.md.
@@ -50,6 +52,8 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     # Measured with EfficientNet-Lite0 (docs/images-and-generation.md); ViT-style models prefer 1e-4 or less.
     "image-classification": {"learning_rate": 1e-3},
     "text-generation": {"learning_rate": 5e-5},
+    # Its sub-tasks are text and token classification, which share that value.
+    "multi-task": {"learning_rate": 1e-4},
 }
 # A text backbone cannot read images: an image run left on the text default starts from this one instead.
 IMAGE_BACKBONE = "efficientnet-lite0"
@@ -121,6 +125,15 @@ class RunConfig:
     target_column: str | None = _f(
         None, "Column holding the translation or summary to learn. Suggested from the data when omitted.", "data",
         tasks=SEQ2SEQ_TASKS,
+    )
+    subtasks: list | str | None = _f(
+        None, "Multi-task: the sub-tasks sharing the backbone, a JSON file (a list of {name, task, data, columns, "
+              "weight, proportion}; see docs/techniques.md). data, when given, is the file sub-tasks read by default.",
+        "data", tasks=_MULTI,
+    )
+    compare_single_task: bool = _f(
+        False, "Multi-task: afterwards also train each sub-task alone with the same settings and put its metrics "
+               "beside the multi-task ones (takes as long again).", "data", tasks=_MULTI,
     )
     eval_data: str | None = _f(None, "Separate evaluation file; when omitted a validation split is held out.", "data")
     split_column: str | None = _f(
@@ -378,7 +391,8 @@ class RunConfig:
         """Raise ConfigError for values that cannot make a sensible run."""
         checks = [
             (self.task in TASKS, f"unknown task '{self.task}'", f"Choose one of: {', '.join(TASKS)}."),
-            (bool(self.data), "no training data given", "Pass the data file as the first argument."),
+            (bool(self.data) or self.task == "multi-task", "no training data given",
+             "Pass the data file as the first argument."),
             (bool(self.output), "no output folder given", "Pass --output DIR."),
             (0.0 < self.eval_fraction < 1.0, f"eval_fraction must be between 0 and 1, got {self.eval_fraction}", None),
             (self.epochs > 0, f"epochs must be positive, got {self.epochs}", None),
@@ -430,10 +444,28 @@ class RunConfig:
             ),
         ]
         checks += self._task_checks()
+        if self.task == "multi-task":
+            checks += self._multi_task_checks()
         for ok, message, hint in checks:
             if not ok:
                 raise ConfigError(message + ".", hint)
         return self
+
+    def _multi_task_checks(self) -> list[tuple[bool, str, str | None]]:
+        per_task = "it is set per sub-task in the --subtasks file"
+        return [
+            (self.subtasks is not None, "a multi-task run needs its sub-tasks",
+             "Pass --subtasks TASKS.json (see docs/techniques.md, Multi-task learning)."),
+            (self.strategy in MULTI_TASK_STRATEGIES,
+             f"strategy '{self.strategy}' is not available for multi-task runs",
+             f"Use {' or '.join(MULTI_TASK_STRATEGIES)}."),
+            (self.adapt_source == "off", "domain adaptation is not available for multi-task runs",
+             "Adapt the backbone in a single-task run first, then pick its adapted-backbone/ folder as --backbone."),
+            (self.eval_data is None, f"eval_data does not apply to a multi-task run as a whole: {per_task}",
+             'Add "eval_data" to the sub-task\'s entry.'),
+            (self.split_column is None, f"split_column does not apply to a multi-task run as a whole: {per_task}",
+             'Add "split_column" to the sub-task\'s entry.'),
+        ]
 
     def _task_checks(self) -> list[tuple[bool, str, str | None]]:
         checks = [

@@ -19,6 +19,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "summarization": ("tlstudio.core.tasks.summarization", "SummarizationTask"),
     "image-classification": ("tlstudio.core.tasks.image_classification", "ImageClassificationTask"),
     "text-generation": ("tlstudio.core.tasks.text_generation", "TextGenerationTask"),
+    "multi-task": ("tlstudio.core.tasks.multi_task", "MultiTask"),
 }
 
 

@@ -54,6 +54,10 @@ def train(config: RunConfig, sink=None, cancel=None, *, allow_pickle: bool = Fal
     the user has read :data:`~tlstudio.core.backbones.PICKLE_RISK`.
     """
     config = config.with_task_defaults().validate()
+    if config.task == "multi-task":
+        from ..multitask.run import prepared_config
+
+        config = prepared_config(config)  # every sub-task checked, and recorded resolved in run.json
     check_tracker(config.report_to)  # before the folder is made and minutes are spent loading
     run = RunFolder(config.output)
     if distributed.is_main_process():  # under a launcher the other processes must not find it "already in use"
@@ -115,7 +119,7 @@ def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path |
     with RunLock(run.path) if main else contextlib.nullcontext():
         while True:
             try:
-                return _train(config, run, sink, cancel, checkpoint, allow_pickle)
+                return _body(config)(config, run, sink, cancel, checkpoint, allow_pickle)
             except RunCancelled:
                 # Cancelled before training began (loading, tokenizing): nothing to resume from yet.
                 if run.run_file.exists() and main:
@@ -152,6 +156,15 @@ def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path |
                 "from the start (there was no checkpoint yet)"
             sink.emit(Message("warning", f"{change} Training continues {where}."))
             run.note_adjustment(config.to_dict(), change, at=_now())
+
+
+def _body(config: RunConfig):
+    """What trains the run: one task here, several sub-tasks sharing a backbone in ``multitask/run.py``."""
+    if config.task == "multi-task":
+        from ..multitask.run import train_body
+
+        return train_body
+    return _train
 
 
 def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None, allow_pickle: bool) -> RunResult:
