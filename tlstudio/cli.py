@@ -29,6 +29,7 @@ from .cli_flags import (
     _add_config_flags,
     _add_generation_flags,
     _add_runtime_flag,
+    _add_subtask_flag,
     _warn_if_loading_pickle,
     config_from_args,
 )
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   description="Classify, tag, translate, summarise or continue texts, or classify "
                                               "images (give image files as TEXT), with a trained model.")
     predict.add_argument("model_dir", metavar="MODEL_DIR")
+    _add_subtask_flag(predict)
     predict.add_argument("texts", nargs="*", metavar="TEXT", help="texts, prompts, or image files")
     predict.add_argument("--pair", action="append", metavar="TEXT",
                          help="second text of a sentence pair, once per TEXT (sentence-pair models)")
@@ -106,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="score a trained model on labelled data")
     evaluate.add_argument("model_dir", metavar="MODEL_DIR")
+    _add_subtask_flag(evaluate)
     evaluate.add_argument("data", metavar="DATA")
     _add_column_flags(evaluate, ("text", "label", "text_pair", "tokens", "tags", "source", "target", "image",
                                  "prompt", "response"), "")
@@ -121,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "predict.py and its requirements.txt; 'run-bundle': RUN_DIR (or a run.json) as a folder that "
                     "trains with plain transformers under accelerate, torchrun or Slurm.")
     export.add_argument("model_dir", metavar="MODEL_DIR")
+    _add_subtask_flag(export)
     export.add_argument("--format", required=True, choices=("hf", "onnx", "bundle", "run-bundle"))
     export.add_argument("--output", required=True, metavar="PATH", help="folder to write (a .zip file for 'bundle')")
     export.add_argument("--quantize", choices=("int8",), help="also write an int8 ONNX model, with its accuracy "
@@ -202,6 +206,10 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
     if args.json:
         print(json.dumps({"status": result.status, "output_dir": str(result.output_dir), "metrics": result.metrics},
                          indent=2))
+    elif result.metrics.get("task") == "multi-task":
+        from .output import print_multitask
+
+        print_multitask(result.metrics, result.output_dir)
     else:
         print_metrics(result.metrics)
         print(f"model saved to {result.output_dir}")
@@ -457,6 +465,10 @@ def main(argv: list[str] | None = None) -> int:
     cancel = CancelToken()
     _install_interrupt_handler(cancel)
     try:
+        if getattr(args, "subtask", None):  # predict/evaluate/export one sub-task of a multi-task run
+            from .core.multitask.folders import subtask_folder
+
+            args.model_dir = subtask_folder(args.model_dir, args.subtask)
         return COMMANDS[args.command](args, cancel)
     except TlStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)

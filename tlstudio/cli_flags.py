@@ -45,6 +45,11 @@ def _add_runtime_flag(parser: argparse.ArgumentParser) -> None:
                              "present, else PyTorch (default: auto)")
 
 
+def _add_subtask_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--subtask", metavar="NAME",
+                        help="MODEL_DIR is a multi-task run: use its sub-task NAME (the folder MODEL_DIR/tasks/NAME)")
+
+
 _METAVARS = {"output": "DIR", "eval_data": "FILE", "backbone": "NAME_OR_PATH", "learning_rate": "LR",
              "label_delimiter": "SEP", "source_prefix": "TEXT",
              "subtasks": "FILE"}

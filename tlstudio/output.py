@@ -112,6 +112,26 @@ def print_metrics(metrics: dict, heading: str = "results on the validation split
         print(f"\nwarning: {metrics['warning']}", file=sys.stderr)
 
 
+def print_multitask(metrics: dict, output_dir) -> None:
+    """A multi-task run's result: each sub-task's figures, the comparison, and where the models are."""
+    print("\nresults on each sub-task's validation split:")
+    for name, report in metrics.get("tasks", {}).items():
+        key = report.get("score_metric")
+        figures = [k for k in headline_keys(report) if isinstance(report.get(k), (int, float))][:3]
+        shown = ", ".join(f"{k} {report[k]:.4f}" for k in dict.fromkeys([key, *figures]) if k in report)
+        print(f"  {name:18} {shown}")
+    if isinstance(metrics.get("mean_task_score"), (int, float)):
+        print(f"  {'mean_task_score':18} {metrics['mean_task_score']:.4f}")
+    comparison = metrics.get("comparison")
+    if comparison:
+        print(f"\n  {'sub-task':18} {'metric':10} {'multi-task':>10} {'alone':>10} {'difference':>11}")
+        for name, row in comparison.items():
+            alone = row.get("single_task")
+            cells = f"{alone:10.4f} {row['multi_task'] - alone:+11.4f}" if alone is not None else f"{'not run':>10}"
+            print(f"  {name:18} {row['metric']:10} {row['multi_task']:10.4f} {cells}")
+    print(f"models saved to {output_dir}/tasks/<name> (one per sub-task); joint checkpoint in {output_dir}/joint")
+
+
 def _shorten(text: str, width: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= width else text[:width - 3] + "..."

@@ -50,6 +50,9 @@ def export(source: str | Path, options: ExportOptions, sink=None, cancel=None) -
     from ..progress import NullSink
 
     sink = sink or NullSink()
+    from ..multitask.folders import refuse_multitask_run
+
+    refuse_multitask_run(source)  # its sub-tasks' folders export one by one (--subtask NAME)
     if options.format not in FORMATS:
         raise ConfigError(f"unknown export format '{options.format}'.", f"Choose one of: {', '.join(FORMATS)}.")
     if options.quantize and options.quantize not in QUANTIZATIONS:

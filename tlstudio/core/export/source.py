@@ -71,6 +71,9 @@ def open_model_folder(path: str | Path, *, require_task: bool = True) -> ModelSo
     if not path.is_dir():
         raise ConfigError(f"model folder {path} does not exist.", "Pass the --output folder of a run.")
     path = path.resolve()
+    from ..multitask.folders import refuse_multitask_run
+
+    refuse_multitask_run(path)
     config = check_model_folder(path)
     run = _read_json(path / RUN_FILE)
     metrics = _read_json(path / METRICS_FILE)

@@ -49,6 +49,9 @@ def open_model_folder(path: str | Path, *, allow_pickle: bool = False) -> ModelF
     path = Path(path).expanduser()
     if not path.is_dir():
         raise TlStudioError(f"model folder {path} does not exist.", "Pass the --output folder of a run.")
+    from ..multitask.folders import refuse_multitask_run
+
+    refuse_multitask_run(path)
     config = check_model_folder(path, allow_pickle=allow_pickle)
     run_config: dict[str, Any] = {}
     data: dict[str, Any] = {}
