@@ -238,7 +238,7 @@ def test_cli_trains_two_tasks_compares_with_single_task_runs_and_predicts_per_su
 
     assert main(["predict", str(run), "the food was lovely"]) == 2
     assert "--subtask" in capsys.readouterr().err
-    assert main(["predict", str(run), "--subtask", "topic", "the food was lovely", "--json"]) == 0
+    assert main(["predict", str(run), "the food was lovely", "--subtask", "topic", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["label"] in ("food", "service", "tech")
     assert main(["evaluate", str(run), str(data), "--subtask", "sentiment", "--text-column", "text",
                  "--label-column", "sentiment", "--json"]) == 0
