@@ -52,7 +52,11 @@ def compare_single_tasks(config, subtasks, configs, run: RunFolder, record, metr
     for sub in subtasks:
         folder = run.path / SINGLE_FOLDER / sub.name
         sink.emit(StageChanged("single-task comparison", f"{sub.name} alone, into {folder}"))
+        sink.emit(Message("info", f"training {sub.name} alone for the comparison, into {folder}."))
         single_config = dataclasses.replace(configs[sub.name], output=str(folder), backbone=config.backbone)
+        if config.max_steps:  # the same number of this sub-task's batches as the multi-task run gave it
+            share = record["data"]["tasks"][sub.name]["batch_share"]
+            single_config = dataclasses.replace(single_config, max_steps=max(1, round(config.max_steps * share)))
         single = None
         try:
             result = train(single_config, _Quiet(sink, sub.name), cancel, allow_pickle=allow_pickle)

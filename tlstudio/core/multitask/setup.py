@@ -45,7 +45,7 @@ class Built:
         args = engine.training_arguments(config, run, self.choice, get_task("multi-task"), len(self.sampler))
         progress = ProgressCallback(
             self.sink, self.cancel,
-            run_info={"train_size": len(self.sampler), "eval_size": sum(len(d) for d in self.eval_sets.values()),
+            run_info={"train_size": len(self.train_set), "eval_size": sum(len(d) for d in self.eval_sets.values()),
                       "device": self.choice.name, "precision": self.choice.precision, "output_dir": str(run.path)},
             examples_per_step=config.batch_size * config.gradient_accumulation_steps,
             tokens_per_example=self.train_tokens / max(1, len(self.train_set)),
@@ -168,6 +168,9 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
         train_tokens=sum(stats.get("train_tokens", 0) for stats in token_stats.values()),
     )
     built.sink, built.cancel = sink, cancel
+    what = "the heads only (the shared encoder is frozen)" if config.strategy == "frozen" else "the whole model"
+    sink.emit(Message("info", f"strategy {config.strategy}: training {what}: {trainable:,} of {total:,} parameters "
+                              f"({100 * trainable / max(1, total):.2f}%), one encoder shared by {len(subtasks)} heads."))
     counts = dict(zip([s.name for s in subtasks], sampler.counts))
     sink.emit(Message("info", "batches per epoch: " + ", ".join(f"{name} {count}" for name, count in counts.items())
                       + f" (batch size {per_device}, one sub-task per batch)."))

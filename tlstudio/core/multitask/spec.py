@@ -167,3 +167,53 @@ def sub_config(base, sub: SubTask):
 def resolved(subtasks: list[SubTask]) -> list[dict[str, Any]]:
     """What run.json records: every sub-task with its data path made absolute."""
     return [sub.to_dict() for sub in subtasks]
+
+
+# The app's sub-task table: one row per sub-task, its input and label columns named by task.
+ROW_COLUMNS = {"text-classification": ("text_column", "label_column"),
+               "token-classification": ("tokens_column", "tags_column")}
+
+
+def entry_from_row(name: str, task: str, data: str = "", input_column: str = "", label_column: str = "",
+                   weight: str | float = 1.0, proportion: str | float | None = None,
+                   other: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A spec entry from the table's cells (blank cells: the defaults); ``other`` keeps settings it does not show."""
+    entry: dict[str, Any] = {**(other or {}), "name": name.strip(), "task": task}
+    if str(data).strip():
+        entry["data"] = str(data).strip()
+    columns = ROW_COLUMNS.get(task, ROW_COLUMNS["text-classification"])
+    for key in (k for pair in ROW_COLUMNS.values() for k in pair):
+        entry.pop(key, None)
+    for key, value in zip(columns, (input_column, label_column)):
+        if str(value or "").strip():
+            entry[key] = str(value).strip()
+    entry["weight"] = _number(weight, 1.0)
+    if proportion not in (None, "") and str(proportion).strip():
+        entry["proportion"] = _number(proportion, proportion)
+    return entry
+
+
+def row_from_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    task = entry.get("task", "text-classification")
+    first, second = ROW_COLUMNS.get(task, ROW_COLUMNS["text-classification"])
+    return {"name": entry.get("name", ""), "task": task, "data": entry.get("data", ""),
+            "input_column": entry.get(first) or "", "label_column": entry.get(second) or "",
+            "weight": entry.get("weight", 1.0), "proportion": entry.get("proportion")}
+
+
+def check_entries(entries: list[dict[str, Any]], default_data: str = "") -> str | None:
+    """What is wrong with a sub-task list, as the run would say it, or None (files are only checked to exist)."""
+    from ..errors import TlStudioError
+
+    try:
+        read_spec(entries, default_data=default_data)
+    except TlStudioError as exc:
+        return str(exc).replace("the sub-task list: ", "")
+    return None
+
+
+def _number(value: Any, fallback: Any) -> Any:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return fallback  # kept as typed, so the check names it

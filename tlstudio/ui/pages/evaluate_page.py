@@ -90,11 +90,17 @@ class EvaluatePage(Page):
             self.stack.removeWidget(self.view)
             self.view.deleteLater()
         self.kind, self.view = kind, evaluation_view(kind, self)
+        if kind == "multi-task":  # a sub-task opens as its own model, with its full evaluation
+            self.view.subtask_requested.connect(
+                lambda name: self.model_dir is not None and self.set_model(self.model_dir / "tasks" / name))
         self.stack.addWidget(self.view)
         self.stack.setCurrentWidget(self.view)
 
     def _show_results(self, task: str, report: dict, records: list[dict], source: str) -> None:
         self._use_view_for(task, report)
+        if self.kind == "multi-task":
+            self.view.run_dir = self.model_dir
+            self.on_file.setEnabled(False)  # each sub-task's model is evaluated on files from its own folder
         self.view.show_report(report, records, source)
 
     def show_run(self, run_dir: Path | None) -> None:

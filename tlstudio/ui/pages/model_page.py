@@ -34,6 +34,8 @@ TASK_CHOICES = (
     ("Entity tagging (NER): names, places, organisations… in each sentence", "token-classification", False, False),
     ("Translation: source text → target text", "translation", False, False),
     ("Summarization: long text → short summary", "summarization", False, False),
+    ("Multi-task: several tasks sharing one backbone (e.g. sentiment and topic, or classes and entities)",
+     "multi-task", False, False),
 )
 TASK_HELP = {
     "text-classification": "Sentence pairs: choose a second text column on the Data page. Long texts: see "
@@ -42,6 +44,8 @@ TASK_HELP = {
                             "with {start, end, label} spans.",
     "translation": "Data: a source column and a target column.",
     "summarization": "Data: a long text column and a short summary column.",
+    "multi-task": "One backbone learns every sub-task below, each with its own head; each gets its own model "
+                  "folder (tasks/NAME). Sub-tasks read the open data file unless they name another.",
 }
 
 
@@ -81,6 +85,13 @@ class ModelPage(Page):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         left.addWidget(self._build_task())
+        from ..widgets.subtask_editor import SubtaskEditor
+
+        self.subtasks = SubtaskEditor(self)
+        self.subtasks.subtasks_changed.connect(lambda entries: self.session.update_config(subtasks=entries))
+        self.subtasks.compare_changed.connect(lambda on: self.session.update_config(compare_single_task=on))
+        self.subtasks.hide()
+        left.addWidget(self.subtasks)
         left.addWidget(self._build_backbone())
         self.device_picker = DevicePicker(self)
         self.device_picker.device_chosen.connect(lambda device: self.session.update_config(device=device))
@@ -146,6 +157,20 @@ class ModelPage(Page):
         self.task_combo.blockSignals(False)
         self.task_help.setText(TASK_HELP.get(config.task, ""))
         self.form.set_task(config)
+        self._show_subtasks()
+
+    def _show_subtasks(self) -> None:
+        config = self.session.config
+        multi = config.task == "multi-task"
+        self.subtasks.setVisible(multi)
+        if not multi:
+            return
+        self.subtasks.default_data = config.data
+        if isinstance(config.subtasks, list):
+            self.subtasks.set_entries(config.subtasks, config.compare_single_task)
+        else:  # a fresh multi-task set-up: two sub-tasks to fill in
+            self.subtasks.set_entries([{"name": "task1"}, {"name": "task2"}], config.compare_single_task)
+            self.session.update_config(subtasks=self.subtasks.entries())
 
     def select_task(self, task: str, multi_label: bool = False, regression: bool = False) -> None:
         """Choose a task in the picker as a user would (tests, screenshots)."""

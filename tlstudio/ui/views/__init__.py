@@ -30,6 +30,8 @@ def evaluation_kind(task: str, report: dict | None) -> str:
         return "generation"
     if task == "text-generation" or "perplexity" in report:
         return "language-model"
+    if task == "multi-task":
+        return "multi-task"
     return "single-label"
 
 
@@ -40,6 +42,10 @@ def evaluation_view(kind: str, parent: QWidget | None = None):
         from .classification_evaluation import ClassificationEvaluation
 
         return ClassificationEvaluation(parent)
+    if kind == "multi-task":
+        from .multitask_evaluation import MultiTaskEvaluation
+
+        return MultiTaskEvaluation(parent)
     if kind == "language-model":
         from .lm_evaluation import LanguageModelEvaluation
 

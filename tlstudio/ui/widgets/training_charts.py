@@ -10,6 +10,9 @@ from .live_chart import LiveChart
 
 # Metrics drawn per epoch when a task reports them; others are in the metrics table.
 EPOCH_METRICS = ("accuracy", "macro_f1", "f1", "precision", "recall", "bleu", "rouge1", "rougeL")
+# A multi-task run's evaluations: one series per sub-task's score ("topic/macro_f1") and their mean.
+SUBTASK_SCORES = ("macro_f1", "f1", "micro_f1", "r2")
+MULTI_TASK_MEAN = "mean_task_score"
 
 
 class TrainingCharts(QWidget):
@@ -51,12 +54,15 @@ class TrainingCharts(QWidget):
     def add_evaluation(self, event: Evaluated) -> None:
         if isinstance(event.metrics.get("loss"), (int, float)):
             self.loss.append("eval", event.step, event.metrics["loss"])
-        for key in EPOCH_METRICS:
+        keys = [*EPOCH_METRICS, *(k for k in event.metrics if k.rpartition("/")[2] in SUBTASK_SCORES
+                                  and "/" in k), MULTI_TASK_MEAN]
+        for key in keys:
             value = event.metrics.get(key)
             if not isinstance(value, (int, float)):
                 continue
             if key not in self._metric_keys:
-                self.metrics.add_series(key, key.replace("_", " "), color_index=3 + len(self._metric_keys), points=True)
+                title = key.replace("/", ": ").replace("_", " ")
+                self.metrics.add_series(key, title, color_index=3 + len(self._metric_keys), points=True)
                 self._metric_keys.append(key)
             self.metrics.append(key, event.epoch, value)
 
