@@ -72,7 +72,8 @@ def test_column_suggestions_per_task():
 
 def test_samples_cover_every_task_and_train_with_their_columns():
     samples = {sample.task: sample for sample in available_samples()}
-    assert set(samples) == set(TASKS)
+    # A multi-task run is made of the other tasks' data (resources/samples/multitask.json lists two of them).
+    assert set(samples) == set(TASKS) - {"multi-task"}
     for sample in samples.values():
         assert sample_path(sample.name).is_file()
         RunConfig(data=str(sample_path(sample.name)), output="o", task=sample.task, **sample.columns).validate()

@@ -17,7 +17,8 @@ from .errors import ConfigError
 from .run_folder import METRICS_FILE, RUN_FILE, RunFolder
 
 # Each task's headline figures (classes, labels, numbers, entities, generated text), as metrics.json names them.
-HEADLINE = ("accuracy", "macro_f1", "micro_f1", "f1", "mse", "spearman", "bleu", "chrf", "rougeL", "eval_loss")
+HEADLINE = ("accuracy", "macro_f1", "micro_f1", "f1", "mse", "spearman", "bleu", "chrf", "rougeL", "mean_task_score",
+            "eval_loss")
 # run.json says "running" but no process of this app is training it: it crashed or was killed.
 INTERRUPTED = "interrupted"
 
