@@ -66,6 +66,35 @@ class Built:
         return trainer, progress, args
 
 
+class _WithR2:
+    """A regression sub-task's metrics hook, adding R² (its score: higher is better, like the others' F1)."""
+
+    def __init__(self, hook, targets):
+        import numpy as np
+
+        object.__setattr__(self, "hook", hook)
+        object.__setattr__(self, "variance", float(np.var(np.asarray(targets, dtype=float))))
+
+    def __call__(self, eval_prediction) -> dict:
+        metrics = self.hook(eval_prediction)
+        if isinstance(metrics.get("mse"), (int, float)) and self.variance > 0:
+            metrics["r2"] = 1.0 - metrics["mse"] / self.variance
+        return metrics
+
+    def __getattr__(self, name):
+        return getattr(self.hook, name)
+
+    def __setattr__(self, name, value):
+        setattr(self.hook, name, value)
+
+
+def _metrics_hook(task, data):
+    hook = task.compute_metrics(data)
+    if hook is not None and score_key(task, data) == "r2":
+        return _WithR2(hook, data.eval.targets)
+    return hook
+
+
 def score_key(task, data) -> str:
     """The figure a sub-task's score is: its best-checkpoint metric, or r2 where lower is better (regression)."""
     if getattr(task, "greater_is_better", False):
@@ -160,7 +189,7 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
     built = Built(
         tokenizer=tokenizer, model=model, train_set=MultiTaskDataset(train_parts), eval_sets=eval_sets,
         sampler=sampler, collator=MultiTaskCollator(collators),
-        metric_hooks={s.name: tasks[s.name].compute_metrics(datas[s.name]) for s in subtasks},
+        metric_hooks={s.name: _metrics_hook(tasks[s.name], datas[s.name]) for s in subtasks},
         score_keys={s.name: score_key(tasks[s.name], datas[s.name]) for s in subtasks},
         weights=weights, shares={s.name: share for s, share in zip(subtasks, shares)}, token_stats=token_stats,
         choice=choice, base_model=base_model, backbone_source=source, backbone_license=license_id,
