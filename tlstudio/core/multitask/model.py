@@ -151,8 +151,10 @@ def read_joint(folder: str | Path) -> dict[str, Any]:
 def models_from_joint(folder: Path, record: dict, wanted: list[dict[str, Any]]):
     """Sub-task models for ``wanted`` ({name, task, model_class, kwargs}) built on the joint encoder.
 
-    Returns ``(models, restored)``: heads whose name, task and labels match come back trained
-    (``restored`` lists them); the others start fresh on the trained encoder.
+    Returns ``(models, restored, state)``: the models built from the checkpoint's configs, the
+    sub-tasks whose head matches (same name, task and labels), and the joint weights renamed for a
+    MultiTaskModel of ``wanted`` (the encoder, and those heads) to load non-strictly; the other
+    heads start fresh on the trained encoder.
     """
     from safetensors.torch import load_file
     from transformers import AutoConfig

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from pathlib import Path
 
 from ..errors import TlStudioError
 from ..progress import Message, RunFinished, StageChanged
@@ -159,7 +158,3 @@ def _run_record(config, subtasks: list[SubTask], configs, datas, built) -> dict:
                      "processes": distributed.world_size()},
         "versions": engine._versions(),
     }
-
-
-def subtask_folder(run_path: Path, name: str) -> Path:
-    return Path(run_path) / "tasks" / name

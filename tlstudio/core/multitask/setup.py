@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,8 @@ class Built:
     total: int
     restored: list[str] | None = None
     train_tokens: int = 0
-    callbacks_extra: list = field(default_factory=list)
+    sink: Any = None
+    cancel: Any = None
 
     def trainer(self, config, run, engine):
         """The MultiTaskTrainer with the engine's settings and callbacks; ``(trainer, progress, args)``."""
@@ -194,9 +195,8 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
         weights=weights, shares={s.name: share for s, share in zip(subtasks, shares)}, token_stats=token_stats,
         choice=choice, base_model=base_model, backbone_source=source, backbone_license=license_id,
         trainable=trainable, total=total, restored=restored,
-        train_tokens=sum(stats.get("train_tokens", 0) for stats in token_stats.values()),
+        train_tokens=sum(stats.get("train_tokens", 0) for stats in token_stats.values()), sink=sink, cancel=cancel,
     )
-    built.sink, built.cancel = sink, cancel
     what = "the heads only (the shared encoder is frozen)" if config.strategy == "frozen" else "the whole model"
     sink.emit(Message("info", f"strategy {config.strategy}: training {what}: {trainable:,} of {total:,} parameters "
                               f"({100 * trainable / max(1, total):.2f}%), one encoder shared by {len(subtasks)} heads."))
