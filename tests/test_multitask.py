@@ -81,8 +81,9 @@ def test_two_label_columns_of_the_same_rows_train_together_and_export_one_model_
     assert metrics["tasks"]["topic"]["weight"] == 0.5
     assert metrics["mean_task_score"] == pytest.approx(
         (metrics["tasks"]["sentiment"]["macro_f1"] + metrics["tasks"]["topic"]["macro_f1"]) / 2)
-    assert metrics["tasks"]["sentiment"]["macro_f1"] >= 0.75  # both heads learn on the shared encoder
-    assert metrics["tasks"]["topic"]["accuracy"] >= 0.6
+    for name in ("sentiment", "topic"):  # both heads learn on the shared encoder, well past guessing
+        report = metrics["tasks"][name]
+        assert report["macro_f1"] >= report["majority_macro_f1"] + 0.25, (name, report)
     # Each evaluation reports every sub-task, for one chart series per sub-task.
     evaluations = sink.of_type(Evaluated)
     assert evaluations and all({"sentiment/macro_f1", "topic/macro_f1", "mean_task_score", "loss"}

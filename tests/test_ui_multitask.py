@@ -46,3 +46,4 @@ def test_the_app_sets_up_a_two_task_run_charts_each_sub_task_and_shows_their_res
     qtbot.waitUntil(lambda: evaluate.model_dir == run / "tasks" / "topic", timeout=30_000)
     assert evaluate.kind == "single-label"
     qtbot.waitUntil(lambda: window.try_page.model_dir == run / "tasks" / "sentiment", timeout=30_000)
+    assert window.export_page.run_dir == run / "tasks" / "sentiment"

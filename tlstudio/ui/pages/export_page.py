@@ -234,6 +234,11 @@ class ExportPage(Page):
                 self.push.set_model(None)
                 self.set_subtitle(NO_RUN)
             return
+        from ...core.multitask.folders import is_multitask_run, subtask_names
+
+        names = subtask_names(run_dir) if is_multitask_run(run_dir) else []
+        if names:  # a multi-task run exports one sub-task's model at a time: its first, unless another is chosen
+            run_dir = Path(run_dir) / "tasks" / names[0]
         if not (Path(run_dir) / "config.json").is_file():
             return
         self.run_dir = Path(run_dir)
@@ -246,7 +251,9 @@ class ExportPage(Page):
         self.name_edit.setText(self.run_dir.name)
         self.license.setCurrentText(self.record.get("backbone_license") or "other")
         self.set_subtitle(f"Exporting the model of run {self.run_dir.name} ({self.task}). Weights are safetensors; "
-                          "checkpoints and your validation rows stay behind.")
+                          "checkpoints and your validation rows stay behind."
+                          + (f" This is sub-task '{names[0]}' of a multi-task run; the others are in "
+                             f"{self.run_dir.parent} ({', '.join(names)})." if names else ""))
         for widget in (self.outcome, self.verification):
             widget.clear()
         for widget in (self.snippet, self.open_folder, self.verification):
