@@ -15,23 +15,31 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, TlStudioError
-from ..progress import Message, StageChanged
+from ..progress import Evaluated, Message, RunStarted, StageChanged
 from ..run_folder import METRICS_FILE, RunFolder
 
 SINGLE_FOLDER = "single"
 
 
 class _Quiet:
-    """Lets a comparison run's messages and stages through; its charts and finish belong to it alone."""
+    """Passes a comparison run's messages, stages and evaluations on as log lines.
 
-    def __init__(self, sink, name: str):
-        self.sink, self.name = sink, name
+    Its steps and finish are left out: the charts and the outcome belong to the multi-task run.
+    """
+
+    def __init__(self, sink, name: str, metric: str):
+        self.sink, self.name, self.metric = sink, name, metric
 
     def emit(self, event) -> None:
         if isinstance(event, Message):
             self.sink.emit(Message(event.level, f"{self.name} alone: {event.text}"))
         elif isinstance(event, StageChanged):
             self.sink.emit(StageChanged(f"{self.name} alone: {event.stage}", event.detail))
+        elif isinstance(event, RunStarted):
+            self.sink.emit(Message("info", f"{self.name} alone: {event.total_steps} steps on {event.device}."))
+        elif isinstance(event, Evaluated) and isinstance(event.metrics.get(self.metric), (int, float)):
+            self.sink.emit(Message("info", f"{self.name} alone: step {event.step}, epoch {event.epoch:g}: "
+                                           f"{self.metric} {event.metrics[self.metric]:.4f}"))
 
 
 def comparison_row(name: str, multi: dict, single: dict | None, single_run: str | None) -> dict[str, Any]:
@@ -59,7 +67,8 @@ def compare_single_tasks(config, subtasks, configs, run: RunFolder, record, metr
             single_config = dataclasses.replace(single_config, max_steps=max(1, round(config.max_steps * share)))
         single = None
         try:
-            result = train(single_config, _Quiet(sink, sub.name), cancel, allow_pickle=allow_pickle)
+            quiet = _Quiet(sink, sub.name, metrics["tasks"][sub.name]["score_metric"])
+            result = train(single_config, quiet, cancel, allow_pickle=allow_pickle)
             if result.status == "completed":
                 single = result.metrics
         except TlStudioError as exc:
