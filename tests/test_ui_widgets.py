@@ -15,6 +15,7 @@ def test_live_chart_keeps_100k_points_in_float64_and_draws_only_the_visible_thin
     for step in range(100_000):
         chart.append("train", step, 1.0 / (1 + step))
     assert chart.point_count("train") == 100_000
+    chart.ensure_plot()  # points kept before the chart was first shown are drawn when it is
     chart.flush()
     item = chart._series["train"].item
     assert item.xData.dtype == np.float64 and len(item.xData) == 100_000
@@ -34,6 +35,8 @@ def test_dense_curves_are_drawn_with_a_one_pixel_pen_and_sparse_ones_stay_bold(q
     charts = TrainingCharts()
     qtbot.addWidget(charts)
     chart: LiveChart = charts.loss
+    chart.ensure_plot()
+    charts.learning_rate.ensure_plot()
     width = {key: series.item.opts["pen"].widthF() for key, series in chart._series.items()}
     assert width["train"] <= 1 and width["eval"] >= 2
     assert charts.learning_rate._series["lr"].item.opts["pen"].widthF() <= 1
@@ -45,6 +48,7 @@ def test_the_chart_redraws_on_its_timer_not_per_point(qtbot):
     chart = LiveChart("Loss", "step")
     qtbot.addWidget(chart)
     chart.add_series("train", "training loss")
+    chart.ensure_plot()
     calls = []
     item = chart._series["train"].item
     original = item.setData
@@ -137,6 +141,7 @@ def test_dark_theme_changes_the_palette_and_the_charts(qtbot):
     chart = LiveChart("Loss", "step", "loss")
     qtbot.addWidget(chart)
     chart.show()
+    qtbot.waitUntil(lambda: chart.plot is not None, timeout=30_000)
     for gone in (CategoryBarChart("x"), MarkedHistogram("x", "y"), ConfusionMatrixView(), LiveChart("x", "y")):
         gone.deleteLater()  # widgets closed earlier must not be called when the theme changes
     qtbot.wait(10)

@@ -49,3 +49,5 @@ def _no_si_prefix(axis) -> None:
 
 
 __all__ = ["pg", "style_plot"]
+
+READY = True  # last: charts waiting for a worker thread's import check this (plot_host.plotting_loaded)
