@@ -174,6 +174,7 @@ class StudioChart:
 
     def __init__(self, window):
         self.live = window.train_page.charts.loss
+        self.live.ensure_plot()  # built when first shown, which the page switch has only just asked for
         self.key = next(iter(self.live._series))
         self.widget = self.live.view
 

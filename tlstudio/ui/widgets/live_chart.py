@@ -2,9 +2,11 @@
 
 Points are appended to float64 numpy buffers (capacity doubles, so appending
 is amortised O(1)); a ~10 Hz timer hands only the changed series to
-pyqtgraph, which draws only the visible range (clip to view) thinned to a
-few points per pixel (peak downsampling keeps spikes visible).  Nothing is
-redrawn per event, however fast events arrive.
+pyqtgraph, and only what can be seen: the visible x range, thinned with numpy
+to the lowest and highest point of each pixel column (``decimate.py``: spikes
+stay visible, at most two points per pixel reach pyqtgraph, whose own per-paint
+thinning took tens of milliseconds a redraw).  Nothing is redrawn per event,
+however fast events arrive; zooming or resizing thins the curve again.
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ class SeriesBuffer:
         import numpy as np
 
         xs = np.asarray(xs, dtype=np.float64)
-        ys = np.asarray([np.nan if v is None else v for v in ys], dtype=np.float64)
+        if not (isinstance(ys, np.ndarray) and ys.dtype.kind == "f"):  # None (a missing value) becomes NaN
+            ys = [np.nan if v is None else v for v in ys]
+        ys = np.asarray(ys, dtype=np.float64)
         needed = self.size + len(xs)
         if self._x is None or needed > len(self._x):
             self._grow(max(needed, 2 * self.size, self._capacity))
@@ -79,6 +83,12 @@ class SeriesBuffer:
         return (float(self._x[self.size - 1]), float(self._y[self.size - 1])) if self.size else None
 
 
+def _all_finite(values) -> bool:
+    import numpy as np
+
+    return bool(np.isfinite(values).all())
+
+
 @dataclass
 class _Series:
     name: str
@@ -103,6 +113,7 @@ class LiveChart(PlotHost):
         self._log_y = log_y
         self._legend = legend
         self._series: dict[str, _Series] = {}
+        self._thinned_for = None  # the (x range, width) the drawn curves were thinned for
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.flush)
@@ -120,6 +131,8 @@ class LiveChart(PlotHost):
             self.plot.addLegend(offset=offsets[self._legend])
         for series in self._series.values():
             self._add_item(series)
+        self.plot.getViewBox().sigXRangeChanged.connect(self._on_view_changed)
+        self.plot.getViewBox().sigResized.connect(self._on_view_changed)
         self._apply_colors(theme().colors)
         self.flush()
         self._timer.start()
@@ -133,9 +146,8 @@ class LiveChart(PlotHost):
             self._style_series(series, theme().colors)
 
     def _add_item(self, series: _Series) -> None:
+        # Thinned and clipped here (flush), once per change, not by pyqtgraph on every repaint.
         series.item = self.plot.plot(name=series.name)
-        series.item.setDownsampling(auto=True, method="peak")
-        series.item.setClipToView(True)
         series.dirty = True
 
     def remove_all_series(self) -> None:
@@ -175,13 +187,41 @@ class LiveChart(PlotHost):
             self._describe()
             return
         changed = False
+        window = self._view_window()
         for series in self._series.values():
             if series.dirty:
-                series.item.setData(series.buffer.x, series.buffer.y, connect="finite")
+                x, y = self._thinned(series.buffer, window)
+                # Finite curves skip pyqtgraph's NaN scan; log axes make their own non-finite values.
+                series.item.setData(x, y, connect="finite", skipFiniteCheck=not self._log_y and _all_finite(y))
                 series.dirty = False
                 changed = True
         if changed:
+            self._thinned_for = window
             self._describe()
+
+    def _view_window(self) -> tuple[tuple[float, float] | None, int]:
+        """(the x range shown, or None while it follows the data; the plot's width in pixels)."""
+        box = self.plot.getViewBox()
+        width = max(int(box.width()), 200)  # not laid out yet: thin for a narrow chart, redone on resize
+        follows = box.autoRangeEnabled()[0]
+        return (None if follows else tuple(box.viewRange()[0]), width)
+
+    @staticmethod
+    def _thinned(buffer: SeriesBuffer, window):
+        from .decimate import peak_decimate, visible_slice
+
+        x, y = buffer.x, buffer.y
+        shown, width = window
+        if shown is not None and len(x) > 2 * width and x[0] <= x[-1]:
+            part = visible_slice(x, *shown)
+            x, y = x[part], y[part]
+        return peak_decimate(x, y, width)
+
+    def _on_view_changed(self, *_args) -> None:
+        """Zoomed, panned or resized: thin the curves again for what is now shown (on the next tick)."""
+        if self.plot is not None and self._view_window() != self._thinned_for:
+            for series in self._series.values():
+                series.dirty = True
 
     def _describe(self) -> None:
         """The chart's latest values as text, for screen readers."""
