@@ -241,7 +241,6 @@ class DataPage(Page):
     def open_file(self, path: str, then=None) -> None:
         """Load ``path`` in the background; ``then()`` runs after it is shown (e.g. to apply a saved config)."""
         path = str(path)
-        prefetch_plotting()  # the charts show with the rows: import pyqtgraph while the file loads
         self.busy.show()
         self.status_message.emit(f"Loading {path}…")
         self._loading = path
@@ -249,8 +248,11 @@ class DataPage(Page):
             big = Path(path).stat().st_size >= PREVIEW_FROM_BYTES
         except OSError:
             big = False
-        if big:
+        if not big:
+            prefetch_plotting()  # the charts show with the rows: import pyqtgraph while the file loads
+        else:
             # A failed preview says nothing: the full load reports what is wrong with the file.
+            # (pyqtgraph is imported once the first rows show: not racing the read for the GIL.)
             run_in_background(lambda job: _preview(path), context=self,
                               on_success=lambda table: self._on_preview(path, table), on_failure=lambda _f: None,
                               uses_transformers=False)
@@ -279,6 +281,7 @@ class DataPage(Page):
         if self._loading != path:  # loaded already, or another file was opened since
             return
         self._shown_before = (self.stack.currentIndex(), self.file_label.text())
+        prefetch_plotting()
         self.table_model.set_frame(table.frame)
         self.left_panel.setEnabled(False)
         self.file_label.setText(f"<b>{Path(path).name}</b><br>Loading all rows; the first {len(table):,} are shown."
