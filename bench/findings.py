@@ -44,6 +44,17 @@ FINDINGS: dict[str, list[str]] = {
         "cost grows with the self-intersections of a noisy curve. Per-step series (training loss, learning "
         "rate) now use a 1-pixel pen; per-epoch series (few points, with markers) stay 2 pixels "
         "(`tlstudio/ui/widgets/live_chart.py`).",
+        "- Found and fixed (session 4): with 100,000 points, pyqtgraph's own peak downsampling and clip-to-view "
+        "ran in Python on every repaint and still handed 10,000 points to Qt; its NaN scan ran on every "
+        "`setData`; and each axis replayed its tick, label and grid QPicture (three grid levels) on every "
+        "repaint, about 4 ms each. Now the live chart thins the visible x range itself when data or view "
+        "change, with numpy, to each pixel column's lowest and highest point (`tlstudio/ui/widgets/decimate.py`: "
+        "at most two points per pixel, spikes kept, zooming in shows every point), skips the NaN scan for "
+        "finite curves, caches each axis as a pixmap (`QGraphicsItem.DeviceCoordinateCache`, redrawn only when "
+        "the axis changes) and draws grid lines at two tick levels, not three. GUI-thread CPU time on the loss "
+        "chart (`bench/chart_redraw.py --cpu`, 10 repeats, load ~9): replacing the 100,000 points and repainting "
+        "29.6 to 8.1 ms, repainting 8.7 to 2.0 ms, appending a point then flushing and repainting 10.9 to 6.5 ms. "
+        "`tests/test_chart_decimation.py` checks that each bucket keeps exactly its minimum and maximum.",
         "- The blocked-time figures come from a 5 ms timer on the GUI thread: on a machine whose load average "
         "is several times its core count, a timer is late whenever the scheduler gives the GUI thread no "
         "core, whatever the app does; the stack samples listed with it say where the GUI thread was when it was late. "
@@ -56,10 +67,24 @@ FINDINGS: dict[str, list[str]] = {
         "thread. Now the devices are listed when the Model page is first shown "
         "(`tlstudio/ui/pages/model_page.py`): 6.1 s to 3.1 s median to a responsive window (2 launches each, "
         "load ~10), against 0.5-0.8 s for a bare PySide6 window under the same load.",
-        "- Where the rest goes (cProfile of `run_app` to the first event-loop pass, load ~10, 4.5 s in all): "
-        "importing pyqtgraph 1.77 s (pulled in when the Data page module imports its bar chart; numpy 0.58 s "
-        "of it), building the main window 0.89 s (the Train page's three live charts 0.4 s), PySide6 itself "
-        "0.5 s. Not done yet: create the chart widgets, and import pyqtgraph, when a chart is first shown.",
+        "- Found and fixed (session 4): importing pyqtgraph (numpy under it) was ~40 % of start-up, pulled in "
+        "when the Data page module imported its bar chart, and the Train page built three plots no one sees "
+        "at start-up. Every chart is now a `PlotHost` (`tlstudio/ui/widgets/plot_host.py`) that keeps its data "
+        "as plain values and builds its pyqtgraph plot the first time it is shown, one chart per event-loop "
+        "pass; pyqtgraph is imported on a worker thread meanwhile (started when a file starts loading), so "
+        "the first chart appears a moment after its page without freezing the window. numpy is imported "
+        "with a chart's first point.",
+        "- Found and fixed (session 4): every background job first imported transformers' auto classes "
+        "(and with them torch, 4.7 s of imports) one thread at a time, to avoid a deadlock in transformers' "
+        "lazy imports, so the Model page's backbone summary, started while the window was built, imported "
+        "torch before the window showed, and the sample data waited for it. Jobs that never use transformers "
+        "(reading a table, data health, listing runs, the backbone summary) now say so and start at once "
+        "(`uses_transformers=False` in `tlstudio/ui/workers/background.py`). `python -X importtime` and "
+        "`tests/test_ui_startup.py` confirm that no torch, transformers, pandas, numpy or pyqtgraph is "
+        "imported before the window shows.",
+        "- Before/after, focused (the bench's probe, 5 launches each, alternating with main, load ~5): "
+        "launch to a responsive window 2.37 s to 1.19 s median; sample data on screen 11.8 s to 3.2 s. What "
+        "is left at start-up: PySide6 itself (~0.5 s under that load) and tlstudio's own UI modules (~0.6 s).",
         "- This environment sets PYTHONDONTWRITEBYTECODE, so tlstudio's modules were compiled from source at "
         "every launch (0.24 s); the benchmark's launches use a bytecode cache, as an installed package does.",
     ],
@@ -84,8 +109,26 @@ FINDINGS: dict[str, list[str]] = {
         "Timed alone on the million-row frame (load ~21), `classification_health` took 16.5 s: normalising "
         "the labels (`Series.map` with a dict, then `astype(object)`) 7.6 s, the empty-text check "
         "(`astype('string').str.strip()`) 5.8 s, the duplicate-text check (`duplicated()`) 8.9 s; the object "
-        "conversions hold the GIL. Not done yet: work on `pd.factorize` codes (one normalisation per distinct "
-        "label, no million-object arrays) and check duplicates by hash, or profile a sample of big files.",
+        "conversions hold the GIL.",
+        "- Found and fixed (session 4): `classification_health` now works on `pd.factorize` codes (one "
+        "normalisation per distinct label, counts by `np.bincount`, duplicates from the text codes) and, for "
+        "the Arrow-backed strings the CSV reader gives, finds blank texts with pyarrow's kernels "
+        "(`tlstudio/core/data/health.py`). On the million rows (load ~9): 2.5-4.6 s to 1.7-1.9 s, and the "
+        "longest stretch a ticking thread waited for the GIL 230 ms to 8-30 ms. `tests/test_health_at_scale.py` "
+        "checks the counts against a row-by-row count on messy cells in every string storage and on 60,000 rows.",
+        "- Found and fixed (session 4): sampling what other threads ran whenever the GUI thread was late "
+        "showed the Label page looping over every row on the GUI thread each time a file opened: a set of "
+        "every label cell (0.7 s sampled) and a million-entry row index (list and dict, 0.2 s). It now takes "
+        "the distinct labels with `pd.unique`, and the row index is a `range` until a filter picks rows "
+        "(`tlstudio/ui/labelling/controller.py`, `label_model.py`). The token-length sample is measured with "
+        "the Rust tokenizer alone (`backend_tokenizer.encode_batch`, which releases the GIL) instead of the "
+        "full tokenizer call that also built attention masks and Python lists per token "
+        "(`tlstudio/core/data/token_stats.py`); a big file's first rows no longer race pyqtgraph's import.",
+        "- Focused before/after (`bench/gui_million_rows.py`'s app part, 2 opens, load ~8-9): longest GUI "
+        "stall while loading and profiling 1.6-1.8 s to 0.29-0.6 s; labels profiled (second open) 3.4 s to "
+        "1.1 s. What the late ticks still coincide with: pyarrow's multi-threaded CSV read, the tokenizer's "
+        "Rust threads and the text hashing, all of which release the GIL but occupy both cores, and the other "
+        "engineers' work (a load of 8-10 on 2 cores): a thread then waits for a core, whatever it runs.",
     ],
     "Inference": [
         "- tlstudio's three runtimes share its tokenisation (dynamic padding, max length 128); the pipeline "
