@@ -83,8 +83,15 @@ FINDINGS: dict[str, list[str]] = {
         "`tests/test_ui_startup.py` confirm that no torch, transformers, pandas, numpy or pyqtgraph is "
         "imported before the window shows.",
         "- Before/after, focused (the bench's probe, 5 launches each, alternating with main, load ~5): "
-        "launch to a responsive window 2.37 s to 1.19 s median; sample data on screen 11.8 s to 3.2 s. What "
-        "is left at start-up: PySide6 itself (~0.5 s under that load) and tlstudio's own UI modules (~0.6 s).",
+        "launch to a responsive window 2.37 s to 1.19 s median; sample data on screen 11.8 s to 3.2 s. This "
+        "section's run (7 launches, load 5-10) measured 1.9 s median, 1.4-2.8 s, against 0.4 s for a bare "
+        "PySide6 window: at that load the 1.5 s target is still missed.",
+        "- Where the rest goes (cProfile of `run_app` to the first event-loop pass, load ~5, 1.1 s in all): "
+        "importing the app's modules 0.77 s (PySide6 and shiboken 0.23 s of it; PySide6 turning Qt enums into "
+        "Python enums the first time each is touched, 265 of them, 0.24 s across all modules) and building the "
+        "eight pages 0.22 s. Not done: "
+        "building the pages other than Data when first shown, which needs the main window's signal wiring "
+        "(runs, recovery, label journals) to stop assuming every page exists.",
         "- This environment sets PYTHONDONTWRITEBYTECODE, so tlstudio's modules were compiled from source at "
         "every launch (0.24 s); the benchmark's launches use a bytecode cache, as an installed package does.",
     ],

@@ -12,12 +12,18 @@ however fast events arrive; zooming or resizing thins the curve again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
 from ..theme import ChartColors, theme
 from .plot_host import PlotHost
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .plotting import pg
 
 REFRESH_MS = 100
 
