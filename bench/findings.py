@@ -55,6 +55,26 @@ FINDINGS: dict[str, list[str]] = {
         "chart (`bench/chart_redraw.py --cpu`, 10 repeats, load ~9): replacing the 100,000 points and repainting "
         "29.6 to 8.1 ms, repainting 8.7 to 2.0 ms, appending a point then flushing and repainting 10.9 to 6.5 ms. "
         "`tests/test_chart_decimation.py` checks that each bucket keeps exactly its minimum and maximum.",
+        "- The redraw figures above are wall time on a machine at load ~10; the GUI-thread CPU time beside them "
+        "is what the chart itself costs (replacing 100,000 points and repainting ~15 ms, repainting ~5 ms, "
+        "against ~27 ms and ~18 ms for a bare pyqtgraph PlotWidget). Replacing all 100,000 points is the "
+        "Runs page's or a resumed run's case; a live run appends, and appending a point, thinning and "
+        "repainting cost 6.5 ms of CPU (`bench/chart_redraw.py --cpu`). The redraw is now timed after the "
+        "jobs a finished run starts (the Evaluate and Try pages loading its model), which it competed with.",
+        "- Re-measured (session 4, load 8-10 instead of 25): the GUI thread blocked during training, 99th "
+        "percentile 123 ms to 43 ms (median lateness 7 ms), target met; longest 3,037 ms to 823 ms, still "
+        "open. To see what held things up, a second sampler recorded every other thread's stack whenever the "
+        "GUI thread was late (24-step run, load ~9): the worst stall (880 ms) fell while the training thread "
+        "loaded the backbone and torch imported sympy (through `torch.distributed.tensor` and "
+        "`torch.fx.experimental.symbolic_shapes`, pulled in by transformers' model loading): a one-time "
+        "import in the process, thousands of class definitions executed under the GIL. During the steps "
+        "themselves the other threads were in torch's backward (4.8 s sampled), attention (1.2 s) and fused "
+        "Adam (1.0 s): native code that releases the GIL but keeps both cores busy with torch's two threads, "
+        "so the GUI thread waits for a core, more so with other engineers' work on the same 2 cores. "
+        "tlstudio's own share on the GUI thread is the chart repaint (~0.3 s sampled over the run) and the "
+        "refcount guard's rare top-up (80 ms). Not done: importing torch's lazy modules ahead of a run (it "
+        "would move, not remove, the GIL-bound import), or running training with one thread fewer than the "
+        "cores (it would cost throughput on every machine to help only a loaded one).",
         "- The blocked-time figures come from a 5 ms timer on the GUI thread: on a machine whose load average "
         "is several times its core count, a timer is late whenever the scheduler gives the GUI thread no "
         "core, whatever the app does; the stack samples listed with it say where the GUI thread was when it was late. "
@@ -136,6 +156,12 @@ FINDINGS: dict[str, list[str]] = {
         "1.1 s. What the late ticks still coincide with: pyarrow's multi-threaded CSV read, the tokenizer's "
         "Rust threads and the text hashing, all of which release the GIL but occupy both cores, and the other "
         "engineers' work (a load of 8-10 on 2 cores): a thread then waits for a core, whatever it runs.",
+        "- This section's run (3 opens, load ~10, against the session-3 run at load ~25): first rows 1.41 s "
+        "to 0.79 s (target met), labels profiled 5.1 s to 2.1 s, longest GUI stall 2,996 ms to 614 ms (still "
+        "open). Still on the GUI thread and sampled there: the Label page counting classes when a file opens "
+        "(`label_counts` and `pd.unique` over the million labels, vectorised now, ~100 ms sampled) and the "
+        "table model's reset. Not done: build the Label page's labelling state off the GUI thread or when that "
+        "page is first shown (its journal recovery at start-up expects it built with the data).",
     ],
     "Inference": [
         "- tlstudio's three runtimes share its tokenisation (dynamic padding, max length 128); the pipeline "
