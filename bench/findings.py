@@ -103,13 +103,18 @@ FINDINGS: dict[str, list[str]] = {
         "`tests/test_ui_startup.py` confirm that no torch, transformers, pandas, numpy or pyqtgraph is "
         "imported before the window shows.",
         "- Before/after, focused (the bench's probe, 5 launches each, alternating with main, load ~5): "
-        "launch to a responsive window 2.37 s to 1.19 s median; sample data on screen 11.8 s to 3.2 s. This "
-        "section's run (7 launches, load 5-10) measured 1.9 s median, 1.4-2.8 s, against 0.4 s for a bare "
-        "PySide6 window: at that load the 1.5 s target is still missed.",
+        "launch to a responsive window 2.37 s to 1.19 s median; sample data on screen 11.8 s to 3.2 s; again "
+        "at load ~6 after the last change: 2.97 s to 1.13 s, and 13.2 s to 3.6 s. This section's run "
+        "(7 launches, load up to 6.7, timed from process creation to the second event-loop pass) measured "
+        "1.55 s median, 1.27-1.86 s, against 0.40 s for a bare PySide6 window, down from 18.5 s at load ~25: "
+        "just over the 1.5 s target on a machine three times oversubscribed; an earlier run at load ~10 "
+        "gave 1.9 s.",
         "- Where the rest goes (cProfile of `run_app` to the first event-loop pass, load ~5, 1.1 s in all): "
         "importing the app's modules 0.77 s (PySide6 and shiboken 0.23 s of it; PySide6 turning Qt enums into "
-        "Python enums the first time each is touched, 265 of them, 0.24 s across all modules) and building the "
-        "eight pages 0.22 s. Not done: "
+        "Python enums the first time each is touched, 265 of them, 0.24 s across all modules; the first "
+        "QObject subclass with signals, in `error_dialog.py`, pays shiboken's signature setup, ~50 ms) and "
+        "building the eight pages 0.22 s. Fixed on the way: the Help menu imported `importlib.metadata` "
+        "(~60 ms) for the About box's versions; it is read when asked for now. Not done: "
         "building the pages other than Data when first shown, which needs the main window's signal wiring "
         "(runs, recovery, label journals) to stop assuming every page exists.",
         "- This environment sets PYTHONDONTWRITEBYTECODE, so tlstudio's modules were compiled from source at "
