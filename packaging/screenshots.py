@@ -63,8 +63,12 @@ def main(sections: set[str], project: str | None = None) -> None:
             time.sleep(0.02)
 
     def shoot(name: str, page: str | None = None) -> None:
+        from tlstudio.ui.widgets.plot_host import PlotHost
+
         if page:
             window.show_page(page)
+        # Charts build their plot when first shown, a moment after their page.
+        wait_until(lambda: all(c.plot is not None for c in window.findChildren(PlotHost) if c.isVisible()), 120)
         settle()
         window.grab().save(str(OUT / f"{name}.png"))
         print("wrote", OUT / f"{name}.png", flush=True)

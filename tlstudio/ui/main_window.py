@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
 
         project = self.session.project_dir
         run_in_background(lambda job: _find_interrupted(project), context=self, on_success=self._offer_resume,
-                          on_failure=lambda failure: None)
+                          on_failure=lambda failure: None, uses_transformers=False)
 
     def _offer_resume(self, stranded) -> None:
         from .pages.runs_page import resume_question

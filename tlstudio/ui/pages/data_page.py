@@ -14,6 +14,7 @@ from ..widgets.bar_chart import CategoryBarChart
 from ..widgets.column_roles import ColumnRoles
 from ..widgets.split_settings import DATA_FILTER, SplitSettings
 from ..widgets.histogram import MarkedHistogram
+from ..widgets.plot_host import prefetch_plotting
 from ..workers.background import LatestOnly, run_in_background
 from .base import Page
 from .data_welcome import Welcome
@@ -134,11 +135,11 @@ class DataPage(Page):
         self.outer.addWidget(self.stack, 1)
         self._loading: str | None = None  # the file being loaded
         self._shown_before: tuple[int, str] | None = None  # what a preview replaced, put back if the load fails
-        self._health_jobs = LatestOnly(self, self._on_health)
+        self._health_jobs = LatestOnly(self, self._on_health, uses_transformers=False)
         self._token_jobs = LatestOnly(self, self._on_token_lengths, self._on_token_failure)
-        self._suggestion_jobs = LatestOnly(self, self._on_suggestions)
+        self._suggestion_jobs = LatestOnly(self, self._on_suggestions, uses_transformers=False)
         self._entity_jobs = LatestOnly(self, lambda counts: self.label_chart.set_counts(
-            counts, "Entities per type", "entities"))
+            counts, "Entities per type", "entities"), uses_transformers=False)
         self._refresh_timer = QTimer(self, singleShot=True, interval=150, timeout=self._refresh_insight)
         session.columns_changed.connect(self._on_columns_changed)
         session.config_changed.connect(self._on_config_changed)
@@ -247,10 +248,14 @@ class DataPage(Page):
             big = Path(path).stat().st_size >= PREVIEW_FROM_BYTES
         except OSError:
             big = False
-        if big:
+        if not big:
+            prefetch_plotting()  # the charts show with the rows: import pyqtgraph while the file loads
+        else:
             # A failed preview says nothing: the full load reports what is wrong with the file.
+            # (pyqtgraph is imported once the first rows show: not racing the read for the GIL.)
             run_in_background(lambda job: _preview(path), context=self,
-                              on_success=lambda table: self._on_preview(path, table), on_failure=lambda _f: None)
+                              on_success=lambda table: self._on_preview(path, table), on_failure=lambda _f: None,
+                              uses_transformers=False)
 
         def loaded(result) -> None:
             self._loading = self._shown_before = None
@@ -269,13 +274,14 @@ class DataPage(Page):
 
         task, mode = self.session.config.task, _mode(self.session.config)
         run_in_background(lambda job: _load(path, task, mode), context=self, on_success=loaded, on_failure=failed,
-                          on_done=self.busy.hide)
+                          on_done=self.busy.hide, uses_transformers=False)
 
     def _on_preview(self, path: str, table) -> None:
         """The first rows of a big file, shown while the whole of it loads (columns are set up after)."""
         if self._loading != path:  # loaded already, or another file was opened since
             return
         self._shown_before = (self.stack.currentIndex(), self.file_label.text())
+        prefetch_plotting()
         self.table_model.set_frame(table.frame)
         self.left_panel.setEnabled(False)
         self.file_label.setText(f"<b>{Path(path).name}</b><br>Loading all rows; the first {len(table):,} are shown."

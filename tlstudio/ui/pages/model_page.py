@@ -70,7 +70,7 @@ class ModelPage(Page):
         self.set_subtitle("Choose what to learn, which pretrained model to start from and how to train it. "
                           "Hover over a setting to see what it does.")
         self.info = None  # ModelInfo of the chosen backbone
-        self._info_jobs = LatestOnly(self, self._on_info, self._on_info_failed)
+        self._info_jobs = LatestOnly(self, self._on_info, self._on_info_failed, uses_transformers=False)
         self._note_jobs = LatestOnly(self, self._on_notes, lambda failure: self.task_notes.hide())
 
         content = QWidget(self)

@@ -70,7 +70,7 @@ class RunsPage(Page):
         self.controller = controller
         self.summaries = []
         self.stranded = []  # core.recovery.InterruptedRun: runs that can be resumed
-        self._lister = LatestOnly(self, self._on_listed)
+        self._lister = LatestOnly(self, self._on_listed, uses_transformers=False)
         self.set_subtitle("Every run is a folder in the project folder: the model, its settings, its curves and "
                           "its checkpoints.")
         row = QHBoxLayout()
@@ -262,7 +262,8 @@ class RunsPage(Page):
 
     def compare_selected(self) -> None:
         paths = [s.path for s in self.selected()][:6]
-        run_in_background(lambda job: _histories(paths), context=self, on_success=self._on_histories)
+        run_in_background(lambda job: _histories(paths), context=self, on_success=self._on_histories,
+                          uses_transformers=False)
 
     def _on_histories(self, histories) -> None:
         chart = self.compare_chart
