@@ -280,7 +280,7 @@ class ModelPage(Page):
             self._refresh_notes()
         if name in self.form.names:
             self.form.set_config(self.session.config)
-        if name in ("long_texts", "text_pair_column"):
+        if self.form.decides_rows(name):  # strategy -> LoRA rows, adapt_source -> adaptation rows...
             self.form.set_task(self.session.config)
         self._show_preset()
         if name in ("", "batch_size", "max_length", "device", "precision"):
