@@ -6,7 +6,7 @@ and exports one run to ONNX: ten minutes or so on a CPU):
 
     xvfb-run -a -s "-screen 0 1440x960x24" python packaging/screenshots.py [--only entities,translation]
 
-``--only`` shoots some sections again (classification, runs, entities, translation); ``--only try,runs
+``--only`` shoots some sections again (classification, runs, entities, translation, studies); ``--only try,runs
 --project DIR`` shows the try-it page and the runs of an earlier pass's project folder without training.
 
 Settings and runs go to a temporary folder; nothing of the user's is touched.
@@ -216,6 +216,24 @@ def main(sections: set[str], project: str | None = None) -> None:
         wait_until(lambda: "accents" in model.task_notes.text())
         shoot("model-translation", "model")
 
+    if "studies" in sections:
+        # The labels-needed study on the sample reviews, short runs: pretrained against random weights.
+        from tlstudio.ui.labels_needed_dialog import LabelsNeededDialog
+
+        window.open_sample("sentiment")
+        wait_until(lambda: window.session.table is not None and window.session.config.label_column)
+        window.session.update_config(max_steps=16, batch_size=16, max_length=48, learning_rate=2e-4,
+                                     logging_steps=4)
+        dialog = LabelsNeededDialog(window.session, window)
+        dialog.sizes.setText("24, 48, 96")
+        dialog.show()
+        dialog.start()
+        wait_until(lambda: dialog.result is not None)
+        settle()
+        dialog.grab().save(str(OUT / "labels-needed.png"))
+        print("wrote", OUT / "labels-needed.png", flush=True)
+        dialog.close()
+
     if {"classification", "entities"} & sections:  # the Train page has a run to show
         theme().set_choice("dark")
         shoot("train-dark", "train")
@@ -224,7 +242,7 @@ def main(sections: set[str], project: str | None = None) -> None:
     QApplication.processEvents()
 
 
-SECTIONS = ("classification", "runs", "entities", "translation")
+SECTIONS = ("classification", "runs", "entities", "translation", "studies")
 
 if __name__ == "__main__":
     import argparse

@@ -72,6 +72,7 @@ def build_menus(window) -> WindowActions:
     stop.setEnabled(False)
     run_menu.addSeparator()
     _action(window, run_menu, "Search &hyperparameters…", lambda: _open_tune_dialog(window))
+    _action(window, run_menu, "How many &labels are needed?…", lambda: _open_labels_needed_dialog(window))
 
     view_menu = bar.addMenu("&View")
     for number, page in enumerate(window.pages, start=1):
@@ -100,7 +101,19 @@ def build_menus(window) -> WindowActions:
 def _open_tune_dialog(window) -> None:
     from .tune_dialog import TuneDialog
 
+    if window.controller.running:
+        window.statusBar().showMessage("A run is training; start the search when it ends.", 8000)
+        return
     TuneDialog(window.session, window).exec()
+
+
+def _open_labels_needed_dialog(window) -> None:
+    from .labels_needed_dialog import LabelsNeededDialog
+
+    if window.controller.running:
+        window.statusBar().showMessage("A run is training; start the study when it ends.", 8000)
+        return
+    LabelsNeededDialog(window.session, window).exec()
 
 
 def _open_log_folder() -> None:

@@ -113,6 +113,12 @@ def threads_running() -> int:
     return len(_running)
 
 
+def wait_for_threads(msecs: int) -> None:
+    """At exit, with the event loop gone: let runs and studies still stopping save and end."""
+    for thread in list(_running):
+        thread.wait(msecs)
+
+
 class TrainingController(QObject):
     """Starts, stops and tracks the one training run the app has at a time.
 
