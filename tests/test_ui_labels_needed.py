@@ -78,7 +78,7 @@ def test_points_arrive_on_one_chart_and_the_gain_is_stated(qtbot, session, monke
     assert "500 is too many" in dialog.plan.text() and not dialog.start_button.isEnabled()
     dialog.sizes.setText("25, 50")
     dialog.start_button.click()
-    qtbot.waitUntil(lambda: dialog.result is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=60_000)
     assert threads and threads[0] != threading.main_thread().name
     assert list(dialog.curves["pretrained"].getData()[1]) == [0.71, 0.80]
     assert list(dialog.curves["random"].getData()[1]) == [0.42, 0.47]
@@ -107,12 +107,12 @@ def test_stop_ends_the_study_and_keeps_what_was_measured(qtbot, session, monkeyp
     dialog = LabelsNeededDialog(session)
     qtbot.addWidget(dialog)
     dialog.start_button.click()
-    qtbot.waitUntil(lambda: len(dialog.points) == 1, timeout=20_000)
-    qtbot.waitUntil(lambda: "left" in dialog.status.text(), timeout=20_000)
+    qtbot.waitUntil(lambda: len(dialog.points) == 1, timeout=60_000)
+    qtbot.waitUntil(lambda: "left" in dialog.status.text(), timeout=60_000)
     assert dialog.stop_button.isEnabled() and not dialog.start_button.isEnabled()
     assert "Run 2 of 6: 25 labels, same architecture, random weights" in dialog.status.text()
     dialog.stop_button.click()
-    qtbot.waitUntil(lambda: not dialog.controller.running, timeout=10_000)
+    qtbot.waitUntil(lambda: not dialog.controller.running, timeout=60_000)
     assert "Stopped; 1 point(s) measured" in dialog.status.text()
     assert list(dialog.curves["pretrained"].getData()[1]) == [0.7]
 
