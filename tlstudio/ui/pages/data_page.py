@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHeaderView, QLabel
                                QListWidgetItem, QProgressBar, QPushButton, QSplitter, QStackedWidget, QStyle,
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
-from ..qmodels.dataframe_model import DataFrameModel
+from ..qmodels.dataframe_model import THUMBNAIL, DataFrameModel
 from ..widgets.bar_chart import CategoryBarChart
 from ..widgets.column_roles import ColumnRoles
 from ..widgets.split_settings import DATA_FILTER, SplitSettings
@@ -151,6 +151,7 @@ class DataPage(Page):
     # -- layout ------------------------------------------------------------------
     def _build_loaded(self) -> QWidget:
         self.table_model = DataFrameModel(parent=self)
+        self._image_shown: tuple = (None, None)  # (image column, data file) the thumbnails are for
         self.table_view = QTableView(self)
         self.table_view.setModel(self.table_model)
         self.table_view.setAccessibleName("Data preview")
@@ -327,9 +328,19 @@ class DataPage(Page):
         text = measured_column(config)
         roles = {"text-classification": {"text": config.text_column, "second text": config.text_pair_column,
                                          "label": config.label_column},
-                 "token-classification": {"tokens": config.tokens_column, "tags": config.tags_column}}.get(
+                 "token-classification": {"tokens": config.tokens_column, "tags": config.tags_column},
+                 "image-classification": {"image": config.image_column, "label": config.label_column},
+                 "text-generation": {"text": config.text_column, "prompt": config.prompt_column,
+                                     "response": config.response_column}}.get(
             config.task, {"source": config.source_column, "target": config.target_column})
         self.table_model.set_roles(roles)
+        # Thumbnails beside the image paths, decoded off the GUI thread (paths are relative to the data file).
+        image = config.image_column if config.task == "image-classification" else None
+        if (image, self.session.table.path) != self._image_shown:
+            self._image_shown = (image, self.session.table.path)
+            self.table_model.set_image_column(image, Path(self.session.table.path).parent)
+            self.table_view.verticalHeader().setDefaultSectionSize(
+                THUMBNAIL + 4 if image else self.fontMetrics().height() + 8)
         self.roles.show_columns(self.session.columns, config, self.session.suggestions)
         # The text column gets the room; the others keep a readable width.
         header = self.table_view.horizontalHeader()
@@ -397,8 +408,9 @@ class DataPage(Page):
         config = self.session.config
         what = {"token-classification": "the tag set (BIO or IO) and that each row has one tag per token",
                 "translation": "that every row has a source and a target",
-                "summarization": "that every row has a source and a target"}.get(
-            config.task, "the labels when training starts")
+                "summarization": "that every row has a source and a target",
+                "image-classification": "that every image can be read (unreadable ones are listed) and the labels",
+                "text-generation": "that the rows have text to learn from"}.get(config.task, "the labels")
         self._add_problem("info", f"{config.task}: tlstudio checks {what} when the run starts, and reports what "
                                   "it skipped.")
         table, tags = self.session.table, config.tags_column

@@ -34,6 +34,8 @@ TASK_CHOICES = (
     ("Entity tagging (NER): names, places, organisations… in each sentence", "token-classification", False, False),
     ("Translation: source text → target text", "translation", False, False),
     ("Summarization: long text → short summary", "summarization", False, False),
+    ("Image classification: one class per image", "image-classification", False, False),
+    ("Text generation: continue text or answer prompts (GPT-style)", "text-generation", False, False),
 )
 TASK_HELP = {
     "text-classification": "Sentence pairs: choose a second text column on the Data page. Long texts: see "

@@ -184,8 +184,8 @@ class TrainingController(QObject):
         thread.setObjectName("tlstudio-training")
         _running[thread] = self._worker
         self._worker.moveToThread(thread)
-        for name in ("run_started", "step_logged", "step_ended", "evaluated", "checkpoint_saved", "message",
-                     "stage_changed", "run_finished", "run_failed"):
+        for name in ("run_started", "step_logged", "step_ended", "evaluated", "samples_generated",
+                     "checkpoint_saved", "message", "stage_changed", "run_finished", "run_failed"):
             getattr(self._worker, name).connect(getattr(self, name))
         thread.started.connect(self._worker.run)
         self._worker.done.connect(thread.quit)
