@@ -222,10 +222,10 @@ def main(sections: set[str], project: str | None = None) -> None:
 
         window.open_sample("sentiment")
         wait_until(lambda: window.session.table is not None and window.session.config.label_column)
-        window.session.update_config(max_steps=16, batch_size=16, max_length=48, learning_rate=2e-4,
-                                     logging_steps=4)
+        window.session.update_config(max_steps=10, batch_size=8, max_length=48, learning_rate=2e-4,
+                                     logging_steps=2, save_total_limit=1)
         dialog = LabelsNeededDialog(window.session, window)
-        dialog.sizes.setText("24, 48, 96")
+        dialog.sizes.setText("16, 32, 64")
         dialog.show()
         dialog.start()
         wait_until(lambda: dialog.result is not None)

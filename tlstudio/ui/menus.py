@@ -20,6 +20,8 @@ class WindowActions:
     start: QAction
     stop: QAction
     recent: QMenu
+    undo: QAction
+    redo: QAction
 
     def sync(self, running: bool) -> None:
         self.start.setEnabled(not running)
@@ -66,6 +68,14 @@ def build_menus(window) -> WindowActions:
     file_menu.addSeparator()
     _action(window, file_menu, "&Quit", window.close, QKeySequence.Quit)
 
+    edit_menu = bar.addMenu("&Edit")
+    undo_group = window.label_page.undo_group  # label edits: the only undoable document the app has
+    for action, keys in ((undo_group.createUndoAction(window, "Undo"), QKeySequence.Undo),
+                         (undo_group.createRedoAction(window, "Redo"), QKeySequence.Redo)):
+        action.setShortcut(keys)
+        edit_menu.addAction(action)
+    undo, redo = edit_menu.actions()
+
     run_menu = bar.addMenu("&Run")
     start = _action(window, run_menu, "&Start training", window.start_training, "F5")
     stop = _action(window, run_menu, "S&top training", window.stop_training, "Shift+F5")
@@ -93,7 +103,7 @@ def build_menus(window) -> WindowActions:
     _action(window, help_menu, "Open the &log folder", _open_log_folder)
     _action(window, help_menu, "&About tlstudio", lambda: show_about(window))
 
-    actions = WindowActions(window, start, stop, recent)
+    actions = WindowActions(window, start, stop, recent, undo, redo)
     actions.refresh_recent()
     return actions
 
