@@ -2,11 +2,13 @@
 
 Run it under a virtual X server, from the repository root (it trains the
 bundled backbone twice on the sample reviews and once on the entity sample,
-and exports one run to ONNX: ten minutes or so on a CPU):
+exports one run to ONNX and runs a small labels-needed study: twenty minutes
+or so on a CPU):
 
     xvfb-run -a -s "-screen 0 1440x960x24" python packaging/screenshots.py [--only entities,translation]
 
-``--only`` shoots some sections again (classification, runs, entities, translation, studies); ``--only try,runs
+``--only`` shoots some sections again (classification, runs, entities, translation, studies, compare);
+``--only compare --project DIR`` shows two finished runs of DIR side by side; ``--only try,runs
 --project DIR`` shows the try-it page and the runs of an earlier pass's project folder without training.
 
 Settings and runs go to a temporary folder; nothing of the user's is touched.
@@ -182,6 +184,23 @@ def main(sections: set[str], project: str | None = None) -> None:
         wait_until(lambda: len(runs.compare_chart._series) >= 3)
         shoot("runs", "runs")
 
+    if "compare" in sections:
+        # Two finished runs of one task side by side (--project: e.g. a labels-needed study's runs/ folder,
+        # whose newest two runs are the largest size from pretrained and from random weights).
+        runs = window.runs_page
+        runs.refresh()
+        wait_until(lambda: len(runs.summaries) >= 2)
+        done = [s for s in runs.summaries if s.has_model]
+        pair = next(((a, b) for a in done for b in done if a is not b and a.task == b.task), None)
+        if pair is not None:
+            runs.table.clearSelection()
+            runs.select_run(pair[1].path)
+            runs._select(next(r for r in range(runs.proxy.rowCount()) if runs._summary_at(r).path == pair[0].path),
+                         clear=False)
+            runs.compare_metrics()
+            wait_until(lambda: runs.comparison.comparison is not None)
+            shoot("runs-compare", "runs")
+
     if "entities" in sections:
         # Entity tagging: the sample opens with its task, columns and the backbone's note.
         window.open_sample("entities")
@@ -242,7 +261,7 @@ def main(sections: set[str], project: str | None = None) -> None:
     QApplication.processEvents()
 
 
-SECTIONS = ("classification", "runs", "entities", "translation", "studies")
+SECTIONS = ("classification", "runs", "compare", "entities", "translation", "studies")
 
 if __name__ == "__main__":
     import argparse

@@ -71,3 +71,10 @@ def test_an_image_column_shows_thumbnails_in_the_data_table(qtbot, window, tmp_p
     # Another task: no thumbnails, plain rows.
     window.model_page.select_task("text-classification")
     qtbot.waitUntil(lambda: model.data(model.index(0, 0), 1) is None, timeout=LONG)
+
+
+def test_the_window_fits_a_laptop_screen_with_every_task_offered(window):
+    # Ten column pickers (image, prompt, response...) once made the Data page taller than a 768-pixel screen.
+    assert window.minimumSizeHint().height() <= 720
+    tasks = {window.model_page.task_combo.itemData(i)[0] for i in range(window.model_page.task_combo.count())}
+    assert {"image-classification", "text-generation"} <= tasks

@@ -96,7 +96,7 @@ def _number(value: float | None) -> str:
         return "–"
     if float(value).is_integer() and abs(value) >= 100:
         return f"{int(value):,}"
-    return f"{value:.4g}" if abs(value) >= 1000 else f"{value:.3f}"
+    return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.3f}"
 
 
 def _signed(value: float | None) -> str:

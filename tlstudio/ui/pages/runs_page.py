@@ -89,7 +89,8 @@ class RunsPage(Page):
         self.summaries = []
         self.stranded = []  # core.recovery.InterruptedRun: runs that can be resumed
         self._lister = LatestOnly(self, self._on_listed)
-        self._comparer = LatestOnly(self, self._on_compared)
+        self._comparer = LatestOnly(self, self._on_compared,
+                                    lambda failure: self.status_message.emit(f"Not compared: {failure.message}"))
         self._pending_pair: tuple[Path, Path] | None = None  # (adapted run, its baseline being trained)
         self.set_subtitle("Every run is a folder in the project folder: the model, its settings, its curves and "
                           "its checkpoints.")

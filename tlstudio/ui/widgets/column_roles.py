@@ -64,6 +64,11 @@ class ColumnRoles(QGroupBox):
             self.form.addRow("", reason)
             self.combos[field], self.reasons[field], self.labels[field] = combo, reason, label
         self._task = "text-classification"
+        # Only the task's rows, from the start: ten rows of pickers made the Data page (and so the window)
+        # too tall for a laptop screen before any file was open.
+        for field, _title, _role, _optional, tasks in ROLES:
+            self.form.setRowVisible(self.combos[field], self._task in tasks)
+            self.form.setRowVisible(self.reasons[field], self._task in tasks)
 
     def _on_chosen(self, field: str) -> None:
         text = self.combos[field].currentText()
