@@ -91,26 +91,28 @@ class RunComparison:
         return verdict
 
 
-def _number(value: float | None) -> str:
+def _number(value: float | None, key: str = "") -> str:
     if value is None:
         return "–"
+    if key == "train_runtime_seconds":
+        return f"{value:,.1f}"
     if float(value).is_integer() and abs(value) >= 100:
         return f"{int(value):,}"
     return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.3f}"
 
 
-def _signed(value: float | None) -> str:
+def _signed(value: float | None, key: str = "") -> str:
     if value is None:
         return ""
-    return "0" if value == 0 else ("+" if value > 0 else "") + _number(value)
+    return "0" if value == 0 else ("+" if value > 0 else "") + _number(value, key)
 
 
-def format_value(value: float | None) -> str:
-    return _number(value)
+def format_value(value: float | None, key: str = "") -> str:
+    return _number(value, key)
 
 
 def format_difference(row: MetricRow) -> str:
-    return _signed(row.difference)
+    return _signed(row.difference, row.key)
 
 
 def _read(path: Path) -> tuple[dict, dict]:

@@ -76,7 +76,7 @@ class RunComparisonView(QWidget):
             title = metric.title + ("" if metric.higher_is_better else " (lower is better)")
             self.metrics.setItem(row, 0, _item(title, align=Qt.AlignLeft | Qt.AlignVCenter))
             for column, (side, value) in enumerate((("a", metric.a), ("b", metric.b)), start=1):
-                item = _item(format_value(value))
+                item = _item(format_value(value, metric.key))
                 if metric.better == side:
                     item.setFont(bold)
                     item.setForeground(QBrush(better))
