@@ -124,3 +124,43 @@ def test_other_tasks_are_told_what_the_study_needs(qtbot, session):
     dialog = LabelsNeededDialog(session)
     qtbot.addWidget(dialog)
     assert "single-label text classification" in dialog.plan.text() and not dialog.start_button.isEnabled()
+
+
+def test_a_finished_study_opens_again_from_its_folder(qtbot, session, tmp_path):
+    import json
+
+    from tlstudio.ui.labels_needed_dialog import LabelsNeededDialog
+
+    folder = tmp_path / "labels-needed-old"
+    folder.mkdir()
+    points = [{"size": size, "init": init, "macro_f1": SCORES[(size, init)]} for size, init in SCORES]
+    (folder / "labels_needed.json").write_text(json.dumps({"status": "completed", "metric": "macro_f1",
+                                                           "points": points}))
+    dialog = LabelsNeededDialog(session)
+    qtbot.addWidget(dialog)
+    dialog.show_study(tmp_path / "nowhere")
+    assert "holds no labels_needed.json" in dialog.status.text()
+    dialog.show_study(folder)
+    assert list(dialog.curves["random"].getData()[1]) == [0.42, 0.47]
+    assert "With 50 labels the pretrained backbone scores +33.0" in dialog.status.text()
+    assert dialog.folder_button.isEnabled()
+
+
+def test_the_run_menu_opens_the_study(qtbot, window):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from tlstudio.ui.labels_needed_dialog import LabelsNeededDialog
+
+    seen = []
+
+    def look() -> None:
+        dialog = QApplication.activeModalWidget()
+        seen.append(type(dialog))
+        dialog.reject()
+
+    action = next(a for menu in window.menuBar().actions() if menu.text() == "&Run"
+                  for a in menu.menu().actions() if "labels" in a.text())
+    QTimer.singleShot(200, look)
+    action.trigger()
+    assert seen == [LabelsNeededDialog]

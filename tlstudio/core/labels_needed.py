@@ -214,6 +214,19 @@ def labels_needed(config, sizes: list[int], *, sink=None, cancel=None, allow_pic
     return result
 
 
+def read_study(folder: str | Path) -> StudyResult:
+    """A finished (or stopped) study's results, from its ``labels_needed.json``."""
+    folder = Path(folder).expanduser()
+    try:
+        raw = json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8"))
+        return StudyResult(str(raw["status"]), folder, str(raw["metric"]), list(raw["points"]))
+    except FileNotFoundError:
+        raise ConfigError(f"{folder} holds no {RESULTS_FILE}.",
+                          "Choose the folder a labels-needed study wrote (labels-needed-… in the project).") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"cannot read {folder / RESULTS_FILE}: {exc}.") from None
+
+
 def _write_rows(path: Path, texts: list[str], labels: list[str]) -> Path:
     atomic_write_text(path, "".join(json.dumps({"text": t, "label": y}, ensure_ascii=False) + "\n"
                                     for t, y in zip(texts, labels)))

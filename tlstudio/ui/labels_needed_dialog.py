@@ -108,11 +108,14 @@ class LabelsNeededDialog(QDialog):
         self.start_button = QPushButton("Start study", self)
         self.stop_button = QPushButton("Stop", self, enabled=False)
         self.folder_button = QPushButton("Show results folder", self, enabled=False)
+        self.open_button = QPushButton("Open a finished study…", self)
+        self.open_button.setToolTip("Show the curves of a study run earlier (its labels-needed-… folder).")
         buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
-        for button in (self.start_button, self.stop_button, self.folder_button):
+        for button in (self.start_button, self.stop_button, self.folder_button, self.open_button):
             buttons.addButton(button, QDialogButtonBox.ActionRole)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
+        self.open_button.clicked.connect(self.choose_study)
         self.folder_button.clicked.connect(
             lambda: self.output and QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.output))))
         buttons.rejected.connect(self.reject)
@@ -186,6 +189,33 @@ class LabelsNeededDialog(QDialog):
         self.controller.start(lambda sink, cancel: labels_needed(config, sizes, sink=sink, cancel=cancel),
                               "tlstudio-labels-needed")
 
+    def choose_study(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        folder = QFileDialog.getExistingDirectory(self, "A labels-needed study's folder", str(self.session.project_dir))
+        if folder:
+            self.show_study(folder)
+
+    def show_study(self, folder: str | Path) -> None:
+        """Draw a study saved earlier (its labels_needed.json)."""
+        from ..core.labels_needed import read_study
+
+        if self.controller.running:
+            return
+        try:
+            result = read_study(folder)
+        except TlStudioError as exc:
+            self.status.setText(exc.message[:1].upper() + exc.message[1:] + (f" {exc.hint}" if exc.hint else ""))
+            return
+        self.output = result.output_dir
+        self.points = [(int(p["size"]), str(p["init"]), float(p[result.metric])) for p in result.points
+                       if isinstance(p.get(result.metric), (int, float))]
+        self._set_ticks(sorted({size for size, _i, _v in self.points}))
+        self._draw()
+        self.bar.setValue(1000 if result.status == "completed" else 0)
+        self._set_running(False)
+        self._on_finished(result)
+
     def stop(self) -> None:
         if self.controller.running and not self.controller.stopping:
             self.controller.stop()
@@ -198,6 +228,7 @@ class LabelsNeededDialog(QDialog):
     def _set_running(self, running: bool) -> None:
         self.stop_button.setEnabled(running)
         self.sizes.setEnabled(not running)
+        self.open_button.setEnabled(not running)
         self.folder_button.setEnabled(self.output is not None and self.output.exists())
         self._describe_plan()
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QMenu
 
 from ..core.samples import available_samples
@@ -114,7 +114,9 @@ def _open_tune_dialog(window) -> None:
     if window.controller.running:
         window.statusBar().showMessage("A run is training; start the search when it ends.", 8000)
         return
-    TuneDialog(window.session, window).exec()
+    dialog = TuneDialog(window.session, window)
+    dialog.setAttribute(Qt.WA_DeleteOnClose)  # a search still stopping keeps its thread until it ends
+    dialog.exec()
 
 
 def _open_labels_needed_dialog(window) -> None:
@@ -123,7 +125,9 @@ def _open_labels_needed_dialog(window) -> None:
     if window.controller.running:
         window.statusBar().showMessage("A run is training; start the study when it ends.", 8000)
         return
-    LabelsNeededDialog(window.session, window).exec()
+    dialog = LabelsNeededDialog(window.session, window)
+    dialog.setAttribute(Qt.WA_DeleteOnClose)
+    dialog.exec()
 
 
 def _open_log_folder() -> None:
