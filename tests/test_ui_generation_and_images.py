@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from image_fixtures import write_image_csv
+from image_fixtures import write_image_csv, write_image_folder
 from lm_fixtures import make_tiny_gpt2, write_stories_csv
 
 LONG = 120_000
@@ -66,6 +66,26 @@ def test_an_image_column_shows_thumbnails_in_the_data_table(qtbot, window, tmp_p
     # Another task: no thumbnails, plain rows.
     window.model_page.select_task("text-classification")
     qtbot.waitUntil(lambda: model.data(model.index(0, 0), 1) is None, timeout=LONG)
+
+
+def test_a_folder_of_class_sub_folders_opens_as_image_data(qtbot, window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    folder = write_image_folder(tmp_path / "colours", per_class=4)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    event = QDropEvent(QPoint(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    window.dropEvent(event)  # dropped on the window, as a user would
+    qtbot.waitUntil(lambda: window.session.table is not None and window.session.table.path == folder, timeout=LONG)
+    config = window.session.config
+    assert (config.task, config.image_column, config.label_column) == ("image-classification", "image", "label")
+    assert config.data == str(folder) and len(window.session.table) == 12
+    model = window.data_page.table_model
+    qtbot.waitUntil(lambda: model.thumbnails_pending == 0 and model.data(model.index(0, 0), Qt.DecorationRole)
+                    is not None, timeout=LONG)  # paths relative to the folder itself
+    chart = window.data_page.label_chart
+    qtbot.waitUntil(lambda: chart._counts == {"blue": 4, "green": 4, "red": 4}, timeout=LONG)
 
 
 def test_the_window_fits_a_laptop_screen_with_every_task_offered(window):

@@ -187,6 +187,8 @@ class MainWindow(QMainWindow):
             path = url.toLocalFile()
             if path and Path(path).suffix.lower() in DATA_SUFFIXES and Path(path).is_file():
                 return path
+            if path and Path(path).is_dir():  # a folder of images in class sub-folders
+                return path
         return None
 
     # -- runs -------------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ def build_menus(window) -> WindowActions:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     _action(window, file_menu, "&Open data…", window.data_page.choose_file, QKeySequence.Open)
+    _action(window, file_menu, "Open an &image folder…", window.data_page.choose_image_folder)
     samples = file_menu.addMenu("Open &sample")
     from ..core.tasks import task_names
 
