@@ -208,7 +208,7 @@ class RunConfig:
     )
     label_delimiter: str | None = _f(
         None, "Separator between the labels of a multi-label text cell (default: detected among | ; ,).",
-        "task", tasks=_CLS,
+        "task", tasks=_CLS, when={"multi_label": (True,)},
     )
     regression: bool = _f(
         False, "The label is a number to predict (a score or rating) rather than a class.", "task", tasks=_CLS,
@@ -221,6 +221,7 @@ class RunConfig:
     )
     window_overlap: int = _f(
         32, "Tokens neighbouring windows share when long_texts is 'windows'.", "task", tasks=_CLS,
+        when={"long_texts": ("windows",)},
     )
     image_size: int | None = _f(
         None, "Side in pixels images are resized to (default: the backbone's own). CNNs such as EfficientNet, "
@@ -494,6 +495,19 @@ class RunConfig:
 def field_applies(f: dataclasses.Field, values: dict[str, Any]) -> bool:
     """False for a setting that only matters with another choice (lora_rank without the lora strategy)."""
     return all(values.get(name) in allowed for name, allowed in f.metadata.get("when", {}).items())
+
+
+def setting_applies(f: dataclasses.Field, config: "RunConfig | dict[str, Any]") -> bool:
+    """Whether a setting matters to ``config`` at all: it belongs to the config's task and every choice it
+    depends on is made (forms show only these rows)."""
+    values = config.to_dict() if isinstance(config, RunConfig) else config
+    tasks = f.metadata.get("tasks")
+    return (not tasks or values.get("task") in tasks) and field_applies(f, values)
+
+
+def controlling_settings() -> set[str]:
+    """Settings whose value decides whether others apply (task, strategy, adapt_source...)."""
+    return {"task"} | {name for f in fields(RunConfig) for name in f.metadata.get("when", {})}
 
 
 def config_fields() -> list[dataclasses.Field]:

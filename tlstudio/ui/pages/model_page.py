@@ -34,6 +34,8 @@ TASK_CHOICES = (
     ("Entity tagging (NER): names, places, organisations… in each sentence", "token-classification", False, False),
     ("Translation: source text → target text", "translation", False, False),
     ("Summarization: long text → short summary", "summarization", False, False),
+    ("Image classification: one class per image", "image-classification", False, False),
+    ("Text generation: continue text or answer prompts (GPT-style)", "text-generation", False, False),
 )
 TASK_HELP = {
     "text-classification": "Sentence pairs: choose a second text column on the Data page. Long texts: see "
@@ -280,7 +282,7 @@ class ModelPage(Page):
             self._refresh_notes()
         if name in self.form.names:
             self.form.set_config(self.session.config)
-        if name in ("long_texts", "text_pair_column"):
+        if self.form.decides_rows(name):  # strategy -> LoRA rows, adapt_source -> adaptation rows...
             self.form.set_task(self.session.config)
         self._show_preset()
         if name in ("", "batch_size", "max_length", "device", "precision"):
