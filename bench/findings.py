@@ -44,6 +44,37 @@ FINDINGS: dict[str, list[str]] = {
         "cost grows with the self-intersections of a noisy curve. Per-step series (training loss, learning "
         "rate) now use a 1-pixel pen; per-epoch series (few points, with markers) stay 2 pixels "
         "(`tlstudio/ui/widgets/live_chart.py`).",
+        "- Found and fixed (session 4): with 100,000 points, pyqtgraph's own peak downsampling and clip-to-view "
+        "ran in Python on every repaint and still handed 10,000 points to Qt; its NaN scan ran on every "
+        "`setData`; and each axis replayed its tick, label and grid QPicture (three grid levels) on every "
+        "repaint, about 4 ms each. Now the live chart thins the visible x range itself when data or view "
+        "change, with numpy, to each pixel column's lowest and highest point (`tlstudio/ui/widgets/decimate.py`: "
+        "at most two points per pixel, spikes kept, zooming in shows every point), skips the NaN scan for "
+        "finite curves, caches each axis as a pixmap (`QGraphicsItem.DeviceCoordinateCache`, redrawn only when "
+        "the axis changes) and draws grid lines at two tick levels, not three. GUI-thread CPU time on the loss "
+        "chart (`bench/chart_redraw.py --cpu`, 10 repeats, load ~9): replacing the 100,000 points and repainting "
+        "29.6 to 8.1 ms, repainting 8.7 to 2.0 ms, appending a point then flushing and repainting 10.9 to 6.5 ms. "
+        "`tests/test_chart_decimation.py` checks that each bucket keeps exactly its minimum and maximum.",
+        "- The redraw figures above are wall time on a machine at load ~10; the GUI-thread CPU time beside them "
+        "is what the chart itself costs (replacing 100,000 points and repainting ~15 ms, repainting ~5 ms, "
+        "against ~27 ms and ~18 ms for a bare pyqtgraph PlotWidget). Replacing all 100,000 points is the "
+        "Runs page's or a resumed run's case; a live run appends, and appending a point, thinning and "
+        "repainting cost 6.5 ms of CPU (`bench/chart_redraw.py --cpu`). The redraw is now timed after the "
+        "jobs a finished run starts (the Evaluate and Try pages loading its model), which it competed with.",
+        "- Re-measured (session 4, load 8-10 instead of 25): the GUI thread blocked during training, 99th "
+        "percentile 123 ms to 43 ms (median lateness 7 ms), target met; longest 3,037 ms to 823 ms, still "
+        "open. To see what held things up, a second sampler recorded every other thread's stack whenever the "
+        "GUI thread was late (24-step run, load ~9): the worst stall (880 ms) fell while the training thread "
+        "loaded the backbone and torch imported sympy (through `torch.distributed.tensor` and "
+        "`torch.fx.experimental.symbolic_shapes`, pulled in by transformers' model loading): a one-time "
+        "import in the process, thousands of class definitions executed under the GIL. During the steps "
+        "themselves the other threads were in torch's backward (4.8 s sampled), attention (1.2 s) and fused "
+        "Adam (1.0 s): native code that releases the GIL but keeps both cores busy with torch's two threads, "
+        "so the GUI thread waits for a core, more so with other engineers' work on the same 2 cores. "
+        "tlstudio's own share on the GUI thread is the chart repaint (~0.3 s sampled over the run) and the "
+        "refcount guard's rare top-up (80 ms). Not done: importing torch's lazy modules ahead of a run (it "
+        "would move, not remove, the GIL-bound import), or running training with one thread fewer than the "
+        "cores (it would cost throughput on every machine to help only a loaded one).",
         "- The blocked-time figures come from a 5 ms timer on the GUI thread: on a machine whose load average "
         "is several times its core count, a timer is late whenever the scheduler gives the GUI thread no "
         "core, whatever the app does; the stack samples listed with it say where the GUI thread was when it was late. "
@@ -56,10 +87,36 @@ FINDINGS: dict[str, list[str]] = {
         "thread. Now the devices are listed when the Model page is first shown "
         "(`tlstudio/ui/pages/model_page.py`): 6.1 s to 3.1 s median to a responsive window (2 launches each, "
         "load ~10), against 0.5-0.8 s for a bare PySide6 window under the same load.",
-        "- Where the rest goes (cProfile of `run_app` to the first event-loop pass, load ~10, 4.5 s in all): "
-        "importing pyqtgraph 1.77 s (pulled in when the Data page module imports its bar chart; numpy 0.58 s "
-        "of it), building the main window 0.89 s (the Train page's three live charts 0.4 s), PySide6 itself "
-        "0.5 s. Not done yet: create the chart widgets, and import pyqtgraph, when a chart is first shown.",
+        "- Found and fixed (session 4): importing pyqtgraph (numpy under it) was ~40 % of start-up, pulled in "
+        "when the Data page module imported its bar chart, and the Train page built three plots no one sees "
+        "at start-up. Every chart is now a `PlotHost` (`tlstudio/ui/widgets/plot_host.py`) that keeps its data "
+        "as plain values and builds its pyqtgraph plot the first time it is shown, one chart per event-loop "
+        "pass; pyqtgraph is imported on a worker thread meanwhile (started when a file starts loading), so "
+        "the first chart appears a moment after its page without freezing the window. numpy is imported "
+        "with a chart's first point.",
+        "- Found and fixed (session 4): every background job first imported transformers' auto classes "
+        "(and with them torch, 4.7 s of imports) one thread at a time, to avoid a deadlock in transformers' "
+        "lazy imports, so the Model page's backbone summary, started while the window was built, imported "
+        "torch before the window showed, and the sample data waited for it. Jobs that never use transformers "
+        "(reading a table, data health, listing runs, the backbone summary) now say so and start at once "
+        "(`uses_transformers=False` in `tlstudio/ui/workers/background.py`). `python -X importtime` and "
+        "`tests/test_ui_startup.py` confirm that no torch, transformers, pandas, numpy or pyqtgraph is "
+        "imported before the window shows.",
+        "- Before/after, focused (the bench's probe, 5 launches each, alternating with main, load ~5): "
+        "launch to a responsive window 2.37 s to 1.19 s median; sample data on screen 11.8 s to 3.2 s; again "
+        "at load ~6 after the last change: 2.97 s to 1.13 s, and 13.2 s to 3.6 s. This section's run "
+        "(7 launches, load up to 6.7, timed from process creation to the second event-loop pass) measured "
+        "1.55 s median, 1.27-1.86 s, against 0.40 s for a bare PySide6 window, down from 18.5 s at load ~25: "
+        "just over the 1.5 s target on a machine three times oversubscribed; an earlier run at load ~10 "
+        "gave 1.9 s.",
+        "- Where the rest goes (cProfile of `run_app` to the first event-loop pass, load ~5, 1.1 s in all): "
+        "importing the app's modules 0.77 s (PySide6 and shiboken 0.23 s of it; PySide6 turning Qt enums into "
+        "Python enums the first time each is touched, 265 of them, 0.24 s across all modules; the first "
+        "QObject subclass with signals, in `error_dialog.py`, pays shiboken's signature setup, ~50 ms) and "
+        "building the eight pages 0.22 s. Fixed on the way: the Help menu imported `importlib.metadata` "
+        "(~60 ms) for the About box's versions; it is read when asked for now. Not done: "
+        "building the pages other than Data when first shown, which needs the main window's signal wiring "
+        "(runs, recovery, label journals) to stop assuming every page exists.",
         "- This environment sets PYTHONDONTWRITEBYTECODE, so tlstudio's modules were compiled from source at "
         "every launch (0.24 s); the benchmark's launches use a bytecode cache, as an installed package does.",
     ],
@@ -84,8 +141,32 @@ FINDINGS: dict[str, list[str]] = {
         "Timed alone on the million-row frame (load ~21), `classification_health` took 16.5 s: normalising "
         "the labels (`Series.map` with a dict, then `astype(object)`) 7.6 s, the empty-text check "
         "(`astype('string').str.strip()`) 5.8 s, the duplicate-text check (`duplicated()`) 8.9 s; the object "
-        "conversions hold the GIL. Not done yet: work on `pd.factorize` codes (one normalisation per distinct "
-        "label, no million-object arrays) and check duplicates by hash, or profile a sample of big files.",
+        "conversions hold the GIL.",
+        "- Found and fixed (session 4): `classification_health` now works on `pd.factorize` codes (one "
+        "normalisation per distinct label, counts by `np.bincount`, duplicates from the text codes) and, for "
+        "the Arrow-backed strings the CSV reader gives, finds blank texts with pyarrow's kernels "
+        "(`tlstudio/core/data/health.py`). On the million rows (load ~9): 2.5-4.6 s to 1.7-1.9 s, and the "
+        "longest stretch a ticking thread waited for the GIL 230 ms to 8-30 ms. `tests/test_health_at_scale.py` "
+        "checks the counts against a row-by-row count on messy cells in every string storage and on 60,000 rows.",
+        "- Found and fixed (session 4): sampling what other threads ran whenever the GUI thread was late "
+        "showed the Label page looping over every row on the GUI thread each time a file opened: a set of "
+        "every label cell (0.7 s sampled) and a million-entry row index (list and dict, 0.2 s). It now takes "
+        "the distinct labels with `pd.unique`, and the row index is a `range` until a filter picks rows "
+        "(`tlstudio/ui/labelling/controller.py`, `label_model.py`). The token-length sample is measured with "
+        "the Rust tokenizer alone (`backend_tokenizer.encode_batch`, which releases the GIL) instead of the "
+        "full tokenizer call that also built attention masks and Python lists per token "
+        "(`tlstudio/core/data/token_stats.py`); a big file's first rows no longer race pyqtgraph's import.",
+        "- Focused before/after (`bench/gui_million_rows.py`'s app part, 2 opens, load ~8-9): longest GUI "
+        "stall while loading and profiling 1.6-1.8 s to 0.29-0.6 s; labels profiled (second open) 3.4 s to "
+        "1.1 s. What the late ticks still coincide with: pyarrow's multi-threaded CSV read, the tokenizer's "
+        "Rust threads and the text hashing, all of which release the GIL but occupy both cores, and the other "
+        "engineers' work (a load of 8-10 on 2 cores): a thread then waits for a core, whatever it runs.",
+        "- This section's run (3 opens, load ~10, against the session-3 run at load ~25): first rows 1.41 s "
+        "to 0.79 s (target met), labels profiled 5.1 s to 2.1 s, longest GUI stall 2,996 ms to 614 ms (still "
+        "open). Still on the GUI thread and sampled there: the Label page counting classes when a file opens "
+        "(`label_counts` and `pd.unique` over the million labels, vectorised now, ~100 ms sampled) and the "
+        "table model's reset. Not done: build the Label page's labelling state off the GUI thread or when that "
+        "page is first shown (its journal recovery at start-up expects it built with the data).",
     ],
     "Inference": [
         "- tlstudio's three runtimes share its tokenisation (dynamic padding, max length 128); the pipeline "

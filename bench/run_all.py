@@ -110,8 +110,9 @@ def markdown(sections: list[Section], info: dict, load: list[float], command: st
               f"- CPU: {info['cpu']}, {info['cpus']} logical CPUs, {info['memory']} memory; {info['os']}",
               f"- versions: {versions}",
               f"- load average (1 min) during the run: median {sorted(load)[len(load) // 2]:.1f}, "
-              f"min {min(load):.1f}, max {max(load):.1f} (sampled every 5 s; {info['cpus']} CPUs: a load above "
-              f"{info['cpus']} means other work was competing for them)", ""]
+              f"min {min(load):.1f}, max {max(load):.1f} (sampled every 5 s over every section's run; each section "
+              f"gives its own below; {info['cpus']} CPUs: a load above {info['cpus']} means other work was "
+              f"competing for them)", ""]
     open_targets = [(s, f) for s in sections for f in s.figures if f.met is False]
     lines += ["## Open targets", ""]
     if open_targets:
@@ -176,7 +177,8 @@ def main() -> int:
         sections = [now[k] if k in now else Section.from_dict(before["sections"][k]) for k in ordered]
         if now:
             samples = before["load"] + samples
-            info = {**before["machine"], "date": f"{before['machine']['date']} to {info['date']}"}
+            # One span from the first section's run to this one (not a chain of every merge's dates).
+            info = {**before["machine"], "date": f"{before['machine']['date'].split(' to ')[0]} to {info['date']}"}
         else:  # --render
             samples, info, args.quick = before["load"], before["machine"], before["quick"]
         keys = ordered

@@ -2,11 +2,13 @@
 
 Run it under a virtual X server, from the repository root (it trains the
 bundled backbone twice on the sample reviews and once on the entity sample,
-and exports one run to ONNX: ten minutes or so on a CPU):
+exports one run to ONNX and runs a small labels-needed study: twenty minutes
+or so on a CPU):
 
     xvfb-run -a -s "-screen 0 1440x960x24" python packaging/screenshots.py [--only entities,translation]
 
-``--only`` shoots some sections again (classification, runs, entities, translation); ``--only try,runs
+``--only`` shoots some sections again (classification, runs, entities, translation, studies, compare);
+``--only compare --project DIR`` shows two finished runs of DIR side by side; ``--only try,runs
 --project DIR`` shows the try-it page and the runs of an earlier pass's project folder without training.
 
 Settings and runs go to a temporary folder; nothing of the user's is touched.
@@ -63,8 +65,12 @@ def main(sections: set[str], project: str | None = None) -> None:
             time.sleep(0.02)
 
     def shoot(name: str, page: str | None = None) -> None:
+        from tlstudio.ui.widgets.plot_host import PlotHost
+
         if page:
             window.show_page(page)
+        # Charts build their plot when first shown, a moment after their page.
+        wait_until(lambda: all(c.plot is not None for c in window.findChildren(PlotHost) if c.isVisible()), 120)
         settle()
         window.grab().save(str(OUT / f"{name}.png"))
         print("wrote", OUT / f"{name}.png", flush=True)
@@ -182,6 +188,23 @@ def main(sections: set[str], project: str | None = None) -> None:
         wait_until(lambda: len(runs.compare_chart._series) >= 3)
         shoot("runs", "runs")
 
+    if "compare" in sections:
+        # Two finished runs of one task side by side (--project: e.g. a labels-needed study's runs/ folder,
+        # whose newest two runs are the largest size from pretrained and from random weights).
+        runs = window.runs_page
+        runs.refresh()
+        wait_until(lambda: len(runs.summaries) >= 2)
+        done = [s for s in runs.summaries if s.has_model]
+        pair = next(((a, b) for a in done for b in done if a is not b and a.task == b.task), None)
+        if pair is not None:
+            runs.table.clearSelection()
+            runs.select_run(pair[1].path)
+            runs._select(next(r for r in range(runs.proxy.rowCount()) if runs._summary_at(r).path == pair[0].path),
+                         clear=False)
+            runs.compare_metrics()
+            wait_until(lambda: runs.comparison.comparison is not None)
+            shoot("runs-compare", "runs")
+
     if "entities" in sections:
         # Entity tagging: the sample opens with its task, columns and the backbone's note.
         window.open_sample("entities")
@@ -216,6 +239,24 @@ def main(sections: set[str], project: str | None = None) -> None:
         wait_until(lambda: "accents" in model.task_notes.text())
         shoot("model-translation", "model")
 
+    if "studies" in sections:
+        # The labels-needed study on the sample reviews, short runs: pretrained against random weights.
+        from tlstudio.ui.labels_needed_dialog import LabelsNeededDialog
+
+        window.open_sample("sentiment")
+        wait_until(lambda: window.session.table is not None and window.session.config.label_column)
+        window.session.update_config(max_steps=10, batch_size=8, max_length=48, learning_rate=2e-4,
+                                     logging_steps=2, save_total_limit=1)
+        dialog = LabelsNeededDialog(window.session, window)
+        dialog.sizes.setText("16, 32, 64")
+        dialog.show()
+        dialog.start()
+        wait_until(lambda: dialog.result is not None)
+        settle()
+        dialog.grab().save(str(OUT / "labels-needed.png"))
+        print("wrote", OUT / "labels-needed.png", flush=True)
+        dialog.close()
+
     if {"classification", "entities"} & sections:  # the Train page has a run to show
         theme().set_choice("dark")
         shoot("train-dark", "train")
@@ -224,7 +265,7 @@ def main(sections: set[str], project: str | None = None) -> None:
     QApplication.processEvents()
 
 
-SECTIONS = ("classification", "runs", "entities", "translation")
+SECTIONS = ("classification", "runs", "compare", "entities", "translation", "studies")
 
 if __name__ == "__main__":
     import argparse

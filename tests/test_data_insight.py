@@ -52,6 +52,8 @@ def test_token_lengths_use_the_backbones_tokenizer_and_mark_truncation(tiny_back
     stats = measure_token_lengths(tokenizer, texts)
     assert stats.total_rows == 11 and not stats.sampled
     assert stats.percentile(50) == 4 and stats.longest == 52  # [CLS] ... [SEP]
+    measured = [t for t in texts if t and t.strip()]  # what the tokenizer's own call counts, special tokens in
+    assert stats.lengths == tuple(len(ids) for ids in tokenizer(measured, truncation=False)["input_ids"])
     assert stats.truncated_share(16) == 1 / 11 and stats.truncated_share(64) == 0
     assert "1 of" not in stats.describe(16) and "9.1% are longer than max length 16" in stats.describe(16)
     edges, counts = histogram(stats)

@@ -189,3 +189,40 @@ def test_entities_are_tagged_by_selecting_words_and_saved_into_jsonl(qtbot, wind
     first = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
     assert first["tags"] == ["B-person", "O", "O", "B-place", "I-place"]
     assert path.read_text(encoding="utf-8").splitlines()[1] == lines[1]
+
+
+def test_edit_menu_undo_and_redo_follow_the_label_page(qtbot, window, tmp_path):
+    from PySide6.QtGui import QKeySequence
+
+    path = tmp_path / "reviews.csv"
+    _unlabelled_csv(path)
+    page = _open(qtbot, window, path)
+    undo, redo = window.actions.undo, window.actions.redo
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")
+    assert menu.actions() == [undo, redo]
+    assert undo.shortcut() == QKeySequence(QKeySequence.Undo) and redo.shortcut() == QKeySequence(QKeySequence.Redo)
+    assert not undo.isEnabled() and not redo.isEnabled()
+    page.add_class("good")
+    page.set_label(1, "good")
+    assert undo.isEnabled() and undo.text() == "Undo Label row 2 'good'"
+    undo.trigger()
+    assert page.controller.label(1) is None
+    assert redo.isEnabled() and redo.text() == "Redo Label row 2 'good'" and not undo.isEnabled()
+    redo.trigger()
+    assert page.controller.label(1) == "good"
+    # The keys reach the same actions: Ctrl+Z on the label table undoes, nothing else claims it.
+    page.table_view.setFocus()
+    qtbot.keySequence(page.table_view, QKeySequence(QKeySequence.Undo))
+    assert page.controller.label(1) is None
+    qtbot.keySequence(page.table_view, QKeySequence(QKeySequence.Redo))
+    assert page.controller.label(1) == "good"
+    # On another page the label edits cannot be undone unseen.
+    window.show_page("data")
+    assert not undo.isEnabled() and undo.text() == "Undo"
+    window.show_page("label")
+    assert undo.isEnabled()
+    # Another file: its own, empty history.
+    other = tmp_path / "other.csv"
+    _unlabelled_csv(other)
+    page = _open(qtbot, window, other)
+    assert not undo.isEnabled() and not redo.isEnabled()

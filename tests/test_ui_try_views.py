@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from image_fixtures import draw, make_tiny_vit
@@ -80,11 +82,34 @@ def test_data_table_shows_thumbnails_for_an_image_column(qtbot, tmp_path):
     model = DataFrameModel(frame)
     assert model.data(model.index(0, 0), Qt.DecorationRole) is None  # off until an image column is set
     model.set_image_column("file", tmp_path)
+    # Decoded on a worker thread: the first ask draws nothing, then the cell is refreshed with the thumbnail.
+    with qtbot.waitSignal(model.dataChanged, timeout=30_000) as refreshed:
+        assert model.data(model.index(0, 0), Qt.DecorationRole) is None
+        model.data(model.index(1, 0), Qt.DecorationRole)
+    assert refreshed.args[0].column() == 0
+    qtbot.waitUntil(lambda: model.thumbnails_pending == 0, timeout=30_000)
     thumbnail = model.data(model.index(0, 0), Qt.DecorationRole)
     assert thumbnail is not None and not thumbnail.isNull() and max(thumbnail.width(), thumbnail.height()) == 40
     assert model.data(model.index(1, 0), Qt.DecorationRole) is None  # a missing file shows its path only
+    assert model.thumbnails_pending == 0  # ... and is not decoded again: the cache remembers it failed
     assert model.data(model.index(0, 1), Qt.DecorationRole) is None
     assert model.data(model.index(0, 0), Qt.DisplayRole) == "pics/a.png"
+    # The decoding never ran on the GUI thread.
+    from tlstudio.ui.qmodels import thumbnails
+
+    seen = []
+    original = thumbnails._Decode.run
+    monkeypatched = lambda self: (seen.append(threading.current_thread() is threading.main_thread()),
+                                  original(self))
+    thumbnails._Decode.run = monkeypatched
+    try:
+        draw("red", 3).save(tmp_path / "pics" / "b.png")
+        model.set_frame(pd.DataFrame({"file": ["pics/b.png"], "label": ["red"]}))
+        model.data(model.index(0, 0), Qt.DecorationRole)
+        qtbot.waitUntil(lambda: model.thumbnails_pending == 0, timeout=30_000)
+    finally:
+        thumbnails._Decode.run = original
+    assert seen == [False] and model.data(model.index(0, 0), Qt.DecorationRole) is not None
 
 
 def test_sample_panel_lists_the_newest_evaluation_first(qtbot):

@@ -11,15 +11,31 @@ def test_live_chart_keeps_100k_points_in_float64_and_draws_only_the_visible_thin
 
     chart = LiveChart("Loss", "step", "loss")
     qtbot.addWidget(chart)
+    chart.resize(800, 300)
     chart.add_series("train", "training loss")
     for step in range(100_000):
-        chart.append("train", step, 1.0 / (1 + step))
+        chart.append("train", step, 1.0 / (1 + step) + (0.5 if step == 54_321 else 0.0))
     assert chart.point_count("train") == 100_000
+    chart.ensure_plot()  # points kept before the chart was first shown are drawn when it is
+    chart.show()
+    qtbot.wait(50)
+    chart._on_view_changed()
     chart.flush()
     item = chart._series["train"].item
-    assert item.xData.dtype == np.float64 and len(item.xData) == 100_000
-    assert item.opts["clipToView"] and item.opts["autoDownsample"] and item.opts["downsampleMethod"] == "peak"
+    width = int(chart.plot.getViewBox().width())
+    drawn_x, drawn_y = item.getData()
+    # At most two points per pixel column reach pyqtgraph, the spike and both ends among them.
+    assert drawn_x.dtype == np.float64 and 100 < len(drawn_x) <= 2 * max(width, 200)
+    assert (drawn_x[0], drawn_x[-1]) == (0, 99_999) and drawn_y.max() == 1.0 and 0.5 + 1 / 54_322 in drawn_y
+    assert chart.series_data("train")[0].shape == (100_000,)  # the data itself is all kept
     assert "training loss 1e-05 at 99999" in chart.accessibleDescription()
+
+    # Zoomed in: the visible stretch is drawn point for point.
+    chart.plot.setXRange(1000, 1100, padding=0)
+    qtbot.waitUntil(lambda: len(item.getData()[0]) < 200, timeout=2_000)
+    drawn_x, _ = item.getData()
+    assert drawn_x[0] == 999 and drawn_x[-1] == 1101 and len(drawn_x) == 103
+
     chart.append("train", 100_000, None)  # a missing loss is a gap, not a crash
     chart.flush()
     assert np.isnan(chart.series_data("train")[1][-1])
@@ -34,6 +50,8 @@ def test_dense_curves_are_drawn_with_a_one_pixel_pen_and_sparse_ones_stay_bold(q
     charts = TrainingCharts()
     qtbot.addWidget(charts)
     chart: LiveChart = charts.loss
+    chart.ensure_plot()
+    charts.learning_rate.ensure_plot()
     width = {key: series.item.opts["pen"].widthF() for key, series in chart._series.items()}
     assert width["train"] <= 1 and width["eval"] >= 2
     assert charts.learning_rate._series["lr"].item.opts["pen"].widthF() <= 1
@@ -45,6 +63,7 @@ def test_the_chart_redraws_on_its_timer_not_per_point(qtbot):
     chart = LiveChart("Loss", "step")
     qtbot.addWidget(chart)
     chart.add_series("train", "training loss")
+    chart.ensure_plot()
     calls = []
     item = chart._series["train"].item
     original = item.setData
@@ -137,6 +156,7 @@ def test_dark_theme_changes_the_palette_and_the_charts(qtbot):
     chart = LiveChart("Loss", "step", "loss")
     qtbot.addWidget(chart)
     chart.show()
+    qtbot.waitUntil(lambda: chart.plot is not None, timeout=30_000)
     for gone in (CategoryBarChart("x"), MarkedHistogram("x", "y"), ConfusionMatrixView(), LiveChart("x", "y")):
         gone.deleteLater()  # widgets closed earlier must not be called when the theme changes
     qtbot.wait(10)

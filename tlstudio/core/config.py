@@ -221,7 +221,7 @@ class RunConfig:
     )
     label_delimiter: str | None = _f(
         None, "Separator between the labels of a multi-label text cell (default: detected among | ; ,).",
-        "task", tasks=_CLS,
+        "task", tasks=_CLS, when={"multi_label": (True,)},
     )
     regression: bool = _f(
         False, "The label is a number to predict (a score or rating) rather than a class.", "task", tasks=_CLS,
@@ -234,6 +234,7 @@ class RunConfig:
     )
     window_overlap: int = _f(
         32, "Tokens neighbouring windows share when long_texts is 'windows'.", "task", tasks=_CLS,
+        when={"long_texts": ("windows",)},
     )
     image_size: int | None = _f(
         None, "Side in pixels images are resized to (default: the backbone's own). CNNs such as EfficientNet, "
@@ -293,7 +294,8 @@ class RunConfig:
         "Default: the task's measured value (" + ", ".join(
             f"{task} {values['learning_rate']:g}" for task, values in TASK_DEFAULTS.items()) + "; with the "
         + " and ".join(f"{name} strategy {values['learning_rate']:g}" for name, values in STRATEGY_DEFAULTS.items())
-        + ").",
+        + "). Short runs (a few hundred steps) often do better with a higher rate: entity tagging on WNUT-16 "
+        "reached F1 0.20 at 3e-4 against 0.16 at the default in 2 epochs.",
     )
     warmup_ratio: float = _f(0.06, "Share of the steps spent ramping the learning rate up from zero.")
     weight_decay: float = _f(0.01, "L2-style penalty that keeps weights small, against overfitting.")
@@ -525,6 +527,19 @@ class RunConfig:
 def field_applies(f: dataclasses.Field, values: dict[str, Any]) -> bool:
     """False for a setting that only matters with another choice (lora_rank without the lora strategy)."""
     return all(values.get(name) in allowed for name, allowed in f.metadata.get("when", {}).items())
+
+
+def setting_applies(f: dataclasses.Field, config: "RunConfig | dict[str, Any]") -> bool:
+    """Whether a setting matters to ``config`` at all: it belongs to the config's task and every choice it
+    depends on is made (forms show only these rows)."""
+    values = config.to_dict() if isinstance(config, RunConfig) else config
+    tasks = f.metadata.get("tasks")
+    return (not tasks or values.get("task") in tasks) and field_applies(f, values)
+
+
+def controlling_settings() -> set[str]:
+    """Settings whose value decides whether others apply (task, strategy, adapt_source...)."""
+    return {"task"} | {name for f in fields(RunConfig) for name in f.metadata.get("when", {})}
 
 
 def config_fields() -> list[dataclasses.Field]:

@@ -18,13 +18,14 @@ import dataclasses
 import io
 import json
 import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
 from .files import atomic_write_json, atomic_write_text
-from .progress import NullSink, StageChanged, StudyPointMeasured
+from .progress import NullSink, StageChanged, StepEnded, StudyPointMeasured
 
 INITS = ("pretrained", "random")
 RESULTS_FILE = "labels_needed.json"
@@ -43,6 +44,80 @@ class StudyResult:
         for point in self.points:
             found[point["size"]][point["init"]] = point[self.metric]
         return dict(sorted(found.items()))
+
+
+def suggest_sizes(available: int, classes: int = 2, points: int = 4) -> list[int]:
+    """Labelled-set sizes worth measuring: doubling from a few rows per class up to what the data has."""
+    size = max(25, 4 * classes)
+    sizes = []
+    while size <= available and len(sizes) < points:
+        sizes.append(size)
+        size *= 2
+    return sizes or ([available] if available >= max(2, classes) else [])
+
+
+def labelled_rows(frame, label_column: str | None, eval_fraction: float) -> tuple[int, int]:
+    """(rows left for training after the validation split, classes) in a table, roughly: for suggesting sizes
+    before the study prepares the data properly."""
+    if frame is None or not label_column or label_column not in frame.columns:
+        return 0, 0
+    labels = frame[label_column].dropna().astype(str).str.strip()
+    labels = labels[labels != ""]
+    return int(len(labels) * (1 - eval_fraction)), int(labels.nunique())
+
+
+def parse_sizes(text: str) -> list[int]:
+    """'50, 100 200' -> [50, 100, 200]; ConfigError naming what is not a size."""
+    sizes = []
+    for part in text.replace(",", " ").split():
+        if not part.isdigit() or int(part) < 2:
+            raise ConfigError(f"'{part}' is not a labelled-set size.", "Type whole numbers of rows, such as "
+                                                                       "50, 100, 200.")
+        sizes.append(int(part))
+    if not sizes:
+        raise ConfigError("no labelled-set sizes given.", "Type a few numbers of rows, such as 50, 100, 200.")
+    return sorted(set(sizes))
+
+
+class StudyProgress:
+    """How far a study is and how long it has left, from its events (for progress bars and ETAs).
+
+    The study trains ``len(inits)`` runs per size, smallest first; a run's cost grows with its labelled rows,
+    so each run weighs its size and the current one counts by its steps done.
+    """
+
+    def __init__(self, sizes: list[int], inits: tuple[str, ...] = INITS, clock=time.monotonic):
+        self.runs = [(size, init) for size in sorted(set(sizes)) for init in inits]
+        self.total = float(sum(size for size, _ in self.runs)) or 1.0
+        self.measured = 0
+        self._done = 0.0
+        self._current = 0.0  # share of the current run done
+        self._clock = clock
+        self._started = clock()
+
+    def update(self, event) -> None:
+        if isinstance(event, StudyPointMeasured):
+            self._done += event.size
+            self.measured += 1
+            self._current = 0.0
+        elif isinstance(event, StepEnded) and event.total_steps:
+            self._current = min(1.0, event.step / event.total_steps)
+
+    @property
+    def current_run(self) -> tuple[int, str] | None:
+        return self.runs[self.measured] if self.measured < len(self.runs) else None
+
+    @property
+    def fraction(self) -> float:
+        current = self.current_run
+        return min(1.0, (self._done + (current[0] * self._current if current else 0.0)) / self.total)
+
+    def eta_seconds(self) -> float | None:
+        """Seconds left, once enough is done to tell (None before)."""
+        fraction = self.fraction
+        if fraction < 0.02:
+            return None
+        return (self._clock() - self._started) * (1 - fraction) / fraction
 
 
 def random_init_backbone(backbone_path: Path, target: Path, seed: int = 0) -> Path:
@@ -137,6 +212,19 @@ def labels_needed(config, sizes: list[int], *, sink=None, cancel=None, allow_pic
             sink.emit(StudyPointMeasured(size, init, {k: point[k] for k in (metric, "accuracy")}))
     _write(result)
     return result
+
+
+def read_study(folder: str | Path) -> StudyResult:
+    """A finished (or stopped) study's results, from its ``labels_needed.json``."""
+    folder = Path(folder).expanduser()
+    try:
+        raw = json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8"))
+        return StudyResult(str(raw["status"]), folder, str(raw["metric"]), list(raw["points"]))
+    except FileNotFoundError:
+        raise ConfigError(f"{folder} holds no {RESULTS_FILE}.",
+                          "Choose the folder a labels-needed study wrote (labels-needed-… in the project).") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"cannot read {folder / RESULTS_FILE}: {exc}.") from None
 
 
 def _write_rows(path: Path, texts: list[str], labels: list[str]) -> Path:

@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.runs_page.run_open_requested.connect(self.open_run)
         self.runs_page.resume_requested.connect(self.resume_run)
         self.runs_page.rerun_requested.connect(self.rerun)
+        self.runs_page.baseline_requested.connect(self.train_without_adaptation)
         self.controller.running_changed.connect(self._on_running_changed)
         self.controller.step_ended.connect(
             lambda e: self.training_label.setText(f"Training: step {e.step} of {e.total_steps}"))
@@ -124,7 +125,7 @@ class MainWindow(QMainWindow):
 
         project = self.session.project_dir
         run_in_background(lambda job: _find_interrupted(project), context=self, on_success=self._offer_resume,
-                          on_failure=lambda failure: None)
+                          on_failure=lambda failure: None, uses_transformers=False)
 
     def _offer_resume(self, stranded) -> None:
         from .pages.runs_page import resume_question
@@ -186,6 +187,8 @@ class MainWindow(QMainWindow):
             path = url.toLocalFile()
             if path and Path(path).suffix.lower() in DATA_SUFFIXES and Path(path).is_file():
                 return path
+            if path and Path(path).is_dir():  # a folder of images in class sub-folders
+                return path
         return None
 
     # -- runs -------------------------------------------------------------------------------------
@@ -208,7 +211,8 @@ class MainWindow(QMainWindow):
         self.show_page("train")
         self.train_page.resume(path)
 
-    def rerun(self, path) -> None:
+    def _config_of_run(self, path) -> RunConfig | None:
+        """A run's settings, or None (after saying why) when its data file is gone."""
         from ..core.runs import read_config
 
         try:
@@ -218,9 +222,34 @@ class MainWindow(QMainWindow):
                                     "Open the data again on the Data page and start a new run.")
         except TlStudioError as exc:
             error_dialog.show_failure(self, Failure(exc.message[:1].upper() + exc.message[1:], exc.hint))
+            return None
+        return config
+
+    def rerun(self, path) -> None:
+        config = self._config_of_run(path)
+        if config is None:
             return
         again = dataclasses.replace(config, output="")
         self.open_data(config.data, then=lambda: (self.session.replace_config(again), self.show_page("train")))
+
+    def train_without_adaptation(self, path) -> None:
+        """Train ``path``'s run again without its domain-adaptation stage, then show both side by side."""
+        from ..core.run_comparison import without_adaptation
+
+        config = self._config_of_run(path)
+        if config is None or self.controller.running:
+            return
+        name = f"{Path(path).name}-no-adaptation"
+        while (self.session.project_dir / name).exists():
+            name += "-again"
+
+        def start() -> None:
+            self.session.replace_config(without_adaptation(config))
+            self.train_page.name_edit.setText(name)
+            self.runs_page.expect_comparison(Path(path), self.session.project_dir / name)
+            self.start_training()
+
+        self.open_data(config.data, then=start)
 
     def _on_running_changed(self, running: bool) -> None:
         self.actions.sync(running)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QMenu
 
 from ..core.samples import available_samples
@@ -20,6 +20,8 @@ class WindowActions:
     start: QAction
     stop: QAction
     recent: QMenu
+    undo: QAction
+    redo: QAction
 
     def sync(self, running: bool) -> None:
         self.start.setEnabled(not running)
@@ -52,6 +54,7 @@ def build_menus(window) -> WindowActions:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     _action(window, file_menu, "&Open data…", window.data_page.choose_file, QKeySequence.Open)
+    _action(window, file_menu, "Open an &image folder…", window.data_page.choose_image_folder)
     samples = file_menu.addMenu("Open &sample")
     from ..core.tasks import task_names
 
@@ -66,12 +69,21 @@ def build_menus(window) -> WindowActions:
     file_menu.addSeparator()
     _action(window, file_menu, "&Quit", window.close, QKeySequence.Quit)
 
+    edit_menu = bar.addMenu("&Edit")
+    undo_group = window.label_page.undo_group  # label edits: the only undoable document the app has
+    for action, keys in ((undo_group.createUndoAction(window, "Undo"), QKeySequence.Undo),
+                         (undo_group.createRedoAction(window, "Redo"), QKeySequence.Redo)):
+        action.setShortcut(keys)
+        edit_menu.addAction(action)
+    undo, redo = edit_menu.actions()
+
     run_menu = bar.addMenu("&Run")
     start = _action(window, run_menu, "&Start training", window.start_training, "F5")
     stop = _action(window, run_menu, "S&top training", window.stop_training, "Shift+F5")
     stop.setEnabled(False)
     run_menu.addSeparator()
     _action(window, run_menu, "Search &hyperparameters…", lambda: _open_tune_dialog(window))
+    _action(window, run_menu, "How many &labels are needed?…", lambda: _open_labels_needed_dialog(window))
 
     view_menu = bar.addMenu("&View")
     for number, page in enumerate(window.pages, start=1):
@@ -92,7 +104,7 @@ def build_menus(window) -> WindowActions:
     _action(window, help_menu, "Open the &log folder", _open_log_folder)
     _action(window, help_menu, "&About tlstudio", lambda: show_about(window))
 
-    actions = WindowActions(window, start, stop, recent)
+    actions = WindowActions(window, start, stop, recent, undo, redo)
     actions.refresh_recent()
     return actions
 
@@ -100,7 +112,23 @@ def build_menus(window) -> WindowActions:
 def _open_tune_dialog(window) -> None:
     from .tune_dialog import TuneDialog
 
-    TuneDialog(window.session, window).exec()
+    if window.controller.running:
+        window.statusBar().showMessage("A run is training; start the search when it ends.", 8000)
+        return
+    dialog = TuneDialog(window.session, window)
+    dialog.setAttribute(Qt.WA_DeleteOnClose)  # a search still stopping keeps its thread until it ends
+    dialog.exec()
+
+
+def _open_labels_needed_dialog(window) -> None:
+    from .labels_needed_dialog import LabelsNeededDialog
+
+    if window.controller.running:
+        window.statusBar().showMessage("A run is training; start the study when it ends.", 8000)
+        return
+    dialog = LabelsNeededDialog(window.session, window)
+    dialog.setAttribute(Qt.WA_DeleteOnClose)
+    dialog.exec()
 
 
 def _open_log_folder() -> None:

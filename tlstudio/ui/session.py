@@ -17,8 +17,8 @@ from ..core.config import RunConfig
 
 # Column roles the core suggests (core.data.roles.suggest_roles) and the RunConfig field each one fills.
 ROLE_FIELDS = {"text": "text_column", "label": "label_column", "tokens": "tokens_column", "tags": "tags_column",
-               "source": "source_column", "target": "target_column"}
-COLUMN_FIELDS = (*ROLE_FIELDS.values(), "text_pair_column")
+               "source": "source_column", "target": "target_column", "image": "image_column"}
+COLUMN_FIELDS = (*ROLE_FIELDS.values(), "text_pair_column", "prompt_column", "response_column")
 
 
 class Session(QObject):

@@ -88,6 +88,13 @@ class Theme(QObject):
 
     def _apply(self) -> None:
         self.app.setPalette(dark_palette() if self.dark else self.app.style().standardPalette())
+        # A widget with its own style sheet keeps the palette it was polished with (the page list stayed white
+        # in the dark theme, "palette(placeholder-text)" labels kept their light grey): setting the sheet
+        # again polishes it with the new palette.
+        for widget in self.app.allWidgets():
+            sheet = widget.styleSheet()
+            if sheet:
+                widget.setStyleSheet(sheet)
         self.changed.emit(self.colors)
 
 

@@ -1,8 +1,9 @@
 """Hyperparameter search from the app: a budget, a live trials table, the objective per trial, promote the best.
 
-The search itself is ``core.tuning.tune`` on a background thread, reporting
-``TrialStarted``/``TrialFinished`` through the job's sink; Stop sets its
-cancel token (the running trial saves and stops; finished trials are kept).
+The search itself is ``core.tuning.tune`` on its own QThread, like a training
+run (``workers/study.StudyController``), reporting ``TrialStarted`` /
+``TrialFinished`` through the worker's sink; Stop sets its cancel token from
+the GUI thread (the running trial saves and stops; finished trials are kept).
 "Use the best settings" copies the best trial's settings into the session, so
 the next run on the Train page is the full run of that configuration.
 """
@@ -19,7 +20,7 @@ from ..core.progress import TrialFinished, TrialStarted
 from ..core.tuning import SPACE
 from .theme import chart_colors
 from .widgets.plotting import pg, style_plot
-from .workers.background import run_in_background
+from .workers.study import StudyController
 
 
 class TuneDialog(QDialog):
@@ -29,7 +30,12 @@ class TuneDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Search hyperparameters")
         self.session = session
-        self.job = None
+        self.controller = StudyController(self)
+        self.controller.event_emitted.connect(self._on_event)
+        self.controller.returned.connect(self._on_finished)
+        self.controller.cancelled.connect(lambda: self.status.setText("Stopped before the first trial ended."))
+        self.controller.failed.connect(self._on_failed)
+        self.controller.running_changed.connect(self._set_running)
         self.result = None
         self.promoted: dict | None = None
         self._rows: dict[int, int] = {}
@@ -90,6 +96,8 @@ class TuneDialog(QDialog):
         from ..core.runs import new_run_name
         from ..core.tuning import objective_of, tune
 
+        if self.controller.running:
+            return
         trials, minutes = self.trials.value() or None, self.minutes.value() or None
         space = [name for name, box in self.space.items() if box.isChecked()]
         output = self.session.project_dir / ("search-" + new_run_name(self.session.project_dir,
@@ -100,16 +108,13 @@ class TuneDialog(QDialog):
         self.table.setRowCount(0)
         self._rows.clear()
         self._points.clear()
-        self._set_running(True)
         self.status.setText(f"Searching; trials are saved in {output}.")
-        self.job = run_in_background(
-            lambda job: tune(config, trials=trials, minutes=minutes, space=space, sink=job, cancel=job.cancel_token),
-            context=self, on_progress=self._on_event, on_success=self._on_finished, on_failure=self._on_failed,
-            on_done=lambda: self._set_running(False))
+        self.controller.start(lambda sink, cancel: tune(config, trials=trials, minutes=minutes, space=space,
+                                                        sink=sink, cancel=cancel), "tlstudio-search")
 
     def stop(self) -> None:
-        if self.job is not None and not self.job.finished:
-            self.job.cancel_token.cancel()
+        if self.controller.running and not self.controller.stopping:
+            self.controller.stop()
             self.status.setText("Stopping after the current trial's step…")
 
     def reject(self) -> None:
@@ -164,7 +169,8 @@ class TuneDialog(QDialog):
             self.status.setText(f"No trial completed. Results are in {result.output_dir}.")
             return
         self.promote_button.setEnabled(True)
-        self.status.setText(f"Best: trial {best.number}, {result.objective} {best.value:.4f}. Results are in "
+        stopped = "Stopped. " if result.status == "cancelled" else ""
+        self.status.setText(f"{stopped}Best: trial {best.number}, {result.objective} {best.value:.4f}. Results are in "
                             f"{result.output_dir} (trials.csv, best_run.json).")
 
     def _on_failed(self, failure) -> None:

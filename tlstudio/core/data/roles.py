@@ -188,7 +188,16 @@ def suggest_roles(frame: "pd.DataFrame", task: str = "text-classification",
 
         column, reason = suggest_image_column(frame)
         image = RoleSuggestion("image", column, reason)
-        return {"image": image, "label": suggest_label_column(frame, exclude=(column,) if column else ())}
+        label = suggest_label_column(frame, exclude=(column,) if column else ())
+        if label.column is None:
+            # A few images per class (a folder of class sub-folders, say) have too few rows for the distinct-value
+            # rule; a column named like a label with repeated values is the label.
+            for name in frame.columns:
+                distinct = frame[name].dropna().astype(str).nunique()
+                if name != column and str(name).lower() in LABEL_NAMES and 2 <= distinct < len(frame):
+                    label = RoleSuggestion("label", str(name), f"named '{name}', {distinct} distinct values")
+                    break
+        return {"image": image, "label": label}
     if task == "text-generation":
         return {"text": suggest_text_column(frame)}
     if mode == "regression":

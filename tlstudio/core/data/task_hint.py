@@ -15,6 +15,8 @@ def suggest_task(table) -> tuple[str, str] | None:
 
     if getattr(table, "format", "") == "conll":
         return "token-classification", "it is a CoNLL file (one token and its tag per line)"
+    if getattr(table, "format", "") == "image folder":
+        return "image-classification", "it is a folder of images in one sub-folder per class"
     tokens = suggest_token_columns(table.frame)
     if tokens["tokens"].column and tokens["tags"].column:
         return ("token-classification", f"'{tokens['tokens'].column}' and '{tokens['tags'].column}' hold a token "

@@ -67,15 +67,32 @@ def measure_token_lengths(tokenizer, texts: list, *, limit: int = SAMPLE_LIMIT, 
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # "sequence longer than the model max" is what is being measured
     lengths: list[int] = []
+    backend = _untruncated_backend(tokenizer)
     try:
         for start in range(0, len(clean), BATCH):
             if cancel is not None and cancel.cancelled:
                 raise RunCancelled()
-            encoded = tokenizer(clean[start:start + BATCH], truncation=False)
-            lengths += [len(ids) for ids in encoded["input_ids"]]
+            batch = clean[start:start + BATCH]
+            if backend is not None:
+                # The Rust tokenizer alone (it releases the GIL while it works): the full call also builds
+                # attention masks and Python lists for every token, GIL-bound work the window waited for.
+                lengths += [len(encoding) for encoding in backend.encode_batch(batch, add_special_tokens=True)]
+            else:
+                encoded = tokenizer(batch, truncation=False)
+                lengths += [len(ids) for ids in encoded["input_ids"]]
     finally:
         hf_logging.set_verbosity(verbosity)
     return TokenLengths(tuple(lengths), total)
+
+
+def _untruncated_backend(tokenizer):
+    """A fast tokenizer's Rust tokenizer set to cut nothing and pad nothing, or None for a slow tokenizer."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None or not hasattr(backend, "encode_batch"):
+        return None
+    backend.no_truncation()
+    backend.no_padding()
+    return backend
 
 
 def histogram(lengths: TokenLengths, bins: int = 40) -> tuple[list[float], list[int]]:

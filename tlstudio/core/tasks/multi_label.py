@@ -16,6 +16,7 @@ from ..errors import DataError
 from ..metrics import multi_label as ml_metrics
 from ..progress import Message
 from .base import metric_rows
+from .label_mode import LabelMode
 from .single_label import per_class_table
 
 DELIMITERS = ("|", ";", ",")
@@ -33,7 +34,7 @@ def detect_delimiter(values: list) -> str | None:
     return None
 
 
-class MultiLabel:
+class MultiLabel(LabelMode):
     name = "multi-label"
     problem_type = "multi_label_classification"
     metric_for_best = "micro_f1"
@@ -110,19 +111,7 @@ class MultiLabel:
             sink.emit(Message("info", f"splitting label cells on '{self.delimiter}' "
                                       "(change it with --label-delimiter)."))
 
-    def dataset_labels(self, targets: list, data) -> list:
-        """The labels the model trains on."""
-        return self.encode(targets, data.label_names)
-
-    # ----------------------------------------------------------------- model
-    def model_kwargs(self, names: list[str]) -> dict[str, Any]:
-        return {"num_labels": len(names), "problem_type": self.problem_type}
-
-    def prepare_model(self, model, data) -> None:
-        pass
-
-    def loss_function(self, data):
-        return None  # the model's own BCE-with-logits for multi_label_classification
+    # The model's own BCE-with-logits for multi_label_classification is the loss (LabelMode's default).
 
     # --------------------------------------------------------------- metrics
     def scores(self, logits, data=None):

@@ -17,6 +17,7 @@ from ..errors import DataError
 from ..metrics import regression as reg_metrics
 from ..progress import Message
 from .base import metric_rows
+from .label_mode import LabelMode, with_warning
 
 CARD_NAMES = {
     "mse": "MSE", "rmse": "RMSE", "mae": "MAE", "r2": "R²", "pearson": "Pearson r", "spearman": "Spearman ρ",
@@ -58,7 +59,7 @@ def output_layer(model):
     return last
 
 
-class Regression:
+class Regression(LabelMode):
     name = "regression"
     problem_type = "regression"
     metric_for_best = "mse"
@@ -121,9 +122,6 @@ class Regression:
         with torch.no_grad():
             output_layer(model).bias.zero_()  # standardised targets average 0
 
-    def loss_function(self, data):
-        return None  # the model's own MSE for problem_type "regression"
-
     # --------------------------------------------------------------- metrics
     def scores(self, logits, data=None):
         """Predictions in the user's units; ``data`` carries the training scale while it is not folded in."""
@@ -143,12 +141,7 @@ class Regression:
 
         mean = float(np.mean(targets)) if self.train_mean is None else self.train_mean
         report = reg_metrics.full_report(targets, scores[:, 0], mean)
-        warning = reg_metrics.barely_beats_mean(report)
-        if warning:
-            report["warning"] = warning
-            if sink is not None:
-                sink.emit(Message("warning", warning))
-        return report
+        return with_warning(report, reg_metrics.barely_beats_mean(report), sink)
 
     def record(self, scores_row, target, names: list[str]) -> dict[str, Any]:
         return {"label": float(target), "predicted": float(scores_row[0])}

@@ -15,7 +15,6 @@ from typing import Any
 from ..data.columns import choose_column, require_column
 from ..data.readers import read_table
 from ..data.roles import suggest_roles
-from ..data.splits import random_split, split_from_column
 from ..data.table import list_numbers
 from ..errors import DataError
 from ..metrics import generation as gen_metrics
@@ -23,6 +22,7 @@ from ..progress import Message
 from .base import Task, TaskData, emit_notes, metric_rows
 from .classification_rows import cell_text
 from .encoding import encode_texts
+from .record_split import split_records
 
 EXAMPLES = 5
 
@@ -89,27 +89,12 @@ class Seq2SeqTask(Task):
         emit_notes(sink, notes, "info")
         pairs = read_pairs(table, source, target, sink)
         summary: dict[str, Any] = {"rows": len(table), "pairs": len(pairs.sources)}
-        if config.eval_data:
-            eval_table = read_table(config.eval_data)
-            emit_notes(sink, eval_table.warnings)
+        def read_eval(eval_table):
             require_column(eval_table, source, "--source-column (in the eval file)")
             require_column(eval_table, target, "--target-column (in the eval file)")
-            train, evaluation = pairs, read_pairs(eval_table, source, target, sink)
-            summary["split"] = {"method": "eval file", "eval_file": str(eval_table.path)}
-        elif config.split_column:
-            column = require_column(table, config.split_column, "--split-column")
-            values = table.frame[column].tolist()
-            train_pos, eval_pos, kind = split_from_column([values[r - 1] for r in pairs.rows], column,
-                                                          str(table.path))
-            train, evaluation = pairs.take(train_pos), pairs.take(eval_pos)
-            summary["split"] = {"method": "split column", "column": column, "eval_split": kind}
-        else:
-            if len(pairs.sources) < 2:
-                raise DataError(f"{config.data} has too few rows to hold any out for validation.",
-                                "Add rows or give an evaluation file with --eval-data.")
-            train_pos, eval_pos = random_split(len(pairs.sources), config.eval_fraction, config.seed)
-            train, evaluation = pairs.take(train_pos), pairs.take(eval_pos)
-            summary["split"] = {"method": "random", "eval_fraction": config.eval_fraction, "seed": config.seed}
+            return read_pairs(eval_table, source, target, sink)
+
+        train, evaluation, summary["split"] = split_records(config, table, pairs, read_eval, sink)
         summary["train_size"], summary["eval_size"] = len(train.sources), len(evaluation.sources)
         summary["notes"] = []
         return Seq2SeqData(columns={"source_column": source, "target_column": target}, summary=summary,

@@ -15,6 +15,7 @@ from ..errors import DataError
 from ..metrics import classification as cls_metrics
 from ..progress import Message
 from .base import metric_rows
+from .label_mode import LabelMode, with_warning
 
 # Largest class this many times the smallest counts as skewed for class_weighting='auto'.
 SKEW_RATIO = 3.0
@@ -25,7 +26,7 @@ CARD_NAMES = {
 }
 
 
-class SingleLabel:
+class SingleLabel(LabelMode):
     name = "single-label"
     problem_type = "single_label_classification"
     metric_for_best = "macro_f1"
@@ -84,17 +85,7 @@ class SingleLabel:
                                       "weighting the loss by inverse class frequency (turn off with "
                                       "--class-weighting off)."))
 
-    def dataset_labels(self, targets: list, data) -> list:
-        """The labels the model trains on."""
-        return self.encode(targets, data.label_names)
-
     # ----------------------------------------------------------------- model
-    def model_kwargs(self, names: list[str]) -> dict[str, Any]:
-        return {"num_labels": len(names), "problem_type": self.problem_type}
-
-    def prepare_model(self, model, data) -> None:
-        pass
-
     def loss_function(self, data):
         """Class-weighted cross-entropy when weighting is on; None keeps the model's own loss."""
         if not getattr(data, "class_weights", None):
@@ -127,12 +118,7 @@ class SingleLabel:
 
     def report(self, scores, targets: list, names: list[str], sink=None) -> dict:
         report = cls_metrics.full_report(self.encode(targets, names), scores.argmax(-1).tolist(), names)
-        warning = cls_metrics.barely_beats_majority(report)
-        if warning:
-            report["warning"] = warning
-            if sink is not None:
-                sink.emit(Message("warning", warning))
-        return report
+        return with_warning(report, cls_metrics.barely_beats_majority(report), sink)
 
     def record(self, scores_row, target, names: list[str]) -> dict[str, Any]:
         best = int(scores_row.argmax())

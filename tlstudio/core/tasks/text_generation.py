@@ -16,12 +16,19 @@ from typing import Any
 
 from ..data.columns import require_column
 from ..data.readers import read_table
-from ..data.splits import random_split, split_from_column
-from ..errors import BackboneError, DataError
+from ..errors import BackboneError
 from ..progress import Message
 from .base import Task, emit_notes, metric_rows
-from .lm_data import (CausalCollator, LMData, choose_lm_columns, encode_lm, read_lm_rows, sample_prompts,
-                      template_of)
+from .lm_data import (
+    CausalCollator,
+    LMData,
+    choose_lm_columns,
+    encode_lm,
+    read_lm_rows,
+    sample_prompts,
+    template_of,
+)
+from .record_split import split_records
 
 
 class TextGenerationTask(Task):
@@ -50,27 +57,12 @@ class TextGenerationTask(Task):
                                    "format": "plain text" if template is None else "prompt and response"}
         if template:
             summary["template"] = template
-        if config.eval_data:
-            eval_table = read_table(config.eval_data)
-            emit_notes(sink, eval_table.warnings)
+        def read_eval(eval_table):
             for column in columns.values():
                 require_column(eval_table, column, "the column (in the eval file)")
-            train, evaluation = rows, read_lm_rows(eval_table, columns, template or "", sink)
-            summary["split"] = {"method": "eval file", "eval_file": str(eval_table.path)}
-        elif config.split_column:
-            column = require_column(table, config.split_column, "--split-column")
-            values = table.frame[column].tolist()
-            train_pos, eval_pos, kind = split_from_column([values[r - 1] for r in rows.rows], column,
-                                                          str(table.path))
-            train, evaluation = rows.take(train_pos), rows.take(eval_pos)
-            summary["split"] = {"method": "split column", "column": column, "eval_split": kind}
-        else:
-            if len(rows.rows) < 2:
-                raise DataError(f"{config.data} has too few rows to hold any out for validation.",
-                                "Add rows or give an evaluation file with --eval-data.")
-            train_pos, eval_pos = random_split(len(rows.rows), config.eval_fraction, config.seed)
-            train, evaluation = rows.take(train_pos), rows.take(eval_pos)
-            summary["split"] = {"method": "random", "eval_fraction": config.eval_fraction, "seed": config.seed}
+            return read_lm_rows(eval_table, columns, template or "", sink)
+
+        train, evaluation, summary["split"] = split_records(config, table, rows, read_eval, sink)
         summary["train_size"], summary["eval_size"] = len(train.rows), len(evaluation.rows)
         data = LMData(columns=columns, summary=summary, train=train, eval=evaluation, template=template)
         data.sample_prompts = sample_prompts(config, data)

@@ -15,12 +15,12 @@ from typing import Any
 from ..data.columns import choose_column, require_column
 from ..data.readers import read_table
 from ..data.roles import suggest_roles
-from ..data.splits import random_split, split_from_column
 from ..errors import DataError
 from ..metrics import entities as ent_metrics
 from ..progress import Message
 from .base import Task, TaskData, emit_notes, metric_rows
 from .notes import uncased_note
+from .record_split import split_records
 from .tagging_rows import TagRows, read_tag_rows
 from .token_alignment import IGNORE, encode_words, word_probabilities
 
@@ -77,30 +77,14 @@ class TokenClassificationTask(Task):
         emit_notes(sink, notes, "info")
         rows = read_tag_rows(table, tokens_column, tags_column, sink)
         summary: dict[str, Any] = {"rows": len(table), **rows.counts, "tag_scheme": rows.scheme}
-        if config.eval_data:
-            eval_table = read_table(config.eval_data)
-            emit_notes(sink, eval_table.warnings)
-            if eval_table.format != "conll":
-                require_column(eval_table, tokens_column, "--tokens-column (in the eval file)")
-                require_column(eval_table, tags_column, "--tags-column (in the eval file)")
-                e_tokens, e_tags = tokens_column, tags_column
-            else:
-                e_tokens, e_tags = "tokens", "tags"
-            train, evaluation = rows, read_tag_rows(eval_table, e_tokens, e_tags, sink)
-            summary["split"] = {"method": "eval file", "eval_file": str(eval_table.path)}
-        elif config.split_column:
-            column = require_column(table, config.split_column, "--split-column")
-            values = table.frame[column].tolist()
-            train_pos, eval_pos, kind = split_from_column([values[r - 1] for r in rows.rows], column, str(table.path))
-            train, evaluation = rows.take(train_pos), rows.take(eval_pos)
-            summary["split"] = {"method": "split column", "column": column, "eval_split": kind}
-        else:
-            if len(rows.tokens) < 2:
-                raise DataError(f"{config.data} has too few sentences to hold any out for validation.",
-                                "Add sentences or give an evaluation file with --eval-data.")
-            train_pos, eval_pos = random_split(len(rows.tokens), config.eval_fraction, config.seed)
-            train, evaluation = rows.take(train_pos), rows.take(eval_pos)
-            summary["split"] = {"method": "random", "eval_fraction": config.eval_fraction, "seed": config.seed}
+        def read_eval(eval_table):
+            if eval_table.format == "conll":
+                return read_tag_rows(eval_table, "tokens", "tags", sink)
+            require_column(eval_table, tokens_column, "--tokens-column (in the eval file)")
+            require_column(eval_table, tags_column, "--tags-column (in the eval file)")
+            return read_tag_rows(eval_table, tokens_column, tags_column, sink)
+
+        train, evaluation, summary["split"] = split_records(config, table, rows, read_eval, sink, unit="sentences")
         types = Counter(ent_metrics.entity_spans_types(train.tags))
         if not types:
             raise DataError(f"{config.data} has no entities in its training sentences (every tag is O).",

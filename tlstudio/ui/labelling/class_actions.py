@@ -24,14 +24,14 @@ class ClassActions:
     def _class_counts(self) -> dict[str, int]:
         if self.controller is None or not self.controller.label_column:
             return {}
-        from ...core.data.health import _normalized_labels
+        from ...core.data.health import label_counts
 
         frame = self.controller.table.frame
         if self.controller.label_column not in frame.columns:
             return {}
         if any(isinstance(v, (list, tuple)) for v in frame[self.controller.label_column].head(50).tolist()):
             return {}  # lists of labels (multi-label data): this page counts one class per row
-        return {str(k): int(v) for k, v in _normalized_labels(frame[self.controller.label_column]).value_counts().items()}
+        return label_counts(frame[self.controller.label_column])
 
     def add_class(self, name: str | None = None) -> None:
         if self.controller is None or not self._require_label_column():

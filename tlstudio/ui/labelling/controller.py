@@ -83,9 +83,14 @@ class LabellingController(QObject):
         frame = self.edited.frame
         if not self.label_column or self.label_column not in frame.columns:
             return []
+        import pandas as pd
+
         values = set()
-        # A multi-label column holds lists (unhashable for unique()): its labels are the lists' members.
-        cells = frame[self.label_column].dropna().tolist()
+        column = frame[self.label_column].dropna()
+        try:  # one value per distinct cell: a Python loop over a million cells froze the window at every open
+            cells = pd.unique(column).tolist()
+        except TypeError:  # a multi-label column holds lists (unhashable): its labels are the lists' members
+            cells = column.tolist()
         flat = {str(v) for cell in cells for v in (cell if isinstance(cell, (list, tuple)) else [cell])}
         for value in flat:
             try:

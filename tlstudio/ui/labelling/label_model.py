@@ -25,24 +25,31 @@ class LabelTableModel(QAbstractTableModel):
         frame = controller.table.frame
         skip = {text_column, controller.label_column}
         self.other_columns = [str(c) for c in frame.columns if str(c) not in skip][:30]
-        self.rows: list[int] = list(range(len(frame)))
-        self._view_rows = {position: i for i, position in enumerate(self.rows)}
+        # Every row in table order until a filter picks some: a range, not a million-entry list and dict
+        # built on the GUI thread each time a file opens.
+        self.rows: "range | list[int]" = range(len(frame))
+        self._view_rows: dict[int, int] | None = None
         self.suggestions: dict = {}  # position -> core.labelling.suggestions.Suggestion
         self._edited_font = QFont()
         self._edited_font.setBold(True)
         controller.cells_changed.connect(self._on_cells_changed)
 
     # -- rows shown ------------------------------------------------------------------
-    def set_rows(self, rows: list[int]) -> None:
+    def set_rows(self, rows: "range | list[int]") -> None:
         self.beginResetModel()
-        self.rows = list(rows)
-        self._view_rows = {position: i for i, position in enumerate(self.rows)}
+        if isinstance(rows, range) and rows.step == 1 and rows.start == 0:
+            self.rows, self._view_rows = rows, None
+        else:
+            self.rows = list(rows)
+            self._view_rows = {position: i for i, position in enumerate(self.rows)}
         self.endResetModel()
 
     def position(self, view_row: int) -> int:
         return self.rows[view_row]
 
     def view_row(self, position: int) -> int:
+        if self._view_rows is None:  # every row, in order
+            return position if 0 <= position < len(self.rows) else -1
         return self._view_rows.get(position, -1)
 
     def set_suggestions(self, suggestions: dict) -> None:
@@ -54,7 +61,7 @@ class LabelTableModel(QAbstractTableModel):
         if not self.rows:
             return
         for position in positions:
-            view_row = self._view_rows.get(position, -1)
+            view_row = self.view_row(position)
             if view_row >= 0:
                 self.dataChanged.emit(self.index(view_row, 0), self.index(view_row, self.columnCount() - 1))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QSplitter, QTableView,
                                QTabWidget)
@@ -139,8 +139,9 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         self.outer.addWidget(self.help_label)
 
         self.save_action = self._shortcut(QKeySequence.Save, self.save)
-        self.undo_action = self._shortcut(QKeySequence.Undo, self.undo)
-        self.redo_action = self._shortcut(QKeySequence.Redo, self.redo)
+        # Edit > Undo / Redo (and Ctrl+Z / Ctrl+Shift+Z) follow this group: the open file's stack while this
+        # page is shown, nothing on the other pages (an invisible label edit must not be undone from there).
+        self.undo_group = QUndoGroup(self)
         self.undo_button.clicked.connect(self.undo)
         self.redo_button.clicked.connect(self.redo)
 
@@ -163,6 +164,7 @@ class LabelPage(ClassActions, RecoveryActions, Page):
 
     def _on_data_changed(self) -> None:
         if self.controller is not None:
+            self.undo_group.removeStack(self.controller.undo_stack)
             if self.controller.dirty:
                 self.status_message.emit(f"Unsaved label edits to {Path(self.controller.table.path).name} are kept "
                                          "in the journal; they are offered again when you open it.")
@@ -180,6 +182,8 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         self.controller.dirty_changed.connect(lambda _d: self._show_state())
         stack = self.controller.undo_stack
         stack.indexChanged.connect(self._on_undo_index)
+        self.undo_group.addStack(stack)
+        self._activate_undo(self.isVisible())
         self.undo_button.setEnabled(False)
         self.redo_button.setEnabled(False)
         self.model = LabelTableModel(self.controller, self._text_column(), self)
@@ -356,6 +360,19 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         self.redo_button.setEnabled(stack.canRedo())
         self.undo_button.setToolTip(f"Undo {stack.undoText()}" if stack.canUndo() else "")
         self.redo_button.setToolTip(f"Redo {stack.redoText()}" if stack.canRedo() else "")
+
+    def _activate_undo(self, shown: bool) -> None:
+        self.undo_group.setActiveStack(self.controller.undo_stack if shown and self.controller else None)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not event.spontaneous():  # another page chosen, not the window restored
+            self._activate_undo(True)
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        if not event.spontaneous():
+            self._activate_undo(False)
 
     def undo(self) -> None:
         if self.controller is not None:

@@ -9,11 +9,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHeaderView, QLabel
                                QListWidgetItem, QProgressBar, QPushButton, QSplitter, QStackedWidget, QStyle,
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
-from ..qmodels.dataframe_model import DataFrameModel
+from ..qmodels.dataframe_model import THUMBNAIL, DataFrameModel
 from ..widgets.bar_chart import CategoryBarChart
 from ..widgets.column_roles import ColumnRoles
 from ..widgets.split_settings import DATA_FILTER, SplitSettings
 from ..widgets.histogram import MarkedHistogram
+from ..widgets.plot_host import prefetch_plotting
 from ..workers.background import LatestOnly, run_in_background
 from .base import Page
 from .data_welcome import Welcome
@@ -33,11 +34,11 @@ def _mode(config) -> str:
 
 def _load(path: str, task: str, mode: str):
     """The table, the task it can only be for (or None), and column suggestions for that task."""
-    from ...core.data.readers import read_table
+    from ...core.data.image_tables import read_image_data
     from ...core.data.roles import suggest_roles
     from ...core.data.task_hint import suggest_task
 
-    table = read_table(path)
+    table = read_image_data(path)  # a data file, or a folder of images in class sub-folders
     hint = suggest_task(table)
     if hint and hint[0] != task:
         task, mode = hint[0], "single-label"
@@ -96,6 +97,12 @@ def _entity_counts(frame, tags_column: str) -> dict[str, int]:
     return dict(counts.most_common())
 
 
+def _class_counts(frame, label_column: str) -> dict[str, int]:
+    """Rows per class of a label column (images: one class per image), most common first."""
+    labels = frame[label_column].dropna().astype(str).str.strip()
+    return {str(k): int(v) for k, v in labels[labels != ""].value_counts().items()}
+
+
 def measured_column(config) -> str | None:
     """The column whose lengths decide truncation for the task."""
     if config.task == "token-classification":
@@ -134,11 +141,13 @@ class DataPage(Page):
         self.outer.addWidget(self.stack, 1)
         self._loading: str | None = None  # the file being loaded
         self._shown_before: tuple[int, str] | None = None  # what a preview replaced, put back if the load fails
-        self._health_jobs = LatestOnly(self, self._on_health)
+        self._health_jobs = LatestOnly(self, self._on_health, uses_transformers=False)
         self._token_jobs = LatestOnly(self, self._on_token_lengths, self._on_token_failure)
-        self._suggestion_jobs = LatestOnly(self, self._on_suggestions)
+        self._suggestion_jobs = LatestOnly(self, self._on_suggestions, uses_transformers=False)
         self._entity_jobs = LatestOnly(self, lambda counts: self.label_chart.set_counts(
-            counts, "Entities per type", "entities"))
+            counts, "Entities per type", "entities"), uses_transformers=False)
+        self._class_jobs = LatestOnly(self, lambda counts: self.label_chart.set_counts(counts, "Rows per label"),
+                                      uses_transformers=False)
         self._refresh_timer = QTimer(self, singleShot=True, interval=150, timeout=self._refresh_insight)
         session.columns_changed.connect(self._on_columns_changed)
         session.config_changed.connect(self._on_config_changed)
@@ -151,6 +160,7 @@ class DataPage(Page):
     # -- layout ------------------------------------------------------------------
     def _build_loaded(self) -> QWidget:
         self.table_model = DataFrameModel(parent=self)
+        self._image_shown: tuple = (None, None)  # (image column, data file) the thumbnails are for
         self.table_view = QTableView(self)
         self.table_view.setModel(self.table_model)
         self.table_view.setAccessibleName("Data preview")
@@ -237,6 +247,14 @@ class DataPage(Page):
         if path:
             self.open_file(path)
 
+    def choose_image_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of images (one sub-folder per class)",
+                                                self.settings.last_dir())
+        if path:
+            self.open_file(path)
+
     def open_file(self, path: str, then=None) -> None:
         """Load ``path`` in the background; ``then()`` runs after it is shown (e.g. to apply a saved config)."""
         path = str(path)
@@ -244,13 +262,17 @@ class DataPage(Page):
         self.status_message.emit(f"Loading {path}…")
         self._loading = path
         try:
-            big = Path(path).stat().st_size >= PREVIEW_FROM_BYTES
+            big = Path(path).is_file() and Path(path).stat().st_size >= PREVIEW_FROM_BYTES
         except OSError:
             big = False
-        if big:
+        if not big:
+            prefetch_plotting()  # the charts show with the rows: import pyqtgraph while the file loads
+        else:
             # A failed preview says nothing: the full load reports what is wrong with the file.
+            # (pyqtgraph is imported once the first rows show: not racing the read for the GIL.)
             run_in_background(lambda job: _preview(path), context=self,
-                              on_success=lambda table: self._on_preview(path, table), on_failure=lambda _f: None)
+                              on_success=lambda table: self._on_preview(path, table), on_failure=lambda _f: None,
+                              uses_transformers=False)
 
         def loaded(result) -> None:
             self._loading = self._shown_before = None
@@ -269,13 +291,14 @@ class DataPage(Page):
 
         task, mode = self.session.config.task, _mode(self.session.config)
         run_in_background(lambda job: _load(path, task, mode), context=self, on_success=loaded, on_failure=failed,
-                          on_done=self.busy.hide)
+                          on_done=self.busy.hide, uses_transformers=False)
 
     def _on_preview(self, path: str, table) -> None:
         """The first rows of a big file, shown while the whole of it loads (columns are set up after)."""
         if self._loading != path:  # loaded already, or another file was opened since
             return
         self._shown_before = (self.stack.currentIndex(), self.file_label.text())
+        prefetch_plotting()
         self.table_model.set_frame(table.frame)
         self.left_panel.setEnabled(False)
         self.file_label.setText(f"<b>{Path(path).name}</b><br>Loading all rows; the first {len(table):,} are shown."
@@ -327,9 +350,21 @@ class DataPage(Page):
         text = measured_column(config)
         roles = {"text-classification": {"text": config.text_column, "second text": config.text_pair_column,
                                          "label": config.label_column},
-                 "token-classification": {"tokens": config.tokens_column, "tags": config.tags_column}}.get(
+                 "token-classification": {"tokens": config.tokens_column, "tags": config.tags_column},
+                 "image-classification": {"image": config.image_column, "label": config.label_column},
+                 "text-generation": {"text": config.text_column, "prompt": config.prompt_column,
+                                     "response": config.response_column}}.get(
             config.task, {"source": config.source_column, "target": config.target_column})
         self.table_model.set_roles(roles)
+        # Thumbnails beside the image paths, decoded off the GUI thread (paths are relative to the data file).
+        image = config.image_column if config.task == "image-classification" else None
+        if (image, self.session.table.path) != self._image_shown:
+            self._image_shown = (image, self.session.table.path)
+            from ...core.data.image_tables import image_root
+
+            self.table_model.set_image_column(image, image_root(self.session.table))
+            self.table_view.verticalHeader().setDefaultSectionSize(
+                THUMBNAIL + 4 if image else self.fontMetrics().height() + 8)
         self.roles.show_columns(self.session.columns, config, self.session.suggestions)
         # The text column gets the room; the others keep a readable width.
         header = self.table_view.horizontalHeader()
@@ -397,13 +432,17 @@ class DataPage(Page):
         config = self.session.config
         what = {"token-classification": "the tag set (BIO or IO) and that each row has one tag per token",
                 "translation": "that every row has a source and a target",
-                "summarization": "that every row has a source and a target"}.get(
-            config.task, "the labels when training starts")
+                "summarization": "that every row has a source and a target",
+                "image-classification": "that every image can be read (unreadable ones are listed) and the labels",
+                "text-generation": "that the rows have text to learn from"}.get(config.task, "the labels")
         self._add_problem("info", f"{config.task}: tlstudio checks {what} when the run starts, and reports what "
                                   "it skipped.")
         table, tags = self.session.table, config.tags_column
         if config.task == "token-classification" and table is not None and tags in table.columns:
             self._entity_jobs.request(lambda job: _entity_counts(table.frame, tags))
+        elif config.task == "image-classification" and table is not None and config.label_column in table.columns:
+            label = config.label_column
+            self._class_jobs.request(lambda job: _class_counts(table.frame, label))
         else:
             self.label_chart.set_counts({}, "Rows per label")
 

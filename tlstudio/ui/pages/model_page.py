@@ -34,6 +34,8 @@ TASK_CHOICES = (
     ("Entity tagging (NER): names, places, organisations… in each sentence", "token-classification", False, False),
     ("Translation: source text → target text", "translation", False, False),
     ("Summarization: long text → short summary", "summarization", False, False),
+    ("Image classification: one class per image", "image-classification", False, False),
+    ("Text generation: continue text or answer prompts (GPT-style)", "text-generation", False, False),
     ("Multi-task: several tasks sharing one backbone (e.g. sentiment and topic, or classes and entities)",
      "multi-task", False, False),
 )
@@ -74,7 +76,7 @@ class ModelPage(Page):
         self.set_subtitle("Choose what to learn, which pretrained model to start from and how to train it. "
                           "Hover over a setting to see what it does.")
         self.info = None  # ModelInfo of the chosen backbone
-        self._info_jobs = LatestOnly(self, self._on_info, self._on_info_failed)
+        self._info_jobs = LatestOnly(self, self._on_info, self._on_info_failed, uses_transformers=False)
         self._note_jobs = LatestOnly(self, self._on_notes, lambda failure: self.task_notes.hide())
 
         content = QWidget(self)
@@ -305,7 +307,7 @@ class ModelPage(Page):
             self._refresh_notes()
         if name in self.form.names:
             self.form.set_config(self.session.config)
-        if name in ("long_texts", "text_pair_column"):
+        if self.form.decides_rows(name):  # strategy -> LoRA rows, adapt_source -> adaptation rows...
             self.form.set_task(self.session.config)
         self._show_preset()
         if name in ("", "batch_size", "max_length", "device", "precision"):

@@ -7,12 +7,13 @@ from pathlib import Path
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
-                               QSplitter, QTableView, QVBoxLayout, QWidget)
+                               QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ...core.model_info import format_bytes
 from ..qmodels.records_model import RecordsModel
 from ..widgets.fields import PathField
 from ..widgets.live_chart import LiveChart
+from ..widgets.run_comparison_view import RunComparisonView
 from ..workers.background import LatestOnly, run_in_background
 from .base import Page
 
@@ -57,20 +58,41 @@ def _histories(paths: list[Path]):
     return [(path, loss_history(path)) for path in paths]
 
 
+def _compare(a: Path, b: Path):
+    from ...core.run_comparison import compare_runs
+
+    return compare_runs(a, b)
+
+
+def _adapted(summary) -> bool:
+    from ...core.runs import read_config
+
+    try:
+        return summary.has_model and read_config(summary.path).get("adapt_source", "off") != "off"
+    except Exception:  # noqa: BLE001 - an unreadable run is simply not offered
+        return False
+
+
 class RunsPage(Page):
-    """Signals: run_open_requested(object path), resume_requested(object path), rerun_requested(object path)."""
+    """Signals: run_open_requested(object path), resume_requested(object path), rerun_requested(object path),
+    baseline_requested(object path): train the run again without its domain-adaptation stage, to compare."""
 
     key, title = "runs", "Runs"
     run_open_requested = Signal(object)
     resume_requested = Signal(object)
     rerun_requested = Signal(object)
+    baseline_requested = Signal(object)
 
     def __init__(self, session, settings, controller, parent=None):
         super().__init__(session, settings, parent)
         self.controller = controller
         self.summaries = []
         self.stranded = []  # core.recovery.InterruptedRun: runs that can be resumed
-        self._lister = LatestOnly(self, self._on_listed)
+        self._lister = LatestOnly(self, self._on_listed, uses_transformers=False)
+        self._comparer = LatestOnly(self, self._on_compared,
+                                    lambda failure: self.status_message.emit(f"Not compared: {failure.message}"),
+                                    uses_transformers=False)
+        self._pending_pair: tuple[Path, Path] | None = None  # (adapted run, its baseline being trained)
         self.set_subtitle("Every run is a folder in the project folder: the model, its settings, its curves and "
                           "its checkpoints.")
         row = QHBoxLayout()
@@ -127,6 +149,8 @@ class RunsPage(Page):
         for key, text, slot in (("open", "Open", self.open_selected), ("resume", "Resume", self.resume_selected),
                                 ("rerun", "Run again with these settings", self.rerun_selected),
                                 ("compare", "Compare loss curves", self.compare_selected),
+                                ("metrics", "Compare metrics side by side", self.compare_metrics),
+                                ("baseline", "Compare without adaptation", self.compare_without_adaptation),
                                 ("checkpoints", "Delete checkpoints", self.delete_checkpoints),
                                 ("delete", "Delete run", self.delete_runs),
                                 ("refresh", "Refresh", self.refresh)):
@@ -141,16 +165,24 @@ class RunsPage(Page):
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.table, 1)
         top_layout.addLayout(buttons)
+        self.buttons["baseline"].setToolTip("For a run with a domain-adaptation stage: its metrics beside the same "
+                                            "run without adaptation (trained now if the project has none).")
         self.compare_chart = LiveChart("Loss curves of the selected runs", "step", "loss")
+        self.comparison = RunComparisonView(self)
+        self.compare_tabs = QTabWidget(self)
+        self.compare_tabs.setAccessibleName("Comparison of the selected runs")
+        self.compare_tabs.addTab(self.compare_chart, "Loss curves")
+        self.compare_tabs.addTab(self.comparison, "Metrics side by side")
         splitter = QSplitter(Qt.Vertical, self)
         splitter.addWidget(top)
-        splitter.addWidget(self.compare_chart)
+        splitter.addWidget(self.compare_tabs)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
         self.outer.addWidget(splitter, 1)
         session.project_changed.connect(lambda path: (self.project_field.set_path(path), self.refresh()))
         controller.running_changed.connect(lambda _running: self.refresh())
+        controller.run_finished.connect(self._on_run_finished)
         self._sync_buttons()
         self.refresh()
 
@@ -207,6 +239,10 @@ class RunsPage(Page):
         self.buttons["resume"].setEnabled(one is not None and one.resumable and not self.controller.running)
         self.buttons["rerun"].setEnabled(one is not None)
         self.buttons["compare"].setEnabled(len(chosen) >= 1)
+        self.buttons["metrics"].setEnabled(len(chosen) == 2 and chosen[0].task == chosen[1].task)
+        adapted = one is not None and _adapted(one)
+        self.buttons["baseline"].setEnabled(adapted and (not self.controller.running
+                                                         or self._counterpart(one) is not None))
         self.buttons["checkpoints"].setEnabled(bool(chosen) and not busy and any(s.checkpoints for s in chosen))
         self.buttons["delete"].setEnabled(bool(chosen) and not busy)
 
@@ -262,7 +298,54 @@ class RunsPage(Page):
 
     def compare_selected(self) -> None:
         paths = [s.path for s in self.selected()][:6]
-        run_in_background(lambda job: _histories(paths), context=self, on_success=self._on_histories)
+        self.compare_tabs.setCurrentWidget(self.compare_chart)
+        run_in_background(lambda job: _histories(paths), context=self, on_success=self._on_histories,
+                          uses_transformers=False)
+
+    # -- side by side --------------------------------------------------------------------------
+    def compare_metrics(self) -> None:
+        chosen = self.selected()
+        if len(chosen) == 2:
+            older, newer = sorted(chosen, key=lambda s: s.started_at or "")
+            self.show_comparison(older.path, newer.path)
+
+    def show_comparison(self, a: Path, b: Path) -> None:
+        """Read both runs in the background and show their metrics side by side (a is the reference)."""
+        self.compare_tabs.setCurrentWidget(self.comparison)
+        self._comparer.request(lambda job: _compare(Path(a), Path(b)))
+
+    def _on_compared(self, comparison) -> None:
+        self.comparison.show_comparison(comparison)
+        self.compare_tabs.setCurrentWidget(self.comparison)
+
+    def _counterpart(self, summary) -> Path | None:
+        from ...core.run_comparison import find_counterpart
+
+        return find_counterpart(summary.path, [s.path for s in self.summaries if s.has_model])
+
+    def compare_without_adaptation(self) -> None:
+        """An adapted run beside the same run without adaptation: found in the project, else trained now."""
+        chosen = self.selected()
+        if len(chosen) != 1 or not _adapted(chosen[0]):
+            return
+        baseline = self._counterpart(chosen[0])
+        if baseline is not None:
+            self.show_comparison(baseline, chosen[0].path)
+        elif self.controller.running:
+            self.status_message.emit("A run is training; compare when it ends.")
+        elif self._confirm(f"No run in the project matches {chosen[0].name} without domain adaptation. Train one "
+                           "now with the same settings and data, then show both side by side?"):
+            self.baseline_requested.emit(chosen[0].path)
+
+    def expect_comparison(self, adapted: Path, baseline: Path) -> None:
+        """Show ``adapted`` beside ``baseline`` once the baseline run being trained finishes."""
+        self._pending_pair = (Path(adapted).resolve(), Path(baseline).expanduser().resolve())
+
+    def _on_run_finished(self, outcome) -> None:
+        pending, self._pending_pair = self._pending_pair, None
+        if pending and outcome.status == "completed" and Path(outcome.output_dir).resolve() == pending[1]:
+            self.show_comparison(pending[1], pending[0])
+            self.navigate_requested.emit(self.key)
 
     def _on_histories(self, histories) -> None:
         chart = self.compare_chart

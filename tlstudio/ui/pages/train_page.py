@@ -13,6 +13,7 @@ from ...core.errors import TlStudioError
 from ...output import format_duration
 from .. import error_dialog
 from ..widgets.log_pane import LogPane
+from ..widgets.sample_texts import SampleTexts
 from ..widgets.training_charts import TrainingCharts
 from ..workers.failures import Failure
 from .base import Page
@@ -59,8 +60,8 @@ class TrainPage(Page):
         self.set_subtitle("Start a run with the settings from the Data and Model pages. Stop keeps the last "
                           "checkpoint; Resume continues from it.")
         self._build()
-        for name in ("run_started", "step_logged", "step_ended", "evaluated", "checkpoint_saved", "message",
-                     "stage_changed", "run_finished", "run_failed"):
+        for name in ("run_started", "step_logged", "step_ended", "evaluated", "samples_generated",
+                     "checkpoint_saved", "message", "stage_changed", "run_finished", "run_failed"):
             getattr(controller, name).connect(getattr(self, f"_on_{name}"))
         controller.running_changed.connect(self._on_running_changed)
         session.data_changed.connect(self._suggest_name)
@@ -108,9 +109,18 @@ class TrainPage(Page):
         progress_row.addWidget(self.progress, 1)
         progress_row.addWidget(self.rate)
         self.charts = TrainingCharts(self)
+        # Text generation: what the model writes for fixed prompts after each evaluation, beside the charts.
+        self.samples = SampleTexts(self)
+        self.samples.hide()
+        upper = QSplitter(Qt.Horizontal, self)
+        upper.addWidget(self.charts)
+        upper.addWidget(self.samples)
+        upper.setStretchFactor(0, 3)
+        upper.setStretchFactor(1, 2)
+        upper.setChildrenCollapsible(False)
         self.log = LogPane(self)
         splitter = QSplitter(Qt.Vertical, self)
-        splitter.addWidget(self.charts)
+        splitter.addWidget(upper)
         splitter.addWidget(self.log)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
@@ -194,6 +204,8 @@ class TrainPage(Page):
         if self.controller.running:
             return
         self.charts.clear()
+        self.samples.clear()
+        self.samples.setVisible(config.task == "text-generation")
         self.log.clear()
         self.notice.hide()
         self.resumable_run = None
@@ -219,6 +231,8 @@ class TrainPage(Page):
             if self.controller.running:
                 return
             self.charts.show_history(loss_history(run_dir))
+            self.samples.clear()  # shown again with the resumed run's next samples
+            self.samples.hide()
             self.log.clear()
             self.notice.hide()
             self.log.add(f"Resuming {run_dir.name} from its last checkpoint")
@@ -285,6 +299,12 @@ class TrainPage(Page):
         self.charts.add_evaluation(event)
         shown = "  ".join(f"{k} {v:.4f}" for k, v in event.metrics.items() if isinstance(v, float) and k != "epoch")
         self.log.add(f"validation at step {event.step} (epoch {event.epoch:.2f}): {shown}")
+
+    def _on_samples_generated(self, event) -> None:
+        self.samples.show()
+        self.samples.show_samples(event)
+        self.log.add(f"sample generations at step {event.step}: " + " | ".join(
+            f"{sample['prompt'][:30]}… → {sample['text'][:60]}" for sample in event.samples[:2]))
 
     def _on_checkpoint_saved(self, event) -> None:
         self.log.add(f"checkpoint saved at step {event.step}")

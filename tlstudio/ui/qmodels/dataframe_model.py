@@ -6,7 +6,9 @@ costs an array index rather than a pandas lookup, and jumping to row 900,000
 converts one block, not the whole column (which would stall the GUI thread
 for a quarter of a second).  Long texts are cut for display (the tooltip
 shows more).  A column of image paths can show thumbnails beside the paths
-(``set_image_column``), decoded only for the rows on screen and cached.
+(``set_image_column``), decoded on worker threads only for the rows on screen
+(``thumbnails.ThumbnailLoader``) and cached; a row shows its thumbnail once
+it is ready.
 """
 
 from __future__ import annotations
@@ -41,8 +43,11 @@ class DataFrameModel(QAbstractTableModel):
         self._blocks: dict[tuple[int, int], object] = {}
         self._highlight: dict[str, str] = {}  # column -> role name shown in its header
         self._image_column: int | None = None
+        self._image_name: str | None = None
         self._image_root: Path | None = None
         self._thumbnails: OrderedDict[str, object] = OrderedDict()
+        self._waiting_rows: dict[str, set[int]] = {}  # thumbnails being decoded -> rows that asked
+        self._loader = None
         if frame is not None:
             self.set_frame(frame)
 
@@ -51,6 +56,10 @@ class DataFrameModel(QAbstractTableModel):
         self._frame = frame
         self._columns = [str(c) for c in frame.columns] if frame is not None else []
         self._blocks = {}
+        if self._image_column is not None:
+            name = self._image_name
+            self._image_column = self._columns.index(name) if name in self._columns else None
+        self._waiting_rows.clear()
         self.endResetModel()
 
     def set_roles(self, roles: dict[str, str]) -> None:
@@ -61,34 +70,52 @@ class DataFrameModel(QAbstractTableModel):
 
     def set_image_column(self, column: str | None, root: str | Path | None = None) -> None:
         """Show a thumbnail of each row's image in ``column`` (paths relative to ``root``); None turns it off."""
+        self._image_name = column
         self._image_column = self._columns.index(column) if column in self._columns else None
         self._image_root = Path(root) if root is not None else None
         self._thumbnails.clear()
+        self._waiting_rows.clear()
+        if self._loader is not None:
+            self._loader.reset()
         if self._columns and self.rowCount():
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(self._columns) - 1),
                                   [Qt.DecorationRole])
 
-    def _thumbnail(self, value):
-        from PySide6.QtGui import QImage, QPixmap
+    @property
+    def thumbnails_pending(self) -> int:
+        return len(self._waiting_rows)
 
+    def _thumbnail(self, row: int, value):
         text = _cell_text(value).strip()
         if not text:
             return None
         if text in self._thumbnails:
             self._thumbnails.move_to_end(text)
             return self._thumbnails[text]
+        if self._loader is None:
+            from .thumbnails import ThumbnailLoader
+
+            self._loader = ThumbnailLoader(THUMBNAIL, self)
+            self._loader.ready.connect(self._on_thumbnail)
         path = Path(text).expanduser()
         if not path.is_absolute() and self._image_root is not None:
             path = self._image_root / path
-        image = QImage(str(path))
-        # Tiny images (digits) keep their pixels sharp; photos are smoothed.
-        mode = Qt.FastTransformation if max(image.width(), image.height()) < THUMBNAIL else Qt.SmoothTransformation
-        pixmap = None if image.isNull() else QPixmap.fromImage(
-            image.scaled(THUMBNAIL, THUMBNAIL, Qt.KeepAspectRatio, mode))
-        self._thumbnails[text] = pixmap
+        self._waiting_rows.setdefault(text, set()).add(row)
+        self._loader.request(text, str(path))
+        return None  # drawn when decoded
+
+    def _on_thumbnail(self, key: str, pixmap) -> None:
+        self._thumbnails[key] = pixmap
         if len(self._thumbnails) > THUMBNAILS_KEPT:
             self._thumbnails.popitem(last=False)
-        return pixmap
+        rows = self._waiting_rows.pop(key, set())
+        column = self._image_column
+        if column is None:
+            return
+        for row in rows:
+            if row < self.rowCount():
+                index = self.index(row, column)
+                self.dataChanged.emit(index, index, [Qt.DecorationRole])
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() or self._frame is None else len(self._frame)
@@ -107,7 +134,7 @@ class DataFrameModel(QAbstractTableModel):
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
         if role == Qt.DecorationRole and index.isValid() and index.column() == self._image_column:
-            return self._thumbnail(self._value(index.row(), index.column()))
+            return self._thumbnail(index.row(), self._value(index.row(), index.column()))
         if not index.isValid() or role not in (Qt.DisplayRole, Qt.ToolTipRole):
             return None
         text = _cell_text(self._value(index.row(), index.column()))

@@ -46,8 +46,9 @@ class ClassificationEvaluation(QWidget):
         self.warning.hide()
         self.matrix = ConfusionMatrixView(self)
         self.matrix.cell_chosen.connect(self.show_cell)
-        self.rows_model = RecordsModel([("row", "row"), ("text", "text"), ("label", "true label"),
-                                        ("predicted", "predicted"), ("confidence", "confidence")], self)
+        self.rows_model = RecordsModel([("row", "row"), ("text", "text"), ("text_pair", "second text"),
+                                        ("label", "true label"), ("predicted", "predicted"),
+                                        ("confidence", "confidence")], self)
         proxy = QSortFilterProxyModel(self)
         proxy.setSourceModel(self.rows_model)
         proxy.setSortRole(Qt.UserRole)
@@ -58,10 +59,11 @@ class ClassificationEvaluation(QWidget):
         self.rows_view.setAccessibleName("Validation rows in the chosen cell")
         self.rows_view.verticalHeader().hide()
         self.rows_view.verticalHeader().setDefaultSectionSize(self.rows_view.fontMetrics().height() + 6)
-        self.rows_view.sortByColumn(4, Qt.DescendingOrder)  # most confident first: confident mistakes matter most
+        self.rows_view.sortByColumn(5, Qt.DescendingOrder)  # most confident first: confident mistakes matter most
         header = self.rows_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.Stretch)  # sentence pairs: both texts share the width
         self.rows_caption = QLabel("Click a cell of the confusion matrix to list its rows.", self)
         self.rows_caption.setWordWrap(True)
 
@@ -96,6 +98,8 @@ class ClassificationEvaluation(QWidget):
 
     def show_report(self, report: dict, records: list[dict], source: str) -> None:
         self.records = list(records)
+        # A sentence-pair model's rows hold two texts: both are shown; other models have no second column.
+        self.rows_view.setColumnHidden(2, not any("text_pair" in r for r in self.records))
         shown = [(title, report[key]) for key, title in OVERALL if isinstance(report.get(key), (int, float))]
         for extra in ("rows", "eval_size"):
             if isinstance(report.get(extra), int):

@@ -142,6 +142,17 @@ class ReportView(QWidget):
     def detail_html(self, record: dict) -> str:
         return ""
 
+    @staticmethod
+    def texts_html(record: dict) -> str:
+        """The row's text, and its second text for sentence pairs."""
+        import html
+
+        text = f"<p>{html.escape(str(record.get('text', '')))}</p>"
+        if "text_pair" in record:
+            text = (f"<p><b>Text:</b> {html.escape(str(record.get('text', '')))}</p>"
+                    f"<p><b>Second text:</b> {html.escape(str(record['text_pair']))}</p>")
+        return text
+
     def sort_rows(self, records: list[dict]) -> list[dict]:
         return records
 
@@ -164,6 +175,10 @@ class ReportView(QWidget):
 
     def show_rows(self) -> None:
         shown = self.shown_records()
+        pairs = any("text_pair" in r for r in self.records)  # sentence pairs: the second text gets a column
+        for column, spec in enumerate(self.ROW_COLUMNS):
+            if spec[0] == "text_pair":
+                self.rows_view.setColumnHidden(column, not pairs)
         self.rows_model.set_records([{**self.row_values(r), "_record": r} for r in shown])
         self.detail.clear()
         wrong = sum(1 for r in self.records if self.is_wrong(r))

@@ -27,7 +27,8 @@ def _short(items) -> str:
 
 
 class MultiLabelEvaluation(ReportView):
-    ROW_COLUMNS = [("row", "row"), ("text", "text"), ("labels_text", "true labels"), ("predicted_text", "predicted"),
+    ROW_COLUMNS = [("row", "row"), ("text", "text"), ("text_pair", "second text"), ("labels_text", "true labels"),
+                   ("predicted_text", "predicted"),
                    ("missed", "missed"), ("extra", "extra")]
     BREAKDOWN = ["label", "precision", "recall", "F1", "support"]
     BREAKDOWN_TITLE = "Per label"
@@ -47,19 +48,20 @@ class MultiLabelEvaluation(ReportView):
 
     def row_values(self, record):
         truth, predicted = set(record.get("labels") or []), set(record.get("predicted") or [])
-        return {"row": record.get("row"), "text": record.get("text"), "labels_text": _short(sorted(truth)),
+        return {"row": record.get("row"), "text": record.get("text"), "text_pair": record.get("text_pair"),
+                "labels_text": _short(sorted(truth)),
                 "predicted_text": _short(sorted(predicted)), "missed": _short(sorted(truth - predicted)),
                 "extra": _short(sorted(predicted - truth))}
 
     def detail_html(self, record):
         scores = record.get("scores") or {}
         shown = " · ".join(f"{html.escape(k)} {v:.2f}" for k, v in sorted(scores.items(), key=lambda kv: -kv[1]))
-        return f"<p>{html.escape(str(record.get('text', '')))}</p><p><small>Scores: {shown}</small></p>"
+        return f"{self.texts_html(record)}<p><small>Scores: {shown}</small></p>"
 
 
 class RegressionEvaluation(ReportView):
-    ROW_COLUMNS = [("row", "row"), ("text", "text"), ("label", "true value"), ("predicted", "predicted"),
-                   ("error", "error")]
+    ROW_COLUMNS = [("row", "row"), ("text", "text"), ("text_pair", "second text"), ("label", "true value"),
+                   ("predicted", "predicted"), ("error", "error")]
     BREAKDOWN = ["metric", "model", "always the training mean"]
     BREAKDOWN_TITLE = "Against the simplest guess"
 
@@ -88,7 +90,7 @@ class RegressionEvaluation(ReportView):
         return {**record, "error": float(record["predicted"]) - float(record["label"])}
 
     def detail_html(self, record):
-        return (f"<p>{html.escape(str(record.get('text', '')))}</p><p>True {record['label']:.4g}, "
+        return (f"{self.texts_html(record)}<p>True {record['label']:.4g}, "
                 f"predicted {record['predicted']:.4g}.</p>")
 
 

@@ -200,7 +200,11 @@ class TryView(QWidget):
             return
         self.predictor = predictor
         self.file.runtime, self.file.allow_pickle = runtime, self.allow_pickle
-        self.pair.setVisible(bool(getattr(predictor, "pairs", False)))
+        pairs = bool(getattr(predictor, "pairs", False))
+        self.pair.setVisible(pairs)
+        self.input.setPlaceholderText("The first text of the pair (a question, a premise…); the prediction updates "
+                                      "as you type." if pairs else PLACEHOLDERS.get(
+                                          self.task, "Type or paste a text; the prediction updates as you type."))
         settings = getattr(predictor, "settings", None)
         self.generation.setVisible(settings is not None)
         if settings:

@@ -14,9 +14,12 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QWidget
 NONE = "(none)"
 # (RunConfig field, title, role of the core's suggestion, optional, tasks it is for)
 ROLES = (
-    ("text_column", "Text column", "text", False, ("text-classification",)),
+    ("image_column", "Image column", "image", False, ("image-classification",)),
+    ("text_column", "Text column", "text", False, ("text-classification", "text-generation")),
     ("text_pair_column", "Second text (pairs)", None, True, ("text-classification",)),
-    ("label_column", "Label column", "label", False, ("text-classification",)),
+    ("prompt_column", "Prompt column", None, True, ("text-generation",)),
+    ("response_column", "Response column", None, True, ("text-generation",)),
+    ("label_column", "Label column", "label", False, ("text-classification", "image-classification")),
     ("tokens_column", "Tokens column", "tokens", False, ("token-classification",)),
     ("tags_column", "Tags column", "tags", False, ("token-classification",)),
     ("source_column", "Source column", "source", False, ("translation", "summarization")),
@@ -25,6 +28,10 @@ ROLES = (
 TITLES = {"label_column": {"regression": "Number column", "multi-label": "Labels column"},
           "tokens_column": {"spans": "Text column"}}
 HINTS = {
+    "image_column": "Each row's image file, relative to the data file; thumbnails show in the table.",
+    "prompt_column": "Optional, for instruction tuning: the prompt, with the response column (instead of a text "
+                     "column).",
+    "response_column": "Optional, with the prompt column: the answer the model learns to write.",
     "text_pair_column": "Optional: a second text for sentence pairs (paraphrase, entailment, question and answer); "
                         "both texts are read together.",
     "tokens_column": "A list of tokens per row (or a text split on spaces); not needed for CoNLL files.",
@@ -57,6 +64,11 @@ class ColumnRoles(QGroupBox):
             self.form.addRow("", reason)
             self.combos[field], self.reasons[field], self.labels[field] = combo, reason, label
         self._task = "text-classification"
+        # Only the task's rows, from the start: ten rows of pickers made the Data page (and so the window)
+        # too tall for a laptop screen before any file was open.
+        for field, _title, _role, _optional, tasks in ROLES:
+            self.form.setRowVisible(self.combos[field], self._task in tasks)
+            self.form.setRowVisible(self.reasons[field], self._task in tasks)
 
     def _on_chosen(self, field: str) -> None:
         text = self.combos[field].currentText()

@@ -15,7 +15,7 @@ from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QLineEdit,
                                QSpinBox, QVBoxLayout, QWidget)
 
-from ...core.config import RunConfig, config_fields
+from ...core.config import RunConfig, config_fields, controlling_settings, setting_applies
 
 GROUP_TITLES = {"model": "Model", "task": "Task options", "generation": "Generating text",
                 "training": "Training", "checkpoints": "Evaluation and checkpoints", "tracking": "Tracking",
@@ -30,12 +30,17 @@ RANGES = {
     "num_beams": (1, 64, 1, 0), "max_new_tokens": (1, 8192, 16, 0), "length_penalty": (0.0, 10.0, 0.1, 2),
     "generation_eval_rows": (0, 10**7, 50, 0), "checkpoint_steps": (0, 10**8, 10, 0),
 }
+_CONTROLLING = controlling_settings()
+# Rates that span decades (1e-5 ... 1e-3): typed as numbers, never rounded to a spin box's decimals.
+SCIENTIFIC = ("learning_rate", "adapt_learning_rate")
+ACRONYMS = {"lora": "LoRA", "mlm": "MLM", "lr": "LR"}
 NONE_TEXT = {"max_steps": "off (use epochs)", "eval_steps": "auto", "logging_steps": "auto",
              "checkpoint_steps": "at evaluations"}
 
 
 def label_for(name: str) -> str:
-    text = name.replace("_", " ")
+    words = [ACRONYMS.get(word, word) for word in name.split("_")]
+    text = " ".join(words)
     return text[:1].upper() + text[1:]
 
 
@@ -82,7 +87,7 @@ class ConfigForm(QWidget):
         elif kind.startswith("bool"):
             editor = QCheckBox(self)
             editor.toggled.connect(lambda on, n=name: self._emit(n, on))
-        elif name == "learning_rate":
+        elif name in SCIENTIFIC:
             editor = QLineEdit(self)
             validator = QDoubleValidator(1e-8, 0.99, 10, editor)
             validator.setNotation(QDoubleValidator.ScientificNotation)
@@ -117,20 +122,22 @@ class ConfigForm(QWidget):
         return editor
 
     def set_task(self, config: RunConfig) -> None:
-        """Show only the rows that apply to ``config``'s task (and label mode); hide groups left empty."""
+        """Show only the rows that apply to ``config``: its task's settings, and of those only the ones whose
+        choices are made (LoRA rows with the lora strategy...). Groups left empty are hidden."""
         visible: dict[str, bool] = {}
         for name, (form, editor) in self._rows.items():
-            tasks = self._fields[name].metadata.get("tasks")
-            shown = not tasks or config.task in tasks
-            if name == "label_delimiter":
-                shown = shown and config.multi_label
-            if name == "window_overlap":
-                shown = shown and config.long_texts == "windows"
-            form.setRowVisible(editor, shown)
+            shown = setting_applies(self._fields[name], config)
+            if form.isRowVisible(editor) != shown:
+                form.setRowVisible(editor, shown)
             group = self._fields[name].metadata.get("group")
             visible[group] = visible.get(group, False) or shown
         for group, box in self._boxes.items():
             box.setVisible(visible.get(group, True))
+
+    @staticmethod
+    def decides_rows(name: str) -> bool:
+        """Whether a change of setting ``name`` can show or hide rows (then call set_task again)."""
+        return name in _CONTROLLING
 
     def is_shown(self, name: str) -> bool:
         form, editor = self._rows[name]

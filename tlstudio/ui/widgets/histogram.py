@@ -2,36 +2,32 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ..theme import theme
-from .plotting import pg, style_plot
+from .plot_host import PlotHost
 
 
-class MarkedHistogram(QWidget):
+class MarkedHistogram(PlotHost):
     def __init__(self, title: str, x_label: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.title = title
-        self.view = pg.PlotWidget(self)
-        self.plot = self.view.getPlotItem()
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.setLabel("bottom", x_label)
-        self.plot.setLabel("left", "rows")
+        super().__init__(title, parent)
+        self.x_label = x_label
         self._bars = None
+        self.marker = None
         self._edges: list[float] = []
         self._counts: list[int] = []
         self._marker_value: float | None = None
         self._marker_label = ""
+        theme().changed.connect(self._on_theme_changed)
+
+    def _plot_built(self, pg) -> None:
+        self.plot.hideButtons()
+        self.plot.setLabel("bottom", self.x_label)
+        self.plot.setLabel("left", "rows")
         self.marker = pg.InfiniteLine(angle=90, movable=False, label=" ",
                                       labelOpts={"position": 0.85, "anchors": [(1.05, 0.5), (1.05, 0.5)]})
         self.plot.addItem(self.marker)
         self.marker.hide()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view)
-        self.setAccessibleName(title)
-        theme().changed.connect(self._on_theme_changed)
         self._draw()
 
     def set_histogram(self, edges: list[float], counts: list[int]) -> None:
@@ -47,6 +43,10 @@ class MarkedHistogram(QWidget):
         self._draw()
 
     def _draw(self) -> None:
+        if self.plot is None:
+            return
+        from .plotting import pg, style_plot
+
         colors = theme().colors
         style_plot(self.plot, colors, self.title)
         self.plot.showGrid(x=False, y=True, alpha=colors.grid_alpha)

@@ -2,46 +2,60 @@
 
 Points are appended to float64 numpy buffers (capacity doubles, so appending
 is amortised O(1)); a ~10 Hz timer hands only the changed series to
-pyqtgraph, which draws only the visible range (clip to view) thinned to a
-few points per pixel (peak downsampling keeps spikes visible).  Nothing is
-redrawn per event, however fast events arrive.
+pyqtgraph, and only what can be seen: the visible x range, thinned with numpy
+to the lowest and highest point of each pixel column (``decimate.py``: spikes
+stay visible, at most two points per pixel reach pyqtgraph, whose own per-paint
+thinning took tens of milliseconds a redraw).  Nothing is redrawn per event,
+however fast events arrive; zooming or resizing thins the curve again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ..theme import ChartColors, theme
-from .plotting import pg, style_plot
+from .plot_host import PlotHost
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .plotting import pg
 
 REFRESH_MS = 100
 
 
 class SeriesBuffer:
-    """A growing pair of float64 arrays (float64 x keeps pyqtgraph's clip-to-view search fast)."""
+    """A growing pair of float64 arrays (float64 x keeps pyqtgraph's clip-to-view search fast).
+
+    The arrays are made with the first point: a chart built at start-up imports no numpy.
+    """
 
     def __init__(self, capacity: int = 1024):
-        self._x = np.empty(capacity, dtype=np.float64)
-        self._y = np.empty(capacity, dtype=np.float64)
+        self._capacity = capacity
+        self._x = self._y = None
         self.size = 0
 
     def append(self, x: float, y: float) -> None:
-        if self.size == len(self._x):
-            self._grow(self.size * 2)
+        if self._x is None or self.size == len(self._x):
+            self._grow(max(self._capacity, self.size * 2))
         self._x[self.size] = x
-        self._y[self.size] = np.nan if y is None else y
+        self._y[self.size] = float("nan") if y is None else y
         self.size += 1
 
     def extend(self, xs, ys) -> None:
+        import numpy as np
+
         xs = np.asarray(xs, dtype=np.float64)
-        ys = np.asarray([np.nan if v is None else v for v in ys], dtype=np.float64)
+        if not (isinstance(ys, np.ndarray) and ys.dtype.kind == "f"):  # None (a missing value) becomes NaN
+            ys = [np.nan if v is None else v for v in ys]
+        ys = np.asarray(ys, dtype=np.float64)
         needed = self.size + len(xs)
-        if needed > len(self._x):
-            self._grow(max(needed, 2 * len(self._x)))
+        if self._x is None or needed > len(self._x):
+            self._grow(max(needed, 2 * self.size, self._capacity))
         self._x[self.size:needed] = xs
         self._y[self.size:needed] = ys
         self.size = needed
@@ -50,79 +64,102 @@ class SeriesBuffer:
         self.size = 0
 
     def _grow(self, capacity: int) -> None:
+        import numpy as np
+
         for name in ("_x", "_y"):
             old = getattr(self, name)
             new = np.empty(capacity, dtype=np.float64)
-            new[:self.size] = old[:self.size]
+            if old is not None:
+                new[:self.size] = old[:self.size]
             setattr(self, name, new)
 
     @property
-    def x(self) -> np.ndarray:
+    def x(self) -> "np.ndarray":
+        if self._x is None:
+            self._grow(self._capacity)
         return self._x[:self.size]
 
     @property
-    def y(self) -> np.ndarray:
+    def y(self) -> "np.ndarray":
+        if self._y is None:
+            self._grow(self._capacity)
         return self._y[:self.size]
 
     def last(self) -> tuple[float, float] | None:
         return (float(self._x[self.size - 1]), float(self._y[self.size - 1])) if self.size else None
 
 
+def _all_finite(values) -> bool:
+    import numpy as np
+
+    return bool(np.isfinite(values).all())
+
+
 @dataclass
 class _Series:
     name: str
     buffer: SeriesBuffer
-    item: "pg.PlotDataItem"
+    item: "pg.PlotDataItem | None"  # None until the chart's plot is built
     color_index: int
     points: bool
     dashed: bool
     dirty: bool = False
 
 
-class LiveChart(QWidget):
-    """One plot with named series fed point by point (or all at once)."""
+class LiveChart(PlotHost):
+    """One plot with named series fed point by point (or all at once).
+
+    Points are kept from the start; the plot (and pyqtgraph) is built the first time the chart is shown.
+    """
 
     def __init__(self, title: str, x_label: str, y_label: str = "", parent: QWidget | None = None,
                  log_y: bool = False, legend: str | None = "top-right"):
-        super().__init__(parent)
-        self.title = title
+        super().__init__(title, parent, minimum_height=160)
+        self._labels = (x_label, y_label)
+        self._log_y = log_y
+        self._legend = legend
         self._series: dict[str, _Series] = {}
-        self.view = pg.PlotWidget(self)
-        self.plot = self.view.getPlotItem()
-        self.plot.setLabel("bottom", x_label)
-        if y_label:
-            self.plot.setLabel("left", y_label)
-        self.plot.setLogMode(y=log_y)
-        # Where the legend goes: away from where the curves will be (None: the title says it all).
-        offsets = {"top-right": (-10, 10), "bottom-right": (-10, -10), "top-left": (10, 10)}
-        if legend is not None:
-            self.plot.addLegend(offset=offsets[legend])
-        self.plot.setMenuEnabled(False)
-        self.view.setMinimumHeight(160)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view)
-        self.setAccessibleName(title)
-        self.view.setAccessibleName(title)
+        self._thinned_for = None  # the (x range, width) the drawn curves were thinned for
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.flush)
-        self._timer.start()
         theme().changed.connect(self._apply_colors)
+
+    def _plot_built(self, pg) -> None:
+        x_label, y_label = self._labels
+        self.plot.setLabel("bottom", x_label)
+        if y_label:
+            self.plot.setLabel("left", y_label)
+        self.plot.setLogMode(y=self._log_y)
+        # Where the legend goes: away from where the curves will be (None: the title says it all).
+        offsets = {"top-right": (-10, 10), "bottom-right": (-10, -10), "top-left": (10, 10)}
+        if self._legend is not None:
+            self.plot.addLegend(offset=offsets[self._legend])
+        for series in self._series.values():
+            self._add_item(series)
+        self.plot.getViewBox().sigXRangeChanged.connect(self._on_view_changed)
+        self.plot.getViewBox().sigResized.connect(self._on_view_changed)
         self._apply_colors(theme().colors)
+        self.flush()
+        self._timer.start()
 
     # -- series -----------------------------------------------------------
     def add_series(self, key: str, name: str, *, color_index: int = 0, points: bool = False,
                    dashed: bool = False) -> None:
-        item = self.plot.plot(name=name)
-        item.setDownsampling(auto=True, method="peak")
-        item.setClipToView(True)
-        self._series[key] = _Series(name, SeriesBuffer(), item, color_index, points, dashed)
-        self._style_series(self._series[key], theme().colors)
+        series = self._series[key] = _Series(name, SeriesBuffer(), None, color_index, points, dashed)
+        if self.plot is not None:
+            self._add_item(series)
+            self._style_series(series, theme().colors)
+
+    def _add_item(self, series: _Series) -> None:
+        # Thinned and clipped here (flush), once per change, not by pyqtgraph on every repaint.
+        series.item = self.plot.plot(name=series.name)
+        series.dirty = True
 
     def remove_all_series(self) -> None:
         for series in self._series.values():
-            self.plot.removeItem(series.item)
+            if series.item is not None:
+                self.plot.removeItem(series.item)
         self._series.clear()
         self._describe()
 
@@ -146,20 +183,51 @@ class LiveChart(QWidget):
     def point_count(self, key: str) -> int:
         return self._series[key].buffer.size
 
-    def series_data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+    def series_data(self, key: str) -> tuple["np.ndarray", "np.ndarray"]:
         buffer = self._series[key].buffer
         return buffer.x.copy(), buffer.y.copy()
 
     def flush(self) -> None:
         """Hand changed series to pyqtgraph (the timer does this ~10 times a second)."""
+        if self.plot is None:  # drawn when the plot is built
+            self._describe()
+            return
         changed = False
+        window = self._view_window()
         for series in self._series.values():
             if series.dirty:
-                series.item.setData(series.buffer.x, series.buffer.y, connect="finite")
+                x, y = self._thinned(series.buffer, window)
+                # Finite curves skip pyqtgraph's NaN scan; log axes make their own non-finite values.
+                series.item.setData(x, y, connect="finite", skipFiniteCheck=not self._log_y and _all_finite(y))
                 series.dirty = False
                 changed = True
         if changed:
+            self._thinned_for = window
             self._describe()
+
+    def _view_window(self) -> tuple[tuple[float, float] | None, int]:
+        """(the x range shown, or None while it follows the data; the plot's width in pixels)."""
+        box = self.plot.getViewBox()
+        width = max(int(box.width()), 200)  # not laid out yet: thin for a narrow chart, redone on resize
+        follows = box.autoRangeEnabled()[0]
+        return (None if follows else tuple(box.viewRange()[0]), width)
+
+    @staticmethod
+    def _thinned(buffer: SeriesBuffer, window):
+        from .decimate import peak_decimate, visible_slice
+
+        x, y = buffer.x, buffer.y
+        shown, width = window
+        if shown is not None and len(x) > 2 * width and x[0] <= x[-1]:
+            part = visible_slice(x, *shown)
+            x, y = x[part], y[part]
+        return peak_decimate(x, y, width)
+
+    def _on_view_changed(self, *_args) -> None:
+        """Zoomed, panned or resized: thin the curves again for what is now shown (on the next tick)."""
+        if self.plot is not None and self._view_window() != self._thinned_for:
+            for series in self._series.values():
+                series.dirty = True
 
     def _describe(self) -> None:
         """The chart's latest values as text, for screen readers."""
@@ -172,6 +240,8 @@ class LiveChart(QWidget):
 
     # -- theme --------------------------------------------------------------------
     def _style_series(self, series: _Series, colors: ChartColors) -> None:
+        from .plotting import pg
+
         color = colors.series[series.color_index % len(colors.series)]
         # Series drawn point by point (training loss, learning rate) get a 1-pixel pen: Qt strokes a
         # wider antialiased line through its slow path, which took seconds to redraw a noisy
@@ -186,6 +256,10 @@ class LiveChart(QWidget):
             series.item.setSymbolPen(pg.mkPen(colors.background))
 
     def _apply_colors(self, colors: ChartColors) -> None:
+        if self.plot is None:
+            return
+        from .plotting import style_plot
+
         style_plot(self.plot, colors, self.title)
         for series in self._series.values():
             self._style_series(series, colors)

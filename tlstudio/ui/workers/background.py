@@ -22,8 +22,10 @@ from .failures import Failure, failure_from_exception
 _waiting: set["Job"] = set()  # jobs whose results have not been delivered yet (GUI thread only)
 
 # transformers imports its classes lazily, and two threads importing them for the first time at once can
-# deadlock inside the import system ("cannot import name 'AutoTokenizer'").  The first jobs bring the auto
-# classes in one at a time, before their work; after that every job starts at once.
+# deadlock inside the import system ("cannot import name 'AutoTokenizer'").  The first jobs that may use it
+# bring the auto classes in one at a time, before their work; after that every job starts at once.  Jobs
+# that never touch transformers (reading a table, listing runs) say so and skip this: importing it pulls in
+# torch, seconds of work that held up the sample data at start-up and competed with the window for the GIL.
 _first_imports = threading.Lock()
 _warm = threading.Event()
 _AUTO_MODULES = ("transformers.models.auto.configuration_auto", "transformers.models.auto.tokenization_auto",
@@ -64,8 +66,9 @@ class Job:
                  on_failure: Callable[[Failure], None] | None = None,
                  on_progress: Callable[[object], None] | None = None,
                  on_cancelled: Callable[[], None] | None = None,
-                 on_done: Callable[[], None] | None = None):
+                 on_done: Callable[[], None] | None = None, uses_transformers: bool = True):
         self.work = work
+        self.uses_transformers = uses_transformers
         self.cancel_token = CancelToken()
         self.context = context
         self._callbacks = {"success": on_success, "failure": on_failure, "progress": on_progress,
@@ -84,7 +87,8 @@ class Job:
 
     def _run(self) -> None:
         try:
-            settle_imports()
+            if self.uses_transformers:
+                settle_imports()
             result = self.work(self)
         except RunCancelled:
             outcome = (self._relay.cancelled, ())
@@ -146,7 +150,11 @@ class _Runnable(QRunnable):
 
 
 def run_in_background(work: Callable[[Job], Any], **callbacks: Any) -> Job:
-    """Start ``work(job)`` on the thread pool; see :class:`Job` for the callbacks."""
+    """Start ``work(job)`` on the thread pool; see :class:`Job` for the callbacks.
+
+    Pass ``uses_transformers=False`` for work that never imports transformers (it then starts at once,
+    without waiting for transformers' first import; see :func:`settle_imports`).
+    """
     job = Job(work, **callbacks)
     _waiting.add(job)
     QThreadPool.globalInstance().start(_Runnable(job))
@@ -166,8 +174,9 @@ class LatestOnly:
     """
 
     def __init__(self, context: QObject, on_success: Callable[[Any], None],
-                 on_failure: Callable[[Failure], None] | None = None):
+                 on_failure: Callable[[Failure], None] | None = None, *, uses_transformers: bool = True):
         self.context = context
+        self.uses_transformers = uses_transformers
         self.on_success = on_success
         self.on_failure = on_failure
         self._running: Job | None = None
@@ -188,7 +197,8 @@ class LatestOnly:
 
     def _start(self, work: Callable[[Job], Any]) -> None:
         self._running = run_in_background(work, context=self.context, on_success=self._on_success,
-                                          on_failure=self._on_failure, on_done=self._on_done)
+                                          on_failure=self._on_failure, on_done=self._on_done,
+                                          uses_transformers=self.uses_transformers)
 
     def _on_success(self, value: Any) -> None:
         if self._pending is None:

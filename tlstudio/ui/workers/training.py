@@ -113,6 +113,12 @@ def threads_running() -> int:
     return len(_running)
 
 
+def wait_for_threads(msecs: int) -> None:
+    """At exit, with the event loop gone: let runs and studies still stopping save and end."""
+    for thread in list(_running):
+        thread.wait(msecs)
+
+
 class TrainingController(QObject):
     """Starts, stops and tracks the one training run the app has at a time.
 
@@ -178,8 +184,8 @@ class TrainingController(QObject):
         thread.setObjectName("tlstudio-training")
         _running[thread] = self._worker
         self._worker.moveToThread(thread)
-        for name in ("run_started", "step_logged", "step_ended", "evaluated", "checkpoint_saved", "message",
-                     "stage_changed", "run_finished", "run_failed"):
+        for name in ("run_started", "step_logged", "step_ended", "evaluated", "samples_generated",
+                     "checkpoint_saved", "message", "stage_changed", "run_finished", "run_failed"):
             getattr(self._worker, name).connect(getattr(self, name))
         thread.started.connect(self._worker.run)
         self._worker.done.connect(thread.quit)
