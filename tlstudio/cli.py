@@ -19,23 +19,21 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .core.config import GENERATION_TASKS, SEQ2SEQ_TASKS, config_fields
-from .core.errors import ConfigError, TlStudioError
-from .core.progress import CancelToken
 from .cli_flags import (
-    GENERATION_FLAGS,
     _add_allow_pickle,
     _add_column_flags,
     _add_config_flags,
     _add_generation_flags,
     _add_runtime_flag,
     _add_subtask_flag,
-    _warn_if_loading_pickle,
     config_from_args,
 )
-
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
+from .cli_models import cmd_evaluate, cmd_predict
+from .cli_studies import cmd_labels_needed, cmd_tune
+from .core.config import config_fields
+from .core.errors import ConfigError, TlStudioError
+from .core.progress import CancelToken
+from .exit_codes import EXIT_INTERRUPTED, EXIT_USER_ERROR
 
 
 class _Parser(argparse.ArgumentParser):
@@ -213,133 +211,6 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
     else:
         print_metrics(result.metrics)
         print(f"model saved to {result.output_dir}")
-    return 0
-
-
-def cmd_tune(args: argparse.Namespace, cancel: CancelToken) -> int:
-    import dataclasses
-
-    from .core.tuning import tune
-    from .output import TuneConsoleSink, print_trials
-
-    config = config_from_args(args)
-    fixed = {f.name for f in config_fields() if hasattr(args, f.name) and f.name not in ("data", "output")}
-    space = [n.strip() for n in args.space.split(",") if n.strip()] if args.space else None
-    result = tune(config, trials=args.trials, minutes=args.minutes, space=space, fixed=fixed,
-                  sink=TuneConsoleSink(stream=sys.stderr if args.json else sys.stdout), cancel=cancel,
-                  allow_pickle=args.allow_pickle)
-    if args.json:
-        print(json.dumps({"status": result.status, "output_dir": str(result.output_dir),
-                          "objective": result.objective, "best_config": str(result.best_config or ""),
-                          "trials": [dataclasses.asdict(t) for t in result.trials]}, indent=2))
-    else:
-        print_trials(result)
-    return EXIT_INTERRUPTED if result.status == "cancelled" else 0
-
-
-def cmd_labels_needed(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .core.labels_needed import INITS, labels_needed
-    from .output import TuneConsoleSink
-
-    try:
-        sizes = [int(n) for n in args.sizes.split(",") if n.strip()]
-    except ValueError:
-        raise ConfigError(f"--sizes must be whole numbers separated by commas, got '{args.sizes}'.") from None
-    result = labels_needed(config_from_args(args), sizes, sink=TuneConsoleSink(), cancel=cancel,
-                           allow_pickle=args.allow_pickle)
-    print(f"\n{'labels':>8}  " + "  ".join(f"{init:>10}" for init in INITS) + f"  {'gain':>8}   ({result.metric})")
-    for size, values in result.table().items():
-        cells = [values.get(init) for init in INITS]
-        gap = f"{cells[0] - cells[1]:+8.4f}" if None not in cells else " " * 8
-        print(f"{size:>8}  " + "  ".join(f"{v:10.4f}" if v is not None else " " * 10 for v in cells) + f"  {gap}")
-    print(f"results in {result.output_dir}")
-    return EXIT_INTERRUPTED if result.status == "cancelled" else 0
-
-
-def _columns(args: argparse.Namespace) -> dict[str, str]:
-    return {k: v for k, v in vars(args).items() if k.endswith("_column") and v}
-
-
-def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .core.predict_file import predict_file
-    from .output import print_predictions
-
-    _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
-    options = {name: getattr(args, name) for name in GENERATION_FLAGS if getattr(args, name) is not None}
-    if args.input:
-        if args.texts or args.pair:
-            raise ConfigError("give texts or --input FILE, not both.")
-        if not args.output:
-            raise ConfigError("--input needs --output FILE for the predictions.")
-        if options:
-            raise ConfigError("generation settings apply to texts given on the command line; a file is predicted "
-                              "with the model's own settings.")
-        summary = predict_file(args.model_dir, args.input, args.output, columns=_columns(args), cancel=cancel,
-                               runtime=args.runtime, allow_pickle=args.allow_pickle)
-        if args.json:
-            print(json.dumps(summary, indent=2))
-        else:
-            print(f"wrote {summary['rows']} predictions to {summary['output']}")
-        return 0
-    if args.output:
-        raise ConfigError("--output goes with --input FILE.")
-    if _columns(args):
-        raise ConfigError("column flags go with --input FILE.")
-    texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    if not texts:
-        raise ConfigError("no text to predict.", "Pass texts as arguments, pipe them in, or use --input FILE.")
-    import time
-
-    from .core.inference import load_predictor
-
-    predictor = load_predictor(args.model_dir, runtime=args.runtime, allow_pickle=args.allow_pickle)
-    if args.pair is not None:
-        if not getattr(predictor, "pairs", False):
-            raise ConfigError("--pair is for models trained on sentence pairs (--text-pair-column); this one is not.")
-        if len(args.pair) != len(texts):
-            raise ConfigError(f"got {len(texts)} text(s) but {len(args.pair)} --pair text(s).",
-                              "Give one --pair TEXT for each TEXT.")
-        options["pairs"] = args.pair
-    task = predictor.folder.task
-    if any(name in options for name in GENERATION_FLAGS) and task not in GENERATION_TASKS:
-        raise ConfigError("--num-beams, --max-new-tokens, --length-penalty, --temperature and --top-p are for "
-                          "models that write text.")
-    if task in SEQ2SEQ_TASKS and any(name in options for name in ("temperature", "top_p")):
-        raise ConfigError("--temperature and --top-p are for text generation; translation and summarization "
-                          "use beam search (--num-beams).")
-    if task == "text-generation" and any(name in options for name in ("num_beams", "length_penalty")):
-        raise ConfigError("text generation samples with --temperature and --top-p, not beams.")
-    if args.stream:
-        if task != "text-generation" or len(texts) != 1:
-            raise ConfigError("--stream writes one prompt's text as it is generated (text-generation models).")
-        for piece in predictor.stream(texts[0], cancel=cancel, **options):
-            print(piece, end="", flush=True)
-        print()
-        return 0
-    started = time.perf_counter()
-    predictions = predictor.predict(texts, cancel=cancel, **options)
-    elapsed = time.perf_counter() - started
-    print_predictions(texts, predictions, as_json=args.json)
-    runtime = getattr(predictor, "runtime", "pytorch")
-    print(f"note: {len(texts)} input(s) in {elapsed * 1000:.0f} ms with {runtime} "
-          f"({elapsed * 1000 / len(texts):.1f} ms per text)", file=sys.stderr)
-    return 0
-
-
-def cmd_evaluate(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .core.evaluation import evaluate_file
-    from .output import ConsoleSink, print_metrics
-
-    _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
-    if args.max_rows is not None and args.max_rows < 1:
-        raise ConfigError("--max-rows must be at least 1.")
-    report = evaluate_file(args.model_dir, args.data, columns=_columns(args), max_rows=args.max_rows,
-                           sink=ConsoleSink(stream=sys.stderr), cancel=cancel,
-                           runtime=args.runtime, allow_pickle=args.allow_pickle)
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        print_metrics(report, heading="results on " + args.data)
     return 0
 
 

@@ -1,0 +1,99 @@
+"""``tlstudio predict`` and ``tlstudio evaluate``: commands that use a trained model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .cli_flags import GENERATION_FLAGS, _warn_if_loading_pickle
+from .core.config import GENERATION_TASKS, SEQ2SEQ_TASKS
+from .core.errors import ConfigError
+from .core.progress import CancelToken
+
+
+def _columns(args: argparse.Namespace) -> dict[str, str]:
+    return {k: v for k, v in vars(args).items() if k.endswith("_column") and v}
+
+
+def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from .core.predict_file import predict_file
+    from .output import print_predictions
+
+    _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
+    options = {name: getattr(args, name) for name in GENERATION_FLAGS if getattr(args, name) is not None}
+    if args.input:
+        if args.texts or args.pair:
+            raise ConfigError("give texts or --input FILE, not both.")
+        if not args.output:
+            raise ConfigError("--input needs --output FILE for the predictions.")
+        if options:
+            raise ConfigError("generation settings apply to texts given on the command line; a file is predicted "
+                              "with the model's own settings.")
+        summary = predict_file(args.model_dir, args.input, args.output, columns=_columns(args), cancel=cancel,
+                               runtime=args.runtime, allow_pickle=args.allow_pickle)
+        if args.json:
+            print(json.dumps(summary, indent=2))
+        else:
+            print(f"wrote {summary['rows']} predictions to {summary['output']}")
+        return 0
+    if args.output:
+        raise ConfigError("--output goes with --input FILE.")
+    if _columns(args):
+        raise ConfigError("column flags go with --input FILE.")
+    texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    if not texts:
+        raise ConfigError("no text to predict.", "Pass texts as arguments, pipe them in, or use --input FILE.")
+    import time
+
+    from .core.inference import load_predictor
+
+    predictor = load_predictor(args.model_dir, runtime=args.runtime, allow_pickle=args.allow_pickle)
+    if args.pair is not None:
+        if not getattr(predictor, "pairs", False):
+            raise ConfigError("--pair is for models trained on sentence pairs (--text-pair-column); this one is not.")
+        if len(args.pair) != len(texts):
+            raise ConfigError(f"got {len(texts)} text(s) but {len(args.pair)} --pair text(s).",
+                              "Give one --pair TEXT for each TEXT.")
+        options["pairs"] = args.pair
+    task = predictor.folder.task
+    if any(name in options for name in GENERATION_FLAGS) and task not in GENERATION_TASKS:
+        raise ConfigError("--num-beams, --max-new-tokens, --length-penalty, --temperature and --top-p are for "
+                          "models that write text.")
+    if task in SEQ2SEQ_TASKS and any(name in options for name in ("temperature", "top_p")):
+        raise ConfigError("--temperature and --top-p are for text generation; translation and summarization "
+                          "use beam search (--num-beams).")
+    if task == "text-generation" and any(name in options for name in ("num_beams", "length_penalty")):
+        raise ConfigError("text generation samples with --temperature and --top-p, not beams.")
+    if args.stream:
+        if task != "text-generation" or len(texts) != 1:
+            raise ConfigError("--stream writes one prompt's text as it is generated (text-generation models).")
+        for piece in predictor.stream(texts[0], cancel=cancel, **options):
+            print(piece, end="", flush=True)
+        print()
+        return 0
+    started = time.perf_counter()
+    predictions = predictor.predict(texts, cancel=cancel, **options)
+    elapsed = time.perf_counter() - started
+    print_predictions(texts, predictions, as_json=args.json)
+    runtime = getattr(predictor, "runtime", "pytorch")
+    print(f"note: {len(texts)} input(s) in {elapsed * 1000:.0f} ms with {runtime} "
+          f"({elapsed * 1000 / len(texts):.1f} ms per text)", file=sys.stderr)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace, cancel: CancelToken) -> int:
+    from .core.evaluation import evaluate_file
+    from .output import ConsoleSink, print_metrics
+
+    _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
+    if args.max_rows is not None and args.max_rows < 1:
+        raise ConfigError("--max-rows must be at least 1.")
+    report = evaluate_file(args.model_dir, args.data, columns=_columns(args), max_rows=args.max_rows,
+                           sink=ConsoleSink(stream=sys.stderr), cancel=cancel,
+                           runtime=args.runtime, allow_pickle=args.allow_pickle)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print_metrics(report, heading="results on " + args.data)
+    return 0
