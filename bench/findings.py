@@ -19,19 +19,24 @@ FINDINGS: dict[str, list[str]] = {
         "12 x layers x hidden x batch x length²) over the time spent in steps (evaluation and checkpoint saving "
         "taken out), against the best 1024x1024 fp32 `torch.mm` measured just before each repeat. Padding "
         "tokens count as computed: (c) computes far more of them.",
-        "- a/c below 6: (c) pads every short review snippet to 128 tokens (80 % of what it computes is "
-        "padding) but (a) still pads 49 % here: with only 160 training rows the Trainer's length grouping "
-        "(mega-batches of min(rows / (4 x batch), 50) batches) sorts within a single batch, i.e. not at all, "
-        "so (a) computes about 2.5x fewer tokens than (c), not 6x. With the thousands of rows of a real run "
-        "the mega-batches hold up to 50 batches and (a)'s padding falls; the sizes here were cut to fit a "
-        "machine at load ~20. Not done: a run at the full 1,024+ rows on a quieter machine.",
+        "- a/c: (c) pads every short review snippet to 128 tokens; (a) groups batches by length, so it "
+        "computes far fewer tokens. The run before this one used 160 training rows (cut for a machine at load "
+        "~20), with which the Trainer's length grouping (mega-batches of min(rows / (4 x batch), 50) batches) "
+        "sorted within a single batch, i.e. not at all: a/c was 3.97 there. At 1,024 rows (this run, load "
+        "1.6-2.2) the grouping works as in a real run and a/c is 6.1 (5.6-6.6).",
+        "- Found and fixed while measuring (not a speed issue, but it changes what the benchmark trains): "
+        "transformers' Trainer assumed that any model whose forward takes **kwargs normalises its loss by "
+        "`num_items_in_batch`; sequence- and token-classification heads and T5/BART/Marian do not, so with "
+        "gradient accumulation their gradients and reported loss were multiplied by the accumulation steps "
+        "(and by the process count under accelerate). `tlstudio/core/training/trainer.py` now reads what "
+        "the model's loss really does (`loss_uses_item_count`).",
         "- (a) ahead of (b): the whole `trainer.train()` call is timed, evaluation and checkpoint included. "
         "tlstudio evaluates its validation split sorted by length (little padding) where the stock Trainer "
         "groups evaluation batches only roughly, and writes its checkpoints with its own atomic saver; the "
         "gap (4-37 % in samples/s) is within what this load's noise allows, so read it as 'no cost', not as a "
         "speed-up. The whole-run ratio also includes tlstudio reusing the last evaluation's predictions for "
         "its report and (b) saving its model at the end.",
-        "- On a machine this loaded (the load average was several times the core count) torch's two worker "
+        "- On a loaded machine (the run before this one had load averages several times the core count) torch's two worker "
         "threads lose their core between parallel regions, and small matrix multiplies suffer more than the "
         "1024x1024 peak; the fraction of peak measured here is a floor, not what a quiet machine reaches.",
     ],
@@ -44,7 +49,7 @@ FINDINGS: dict[str, list[str]] = {
         "cost grows with the self-intersections of a noisy curve. Per-step series (training loss, learning "
         "rate) now use a 1-pixel pen; per-epoch series (few points, with markers) stay 2 pixels "
         "(`tlstudio/ui/widgets/live_chart.py`).",
-        "- Found and fixed (session 4): with 100,000 points, pyqtgraph's own peak downsampling and clip-to-view "
+        "- Found and fixed: with 100,000 points, pyqtgraph's own peak downsampling and clip-to-view "
         "ran in Python on every repaint and still handed 10,000 points to Qt; its NaN scan ran on every "
         "`setData`; and each axis replayed its tick, label and grid QPicture (three grid levels) on every "
         "repaint, about 4 ms each. Now the live chart thins the visible x range itself when data or view "
@@ -87,14 +92,14 @@ FINDINGS: dict[str, list[str]] = {
         "thread. Now the devices are listed when the Model page is first shown "
         "(`tlstudio/ui/pages/model_page.py`): 6.1 s to 3.1 s median to a responsive window (2 launches each, "
         "load ~10), against 0.5-0.8 s for a bare PySide6 window under the same load.",
-        "- Found and fixed (session 4): importing pyqtgraph (numpy under it) was ~40 % of start-up, pulled in "
+        "- Found and fixed: importing pyqtgraph (numpy under it) was ~40 % of start-up, pulled in "
         "when the Data page module imported its bar chart, and the Train page built three plots no one sees "
         "at start-up. Every chart is now a `PlotHost` (`tlstudio/ui/widgets/plot_host.py`) that keeps its data "
         "as plain values and builds its pyqtgraph plot the first time it is shown, one chart per event-loop "
         "pass; pyqtgraph is imported on a worker thread meanwhile (started when a file starts loading), so "
         "the first chart appears a moment after its page without freezing the window. numpy is imported "
         "with a chart's first point.",
-        "- Found and fixed (session 4): every background job first imported transformers' auto classes "
+        "- Found and fixed: every background job first imported transformers' auto classes "
         "(and with them torch, 4.7 s of imports) one thread at a time, to avoid a deadlock in transformers' "
         "lazy imports, so the Model page's backbone summary, started while the window was built, imported "
         "torch before the window showed, and the sample data waited for it. Jobs that never use transformers "
@@ -142,13 +147,13 @@ FINDINGS: dict[str, list[str]] = {
         "the labels (`Series.map` with a dict, then `astype(object)`) 7.6 s, the empty-text check "
         "(`astype('string').str.strip()`) 5.8 s, the duplicate-text check (`duplicated()`) 8.9 s; the object "
         "conversions hold the GIL.",
-        "- Found and fixed (session 4): `classification_health` now works on `pd.factorize` codes (one "
+        "- Found and fixed: `classification_health` now works on `pd.factorize` codes (one "
         "normalisation per distinct label, counts by `np.bincount`, duplicates from the text codes) and, for "
         "the Arrow-backed strings the CSV reader gives, finds blank texts with pyarrow's kernels "
         "(`tlstudio/core/data/health.py`). On the million rows (load ~9): 2.5-4.6 s to 1.7-1.9 s, and the "
         "longest stretch a ticking thread waited for the GIL 230 ms to 8-30 ms. `tests/test_health_at_scale.py` "
         "checks the counts against a row-by-row count on messy cells in every string storage and on 60,000 rows.",
-        "- Found and fixed (session 4): sampling what other threads ran whenever the GUI thread was late "
+        "- Found and fixed: sampling what other threads ran whenever the GUI thread was late "
         "showed the Label page looping over every row on the GUI thread each time a file opened: a set of "
         "every label cell (0.7 s sampled) and a million-entry row index (list and dict, 0.2 s). It now takes "
         "the distinct labels with `pd.unique`, and the row index is a `range` until a filter picks rows "
