@@ -66,7 +66,7 @@ FINDINGS: dict[str, list[str]] = {
         "Runs page's or a resumed run's case; a live run appends, and appending a point, thinning and "
         "repainting cost 6.5 ms of CPU (`bench/chart_redraw.py --cpu`). The redraw is now timed after the "
         "jobs a finished run starts (the Evaluate and Try pages loading its model), which it competed with.",
-        "- Re-measured (session 4, load 8-10 instead of 25): the GUI thread blocked during training, 99th "
+        "- Re-measured (later the same day, load 8-10 instead of 25): the GUI thread blocked during training, 99th "
         "percentile 123 ms to 43 ms (median lateness 7 ms), target met; longest 3,037 ms to 823 ms, still "
         "open. To see what held things up, a second sampler recorded every other thread's stack whenever the "
         "GUI thread was late (24-step run, load ~9): the worst stall (880 ms) fell while the training thread "
