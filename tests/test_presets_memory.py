@@ -95,3 +95,21 @@ def test_memory_estimate_parts_scale_as_training_does():
     assert "activations (batch 8 x 128 tokens)" in small.describe()
     assert fits(small, 100 * small.total) is None
     assert "lower the batch size" in fits(small, small.total // 2)
+
+
+def test_translation_on_an_encoder_counts_the_encoder_decoder_it_trains(tiny_backbone):
+    # An encoder-only backbone becomes two copies of itself plus cross-attention for translation; the
+    # estimate once counted the encoder alone and came out at about half.
+    from transformers import AutoModel, AutoModelForCausalLM, EncoderDecoderModel
+
+    from tlstudio.core.memory_estimate import training_shape
+    from tlstudio.core.model_info import describe_model_folder
+
+    info = describe_model_folder(tiny_backbone)
+    encoder = AutoModel.from_pretrained(tiny_backbone)
+    decoder = AutoModelForCausalLM.from_pretrained(tiny_backbone, is_decoder=True, add_cross_attention=True)
+    real = sum(p.numel() for p in EncoderDecoderModel(encoder=encoder, decoder=decoder).parameters())
+    dims, parameters = training_shape(info.dims, info.parameters, "translation")
+    assert abs(parameters - real) / real < 0.02
+    assert dims.decoder_layers == info.dims.layers
+    assert training_shape(info.dims, info.parameters, "text-classification") == (info.dims, info.parameters)

@@ -32,7 +32,7 @@ Accuracy against measured runs is recorded in ``docs/memory-estimate.md``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .model_info import Dimensions, format_bytes
 
@@ -94,6 +94,26 @@ def activation_values_per_token(dims: Dimensions, sequence_length: int, *, fused
         per_layer += ATTENTION_MAPS * dims.heads * sequence_length
     layers = dims.layers + dims.decoder_layers * 1.5  # a decoder layer adds cross-attention
     return per_layer * layers + EMBEDDING_VALUES * dims.hidden
+
+
+def training_shape(dims: Dimensions, parameters: int, task: str) -> tuple[Dimensions, int]:
+    """The dimensions and parameter count of the model a run of ``task`` really trains.
+
+    Translation and summarization on an encoder-only backbone train an
+    encoder-decoder made of two copies of it (``tasks/seq2seq_model.py``): the
+    decoder repeats every encoder weight (without the pooler) and adds
+    cross-attention (query, key, value and output projections plus a layer norm)
+    and a vocabulary bias.  Counting the encoder alone halved the estimate.
+    """
+    from .config import SEQ2SEQ_TASKS
+
+    if task not in SEQ2SEQ_TASKS or dims.decoder_layers:
+        return dims, parameters
+    hidden = dims.hidden
+    cross_attention = dims.layers * (4 * hidden * hidden + 4 * hidden + 2 * hidden)
+    pooler = hidden * hidden + hidden
+    decoder = parameters - pooler + cross_attention + dims.vocab + hidden * hidden + 3 * hidden  # + LM head transform
+    return replace(dims, decoder_layers=dims.layers), parameters + decoder
 
 
 def estimate_training_memory(

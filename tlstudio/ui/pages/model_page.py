@@ -366,7 +366,7 @@ class ModelPage(Page):
         self._estimate_timer.start()
 
     def _update_estimate(self) -> None:
-        from ...core.memory_estimate import estimate_training_memory, fits
+        from ...core.memory_estimate import estimate_training_memory, fits, training_shape
 
         if self.info is None or self.info.dims is None:
             self.memory_label.setText("No estimate: the backbone's size is not known yet.")
@@ -380,7 +380,8 @@ class ModelPage(Page):
             length = lengths.longest
             note = (f" The longest text is {lengths.longest} tokens, so batches never reach max length "
                     f"{config.max_length}.")
-        estimate = estimate_training_memory(self.info.dims, self.info.parameters or 0, batch_size=config.batch_size,
+        dims, parameters = training_shape(self.info.dims, self.info.parameters or 0, config.task)
+        estimate = estimate_training_memory(dims, parameters, batch_size=config.batch_size,
                                             sequence_length=length, device=device["id"], precision=precision)
         rows = "".join(f"<tr><td>{name}</td><td align='right'>&nbsp;{format_bytes(size)}</td></tr>"
                        for name, size in estimate.parts())
