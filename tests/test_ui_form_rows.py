@@ -57,3 +57,13 @@ def test_task_options_follow_the_task_and_its_modes(qtbot, window):
     # A config loaded from elsewhere (re-run of a LoRA run) shows its rows too.
     window.session.replace_config(window.session.config.__class__(task="text-classification", strategy="lora"))
     assert _shown(form, LORA) == [True] * 4 and form.is_shown("long_texts")
+
+
+def test_a_blank_learning_rate_shows_the_default_it_stands_for(qtbot, window):
+    page = window.model_page
+    window.show_page("model")
+    rate = page.form.editor("learning_rate")
+    assert window.session.config.learning_rate is None and rate.text() == ""
+    assert rate.placeholderText() == "default 0.0001"
+    page.form.editor("strategy").setCurrentText("frozen")  # the frozen strategy has its own measured rate
+    assert rate.placeholderText() == "default 0.001"

@@ -513,6 +513,10 @@ class RunConfig:
                 ))
         return checks
 
+    def default_for(self, name: str):
+        """The measured default that fills ``name`` when it is left unset (None when there is none)."""
+        return {**TASK_DEFAULTS.get(self.task, {}), **STRATEGY_DEFAULTS.get(self.strategy, {})}.get(name)
+
     def with_task_defaults(self) -> "RunConfig":
         """A copy with the settings left unset filled in with the task's measured defaults."""
         defaults = {**TASK_DEFAULTS.get(self.task, {}), **STRATEGY_DEFAULTS.get(self.strategy, {})}

@@ -133,6 +133,11 @@ class ConfigForm(QWidget):
             visible[group] = visible.get(group, False) or shown
         for group, box in self._boxes.items():
             box.setVisible(visible.get(group, True))
+        # A blank rate means the task's measured default: say which, since it moves with task and strategy.
+        for name, editor in self._editors.items():
+            if isinstance(editor, QLineEdit) and name in SCIENTIFIC:
+                default = config.default_for(name)
+                editor.setPlaceholderText(f"default {default:g}" if default is not None else "")
 
     @staticmethod
     def decides_rows(name: str) -> bool:
