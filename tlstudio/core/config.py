@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -391,136 +390,24 @@ class RunConfig:
 
     def validate(self) -> "RunConfig":
         """Raise ConfigError for values that cannot make a sensible run."""
-        checks = [
-            (self.task in TASKS, f"unknown task '{self.task}'", f"Choose one of: {', '.join(TASKS)}."),
-            (bool(self.data) or self.task == "multi-task", "no training data given",
-             "Pass the data file as the first argument."),
-            (bool(self.output), "no output folder given", "Pass --output DIR."),
-            (0.0 < self.eval_fraction < 1.0, f"eval_fraction must be between 0 and 1, got {self.eval_fraction}", None),
-            (self.epochs > 0, f"epochs must be positive, got {self.epochs}", None),
-            (self.max_steps is None or self.max_steps > 0, f"max_steps must be positive, got {self.max_steps}", None),
-            (self.batch_size > 0, f"batch_size must be positive, got {self.batch_size}", None),
-            (
-                self.learning_rate is None or (math.isfinite(self.learning_rate) and 0 < self.learning_rate < 1),
-                f"learning_rate must be between 0 and 1, got {self.learning_rate}",
-                "Typical values are 1e-5 to 3e-4.",
-            ),
-            (0.0 <= self.warmup_ratio < 1.0, f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}", None),
-            (self.weight_decay >= 0, f"weight_decay must not be negative, got {self.weight_decay}", None),
-            (self.max_length >= 8, f"max_length must be at least 8 tokens, got {self.max_length}", None),
-            (self.gradient_accumulation_steps >= 1, "gradient_accumulation_steps must be at least 1", None),
-            (self.strategy in STRATEGIES, f"unknown strategy '{self.strategy}'", f"Use {', '.join(STRATEGIES)}."),
-            (self.gradual_stages >= 2, f"gradual_stages must be at least 2, got {self.gradual_stages}", None),
-            (0 < self.layer_lr_decay <= 1, f"layer_lr_decay must be in (0, 1], got {self.layer_lr_decay}",
-             "Typical values are 0.7 to 0.95."),
-            (self.lora_rank >= 1, f"lora_rank must be at least 1, got {self.lora_rank}", None),
-            (self.lora_alpha >= 1, f"lora_alpha must be at least 1, got {self.lora_alpha}", None),
-            (0 <= self.lora_dropout < 1, f"lora_dropout must be in [0, 1), got {self.lora_dropout}", None),
-            (self.adapt_source in ADAPT_SOURCES, f"unknown adapt_source '{self.adapt_source}'",
-             f"Use {', '.join(ADAPT_SOURCES)}."),
-            (self.adapt_source != "folder" or bool(self.adapt_path), "adapt_source 'folder' needs adapt_path",
-             "Pass --adapt-path FOLDER (a folder of .txt files)."),
-            (self.adapt_epochs > 0, f"adapt_epochs must be positive, got {self.adapt_epochs}", None),
-            (self.adapt_max_steps is None or self.adapt_max_steps > 0, "adapt_max_steps must be positive", None),
-            (math.isfinite(self.adapt_learning_rate) and 0 < self.adapt_learning_rate < 1,
-             f"adapt_learning_rate must be between 0 and 1, got {self.adapt_learning_rate}", None),
-            (0 < self.mlm_probability < 1, f"mlm_probability must be between 0 and 1, got {self.mlm_probability}",
-             None),
-            (self.early_stopping_patience >= 0, "early_stopping_patience must not be negative", None),
-            (self.save_total_limit >= 1, "save_total_limit must be at least 1", None),
-            (self.eval_strategy in EVAL_STRATEGIES, f"unknown eval_strategy '{self.eval_strategy}'", None),
-            (
-                self.eval_strategy != "steps" or (self.eval_steps or 0) > 0,
-                "eval_strategy 'steps' needs a positive eval_steps",
-                "Pass --eval-steps N.",
-            ),
-            (self.logging_steps is None or self.logging_steps > 0, "logging_steps must be positive", None),
-            (self.checkpoint_steps is None or self.checkpoint_steps > 0, "checkpoint_steps must be positive", None),
-            (self.precision in PRECISIONS, f"unknown precision '{self.precision}'", f"Use {', '.join(PRECISIONS)}."),
-            (self.class_weighting in CLASS_WEIGHTING, f"unknown class_weighting '{self.class_weighting}'", None),
-            (self.report_to in TRACKERS, f"unknown report_to '{self.report_to}'", f"Use {', '.join(TRACKERS)}."),
-            (
-                self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda") or self.device == "mps",
-                f"unknown device '{self.device}'",
-                "Use auto, cpu, cuda or cuda:N.",
-            ),
-        ]
-        checks += self._task_checks()
-        if self.task == "multi-task":
-            checks += self._multi_task_checks()
-        for ok, message, hint in checks:
+        from .config_checks import run_checks
+
+        for ok, message, hint in run_checks(self):
             if not ok:
                 raise ConfigError(message + ".", hint)
         return self
 
-    def _multi_task_checks(self) -> list[tuple[bool, str, str | None]]:
-        per_task = "it is set per sub-task in the --subtasks file"
-        return [
-            (self.subtasks is not None, "a multi-task run needs its sub-tasks",
-             "Pass --subtasks TASKS.json (see docs/techniques.md, Multi-task learning)."),
-            (self.strategy in MULTI_TASK_STRATEGIES,
-             f"strategy '{self.strategy}' is not available for multi-task runs",
-             f"Use {' or '.join(MULTI_TASK_STRATEGIES)}."),
-            (self.adapt_source == "off", "domain adaptation is not available for multi-task runs",
-             "Adapt the backbone in a single-task run first, then pick its adapted-backbone/ folder as --backbone."),
-            (self.eval_data is None, f"eval_data does not apply to a multi-task run as a whole: {per_task}",
-             'Add "eval_data" to the sub-task\'s entry.'),
-            (self.split_column is None, f"split_column does not apply to a multi-task run as a whole: {per_task}",
-             'Add "split_column" to the sub-task\'s entry.'),
-        ]
-
-    def _task_checks(self) -> list[tuple[bool, str, str | None]]:
-        checks = [
-            (not (self.multi_label and self.regression), "multi_label and regression cannot both be on",
-             "A regression target is one number per row; choose one of them."),
-            (self.label_delimiter is None or self.multi_label, "label_delimiter only applies with multi_label",
-             "Add --multi-label, or leave out --label-delimiter."),
-            (self.long_texts in LONG_TEXTS, f"unknown long_texts '{self.long_texts}'", f"Use {', '.join(LONG_TEXTS)}."),
-            (self.long_texts != "windows" or 0 <= self.window_overlap <= self.max_length // 2,
-             f"window_overlap must be between 0 and half of max_length ({self.max_length // 2}), "
-             f"got {self.window_overlap}", None),
-            (self.num_beams >= 1, f"num_beams must be at least 1, got {self.num_beams}", None),
-            (self.max_new_tokens >= 1, f"max_new_tokens must be at least 1, got {self.max_new_tokens}", None),
-            (math.isfinite(self.length_penalty), "length_penalty must be a number", None),
-            (self.generation_eval_rows >= 0, "generation_eval_rows must not be negative", None),
-            (self.image_size is None or 16 <= self.image_size <= 2048,
-             f"image_size must be between 16 and 2048 pixels, got {self.image_size}", None),
-            (self.temperature >= 0 and math.isfinite(self.temperature),
-             f"temperature must not be negative, got {self.temperature}", None),
-            (0 < self.top_p <= 1, f"top_p must be in (0, 1], got {self.top_p}", None),
-            (self.prompt_template is None or ("{prompt}" in self.prompt_template
-                                              and self.prompt_template.rstrip().endswith("{response}")),
-             "prompt_template must contain {prompt} and end with {response}",
-             "For example: 'Question: {prompt}\nAnswer: {response}'."),
-            (bool(self.prompt_column) == bool(self.response_column),
-             "prompt_column and response_column go together", "Give both, or a text column instead."),
-        ]
-        if self.task == "image-classification":
-            from .vision.augment import parse_augment
-
-            parse_augment(self.augment)
-        # A setting that only means something for other tasks is almost certainly a mistake
-        # (say, --multi-label on a translation run): refuse it rather than ignore it silently.
-        defaults = RunConfig()
-        for f in fields(self):
-            applies = f.metadata.get("tasks")
-            if applies and self.task in TASKS and self.task not in applies:
-                value = getattr(self, f.name)
-                checks.append((
-                    value == getattr(defaults, f.name),
-                    f"{f.name} is a setting for {' and '.join(applies)}, not {self.task}",
-                    f"Leave out --{f.name.replace('_', '-')}, or choose --task {applies[0]}.",
-                ))
-        return checks
+    def measured_defaults(self) -> dict[str, Any]:
+        """The measured values that fill unset settings for this task and strategy (the strategy's win)."""
+        return {**TASK_DEFAULTS.get(self.task, {}), **STRATEGY_DEFAULTS.get(self.strategy, {})}
 
     def default_for(self, name: str):
         """The measured default that fills ``name`` when it is left unset (None when there is none)."""
-        return {**TASK_DEFAULTS.get(self.task, {}), **STRATEGY_DEFAULTS.get(self.strategy, {})}.get(name)
+        return self.measured_defaults().get(name)
 
     def with_task_defaults(self) -> "RunConfig":
         """A copy with the settings left unset filled in with the task's measured defaults."""
-        defaults = {**TASK_DEFAULTS.get(self.task, {}), **STRATEGY_DEFAULTS.get(self.strategy, {})}
-        values = {name: value for name, value in defaults.items() if getattr(self, name) is None}
+        values = {name: value for name, value in self.measured_defaults().items() if getattr(self, name) is None}
         from .backbones import DEFAULT_BACKBONE
 
         if self.task == "image-classification" and self.backbone.strip().lower() == DEFAULT_BACKBONE:
