@@ -29,20 +29,31 @@ def test_entropy_and_margin_rank_the_unsure_rows_first():
         uncertainty(probs, "coin")
 
 
-def test_a_trained_model_queues_mixed_reviews_before_clear_ones(trained_run):
+def test_a_trained_models_least_sure_rows_are_queued_first(trained_run):
+    # A tiny model's calibration is not stable across CPUs and thread counts (its margins on made-up
+    # "mixed" reviews were within 0.01 of clear ones), so this checks what tlstudio itself does with
+    # the model's scores: each suggestion is the model's top class, its runner-up and probability,
+    # and the queue follows the model's own margin, smallest first.
     from tlstudio.core.labelling.suggestions import load_suggester, suggest
 
     predictor = load_suggester(trained_run, device="cpu")
-    clear = [f"{word} {word} {word}" for word in POSITIVE[:3] + NEGATIVE[:3]]
-    mixed = [f"{p} {n} the" for p, n in zip(POSITIVE[3:6], NEGATIVE[3:6])]
-    texts = clear + mixed
-    suggestions = suggest(predictor, texts, list(range(len(texts))), method="margin")
-    assert [s.row for s in suggestions] == list(range(len(texts)))
-    assert {s.label for s in suggestions} <= {"positive", "negative"}
-    assert [s.label for s in suggestions[:3]] == ["positive"] * 3
-    assert [s.label for s in suggestions[3:6]] == ["negative"] * 3
+    rng = random.Random(5)
+    texts = [make_sentence(rng, label) for label in ["positive", "negative"] * 4]
+    texts += [f"the room was {p} and the staff {n}" for p, n in zip(POSITIVE[3:6], NEGATIVE[3:6])]
+    rows = [100 + i for i in range(len(texts))]  # table positions, not list positions
+    suggestions = suggest(predictor, texts, rows, method="margin")
+    probs = [list(p) for p in predictor.scores(texts)]
+    labels = list(predictor.labels)
+    assert [s.row for s in suggestions] == rows
+    for s, p in zip(suggestions, probs):
+        ranked = sorted(range(len(p)), key=lambda k: -p[k])
+        assert (s.label, s.runner_up) == (labels[ranked[0]], labels[ranked[1]])
+        assert s.confidence == pytest.approx(p[ranked[0]], abs=1e-6)
+        assert s.uncertainty == pytest.approx(1 - (p[ranked[0]] - p[ranked[1]]), abs=1e-6)
     queue = label_next_order([s.row for s in suggestions], [s.uncertainty for s in suggestions])
-    assert set(queue[:3]) == {6, 7, 8}  # the mixed ones first
+    margins = {row: p_sorted[0] - p_sorted[1] for row, p_sorted in zip(rows, (sorted(p, reverse=True) for p in probs))}
+    assert sorted(queue) == rows
+    assert [margins[r] for r in queue] == sorted(margins[r] for r in queue)
 
 
 def test_exact_and_near_duplicates():
