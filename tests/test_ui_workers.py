@@ -163,7 +163,8 @@ def test_latest_only_shows_the_newest_request_and_skips_the_ones_in_between(qtbo
 
 
 def test_a_controller_deleted_mid_run_stops_the_run_instead_of_crashing(qtbot):
-    from tlstudio.ui.workers.training import TrainingController, threads_running
+    from tlstudio.ui.workers.job_thread import threads_running
+    from tlstudio.ui.workers.training import TrainingController
 
     controller = TrainingController()
     with qtbot.waitSignal(controller.step_logged, timeout=30_000):

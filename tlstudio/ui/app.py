@@ -75,7 +75,7 @@ def run_app(path: str | None = None) -> int:
         if window.controller.running:  # the event loop is gone; let the run save its checkpoint
             window.controller.stop()
             window.controller.wait(60_000)
-        from .workers.training import wait_for_threads
+        from .workers.job_thread import wait_for_threads
 
         wait_for_threads(60_000)  # a search or study stopped as its dialog closed
         QThreadPool.globalInstance().waitForDone(10_000)

@@ -71,31 +71,17 @@ def train_body(config, run, sink, cancel, checkpoint, allow_pickle: bool):
     built = build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle)
     engine._check_cancel(cancel)
     record = _run_record(config, subtasks, configs, datas, built)
-    previous = run.read_run() if run.run_file.exists() else {}
-    for key in ("started_at", "adjustments"):
-        if key in previous:
-            record[key] = previous[key]
+    engine.keep_earlier_attempts(record, run, checkpoint)
     if checkpoint is not None:
-        record["resumed_from"] = checkpoint.name
         from ..training import checkpoints
 
         checkpoints.prepare_for_resume(checkpoint, run.checkpoints)
     run.write_run(record)
 
     trainer, progress, args = built.trainer(config, run, engine)
-    sink.emit(StageChanged("training"))
-    from ..errors import RunCancelled
-
-    try:
-        output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    except RunCancelled:
-        trainer._save_checkpoint(trainer.model, trial=None)
-        progress.cancelled = True
-    if progress.cancelled:
-        step = trainer.state.global_step
-        run.update_run(status="stopped", stopped_at_step=step)
-        sink.emit(RunFinished("cancelled", str(run.path), step=step))
-        return engine.RunResult("cancelled", run.path, step=step)
+    output, stopped = engine.fit(trainer, progress, run, sink, checkpoint)
+    if stopped is not None:
+        return stopped
 
     from .export import write_results
 

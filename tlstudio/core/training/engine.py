@@ -216,12 +216,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     record["strategy"] = plan.summary()
     if adapted is not None:
         record["adaptation"] = adapted
-    previous = run.read_run() if run.run_file.exists() else {}
-    for key in ("started_at", "adjustments"):
-        if key in previous:
-            record[key] = previous[key]
-    if checkpoint is not None:
-        record["resumed_from"] = checkpoint.name
+    keep_earlier_attempts(record, run, checkpoint)
     main = distributed.is_main_process()
     if main:
         if checkpoint is not None:
@@ -261,20 +256,9 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     )
     if metrics_hook is not None:
         metrics_hook.step_source = lambda: trainer.state.global_step
-    sink.emit(StageChanged("training"))
-    try:
-        output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    except RunCancelled:
-        # Cancelled during an evaluation: the step itself completed, so its state is a valid
-        # place to resume from.  _save_checkpoint is what the Trainer itself calls to save one.
-        trainer._save_checkpoint(trainer.model, trial=None)
-        progress.cancelled = True
-    if progress.cancelled:
-        step = trainer.state.global_step
-        if main:
-            run.update_run(status="stopped", stopped_at_step=step)
-        sink.emit(RunFinished("cancelled", str(run.path), step=step))
-        return RunResult("cancelled", run.path, step=step)
+    output, stopped = fit(trainer, progress, run, sink, checkpoint, main=main)
+    if stopped is not None:
+        return stopped
 
     if not main:  # the main process evaluates and writes the run folder
         return RunResult("completed", run.path, {}, trainer.state.global_step)
@@ -316,6 +300,36 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     run.write_text("README.md", render_model_card(record, metrics))
     sink.emit(RunFinished("completed", str(run.path), metrics=metrics, step=trainer.state.global_step))
     return RunResult("completed", run.path, metrics, trainer.state.global_step)
+
+
+def keep_earlier_attempts(record: dict[str, Any], run: RunFolder, checkpoint: Path | None) -> None:
+    """A resumed or retried run keeps when it first started and what was adjusted on the way."""
+    previous = run.read_run() if run.run_file.exists() else {}
+    for key in ("started_at", "adjustments"):
+        if key in previous:
+            record[key] = previous[key]
+    if checkpoint is not None:
+        record["resumed_from"] = checkpoint.name
+
+
+def fit(trainer, progress, run: RunFolder, sink, checkpoint: Path | None, *, main: bool = True):
+    """Train to the end or to the user's stop: ``(train output, None)``, or ``(None, the stopped RunResult)``."""
+    sink.emit(StageChanged("training"))
+    output = None
+    try:
+        output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    except RunCancelled:
+        # Cancelled during an evaluation: the step itself completed, so its state is a valid
+        # place to resume from.  _save_checkpoint is what the Trainer itself calls to save one.
+        trainer._save_checkpoint(trainer.model, trial=None)
+        progress.cancelled = True
+    if not progress.cancelled:
+        return output, None
+    step = trainer.state.global_step
+    if main:
+        run.update_run(status="stopped", stopped_at_step=step)
+    sink.emit(RunFinished("cancelled", str(run.path), step=step))
+    return None, RunResult("cancelled", run.path, step=step)
 
 
 def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_size: int):

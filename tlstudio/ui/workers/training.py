@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from ...core.progress import (CancelToken, CheckpointSaved, Evaluated, Message, RunStarted, SamplesGenerated,
                               StageChanged, StepEnded, StepLogged)
 from .failures import failure_from_exception
+from .job_thread import JobController
 
 
 @dataclass(frozen=True)
@@ -94,32 +95,7 @@ class TrainingWorker(QObject):
             self.done.emit()
 
 
-# Threads still running a job, with their workers: a run outlives a controller (or window) deleted while
-# it trains, because destroying a running QThread aborts the process.  Cleared as each thread ends.
-_running: dict[QThread, "TrainingWorker"] = {}
-
-
-def _release(thread: QThread) -> None:
-    # finished() is emitted from the thread just before it ends; wait those last moments out before
-    # deleting the QThread, which aborts the process while the thread still runs.
-    thread.wait()
-    worker = _running.pop(thread, None)
-    if worker is not None:
-        worker.deleteLater()
-    thread.deleteLater()
-
-
-def threads_running() -> int:
-    return len(_running)
-
-
-def wait_for_threads(msecs: int) -> None:
-    """At exit, with the event loop gone: let runs and studies still stopping save and end."""
-    for thread in list(_running):
-        thread.wait(msecs)
-
-
-class TrainingController(QObject):
+class TrainingController(JobController):
     """Starts, stops and tracks the one training run the app has at a time.
 
     Signals: the worker's (re-emitted), plus running_changed(bool).
@@ -135,22 +111,13 @@ class TrainingController(QObject):
     stage_changed = Signal(object)
     run_finished = Signal(object)
     run_failed = Signal(object)
-    running_changed = Signal(bool)
+    forwarded = ("run_started", "step_logged", "step_ended", "evaluated", "samples_generated", "checkpoint_saved",
+                 "message", "stage_changed", "run_finished", "run_failed")
+    busy = "a run is already training"
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._thread: QThread | None = None
-        self._worker: TrainingWorker | None = None
-        self._cancel: CancelToken | None = None
         self.run_dir: Path | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
-
-    @property
-    def stopping(self) -> bool:
-        return self._cancel is not None and self._cancel.cancelled
 
     def start(self, config, *, allow_pickle: bool = False) -> None:
         """Train a new run described by ``config`` (a RunConfig); ``allow_pickle`` only after the user agreed."""
@@ -164,40 +131,9 @@ class TrainingController(QObject):
 
         self.launch(lambda sink, cancel: resume(run_dir, sink, cancel, allow_pickle=allow_pickle), Path(run_dir))
 
-    def stop(self) -> None:
-        """Ask the run to stop after the current step (it saves a checkpoint first)."""
-        if self._cancel is not None:
-            self._cancel.cancel()
-
-    def wait(self, msecs: int) -> bool:
-        """Block until the thread ends: only for shutting down when the event loop is gone."""
-        thread = self._thread
-        return thread.wait(msecs) if thread is not None else True
-
     def launch(self, job, run_dir: Path) -> None:
         """Run ``job(sink, cancel)`` (returning a RunResult) on the training thread."""
         if self.running:
-            raise RuntimeError("a run is already training")
-        cancel = self._cancel = CancelToken()
-        self._worker = TrainingWorker(job, cancel)
-        thread = self._thread = QThread()
-        thread.setObjectName("tlstudio-training")
-        _running[thread] = self._worker
-        self._worker.moveToThread(thread)
-        for name in ("run_started", "step_logged", "step_ended", "evaluated", "samples_generated",
-                     "checkpoint_saved", "message", "stage_changed", "run_finished", "run_failed"):
-            getattr(self._worker, name).connect(getattr(self, name))
-        thread.started.connect(self._worker.run)
-        self._worker.done.connect(thread.quit)
-        thread.finished.connect(self._on_thread_finished)
-        thread.finished.connect(lambda: _release(thread))
-        # A controller deleted mid-run (its window destroyed) stops the run instead of orphaning it.
-        self.destroyed.connect(lambda *_: cancel.cancel())
+            raise RuntimeError(self.busy)
         self.run_dir = run_dir.expanduser().resolve()
-        thread.start()
-        self.running_changed.emit(True)
-
-    def _on_thread_finished(self) -> None:
-        self._thread = self._worker = None
-        self._cancel = None
-        self.running_changed.emit(False)
+        self._launch(TrainingWorker, job, "tlstudio-training")
