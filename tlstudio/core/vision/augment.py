@@ -64,3 +64,27 @@ def preview(image, names: tuple[str, ...], count: int = 6, seed: int = 0) -> lis
     """``count`` augmented versions of ``image`` (the app's preview strip)."""
     augmenter = Augmenter(names, seed)
     return [augmenter(image.copy()) for _ in range(count)]
+
+
+def preview_strip(paths, names: tuple[str, ...], *, count: int = 5, seed: int = 0, side: int = 96):
+    """The first readable image of ``paths`` and ``count`` augmented versions of it, as thumbnails.
+
+    Returns ``(path, [original, *augmented], unreadable)``: the image shown, the thumbnails (RGB PIL
+    images no larger than ``side`` pixels) and the paths skipped because they were missing or not images.
+    Augmenting happens at the image's full size, as in training; the thumbnails are made afterwards.
+    """
+    from ..errors import DataError
+    from .images import open_image
+
+    unreadable = []
+    for path in paths:
+        try:
+            image = open_image(path)
+        except DataError:
+            unreadable.append(path)
+            continue
+        strip = [image, *preview(image, names, count, seed)] if names else [image]
+        for picture in strip:
+            picture.thumbnail((side, side))
+        return path, strip, unreadable
+    return None, [], unreadable

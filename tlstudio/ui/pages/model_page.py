@@ -312,6 +312,20 @@ class ModelPage(Page):
         self._show_preset()
         if name in ("", "batch_size", "max_length", "device", "precision"):
             self._estimate_timer.start()
+        if name in ("", "task", "image_column"):
+            self._offer_preview_images()
+
+    def _offer_preview_images(self) -> None:
+        """The augmentation preview draws from the data's own images (the first 200 rows)."""
+        config, table = self.session.config, self.session.table
+        paths = []
+        if config.task == "image-classification" and table is not None and config.image_column in table.columns:
+            from ...core.data.image_tables import image_root, resolve_image
+
+            root = image_root(table)
+            values = table.frame[config.image_column].head(200).tolist()
+            paths = [path for path in (resolve_image(v, root) for v in values) if path is not None]
+        self.form.editor("augment").set_images(paths)
 
     def _on_form_value(self, name: str, value) -> None:
         try:

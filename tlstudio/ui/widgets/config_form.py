@@ -80,7 +80,12 @@ class ConfigForm(QWidget):
         f = self._fields[name]
         kind = str(f.type)
         choices = f.metadata.get("choices")
-        if choices:
+        if name == "augment":
+            from .augment_picker import AugmentPicker
+
+            editor = AugmentPicker(self)
+            editor.changed.connect(lambda text, n=name: self._emit(n, text))
+        elif choices:
             editor = QComboBox(self)
             editor.addItems(list(choices))
             editor.currentTextChanged.connect(lambda text, n=name: self._emit(n, text))
@@ -167,7 +172,9 @@ class ConfigForm(QWidget):
 
     @staticmethod
     def _show(editor: QWidget, value: Any) -> None:
-        if isinstance(editor, QComboBox):
+        if hasattr(editor, "set_value"):  # a composite editor (augmentations)
+            editor.set_value(value)
+        elif isinstance(editor, QComboBox):
             editor.setCurrentText(str(value))
         elif isinstance(editor, QCheckBox):
             editor.setChecked(bool(value))
