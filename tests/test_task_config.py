@@ -43,6 +43,20 @@ def test_task_defaults_fill_only_what_the_user_left_unset():
     assert RunConfig(data="d", output="o", learning_rate=2e-5).with_task_defaults().learning_rate == 2e-5
 
 
+@pytest.mark.parametrize("task, backbone, expected", [
+    ("image-classification", "minilm", "efficientnet-lite0"),  # the text default cannot read images
+    ("image-classification", "all-MiniLM-L6-v2", "efficientnet-lite0"),
+    ("text-classification", "efficientnet-lite0", "minilm"),  # nor the image CNN text
+    ("translation", "efficientnet-lite", "minilm"),
+    ("image-classification", "/models/my-vit", "/models/my-vit"),  # a backbone the user named is kept
+    ("text-classification", "bert-base-uncased", "bert-base-uncased"),
+])
+def test_the_offline_backbone_follows_the_task(task, backbone, expected):
+    config = RunConfig(data="d", output="o", task=task, backbone=backbone)
+    assert config.with_offline_backbone_for_task().backbone == expected
+    assert config.with_task_defaults().backbone == expected
+
+
 @pytest.mark.parametrize("settings, message", [
     ({"task": "translation", "multi_label": True}, "multi_label is a setting for text-classification"),
     ({"task": "text-classification", "source_column": "en"}, "source_column is a setting for translation"),

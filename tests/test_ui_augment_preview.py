@@ -65,3 +65,17 @@ def test_ticking_a_transform_sets_the_run_and_previews_it_on_the_users_own_image
 def test_text_tasks_hide_the_augmentations(qtbot, window):
     window.model_page.select_task("text-classification")
     assert not window.model_page.form.is_shown("augment")
+
+
+def test_the_offline_backbone_follows_the_task_and_a_chosen_one_is_kept(qtbot, window, tmp_path):
+    page, session = window.model_page, window.session
+    page.select_task("image-classification")
+    assert session.config.backbone == "efficientnet-lite0"
+    assert page.bundled_radio.isChecked() and "EfficientNet-Lite0" in page.bundled_radio.text()
+    qtbot.waitUntil(lambda: "transformer models only" in page.memory_label.text(), timeout=LONG)
+    page.select_task("text-classification")
+    assert session.config.backbone == "minilm" and "MiniLM" in page.bundled_radio.text()
+    qtbot.waitUntil(lambda: page.info is not None and page.info.model_type == "bert", timeout=LONG)
+    session.update_config(backbone=str(tmp_path))  # the user's own folder stays whatever the task
+    page.select_task("image-classification")
+    assert session.config.backbone == str(tmp_path)

@@ -408,11 +408,22 @@ class RunConfig:
     def with_task_defaults(self) -> "RunConfig":
         """A copy with the settings left unset filled in with the task's measured defaults."""
         values = {name: value for name, value in self.measured_defaults().items() if getattr(self, name) is None}
-        from .backbones import DEFAULT_BACKBONE
+        return dataclasses.replace(self.with_offline_backbone_for_task(), **values)
 
-        if self.task == "image-classification" and self.backbone.strip().lower() == DEFAULT_BACKBONE:
-            values["backbone"] = IMAGE_BACKBONE
-        return dataclasses.replace(self, **values)
+    def with_offline_backbone_for_task(self) -> "RunConfig":
+        """A copy whose offline backbone suits the task: a text encoder cannot read images, nor a CNN text.
+
+        Only the two offline defaults are swapped; a backbone the user named is kept (and checked at launch).
+        """
+        from .backbones import ALIASES, DEFAULT_BACKBONE
+
+        name = self.backbone.strip().lower()
+        current = ALIASES.get(name, name)
+        if self.task == "image-classification" and current == DEFAULT_BACKBONE:
+            return dataclasses.replace(self, backbone=IMAGE_BACKBONE)
+        if self.task != "image-classification" and current == IMAGE_BACKBONE:
+            return dataclasses.replace(self, backbone=DEFAULT_BACKBONE)
+        return self
 
 
 def field_applies(f: dataclasses.Field, values: dict[str, Any]) -> bool:

@@ -268,7 +268,7 @@ class MainWindow(QMainWindow):
             dataclasses.replace(config, data="-", output="-").validate()  # stale or hand-edited values: start fresh
         except (TlStudioError, ValueError, TypeError):
             config = RunConfig()
-        self.session.config = config
+        self.session.config = config.with_offline_backbone_for_task()
 
     def _restore_window(self) -> None:
         geometry = self.settings.get("window/geometry")

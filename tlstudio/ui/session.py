@@ -97,7 +97,8 @@ class Session(QObject):
             changes["label_delimiter"] = None
         if (multi_label, regression) != (self.config.multi_label, self.config.regression):
             changes["label_column"] = None  # a different kind of label: suggested again for the new mode
-        self.config = dataclasses.replace(self.config, **changes)
+        # The offline backbone follows the kind of data (the text encoder or the image CNN).
+        self.config = dataclasses.replace(self.config, **changes).with_offline_backbone_for_task()
         self.token_lengths = None
         self.columns_changed.emit()
         self.config_changed.emit("task")
@@ -119,7 +120,7 @@ class Session(QObject):
             self.config_changed.emit(name)
 
     def replace_config(self, config: RunConfig) -> None:
-        self.config = config
+        self.config = config.with_offline_backbone_for_task()
         self.columns_changed.emit()
         self.config_changed.emit("")
 

@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QPushButton, QRadioButton, QScrollArea, QVBoxLayout, QWidget)
 
-from ...core.backbones import ALIASES, BUNDLED, DEFAULT_BACKBONE
+from ...core.backbones import ALIASES, BUNDLED, CONVERTED, DEFAULT_BACKBONE
+from ...core.config import IMAGE_BACKBONE
 from ...core.model_info import format_bytes
 from ...core.presets import PRESETS, apply_preset, matching_preset
 from ..widgets.config_form import ConfigForm
@@ -200,15 +201,14 @@ class ModelPage(Page):
     def _build_backbone(self) -> QGroupBox:
         box = QGroupBox("Backbone (the pretrained model to start from)", self)
         layout = QVBoxLayout(box)
-        bundled = BUNDLED[DEFAULT_BACKBONE]
         self.source_group = QButtonGroup(self)
-        self.bundled_radio = QRadioButton(f"Bundled: {bundled.title}", self)
+        self.bundled_radio = QRadioButton(self)
         self.local_radio = QRadioButton("A model folder on this computer", self)
         self.hub_radio = QRadioButton("A Hugging Face Hub id (downloaded once, then offline)", self)
         for i, radio in enumerate((self.bundled_radio, self.local_radio, self.hub_radio)):
             radio.setAccessibleName(radio.text())
             self.source_group.addButton(radio, i)
-        bundled_note = QLabel(bundled.description, self)
+        self.bundled_note = bundled_note = QLabel(self)
         bundled_note.setWordWrap(True)
         from ..widgets.fields import PathField
 
@@ -262,8 +262,9 @@ class ModelPage(Page):
         self._show_task()
         self.form.set_config(config)
         self.device_picker.show_choice(config.device, config.precision)
+        self._show_bundled()
         backbone = config.backbone or DEFAULT_BACKBONE
-        if ALIASES.get(backbone.lower(), backbone.lower()) in BUNDLED:
+        if ALIASES.get(backbone.lower(), backbone.lower()) in {**BUNDLED, **CONVERTED}:
             self.bundled_radio.setChecked(True)
         elif not Path(backbone).expanduser().exists() and _looks_like_hub_id(backbone):
             self.hub_radio.setChecked(True)
@@ -274,6 +275,16 @@ class ModelPage(Page):
         self._sync_source_enabled()
         self._show_preset()
 
+    def _bundled_key(self) -> str:
+        """The offline backbone for this task: the bundled text encoder, or the image CNN for images."""
+        return IMAGE_BACKBONE if self.session.config.task == "image-classification" else DEFAULT_BACKBONE
+
+    def _show_bundled(self) -> None:
+        bundled = {**BUNDLED, **CONVERTED}[self._bundled_key()]
+        self.bundled_radio.setText(f"Bundled: {bundled.title}")
+        self.bundled_radio.setAccessibleName(self.bundled_radio.text())
+        self.bundled_note.setText(bundled.description)
+
     def _sync_source_enabled(self) -> None:
         self.local_field.setEnabled(self.local_radio.isChecked())
         self.hub.setEnabled(self.hub_radio.isChecked())
@@ -283,7 +294,7 @@ class ModelPage(Page):
             return self.local_field.path
         if self.hub_radio.isChecked():
             return self.hub.repo_id
-        return DEFAULT_BACKBONE
+        return self._bundled_key()
 
     def _on_source_changed(self) -> None:
         self._sync_source_enabled()
@@ -300,6 +311,8 @@ class ModelPage(Page):
             self._describe()
             self._refresh_notes()
         elif name == "task":
+            self._show_bundled()
+            self._describe()  # the offline backbone follows the task (text encoder or image CNN)
             self._show_task()
             self.form.set_config(self.session.config)
             self._refresh_notes()
@@ -347,20 +360,35 @@ class ModelPage(Page):
     # -- backbone info and memory ---------------------------------------------------------
     def _describe(self) -> None:
         name = self.session.config.backbone
+        self._describing = None
         if self.hub_radio.isChecked() and not self.hub.is_cached():
             self.info = None
             self.backbone_info.setText("Look the model up to see its size and licence, then download it.")
             self._estimate_timer.start()
             return
+        if ALIASES.get(name.lower(), name.lower()) in CONVERTED:
+            # Converting it imports torch and transformers (seconds); the first run does that. A CNN has no
+            # transformer dimensions to estimate memory from.
+            self.info = None
+            self.backbone_info.setText("Converted once from its PyPI package into tlstudio's cache when the first "
+                                       "run starts.")
+            self._estimate_timer.start()
+            return
         self.backbone_info.setText("Reading the backbone…")
-        self._info_jobs.request(lambda job: _describe_backbone(name))
+        self._describing = name
+        self._info_jobs.request(lambda job: (name, _describe_backbone(name)))
 
-    def _on_info(self, info) -> None:
+    def _on_info(self, result) -> None:
+        name, info = result
+        if name != self.session.config.backbone:
+            return  # the backbone changed since (a task switch picks another offline one): its own job follows
         self.info = info
         self.backbone_info.setText(info.summary())
         self._estimate_timer.start()
 
     def _on_info_failed(self, failure) -> None:
+        if self._describing != self.session.config.backbone:
+            return  # a later choice already shows its own description
         self.info = None
         self.backbone_info.setText(f"<span style='color:#d32f2f'>{failure.text}</span>")
         self._estimate_timer.start()
@@ -383,7 +411,12 @@ class ModelPage(Page):
         from ...core.memory_estimate import estimate_training_memory, fits, training_shape
 
         if self.info is None or self.info.dims is None:
-            self.memory_label.setText("No estimate: the backbone's size is not known yet.")
+            name = self.session.config.backbone.strip().lower()
+            if ALIASES.get(name, name) in CONVERTED or (self.info is not None and self.info.dims is None):
+                self.memory_label.setText("No estimate for this architecture: the estimate covers transformer "
+                                          "models only.")
+            else:
+                self.memory_label.setText("No estimate: the backbone's size is not known yet.")
             return
         config = self.session.config
         device = self.device_picker.device() or {"id": "cpu"}

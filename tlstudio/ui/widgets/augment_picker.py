@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ...core.vision.augment import AUGMENTATIONS, DESCRIPTIONS, parse_augment
 from ..workers.background import LatestOnly
@@ -62,7 +62,10 @@ class AugmentPicker(QWidget):
         self.again.clicked.connect(self._another)
         boxes.addWidget(self.again)
         layout.addLayout(boxes)
+        # Two rows of three: narrow enough for the settings column beside the backbone.
         row = QHBoxLayout()
+        grid = QGridLayout()
+        grid.setSpacing(4)
         self.thumbnails: list[QLabel] = []
         for i in range(1 + COPIES):
             label = QLabel(self)
@@ -70,8 +73,9 @@ class AugmentPicker(QWidget):
             label.setAlignment(Qt.AlignCenter)
             label.setFrameShape(QLabel.StyledPanel)
             label.setAccessibleName("Original image" if i == 0 else f"Augmented copy {i}")
-            row.addWidget(label)
+            grid.addWidget(label, i // 3, i % 3)
             self.thumbnails.append(label)
+        row.addLayout(grid)
         row.addStretch(1)
         layout.addLayout(row)
         self.caption = QLabel(self)
