@@ -150,3 +150,41 @@ def test_generation_never_runs_past_the_model_positions(trained):
     assert text
     with pytest.raises(DataError, match="at most 128"):
         generator.generate([" ".join(["the cat sleeps"] * 100)], max_new_tokens=5)
+
+
+def test_the_auto_strategy_trains_lora_on_a_large_backbone_and_everything_on_a_small_one(tiny_gpt2, tmp_path,
+                                                                                          monkeypatch):
+    from tlstudio.core.config import STRATEGY_DEFAULTS, TASK_DEFAULTS, RunConfig
+    from tlstudio.core.progress import ListSink, Message
+    from tlstudio.core.training import strategy_choice
+    from tlstudio.core.training.engine import train
+
+    data = write_stories_csv(tmp_path / "stories.csv")
+    parameters = strategy_choice.backbone_parameters(tiny_gpt2)
+    assert parameters > 10_000  # read from the safetensors header, not guessed
+
+    def run(name: str):
+        sink = ListSink()
+        config = RunConfig(data=str(data), task="text-generation", backbone=str(tiny_gpt2),
+                           output=str(tmp_path / name), text_column="story", max_steps=2, batch_size=8,
+                           max_length=32, max_new_tokens=4, sample_prompts="Once")
+        assert config.strategy == "auto"  # the default
+        assert train(config, sink).status == "completed"
+        notes = [m.text for m in sink.of_type(Message) if m.text.startswith("strategy auto")]
+        return json.loads((tmp_path / name / "run.json").read_text()), notes
+
+    # The threshold moved just below the tiny model: it counts as large, so auto means LoRA, with LoRA's rate.
+    monkeypatch.setattr(strategy_choice, "LORA_ABOVE_PARAMETERS", parameters - 1)
+    record, notes = run("large")
+    assert record["config"]["strategy"] == "lora" and record["strategy"]["name"] == "lora"
+    assert record["strategy"]["trainable_parameters"] < parameters / 2
+    assert record["config"]["learning_rate"] == STRATEGY_DEFAULTS["lora"]["learning_rate"]
+    assert len(notes) == 1 and "Choose the 'full' strategy" in notes[0]
+    assert (tmp_path / "large" / "adapter").is_dir()
+
+    monkeypatch.setattr(strategy_choice, "LORA_ABOVE_PARAMETERS", parameters)
+    record, notes = run("small")
+    assert record["config"]["strategy"] == "full" and notes == []
+    assert record["config"]["learning_rate"] == TASK_DEFAULTS["text-generation"]["learning_rate"]
+    # Other tasks never take LoRA by default, whatever the size.
+    assert not strategy_choice.lora_by_default("text-classification", 10**12)

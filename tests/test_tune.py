@@ -92,4 +92,4 @@ def test_tune_needs_a_budget(tmp_path, sentiment_csv, capsys):
     assert "--trials N, --minutes M" in capsys.readouterr().err
     assert main(["tune", str(sentiment_csv), "--output", str(tmp_path / "s"), "--trials", "2",
                  "--space", "max_length"]) == 2
-    assert RunConfig().strategy == "full"
+    assert RunConfig().strategy == "auto"

@@ -14,7 +14,7 @@ def test_strategy_and_adaptation_rows_appear_only_when_chosen(qtbot, window):
     page = window.model_page
     window.show_page("model")
     form = page.form
-    assert window.session.config.strategy == "full"
+    assert window.session.config.strategy == "auto"
     assert _shown(form, LORA + ("gradual_stages", "layer_lr_decay")) == [False] * 6
     assert _shown(form, ADAPT + ("adapt_column", "adapt_path")) == [False] * 6
     assert form.is_shown("strategy") and form.is_shown("adapt_source")

@@ -28,7 +28,7 @@ CLASS_WEIGHTING = ("auto", "on", "off")
 EVAL_STRATEGIES = ("epoch", "steps")
 TRACKERS = ("none", "tensorboard", "mlflow")
 LONG_TEXTS = ("truncate", "windows")
-STRATEGIES = ("full", "frozen", "gradual", "llrd", "lora")
+STRATEGIES = ("auto", "full", "frozen", "gradual", "llrd", "lora")
 ADAPT_SOURCES = ("off", "dataset", "folder")
 _CLS = ("text-classification",)
 # Settings that only matter with another choice: left out of model cards (and greyed out by forms) otherwise.
@@ -39,7 +39,7 @@ _NER = ("token-classification",)
 _IMG = ("image-classification",)
 _LM = ("text-generation",)
 _MULTI = ("multi-task",)
-MULTI_TASK_STRATEGIES = ("full", "frozen")
+MULTI_TASK_STRATEGIES = ("auto", "full", "frozen")
 
 # Settings whose best value depends on the task; a field left as None takes the task's value when a run
 # starts (run.json records the value used).  The numbers come from measurements, see docs/tasks.md.
@@ -155,8 +155,9 @@ class RunConfig:
 
     # --- fine-tuning strategy (see core/training/strategies.py) -------------
     strategy: str = _f(
-        "full",
-        "How much of the backbone to train: 'full' (all of it), 'frozen' (only the task head: fast, a strong "
+        "auto",
+        "How much of the backbone to train: 'auto' (the default: 'lora' for text generation with a backbone "
+        "above 500 M parameters, else 'full'), 'full' (all of it), 'frozen' (only the task head: fast, a strong "
         "baseline with very little data), 'gradual' (head first, then the top layers, then all, in "
         "gradual_stages equal parts of the run), 'llrd' (all, lower layers with a smaller learning rate, see "
         "layer_lr_decay), 'lora' (small low-rank adapters through peft; the export holds the merged model and "
@@ -408,6 +409,8 @@ class RunConfig:
     def with_task_defaults(self) -> "RunConfig":
         """A copy with the settings left unset filled in with the task's measured defaults."""
         values = {name: value for name, value in self.measured_defaults().items() if getattr(self, name) is None}
+        if self.strategy == "auto":  # what auto means for a large model is decided at launch (strategy_choice.py)
+            values["strategy"] = "full"
         return dataclasses.replace(self.with_offline_backbone_for_task(), **values)
 
     def with_offline_backbone_for_task(self) -> "RunConfig":

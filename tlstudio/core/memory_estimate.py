@@ -173,3 +173,12 @@ def total_memory() -> int | None:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
         return None
+
+
+def lora_trainable_parameters(dims: Dimensions, rank: int) -> int:
+    """About how many weights LoRA trains: two low-rank factors on two attention projections per layer.
+
+    peft's default targets are the query and value projections (hidden -> hidden) or, for GPT-2's fused
+    projection, one hidden -> 3 x hidden layer; both come to about ``rank x 4 x hidden`` per layer.
+    """
+    return rank * 4 * dims.hidden * (dims.layers + dims.decoder_layers)

@@ -39,7 +39,7 @@ SPACE: dict[str, tuple] = {
     "epochs": ("int", 1, 5),
     "warmup_ratio": ("float", 0.0, 0.2),
     "weight_decay": ("float", 0.0, 0.1),
-    "strategy": ("choice", STRATEGIES),
+    "strategy": ("choice", tuple(s for s in STRATEGIES if s != "auto")),
 }
 BEST_RUN_FILE = "best_run.json"
 TRIALS_FILE = "trials.csv"

@@ -53,6 +53,12 @@ def train(config: RunConfig, sink=None, cancel=None, *, allow_pickle: bool = Fal
     (``.bin``/``.pt``) load, with ``weights_only=True``; only pass it after
     the user has read :data:`~tlstudio.core.backbones.PICKLE_RISK`.
     """
+    from .strategy_choice import resolve_auto
+
+    sink = sink or NullSink()
+    config, note = resolve_auto(config, allow_pickle=allow_pickle)  # before the defaults: LoRA has its own rate
+    if note and distributed.is_main_process():
+        sink.emit(Message("info", note))
     config = config.with_task_defaults().validate()
     if config.task == "multi-task":
         from ..multitask.run import prepared_config
@@ -62,7 +68,7 @@ def train(config: RunConfig, sink=None, cancel=None, *, allow_pickle: bool = Fal
     run = RunFolder(config.output)
     if distributed.is_main_process():  # under a launcher the other processes must not find it "already in use"
         run.prepare_new()
-    return _execute(config, run, sink or NullSink(), cancel, checkpoint=None, allow_pickle=allow_pickle)
+    return _execute(config, run, sink, cancel, checkpoint=None, allow_pickle=allow_pickle)
 
 
 def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = False) -> RunResult:

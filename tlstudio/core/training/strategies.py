@@ -259,8 +259,14 @@ def _lora(model, config, found: Layout):
     kind = next((t for suffix, t in task_type.items() if type(model).__name__.endswith(suffix)), None)
     if kind is None and getattr(model.config, "is_encoder_decoder", False):
         kind = TaskType.SEQ_2_SEQ_LM
+    from transformers.pytorch_utils import Conv1D
+
+    # GPT-2-style Conv1D layers store their weight transposed; peft must be told, or it warns and guesses.
+    transposed = any(isinstance(module, Conv1D) and name.rsplit(".", 1)[-1] in targets
+                     for name, module in model.named_modules())
     lora = LoraConfig(r=config.lora_rank, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                      target_modules=target, modules_to_save=fresh or None, task_type=kind)
+                      target_modules=target, modules_to_save=fresh or None, task_type=kind,
+                      fan_in_fan_out=transposed)
     try:
         with warnings.catch_warnings():
             # peft asks transformers about gradient checkpointing through a name deprecated in v5.

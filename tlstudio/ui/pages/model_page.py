@@ -323,7 +323,7 @@ class ModelPage(Page):
         if self.form.decides_rows(name):  # strategy -> LoRA rows, adapt_source -> adaptation rows...
             self.form.set_task(self.session.config)
         self._show_preset()
-        if name in ("", "batch_size", "max_length", "device", "precision"):
+        if name in ("", "task", "batch_size", "max_length", "device", "precision", "strategy", "lora_rank"):
             self._estimate_timer.start()
         if name in ("", "task", "image_column"):
             self._offer_preview_images()
@@ -408,7 +408,8 @@ class ModelPage(Page):
         self._estimate_timer.start()
 
     def _update_estimate(self) -> None:
-        from ...core.memory_estimate import estimate_training_memory, fits, training_shape
+        from ...core.memory_estimate import (estimate_training_memory, fits, lora_trainable_parameters,
+                                             training_shape)
 
         if self.info is None or self.info.dims is None:
             name = self.session.config.backbone.strip().lower()
@@ -428,8 +429,18 @@ class ModelPage(Page):
             note = (f" The longest text is {lengths.longest} tokens, so batches never reach max length "
                     f"{config.max_length}.")
         dims, parameters = training_shape(self.info.dims, self.info.parameters or 0, config.task)
+        strategy = config.strategy
+        if strategy == "auto":
+            from ...core.training.strategy_choice import LORA_ABOVE_PARAMETERS, lora_by_default
+
+            strategy = "lora" if lora_by_default(config.task, parameters) else "full"
+            if strategy == "lora":
+                note += (f" Strategy auto trains LoRA adapters on this backbone: it has more than "
+                         f"{LORA_ABOVE_PARAMETERS / 1e6:.0f} M parameters (choose 'full' to train every weight).")
+        trainable = lora_trainable_parameters(dims, config.lora_rank) if strategy == "lora" else None
         estimate = estimate_training_memory(dims, parameters, batch_size=config.batch_size,
-                                            sequence_length=length, device=device["id"], precision=precision)
+                                            sequence_length=length, device=device["id"], precision=precision,
+                                            trainable_parameters=trainable)
         rows = "".join(f"<tr><td>{name}</td><td align='right'>&nbsp;{format_bytes(size)}</td></tr>"
                        for name, size in estimate.parts())
         warning = fits(estimate, device.get("memory_bytes"))

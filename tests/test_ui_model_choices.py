@@ -1,5 +1,5 @@
-"""The Model page's augmentation setting: check boxes that set RunConfig.augment and a preview on the data's
-own images, made off the GUI thread."""
+"""Model page choices that follow the data and the backbone: image augmentations with a preview on the data's
+own images (made off the GUI thread), the offline backbone for the task, and what the auto strategy trains."""
 
 from __future__ import annotations
 
@@ -79,3 +79,29 @@ def test_the_offline_backbone_follows_the_task_and_a_chosen_one_is_kept(qtbot, w
     session.update_config(backbone=str(tmp_path))  # the user's own folder stays whatever the task
     page.select_task("image-classification")
     assert session.config.backbone == str(tmp_path)
+
+
+def test_the_estimate_says_when_auto_will_train_lora_and_counts_only_the_adapters(qtbot, window, tmp_path,
+                                                                                  monkeypatch):
+    from lm_fixtures import make_tiny_gpt2
+    from tlstudio.core.training import strategy_choice
+
+    backbone = make_tiny_gpt2(tmp_path / "gpt")
+    page, session = window.model_page, window.session
+    page.select_task("text-generation")
+    session.update_config(backbone=str(backbone))
+    qtbot.waitUntil(lambda: page.info is not None and page.info.model_type == "gpt2", timeout=LONG)
+
+    def gradients() -> str:
+        page._update_estimate()
+        text = page.memory_label.text()
+        return text.split("gradients</td><td align='right'>&nbsp;")[1].split("<")[0]
+
+    full = gradients()
+    assert "LoRA" not in page.memory_label.text()
+    monkeypatch.setattr(strategy_choice, "LORA_ABOVE_PARAMETERS", page.info.parameters - 1)
+    adapters = gradients()
+    assert "Strategy auto trains LoRA adapters" in page.memory_label.text()
+    assert adapters != full
+    session.update_config(strategy="full")  # chosen by name: no note, every weight counted
+    assert gradients() == full and "LoRA" not in page.memory_label.text()
