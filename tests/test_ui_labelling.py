@@ -117,6 +117,81 @@ def test_fifty_keyboard_labels_survive_a_crash_and_discard_throws_them_away(qtbo
     second.close()
 
 
+# The app itself, in its own process, labelling by keyboard until it is killed (SIGKILL: no Qt or Python
+# clean-up runs, as in a crash or power cut); the only thing that may survive is what reached the disk.
+_KILLED_APP = """
+import os, signal, sys
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from tlstudio.ui.main_window import MainWindow
+from tlstudio.ui.settings import Settings
+
+data, journals, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
+app = QApplication([])
+settings = Settings(QSettings(os.path.join(os.path.dirname(data), "killed.ini"), QSettings.IniFormat))
+settings.set("files/journal_dir", journals)
+window = MainWindow(settings, notifications=False)
+window.show()
+window.open_data(data)
+
+
+def label_then_die():
+    page = window.label_page
+    if window.session.table is None:
+        return QTimer.singleShot(50, label_then_die)
+    if (window.session.config.text_column, window.session.config.label_column) != ("review", "label"):
+        window.session.update_config(text_column="review", label_column="label")
+        window.show_page("label")
+    controller = page.controller
+    if page.model is None or page.model.rowCount() != rows or controller is None or controller.label_column != "label":
+        return QTimer.singleShot(50, label_then_die)
+    page.add_class("good")
+    page.show_filter("unlabelled")
+    page.select_position(1)
+    page.table_view.setFocus()
+    for _ in range(30):
+        QTest.keyClick(page.table_view, Qt.Key_2)
+    print("LABELLED", [i for i in range(rows) if page.controller.label(i) == "good"], flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+QTimer.singleShot(0, label_then_die)
+app.exec()
+"""
+
+
+def test_labels_typed_into_the_app_survive_it_being_killed(qtbot, app_settings, tmp_path, dialogs):
+    import ast
+    import os
+    import subprocess
+    import sys
+
+    from tlstudio.ui.main_window import MainWindow
+
+    path = tmp_path / "reviews.csv"
+    original = _unlabelled_csv(path)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    killed = subprocess.run([sys.executable, "-c", _KILLED_APP, str(path), str(tmp_path / "journals"), str(ROWS)],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    labelled = ast.literal_eval(killed.stdout.split("LABELLED", 1)[1].strip())
+    assert len(labelled) == 30
+    assert path.read_bytes() == original
+
+    again = MainWindow(app_settings, notifications=False)  # the next start offers recovery; dialogs says yes
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.session.table is not None and again.label_page.controller is not None
+                    and again.label_page.controller.dirty, timeout=60_000)
+    controller = again.label_page.controller
+    assert [i for i in range(ROWS) if controller.label(i) == "good"] == labelled
+    assert again.label_page.save()
+    saved = path.read_bytes()
+    assert saved != original and saved.count(b"\r\n") == original.count(b"\r\n")  # same rows, same endings
+    assert not journal_path(path, again.label_page.journal_dir()).exists()
+    again.close()
+
+
 def test_a_failed_save_leaves_the_file_intact_and_the_edits_unsaved(qtbot, window, tmp_path, dialogs, monkeypatch):
     import os
 
