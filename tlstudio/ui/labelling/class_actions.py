@@ -26,6 +26,8 @@ class ClassActions:
             return {}
         from ...core.data.health import label_counts
 
+        if self.controller.counts_at_load is not None and not self.controller.dirty:
+            return self.controller.counts_at_load
         frame = self.controller.table.frame
         if self.controller.label_column not in frame.columns:
             return {}

@@ -65,6 +65,7 @@ class LabellingController(QObject):
         self.label_column = label_column
         self.undo_stack = QUndoStack(self)
         self.journal = Journal(table.path, table.format, {"label": label_column or ""}, journal_dir)
+        self.counts_at_load: dict[str, int] | None = None  # rows per class as the file was read
         self.classes: list[str] = self._classes_in_data()
         self._dirty = False
         self.labels_added = 0  # rows given a label since the last retrain (counts toward the auto retrain)
@@ -85,8 +86,16 @@ class LabellingController(QObject):
             return []
         import pandas as pd
 
+        column = frame[self.label_column]
+        if not any(isinstance(v, (list, tuple)) for v in column.head(50).tolist()):
+            from ...core.data.health import label_counts
+
+            # One pass over the column gives both the classes and their counts (the class list shows them);
+            # two passes over a million labels on the GUI thread stalled the window at every open.
+            self.counts_at_load = label_counts(column)
+            return sort_labels(self.counts_at_load)[:200]
         values = set()
-        column = frame[self.label_column].dropna()
+        column = column.dropna()
         try:  # one value per distinct cell: a Python loop over a million cells froze the window at every open
             cells = pd.unique(column).tolist()
         except TypeError:  # a multi-label column holds lists (unhashable): its labels are the lists' members

@@ -14,12 +14,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ...core.errors import TlStudioError
 from ...core.vision.augment import AUGMENTATIONS, DESCRIPTIONS, parse_augment
 from ..workers.background import LatestOnly
 
 TITLES = {"flip": "&Flip", "crop": "C&rop", "color": "Co&lour"}
 SIDE = 72  # thumbnail side in pixels
 COPIES = 5  # augmented copies shown beside the original
+NO_IMAGES = "Open an image dataset to preview augmentations on your own images."
 
 
 def _strip(paths: list[Path], names: tuple[str, ...], seed: int):
@@ -83,7 +85,7 @@ class AugmentPicker(QWidget):
         self.caption.setStyleSheet("color: palette(placeholder-text);")
         self.caption.setAccessibleName("Augmentation preview")
         layout.addWidget(self.caption)
-        self._show_caption("Open an image dataset to preview augmentations on your own images.")
+        self._show_caption(NO_IMAGES)
 
     # -- the setting --------------------------------------------------------------------
     def value(self) -> str:
@@ -94,7 +96,7 @@ class AugmentPicker(QWidget):
         """Show ``value`` without emitting changed (an unknown name leaves every box unticked)."""
         try:
             names = parse_augment(value)
-        except Exception:  # noqa: BLE001 - a hand-edited setting the run's checks will name
+        except TlStudioError:  # a hand-edited setting: the run's own checks name it at launch
             names = ()
         for name, box in self.boxes.items():
             box.blockSignals(True)
@@ -127,6 +129,7 @@ class AugmentPicker(QWidget):
         if not self._paths:
             for label in self.thumbnails:
                 label.clear()
+            self._show_caption(NO_IMAGES)
             return
         ordered = self._paths[self._start:] + self._paths[:self._start]
         paths, names, seed = ordered[:20], parse_augment(self.value()), self._seed

@@ -130,8 +130,9 @@ class ConfigForm(QWidget):
         """Show only the rows that apply to ``config``: its task's settings, and of those only the ones whose
         choices are made (LoRA rows with the lora strategy...). Groups left empty are hidden."""
         visible: dict[str, bool] = {}
+        values = config.to_dict()  # once, not once per row
         for name, (form, editor) in self._rows.items():
-            shown = setting_applies(self._fields[name], config)
+            shown = setting_applies(self._fields[name], values)
             if form.isRowVisible(editor) != shown:
                 form.setRowVisible(editor, shown)
             group = self._fields[name].metadata.get("group")
