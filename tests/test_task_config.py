@@ -101,3 +101,12 @@ def test_notes_warn_about_the_bundled_backbone_where_it_falls_short():
     notes = " ".join(task_notes("translation", sample_texts=["Le café est très bon.", "Où est la gare ?"]))
     assert "strips accents" in notes and "thousands of steps" in notes
     assert task_notes("text-classification") == []
+
+
+def test_tasks_without_backbone_advice_get_none_and_nothing_is_loaded_for_them(tmp_path):
+    from tlstudio.core.tasks.notes import task_notes
+
+    # An image CNN has no tokenizer (asking for one raised, and converting the CNN imported torch), and a
+    # generative model gets no advice: nothing is resolved or loaded for them.
+    assert task_notes("image-classification", "efficientnet-lite0") == []
+    assert task_notes("text-generation", str(tmp_path / "not-read")) == []

@@ -37,6 +37,11 @@ def get_logger() -> logging.Logger:
 
 
 def log_exception(exc: BaseException) -> Path:
+    """Write ``exc`` with its traceback to the log; returns the file it went to (for the error dialog)."""
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    get_logger().error("unexpected error\n%s", details)
-    return log_file()
+    logger = get_logger()
+    logger.error("unexpected error\n%s", details)
+    # The file the handler writes to, opened when the first error was logged (the log folder can only
+    # differ from log_file() now if the environment changed since, as in tests).
+    handler = next((h for h in logger.handlers if isinstance(h, RotatingFileHandler)), None)
+    return Path(handler.baseFilename) if handler is not None else log_file()

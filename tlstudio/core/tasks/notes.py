@@ -90,12 +90,20 @@ WARM_START_NOTE = (
 )
 
 
+NOTED_TASKS = ("token-classification", "translation", "summarization")
+
+
 def task_notes(task: str, backbone: str = "minilm", sample_texts: list[str] | None = None) -> list[str]:
     """What to tell a user who picks ``backbone`` for ``task`` (for the app's model page)."""
+    if task not in NOTED_TASKS:
+        return []
     from ..backbones import load_tokenizer, resolve_backbone
 
     resolved = resolve_backbone(backbone)
-    tokenizer = load_tokenizer(resolved.path)
+    try:
+        tokenizer = load_tokenizer(resolved.path)
+    except (OSError, ValueError):  # advice only: a backbone without a usable tokenizer is reported at launch
+        return []
     notes = []
     if task == "token-classification":
         note = uncased_note(tokenizer, backbone, "entity tagging")

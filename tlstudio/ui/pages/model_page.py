@@ -189,12 +189,19 @@ class ModelPage(Page):
         if table is not None and column in table.columns:
             texts = [str(v) for v in table.frame[column].head(200).tolist() if v is not None]
         task, backbone = config.task, config.backbone
-        if task == "text-classification":
+        from ...core.tasks.notes import NOTED_TASKS
+
+        if task not in NOTED_TASKS:  # nothing to say (and no tokenizer to load: an image CNN has none)
+            self._note_jobs.clear()
             self.task_notes.hide()
             return
         self._note_jobs.request(lambda job: _task_notes(task, backbone, texts))
 
     def _on_notes(self, notes: list[str]) -> None:
+        from ...core.tasks.notes import NOTED_TASKS
+
+        if self.session.config.task not in NOTED_TASKS:  # the task changed while the notes were read
+            return
         self.task_notes.setText("<br>".join("Note: " + n[:1].upper() + n[1:] for n in notes))
         self.task_notes.setVisible(bool(notes))
 
