@@ -246,3 +246,27 @@ def test_cli_trains_two_tasks_compares_with_single_task_runs_and_predicts_per_su
     assert "accuracy" in json.loads(capsys.readouterr().out)
     assert main(["export", str(run), "--format", "hf", "--output", str(tmp_path / "x")]) == 2
     assert "is a multi-task run" in capsys.readouterr().err
+
+
+def test_a_search_over_a_multi_task_run_tries_only_the_strategies_multi_task_can_use(tmp_path, tiny_backbone):
+    from tlstudio.core.tuning import objective_of, tune
+
+    data = write_two_label_csv(tmp_path / "reviews.csv", rows=64)
+    subtasks = [{"name": "sentiment", "text_column": "text", "label_column": "sentiment"},
+                {"name": "topic", "text_column": "text", "label_column": "topic"}]
+    config = multi_config(tmp_path, tiny_backbone, subtasks, data=str(data), output=str(tmp_path / "search"),
+                          max_steps=4, eval_strategy="steps", eval_steps=2)
+    result = tune(config, trials=4, space=["learning_rate", "strategy"])
+    assert result.status == "completed" and result.objective == objective_of(config)[0]
+    assert [t.state for t in result.trials] == ["complete"] * 4, [(t.state, t.note) for t in result.trials]
+    assert {t.params["strategy"] for t in result.trials} <= {"full", "frozen"}
+    best = json.loads((tmp_path / "search" / "best_run.json").read_text())
+    assert best["config"]["task"] == "multi-task"
+    assert [(s["name"], s["data"]) for s in best["config"]["subtasks"]] == \
+        [("sentiment", str(data.resolve())), ("topic", str(data.resolve()))]
+    from tlstudio.cli import main
+
+    # The best settings train again from another folder (the sub-tasks' paths are absolute).
+    assert main(["train", "--config", str(tmp_path / "search" / "best_run.json"), "--output",
+                 str(tmp_path / "promoted")]) == 0
+    assert set(json.loads((tmp_path / "promoted" / "metrics.json").read_text())["tasks"]) == {"sentiment", "topic"}

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import STRATEGIES, RunConfig
+from .config import MULTI_TASK_STRATEGIES, STRATEGIES, RunConfig
 from .errors import ConfigError, RunCancelled
 from .files import atomic_write_json, atomic_write_text
 from .progress import Evaluated, NullSink, TrialFinished, TrialProgressed, TrialStarted
@@ -118,6 +118,12 @@ def tune(config: RunConfig, *, trials: int | None = None, minutes: float | None 
         raise ConfigError("--trials must be at least 1 and --minutes positive.")
     sink = sink or NullSink()
     config = config.validate()  # the base config must make a run on its own
+    if config.task == "multi-task":
+        from .multitask.run import prepared_config
+
+        # Every sub-task checked before the first trial, and recorded with absolute paths, so
+        # best_run.json trains the same sub-tasks from any folder.
+        config = prepared_config(config)
     searched = [n for n in check_space(list(space or SPACE)) if n not in fixed]
     if not searched:
         raise ConfigError("every searchable setting is fixed, so there is nothing to search.",
@@ -133,7 +139,7 @@ def tune(config: RunConfig, *, trials: int | None = None, minutes: float | None 
     result = TuneResult("completed", folder.path, objective, greater)
 
     def run_trial(trial: "optuna.Trial") -> float:
-        params = {name: _suggest(trial, name) for name in searched}
+        params = {name: _suggest(trial, name, config) for name in searched}
         record = Trial(trial.number, params, output_dir=str(folder.path / "trials" / f"trial-{trial.number:03d}"))
         result.trials.append(record)
         trial_cancel = _TrialCancel(cancel, deadline)
@@ -188,8 +194,10 @@ def tune(config: RunConfig, *, trials: int | None = None, minutes: float | None 
     return result
 
 
-def _suggest(trial, name: str):
+def _suggest(trial, name: str, config: RunConfig):
     kind, *bounds = SPACE[name]
+    if name == "strategy" and config.task == "multi-task":  # the strategies a multi-task run can use
+        bounds = [tuple(s for s in MULTI_TASK_STRATEGIES if s != "auto")]
     if kind == "log":
         return trial.suggest_float(name, bounds[0], bounds[1], log=True)
     if kind == "float":
