@@ -24,6 +24,9 @@ class Table:
     warnings: list[str] = field(default_factory=list)
     complete: bool = True  # False when only the first rows were read (a preview)
     row_lines: list[int] | None = None  # file line each row starts on, where rows are not lines (CoNLL)
+    # Rows per class of a label column, counted on the reading thread as the file loaded, for the first
+    # labelling view to take (pop) instead of counting a million labels again on the GUI thread.
+    label_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def where(self, row: int) -> str:
         """How to point a user at a 1-based data row: 'data row 7', or 'sentence 7 (line 52)'."""

@@ -91,8 +91,10 @@ class LabellingController(QObject):
             from ...core.data.health import label_counts
 
             # One pass over the column gives both the classes and their counts (the class list shows them);
-            # two passes over a million labels on the GUI thread stalled the window at every open.
-            self.counts_at_load = label_counts(column)
+            # two passes over a million labels on the GUI thread stalled the window at every open. A file
+            # just read comes with the count made on the reading thread.
+            counted = self.edited.table.label_counts.pop(self.label_column, None)
+            self.counts_at_load = counted if counted is not None else label_counts(column)
             return sort_labels(self.counts_at_load)[:200]
         values = set()
         column = column.dropna()

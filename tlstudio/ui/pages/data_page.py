@@ -42,7 +42,15 @@ def _load(path: str, task: str, mode: str):
     hint = suggest_task(table)
     if hint and hint[0] != task:
         task, mode = hint[0], "single-label"
-    return table, suggest_roles(table.frame, task, mode), hint
+    suggestions = suggest_roles(table.frame, task, mode)
+    label = suggestions.get("label")
+    column = label.column if label is not None else None
+    if column in table.frame.columns and \
+            not any(isinstance(v, (list, tuple)) for v in table.frame[column].head(50).tolist()):
+        from ...core.data.health import label_counts
+
+        table.label_counts[column] = label_counts(table.frame[column])
+    return table, suggestions, hint
 
 
 def _suggest(frame, task: str, mode: str):
