@@ -200,14 +200,17 @@ FINDINGS: dict[str, list[str]] = {
         "found 105 ms per open, 79 ms of it the Label page, which read the million labels twice (`pd.unique` "
         "for the class list, `factorize` for the counts), and 20 ms the settings form converting the whole "
         "config to a dict once per row. Fixed: one pass gives the classes and their counts "
-        "(`ui/labelling/controller.py`, `class_actions.py`), and the form converts the config once. Two runs of "
-        "this section after the fix, against one before: app full load / pandas 2.31 to 1.72 and 1.68 (target "
-        "1.2, open); longest GUI stall while loading, median of 3 opens, 98.5 ms to 59 and 95 ms (target 50, "
-        "open; single opens range 40-264 ms); peak memory on the first open 2.46x to 1.98x and 2.10x the file "
-        "(target 2x: on the line, one open per run). What is left of the "
-        "app's extra ~0.2 s: the load job's pyarrow-to-pandas conversion competing for the GIL with the GUI "
-        "thread showing the first rows, suggesting column roles, handing the frame to the table model, and "
-        "the Label page's remaining per-open work on the GUI thread (about 50 ms).",
+        "(`ui/labelling/controller.py`, `class_actions.py`), and the form converts the config once; then the "
+        "count itself moved to the reading thread, which hands it to the Label page with the table "
+        "(`Table.label_counts`): `_on_loaded` went from 105 ms to 36 ms per open. Medians of 3 opens, before, "
+        "after the first fix (two runs), after the second: app full load / pandas 2.31; 1.72, 1.68; 1.45 "
+        "(target 1.2, open). Longest GUI stall while loading and profiling 98.5; 59, 95; 53 ms (target 50, "
+        "open; the first open of each run, with first-time imports, stalls 235-264 ms). Peak memory on the "
+        "first open 2.46x; 1.98x, 2.10x; 1.95x the file (target 2x, met in the last run, one open per run). "
+        "What the late ticks now find is the GUI thread waiting for the GIL while the reading thread converts "
+        "pyarrow's table to pandas and the profiling jobs run; the app's remaining extra ~0.15 s over "
+        "`read_table` is that conversion competing with the GUI thread showing the first rows, the role "
+        "suggestions and the table model's reset.",
     ],
     "Inference": [
         "- tlstudio's three runtimes share its tokenisation (dynamic padding, max length 128); the pipeline "
