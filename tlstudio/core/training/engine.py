@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import math
 import time
 from dataclasses import dataclass, field
@@ -323,11 +322,10 @@ def fit(trainer, progress, run: RunFolder, sink, checkpoint: Path | None, *, mai
     """Train to the end or to the user's stop: ``(train output, None)``, or ``(None, the stopped RunResult)``."""
     sink.emit(StageChanged("training"))
     output = None
-    # The Trainer starts with accelerate's free_memory(), a full gc.collect(): over the millions of objects
-    # torch, transformers and Qt have created it held the GIL ~0.3 s and froze the app's window as the run
-    # started (docs/benchmarks.md). Frozen objects are skipped by collections until unfrozen; those that
-    # die meanwhile are still freed by reference counting, and cycles among them are collected later.
-    gc.freeze()
+    # The Trainer starts with accelerate's free_memory(), a full gc.collect() that holds the GIL ~0.3 s in
+    # the app. It stays: it is what frees an earlier run's cyclic garbage (and a GPU's memory with it).
+    # Freezing the collector around train() removed the pause but left every run's cycles uncollected
+    # (docs/benchmarks.md, GUI responsiveness).
     try:
         output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     except RunCancelled:
@@ -335,8 +333,6 @@ def fit(trainer, progress, run: RunFolder, sink, checkpoint: Path | None, *, mai
         # place to resume from.  _save_checkpoint is what the Trainer itself calls to save one.
         trainer._save_checkpoint(trainer.model, trial=None)
         progress.cancelled = True
-    finally:
-        gc.unfreeze()
     if not progress.cancelled:
         return output, None
     step = trainer.state.global_step
