@@ -166,3 +166,25 @@ def trained_run(tmp_path_factory, tiny_backbone) -> Path:
     result = train(tiny_config(data, folder / "run", tiny_backbone, epochs=4))
     assert result.status == "completed"
     return folder / "run"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _long_lived_objects_out_of_the_collectors_way():
+    """Import torch and transformers once, then freeze what they created.
+
+    Every run's Trainer starts with a full ``gc.collect()`` (accelerate's ``free_memory``); in one
+    pytest process that also walks the hundreds of thousands of module-level objects torch and
+    transformers create, for each of the suite's runs. Frozen, they are skipped; the runs' own
+    garbage is still collected as in the app.
+    """
+    import gc
+
+    import torch  # noqa: F401
+    import transformers
+    from transformers import Trainer  # noqa: F401 - its import pulls in most of the rest
+
+    assert transformers
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
