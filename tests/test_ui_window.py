@@ -355,3 +355,24 @@ def test_a_big_file_shows_its_first_rows_while_the_rest_loads_and_a_failed_load_
     assert "broke half way" in dialogs[0].message
     assert page.table_model.rowCount() == 600 and page.file_label.text() == shown and page.left_panel.isEnabled()
     assert window.session.table.path == first
+
+
+def test_opening_another_file_lets_the_first_one_go(qtbot, window, tiny_backbone):
+    # Every background job once kept its inputs alive (a Qt-held cycle Python could not collect) and the
+    # Label page kept every file's controller: each file opened stayed in memory until exit.
+    import gc
+    import weakref
+
+    window.session.update_config(backbone=str(tiny_backbone))
+    load(qtbot, window, sample_path("sentiment"))
+    qtbot.waitUntil(lambda: window.session.token_lengths is not None, timeout=60_000)
+    first = weakref.ref(window.session.table.frame)
+    load(qtbot, window, sample_path("topics"))
+    qtbot.waitUntil(lambda: window.session.token_lengths is not None and bool(window.data_page.label_chart._counts),
+                    timeout=60_000)
+    from tlstudio.ui.workers.background import jobs_running
+
+    qtbot.waitUntil(lambda: jobs_running() == 0, timeout=60_000)
+    qtbot.wait(50)  # deleteLater runs on the next event-loop pass
+    gc.collect()
+    assert first() is None

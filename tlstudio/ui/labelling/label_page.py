@@ -163,6 +163,7 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         return Path(stored) if stored else None
 
     def _on_data_changed(self) -> None:
+        previous = (self.controller, self.model)
         if self.controller is not None:
             self.undo_group.removeStack(self.controller.undo_stack)
             if self.controller.dirty:
@@ -188,6 +189,11 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         self.redo_button.setEnabled(False)
         self.model = LabelTableModel(self.controller, self._text_column(), self)
         self.table_view.setModel(self.model)
+        # The previous file's controller and model are children of this page: without deleting them, every
+        # file opened stayed in memory (its whole table, through the controller's edit layer) until exit.
+        for old in previous:
+            if old is not None:
+                old.deleteLater()
         self._size_columns()
         self._extra_rows = None
         self.assist.reset()

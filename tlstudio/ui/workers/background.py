@@ -125,6 +125,7 @@ class Job:
         self.finished = True
         _waiting.discard(self)
         if not self._alive():
+            self._release()
             return
         callback = self._callbacks[kind]
         try:
@@ -137,6 +138,15 @@ class Job:
         finally:
             if self._callbacks["done"] is not None:
                 self._callbacks["done"]()
+            self._release()
+
+    def _release(self) -> None:
+        # The relay's connections are held by Qt, where Python's collector cannot see them, so the cycle
+        # job -> relay -> slot -> job was never collected: every finished job kept its work and callbacks,
+        # and with them the data they captured (each opened file's whole table), until the app exited.
+        self.work = None
+        self._callbacks = dict.fromkeys(self._callbacks)
+        self._relay.deleteLater()
 
 
 class _Runnable(QRunnable):
