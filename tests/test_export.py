@@ -25,7 +25,7 @@ def files_under(folder):
 def test_hf_export_is_a_clean_model_folder(tmp_path, trained_run):
     result = export(trained_run, ExportOptions("hf", tmp_path / "hf"))
     files = files_under(tmp_path / "hf")
-    assert set(result.files) == files
+    assert set(result.files) == files - {".tlstudio-export.json"}  # the manifest says what --force may replace
     assert {"config.json", "model.safetensors", "tokenizer.json", "README.md", "run.json", "metrics.json"} <= files
     assert not [f for f in files if f.startswith("checkpoints/") or f.endswith((".bin", ".pt", ".pth", ".pkl"))]
     assert "eval_predictions.jsonl" not in files  # the user's validation texts stay private
@@ -33,9 +33,11 @@ def test_hf_export_is_a_clean_model_folder(tmp_path, trained_run):
 
     with pytest.raises(ConfigError, match="already exists"):
         export(trained_run, ExportOptions("hf", tmp_path / "hf"))
-    (tmp_path / "hf" / "stale.txt").write_text("old")
-    export(trained_run, ExportOptions("hf", tmp_path / "hf", force=True))
-    assert not (tmp_path / "hf" / "stale.txt").exists()
+    export(trained_run, ExportOptions("hf", tmp_path / "hf", force=True))  # an earlier export: replaced
+    (tmp_path / "hf" / "stale.txt").write_text("the user's")
+    with pytest.raises(ConfigError, match="stale.txt"):  # a file tlstudio did not write: never deleted
+        export(trained_run, ExportOptions("hf", tmp_path / "hf", force=True))
+    assert (tmp_path / "hf" / "stale.txt").read_text() == "the user's"
     with pytest.raises(ConfigError, match="overlaps"):
         export(trained_run, ExportOptions("hf", trained_run / "copy"))
 

@@ -100,7 +100,7 @@ def test_export_plan_previews_the_users_card_and_the_export_writes_it_and_nothin
     assert "Sorts hotel reviews." in plan.card and "license: mit" in plan.card and "# exported" in plan.card
     assert not (tmp_path / "exported").exists()  # planning writes nothing
     out = export(project / "finished", options, ListSink()).output
-    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    assert sorted(p.name for p in out.iterdir()) == sorted(names | {".tlstudio-export.json"})  # + what --force may replace
     assert (out / "README.md").read_text() == plan.card
     record_export(project / "finished", out, "hf")
     record = json.loads((project / "finished" / "run.json").read_text())

@@ -301,3 +301,63 @@ def test_edit_menu_undo_and_redo_follow_the_label_page(qtbot, window, tmp_path):
     _unlabelled_csv(other)
     page = _open(qtbot, window, other)
     assert not undo.isEnabled() and not redo.isEnabled()
+
+
+def test_clicking_save_as_asks_where_and_never_rewrites_the_open_file(qtbot, window, tmp_path, monkeypatch):
+    """The real button, clicked with the mouse: its clicked(bool) once reached save_as(path=False) and the open
+    file was rewritten with no dialog. Cancelling the dialog writes nothing; choosing a path writes only there."""
+    from PySide6.QtWidgets import QFileDialog
+
+    path = tmp_path / "reviews.csv"
+    original = _unlabelled_csv(path)
+    page = _open(qtbot, window, path)
+    page.select_position(1)
+    _press(qtbot, page, Qt.Key_1)
+    assert page.controller.dirty
+    asked = []
+    answers = iter([("", ""), (str(tmp_path / "labelled.csv"), "")])
+
+    def fake_dialog(*args, **kwargs):
+        asked.append(args)
+        return next(answers)
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_dialog))
+    qtbot.mouseClick(page.save_as_button, Qt.LeftButton)  # cancelled
+    assert len(asked) == 1 and path.read_bytes() == original and not (tmp_path / "labelled.csv").exists()
+    qtbot.mouseClick(page.save_as_button, Qt.LeftButton)  # a new file
+    assert len(asked) == 2
+    assert path.read_bytes() == original
+    assert b"seen" in (tmp_path / "labelled.csv").read_bytes()
+
+
+def test_no_button_or_action_feeds_its_checked_flag_into_an_optional_argument():
+    """clicked/triggered/toggled pass a bool: wired straight to a method with parameters, that bool lands in
+    the first one (how Save as once took False for a path). Every such connection in the app is checked."""
+    import ast
+
+    import tlstudio.ui
+
+    offenders = []
+    root = Path(tlstudio.ui.__file__).parent
+    for source in sorted(root.rglob("*.py")):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+            methods = {f.name: f for f in cls.body if isinstance(f, ast.FunctionDef)}
+            for node in ast.walk(cls):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr == "connect" and node.args):
+                    continue
+                signal = node.func.value
+                target = node.args[0]
+                if not (isinstance(signal, ast.Attribute) and signal.attr in {"clicked", "triggered", "toggled"}):
+                    continue
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                        and target.value.id == "self" and target.attr in methods:
+                    method = methods[target.attr]
+                    params = [a.arg for a in method.args.args[1:]]
+                    # A toggled handler's one parameter is the flag it wants; a clicked(QModelIndex) is an index.
+                    if params and not (signal.attr == "toggled" and len(params) == 1) \
+                            and params[0] not in {"index", "checked"}:
+                        offenders.append(f"{source.relative_to(root)}:{node.lineno} {signal.attr} -> "
+                                         f"{target.attr}({', '.join(params)})")
+    assert offenders == []

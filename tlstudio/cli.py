@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="second text of a sentence pair, once per TEXT (sentence-pair models)")
     predict.add_argument("--input", metavar="FILE", help="data file whose texts to predict")
     predict.add_argument("--output", metavar="FILE", help="where to write the predictions (CSV or JSONL)")
+    predict.add_argument("--force", action="store_true", help="replace --output FILE if it exists")
     _add_column_flags(predict, ("text", "text_pair", "tokens", "source", "image"), "of --input")
     _add_generation_flags(predict)
     predict.add_argument("--stream", action="store_true",

@@ -18,7 +18,7 @@ def _columns(args: argparse.Namespace) -> dict[str, str]:
 
 def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.predict_file import predict_file
-    from .output import print_predictions
+    from .output import print_predictions, read_stdin_texts
 
     _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
     options = {name: getattr(args, name) for name in GENERATION_FLAGS if getattr(args, name) is not None}
@@ -31,17 +31,17 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
             raise ConfigError("generation settings apply to texts given on the command line; a file is predicted "
                               "with the model's own settings.")
         summary = predict_file(args.model_dir, args.input, args.output, columns=_columns(args), cancel=cancel,
-                               runtime=args.runtime, allow_pickle=args.allow_pickle)
+                               runtime=args.runtime, allow_pickle=args.allow_pickle, force=args.force)
         if args.json:
             print(json.dumps(summary, indent=2))
         else:
             print(f"wrote {summary['rows']} predictions to {summary['output']}")
         return 0
-    if args.output:
-        raise ConfigError("--output goes with --input FILE.")
+    if args.output or args.force:
+        raise ConfigError(f"{'--output' if args.output else '--force'} goes with --input FILE.")
     if _columns(args):
         raise ConfigError("column flags go with --input FILE.")
-    texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    texts = args.texts or read_stdin_texts()
     if not texts:
         raise ConfigError("no text to predict.", "Pass texts as arguments, pipe them in, or use --input FILE.")
     import time

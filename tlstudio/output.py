@@ -138,16 +138,39 @@ def _shorten(text: str, width: int) -> str:
 
 
 def print_predictions(texts, predictions, *, as_json: bool) -> None:
-    """One result per text: label-like results on one line beside the text, text-like ones below it."""
+    """One result per text: label-like results on one line beside the text, text-like ones below it.
+
+    Texts and answers come from data: their terminal control sequences and direction overrides are shown as
+    escapes, never sent to the terminal (the bundle's predict.py prints through the same helper)."""
+    shown = _bundle_text()
     if as_json:
-        print(json.dumps([{"text": t, **p.to_dict()} for t, p in zip(texts, predictions)], indent=2,
-                         ensure_ascii=False))
+        print(shown.dumps([{"text": t, **p.to_dict()} for t, p in zip(texts, predictions)]))
         return
     for text, prediction in zip(texts, predictions):
         if prediction.kind in ("entities", "text"):
-            print(f"{_shorten(text, 100)}\n  -> {prediction.summary()}")
+            print(f"{shown.printable(_shorten(text, 100))}\n  -> {shown.printable(prediction.summary())}")
         else:
-            print(f"{prediction.summary()}\t{_shorten(text, 80)}")
+            print(f"{shown.printable(prediction.summary())}\t{shown.printable(_shorten(text, 80))}")
+
+
+def read_stdin_texts() -> list[str]:
+    """Texts piped in, one a line, in whatever encoding the file had."""
+    return _bundle_text().read_stdin_lines()
+
+
+def _bundle_text():
+    """The bundles' own reading/printing helper (a plain script file, so that bundles need no tlstudio)."""
+    import importlib.util
+    from pathlib import Path
+
+    module = sys.modules.get("tlstudio._bundle_text")
+    if module is None:
+        path = Path(__file__).resolve().parent / "core" / "export" / "templates" / "bundle_text.py"
+        spec = importlib.util.spec_from_file_location("tlstudio._bundle_text", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules["tlstudio._bundle_text"] = module
+    return module
 
 
 def print_export(result, *, as_json: bool) -> None:

@@ -389,6 +389,20 @@ class RunConfig:
             raise ConfigError(f"config file {path} does not hold a JSON object of settings.")
         return cls.from_dict(raw, source=str(path))
 
+    def with_absolute_paths(self) -> "RunConfig":
+        """The same settings with every local path made absolute, so that run.json can be resumed, bundled or
+        reopened from any working folder (a path kept as typed only works from the folder it was typed in)."""
+        changes: dict[str, Any] = {}
+        for name in ("data", "eval_data", "adapt_path", "output"):
+            value = getattr(self, name)
+            if isinstance(value, str) and value and not Path(value).is_absolute():
+                changes[name] = str(Path(value).expanduser().resolve())
+        for name in ("backbone", "subtasks"):  # a name ('minilm', a Hub id) stays a name; a local path resolves
+            value = getattr(self, name)
+            if isinstance(value, str) and value and not Path(value).is_absolute() and Path(value).expanduser().exists():
+                changes[name] = str(Path(value).expanduser().resolve())
+        return dataclasses.replace(self, **changes) if changes else self
+
     def validate(self) -> "RunConfig":
         """Raise ConfigError for values that cannot make a sensible run."""
         from .config_checks import run_checks

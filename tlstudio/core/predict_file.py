@@ -12,7 +12,7 @@ from .files import atomic_write_bytes
 
 def predict_file(model_dir, input_path, output_path, *, text_column: str | None = None,
                  columns: dict[str, str | None] | None = None, cancel=None, runtime: str = "auto",
-                 allow_pickle: bool = False) -> dict:
+                 allow_pickle: bool = False, force: bool = False) -> dict:
     """Write the input's rows plus the model's prediction columns (which depend on the task).
 
     ``columns`` maps RunConfig column fields (``text_column``, ``text_pair_column``, ``tokens_column``,
@@ -27,6 +27,10 @@ def predict_file(model_dir, input_path, output_path, *, text_column: str | None 
                           "Choose another file name for the predictions.")
     if output_path.suffix.lower() not in (".csv", ".jsonl", ".tsv"):
         raise ConfigError(f"cannot write predictions to {output_path}.", "Use a .csv, .tsv or .jsonl file name.")
+    if output_path.is_dir():
+        raise ConfigError(f"{output_path} is a folder.", "Give a file name for the predictions.")
+    if output_path.exists() and not force:
+        raise ConfigError(f"{output_path} already exists.", "Choose a new file name, or pass --force to replace it.")
     columns = dict(columns or {})
     if text_column:
         columns.setdefault("text_column", text_column)

@@ -148,3 +148,27 @@ class RunFolder:
                 os.replace(item, self.path / item.name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def recorded_config(record: dict[str, Any]) -> dict[str, Any]:
+    """The recorded config, with paths an older tlstudio kept as typed (relative to the folder the run was
+    started from) found again from the absolute data path it also recorded, so resume works from anywhere."""
+    values = dict(record["config"])
+    data = values.get("data")
+    data_record = record.get("data")
+    recorded = data_record.get("path") if isinstance(data_record, dict) else None
+    if not (isinstance(data, str) and data and not Path(data).is_absolute() and isinstance(recorded, str)):
+        return values
+    recorded_path = Path(recorded)
+    if not recorded_path.exists() or Path(data).exists():
+        return values
+    # data 'sets/train.csv' recorded as '/home/u/proj/sets/train.csv': the run started in /home/u/proj.
+    parts = Path(data).parts
+    started_in = recorded_path.parents[len(parts) - 1] if recorded_path.parts[-len(parts):] == parts else None
+    values["data"] = str(recorded_path)
+    for name in ("eval_data", "adapt_path", "backbone", "subtasks"):
+        value = values.get(name)
+        if started_in is not None and isinstance(value, str) and value and not Path(value).is_absolute() \
+                and (started_in / value).exists():
+            values[name] = str(started_in / value)
+    return values

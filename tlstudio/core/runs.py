@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .run_folder import METRICS_FILE, RUN_FILE, RunFolder
+from .run_folder import METRICS_FILE, RUN_FILE, RunFolder, recorded_config
 
 # Each task's headline figures (classes, labels, numbers, entities, generated text), as metrics.json names them.
 HEADLINE = ("accuracy", "macro_f1", "micro_f1", "f1", "mse", "spearman", "bleu", "chrf", "rougeL", "mean_task_score",
@@ -186,8 +186,7 @@ def loss_history(path: str | Path) -> LossHistory:
 
 def read_config(path: str | Path) -> dict[str, Any]:
     """A run's settings (run.json's ``config``), to run it again."""
-    record = RunFolder(path).read_run()
-    return dict(record.get("config") or {})
+    return recorded_config(RunFolder(path).read_run())
 
 
 def new_run_name(project: str | Path, data_path: str | Path | None, when=None) -> str:

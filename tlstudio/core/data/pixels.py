@@ -10,15 +10,12 @@ unless named).  The source file is only read.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError, DataError
 from ..progress import NullSink, WorkProgressed
-
-SAFE_NAME = re.compile(r"[^\w.\- ]+")
-
+from ..safe_paths import child, unique_components
 
 @dataclass
 class PixelConversion:
@@ -75,17 +72,19 @@ def images_from_pixels(source: str | Path, output: str | Path, *, label_column: 
         values = values * 255.0
     values = np.clip(np.rint(values), 0, 255).astype(np.uint8)
     labels = [str(v).strip() for v in frame[label].tolist()]
+    # Class folders are named from the data: '..', 'a/b' or a huge label must stay one folder inside output.
+    folders = unique_components(labels, fallback="unlabelled")
     classes: dict[str, int] = {}
     output.mkdir(parents=True, exist_ok=True)
     digits = len(str(len(labels)))
     for i, (row, name) in enumerate(zip(values, labels), start=1):
         if cancel is not None and cancel.cancelled:
             break
-        folder = SAFE_NAME.sub("_", name) or "unlabelled"
-        (output / folder).mkdir(exist_ok=True)
+        folder = folders[name]
+        target = child(output, folder, f"{i:0{digits}d}.png")
+        target.parent.mkdir(exist_ok=True)
         shape = (height, width) if channels == 1 else (height, width, 3)
-        Image.fromarray(row.reshape(shape), mode="L" if channels == 1 else "RGB").save(
-            output / folder / f"{i:0{digits}d}.png")
+        Image.fromarray(row.reshape(shape), mode="L" if channels == 1 else "RGB").save(target)
         classes[folder] = classes.get(folder, 0) + 1
         if i % 500 == 0:
             sink.emit(WorkProgressed(i, len(labels), "files", "writing images"))

@@ -3,6 +3,7 @@
 Layout inside the zip (under one folder named after it)::
 
     predict.py          python predict.py "some text" (a class, entities or generated text, by task)
+    bundle_text.py      what predict.py reads input and prints answers with (any encoding, no terminal escapes)
     requirements.txt    what predict.py needs, nothing else
     README.md           the model card with metrics, and how to use the bundle
     labels.json         the label map (classifiers and entity taggers)
@@ -99,11 +100,16 @@ def _verified_onnx(source: ModelSource, quantize: str | None) -> bool:
     return bool(report.get("passed")) and all((folder / name).is_file() for name in needed)
 
 
+def write_predict_script(root: Path, template: str) -> None:
+    """A bundle's predict.py, and beside it the helper it imports to read any input and print it safely."""
+    for target, name in (("predict.py", template), ("bundle_text.py", "bundle_text.py")):
+        (root / target).write_text((TEMPLATES / name).read_text(encoding="utf-8"), encoding="utf-8")
+
+
 def _write_bundle_files(root: Path, source: ModelSource, adapter, variant: str, report) -> None:
     from ..backbones import load_tokenizer
 
-    script = TEMPLATES / adapter.predict_scripts[variant]
-    (root / "predict.py").write_text(script.read_text(encoding="utf-8"), encoding="utf-8")
+    write_predict_script(root, adapter.predict_scripts[variant])
     (root / "requirements.txt").write_text("\n".join(_requirements(variant)) + "\n", encoding="utf-8")
     if adapter.writes_labels:
         (root / "labels.json").write_text(json.dumps({"labels": source.labels,

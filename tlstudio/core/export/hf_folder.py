@@ -9,6 +9,8 @@ the user's own validation texts) stay behind.
 from __future__ import annotations
 
 import fnmatch
+import json
+import ntpath
 import shutil
 from pathlib import Path
 
@@ -31,6 +33,9 @@ KEEP = (
 # The ONNX files an earlier ``onnx`` export put beside the model travel with it.
 KEEP_ONNX = ("model.onnx", "model.onnx.data", "model_int8.onnx", "model_int8.onnx.data", "verification.json")
 NEVER = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib")
+# tlstudio's and the Trainer's records name the author's folders (data file, run folder, checkpoints): a copy for
+# colleagues keeps only the last part of each path.
+RECORDS = ("run.json", "training_args.json", "trainer_state.json")
 
 
 def model_files(source: ModelSource) -> list[Path]:
@@ -52,6 +57,25 @@ def model_files(source: ModelSource) -> list[Path]:
     return kept
 
 
+def _without_local_paths(text: str) -> str:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text  # not JSON: copied as it is (the model loads without it)
+    return json.dumps(_strip_paths(value), indent=2, ensure_ascii=False) + "\n"
+
+
+def _strip_paths(value):
+    if isinstance(value, dict):
+        return {key: _strip_paths(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_strip_paths(item) for item in value]
+    if isinstance(value, str) and value and (value.startswith(("/", "~")) or ntpath.isabs(value)) \
+            and "\n" not in value and len(value) < 4096:
+        return ntpath.basename(value.rstrip("/\\")) if "\\" in value else Path(value).name
+    return value
+
+
 def copy_model_folder(source: ModelSource, target: Path, *, include_onnx: bool = True,
                       card_fields: dict[str, str] | None = None, name: str | None = None) -> list[str]:
     """Copy the clean model files into ``target``; return their relative paths.
@@ -64,7 +88,11 @@ def copy_model_folder(source: ModelSource, target: Path, *, include_onnx: bool =
             continue
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source.path / relative, destination)
+        if relative.name in RECORDS:
+            destination.write_text(_without_local_paths((source.path / relative).read_text(encoding="utf-8")),
+                                   encoding="utf-8")
+        else:
+            shutil.copyfile(source.path / relative, destination)
         destination.chmod(FILE_MODE)
         copied.append(relative.as_posix())
     if card_fields:

@@ -187,7 +187,7 @@ def image_onnx_section(report: dict) -> str:
 
 def export_image_bundle(source_path, options: ExportOptions, sink, cancel=None) -> ExportResult:
     """A .zip with the model, a predict.py (onnxruntime + PIL, or transformers) and its requirements."""
-    from .bundle import _zip
+    from .bundle import _zip, write_predict_script
 
     _refuse_int8(options)
     source = open_model_folder(source_path)
@@ -206,7 +206,7 @@ def export_image_bundle(source_path, options: ExportOptions, sink, cancel=None) 
         report = build_image_onnx(source, root / "model" / "onnx", sink=sink, cancel=cancel) \
             if variant == "onnx" else None
         script = TEMPLATES / ("predict_image_onnx.py" if variant == "onnx" else "predict_image_transformers.py")
-        (root / "predict.py").write_text(script.read_text(encoding="utf-8"), encoding="utf-8")
+        write_predict_script(root, script.name)
         (root / "requirements.txt").write_text("\n".join(REQUIREMENTS[variant]) + "\n", encoding="utf-8")
         (root / "labels.json").write_text(json.dumps({"labels": source.labels}, indent=2, ensure_ascii=False) + "\n",
                                           encoding="utf-8")

@@ -2,18 +2,43 @@
 
 Everything is written into a hidden sibling folder first and renamed into place
 at the end, so ``--output`` holds either a finished export or nothing new.  An
-existing output is only replaced when the user asked (``--force``).
+existing output is only replaced when the user asked (``--force``), and even
+then only when it is something tlstudio wrote: an earlier export (its manifest
+lists every file in it), an export or run folder of an older tlstudio, or a
+bundle zip.  A folder holding anything else (a user's notes, a home folder) is
+refused with the name of a file that would be lost.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import os
 import shutil
 import tempfile
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import ConfigError
+
+# Written last into every exported folder: what tlstudio put there, so that --force knows what it may replace.
+MANIFEST = ".tlstudio-export.json"
+MANIFEST_FORMAT = "tlstudio-export/1"
+# What an export or run folder of an older tlstudio (before the manifest) could hold at its top level.
+_OLD_TOP_LEVEL = {
+    "config.json", "generation_config.json", "model.safetensors", "model.safetensors.index.json",
+    "adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "tokenizer_config.json",
+    "special_tokens_map.json", "added_tokens.json", "vocab.txt", "vocab.json", "merges.txt", "spiece.model",
+    "sentencepiece.bpe.model", "chat_template.jinja", "preprocessor_config.json", "processor_config.json",
+    "README.md", "run.json", "metrics.json", "trainer_state.json", "training_args.json", "eval_predictions.jsonl",
+    "model.onnx", "model.onnx.data", "model_int8.onnx", "model_int8.onnx.data", "verification.json",
+    "labels.json", "bundle.json", "predict.py", "train.py", "requirements.txt", "accelerate_config.yaml",
+    "slurm.sbatch", "torchrun.sh", "data_manifest.json", "events.jsonl", "train.log", "run.lock", ".run.lock",
+    "onnx", "adapter", "checkpoints", "data", "backbone", "tasks", "model", "logs", "best", "trials",
+}
+
+_OLD_PATTERNS = ("model-*-of-*.safetensors", "*.tiktoken", "checkpoint-*")
 
 
 def check_output(path: Path, *, force: bool, source: Path | None = None) -> Path:
@@ -25,16 +50,96 @@ def check_output(path: Path, *, force: bool, source: Path | None = None) -> Path
         if path.is_dir() and not any(path.iterdir()):
             return path
         raise ConfigError(f"{path} already exists.", "Choose a new output, or pass --force to replace it.")
+    if path.exists():
+        refuse_unless_replaceable(path)
     return path
 
 
+def refuse_unless_replaceable(path: Path) -> None:
+    """Raise unless ``--force`` may replace ``path``: only what tlstudio wrote is ever deleted."""
+    hint = "Choose a new output; --force only replaces an earlier tlstudio export."
+    if path.is_symlink():
+        raise ConfigError(f"{path} is a link; tlstudio does not replace it.", hint)
+    if path.is_file():
+        if not _is_tlstudio_zip(path):
+            raise ConfigError(f"{path} is a file tlstudio did not write; --force will not replace it.", hint)
+        return
+    if not path.is_dir():
+        raise ConfigError(f"{path} is not a file or folder tlstudio can replace.", hint)
+    if path == Path.home().resolve() or path == Path(path.anchor):
+        raise ConfigError(f"{path} is your home or a root folder; tlstudio never replaces it.", hint)
+    entries = list(path.iterdir())
+    if not entries:
+        return
+    listed = _manifest_files(path)
+    if listed is not None:
+        foreign = [p for p in sorted(path.rglob("*")) if (p.is_file() or p.is_symlink())
+                   and p.relative_to(path).as_posix() not in listed and p.name != MANIFEST]
+    elif _holds_tlstudio_record(path):
+        foreign = [p for p in sorted(entries) if p.name not in _OLD_TOP_LEVEL and not p.name.startswith(".")
+                   and not any(fnmatch.fnmatch(p.name, pattern) for pattern in _OLD_PATTERNS)]
+    else:
+        raise ConfigError(f"{path} is not an earlier tlstudio export; --force will not delete it.", hint)
+    if foreign:
+        shown = ", ".join(str(p.relative_to(path)) for p in foreign[:3])
+        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        raise ConfigError(f"{path} holds files tlstudio did not write ({shown}{more}); --force will not delete them.",
+                          "Move them out first, or choose a new output.")
+
+
+def write_manifest(folder: Path, kind: str) -> None:
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    (folder / MANIFEST).write_text(json.dumps({"format": MANIFEST_FORMAT, "export": kind, "files": files},
+                                              indent=2) + "\n", encoding="utf-8")
+
+
+def _manifest_files(folder: Path) -> set[str] | None:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT \
+            or not isinstance(manifest.get("files"), list):
+        return None
+    return {f for f in manifest["files"] if isinstance(f, str)}
+
+
+def _holds_tlstudio_record(folder: Path) -> bool:
+    for name in ("run.json", "bundle.json", "data_manifest.json"):
+        try:
+            record = json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and (isinstance(record.get("config"), dict)
+                                         or str(record.get("format", "")).startswith("tlstudio-")):
+            return True
+    return False
+
+
+def _is_tlstudio_zip(path: Path) -> bool:
+    """A bundle tlstudio wrote: a zip whose one top folder holds a tlstudio bundle.json."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == "bundle.json" and n.count("/") <= 1]
+            for name in names:
+                record = json.loads(archive.read(name).decode("utf-8"))
+                if isinstance(record, dict) and str(record.get("format", "")).startswith("tlstudio-"):
+                    return True
+    except (OSError, ValueError, zipfile.BadZipFile, KeyError):
+        return False
+    return False
+
+
 @contextmanager
-def staged_folder(path: Path, *, force: bool):
+def staged_folder(path: Path, *, force: bool, kind: str = "export"):
     """Yield a temporary folder that becomes ``path`` when the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield staging
+        write_manifest(staging, kind)
+        if path.exists() and force:
+            refuse_unless_replaceable(path)  # again: the folder may have changed while the export ran
         _replace(staging, path, force=force)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -48,6 +153,8 @@ def staged_file(path: Path, *, force: bool):
     os.close(fd)
     try:
         yield Path(tmp)
+        if path.exists() and force:
+            refuse_unless_replaceable(path)
         _replace(Path(tmp), path, force=force)
     finally:
         if os.path.exists(tmp):

@@ -24,10 +24,11 @@ from typing import Any
 
 from ..backbones import PICKLE_RISK, resolve_backbone, uses_pickle_weights
 from ..config import RunConfig
+from ..data.eval_leak import eval_leak_warning
 from ..errors import ConfigError, DataError, RunCancelled
 from ..model_card import render_model_card
 from ..progress import Message, NullSink, RunFinished, StageChanged
-from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder
+from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder, recorded_config
 from ..run_lock import RunLock, is_locked
 from ..tasks import get_task
 from . import adaptation, checkpoints, distributed, faults, strategies
@@ -59,11 +60,14 @@ def train(config: RunConfig, sink=None, cancel=None, *, allow_pickle: bool = Fal
     config, note = resolve_auto(config, allow_pickle=allow_pickle)  # before the defaults: LoRA has its own rate
     if note and distributed.is_main_process():
         sink.emit(Message("info", note))
-    config = config.with_task_defaults().validate()
+    config = config.with_task_defaults().validate().with_absolute_paths()
     if config.task == "multi-task":
         from ..multitask.run import prepared_config
 
         config = prepared_config(config)  # every sub-task checked, and recorded resolved in run.json
+    leak = eval_leak_warning(config.data, config.eval_data)
+    if leak and distributed.is_main_process():
+        sink.emit(Message("warning", leak))
     check_tracker(config.report_to)  # before the folder is made and minutes are spent loading
     run = RunFolder(config.output)
     if distributed.is_main_process():  # under a launcher the other processes must not find it "already in use"
@@ -82,7 +86,8 @@ def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = F
         raise ConfigError(f"the run in {run.path} is still being trained by another tlstudio process.",
                           "Wait for it to finish or stop it first.")
     # The run continues where it lies, whatever its run.json says (it may have been moved, or edited).
-    config = RunConfig.from_dict({**record["config"], "output": str(run.path)}, source=str(run.run_file)).validate()
+    values = {**recorded_config(record), "output": str(run.path)}
+    config = RunConfig.from_dict(values, source=str(run.run_file)).validate()
     if main:
         run.ensure_writable()
         checkpoints.remove_leftovers(run.checkpoints)

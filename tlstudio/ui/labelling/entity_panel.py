@@ -64,7 +64,7 @@ class EntityPanel(QWidget):
         self.kind.setEditable(True)
         self.kind.setAccessibleName("Entity type")
         self.tag_button = QPushButton("Tag", self)
-        self.tag_button.clicked.connect(self.tag_selection)
+        self.tag_button.clicked.connect(lambda _checked=False: self.tag_selection())
         self.clear_button = QPushButton("Clear", self)
         self.clear_button.clicked.connect(self.clear_selection)
         row.addWidget(self.kind, 1)
@@ -130,7 +130,7 @@ class EntityPanel(QWidget):
         return (rows[0], rows[-1]) if rows else None
 
     def tag_selection(self, kind: str | None = None) -> None:
-        kind = (kind if isinstance(kind, str) else self.kind.currentText()).strip()
+        kind = (kind if kind is not None else self.kind.currentText()).strip()
         if kind:
             self._change(kind)
             if self.kind.findText(kind) < 0:

@@ -407,16 +407,23 @@ class LabelPage(ClassActions, RecoveryActions, Page):
             return True
         return self._write(None)
 
-    def save_as(self, path: str | None = None) -> bool:
+    def save_as(self) -> bool:
+        """Ask where to save, then write there. Takes no arguments on purpose: it is wired to a button whose
+        clicked(bool) would otherwise arrive as a "path" (False) and skip the dialog, overwriting the open file."""
         if self.controller is None:
             return False
-        if path is None:
-            from ...core.labelling.save import SAVE_AS_FILTER
+        from ...core.labelling.save import SAVE_AS_FILTER
 
-            path, _ = QFileDialog.getSaveFileName(self, "Save the labelled data as", str(self.controller.table.path),
-                                                  SAVE_AS_FILTER)
-            if not path:
-                return False
+        path, _ = QFileDialog.getSaveFileName(self, "Save the labelled data as", str(self.controller.table.path),
+                                              SAVE_AS_FILTER)
+        if not path:
+            return False
+        return self.save_to(path)
+
+    def save_to(self, path: str) -> bool:
+        """Write the labelled data to `path` (a new file, or the open one only when the user chose it)."""
+        if self.controller is None:
+            return False
         return self._write(path)
 
     def _write(self, path: str | None) -> bool:

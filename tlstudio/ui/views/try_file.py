@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
+                               QPushButton)
 
 from ..widgets.fields import PathField
 from ..workers.background import run_in_background
@@ -110,6 +111,14 @@ class FilePrediction(QGroupBox):
             self.file_result.setText("Choose a model, an input file and where to save the predictions.")
             return
         model_dir, source, target = self.model_dir, self.file_in.path, self.file_out.path
+        if Path(target).expanduser().resolve() == Path(source).expanduser().resolve():
+            self.file_result.setText("Save the predictions to another file: tlstudio never overwrites your data.")
+            return
+        if Path(target).exists() and QMessageBox.question(
+                self, "Replace file", f"{target} already exists. Replace it with the predictions?",
+                QMessageBox.Yes | QMessageBox.No, QMessageBox.No) != QMessageBox.Yes:
+            self.file_result.setText("Nothing was written; choose another file for the predictions.")
+            return
         columns = {input_field(self.task): self.column.currentText() or None}
         if self.pair_column.currentText() not in ("", NONE):
             columns["text_pair_column"] = self.pair_column.currentText()
@@ -120,7 +129,7 @@ class FilePrediction(QGroupBox):
         self.file_result.setText(f"Predicting {Path(source).name}…")
         self._job = run_in_background(
             lambda job: predict_file(model_dir, source, target, columns=columns, cancel=job.cancel_token,
-                                     runtime=runtime, allow_pickle=allow),
+                                     runtime=runtime, allow_pickle=allow, force=True),
             context=self, on_success=self._on_done_ok, on_failure=self._on_failed,
             on_cancelled=lambda: self.file_result.setText("Cancelled; nothing was written."),
             on_done=self._on_job_done)

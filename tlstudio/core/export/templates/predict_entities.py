@@ -13,11 +13,12 @@ tlstudio to run.
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import torch
 from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
+
+from bundle_text import dumps, printable, read_stdin_lines  # beside this script in the bundle
 
 HERE = Path(__file__).resolve().parent
 MODEL = HERE / "model"
@@ -52,18 +53,17 @@ def main():
     parser.add_argument("texts", nargs="*", help="texts to tag (read from standard input when none)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of one line per entity")
     args = parser.parse_args()
-    texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    texts = args.texts or read_stdin_lines()
     if not texts:
         parser.error("give texts as arguments or on standard input")
     results = predict(texts, load())
     if args.json:
-        print(json.dumps([{"text": t, "entities": e} for t, e in zip(texts, results)], indent=2,
-                         ensure_ascii=False))
+        print(dumps([{"text": t, "entities": e} for t, e in zip(texts, results)]))
         return
     for text, entities in zip(texts, results):
-        print(text)
+        print(printable(text))
         for entity in entities:
-            print(f"  {entity['label']}\t{entity['score']:.3f}\t{entity['start']}-{entity['end']}\t{entity['text']}")
+            print(f"  {entity['label']}\t{entity['score']:.3f}\t{entity['start']}-{entity['end']}\t{printable(entity['text'])}")
         if not entities:
             print("  (no entities)")
 

@@ -13,11 +13,12 @@ does not need tlstudio to run.
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+from bundle_text import dumps, printable, read_stdin_lines  # beside this script in the bundle
 
 HERE = Path(__file__).resolve().parent
 MODEL = HERE / "model"
@@ -60,18 +61,17 @@ def main():
     parser.add_argument("--max-new-tokens", type=int, help="longest output in tokens (default: the model's setting)")
     parser.add_argument("--length-penalty", type=float, help="above 1 favours longer outputs with beam search")
     args = parser.parse_args()
-    texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    texts = args.texts or read_stdin_lines()
     if not texts:
         parser.error("give texts as arguments or on standard input")
     tokenizer, model, settings = load()
     results = generate(texts, tokenizer, model, settings, num_beams=args.num_beams,
                        max_new_tokens=args.max_new_tokens, length_penalty=args.length_penalty)
     if args.json:
-        print(json.dumps([{"text": t, "generated": g} for t, g in zip(texts, results)], indent=2,
-                         ensure_ascii=False))
+        print(dumps([{"text": t, "generated": g} for t, g in zip(texts, results)]))
     else:
         for generated in results:
-            print(generated)
+            print(printable(generated))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ import numpy as np
 import onnxruntime
 from PIL import Image
 
+from bundle_text import dumps, printable  # beside this script in the bundle
+
 HERE = Path(__file__).resolve().parent
 MODEL = HERE / "model"
 
@@ -68,10 +70,10 @@ def main():
         sys.exit(f"error: no such file: {missing[0]}")
     results = predict(args.images, session, labels, settings)
     if args.json:
-        print(json.dumps([{"image": p, **r} for p, r in zip(args.images, results)], indent=2))
+        print(dumps([{"image": p, **r} for p, r in zip(args.images, results)]))
     else:
         for path, result in zip(args.images, results):
-            print(f"{result['label']}\t{result['score']:.3f}\t{path}")
+            print(f"{result['label']}\t{result['score']:.3f}\t{printable(path)}")
 
 
 if __name__ == "__main__":

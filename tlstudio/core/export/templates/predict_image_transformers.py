@@ -8,11 +8,12 @@ Written by tlstudio; it does not need tlstudio to run.
 """
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from transformers import pipeline
+
+from bundle_text import dumps, printable  # beside this script in the bundle
 
 MODEL = Path(__file__).resolve().parent / "model"
 
@@ -28,11 +29,11 @@ def main():
     classifier = pipeline("image-classification", model=str(MODEL))
     results = classifier(args.images, top_k=None)
     if args.json:
-        print(json.dumps([{"image": p, "scores": {r["label"]: r["score"] for r in rows}}
-                          for p, rows in zip(args.images, results)], indent=2))
+        print(dumps([{"image": p, "scores": {r["label"]: r["score"] for r in rows}}
+                          for p, rows in zip(args.images, results)]))
     else:
         for path, rows in zip(args.images, results):
-            print(f"{rows[0]['label']}\t{rows[0]['score']:.3f}\t{path}")
+            print(f"{rows[0]['label']}\t{rows[0]['score']:.3f}\t{printable(path)}")
 
 
 if __name__ == "__main__":

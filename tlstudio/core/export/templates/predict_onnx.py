@@ -18,6 +18,8 @@ import numpy as np
 import onnxruntime
 from tokenizers import Tokenizer
 
+from bundle_text import dumps, printable, read_stdin_lines  # beside this script in the bundle
+
 HERE = Path(__file__).resolve().parent
 MODEL = HERE / "model"
 
@@ -61,16 +63,16 @@ def main():
     parser.add_argument("--json", action="store_true", help="print JSON instead of label, score and text")
     parser.add_argument("--int8", action="store_true", help="use the int8 model")
     args = parser.parse_args()
-    texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    texts = args.texts or read_stdin_lines()
     if not texts:
         parser.error("give texts as arguments or on standard input")
     tokenizer, session, labels = load(args.int8)
     results = predict(texts, tokenizer, session, labels)
     if args.json:
-        print(json.dumps([{"text": t, **r} for t, r in zip(texts, results)], indent=2, ensure_ascii=False))
+        print(dumps([{"text": t, **r} for t, r in zip(texts, results)]))
     else:
         for text, result in zip(texts, results):
-            print(f"{result['label']}\t{result['score']:.3f}\t{text}")
+            print(f"{result['label']}\t{result['score']:.3f}\t{printable(text)}")
 
 
 if __name__ == "__main__":

@@ -15,11 +15,12 @@ need tlstudio to run.
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from bundle_text import dumps, printable, read_stdin_lines  # beside this script in the bundle
 
 HERE = Path(__file__).resolve().parent
 MODEL = HERE / "model"
@@ -105,7 +106,7 @@ def main():
     tokenizer, model, labels, settings = load()
     texts, pairs = args.texts, args.pair
     if not texts:
-        lines = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+        lines = read_stdin_lines()
         if settings.get("text_pairs"):
             if any("\t" not in line for line in lines):
                 parser.error("this model reads sentence pairs: give one 'text<TAB>second text' per line")
@@ -123,10 +124,10 @@ def main():
     if args.json:
         shown = [{"text": t, **({"text_pair": pairs[i]} if pairs else {}), **r}
                  for i, (t, r) in enumerate(zip(texts, results))]
-        print(json.dumps(shown, indent=2, ensure_ascii=False))
+        print(dumps(shown))
     else:
         for text, result in zip(texts, results):
-            print(f"{summary(result)}\t{text}")
+            print(f"{summary(result)}\t{printable(text)}")
 
 
 if __name__ == "__main__":
