@@ -7,7 +7,8 @@ or so on a CPU):
 
     xvfb-run -a -s "-screen 0 1440x960x24" python packaging/screenshots.py [--only entities,translation]
 
-``--only`` shoots some sections again (classification, runs, entities, translation, studies, compare);
+``--only`` shoots some sections again (classification, runs, entities, translation, studies, compare, and
+pages: every page at 1280x800 and 1024x700, light and dark, into docs/screenshots/pages/);
 ``--only compare --project DIR`` shows two finished runs of DIR side by side; ``--only try,runs
 --project DIR`` shows the try-it page and the runs of an earlier pass's project folder without training.
 
@@ -261,11 +262,27 @@ def main(sections: set[str], project: str | None = None) -> None:
         theme().set_choice("dark")
         shoot("train-dark", "train")
         theme().set_choice("light")
+    if "pages" in sections:
+        # Every page at a desktop's and a laptop's size, light and dark: docs/screenshots/pages/, to look at
+        # what each page looks like wherever it is used (with --project, with that folder's runs).
+        window.open_data(sample_path("sentiment"))
+        wait_until(lambda: window.session.table is not None, 120)
+        last_run = sorted(p for p in Path(settings.project_dir()).glob("*/metrics.json"))
+        if last_run:
+            window.session.open_run(last_run[-1].parent)
+        (OUT / "pages").mkdir(exist_ok=True)
+        for choice in ("light", "dark"):
+            theme().set_choice(choice)
+            for width, height in ((1280, 800), (1024, 700)):
+                window.resize(width, height)
+                for page in window.pages:
+                    shoot(f"pages/{page.key}-{width}x{height}-{choice}", page.key)
+        theme().set_choice("light")
     window.close()
     QApplication.processEvents()
 
 
-SECTIONS = ("classification", "runs", "compare", "entities", "translation", "studies")
+SECTIONS = ("classification", "runs", "compare", "entities", "translation", "studies", "pages")
 
 if __name__ == "__main__":
     import argparse

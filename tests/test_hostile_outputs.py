@@ -215,3 +215,43 @@ def test_an_eval_file_that_is_the_training_file_is_called_out(tmp_path, tiny_bac
     train(tiny_config(data, tmp_path / "run", tiny_backbone, eval_data=str(copy), epochs=1), sink)
     warnings = [e.text for e in sink.events if isinstance(e, Message) and e.level == "warning"]
     assert any("same rows as the training file" in w for w in warnings), warnings
+
+
+def test_export_force_over_an_older_run_folder_refuses_what_the_user_added_anywhere_in_it(tmp_path, trained_run,
+                                                                                          capsys):
+    import shutil
+
+    older = tmp_path / "proj"
+    shutil.copytree(trained_run, older)  # a run folder: tlstudio's run.json, no export manifest
+    (older / ".git").mkdir()
+    (older / ".git" / "config").write_text("[core]")
+    assert run("export", trained_run, "--format", "hf", "--output", older, "--force") == 2
+    one_error(capsys, ".git")
+    shutil.rmtree(older / ".git")
+    (older / "checkpoints").mkdir(exist_ok=True)
+    (older / "data").mkdir()
+    (older / "data" / "raw.csv").write_text("text,label\n")
+    assert run("export", trained_run, "--format", "hf", "--output", older, "--force") == 2
+    one_error(capsys, "raw.csv")
+    (older / "data" / "raw.csv").unlink()
+    (older / "data").rmdir()
+    (older / "README.md").write_text("# My project notes\n")  # not the card tlstudio wrote
+    assert run("export", trained_run, "--format", "hf", "--output", older, "--force") == 2
+    one_error(capsys, "README.md")
+    shutil.copy(trained_run / "README.md", older / "README.md")
+    assert run("export", trained_run, "--format", "hf", "--output", older, "--force") == 0
+    assert (older / ".tlstudio-export.json").is_file()
+
+
+def test_images_from_pixels_with_force_never_writes_over_a_file(tmp_path, capsys):
+    out = tmp_path / "digits"
+    (out / "cat").mkdir(parents=True)
+    (out / "cat" / "1.png").write_bytes(b"the user's own picture")
+    source = pixel_csv(tmp_path / "pixels.csv", ["cat", "dog"])
+    assert run("images-from-pixels", source, "--output", out, "--force") == 2
+    one_error(capsys, "1.png")
+    assert (out / "cat" / "1.png").read_bytes() == b"the user's own picture" and not (out / "dog").exists()
+    not_a_folder = tmp_path / "photos.txt"
+    not_a_folder.write_text("mine")
+    assert run("images-from-pixels", source, "--output", not_a_folder) == 2
+    one_error(capsys, "is a file")

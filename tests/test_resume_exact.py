@@ -26,7 +26,7 @@ from tlstudio.core.training.engine import resume, train
 
 # 96 rows -> 86 training rows, batch 8 -> 11 steps per epoch, 33 in all; epoch 2 is steps 12-22.
 SETTINGS = dict(epochs=3, batch_size=8, checkpoint_steps=4, logging_steps=1, device="cpu", precision="fp32",
-                learning_rate=1e-3)
+                learning_rate=1e-3, keep_checkpoints=True)  # the final checkpoints are compared
 CHECKPOINT_BEFORE_KILL = 16
 KILLED_DURING_SAVE_OF = 20
 

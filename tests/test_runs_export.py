@@ -21,7 +21,7 @@ def project(tmp_path_factory, tiny_backbone):
     """A project folder with one finished run and one stopped at step 5."""
     folder = tmp_path_factory.mktemp("project")
     data = write_sentiment_csv(folder.parent / "reviews.csv")
-    train(tiny_config(data, folder / "finished", tiny_backbone, epochs=2))
+    train(tiny_config(data, folder / "finished", tiny_backbone, epochs=2, keep_checkpoints=True))
     cancel = CancelToken()
 
     class StopAt5(ListSink):
@@ -130,3 +130,29 @@ def test_evaluating_a_new_file_returns_each_row_for_the_confusion_matrix(project
     matrix = report["confusion_matrix"]["matrix"]
     wrong = sum(r["label"] != r["predicted"] for r in rows)
     assert wrong == sum(matrix[i][j] for i in range(2) for j in range(2) if i != j)
+
+
+def test_a_finished_run_deletes_its_checkpoints_unless_asked_to_keep_them(trained_run, project):
+    """Checkpoints (weights plus optimizer state) are several times the model: a finished run keeps the model
+    and says how much it freed; --keep-checkpoints keeps them (the project's finished run was trained so)."""
+    record = json.loads((trained_run / "run.json").read_text())
+    assert not (trained_run / "checkpoints").exists() and (trained_run / "model.safetensors").is_file()
+    assert record["checkpoints_deleted_bytes"] > (trained_run / "model.safetensors").stat().st_size
+    assert (project / "finished" / "checkpoints").is_dir()
+
+
+def test_the_best_checkpoint_keeps_only_its_weights_once_newer_ones_exist(tmp_path):
+    """Resume starts from the newest checkpoint; the best one is kept for the weights the Trainer loads at the
+    end, so its optimizer state (twice the model's size) goes."""
+    from tlstudio.core.training.checkpoints import prune
+
+    root = tmp_path / "checkpoints"
+    for step in (2, 4, 6):
+        folder = root / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        for name in ("model.safetensors", "optimizer.pt", "scheduler.pt", "rng_state.pth", "trainer_state.json"):
+            (folder / name).write_bytes(b"x")
+    prune(root, 1, keep=root / "checkpoint-2")
+    assert sorted(p.name for p in root.iterdir()) == ["checkpoint-2", "checkpoint-6"]
+    assert sorted(p.name for p in (root / "checkpoint-2").iterdir()) == ["model.safetensors", "trainer_state.json"]
+    assert (root / "checkpoint-6" / "optimizer.pt").is_file()  # the resume point keeps everything

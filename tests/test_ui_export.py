@@ -34,8 +34,8 @@ def test_onnx_export_shows_its_verification_and_the_try_page_compares_runtimes(q
                                                                               dialogs):
     page = window.export_page
     page.parent_field.set_path(tmp_path / "exports", notify=True)
-    page.fields["description"].setPlainText("Sorts reviews by mood.")
     window.session.open_run(run_copy)
+    page.fields["description"].setPlainText("Sorts reviews by mood.")  # the card of the run that is open
     assert all(page.format_buttons[f].isEnabled() for f in ("hf", "onnx", "bundle", "run-bundle"))
     page.choose_format("onnx")
     page.quantize.setChecked(True)

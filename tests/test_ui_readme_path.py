@@ -138,3 +138,88 @@ def test_open_train_stop_resume_evaluate_try_export(qtbot, window, tiny_backbone
     assert json.loads(result.stdout.strip().splitlines()[-1]) == ["positive", "negative"]
     assert "Sorts reviews" in (target / "README.md").read_text()
     assert dialogs == []  # no error reached the user along the way
+
+
+def test_a_second_file_labelled_saved_as_a_new_file_trained_exported_and_compared(qtbot, window, tiny_backbone,
+                                                                                  tmp_path, monkeypatch, dialogs):
+    """The README path goes on: open a file of another kind (topics, three classes, some rows unlabelled),
+    label three rows with the keys, Save as a new file (the source's bytes unchanged), train on it, export it
+    with a card, and compare the two runs."""
+    import random
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+
+    from helpers import make_sentence
+
+    first = write_sentiment_csv(tmp_path / "reviews.csv", rows=60)
+    rng = random.Random(5)
+    topics = ["sport", "politics", "tech"]
+    lines = ["text,topic"] + [f"{make_sentence(rng, 'positive')} {topics[i % 3]} news {i},"
+                              f"{topics[i % 3] if i % 10 else ''}" for i in range(90)]
+    source = tmp_path / "topics.csv"
+    source.write_bytes(("\n".join(lines) + "\n").encode())
+    original = source.read_bytes()
+
+    def train_current(name: str):
+        window.show_page("model")
+        model = window.model_page
+        model.local_radio.click()
+        model.local_field.set_path(tiny_backbone, notify=True)
+        for field, value in (("epochs", 2.0), ("batch_size", 16), ("warmup_ratio", 0.0)):
+            model.form.editor(field).setValue(value)
+        window.train_page.name_edit.setText(name)
+        with qtbot.waitSignal(window.controller.run_finished, timeout=LONG) as done:
+            window.start_training()
+        assert done.args[0].status == "completed", dialogs
+        qtbot.waitUntil(lambda: not window.controller.running, timeout=LONG)
+        return window.session.project_dir / name
+
+    window.open_data(first)
+    qtbot.waitUntil(lambda: window.session.table is not None, timeout=LONG)
+    first_run = train_current("reviews-run")
+
+    window.open_data(source)
+    qtbot.waitUntil(lambda: window.session.table is not None and window.session.table.path == source, timeout=LONG)
+    assert window.session.config.label_column == "topic"
+    window.show_page("label")
+    page = window.label_page
+    qtbot.waitUntil(lambda: page.model is not None and page.model.rowCount() == 90, timeout=LONG)
+    page.show_filter("unlabelled")
+    page.select_position(0)
+    page.table_view.setFocus()
+    for _ in range(3):
+        qtbot.keyClick(page.table_view, Qt.Key_1)
+    assert len(page.controller.edited.pending()) == 3
+    saved = tmp_path / "topics-labelled.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(saved), "")))
+    qtbot.mouseClick(page.save_as_button, Qt.LeftButton)
+    assert source.read_bytes() == original  # Save as never touches the open file
+    assert saved.is_file() and saved.read_text().count("\n") == 91
+
+    window.open_data(saved)
+    qtbot.waitUntil(lambda: window.session.table is not None and window.session.table.path == saved, timeout=LONG)
+    second_run = train_current("topics-run")
+
+    window.show_page("export")
+    export = window.export_page
+    export.parent_field.set_path(tmp_path / "exports", notify=True)
+    export.name_edit.setText("topic-model")
+    export.fields["description"].setPlainText("Sorts news posts into sport, politics and tech.")
+    qtbot.waitUntil(lambda: export.plan is not None and export.plan.output.name == "topic-model", timeout=LONG)
+    export.export_button.click()
+    qtbot.waitUntil(lambda: export.exported is not None, timeout=LONG)
+    assert "sport, politics and tech" in (tmp_path / "exports" / "topic-model" / "README.md").read_text()
+
+    window.show_page("runs")
+    runs = window.runs_page
+    runs.refresh()
+    qtbot.waitUntil(lambda: runs.model.rowCount() == 2, timeout=LONG)
+    runs.select_run(first_run)
+    runs._select(next(r for r in range(runs.proxy.rowCount()) if runs._summary_at(r).path == second_run.resolve()),
+                 clear=False)
+    assert len(runs.selected()) == 2
+    qtbot.mouseClick(runs.buttons["compare"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: runs.compare_chart.has_series(f"{first_run.resolve()}:train")
+                    and runs.compare_chart.has_series(f"{second_run.resolve()}:train"), timeout=LONG)
+    assert dialogs == []

@@ -12,6 +12,7 @@ Exit codes: 0 success; 2 a user error (one ``error: ...`` line on stderr);
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import signal
@@ -25,6 +26,7 @@ from .cli_flags import (
     _add_config_flags,
     _add_generation_flags,
     _add_runtime_flag,
+    _add_sheet_flag,
     _add_subtask_flag,
     config_from_args,
 )
@@ -56,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", metavar="DIR", help="continue the interrupted run in DIR from its last checkpoint")
     train.add_argument("--config", metavar="RUN_JSON", help="take settings from a run.json (flags override it)")
     train.add_argument("--json", action="store_true", help="print the final result as JSON")
+    train.add_argument("--dry-run", action="store_true",
+                       help="print the resolved run (strategy, device, longest batch, memory and disk it needs) "
+                            "and stop without training")
     _add_allow_pickle(train, "the backbone")
     _add_config_flags(train)
 
@@ -98,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", metavar="FILE", help="where to write the predictions (CSV or JSONL)")
     predict.add_argument("--force", action="store_true", help="replace --output FILE if it exists")
     _add_column_flags(predict, ("text", "text_pair", "tokens", "source", "image"), "of --input")
+    _add_sheet_flag(predict, "of --input")
     _add_generation_flags(predict)
     predict.add_argument("--stream", action="store_true",
                          help="text generation: print the text as it is written (one prompt)")
@@ -111,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("data", metavar="DATA")
     _add_column_flags(evaluate, ("text", "label", "text_pair", "tokens", "tags", "source", "target", "image",
                                  "prompt", "response"), "")
+    _add_sheet_flag(evaluate, "")
     evaluate.add_argument("--max-rows", type=int, metavar="N", help="score only the first N rows")
     evaluate.add_argument("--json", action="store_true", help="print the full report as JSON")
     _add_allow_pickle(evaluate, "the model")
@@ -177,11 +184,29 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- commands
 
 
+def _print_plan(args: argparse.Namespace) -> int:
+    """``train --dry-run``: the plan the Model page shows, for the same settings; nothing is written."""
+    from .core.run_plan import plan_for_config
+
+    if args.resume:
+        raise ConfigError("--dry-run plans a new run; leave out --resume.")
+    config = config_from_args(args).with_task_defaults()
+    dataclasses.replace(config, output=config.output or "dry-run").validate()  # the checks a real run makes
+    plan = plan_for_config(config)
+    if args.json:
+        print(json.dumps(plan.to_dict(), indent=2))
+    else:
+        print("\n".join(plan.lines()))
+    return 0
+
+
 def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.training.engine import resume, train
     from .output import ConsoleSink, print_metrics
 
     sink = ConsoleSink(stream=sys.stderr if args.json else sys.stdout)
+    if args.dry_run:
+        return _print_plan(args)
     if args.resume:
         overridden = [f.name for f in config_fields() if f.name != "data" and hasattr(args, f.name)]
         if args.data or args.config or overridden:
@@ -363,6 +388,12 @@ def open_app(path: str | None) -> int:
                                                  or os.environ.get("QT_QPA_PLATFORM")):
         print("error: no display to open the tlstudio window on. Use the command line instead "
               "(see 'tlstudio --help'), or run it under a desktop session.", file=sys.stderr)
+        return EXIT_USER_ERROR
+    from .qt_libraries import xcb_problem
+
+    problem = xcb_problem()  # checked before Qt starts: it aborts the process, blaming xcb-cursor whatever is missing
+    if problem:
+        print(problem, file=sys.stderr)
         return EXIT_USER_ERROR
     try:
         from .ui.app import run_app

@@ -31,7 +31,8 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
             raise ConfigError("generation settings apply to texts given on the command line; a file is predicted "
                               "with the model's own settings.")
         summary = predict_file(args.model_dir, args.input, args.output, columns=_columns(args), cancel=cancel,
-                               runtime=args.runtime, allow_pickle=args.allow_pickle, force=args.force)
+                               runtime=args.runtime, allow_pickle=args.allow_pickle, force=args.force,
+                               sheet=args.sheet)
         if args.json:
             print(json.dumps(summary, indent=2))
         else:
@@ -39,8 +40,8 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
         return 0
     if args.output or args.force:
         raise ConfigError(f"{'--output' if args.output else '--force'} goes with --input FILE.")
-    if _columns(args):
-        raise ConfigError("column flags go with --input FILE.")
+    if _columns(args) or args.sheet:
+        raise ConfigError(f"{'--sheet goes' if args.sheet else 'column flags go'} with --input FILE.")
     texts = args.texts or read_stdin_texts()
     if not texts:
         raise ConfigError("no text to predict.", "Pass texts as arguments, pipe them in, or use --input FILE.")
@@ -91,7 +92,7 @@ def cmd_evaluate(args: argparse.Namespace, cancel: CancelToken) -> int:
         raise ConfigError("--max-rows must be at least 1.")
     report = evaluate_file(args.model_dir, args.data, columns=_columns(args), max_rows=args.max_rows,
                            sink=ConsoleSink(stream=sys.stderr), cancel=cancel,
-                           runtime=args.runtime, allow_pickle=args.allow_pickle)
+                           runtime=args.runtime, allow_pickle=args.allow_pickle, sheet=args.sheet)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:

@@ -16,6 +16,8 @@ from .core.progress import CancelToken
 
 
 def add_health_parser(commands) -> None:
+    from .cli_flags import _add_sheet_flag
+
     health = commands.add_parser("health", help="check a dataset before training: balance, duplicates, leakage",
                                  description="Report class balance, duplicates, conflicting labels and "
                                              "train/validation leakage; optionally likely label errors and "
@@ -24,6 +26,7 @@ def add_health_parser(commands) -> None:
     health.add_argument("--text-column", help="column of texts (default: suggested from the data)")
     health.add_argument("--label-column", help="column of labels (default: suggested from the data)")
     health.add_argument("--split-column", help="column naming each row's split, as for training")
+    _add_sheet_flag(health, "")
     health.add_argument("--eval-fraction", type=float, default=0.1, help="validation share, as for training")
     health.add_argument("--seed", type=int, default=42, help="split seed, as for training")
     health.add_argument("--no-near", action="store_true", help="skip the near-duplicate search (faster)")
@@ -37,17 +40,18 @@ def add_health_parser(commands) -> None:
 
 def cmd_health(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.config import RunConfig
-    from .core.data.columns import choose_column
+    from .core.data.columns import choose_column, refuse_nested_cells
     from .core.data.health_report import dataset_health
     from .core.data.readers import read_table
     from .core.data.roles import suggest_roles
 
-    table = read_table(args.data)
-    roles = suggest_roles(table.frame)
+    table = read_table(args.data, sheet=args.sheet)
+    roles = suggest_roles(table.frame, given={"text": args.text_column, "label": args.label_column})
     text, _ = choose_column(table, args.text_column, roles["text"], "--text-column")
     label, _ = choose_column(table, args.label_column, roles["label"], "--label-column")
+    refuse_nested_cells(table, label, "--label-column", "single labels")  # the report is about one class a row
     config = RunConfig(data=args.data, text_column=text, label_column=label, split_column=args.split_column,
-                       eval_fraction=args.eval_fraction, seed=args.seed)
+                       eval_fraction=args.eval_fraction, seed=args.seed, sheet=args.sheet)
     report = dataset_health(table, config, near=not args.no_near, cancel=cancel)
     result: dict = {"file": str(table.path), "rows": len(table), "text_column": text, "label_column": label,
                     "class_counts": report.basic.label_counts, "labelled": report.basic.labelled,
@@ -103,11 +107,15 @@ def _slices(table, label: str, args, cancel) -> dict:
 
 
 def _print(result: dict) -> None:
+    from .output import top_rows
+
     counts = result["class_counts"]
     total = sum(counts.values()) or 1
     print(f"{result['file']}: {result['rows']:,} rows; text '{result['text_column']}', "
           f"label '{result['label_column']}'")
-    print(f"classes ({len(counts)}): " + " · ".join(f"{k} {v:,} ({v / total:.0%})" for k, v in counts.items()))
+    shown, more = top_rows(counts, key=lambda v: v)
+    print(f"classes ({len(counts):,}): " + " · ".join(f"{_cut(k)} {v:,} ({v / total:.0%})" for k, v in shown.items())
+          + (f" · … and {more:,} more (all in --json)" if more else ""))
     for finding in result["findings"]:
         rows = finding["rows"]
         shown = f" (rows {', '.join(map(str, rows[:8]))}{' …' if len(rows) > 8 else ''})" if rows else ""

@@ -8,7 +8,16 @@ import sys
 from .core.progress import (CheckpointSaved, Evaluated, Message, RunStarted, SamplesGenerated, StageChanged,
                              StepLogged, StudyPointMeasured, TrialFinished, TrialProgressed, TrialStarted)
 
-FALLBACK_ORDER = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall")
+TABLE_ROWS = 20  # rows of a printed per-class table; 5,000 classes must not print 5,000 lines
+
+
+def top_rows(table: dict, key, limit: int = TABLE_ROWS) -> tuple[dict, int]:
+    """The ``limit`` entries of ``table`` with the largest ``key(value)`` (in their own order), and how many
+    were left out."""
+    if len(table) <= limit:
+        return table, 0
+    kept = set(sorted(table, key=lambda name: -key(table[name]))[:limit])
+    return {name: row for name, row in table.items() if name in kept}, len(table) - limit
 
 
 def format_duration(seconds: float | None) -> str:
@@ -64,14 +73,10 @@ class ConsoleSink:
 
 
 def headline_keys(metrics: dict) -> tuple[str, ...]:
-    """The task's headline metrics in its own order, then the validation loss."""
-    keys: tuple[str, ...] = ()
-    if metrics.get("task"):
-        from .core.tasks import get_task
+    """The task's headline metrics in its own order (decided by the task, in the core)."""
+    from .core.tasks.headline import headline_keys as keys
 
-        task = get_task(metrics["task"])
-        keys = task.headline_for(metrics)
-    return keys or FALLBACK_ORDER
+    return keys(metrics)
 
 
 def print_metrics(metrics: dict, heading: str = "results on the validation split") -> None:
@@ -87,13 +92,22 @@ def print_metrics(metrics: dict, heading: str = "results on the validation split
               f"macro_f1 {metrics['majority_macro_f1']:.4f}")
     if "mean_baseline_mse" in metrics:
         print(f"  {'mean baseline':16} mse {metrics['mean_baseline_mse']:.4f}, mae {metrics['mean_baseline_mae']:.4f}")
+    from .core.tasks.headline import below_baseline
+
+    warning = below_baseline(metrics)
+    if warning:
+        print(f"\nwarning: {warning}")
     for title, table in (("class", metrics.get("per_class")), ("entity type", metrics.get("per_type"))):
         if table:
-            width = max(12, *(len(name) for name in table))
+            shown, more = top_rows(table, key=lambda row: row.get("support", 0))
+            width = min(40, max(12, *(len(name) for name in shown)))
             print(f"\n  {title:{width}} precision  recall     f1  support")
-            for name, row in table.items():
-                print(f"  {name:{width}} {row['precision']:9.3f} {row['recall']:7.3f} {row['f1']:6.3f} "
-                      f"{row['support']:8d}")
+            for name, row in shown.items():
+                print(f"  {_shorten(name, width):{width}} {row['precision']:9.3f} {row['recall']:7.3f} "
+                      f"{row['f1']:6.3f} {row['support']:8d}")
+            if more:
+                print(f"  … and {more:,} more (the {TABLE_ROWS} with the most support are shown; all are in the "
+                      "JSON output and the run's metrics.json)")
     examples = metrics.get("examples") or []
     if examples:
         print("\n  examples (source / reference / generated):")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import BackboneError, PickleWeightsRefused, UnsafeModelError
+from .errors import BackboneError, DamagedModelError, PickleWeightsRefused, UnsafeModelError
 
 DEFAULT_BACKBONE = "minilm"
 
@@ -187,21 +187,25 @@ def _from_hub(repo_id: str) -> Backbone:
 
 
 def check_model_folder(path: Path, *, allow_pickle: bool = False) -> dict[str, Any]:
-    """Refuse folders that would run code or unpickle when loaded; return the config."""
+    """Refuse folders that would run code or unpickle when loaded, or whose files are damaged; return the config.
+
+    Cheap enough to call on every load: it reads the JSON files and the safetensors headers (each file once
+    while it stays unchanged), never the weights themselves, and imports neither torch nor transformers.
+    """
     config_file = path / "config.json"
     if not config_file.is_file():
         raise BackboneError(f"{path} holds no config.json, so it is not a transformers model folder.")
-    try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BackboneError(f"{config_file} cannot be read ({exc}).") from None
-    if not isinstance(config, dict):
-        raise BackboneError(f"{config_file} does not hold a JSON object.")
+    config = _json_object(config_file)
     if config.get("auto_map") or config.get("trust_remote_code"):
         raise UnsafeModelError(
-            f"the model in {path} asks to run its own Python code (auto_map in config.json).",
-            "tlstudio never runs code shipped with a model. Choose a model that uses a standard transformers architecture.",
-        )
+            f"the model in {path} asks to run its own Python code (auto_map in config.json).", REMOTE_CODE_HINT)
+    # Tokenizers and processors can name their own code too; transformers would import it from the folder.
+    for name in CODE_POINTER_FILES:
+        settings = _json_object(path / name) if (path / name).is_file() else {}
+        if settings.get("auto_map") or settings.get("trust_remote_code"):
+            raise UnsafeModelError(
+                f"the model in {path} asks to run its own Python code (auto_map in {name}).", REMOTE_CODE_HINT)
+    _check_config_fields(config, config_file)
     if "_attn_implementation_internal" in config:
         raise UnsafeModelError(
             f"{config_file} sets '_attn_implementation_internal', which can make loading fetch and run code.",
@@ -221,7 +225,190 @@ def check_model_folder(path: Path, *, allow_pickle: bool = False) -> dict[str, A
         )
     if not has_safe and not has_pickle:
         raise BackboneError(f"{path} holds no model weights (model.safetensors).")
+    _check_model_files(path)
     return config
+
+
+# --------------------------------------------------------------------------- damaged files
+
+REMOTE_CODE_HINT = ("tlstudio never runs code shipped with a model. Choose a model that uses a standard "
+                    "transformers architecture.")
+DAMAGED_HINT = ("The file was probably cut short or changed while being copied or downloaded: copy or download "
+                "the model again (a run folder: restore it from a backup or train it again).")
+# The JSON files transformers reads from a model folder; each must be a JSON object.
+MODEL_JSON_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                    "special_tokens_map.json", "added_tokens.json", "vocab.json", "chat_template.json",
+                    "preprocessor_config.json", "processor_config.json", "image_processor_config.json",
+                    "video_preprocessor_config.json", "adapter_config.json", "model.safetensors.index.json")
+# Those that may point at custom code (``auto_map``), refused like config.json's.
+CODE_POINTER_FILES = ("tokenizer_config.json", "preprocessor_config.json", "processor_config.json",
+                      "image_processor_config.json", "video_preprocessor_config.json")
+# Files already found intact, by (path, size, mtime): a folder is checked on every load, its files read once.
+_INTACT: set[tuple[str, int, int]] = set()
+
+
+def _file_key(file: Path) -> tuple[str, int, int]:
+    stat = file.stat()
+    return str(file.resolve()), stat.st_size, stat.st_mtime_ns
+
+
+def _json_object(file: Path) -> dict[str, Any]:
+    """The JSON object in ``file``, or a :class:`DamagedModelError` naming the file and what is wrong."""
+    try:
+        value = json.loads(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise DamagedModelError(f"{file} is damaged: it is not text (not UTF-8), so not JSON.", DAMAGED_HINT) from None
+    except ValueError as exc:
+        raise DamagedModelError(f"{file} is damaged: it is not valid JSON ({exc}).", DAMAGED_HINT) from None
+    except OSError as exc:
+        raise DamagedModelError(f"{file} cannot be read ({exc.strerror or exc}).") from None
+    if not isinstance(value, dict):
+        kind = {list: "a list", str: "a string", bool: "true or false", type(None): "null"}.get(type(value), "a number")
+        raise DamagedModelError(f"{file} does not hold a JSON object (it holds {kind}).", DAMAGED_HINT)
+    return value
+
+
+def _check_config_fields(config: dict[str, Any], config_file: Path) -> None:
+    """The fields tlstudio itself reads from config.json (before transformers checks the rest) have usable types."""
+    def wrong(field: str, expected: str):
+        value = json.dumps(config[field])
+        value = value if len(value) <= 60 else value[:57] + "..."
+        return DamagedModelError(f"{config_file} is not a usable model config: '{field}' must be {expected}, "
+                                 f"not {value}.", DAMAGED_HINT)
+
+    if "model_type" in config and not (isinstance(config["model_type"], str) and config["model_type"].strip()):
+        raise wrong("model_type", "the name of an architecture (a string such as \"bert\")")
+    architectures = config.get("architectures")
+    if architectures is not None and not (isinstance(architectures, list)
+                                          and all(isinstance(a, str) for a in architectures)):
+        raise wrong("architectures", "a list of class names")
+    for field in ("id2label", "label2id"):
+        if config.get(field) is not None and not isinstance(config[field], dict):
+            raise wrong(field, "an object")
+    for field in ("max_position_embeddings", "num_labels"):
+        value = config.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise wrong(field, "a whole number")
+    if config.get("problem_type") is not None and not isinstance(config["problem_type"], str):
+        raise wrong("problem_type", "a string")
+
+
+def _check_model_files(path: Path) -> None:
+    """Every JSON file parses and every safetensors file is complete (its header covers the whole file)."""
+    for name in MODEL_JSON_FILES:
+        file = path / name
+        if file.is_file() and _file_key(file) not in _INTACT:
+            _json_object(file)
+            _INTACT.add(_file_key(file))
+    for file in _safetensors_files(path):
+        if _file_key(file) not in _INTACT:
+            reason = safetensors_problem(file)
+            if reason:
+                raise DamagedModelError(f"{file} is damaged: {reason}.", DAMAGED_HINT)
+            _INTACT.add(_file_key(file))
+
+
+def _safetensors_files(path: Path) -> list[Path]:
+    """The folder's safetensors files, and the shards its index names (a missing shard is damage too)."""
+    files = sorted(p for p in path.iterdir() if p.name.endswith(".safetensors") and p.is_file())
+    index = path / "model.safetensors.index.json"
+    if index.is_file():
+        weight_map = _json_object(index).get("weight_map")
+        if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+            raise DamagedModelError(f"{index} is damaged: it has no 'weight_map' naming the weight files.",
+                                    DAMAGED_HINT)
+        for shard in sorted(set(weight_map.values())):
+            file = path / shard
+            if Path(shard).name != shard or not file.is_file():
+                raise DamagedModelError(f"{index} names the weight file '{shard}', which is not in {path}.",
+                                        DAMAGED_HINT)
+            if file not in files:
+                files.append(file)
+    return files
+
+
+# Bytes per element of each safetensors dtype, to check that every tensor's bytes are all there.
+_DTYPE_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+                "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8}
+
+
+def safetensors_problem(file: Path) -> str | None:
+    """What is wrong with a safetensors file (cut short, not safetensors at all), or None when its header is sound.
+
+    Reads the header only and checks what safetensors itself checks on opening: the tensors it lists, each of
+    the size its dtype and shape say, cover the rest of the file exactly. Done here rather than with
+    ``safe_open``, which imports numpy (or torch): this runs in the app as a backbone is chosen, and the window
+    starts without either.
+    """
+    import json
+    import math
+    import struct
+
+    try:
+        size = file.stat().st_size
+        with open(file, "rb") as handle:
+            prefix = handle.read(8)
+            if len(prefix) != 8:
+                return "it is cut short or is not a complete safetensors file (shorter than its header)"
+            (length,) = struct.unpack("<Q", prefix)
+            if length > min(100_000_000, size - 8):
+                return "it is cut short or is not a complete safetensors file (its header is longer than the file)"
+            header = json.loads(handle.read(length))
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    except (ValueError, UnicodeDecodeError):
+        return "it is not a readable safetensors file (its header is not JSON)"
+    if not isinstance(header, dict):
+        return "it is not a readable safetensors file (its header is not an object)"
+    spans = []
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        try:
+            start, end = (int(v) for v in entry["data_offsets"])
+            count = math.prod(int(n) for n in entry["shape"])
+            width = _DTYPE_BYTES.get(entry["dtype"])  # a newer dtype (F4, F8_E8M0, ...): its size is not checked
+        except (KeyError, TypeError, ValueError):
+            return f"it is not a readable safetensors file (tensor '{name}' is described wrongly)"
+        if width is not None and end - start != count * width:
+            return f"it is not a readable safetensors file (tensor '{name}' does not have the bytes its shape needs)"
+        spans.append((start, end))
+    position = 0
+    for start, end in sorted(spans):
+        if start != position:
+            return "it is not a readable safetensors file (its tensors overlap or leave gaps)"
+        position = end
+    if position != size - 8 - length:
+        return (f"it is cut short or is not a complete safetensors file (its tensors need {position:,} bytes after "
+                f"the header, the file has {size - 8 - length:,})")
+    return None
+
+
+def non_finite_weights(path: Path | str) -> tuple[str, str, str] | None:
+    """``(file name, tensor name, "NaN" | "infinite")`` for the first weight in the folder that is not a finite number.
+
+    Reads every tensor of the folder's safetensors files once (pickle weights are not opened): only called when
+    a run has already gone wrong, to tell a damaged backbone from a learning rate that is too high.
+    """
+    import torch
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(path)
+    try:
+        files = _safetensors_files(path)
+    except (BackboneError, OSError):
+        return None
+    for file in files:
+        try:
+            with safe_open(str(file), framework="pt") as handle:
+                for name in handle.keys():
+                    tensor = handle.get_tensor(name)
+                    if not tensor.is_floating_point() or bool(torch.isfinite(tensor).all()):
+                        continue
+                    return file.name, name, "NaN" if bool(torch.isnan(tensor).any()) else "infinite"
+        except (SafetensorError, OSError):
+            continue
+    return None
 
 
 def _weight_formats(path: Path) -> tuple[bool, bool]:
@@ -239,10 +426,60 @@ def uses_pickle_weights(path: Path | str) -> bool:
     return has_pickle and not has_safe
 
 
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
+                   "vocab.json", "vocab.txt", "merges.txt", "spiece.model", "sentencepiece.bpe.model")
+
+
 def load_tokenizer(path: Path | str, **kwargs: Any):
+    """The folder's tokenizer; damaged tokenizer files are a :class:`DamagedModelError` naming them."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(str(path), trust_remote_code=False, **kwargs)
+    path = Path(path)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"):
+        settings = _json_object(path / name) if (path / name).is_file() else {}
+        if name == "tokenizer_config.json" and (settings.get("auto_map") or settings.get("trust_remote_code")):
+            raise UnsafeModelError(
+                f"the model in {path} asks to run its own Python code (auto_map in {name}).", REMOTE_CODE_HINT)
+    if (path / "config.json").is_file():
+        load_config(path)  # AutoTokenizer reads config.json too: a bad one is named as itself, not as the tokenizer
+    try:
+        return AutoTokenizer.from_pretrained(str(path), trust_remote_code=False, **kwargs)
+    except ImportError as exc:  # a library the tokenizer needs (sentencepiece, protobuf): not damage
+        raise BackboneError(f"the tokenizer in {path} needs a library that is not installed ({exc}).",
+                            "Install it (for example: pip install sentencepiece protobuf) and try again.") from None
+    except Exception as exc:  # noqa: BLE001 - the folder's files are the only input; tokenizers raises bare Exception
+        if _is_out_of_memory(exc):
+            raise
+        present = ", ".join(n for n in TOKENIZER_FILES if (path / n).is_file()) or "no tokenizer files"
+        raise DamagedModelError(
+            f"the tokenizer in {path} ({present}) cannot be loaded: {error_reason(exc)}.",
+            "Its files are damaged or incomplete: copy or download the model again (a run folder: restore it from "
+            "a backup or train it again).",
+        ) from None
+
+
+def load_config(path: Path | str):
+    """The folder's config as transformers builds it; an unusable config.json is a :class:`DamagedModelError`."""
+    from transformers import AutoConfig, __version__
+
+    path = Path(path)
+    config_file = path / "config.json"
+    try:
+        return AutoConfig.from_pretrained(str(path), trust_remote_code=False)
+    except Exception as exc:  # noqa: BLE001 - config.json is the only input
+        if _is_out_of_memory(exc):
+            raise
+        text = str(exc)
+        model_type = _json_object(config_file).get("model_type") if config_file.is_file() else None
+        if "Should have a `model_type` key" in text:
+            message = f"{config_file} does not say which architecture the model is (it has no 'model_type')."
+        elif "does not recognize this architecture" in text:
+            message = (f"{config_file} names the architecture '{model_type}' (model_type), which transformers "
+                       f"{__version__} does not know.")
+        else:
+            message = f"{config_file} is not a usable model config: {error_reason(exc)}."
+        raise DamagedModelError(message, "Check that file (or copy the model again); if the model is newer than "
+                                         "your transformers, upgrade it: pip install -U transformers") from None
 
 
 def load_model(model_class, path: Path | str, *, allow_pickle: bool = False, **kwargs: Any):
@@ -250,26 +487,77 @@ def load_model(model_class, path: Path | str, *, allow_pickle: bool = False, **k
     from transformers.utils import logging as hf_logging
 
     check_model_folder(Path(path), allow_pickle=allow_pickle)
+    load_config(path)  # a config transformers cannot build is named as such, before the weights are read
     verbosity = hf_logging.get_verbosity()
     # A new task head always starts untrained; transformers' warning about it reads like an error to users.
     hf_logging.set_verbosity_error()
+    # A new task head may differ in size from the one saved (other labels): that is what ignore_mismatched_sizes
+    # is for.  The body must still match, or transformers silently starts it from random weights.
+    resized_head = bool(kwargs.get("ignore_mismatched_sizes"))
     try:
-        return model_class.from_pretrained(
-            str(path), trust_remote_code=False, use_safetensors=None if allow_pickle else True, **kwargs
+        loaded = model_class.from_pretrained(
+            str(path), trust_remote_code=False, use_safetensors=None if allow_pickle else True,
+            **({**kwargs, "output_loading_info": True} if resized_head else kwargs)
         )
     except Exception as exc:
-        if _is_blocked_unpickling(exc):
+        if is_blocked_unpickling(exc):
             raise UnsafeModelError(
                 f"the pickle weights in {path} hold more than plain tensors (they would run code or build "
                 "arbitrary objects), so the weights-only loader refused them and nothing was run.",
                 "Do not use this model: a legitimate checkpoint holds only tensors.",
             ) from None
-        raise
+        if _is_out_of_memory(exc) or isinstance(exc, TypeError) and "keyword argument" in str(exc):
+            raise  # not the folder's fault (a tlstudio bug passing a wrong argument stays a bug)
+        if "ignore_mismatched_sizes" in str(exc) or "size mismatch" in str(exc):
+            reason = ("the weights do not have the sizes config.json gives (hidden_size, vocab_size...): one of "
+                      "the two files is damaged, or they come from different models")
+        else:
+            reason = error_reason(exc)
+        raise DamagedModelError(f"the model in {path} cannot be built from its files: {reason}.",
+                                DAMAGED_HINT) from None
     finally:
         hf_logging.set_verbosity(verbosity)
+    if not resized_head:
+        return loaded
+    model, info = loaded
+    labels = getattr(model.config, "num_labels", None)
+
+    def new_head(saved, built) -> bool:  # only the label dimension changed: the head for this run's labels
+        return len(saved) == len(built) >= 1 and built[0] == labels and tuple(saved[1:]) == tuple(built[1:])
+
+    body = sorted(m for m in info.get("mismatched_keys") or () if not new_head(m[1], m[2]))
+    if body:
+        key, saved, built = body[0]
+        raise DamagedModelError(
+            f"the model in {path} cannot be built from its files: the weights do not have the sizes config.json "
+            f"gives ({key} is {list(saved)} in the weights file, {list(built)} by config.json; "
+            f"{len(body)} tensors differ): one of the two files is damaged, or they come from different models.",
+            DAMAGED_HINT)
+    return model
 
 
-def _is_blocked_unpickling(exc: BaseException) -> bool:
+def error_reason(exc: BaseException) -> str:
+    """An exception as one line for a message: its type when that says something, and its text.
+
+    Advice to switch a safety off (trusting remote code, loading pickles unrestricted) is left out: tlstudio
+    never does either, and a user should not be told to.
+    """
+    sentences = " ".join(str(exc).split()).split(". ")
+    text = ". ".join(s for s in sentences if "trust_remote_code" not in s and "weights_only" not in s).rstrip(".")
+    if isinstance(exc, KeyError):
+        return f"the entry {text} is missing"
+    if len(text) > 300:
+        text = text[:297] + "..."
+    name = type(exc).__name__
+    plain = name in ("Exception", "ValueError") or name.endswith("ValidationError")
+    return (text or name) if plain else f"{name}: {text}"
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    return isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError"
+
+
+def is_blocked_unpickling(exc: BaseException) -> bool:
     """True when torch's weights-only unpickler refused a file (transformers may wrap its error)."""
     import pickle
 

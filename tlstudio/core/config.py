@@ -139,7 +139,11 @@ class RunConfig:
         None, "Column whose values (train / validation / test) say which split each row is in.", "data"
     )
     eval_fraction: float = _f(
-        0.1, "Share of labelled rows held out for validation (stratified by label) when no eval file is given.", "data"
+        0.1, "Share of labelled rows held out for validation (stratified by label when every class can spare a row) "
+             "when no eval file is given.", "data"
+    )
+    sheet: str | None = _f(
+        None, "Excel workbooks: the name of the data file's sheet to read (default: the first sheet).", "data"
     )
 
     # --- model --------------------------------------------------------------
@@ -331,7 +335,12 @@ class RunConfig:
         None, "Steps between progress lines and chart points (default: about 50 points per run).", "checkpoints"
     )
     save_total_limit: int = _f(
-        2, "Newest checkpoints kept on disk; the best one is kept as well, always.", "checkpoints"
+        2, "Newest checkpoints kept on disk while training; the best one is kept as well, always.", "checkpoints"
+    )
+    keep_checkpoints: bool = _f(
+        False, "Keep the resumable checkpoints (weights with optimizer state) once the run has finished. By default "
+        "they are deleted then: the finished model is in the run folder, and checkpoints take several times its "
+        "size.", "checkpoints"
     )
 
     # --- hardware -----------------------------------------------------------

@@ -41,6 +41,10 @@ class BackboneError(TlStudioError):
     """The backbone cannot be found or is refused for safety."""
 
 
+class DamagedModelError(BackboneError):
+    """A model file is cut short, corrupt, or does not describe a model transformers can build."""
+
+
 class UnsafeModelError(BackboneError):
     """The model would need pickle loading or remote code, which is refused."""
 

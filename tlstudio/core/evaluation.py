@@ -21,7 +21,8 @@ def evaluate_file(model_dir, data_path, **options) -> dict:
 
 def evaluate_file_with_rows(model_dir, data_path, *, columns: dict[str, str | None] | None = None,
                             text_column=None, label_column=None, max_rows: int | None = None, sink=None,
-                            cancel=None, runtime: str = "auto", allow_pickle: bool = False) -> tuple[dict, list[dict]]:
+                            cancel=None, runtime: str = "auto", allow_pickle: bool = False,
+                            sheet: str | None = None) -> tuple[dict, list[dict]]:
     """The report, and one record per scored row (eval_predictions.jsonl's layout) for finding mistakes.
 
     ``columns`` maps RunConfig column fields to the file's columns.
@@ -38,7 +39,8 @@ def evaluate_file_with_rows(model_dir, data_path, *, columns: dict[str, str | No
     if label_column:
         columns.setdefault("label_column", label_column)
     predictor = load_predictor(model_dir, runtime=runtime, allow_pickle=allow_pickle)
-    table = read_image_data(data_path) if predictor.folder.task == "image-classification" else read_table(data_path)
+    table = read_image_data(data_path, sheet=sheet) if predictor.folder.task == "image-classification" \
+        else read_table(data_path, sheet=sheet)
     for note in table.warnings:
         sink.emit(Message("warning", note))
     for key, value in predictor.folder.trained_columns.items():

@@ -68,6 +68,10 @@ def sha256_of(path: str | Path, chunk: int = 1 << 20) -> str:
     import hashlib
 
     digest = hashlib.sha256()
+    if Path(path).is_dir():  # a file replaced by a folder (a run's data before --resume): say so, not a traceback
+        from .errors import DataError
+
+        raise DataError(f"{path} is a folder, not a file.", "Put the file back at that path.")
     with open(path, "rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)

@@ -12,7 +12,7 @@ from .files import atomic_write_bytes
 
 def predict_file(model_dir, input_path, output_path, *, text_column: str | None = None,
                  columns: dict[str, str | None] | None = None, cancel=None, runtime: str = "auto",
-                 allow_pickle: bool = False, force: bool = False) -> dict:
+                 allow_pickle: bool = False, force: bool = False, sheet: str | None = None) -> dict:
     """Write the input's rows plus the model's prediction columns (which depend on the task).
 
     ``columns`` maps RunConfig column fields (``text_column``, ``text_pair_column``, ``tokens_column``,
@@ -35,7 +35,8 @@ def predict_file(model_dir, input_path, output_path, *, text_column: str | None 
     if text_column:
         columns.setdefault("text_column", text_column)
     predictor = load_predictor(model_dir, runtime=runtime, allow_pickle=allow_pickle)
-    table = read_image_data(input_path) if predictor.folder.task == "image-classification" else read_table(input_path)
+    table = read_image_data(input_path, sheet=sheet) if predictor.folder.task == "image-classification" \
+        else read_table(input_path, sheet=sheet)
     for key, value in predictor.folder.trained_columns.items():
         if not columns.get(key) and value in table.columns:
             columns[key] = value

@@ -15,10 +15,8 @@ from typing import Any
 
 from .errors import ConfigError
 from .run_folder import METRICS_FILE, RUN_FILE, RunFolder, recorded_config
+from .tasks.headline import below_baseline, headline, headline_keys, metric_title
 
-# Each task's headline figures (classes, labels, numbers, entities, generated text), as metrics.json names them.
-HEADLINE = ("accuracy", "macro_f1", "micro_f1", "f1", "mse", "spearman", "bleu", "chrf", "rougeL", "mean_task_score",
-            "eval_loss")
 # run.json says "running" but no process of this app is training it: it crashed or was killed.
 INTERRUPTED = "interrupted"
 
@@ -38,6 +36,11 @@ class RunSummary:
     disk_bytes: int = 0
     checkpoint_bytes: int = 0
     checkpoints: int = 0
+    strategy: str | None = None  # how the backbone was trained: full, frozen, lora, ... (run.json's strategy)
+    score_key: str = ""  # the task's headline figure ('f1' for a tagger: entity F1) and how it reads
+    score_title: str = ""
+    score: float | None = None
+    warning: str | None = None  # the headline is no better than the trivial baseline
 
     @property
     def resumable(self) -> bool:
@@ -87,7 +90,13 @@ def summarize_run(path: str | Path, *, active: bool = False) -> RunSummary | Non
     status = record.get("status", "unknown")
     if status == "running" and not active:
         status = INTERRUPTED
-    metrics = _read_json(run.path / METRICS_FILE) or {}
+    elif active:  # a resumed run is training before its run.json says so again (loading data, the backbone)
+        status = "running"
+    metrics = _read_json(run.path / METRICS_FILE)
+    metrics = metrics if isinstance(metrics, dict) else {}
+    task = config.get("task") if isinstance(config.get("task"), str) else None
+    found = headline(metrics, task)
+    keys = (*headline_keys(metrics, task), "eval_loss")
     checkpoints = run.checkpoint_dirs()
     step = record.get("total_steps") or record.get("stopped_at_step") or 0
     if not step and checkpoints:
@@ -103,10 +112,16 @@ def summarize_run(path: str | Path, *, active: bool = False) -> RunSummary | Non
         started_at=record.get("started_at"),
         step=int(step),
         total_steps=record.get("total_steps"),
-        metrics={k: float(metrics[k]) for k in HEADLINE if isinstance(metrics.get(k), (int, float))},
+        metrics={k: float(metrics[k]) for k in keys if isinstance(metrics.get(k), (int, float))},
         disk_bytes=disk_usage(run.path),
         checkpoint_bytes=checkpoint_bytes,
         checkpoints=len(checkpoints),
+        strategy=(record.get("strategy") or {}).get("name") if isinstance(record.get("strategy"), dict)
+        else config.get("strategy"),
+        score_key=found[0] if found else "",
+        score_title=metric_title(found[0], metrics, task) if found else "",
+        score=found[1] if found else None,
+        warning=below_baseline(metrics, task),
     )
 
 

@@ -18,8 +18,10 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("tlstudio")
     app.setApplicationVersion(__version__)
     from .refcount_guard import protect
+    from .widgets.input_guard import install_input_guard
 
     protect()
+    install_input_guard(app)  # the wheel scrolls forms, Tab leaves tables: for every widget
     return app
 
 

@@ -51,8 +51,10 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None, *, notifications: bool = True):
         super().__init__()
         from .refcount_guard import protect
+        from .widgets.input_guard import install_input_guard
 
         protect()  # a window made without create_application (tests, embedding) is guarded too
+        install_input_guard()  # the wheel scrolls forms, Tab leaves tables (also without create_application)
         self.settings = settings or Settings()
         self.setWindowTitle("tlstudio")
         self.setWindowIcon(app_icon())

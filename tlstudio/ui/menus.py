@@ -102,6 +102,7 @@ def build_menus(window) -> WindowActions:
     help_menu = bar.addMenu("&Help")
     _action(window, help_menu, "User &guide", lambda: GuideDialog(window).exec(), QKeySequence.HelpContents)
     _action(window, help_menu, "Open the &log folder", _open_log_folder)
+    _action(window, help_menu, "&Copy diagnostics", lambda: copy_diagnostics(window))
     _action(window, help_menu, "&About tlstudio", lambda: show_about(window))
 
     actions = WindowActions(window, start, stop, recent, undo, redo)
@@ -129,6 +130,17 @@ def _open_labels_needed_dialog(window) -> None:
     dialog = LabelsNeededDialog(window.session, window)
     dialog.setAttribute(Qt.WA_DeleteOnClose)
     dialog.exec()
+
+
+def copy_diagnostics(window) -> None:
+    """Versions, devices, the last log lines and the open run's record on the clipboard, for a bug report."""
+    from PySide6.QtWidgets import QApplication
+
+    from ..core.diagnostics import diagnostics_text
+
+    devices = getattr(window.model_page.device_picker, "devices", None)
+    QApplication.clipboard().setText(diagnostics_text(window.session.run_dir, devices=devices))
+    window.statusBar().showMessage("Diagnostics copied: paste them into your report.", 8000)
 
 
 def _open_log_folder() -> None:

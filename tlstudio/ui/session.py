@@ -43,6 +43,7 @@ class Session(QObject):
         self.run_dir: Path | None = None
         self.token_lengths = None
         self.memory_warning: str | None = None  # the Model page's estimate says the run may not fit
+        self.task_pinned = False  # the user asked to keep the task when opening other files (Model page)
         self.project_dir = Path(project_dir)
 
     # -- data ----------------------------------------------------------------

@@ -37,6 +37,43 @@ DARK = ChartColors("#1e1f22", "#e6e6e6", 0.15, ("#56B4E9", "#F0A35E", "#3CC79A",
                    "#ff6b6b", "#2a2d33", "#5b9cf5", True)
 
 
+# Fusion strokes the frame of a check box or radio button a shade darker than the palette's window colour: about
+# 1.2:1 against the dark window (an unticked box all but vanished) and 1.7:1 against the light one.  Those two
+# classes get a palette of their own (QApplication.setPalette(palette, class name): no cost when painting) whose
+# window colour, which they do not fill their background with, makes Fusion's frames at least 3:1 against the
+# window (WCAG 2.1, contrast of user-interface components).
+INDICATOR_WINDOW = {True: "#d6dae0", False: "#8a8a8a"}  # dark, light
+INDICATOR_CLASSES = ("QCheckBox", "QRadioButton")
+
+
+def contrast_ratio(first: QColor | str, second: QColor | str) -> float:
+    """WCAG 2.1 contrast ratio of two colours (1 to 21)."""
+
+    def luminance(color) -> float:
+        color = QColor(color)
+        channels = []
+        for value in (color.redF(), color.greenF(), color.blueF()):
+            channels.append(value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def indicator_palette(palette: QPalette, dark: bool) -> QPalette:
+    """``palette`` for check boxes and radio buttons: a window colour that gives their indicators visible frames
+    (disabled ones halfway to the window, dimmed as Qt dims their text)."""
+    result = QPalette(palette)
+    frame = QColor(INDICATOR_WINDOW[dark])
+    for group in (QPalette.Active, QPalette.Inactive):
+        result.setColor(group, QPalette.Window, frame)
+    window = palette.color(QPalette.Disabled, QPalette.Window)
+    result.setColor(QPalette.Disabled, QPalette.Window, QColor((frame.red() + window.red()) // 2,
+                                                               (frame.green() + window.green()) // 2,
+                                                               (frame.blue() + window.blue()) // 2))
+    return result
+
+
 def dark_palette() -> QPalette:
     palette = QPalette()
     colors = {
@@ -87,7 +124,11 @@ class Theme(QObject):
         self._apply()
 
     def _apply(self) -> None:
-        self.app.setPalette(dark_palette() if self.dark else self.app.style().standardPalette())
+        palette = dark_palette() if self.dark else self.app.style().standardPalette()
+        self.app.setPalette(palette)  # this also drops the class palettes set below: set them again after it
+        indicators = indicator_palette(palette, self.dark)
+        for name in INDICATOR_CLASSES:
+            self.app.setPalette(indicators, name)
         # A widget with its own style sheet keeps the palette it was polished with (the page list stayed white
         # in the dark theme, "palette(placeholder-text)" labels kept their light grey): setting the sheet
         # again polishes it with the new palette.

@@ -5,7 +5,11 @@ Read into a table with one row per sentence and two list columns,
 token-classification task) treats them like a JSON Lines file of the same
 shape.  Extra columns between the token and the tag (CoNLL-2003's part of
 speech and chunk tags) are ignored: the first field is the token and the
-last is the tag.  ``-DOCSTART-`` lines and ``#`` comment lines are skipped.
+last is the tag, and a note says so.  ``-DOCSTART-`` lines and ``#`` comment
+lines are skipped.  Tags are O, prefixed (B-PER, I-PER, BIOES, BILOU) or, all
+through a file, bare types (IO: PER); a bare tag in a file of prefixed ones is
+a stray (a wrong column, a typo) and is refused by line rather than becoming
+an entity type.
 """
 
 from __future__ import annotations
@@ -50,6 +54,9 @@ def read_conll(path: Path, nrows: int | None) -> Table:
     tokens: list[str] = []
     tags: list[str] = []
     malformed: list[int] = []
+    widest, widest_line = 2, 0  # the most fields on a line, and the first line with that many
+    bare: dict[str, list[int]] = {}  # tags that are neither O nor prefixed -> their lines
+    prefixed = False
     start = 0
     for number, line in enumerate(text.splitlines(), start=1):
         fields = line.split()
@@ -68,6 +75,12 @@ def read_conll(path: Path, nrows: int | None) -> Table:
             continue
         if not tokens:
             start = number
+        if len(fields) > widest:
+            widest, widest_line = len(fields), number
+        if TAG.match(fields[-1]):
+            prefixed = prefixed or fields[-1] != "O"
+        else:
+            bare.setdefault(fields[-1], []).append(number)
         tokens.append(fields[0])
         tags.append(fields[-1])
     else:
@@ -83,6 +96,8 @@ def read_conll(path: Path, nrows: int | None) -> Table:
             "Each line needs a token and its tag separated by a space or tab; sentences are separated by "
             "blank lines.",
         )
+    if prefixed and bare:
+        _refuse_stray_tags(path, bare)
     frame = pd.DataFrame({
         "tokens": pd.Series([s[0] for s in sentences], dtype=object),
         "tags": pd.Series([s[1] for s in sentences], dtype=object),
@@ -91,4 +106,19 @@ def read_conll(path: Path, nrows: int | None) -> Table:
     table.row_lines = starts
     if malformed:
         table.warnings.append(f"{path}: skipped {len(malformed)} line(s) without a tag ({list_numbers(malformed)}).")
+    if widest > 2:
+        table.warnings.append(f"{path}: lines have up to {widest} fields (line {widest_line}); the first field is "
+                              f"read as the token and the last as its tag, the {widest - 2} between are ignored.")
     return table
+
+
+def _refuse_stray_tags(path: Path, bare: dict[str, list[int]]) -> None:
+    """Bare tags ('PER', 'NNP', 'o') in a file whose entities are prefixed: name them and their lines."""
+    lines = sorted(line for found in bare.values() for line in found)
+    names = ", ".join(f"'{tag}'" for tag in sorted(bare, key=lambda t: bare[t][0])[:5])
+    more = f" and {len(bare) - 5} more" if len(bare) > 5 else ""
+    raise DataError(
+        f"{path}: line(s) {list_numbers(lines)} end in tag(s) {names}{more} that are neither O nor a B-/I- "
+        "(or E-/S-, L-/U-) tag, while the rest of the file uses prefixed tags.",
+        "Fix those tags (for example B-PER), or check that the tag is the last field of each line.",
+    )

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .labels import normalize_label, sort_labels
+from .labels import case_variants_note, normalize_label, sort_labels
 
 if TYPE_CHECKING:
     import numpy as np
@@ -77,6 +77,9 @@ def classification_health(frame: "pd.DataFrame", text_column: str | None,
     elif len(counts) > MAX_CLASSES:
         findings.append(Finding("warning", f"'{label_column}' has {len(counts):,} different values: is it really "
                                            "the label column?"))
+    variants = case_variants_note(counts, label_column)
+    if variants:
+        findings.append(Finding("warning", variants, "label variants"))
     if unlabelled:
         findings.append(Finding("info", f"{unlabelled:,} row(s) have no label and will not be used for training."))
     if empty_text:

@@ -50,14 +50,14 @@ def read_image_folder(folder: str | Path) -> Table:
     return Table(frame, folder, "image folder")
 
 
-def read_image_data(path: str | Path, *, nrows: int | None = None) -> Table:
+def read_image_data(path: str | Path, *, nrows: int | None = None, sheet: str | None = None) -> Table:
     """A folder of class sub-folders, or any table tlstudio reads (paths relative to the table file)."""
     from .readers import read_table
 
     path = Path(path).expanduser()
     if path.is_dir():
         return read_image_folder(path)
-    return read_table(path, nrows=nrows)
+    return read_table(path, nrows=nrows, sheet=sheet)
 
 
 def image_root(table: Table) -> Path:
@@ -82,9 +82,13 @@ def looks_like_image_column(values: list) -> bool:
 
 def suggest_image_column(frame) -> tuple[str | None, str]:
     """The column holding image paths, and why it was picked."""
-    candidates = [str(c) for c in frame.columns if looks_like_image_column(frame[c].tolist())]
+    from .roles import candidate_columns
+
+    # Only the first values of a bounded set of columns: a wide table must not be read whole to guess.
+    looked = candidate_columns(frame, IMAGE_NAMES)
+    candidates = [str(c) for c in looked.columns if looks_like_image_column(frame[c].iloc[:200].tolist())]
     if not candidates:
-        return None, "no column holds image file names (.png, .jpg, ...)"
+        return None, "no column holds image file names (.png, .jpg, ...)" + looked.note
     named = [c for c in candidates if c.lower() in IMAGE_NAMES]
     column = named[0] if named else candidates[0]
     return column, "its values are image file names"
@@ -100,7 +104,12 @@ def unreadable_images(paths: list[Path], *, check: str = "open") -> dict[int, st
 
     bad: dict[int, str] = {}
     for i, path in enumerate(paths):
-        if not path.is_file():
+        try:
+            found = path.is_file()
+        except OSError as exc:  # a value too long to be a file name (ENAMETOOLONG), or not a path at all
+            bad[i] = f"not a usable file name ({exc.strerror or type(exc).__name__})"
+            continue
+        if not found:
             bad[i] = "file not found"
             continue
         try:

@@ -120,6 +120,10 @@ def _records_from_lines(path: Path, text: str, nrows: int | None) -> Table:
         except json.JSONDecodeError:
             broken.append(number)
             continue
+        except RecursionError:
+            raise DataError(f"line {number} of {path} nests its values too deeply to be read (more than about "
+                            "1,000 levels).", "Flatten that record: it should hold plain texts, labels and lists.") \
+                from None
         if duplicates.found:
             duplicated.append(number)
         if not isinstance(value, dict):

@@ -39,7 +39,9 @@ def images_from_pixels(source: str | Path, output: str | Path, *, label_column: 
         raise DataError(f"{source} does not exist.", "Give a CSV (optionally .gz) of pixel rows.")
     if channels not in (1, 3):
         raise ConfigError(f"channels must be 1 (grey) or 3 (RGB), got {channels}.")
-    if output.exists() and (not output.is_dir() or any(output.iterdir())) and not force:
+    if output.exists() and not output.is_dir():
+        raise ConfigError(f"{output} is a file, not a folder.", "Give a folder for the images with --output.")
+    if output.exists() and any(output.iterdir()) and not force:
         raise ConfigError(f"{output} already exists and is not empty.", "Choose a new folder, or pass --force.")
     try:
         first = pd.read_csv(source, header=None, nrows=1, dtype=str)
@@ -75,13 +77,22 @@ def images_from_pixels(source: str | Path, output: str | Path, *, label_column: 
     # Class folders are named from the data: '..', 'a/b' or a huge label must stay one folder inside output.
     folders = unique_components(labels, fallback="unlabelled")
     classes: dict[str, int] = {}
-    output.mkdir(parents=True, exist_ok=True)
     digits = len(str(len(labels)))
+    targets = [child(output, folders[name], f"{i:0{digits}d}.png") for i, name in enumerate(labels, start=1)]
+    # --force writes into a folder that has files, never over one of them.
+    taken = next((t for t in targets if t.exists()), None) if output.exists() else None
+    if taken is not None:
+        raise ConfigError(f"{taken} already exists; tlstudio does not write over files.",
+                          "Choose a new or empty folder for --output.")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {output}: {exc.strerror}.", "Choose a folder you can write to.") from None
     for i, (row, name) in enumerate(zip(values, labels), start=1):
         if cancel is not None and cancel.cancelled:
             break
         folder = folders[name]
-        target = child(output, folder, f"{i:0{digits}d}.png")
+        target = targets[i - 1]
         target.parent.mkdir(exist_ok=True)
         shape = (height, width) if channels == 1 else (height, width, 3)
         Image.fromarray(row.reshape(shape), mode="L" if channels == 1 else "RGB").save(target)

@@ -2,7 +2,9 @@
 
 Supported: CSV/TSV (delimiter and encoding detected), JSON (an array of
 records), JSON Lines, Parquet, Excel (.xlsx) and CoNLL token files
-(.conll/.iob, and .txt files whose lines read as ``token tag``).  Text tables are read with
+(.conll/.iob, and .txt files whose lines read as ``token tag``).  Any other
+.txt file is one text per line with no header (a 'text' column), unless it
+plainly is a table (see ``text_tables.looks_like_table_text``).  Text tables are read with
 every column as a string, so labels such as ``007`` and numbers such as
 ``1.50`` keep exactly the characters the user typed; tasks convert what they
 need.  The file itself is only ever opened for reading.
@@ -20,7 +22,7 @@ from .binary_tables import read_excel, read_parquet
 from .conll import CONLL_SUFFIXES, looks_like_conll, read_conll
 from .json_records import read_json, read_jsonl
 from .table import MAX_LISTED, Table, list_numbers
-from .text_tables import read_text_table
+from .text_tables import looks_like_table_text, read_text_lines, read_text_table
 
 TEXT_TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": ","}
 JSON_SUFFIXES = {".json"}
@@ -32,8 +34,8 @@ SUPPORTED_SUFFIXES = (
 )
 
 
-def read_table(path: str | Path, *, nrows: int | None = None) -> Table:
-    """Load ``path``; with ``nrows`` only the first rows (a quick preview)."""
+def read_table(path: str | Path, *, nrows: int | None = None, sheet: str | None = None) -> Table:
+    """Load ``path``; with ``nrows`` only the first rows (a quick preview); ``sheet`` names an Excel sheet."""
     path = Path(path).expanduser()
     name = str(path)
     if not path.exists():
@@ -56,9 +58,14 @@ def read_table(path: str | Path, *, nrows: int | None = None) -> Table:
             f"{name} has an unsupported file type '{suffix or '(none)'}'.",
             "tlstudio reads .csv, .tsv, .json, .jsonl, .parquet, .xlsx and CoNLL (.conll, .iob) files.",
         )
+    if sheet is not None and suffix not in EXCEL_SUFFIXES:
+        raise DataError(f"--sheet '{sheet}' was given but {name} is not an Excel workbook.",
+                        "Leave out --sheet for this file (it names a sheet of an .xlsx file).")
     try:
         if suffix in CONLL_SUFFIXES or (suffix == ".txt" and _conll_text(path)):
             table = read_conll(path, nrows)
+        elif suffix == ".txt" and not _table_text(path):
+            table = read_text_lines(path, nrows)
         elif suffix in TEXT_TABLE_SUFFIXES:
             table = read_text_table(path, TEXT_TABLE_SUFFIXES[suffix], nrows)
         elif suffix in JSON_SUFFIXES:
@@ -68,13 +75,16 @@ def read_table(path: str | Path, *, nrows: int | None = None) -> Table:
         elif suffix in PARQUET_SUFFIXES:
             table = read_parquet(path, nrows)
         else:
-            table = read_excel(path, nrows)
+            table = read_excel(path, nrows, sheet)
     except FileNotFoundError:
         raise DataError(f"{name} disappeared while it was being read.", "Check the file is still there.") from None
     except PermissionError:
         raise DataError(f"cannot read {name}: permission denied.", "Check the file's permissions.") from None
     except IsADirectoryError:
         raise DataError(f"{name} is a folder, not a data file.") from None
+    except RecursionError:  # JSON like [[[[...]]]] thousands of levels deep: Python's parser gives up
+        raise DataError(f"{name} nests its values too deeply to be read (more than about 1,000 levels).",
+                        "Flatten the data: each record should hold plain texts, labels and lists.") from None
     except OSError as exc:  # a network drive dropping out, a failing disk: the file could not be read to the end
         raise DataError(f"cannot read {name}: {exc.strerror or exc}.",
                         "Check that the file is still there and readable, then try again.") from None
@@ -102,6 +112,11 @@ def _no_nul_bytes(path: Path, encoding: str | None) -> bool:
         return True
     except (LookupError, OSError, ValueError):
         return False
+
+
+def _table_text(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return looks_like_table_text(handle.read(65536), str(path))
 
 
 def _conll_text(path: Path) -> bool:

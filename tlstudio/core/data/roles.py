@@ -23,6 +23,13 @@ TAG_NAMES = ("tags", "ner_tags", "labels", "tag", "ner", "entities", "spans", "a
 SEQ2SEQ_NAMES = (("source", "target"), ("src", "tgt"), ("document", "summary"), ("article", "summary"),
                  ("text", "summary"), ("abstract", "summary"), ("input", "output"), ("en", "fr"), ("en", "de"))
 SAMPLE_ROWS = 5000
+# Guessing is bounded so that a table of 50,000 feature columns is judged in a second, not hours: at most this
+# many columns are profiled per role (those named like the role first, then the rest in file order), and on a
+# wide table fewer rows of each, keeping the cells looked at under CELL_BUDGET.  A column that is named with its
+# flag is never guessed at all.
+MAX_CANDIDATES = 200
+CELL_BUDGET = 250_000
+MIN_SAMPLE_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -32,14 +39,19 @@ class RoleSuggestion:
     reason: str
 
 
-def column_profile(series: "pd.Series") -> dict:
-    """Cheap statistics of a column on (at most) its first rows."""
-    sample = series.iloc[:SAMPLE_ROWS]
+def column_profile(series: "pd.Series", rows: int = SAMPLE_ROWS) -> dict:
+    """Cheap statistics of a column on (at most) its first ``rows`` rows."""
+    sample = series.iloc[:rows]
     values = [v for v in sample.tolist() if v is not None and not (isinstance(v, float) and v != v)]
     strings = [v for v in values if isinstance(v, str)]
     lengths = [len(v) for v in strings]
+    try:
+        # Normalise each distinct value once, not each cell (keyed by type too: True, 1 and 1.0 are equal keys).
+        raw = [v for _, v in set(zip(map(type, values), values))]
+    except TypeError:  # lists, dicts, arrays: unhashable
+        raw = values
     distinct = set()
-    for v in values:
+    for v in raw:
         try:
             distinct.add(normalize_label(v))
         except TypeError:
@@ -56,12 +68,43 @@ def column_profile(series: "pd.Series") -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """The columns one guess looks at, the rows of each it profiles, and what it left out."""
+
+    columns: list
+    rows: int
+    total: int
+
+    @property
+    def note(self) -> str:
+        """'' when every column was looked at, else a clause saying where the guess stopped."""
+        if len(self.columns) >= self.total:
+            return ""
+        return f"; only {len(self.columns):,} of the {self.total:,} columns were looked at"
+
+    def profile(self, frame: "pd.DataFrame", column) -> dict:
+        return column_profile(frame[column], self.rows)
+
+
+def candidate_columns(frame: "pd.DataFrame", names: tuple[str, ...] = (), exclude: tuple = ()) -> Candidates:
+    """At most MAX_CANDIDATES columns to profile for a role: those named like it (``names``) first, then the
+    others in file order; rows per column shrink on wide tables so the cells looked at stay under CELL_BUDGET."""
+    columns = [c for c in frame.columns if c not in exclude]
+    named = [c for c in columns if str(c).lower() in names]
+    chosen = named + [c for c in columns if str(c).lower() not in names][:max(0, MAX_CANDIDATES - len(named))]
+    chosen = chosen[:MAX_CANDIDATES]
+    rows = max(MIN_SAMPLE_ROWS, min(SAMPLE_ROWS, CELL_BUDGET // max(1, len(chosen))))
+    # Keep file order among those chosen: ties between equally good columns go to the earlier one, as before.
+    position = {c: i for i, c in enumerate(columns)}
+    return Candidates(sorted(chosen, key=position.__getitem__), rows, len(columns))
+
+
 def suggest_text_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) -> RoleSuggestion:
     best, best_score, best_profile = None, -1.0, None
-    for column in frame.columns:
-        if column in exclude:
-            continue
-        profile = column_profile(frame[column])
+    candidates = candidate_columns(frame, TEXT_NAMES, exclude)
+    for column in candidates.columns:
+        profile = candidates.profile(frame, column)
         if profile["string_share"] < 0.8 or profile["filled"] == 0:
             continue
         score = profile["mean_length"] * (0.3 + 0.7 * profile["distinct"] / max(1, profile["filled"]))
@@ -70,21 +113,20 @@ def suggest_text_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) ->
         if score > best_score:
             best, best_score, best_profile = column, score, profile
     if best is None:
-        return RoleSuggestion("text", None, "no column holds free text")
+        return RoleSuggestion("text", None, "no column holds free text" + candidates.note)
     reason = f"longest free text (about {best_profile['mean_words']:.0f} words a row, mostly distinct)"
     if str(best).lower() in TEXT_NAMES:
         reason = f"named '{best}' and " + reason
-    return RoleSuggestion("text", str(best), reason)
+    return RoleSuggestion("text", str(best), reason + candidates.note)
 
 
 def suggest_label_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) -> RoleSuggestion:
     rows = min(len(frame), SAMPLE_ROWS)
     limit = max(2, min(100, rows // 5))
     best, best_score, best_profile = None, -1.0, None
-    for column in frame.columns:
-        if column in exclude:
-            continue
-        profile = column_profile(frame[column])
+    candidates = candidate_columns(frame, LABEL_NAMES, exclude)
+    for column in candidates.columns:
+        profile = candidates.profile(frame, column)
         if profile["list_share"] > 0 or not 2 <= profile["distinct"] <= limit:
             continue
         if profile["string_share"] > 0.5 and profile["mean_words"] > 4:
@@ -95,20 +137,19 @@ def suggest_label_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) -
         if score > best_score:
             best, best_score, best_profile = column, score, profile
     if best is None:
-        return RoleSuggestion("label", None, f"no column has between 2 and {limit} distinct values")
+        return RoleSuggestion("label", None, f"no column has between 2 and {limit} distinct values" + candidates.note)
     reason = f"{best_profile['distinct']} distinct values"
     if str(best).lower() in LABEL_NAMES:
         reason = f"named '{best}', " + reason
-    return RoleSuggestion("label", str(best), reason)
+    return RoleSuggestion("label", str(best), reason + candidates.note)
 
 
 def suggest_number_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) -> RoleSuggestion:
     """A numeric target for regression: every filled cell a number, and more than two distinct values."""
     best, best_score, best_distinct = None, -1.0, 0
-    for column in frame.columns:
-        if column in exclude:
-            continue
-        values = [v for v in frame[column].iloc[:SAMPLE_ROWS].tolist() if v is not None and v == v and v != ""]
+    candidates = candidate_columns(frame, LABEL_NAMES + NUMBER_NAMES, exclude)
+    for column in candidates.columns:
+        values = [v for v in frame[column].iloc[:candidates.rows].tolist() if _filled(v)]
         numbers = [_as_number(v) for v in values]
         if not values or any(n is None for n in numbers) or len(set(numbers)) < 3:
             continue
@@ -116,14 +157,15 @@ def suggest_number_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) 
         if score > best_score:
             best, best_score, best_distinct = column, score, len(set(numbers))
     if best is None:
-        return RoleSuggestion("label", None, "no column holds only numbers")
-    return RoleSuggestion("label", str(best), f"numbers in every row ({best_distinct} distinct values)")
+        return RoleSuggestion("label", None, "no column holds only numbers" + candidates.note)
+    return RoleSuggestion("label", str(best), f"numbers in every row ({best_distinct} distinct values)" + candidates.note)
 
 
 def suggest_label_set_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) -> RoleSuggestion:
     """Several labels per row: a column of lists, else a short-string column that reads as labels."""
-    for column in frame.columns:
-        if column not in exclude and column_profile(frame[column])["list_share"] > 0.5:
+    candidates = candidate_columns(frame, LABEL_NAMES, exclude)
+    for column in candidates.columns:
+        if candidates.profile(frame, column)["list_share"] > 0.5:
             return RoleSuggestion("label", str(column), "holds a list of labels in each row")
     named = [c for c in frame.columns if c not in exclude and str(c).lower() in LABEL_NAMES]
     if named:
@@ -133,7 +175,8 @@ def suggest_label_set_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = (
 
 def suggest_token_columns(frame: "pd.DataFrame") -> dict[str, RoleSuggestion]:
     """Tokens and tags for entity tagging: two list columns of equal length per row, or text plus spans."""
-    lists = [c for c in frame.columns if column_profile(frame[c])["list_share"] > 0.5]
+    candidates = candidate_columns(frame, TAG_NAMES + ("tokens", "words"))
+    lists = [c for c in candidates.columns if candidates.profile(frame, c)["list_share"] > 0.5]
     spans = [c for c in lists if _holds_spans(frame[c])]
     tag_like = [c for c in lists if c not in spans and str(c).lower() in TAG_NAMES]
     token_like = [c for c in lists if c not in spans and c not in tag_like]
@@ -145,25 +188,27 @@ def suggest_token_columns(frame: "pd.DataFrame") -> dict[str, RoleSuggestion]:
     tokens = next((c for c in token_like if c != tags), None)
     return {
         "tokens": RoleSuggestion("tokens", str(tokens) if tokens else None,
-                                 "a list of tokens in each row" if tokens else "no column holds token lists"),
+                                 ("a list of tokens in each row" if tokens else "no column holds token lists")
+                                 + candidates.note),
         "tags": RoleSuggestion("tags", str(tags) if tags else None,
-                               "a list of tags in each row" if tags else "no column holds tag lists"),
+                               ("a list of tags in each row" if tags else "no column holds tag lists") + candidates.note),
     }
 
 
 def suggest_seq2seq_columns(frame: "pd.DataFrame", task: str) -> dict[str, RoleSuggestion]:
     """Source and target: for summaries the longer text is the source; for translation the first column."""
-    texts = [c for c in frame.columns if column_profile(frame[c])["string_share"] >= 0.8]
+    candidates = candidate_columns(frame, tuple(name for pair in SEQ2SEQ_NAMES for name in pair))
+    texts = [c for c in candidates.columns if candidates.profile(frame, c)["string_share"] >= 0.8]
     named = {str(c).lower(): c for c in texts}
     for source_name, target_name in SEQ2SEQ_NAMES:
         if source_name in named and target_name in named:
             return {"source": RoleSuggestion("source", str(named[source_name]), f"named '{named[source_name]}'"),
                     "target": RoleSuggestion("target", str(named[target_name]), f"named '{named[target_name]}'")}
     if len(texts) < 2:
-        missing = RoleSuggestion("source", None, "fewer than two text columns")
+        missing = RoleSuggestion("source", None, "fewer than two text columns" + candidates.note)
         return {"source": missing, "target": RoleSuggestion("target", None, missing.reason)}
     if task == "summarization":
-        by_length = sorted(texts[:6], key=lambda c: -column_profile(frame[c])["mean_length"])
+        by_length = sorted(texts[:6], key=lambda c: -candidates.profile(frame, c)["mean_length"])
         return {"source": RoleSuggestion("source", str(by_length[0]), "the longest text"),
                 "target": RoleSuggestion("target", str(by_length[1]), "the shorter text beside it")}
     return {"source": RoleSuggestion("source", str(texts[0]), "the first text column"),
@@ -171,8 +216,11 @@ def suggest_seq2seq_columns(frame: "pd.DataFrame", task: str) -> dict[str, RoleS
 
 
 def suggest_roles(frame: "pd.DataFrame", task: str = "text-classification",
-                  mode: str = "single-label") -> dict[str, RoleSuggestion]:
+                  mode: str = "single-label", given: dict[str, str | None] | None = None) -> dict[str, RoleSuggestion]:
     """Suggestions for each role the task needs, keyed by role.
+
+    ``given`` maps text-classification roles (``text``, ``label``) to the columns the user named: those are
+    not guessed (guessing profiles columns, which costs time on a wide table), only passed back.
 
     text-classification: ``text`` and ``label`` (``mode`` is single-label, multi-label or regression);
     token-classification: ``tokens`` and ``tags``; translation and summarization: ``source`` and ``target``;
@@ -192,22 +240,35 @@ def suggest_roles(frame: "pd.DataFrame", task: str = "text-classification",
         if label.column is None:
             # A few images per class (a folder of class sub-folders, say) have too few rows for the distinct-value
             # rule; a column named like a label with repeated values is the label.
-            for name in frame.columns:
+            for name in [c for c in frame.columns if c != column and str(c).lower() in LABEL_NAMES]:
                 distinct = frame[name].dropna().astype(str).nunique()
-                if name != column and str(name).lower() in LABEL_NAMES and 2 <= distinct < len(frame):
+                if 2 <= distinct < len(frame):
                     label = RoleSuggestion("label", str(name), f"named '{name}', {distinct} distinct values")
                     break
         return {"image": image, "label": label}
+    given = {role: column for role, column in (given or {}).items() if column}
     if task == "text-generation":
-        return {"text": suggest_text_column(frame)}
-    if mode == "regression":
+        return {"text": _given("text", given) or suggest_text_column(frame)}
+    label = _given("label", given)
+    if label is None and mode == "regression":
         label = suggest_number_column(frame)
-    elif mode == "multi-label":
+    elif label is None and mode == "multi-label":
         label = suggest_label_set_column(frame)
-    else:
+    elif label is None:
         label = suggest_label_column(frame)
-    text = suggest_text_column(frame, exclude=(label.column,) if label.column else ())
+    text = _given("text", given) or suggest_text_column(frame, exclude=(label.column,) if label.column else ())
     return {"text": text, "label": label}
+
+
+def _given(role: str, given: dict[str, str]) -> RoleSuggestion | None:
+    return RoleSuggestion(role, given[role], "named by you") if role in given else None
+
+
+def _filled(value) -> bool:
+    try:
+        return value is not None and bool(value == value) and not (isinstance(value, str) and value == "")
+    except (TypeError, ValueError):  # an array cell: its comparison is element-wise
+        return True
 
 
 def _as_number(value) -> float | None:

@@ -138,13 +138,22 @@ def _read_csv_tolerant(path: Path, encoding: str, delimiter: str, nrows: int | N
 
 
 def _header_fields(path: Path, encoding: str, delimiter: str) -> list[str]:
+    """The first non-blank record, however long: a wide table's header easily passes any fixed sample size,
+    and a header cut short would shift every column name after the cut (both readers take these names)."""
     import csv
 
-    raw, complete = sniff.read_sample(path, size=64 * 1024)
-    text = sniff.decode_sample(raw, encoding, complete=complete)
-    for row in csv.reader(text.splitlines(), delimiter=delimiter):
-        if any(cell.strip() for cell in row):
-            return row
+    # The file is read as a stream in its detected encoding; csv joins a quoted cell's lines into one record.
+    # A BOM is dropped by the utf-8-sig/utf-16/utf-32 codecs themselves, or by unique_names.
+    try:
+        with open(path, encoding=encoding, errors="replace", newline="") as handle:
+            for row in csv.reader(handle, delimiter=delimiter):
+                if any(cell.strip() for cell in row):
+                    return row
+    except csv.Error as exc:  # a header cell above csv's field size limit: an unclosed quote swallowing the file
+        raise DataError(
+            f"cannot read the header row of {path}: {exc}.",
+            "Check the first line for an unclosed quote, or re-export the file as CSV.",
+        ) from None
     raise DataError(f"{path} has no header row.", "The first line must name the columns.")
 
 
@@ -167,3 +176,52 @@ def unique_names(header: list[str], name: str) -> tuple[list[str], list[str]]:
         seen[candidate] = position
         names.append(candidate)
     return names, notes
+
+
+def looks_like_table_text(raw: bytes, name: str) -> bool:
+    """Whether the start of a .txt file is a table rather than one text per line.
+
+    Plain texts often hold a comma or two, so a .txt counts as a table only on firm evidence: every one of
+    its first lines splits into the same number (two or more) of fields, and either the fields are
+    tab-separated (a spreadsheet's 'Text (Tab delimited)' export) or the first line names a column the
+    way tables do ('text', 'label', 'sentence'...).
+    """
+    import csv
+
+    from .image_tables import IMAGE_NAMES
+    from .roles import LABEL_NAMES, NUMBER_NAMES, SEQ2SEQ_NAMES, TAG_NAMES, TEXT_NAMES
+
+    complete = len(raw) < 65536
+    text = sniff.decode_sample(raw, sniff.detect_encoding(raw, complete=complete, name=name), complete=complete)
+    delimiter = sniff.sniff_delimiter(text, default="\t")
+    counts = sniff._field_counts(text, delimiter)
+    if len(counts) < 2 or min(counts) < 2 or len(set(counts)) != 1:
+        return False
+    if delimiter == "\t":
+        return True
+    known = {*TEXT_NAMES, *LABEL_NAMES, *NUMBER_NAMES, *TAG_NAMES, *IMAGE_NAMES,
+             *(name for pair in SEQ2SEQ_NAMES for name in pair),
+             "tokens", "words", "split", "id", "prompt", "response", "instruction", "text_pair"}
+    header = next(csv.reader(text.splitlines()[:1], delimiter=delimiter), [])
+    # 'review_text' or 'Sentiment Label' names a column as surely as 'text' or 'label' does.
+    words = {word for cell in header for word in re.split(r"[\s_\-.]+", cell.strip().lower()) if word}
+    return any(cell.strip().lower() in known for cell in header) or bool(words & known)
+
+
+def read_text_lines(path: Path, nrows: int | None) -> Table:
+    """A plain text file: one text per line, no header, blank lines skipped; a table with one 'text' column."""
+    import pandas as pd
+
+    raw = path.read_bytes()
+    encoding = sniff.detect_encoding(raw, complete=True, name=str(path))
+    try:
+        text = raw.decode(encoding).lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not valid {encoding} text (byte {exc.start}).", "Re-save it as UTF-8.") from None
+    lines = [line for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
+    if not lines:
+        raise DataError(f"{path} holds no text.", "Write one text per line.")
+    shown = lines[:nrows] if nrows else lines
+    table = Table(pd.DataFrame({"text": pd.Series(shown, dtype=object)}), path, "text lines", encoding)
+    table.complete = not nrows or len(lines) <= nrows
+    return table

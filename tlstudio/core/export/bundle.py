@@ -108,6 +108,7 @@ def write_predict_script(root: Path, template: str) -> None:
 
 def _write_bundle_files(root: Path, source: ModelSource, adapter, variant: str, report) -> None:
     from ..backbones import load_tokenizer
+    from ..errors import DamagedModelError
 
     write_predict_script(root, adapter.predict_scripts[variant])
     (root / "requirements.txt").write_text("\n".join(_requirements(variant)) + "\n", encoding="utf-8")
@@ -115,7 +116,10 @@ def _write_bundle_files(root: Path, source: ModelSource, adapter, variant: str, 
         (root / "labels.json").write_text(json.dumps({"labels": source.labels,
                                                      "id2label": dict(enumerate(source.labels))},
                                                     indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tokenizer = load_tokenizer(root / "model")
+    try:
+        tokenizer = load_tokenizer(root / "model")
+    except DamagedModelError as exc:  # name the source's own files, not the staged copy's
+        raise DamagedModelError(exc.message.replace(str(root / "model"), str(source.path)), exc.hint) from None
     if variant == "onnx" and not (root / "model" / "tokenizer.json").is_file():
         raise TlStudioError(f"the tokenizer of {source.path} has no tokenizer.json, which the ONNX predict.py reads.",
                             "Export the bundle without --with-onnx (its predict.py uses transformers).")

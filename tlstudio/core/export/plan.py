@@ -153,8 +153,10 @@ def _code_block(lines: list[str]):
             yield line
 
 
-def record_export(source: str | Path, destination: str | Path, format: str) -> None:
-    """Note the export in the run's run.json, so the runs list knows where the model went."""
+def record_export(source: str | Path, destination: str | Path, format: str,
+                  card_fields: dict[str, str] | None = None) -> None:
+    """Note the export in the run's run.json, so the runs list knows where the model went (and the app shows
+    this model's own card words the next time it is exported)."""
     from ..errors import TlStudioError
     from ..run_folder import RunFolder
 
@@ -164,8 +166,11 @@ def record_export(source: str | Path, destination: str | Path, format: str) -> N
     try:
         record = run.read_run()
         exports = list(record.get("exports") or [])
-        exports.append({"path": str(destination), "format": format,
-                        "at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        entry = {"path": str(destination), "format": format,
+                 "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        if card_fields:
+            entry["card"] = {key: str(value) for key, value in card_fields.items() if value}
+        exports.append(entry)
         run.update_run(exports=exports)
     except (TlStudioError, OSError):
         pass  # the export itself succeeded; a read-only run folder is no reason to fail it

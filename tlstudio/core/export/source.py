@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..backbones import check_model_folder
+from ..backbones import check_model_folder, load_config
 from ..errors import ConfigError, TlStudioError
 from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FILE
 
@@ -75,6 +75,10 @@ def open_model_folder(path: str | Path, *, require_task: bool = True) -> ModelSo
 
     refuse_multitask_run(path)
     config = check_model_folder(path)
+    if require_task:
+        # Every export that needs the task also loads the model: a config transformers cannot build is named
+        # here, as the source's own config.json, and not later as a staged copy of it.
+        load_config(path)
     run = _read_json(path / RUN_FILE)
     metrics = _read_json(path / METRICS_FILE)
     task = (run.get("config") or {}).get("task") or _task_from_architecture(config, path, required=require_task)

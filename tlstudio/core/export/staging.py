@@ -25,20 +25,24 @@ from ..errors import ConfigError
 # Written last into every exported folder: what tlstudio put there, so that --force knows what it may replace.
 MANIFEST = ".tlstudio-export.json"
 MANIFEST_FORMAT = "tlstudio-export/1"
-# What an export or run folder of an older tlstudio (before the manifest) could hold at its top level.
-_OLD_TOP_LEVEL = {
+# What an export or run folder of an older tlstudio (before the manifest) holds: these files at its top level, and
+# anything inside these folders of its own. Anything else (a hidden file such as .git, a notes file, a user's
+# README) makes --force refuse.
+_OLD_TOP_FILES = {
     "config.json", "generation_config.json", "model.safetensors", "model.safetensors.index.json",
     "adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "tokenizer_config.json",
     "special_tokens_map.json", "added_tokens.json", "vocab.txt", "vocab.json", "merges.txt", "spiece.model",
     "sentencepiece.bpe.model", "chat_template.jinja", "preprocessor_config.json", "processor_config.json",
-    "README.md", "run.json", "metrics.json", "trainer_state.json", "training_args.json", "eval_predictions.jsonl",
-    "model.onnx", "model.onnx.data", "model_int8.onnx", "model_int8.onnx.data", "verification.json",
-    "labels.json", "bundle.json", "predict.py", "train.py", "requirements.txt", "accelerate_config.yaml",
-    "slurm.sbatch", "torchrun.sh", "data_manifest.json", "events.jsonl", "train.log", "run.lock", ".run.lock",
-    "onnx", "adapter", "checkpoints", "data", "backbone", "tasks", "model", "logs", "best", "trials",
+    "run.json", "metrics.json", "trainer_state.json", "training_args.json", "eval_predictions.jsonl",
+    "labels.json", "bundle.json", "predict.py", "bundle_text.py", "data_manifest.json", "events.jsonl",
+    "train.log", "study.json", "best_run.json", "trials.json", "results.json",
 }
-
-_OLD_PATTERNS = ("model-*-of-*.safetensors", "*.tiktoken", "checkpoint-*")
+_OLD_PATTERNS = ("model-*-of-*.safetensors", "*.tiktoken")
+_OLD_FOLDERS = {"checkpoints", "onnx", "adapter", "tasks", "joint", "model", "backbone", "tensorboard", "trials",
+                "random-init-backbone", "adapted-backbone"}
+_RUN_BUNDLE_FILES = {"train.py", "requirements.txt", "accelerate_config.yaml", "slurm.sbatch", "torchrun.sh",
+                     "launch.sh"}
+_OWN_HIDDEN = {".run.lock", ".write-test"}
 
 
 def check_output(path: Path, *, force: bool, source: Path | None = None) -> Path:
@@ -76,8 +80,8 @@ def refuse_unless_replaceable(path: Path) -> None:
         foreign = [p for p in sorted(path.rglob("*")) if (p.is_file() or p.is_symlink())
                    and p.relative_to(path).as_posix() not in listed and p.name != MANIFEST]
     elif _holds_tlstudio_record(path):
-        foreign = [p for p in sorted(entries) if p.name not in _OLD_TOP_LEVEL and not p.name.startswith(".")
-                   and not any(fnmatch.fnmatch(p.name, pattern) for pattern in _OLD_PATTERNS)]
+        foreign = [p for p in sorted(path.rglob("*")) if (p.is_file() or p.is_symlink())
+                   and not _old_file_is_ours(path, p.relative_to(path))]
     else:
         raise ConfigError(f"{path} is not an earlier tlstudio export; --force will not delete it.", hint)
     if foreign:
@@ -85,6 +89,28 @@ def refuse_unless_replaceable(path: Path) -> None:
         more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
         raise ConfigError(f"{path} holds files tlstudio did not write ({shown}{more}); --force will not delete them.",
                           "Move them out first, or choose a new output.")
+
+
+def _old_file_is_ours(folder: Path, relative: Path) -> bool:
+    """Whether a file of an older tlstudio export or run folder (no manifest) is one tlstudio wrote."""
+    parts = relative.parts
+    if any(part.startswith(".") for part in parts):
+        return len(parts) == 1 and parts[0] in _OWN_HIDDEN
+    if len(parts) > 1:
+        if parts[0] == "data":  # a run bundle's copy of the data, as its manifest lists it
+            return (folder / "data_manifest.json").is_file() and relative.suffix == ".jsonl" and len(parts) == 2
+        return parts[0] in _OLD_FOLDERS
+    name = parts[0]
+    if name in _OLD_TOP_FILES or any(fnmatch.fnmatch(name, pattern) for pattern in _OLD_PATTERNS):
+        return True
+    if name in _RUN_BUNDLE_FILES:
+        return (folder / "data_manifest.json").is_file()
+    if name == "README.md":  # the model card tlstudio wrote names tlstudio; a user's own README need not
+        try:
+            return "tlstudio" in (folder / name).read_text(encoding="utf-8", errors="replace")[:200_000]
+        except OSError:
+            return False
+    return False
 
 
 def write_manifest(folder: Path, kind: str) -> None:
@@ -162,6 +188,10 @@ def staged_file(path: Path, *, force: bool):
 
 
 def _replace(staged: Path, path: Path, *, force: bool) -> None:
+    if not force and (path.is_file() or path.is_symlink() or (path.is_dir() and any(path.iterdir()))):
+        # Something appeared at the output while the export ran: it is not tlstudio's to replace.
+        raise ConfigError(f"{path} appeared while the export was being written; it was left as it is.",
+                          "Choose a new output, or pass --force to replace an earlier export.")
     if path.is_dir() and (force or not any(path.iterdir())):
         # Move the old export aside first: the new one appears in one rename.
         old = path.with_name(f".{path.name}.old-{os.getpid()}")

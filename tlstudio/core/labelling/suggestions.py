@@ -38,6 +38,18 @@ def load_suggester(model_dir: str | Path, device: str = "auto"):
     return predictor
 
 
+def model_labels(model_dir: str | Path) -> list[str]:
+    """The class names a trained classifier predicts (its config.json's id2label), without loading it."""
+    import json
+
+    try:
+        config = json.loads((Path(model_dir) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    id2label = config.get("id2label") if isinstance(config, dict) else None
+    return [str(v) for v in id2label.values()] if isinstance(id2label, dict) else []
+
+
 def suggest(predictor, texts: list[str], rows: list[int], *, method: str = "entropy", sink=None,
             cancel=None) -> list[Suggestion]:
     """A suggestion for each of ``texts`` (at table positions ``rows``), in the same order."""

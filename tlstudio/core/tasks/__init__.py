@@ -33,3 +33,11 @@ def get_task(name: str):
     except KeyError:
         raise ConfigError(f"unknown task '{name}'.", f"Choose one of: {', '.join(_REGISTRY)}.") from None
     return getattr(importlib.import_module(module_name), class_name)()
+
+
+def task_title(name: str) -> str:
+    """The task's name as people read it ('Entity tagging (NER)'), for messages."""
+    try:
+        return get_task(name).title or name
+    except ConfigError:
+        return name

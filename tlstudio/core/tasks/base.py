@@ -10,8 +10,10 @@ and usage snippet.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from ..errors import DataError
 from ..progress import Message
 
 
@@ -38,6 +40,8 @@ class Task:
     greater_is_better = False
     # Flat metrics.json keys shown first, in this order, by the CLI, the app and the model card.
     headline_metrics: tuple[str, ...] = ()
+    # How a metric key reads for this task where its bare name misleads ('f1' of a tagger is entity F1).
+    metric_titles: dict[str, str] = {}
 
     # ------------------------------------------------------------------ data
     def prepare(self, config, sink) -> TaskData:
@@ -47,6 +51,9 @@ class Task:
         """A fingerprint of the training data, recorded in run.json so --resume can tell it changed."""
         from ..files import sha256_of
 
+        if Path(config.data).expanduser().is_dir():  # e.g. the file was replaced by a folder before --resume
+            raise DataError(f"{config.data} is a folder, not the data file this run was trained on.",
+                            "Put the data file back at that path, or start a new run with a data file.")
         return sha256_of(config.data)
 
     def load_processor(self, path, config):

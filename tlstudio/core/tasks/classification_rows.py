@@ -13,7 +13,7 @@ from typing import Any
 
 from ..data.columns import require_column
 from ..data.readers import read_table
-from ..data.splits import random_split, split_from_column, stratified_split
+from ..data.splits import random_split, split_by_label, split_from_column
 from ..data.table import Table, list_numbers
 from ..errors import DataError
 from ..progress import Message
@@ -97,8 +97,10 @@ def read_eval_file(config, columns: list[str], flags: list[str], sink) -> Table:
     return table
 
 
-def split_rows(rows: Rows, table: Table, config, stratify: list | None) -> tuple[Rows, Rows, dict[str, Any]]:
-    """Training and validation rows from a split column or a (stratified when possible) random hold-out."""
+def split_rows(rows: Rows, table: Table, config, stratify: list | None,
+               sink=None) -> tuple[Rows, Rows, dict[str, Any]]:
+    """Training and validation rows from a split column or a (stratified when possible) random hold-out;
+    ``sink`` hears why a split could not be stratified."""
     if config.split_column:
         column = require_column(table, config.split_column, "--split-column")
         values = table.frame[column].tolist()
@@ -112,8 +114,17 @@ def split_rows(rows: Rows, table: Table, config, stratify: list | None) -> tuple
             "Add rows or give an evaluation file with --eval-data.",
         )
     if stratify is not None:
-        train_pos, eval_pos = stratified_split(stratify, config.eval_fraction, config.seed)
-        method = "stratified"
+        train_pos, eval_pos, note = split_by_label(stratify, config.eval_fraction, config.seed)
+        method = "stratified, small classes pooled" if note else "stratified"
+        if note and sink is not None:
+            sink.emit(Message("warning", f"{table.path}: {note}"))
+        if not eval_pos and len(set(stratify)) == len(stratify):
+            raise DataError(
+                f"every label in {table.path} is on a single row ({len(stratify):,} labels), so no class can be "
+                "both trained on and validated.",
+                "Check that --label-column names the class column (not an id or free text), or give an "
+                "evaluation file with --eval-data.",
+            )
     else:
         train_pos, eval_pos = random_split(len(rows.texts), config.eval_fraction, config.seed)
         method = "random"

@@ -46,7 +46,7 @@ class ImageClassificationTask(Task):
 
     def prepare(self, config, sink) -> ClassificationData:
         mode = self.mode
-        table = read_image_data(config.data)
+        table = read_image_data(config.data, sheet=config.sheet)
         for note in table.warnings:
             sink.emit(Message("warning", note))
         image_column, label_column = self.choose_columns(table, config.image_column, config.label_column, sink)
@@ -64,7 +64,7 @@ class ImageClassificationTask(Task):
             train, summary["unreadable_images"] = rows, len(unreadable) + len(bad)
             summary["split"] = {"method": "eval file", "eval_file": str(eval_table.path)}
         else:
-            train, evaluation, summary["split"] = split_rows(rows, table, config, mode.stratify(rows.targets))
+            train, evaluation, summary["split"] = split_rows(rows, table, config, mode.stratify(rows.targets), sink)
         if not evaluation.texts:
             raise DataError(f"{config.data} has too few labelled images to hold any out for validation.",
                             "Add images or give an evaluation folder or file with --eval-data.")

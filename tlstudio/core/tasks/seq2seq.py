@@ -83,7 +83,7 @@ class Seq2SeqTask(Task):
         return source, target, [n for n in (note_s, note_t) if n]
 
     def prepare(self, config, sink) -> Seq2SeqData:
-        table = read_table(config.data)
+        table = read_table(config.data, sheet=config.sheet)
         emit_notes(sink, table.warnings)
         source, target, notes = self.choose_columns(table, config.source_column, config.target_column)
         emit_notes(sink, notes, "info")

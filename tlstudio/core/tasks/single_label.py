@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..data.labels import normalize_label, sort_labels
+from ..data.labels import case_variants_note, normalize_label, sort_labels
 from ..errors import DataError
 from ..metrics import classification as cls_metrics
 from ..progress import Message
@@ -69,7 +69,11 @@ class SingleLabel(LabelMode):
         return {"class_counts": {name: counts[name] for name in names}}
 
     def setup(self, data, config, sink) -> None:
-        """Class weights for a skewed label distribution (config.class_weighting)."""
+        """Class weights for a skewed label distribution (config.class_weighting); a warning for class names
+        that look like one class spelt in several ways."""
+        note = case_variants_note(data.label_names, data.columns.get("label_column") or "label")
+        if note:
+            sink.emit(Message("warning", note))
         counts = Counter(data.train.targets)
         skew = max(counts.values()) / max(1, min(counts.values()))
         use = config.class_weighting == "on" or (config.class_weighting == "auto" and skew >= SKEW_RATIO)

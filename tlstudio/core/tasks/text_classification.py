@@ -88,10 +88,11 @@ class TextClassificationTask(Task):
     # ------------------------------------------------------------------ data
     def prepare(self, config, sink) -> ClassificationData:
         self.mode = mode = mode_for(config)
-        table = read_table(config.data)
+        table = read_table(config.data, sheet=config.sheet)
         for note in table.warnings:
             sink.emit(Message("warning", note))
-        suggestions = suggest_roles(table.frame, self.name, mode.name)
+        suggestions = suggest_roles(table.frame, self.name, mode.name,
+                                    given={"text": config.text_column, "label": config.label_column})
         text_column, note = choose_column(table, config.text_column, suggestions["text"], "--text-column")
         if note:
             sink.emit(Message("info", note))
@@ -117,7 +118,7 @@ class TextClassificationTask(Task):
             train, evaluation = rows, read_rows(eval_table, text_column, label_column, pair_column, mode, sink)
             summary["split"] = {"method": "eval file", "eval_file": str(eval_table.path)}
         else:
-            train, evaluation, summary["split"] = split_rows(rows, table, config, mode.stratify(rows.targets))
+            train, evaluation, summary["split"] = split_rows(rows, table, config, mode.stratify(rows.targets), sink)
         if not evaluation.texts:
             raise DataError(
                 f"{config.data} has too few labelled rows to hold any out for validation.",
@@ -236,7 +237,8 @@ class TextClassificationTask(Task):
     def evaluate(self, predictor, table, columns: dict, sink, cancel=None) -> tuple[dict, list[dict]]:
         """Score a trained classifier on a labelled table (``tlstudio evaluate``)."""
         mode = predictor.mode
-        suggestions = suggest_roles(table.frame, self.name, mode.name)
+        suggestions = suggest_roles(table.frame, self.name, mode.name,
+                                    given={"text": columns.get("text_column"), "label": columns.get("label_column")})
         text_column, _ = choose_column(table, columns.get("text_column"), suggestions["text"], "--text-column")
         label_column, _ = choose_column(table, columns.get("label_column"), suggestions["label"], "--label-column")
         pair_column = None

@@ -41,7 +41,7 @@ class TextGenerationTask(Task):
 
     # ------------------------------------------------------------------ data
     def prepare(self, config, sink) -> LMData:
-        table = read_table(config.data)
+        table = read_table(config.data, sheet=config.sheet)
         emit_notes(sink, table.warnings)
         columns, note = choose_lm_columns(table, {k: getattr(config, k) for k in
                                                   ("text_column", "prompt_column", "response_column")})

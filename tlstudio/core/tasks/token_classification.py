@@ -68,10 +68,12 @@ class TokenClassificationTask(Task):
     metric_for_best = "f1"
     greater_is_better = True
     headline_metrics = ("f1", "precision", "recall", "accuracy")
+    metric_titles = {"f1": "entity F1", "precision": "entity precision", "recall": "entity recall",
+                     "accuracy": "token accuracy"}
 
     # ------------------------------------------------------------------ data
     def prepare(self, config, sink) -> TaggingData:
-        table = read_table(config.data)
+        table = read_table(config.data, sheet=config.sheet)
         emit_notes(sink, table.warnings)
         tokens_column, tags_column, notes = columns_for(table, config.tokens_column, config.tags_column)
         emit_notes(sink, notes, "info")

@@ -154,7 +154,7 @@ def adapt(config, data, backbone, run, choice, sink, cancel, *, allow_pickle: bo
 
     from ..backbones import load_model, load_tokenizer
     from .callbacks import ProgressCallback
-    from .checkpoints import last_checkpoint
+    from .checkpoints import newest_intact_checkpoint, skipped_warning
     from .trainer import StudioTrainer
 
     texts, source = unlabelled_texts(config, data)
@@ -202,7 +202,9 @@ def adapt(config, data, backbone, run, choice, sink, cancel, *, allow_pickle: bo
                             eval_dataset=dataset(held_out) if held_out else None, processing_class=tokenizer,
                             data_collator=DropColumns(collator), callbacks=[progress], checkpoint_limit=1)
     before = _loss(trainer) if held_out else None
-    checkpoint = last_checkpoint(stage / "checkpoints")
+    checkpoint, skipped = newest_intact_checkpoint(stage / "checkpoints")
+    if skipped:
+        sink.emit(Message("warning", f"domain adaptation: {skipped_warning(skipped, checkpoint)}"))
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     if progress.cancelled:
         raise RunCancelled()

@@ -47,9 +47,22 @@ def check_loss(loss, state, what: str = "loss") -> None:
         raise NonFiniteLoss(state.global_step + 1, float(state.epoch or 0.0), value, what)
 
 
+def backbone_damage(config: RunConfig, *, allow_pickle: bool = False) -> tuple[str, str, str, str] | None:
+    """``(backbone folder, file, tensor, "NaN" | "infinite")`` when the run's backbone itself holds non-finite
+    weights, else None.  Read once, after a run diverged: then no learning rate can help."""
+    from ..backbones import non_finite_weights, resolve_backbone
+
+    try:
+        path = resolve_backbone(config.backbone, allow_pickle=allow_pickle).path
+    except TlStudioError:
+        return None
+    found = non_finite_weights(path)
+    return (str(path), *found) if found else None
+
+
 def diverged_error(exc: NonFiniteLoss | Exception, config: RunConfig, run_path, last_good_step: int | None,
-                   precision: str) -> TrainingDiverged:
-    """The message a user reads when training diverged."""
+                   precision: str, damage: tuple[str, str, str, str] | None = None) -> TrainingDiverged:
+    """The message a user reads when training diverged (``damage``: what :func:`backbone_damage` found)."""
     if isinstance(exc, NonFiniteLoss):
         value = "NaN" if math.isnan(exc.value) else ("infinite" if exc.value > 0 else "-infinite")
         what = f"the {exc.what} became {value} at step {exc.step} (epoch {exc.epoch:.2f})"
@@ -57,6 +70,13 @@ def diverged_error(exc: NonFiniteLoss | Exception, config: RunConfig, run_path, 
         what = f"the weights stopped being finite numbers ({exc})"
     kept = (f"the last good checkpoint (step {last_good_step}) is kept in {run_path}"
             if last_good_step is not None else "there was no checkpoint yet")
+    if damage is not None:
+        folder, file, tensor, kind = damage
+        return TrainingDiverged(
+            f"training diverged: {what} because the backbone's weights hold {kind} values in {tensor} "
+            f"({file} in {folder}): the backbone file is damaged. The run stopped and no model was exported.",
+            "A lower learning rate will not help: replace the backbone with an intact copy (download or copy it "
+            "again) and start a new run.")
     lower = config.learning_rate / 10
     hint = (f"Lower the learning rate (it is {config.learning_rate:g}; try {lower:g}) and start a new run: "
             f"tlstudio train --config {run_path}/run.json --learning-rate {lower:g} --output NEW_FOLDER")

@@ -39,7 +39,18 @@ def load_image_processor(path: str | Path, image_size: int | None = None):
     if not (path / "preprocessor_config.json").is_file():
         raise BackboneError(f"{path} has no preprocessor_config.json, so tlstudio cannot tell how to prepare "
                             "images for it.", "Choose an image model (ViT, ConvNeXt, ResNet, EfficientNet...).")
-    processor = AutoImageProcessor.from_pretrained(str(path), backend="pil")
+    from ..backbones import DAMAGED_HINT, error_reason, load_config
+    from ..errors import DamagedModelError
+
+    if (path / "config.json").is_file():
+        load_config(path)  # the processor reads config.json too: a bad one is named as itself
+    try:
+        processor = AutoImageProcessor.from_pretrained(str(path), backend="pil", trust_remote_code=False)
+    except Exception as exc:  # noqa: BLE001 - the folder's files are the only input
+        if isinstance(exc, MemoryError):
+            raise
+        raise DamagedModelError(f"the image processor in {path} (preprocessor_config.json) cannot be loaded: "
+                                f"{error_reason(exc)}.", DAMAGED_HINT) from None
     if image_size:
         set_processor_size(processor, image_size)
     return processor

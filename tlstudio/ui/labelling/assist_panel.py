@@ -92,7 +92,7 @@ class AssistPanel(QWidget):
     # -- the model ----------------------------------------------------------------------
     def _on_run_opened(self, path) -> None:
         if path is not None and (Path(path) / "config.json").is_file() and self.model_dir is None:
-            self.set_model(str(path))
+            self.set_model(str(path), chosen=False)
 
     def choose_model(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a trained classifier (a run folder)",
@@ -100,17 +100,41 @@ class AssistPanel(QWidget):
         if folder:
             self.set_model(folder)
 
-    def set_model(self, folder: str | None) -> None:
+    def set_model(self, folder: str | None, *, chosen: bool = True) -> None:
+        """Use ``folder``'s model for suggestions. One the app picked by itself (the run just opened) is only
+        kept when it knows this file's classes; one the user chose is kept with a warning."""
+        unknown = self._knows_none_of_the_classes(folder) if folder else None
+        if unknown and not chosen:
+            self.model_dir = None
+            self.model_label.setText(f"No model: {unknown} Train one on this file, or choose a model.")
+            self.model_label.setToolTip(folder)
+            self._sync()
+            return
         self.model_dir = folder
-        self.model_label.setText(f"Model: <b>{Path(folder).name}</b>" if folder else "No model chosen.")
+        self.model_label.setText((f"Model: <b>{Path(folder).name}</b>" if folder else "No model chosen.")
+                                 + (f"<br><span style='color:#c77700'>{unknown}</span>" if unknown else ""))
         self.model_label.setToolTip(folder or "")
         self._sync()
 
+    def _knows_none_of_the_classes(self, folder: str) -> str | None:
+        """A sentence when the model's labels and the open file's classes have nothing in common, else None."""
+        from ...core.labelling.suggestions import model_labels
+
+        classes = set(self.page.classes)
+        labels = model_labels(folder)
+        if not classes or not labels or classes & set(labels):
+            return None
+        shown = ", ".join(sorted(labels)[:4]) + (" …" if len(labels) > 4 else "")
+        return f"the model of {Path(folder).name} knows other labels ({shown}) than this file's."
+
     def reset(self) -> None:
+        """Another file (or label column): its suggestions go, and a model for other labels is not offered."""
         self.stop()
         if self.page.model is not None:
             self.page.model.set_suggestions({})
         self.status.clear()
+        if self.model_dir:
+            self.set_model(self.model_dir, chosen=False)
         self._sync()
 
     def _sync(self) -> None:

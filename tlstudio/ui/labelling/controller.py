@@ -138,6 +138,8 @@ class LabellingController(QObject):
     def apply(self, changes: list[CellChange], what: str) -> None:
         """Set cells and journal the step (called by the undo commands)."""
         self.edited.apply(changes)
+        # The counts read with the file describe it no longer (even once saved: the saved file has these labels).
+        self.counts_at_load = None
         self.journal.record(changes, what)
         self.cells_changed.emit(sorted({c.row for c in changes}))
         self._update_dirty()

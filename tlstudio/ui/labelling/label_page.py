@@ -126,8 +126,21 @@ class LabelPage(ClassActions, RecoveryActions, Page):
 
         self.entities = EntityPanel(self)
         self.side.addTab(self.entities, "Entities")
+        from ..widgets.row_detail import RowDetail
+        from ..widgets.text_columns import TextColumnRoom
+
+        self.text_room = TextColumnRoom(self.table_view)
+        # The whole text of the current row, wrapped, with the keys that label it: long reviews are elided
+        # in their cell.
+        self.detail = RowDetail("The current row's whole text", self)
+        rows = QSplitter(Qt.Vertical, self)
+        rows.addWidget(self.table_view)
+        rows.addWidget(self.detail)
+        rows.setStretchFactor(0, 3)
+        rows.setStretchFactor(1, 1)
+        rows.setChildrenCollapsible(False)
         splitter = QSplitter(Qt.Horizontal, self)
-        splitter.addWidget(self.table_view)
+        splitter.addWidget(rows)
         splitter.addWidget(self.side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
@@ -234,19 +247,35 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         labelled = bool(self.controller and self.controller.label_column)
         self.table_view.setColumnHidden(LABEL, not labelled)  # token rows are labelled in the Entities panel
         self.table_view.setColumnHidden(LABEL + 1, not labelled)
-        header = self.table_view.horizontalHeader()
-        header.setDefaultSectionSize(130)
-        header.setSectionResizeMode(TEXT, QHeaderView.Stretch)
+        self.table_view.horizontalHeader().setDefaultSectionSize(130)
+        self.text_room.set_text_column(TEXT)
         self.table_view.setColumnWidth(LABEL, 150)
 
     def _on_current_row(self, current, _previous) -> None:
         self.entities.show_row(self.current_position())
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        from ..widgets.row_detail import cell_text
+
+        position = self.current_position()
+        if position is None or self.controller is None or self.model is None:
+            self.detail.clear()
+            return
+        column = self.model.text_column
+        text = self.controller.table.frame[column].iloc[position] if column else ""
+        label = self.controller.label(position)
+        keys = "   ".join(f"{number} {name}" for number, name in enumerate(self.classes[:9], start=1))
+        fields = [("label", label or "(none)")] + ([("keys", keys)] if keys and self.controller.label_column else [])
+        self.detail.show_row(f"Row {position + 1}", cell_text(text), fields)
 
     def _on_cells_changed(self, rows: list[int]) -> None:
         self._classes_timer.start()  # class counts scan the whole column: once per burst of key presses
         self._show_state()
         if self.entities.position in rows:
             self.entities.show_row(self.entities.position)
+        if self.current_position() in rows:
+            self._show_detail()
         self.session_frame_edited()
         self.assist.on_labels_changed()
 

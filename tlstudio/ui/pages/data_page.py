@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHeaderView, QLabel, QListWidget,
-                               QListWidgetItem, QProgressBar, QPushButton, QSplitter, QStackedWidget, QStyle,
-                               QTableView, QTabWidget, QVBoxLayout, QWidget)
+                               QListWidgetItem, QProgressBar, QPushButton, QScrollArea, QSplitter, QStackedWidget,
+                               QStyle, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ..qmodels.dataframe_model import THUMBNAIL, DataFrameModel
 from ..widgets.bar_chart import CategoryBarChart
@@ -28,18 +28,25 @@ LEVEL_ICONS = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_Messa
                "info": QStyle.SP_MessageBoxInformation}
 
 
+def task_title(name: str) -> str:
+    from ...core.tasks import task_title as title
+
+    return title(name)
+
+
 def _mode(config) -> str:
     return "multi-label" if config.multi_label else "regression" if config.regression else "single-label"
 
 
-def _load(path: str, task: str, mode: str):
-    """The table, the task it can only be for (or None), and column suggestions for that task."""
+def _load(path: str, task: str, mode: str, pinned: bool = False):
+    """The table, the task to switch to (or None: the current one fits, or the user pinned it), and column
+    suggestions for the task the data will be used for."""
     from ...core.data.image_tables import read_image_data
     from ...core.data.roles import suggest_roles
     from ...core.data.task_hint import suggest_task
 
     table = read_image_data(path)  # a data file, or a folder of images in class sub-folders
-    hint = suggest_task(table)
+    hint = None if pinned else suggest_task(table, task)
     if hint and hint[0] != task:
         task, mode = hint[0], "single-label"
     suggestions = suggest_roles(table.frame, task, mode)
@@ -72,22 +79,9 @@ def _health(frame, text_column, label_column):
 
 
 def _token_lengths(job, backbone: str, frame, column: str):
-    from ...core.backbones import load_tokenizer, resolve_backbone
-    from ...core.data.token_stats import SAMPLE_LIMIT, measure_token_lengths
+    from ...core.run_plan import measure_lengths
 
-    tokenizer = load_tokenizer(resolve_backbone(backbone).path)
-    texts = frame[column]
-    filled = int(texts.notna().sum())
-    sampled = len(texts) > SAMPLE_LIMIT
-    if sampled:
-        # Sample rows before turning them into Python strings: a million-row tolist() holds the GIL
-        # long enough to freeze the window.
-        texts = texts.sample(SAMPLE_LIMIT, random_state=0)
-    # Token lists (entity tagging) are measured as the sentence they spell.
-    values = [" ".join(map(str, v)) if isinstance(v, list) else v for v in texts.tolist()]
-    if sampled:
-        return measure_token_lengths(tokenizer, values, cancel=job.cancel_token, total_rows=filled)
-    return measure_token_lengths(tokenizer, values, cancel=job.cancel_token)
+    return measure_lengths(backbone, frame, column, cancel=job.cancel_token)
 
 
 def _entity_counts(frame, tags_column: str) -> dict[str, int]:
@@ -112,12 +106,9 @@ def _class_counts(frame, label_column: str) -> dict[str, int]:
 
 
 def measured_column(config) -> str | None:
-    """The column whose lengths decide truncation for the task."""
-    if config.task == "token-classification":
-        return config.tokens_column
-    if config.task in ("translation", "summarization"):
-        return config.source_column
-    return config.text_column
+    from ...core.run_plan import measured_column as column
+
+    return column(config)
 
 
 WINDOWS_OFFER_SHARE = 0.1  # the share of truncated texts at which reading them as windows is offered
@@ -179,6 +170,12 @@ class DataPage(Page):
         vertical.setSectionResizeMode(QHeaderView.Fixed)  # uniform rows: no per-row measuring on a million rows
         vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table_view.horizontalHeader().setDefaultSectionSize(140)
+        from ..widgets.row_detail import RowDetail
+        from ..widgets.text_columns import TextColumnRoom
+
+        self.text_room = TextColumnRoom(self.table_view)
+        self.detail = RowDetail("The selected row in full", self)
+        self.table_view.selectionModel().currentRowChanged.connect(lambda current, _p: self._show_detail(current))
 
         columns = self.roles = ColumnRoles(self)
         columns.column_chosen.connect(lambda field, column: self.session.update_config(**{field: column}))
@@ -235,12 +232,23 @@ class DataPage(Page):
 
         right = QSplitter(Qt.Vertical, self)
         right.addWidget(self.table_view)
+        right.addWidget(self.detail)
         right.addWidget(charts)
         right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
+        right.setStretchFactor(1, 1)
+        right.setStretchFactor(2, 2)
         right.setChildrenCollapsible(False)
+        # The columns, split and notes scroll on a short screen instead of squeezing their help text.
+        left_scroll = QScrollArea(self)
+        left_scroll.setWidget(left)
+        left_scroll.setWidgetResizable(True)
+        left_scroll.setFrameShape(QScrollArea.NoFrame)
+        left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        # Wide enough for its widest control beside the scroll bar: never cut at the right edge.
+        left_scroll.setMinimumWidth(left.minimumSizeHint().width() + left_scroll.verticalScrollBar().sizeHint().width()
+                                    + 4)
         outer = QSplitter(Qt.Horizontal, self)
-        outer.addWidget(left)
+        outer.addWidget(left_scroll)
         outer.addWidget(right)
         outer.setStretchFactor(1, 1)
         outer.setSizes([380, 900])
@@ -297,9 +305,9 @@ class DataPage(Page):
                 self._restore_after_failed_load()
             error_dialog.show_failure(self, failure)
 
-        task, mode = self.session.config.task, _mode(self.session.config)
-        run_in_background(lambda job: _load(path, task, mode), context=self, on_success=loaded, on_failure=failed,
-                          on_done=self.busy.hide, uses_transformers=False)
+        task, mode, pinned = self.session.config.task, _mode(self.session.config), self.session.task_pinned
+        run_in_background(lambda job: _load(path, task, mode, pinned), context=self, on_success=loaded,
+                          on_failure=failed, on_done=self.busy.hide, uses_transformers=False)
 
     def _on_preview(self, path: str, table) -> None:
         """The first rows of a big file, shown while the whole of it loads (columns are set up after)."""
@@ -326,9 +334,11 @@ class DataPage(Page):
         self.stack.setCurrentIndex(index if table is not None else 0)
 
     def _on_loaded(self, path: str, table, suggestions, hint=None) -> None:
+        switched = ""
         if hint and hint[0] != self.session.config.task:
             self.session.set_task(hint[0])
-            self.status_message.emit(f"Switched the task to {hint[0]}: {hint[1]}.")
+            switched = (f"Task switched to {task_title(hint[0])}: {hint[1]}. "
+                        "(Pin the task on the Model page to keep it.)")
         self.settings.add_recent_file(path)
         self.settings.remember_dir(path)
         self.welcome.refresh()
@@ -341,8 +351,10 @@ class DataPage(Page):
                                 f"<span style='color:gray'>{path}</span>")
         self._fill_columns()
         self.stack.setCurrentIndex(1)
-        self.set_subtitle("Check the columns and the split; the charts and notes update as you change them.")
-        self.status_message.emit(f"Loaded {len(table):,} rows from {Path(path).name}")
+        self.set_subtitle(switched or "Check the columns and the split; the charts and notes update as you change "
+                                      "them.")
+        self.status_message.emit(f"Loaded {len(table):,} rows from {Path(path).name}" + (f". {switched}" if switched
+                                                                                         else ""))
         self.file_loaded.emit(path)
 
     def _fill_columns(self) -> None:
@@ -374,11 +386,23 @@ class DataPage(Page):
             self.table_view.verticalHeader().setDefaultSectionSize(
                 THUMBNAIL + 4 if image else self.fontMetrics().height() + 8)
         self.roles.show_columns(self.session.columns, config, self.session.suggestions)
-        # The text column gets the room; the others keep a readable width.
-        header = self.table_view.horizontalHeader()
-        for index, name in enumerate(self.session.columns):
-            header.setSectionResizeMode(index, QHeaderView.Stretch if name == text else QHeaderView.Interactive)
+        # The text column gets the room; the others keep a readable width (all can be dragged).
+        columns = self.session.columns
+        self.text_room.set_text_column(columns.index(text) if text in columns else None)
         self._refresh_timer.start()
+
+    def _show_detail(self, current) -> None:
+        from ..widgets.row_detail import cell_text
+
+        frame = self.table_model.frame
+        if frame is None or not current.isValid() or current.row() >= len(frame):
+            self.detail.clear()
+            return
+        row = frame.iloc[current.row()]
+        text = measured_column(self.session.config)
+        main = cell_text(row[text]) if text in frame.columns else ""
+        fields = [(str(name), cell_text(row[name])[:300]) for name in frame.columns if name != text][:12]
+        self.detail.show_row(f"Row {current.row() + 1}", main, fields)
 
     def _on_frame_edited(self) -> None:
         table, config = self.session.table, self.session.config

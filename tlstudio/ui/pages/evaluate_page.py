@@ -77,6 +77,14 @@ class EvaluatePage(Page):
         self.busy.setAccessibleName("Evaluating")
         self.busy.hide()
         self.outer.addWidget(self.busy)
+        # A model no better than the trivial baseline is said where the user looks, not only in a log.
+        self.baseline_warning = QLabel(self)
+        self.baseline_warning.setWordWrap(True)
+        self.baseline_warning.setAccessibleName("Warning about the model's results")
+        self.baseline_warning.setStyleSheet("QLabel { background: #fff4e5; color: #8a4b00; border-radius: 4px; "
+                                            "padding: 6px; }")
+        self.baseline_warning.hide()
+        self.outer.addWidget(self.baseline_warning)
         self.stack = QStackedWidget(self)
         self.outer.addWidget(self.stack, 1)
         session.run_opened.connect(self.show_run)
@@ -97,6 +105,11 @@ class EvaluatePage(Page):
         self.stack.setCurrentWidget(self.view)
 
     def _show_results(self, task: str, report: dict, records: list[dict], source: str) -> None:
+        from ...core.tasks.headline import below_baseline
+
+        warning = below_baseline(report, task)
+        self.baseline_warning.setText(warning[:1].upper() + warning[1:] if warning else "")
+        self.baseline_warning.setVisible(bool(warning))
         self._use_view_for(task, report)
         if self.kind == "multi-task":
             self.view.run_dir = self.model_dir
@@ -124,6 +137,7 @@ class EvaluatePage(Page):
 
     def _clear(self) -> None:
         self.model_dir = None
+        self.baseline_warning.hide()
         if self.view is not None:
             self.stack.removeWidget(self.view)
             self.view.deleteLater()

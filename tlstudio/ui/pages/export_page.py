@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QPlainTextEdit, QProgressBar, QPushButton, QRadioButton,
@@ -46,7 +46,7 @@ def _export(run_dir: Path, options, job):
     from ...core.export.plan import record_export
 
     result = export(run_dir, options, job, job.cancel_token)
-    record_export(run_dir, result.output, result.format)
+    record_export(run_dir, result.output, result.format, options.card_fields)
     return result
 
 
@@ -215,6 +215,15 @@ class ExportPage(Page):
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
         self.outer.addWidget(splitter, 1)
+        self.splitter = splitter
+
+    SIDE_BY_SIDE_FROM = 1000  # px of page width; below it the preview goes under the settings
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        wanted = Qt.Horizontal if self.width() >= self.SIDE_BY_SIDE_FROM else Qt.Vertical
+        if self.splitter.orientation() != wanted:
+            self.splitter.setOrientation(wanted)
 
     # -- state ---------------------------------------------------------------------------------
     def _set_enabled(self, enabled: bool) -> None:
@@ -241,6 +250,7 @@ class ExportPage(Page):
             run_dir = Path(run_dir) / "tasks" / names[0]
         if not (Path(run_dir) / "config.json").is_file():
             return
+        another_run = self.run_dir is None or Path(run_dir).resolve() != self.run_dir.resolve()
         self.run_dir = Path(run_dir)
         self.exported, self.result = None, None
         try:
@@ -249,7 +259,16 @@ class ExportPage(Page):
             self.record = {}
         self.task = (self.record.get("config") or {}).get("task") or "text-classification"
         self.name_edit.setText(self.run_dir.name)
-        self.license.setCurrentText(self.record.get("backbone_license") or "other")
+        # The card describes this model: words typed for another run never carry over; this run's own words
+        # from its last export come back.
+        if another_run:  # the same run opened again keeps what the user is typing
+            previous = next((e.get("card") for e in reversed(self.record.get("exports") or [])
+                             if isinstance(e, dict) and isinstance(e.get("card"), dict)), None) or {}
+            for key, edit in self.fields.items():
+                edit.blockSignals(True)
+                edit.setPlainText(str(previous.get(key, "")))
+                edit.blockSignals(False)
+            self.license.setCurrentText(previous.get("license") or self.record.get("backbone_license") or "other")
         self.set_subtitle(f"Exporting the model of run {self.run_dir.name} ({self.task}). Weights are safetensors; "
                           "checkpoints and your validation rows stay behind."
                           + (f" This is sub-task '{names[0]}' of a multi-task run; the others are in "

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QRadioButton, QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QPushButton, QRadioButton, QScrollArea, QVBoxLayout, QWidget)
 
 from ...core.backbones import ALIASES, BUNDLED, CONVERTED, DEFAULT_BACKBONE
 from ...core.config import IMAGE_BACKBONE
@@ -59,14 +59,9 @@ def _task_notes(task: str, backbone: str, texts: list[str]):
 
 
 def _devices():
-    from ...core.memory_estimate import total_memory
-    from ...core.training.hardware import available_devices
+    from ...core.run_plan import devices
 
-    devices = available_devices()
-    for device in devices:
-        if device["id"] == "cpu":
-            device["memory_bytes"] = total_memory()
-    return devices
+    return devices()
 
 
 class ModelPage(Page):
@@ -77,16 +72,20 @@ class ModelPage(Page):
         self.set_subtitle("Choose what to learn, which pretrained model to start from and how to train it. "
                           "Hover over a setting to see what it does.")
         self.info = None  # ModelInfo of the chosen backbone
+        self.plan = None  # core.run_plan.RunPlan of the settings shown (what `tlstudio train --dry-run` prints)
         self._info_jobs = LatestOnly(self, self._on_info, self._on_info_failed, uses_transformers=False)
         self._note_jobs = LatestOnly(self, self._on_notes, lambda failure: self.task_notes.hide())
 
         content = QWidget(self)
-        grid = QGridLayout(content)
-        left, right = QVBoxLayout(), QVBoxLayout()
-        grid.addLayout(left, 0, 0)
-        grid.addLayout(right, 0, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+        # Two columns side by side on a wide window; one above the other on a laptop's (every control stays
+        # reachable by scrolling down, never off to the right).
+        self.columns = QBoxLayout(QBoxLayout.LeftToRight, content)
+        left_box, right_box = QWidget(content), QWidget(content)
+        left, right = QVBoxLayout(left_box), QVBoxLayout(right_box)
+        for box in (left, right):
+            box.setContentsMargins(0, 0, 0, 0)
+        self.columns.addWidget(left_box, 1)
+        self.columns.addWidget(right_box, 1)
         left.addWidget(self._build_task())
         from ..widgets.subtask_editor import SubtaskEditor
 
@@ -111,7 +110,9 @@ class ModelPage(Page):
         scroll.setWidget(content)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.outer.addWidget(scroll, 1)
+        self.scroll = scroll
 
         self._estimate_timer = QTimer(self, singleShot=True, interval=100, timeout=self._update_estimate)
         session.config_changed.connect(self._on_config_changed)
@@ -123,6 +124,15 @@ class ModelPage(Page):
         self._describe()
 
     # -- layout ---------------------------------------------------------------------
+    TWO_COLUMNS_FROM = 1000  # px of page width; below it the settings go under the task and backbone
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        wide = self.width() >= self.TWO_COLUMNS_FROM
+        direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
+        if self.columns.direction() != direction:
+            self.columns.setDirection(direction)
+
     def _build_task(self) -> QGroupBox:
         from ...core.tasks import task_names
 
@@ -135,6 +145,15 @@ class ModelPage(Page):
         self.task_combo.setAccessibleName("Task")
         self.task_combo.currentIndexChanged.connect(self._on_task_chosen)
         form.addRow("What to learn", self.task_combo)
+        # Opening a file switches the task to what the data is for; a pinned task stays whatever is opened.
+        self.pin_task = QCheckBox("Keep this task when I open other files", self)
+        self.pin_task.setAccessibleName("Keep this task when opening other files")
+        self.pin_task.setToolTip("Without this, opening a file suggests the task from its columns (labels, token "
+                                 "lists, source and target texts) and switches to it, saying why.")
+        self.pin_task.setChecked(bool(self.settings.get("model/pin_task", False, bool)))
+        self.session.task_pinned = self.pin_task.isChecked()
+        self.pin_task.toggled.connect(self._on_pin_toggled)
+        form.addRow(self.pin_task)
         self.task_help = QLabel(self)
         self.task_help.setWordWrap(True)
         self.task_help.setStyleSheet("color: palette(placeholder-text);")
@@ -146,6 +165,10 @@ class ModelPage(Page):
         self.task_notes.hide()
         form.addRow(self.task_notes)
         return box
+
+    def _on_pin_toggled(self, pinned: bool) -> None:
+        self.session.task_pinned = pinned
+        self.settings.set("model/pin_task", pinned)
 
     def _on_task_chosen(self, index: int) -> None:
         task, multi, regression = self.task_combo.itemData(index)
@@ -415,51 +438,36 @@ class ModelPage(Page):
         self._estimate_timer.start()
 
     def _update_estimate(self) -> None:
-        from ...core.memory_estimate import (estimate_training_memory, fits, lora_trainable_parameters,
-                                             training_shape)
+        """Show the run's plan (strategy, longest batch, memory, disk), decided in the core exactly as
+        ``tlstudio train --dry-run`` decides it."""
+        from ...core.run_plan import plan_run
 
-        if self.info is None or self.info.dims is None:
-            name = self.session.config.backbone.strip().lower()
-            if ALIASES.get(name, name) in CONVERTED or (self.info is not None and self.info.dims is None):
-                self.memory_label.setText("No estimate for this architecture: the estimate covers transformer "
-                                          "models only.")
-            else:
-                self.memory_label.setText("No estimate: the backbone's size is not known yet.")
-            return
+        name = self.session.config.backbone.strip().lower()
+        reason = ""
+        if self.info is None and ALIASES.get(name, name) not in CONVERTED:
+            reason = "no estimate: the backbone's size is not known yet"
+        elif self.info is None:
+            reason = "no estimate for this architecture: the estimate covers transformer models only"
         config = self.session.config
-        device = self.device_picker.device() or {"id": "cpu"}
-        precision = self.device_picker.precision()
-        length, note = config.max_length, ""
-        lengths = self.session.token_lengths
-        if lengths is not None and lengths.longest and lengths.longest < config.max_length:
-            length = lengths.longest
-            note = (f" The longest text is {lengths.longest} tokens, so batches never reach max length "
-                    f"{config.max_length}.")
-        dims, parameters = training_shape(self.info.dims, self.info.parameters or 0, config.task)
-        strategy = config.strategy
-        if strategy == "auto":
-            from ...core.training.strategy_choice import LORA_ABOVE_PARAMETERS, lora_by_default
-
-            strategy = "lora" if lora_by_default(config.task, parameters) else "full"
-            if strategy == "lora":
-                note += (f" Strategy auto trains LoRA adapters on this backbone: it has more than "
-                         f"{LORA_ABOVE_PARAMETERS / 1e6:.0f} M parameters (choose 'full' to train every weight).")
-        trainable = lora_trainable_parameters(dims, config.lora_rank) if strategy == "lora" else None
-        estimate = estimate_training_memory(dims, parameters, batch_size=config.batch_size,
-                                            sequence_length=length, device=device["id"], precision=precision,
-                                            trainable_parameters=trainable)
-        rows = "".join(f"<tr><td>{name}</td><td align='right'>&nbsp;{format_bytes(size)}</td></tr>"
-                       for name, size in estimate.parts())
-        warning = fits(estimate, device.get("memory_bytes"))
-        self.session.memory_warning = warning  # the Train page asks before starting a run that will not fit
-        where = "GPU memory" if device["id"].startswith("cuda") else "RAM"
-        text = (f"<b>About {format_bytes(estimate.total)} of {where} at the peak</b> on {device.get('name', 'CPU')}."
-                f"<table>{rows}</table><span>{note}</span>")
-        if warning:
-            text += f"<p style='color:#d32f2f'>This run {warning}</p>"
+        device = self.device_picker.device() or {"id": "cpu", "name": "CPU"}
+        self.plan = plan = plan_run(config, self.info, device=device, precision=self.device_picker.precision(),
+                                    token_lengths=self.session.token_lengths, no_info_reason=reason)
+        self.session.memory_warning = plan.memory_warning  # the Train page asks before a run that will not fit
+        if plan.estimate is None:
+            self.memory_label.setText(plan.no_estimate[:1].upper() + plan.no_estimate[1:] + ".")
+            return
+        rows = "".join(f"<tr><td>{part}</td><td align='right'>&nbsp;{format_bytes(size)}</td></tr>"
+                       for part, size in plan.estimate.parts())
+        where = "GPU memory" if plan.device.startswith("cuda") else "RAM"
+        disk = (f"<br>Disk: about {format_bytes(plan.disk_during)} while training, "
+                f"{format_bytes(plan.disk_after or 0)} once finished" + ("" if config.keep_checkpoints else
+                                                                         " (its checkpoints are deleted then)"))
+        text = (f"<b>About {format_bytes(plan.estimate.total)} of {where} at the peak</b> on {plan.device_name}."
+                f"<table>{rows}</table><span>{' '.join(plan.notes)}</span>{disk}")
+        if plan.memory_warning:
+            text += f"<p style='color:#d32f2f'>This run {plan.memory_warning}</p>"
         self.memory_label.setText(text)
-        self.memory_label.setAccessibleDescription(estimate.describe())
-
+        self.memory_label.setAccessibleDescription(plan.estimate.describe())
 
 def _looks_like_hub_id(name: str) -> bool:
     parts = name.split("/")

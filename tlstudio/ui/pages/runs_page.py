@@ -21,17 +21,13 @@ STATUS_TEXT = {"completed": "finished", "stopped": "stopped", "running": "traini
                "interrupted": "interrupted (crashed or killed)"}
 
 
-# The score shown for a run: the first of its task's headline figures that metrics.json has.
-SCORE = ("accuracy", "micro_f1", "f1", "spearman", "bleu", "rougeL")
+
+
+NAME_WIDTH = 340  # px: a run name with its date and time fits; longer ones are cut in the middle
 
 
 def _percent(value) -> str:
     return "" if value is None else f"{value:.3f}"
-
-
-def _score(metrics: dict) -> tuple[str, float | None]:
-    key = next((k for k in SCORE if k in metrics), None)
-    return (key or "", metrics.get(key) if key else None)
 
 
 def _list(project: Path, active: set[Path]):
@@ -122,7 +118,8 @@ class RunsPage(Page):
 
         self.model = RecordsModel([
             ("name", "run"), ("status_text", "status"), ("data_name", "data"), ("backbone", "backbone"),
-            ("task", "task"), ("started", "started"), ("steps", "steps"), ("score_name", "score"),
+            ("task", "task"), ("strategy", "strategy"), ("started", "started"), ("steps", "steps"),
+            ("score_name", "score"),
             ("score", "value", _percent), ("disk", "disk", format_bytes),
             ("checkpoint_disk", "checkpoints", format_bytes),
         ], self)
@@ -139,7 +136,11 @@ class RunsPage(Page):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        # Run names differ at their ends (the date and time), so a long one is cut in the middle, never shown as
+        # "…"; the column fits its names up to a width the user can still drag, and every cell has a tooltip.
+        header.setSectionResizeMode(0, QHeaderView.Interactive)
+        header.setStretchLastSection(True)
+        self.table.setTextElideMode(Qt.ElideMiddle)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._sync_buttons())
@@ -202,9 +203,15 @@ class RunsPage(Page):
             "summary": s, "name": s.name, "status_text": STATUS_TEXT.get(s.status, s.status),
             "data_name": s.data_name, "backbone": (s.backbone or "").rstrip("/").split("/")[-1],
             "started": (s.started_at or "")[:16].replace("T", " "),
-            "steps": s.step, "task": s.task or "", "score_name": _score(s.metrics)[0], "score": _score(s.metrics)[1],
+            "steps": s.step, "task": s.task or "", "strategy": s.strategy or "",
+            # The task's own headline (entity F1 for a tagger), decided in the core; a warning when it is no
+            # better than the trivial baseline.
+            "score_name": s.score_title, "score": s.score,
+            "score__tooltip": s.warning, "score_name__tooltip": s.warning, "score_name__warning": bool(s.warning),
             "disk": s.disk_bytes, "checkpoint_disk": s.checkpoint_bytes,
         } for s in summaries])
+        self.table.resizeColumnToContents(0)
+        self.table.setColumnWidth(0, max(120, min(self.table.columnWidth(0), NAME_WIDTH)))
         for row in range(self.proxy.rowCount()):
             if self._summary_at(row).path in selected:
                 self._select(row, clear=False)

@@ -19,11 +19,6 @@ from ..workers.failures import Failure
 from .base import Page
 
 
-# The figures a finished run is summed up with, per task (the first few present are shown).
-HEADLINE = ("accuracy", "macro_f1", "micro_f1", "f1", "precision", "recall", "mse", "spearman", "bleu", "chrf",
-            "rouge1", "rougeL")
-
-
 def _needs_pickle(backbone: str) -> bool:
     """Whether the backbone's only weights are a pickle (asked about before the run starts)."""
     from ...core.backbones import resolve_backbone
@@ -65,6 +60,7 @@ class TrainPage(Page):
             getattr(controller, name).connect(getattr(self, f"_on_{name}"))
         controller.running_changed.connect(self._on_running_changed)
         session.data_changed.connect(self._suggest_name)
+        session.data_changed.connect(self._forget_previous_run)  # another file: the last one's banner goes
         session.project_changed.connect(lambda _p: self._suggest_name())
         self._suggest_name()
         self._sync_buttons()
@@ -144,6 +140,14 @@ class TrainPage(Page):
             self.name_edit.setText(new_run_name(self.session.project_dir, self.session.config.data or None))
         self.project_label.setText(str(self.session.project_dir))
 
+    def _forget_previous_run(self) -> None:
+        """What the page said about a run on other data (a failure, a warning) no longer applies."""
+        if self.controller.running:
+            return
+        self.notice.hide()
+        self.notice.clear()
+        self.summary.setText("No run yet.")
+
     # -- actions ---------------------------------------------------------------------------
     def show_notice(self, text: str, level: str = "warning") -> None:
         colors = {"error": ("#fdecea", "#b71c1c"), "warning": ("#fff4e5", "#8a4b00")}
@@ -211,6 +215,7 @@ class TrainPage(Page):
         self.resumable_run = None
         self.log.add(f"Starting run {name} in {self.session.project_dir}")
         self.progress.setMaximum(0)
+        self.rate.clear()
         self.controller.start(config, allow_pickle=allow_pickle)
 
     def stop(self) -> None:
@@ -235,6 +240,7 @@ class TrainPage(Page):
             self.samples.hide()
             self.log.clear()
             self.notice.hide()
+            self.rate.clear()
             self.log.add(f"Resuming {run_dir.name} from its last checkpoint")
             self.name_edit.setText(run_dir.name)
             self.controller.resume(run_dir, allow_pickle=allow_pickle)
@@ -264,6 +270,7 @@ class TrainPage(Page):
             self.keep_awake.acquire()
         else:
             self.keep_awake.release()
+            self.rate.clear()  # no speed or time left once nothing trains (stopped, failed or finished)
             self._suggest_name()
         self._sync_buttons()
 
@@ -275,6 +282,8 @@ class TrainPage(Page):
         self.name_edit.setEnabled(not running)
 
     def _on_run_started(self, event) -> None:
+        if not event.resumed_from_step:
+            self.notice.hide()  # a new run: the last one's notice is history (it stays in the log)
         resumed = f", resuming from step {event.resumed_from_step}" if event.resumed_from_step else ""
         self.summary.setText(f"Training on {event.device} in {event.precision}: {event.train_size:,} training and "
                              f"{event.eval_size:,} validation rows, {event.total_steps:,} steps{resumed}.")
@@ -321,11 +330,19 @@ class TrainPage(Page):
         self.status_message.emit(text + "…")
 
     def _on_run_finished(self, outcome) -> None:
+        self.rate.clear()
         name = Path(outcome.output_dir).name
         if outcome.status == "completed":
+            from ...core.tasks.headline import below_baseline, headline_keys, metric_title
+
             metrics = outcome.metrics
-            shown = [k for k in HEADLINE if isinstance(metrics.get(k), (int, float))][:3]
-            headline = ", ".join(f"{k} {metrics[k]:.3f}" for k in shown) or "no metrics"
+            task = self.session.config.task if not metrics.get("task") else None
+            shown = [k for k in headline_keys(metrics, task) if isinstance(metrics.get(k), (int, float))][:3]
+            headline = ", ".join(f"{metric_title(k, metrics, task)} {metrics[k]:.3f}" for k in shown) or "no metrics"
+            warning = below_baseline(metrics, task)
+            if warning:  # not only a log line: where the user looks
+                self.show_notice(warning[:1].upper() + warning[1:])
+                self.log.add(warning, "warning")
             self.log.add(f"Finished: {headline}. The model is in {outcome.output_dir}")
             self.summary.setText(f"{name} finished: {headline}.")
             self.progress.setValue(self.progress.maximum())
@@ -346,6 +363,7 @@ class TrainPage(Page):
         self._sync_buttons()
 
     def _on_run_failed(self, failure) -> None:
+        self.rate.clear()
         self.log.add(failure.text, "error")
         self.summary.setText("The run failed.")
         self.show_notice(f"<b>{failure.message}</b>" + (f"<br>{failure.hint}" if failure.hint else ""), "error")

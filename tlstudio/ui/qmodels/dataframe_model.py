@@ -51,6 +51,11 @@ class DataFrameModel(QAbstractTableModel):
         if frame is not None:
             self.set_frame(frame)
 
+    @property
+    def frame(self):
+        """The DataFrame shown (None before a file is open)."""
+        return self._frame
+
     def set_frame(self, frame) -> None:
         self.beginResetModel()
         self._frame = frame

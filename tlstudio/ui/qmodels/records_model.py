@@ -8,7 +8,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 
 class RecordsModel(QAbstractTableModel):
-    """``columns`` is a list of (key, title) or (key, title, formatter)."""
+    """``columns`` is a list of (key, title) or (key, title, formatter).
+
+    A record's ``"<key>__tooltip"`` explains that cell; a true ``"<key>__warning"`` puts a warning icon in it."""
 
     def __init__(self, columns: list[tuple], parent=None):
         super().__init__(parent)
@@ -36,8 +38,18 @@ class RecordsModel(QAbstractTableModel):
         value = self.records[index.row()].get(key)
         if role == Qt.DisplayRole:
             return self._format(value, formatter)
-        if role == Qt.ToolTipRole and isinstance(value, str) and len(value) > 60:
-            return value[:2000]
+        if role == Qt.ToolTipRole:
+            # A record may explain a cell (``"<key>__tooltip"``); a text a narrow column elides shows whole.
+            note = self.records[index.row()].get(f"{key}__tooltip")
+            if note:
+                return str(note)[:2000]
+            if isinstance(value, str) and value:
+                return value[:2000]
+            return None
+        if role == Qt.DecorationRole and self.records[index.row()].get(f"{key}__warning"):
+            from PySide6.QtWidgets import QApplication, QStyle
+
+            return QApplication.style().standardIcon(QStyle.SP_MessageBoxWarning)
         if role == Qt.UserRole:  # raw value, for sorting
             return value
         if role == Qt.TextAlignmentRole and isinstance(value, (int, float)) and not isinstance(value, bool):

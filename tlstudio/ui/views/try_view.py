@@ -302,6 +302,12 @@ class TryView(QWidget):
                                  " found:")
             self.entities.show_tagged(answer, kinds)
             self.answer.setCurrentWidget(self.entities)
+        elif not (answer.text or "").strip():
+            # An empty answer is an answer too: say so, instead of a blank box that looks like nothing happened.
+            self.verdict.setText("<b>The model wrote nothing</b> for this input (it ended its output at once). A "
+                                 "short or early run often does this: train longer, or check the Evaluate page.")
+            self.generated.setPlainText("")
+            self.answer.setCurrentWidget(self.generated)
         else:
             self.verdict.setText("The model wrote:")
             self.generated.setPlainText(answer.text)

@@ -57,11 +57,9 @@ class DevicePicker(QGroupBox):
 
     def device(self) -> dict | None:
         """The chosen device's description ('auto' resolved to the device a run would use)."""
-        device_id = self.device_combo.currentData()
-        if device_id == "auto":
-            gpus = [d for d in self.devices if d["id"] != "cpu"]
-            return gpus[0] if gpus else next((d for d in self.devices if d["id"] == "cpu"), None)
-        return next((d for d in self.devices if d["id"] == device_id), None)
+        from ...core.run_plan import resolve_device
+
+        return resolve_device(self.devices, self.device_combo.currentData() or "auto")
 
     def precision(self) -> str:
         """The chosen precision with 'auto' resolved."""
@@ -69,10 +67,11 @@ class DevicePicker(QGroupBox):
         return self.auto_precision if chosen == "auto" else chosen
 
     def _fill_precisions(self) -> None:
+        from ...core.run_plan import resolve_precision
+
         device = self.device()
         supported = device["precisions"] if device else ["fp32"]
-        on_gpu = bool(device) and device["id"] != "cpu"
-        self.auto_precision = "bf16" if "bf16" in supported else "fp16" if "fp16" in supported and on_gpu else "fp32"
+        self.auto_precision = resolve_precision(device, "auto")
         self.precision_combo.blockSignals(True)
         self.precision_combo.clear()
         self.precision_combo.addItem(f"Automatic ({self.auto_precision})", "auto")

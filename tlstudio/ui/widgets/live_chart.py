@@ -104,16 +104,21 @@ class _Series:
     points: bool
     dashed: bool
     dirty: bool = False
+    lone: bool = False  # one finite point: a line series shows it as a dot, or nothing would be drawn
+    in_legend: bool = False  # named in the legend only while it has points
+    bounds: tuple[float, float, float, float] | None = None  # finite data drawn: x min, x max, y min, y max
 
 
 class LiveChart(PlotHost):
     """One plot with named series fed point by point (or all at once).
 
     Points are kept from the start; the plot (and pyqtgraph) is built the first time the chart is shown.
+    The legend (``legend=None``: none, the title says it all) is a row above the data, never over it, and
+    names only the series that have points.
     """
 
     def __init__(self, title: str, x_label: str, y_label: str = "", parent: QWidget | None = None,
-                 log_y: bool = False, legend: str | None = "top-right"):
+                 log_y: bool = False, legend: str | None = "above"):
         super().__init__(title, parent, minimum_height=160)
         self._labels = (x_label, y_label)
         self._log_y = log_y
@@ -131,10 +136,10 @@ class LiveChart(PlotHost):
         if y_label:
             self.plot.setLabel("left", y_label)
         self.plot.setLogMode(y=self._log_y)
-        # Where the legend goes: away from where the curves will be (None: the title says it all).
-        offsets = {"top-right": (-10, 10), "bottom-right": (-10, -10), "top-left": (10, 10)}
         if self._legend is not None:
-            self.plot.addLegend(offset=offsets[self._legend])
+            from .plotting import LegendRow
+
+            LegendRow(self.plot)
         for series in self._series.values():
             self._add_item(series)
         self.plot.getViewBox().sigXRangeChanged.connect(self._on_view_changed)
@@ -153,15 +158,25 @@ class LiveChart(PlotHost):
 
     def _add_item(self, series: _Series) -> None:
         # Thinned and clipped here (flush), once per change, not by pyqtgraph on every repaint.
-        series.item = self.plot.plot(name=series.name)
+        # Unnamed: flush puts it in the legend once it has points.
+        series.item = self.plot.plot()
+        series.in_legend = False
         series.dirty = True
 
     def remove_all_series(self) -> None:
         for series in self._series.values():
             if series.item is not None:
-                self.plot.removeItem(series.item)
+                self.plot.removeItem(series.item)  # and from the legend
         self._series.clear()
         self._describe()
+
+    def has_series(self, key: str) -> bool:
+        return key in self._series
+
+    def legend_names(self) -> list[str]:
+        """The names the legend shows now (empty without a legend or before the plot is built)."""
+        legend = self.plot.legend if self.plot is not None else None
+        return legend.names() if legend is not None else []
 
     def append(self, key: str, x: float, y: float | None) -> None:
         series = self._series[key]
@@ -201,9 +216,61 @@ class LiveChart(PlotHost):
                 series.item.setData(x, y, connect="finite", skipFiniteCheck=not self._log_y and _all_finite(y))
                 series.dirty = False
                 changed = True
+                self._note_drawn(series, x, y)
         if changed:
             self._thinned_for = window
+            self._frame_single_values()
             self._describe()
+
+    def _note_drawn(self, series: _Series, x, y) -> None:
+        """After new data: the series' bounds, its dot if it is one point, its place in the legend."""
+        import numpy as np
+
+        finite = np.isfinite(y) & (y > 0) if self._log_y else np.isfinite(y)
+        count = int(np.count_nonzero(finite))
+        series.bounds = None
+        if count:
+            xs, ys = x[finite], y[finite]
+            series.bounds = (float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max()))
+        lone = count == 1 and not series.points
+        if lone != series.lone:
+            series.lone = lone
+            self._style_series(series, theme().colors)
+        legend = self.plot.legend
+        if legend is not None and (series.buffer.size > 0) != series.in_legend:
+            if series.in_legend:
+                legend.removeItem(series.item)
+            else:
+                legend.addItem(series.item, series.name)
+            series.in_legend = not series.in_legend
+
+    def _frame_single_values(self) -> None:
+        """Centre the view on data that spans no width or no height (a first point, a constant curve).
+
+        pyqtgraph keeps the previous span for such an axis and centres it on the value: one loss point at
+        step 2 was shown on -3..7, a first learning rate of 1e-4 on -0.5..0.5.  Here the span fits the value;
+        once the data spans a range, pyqtgraph's auto-range takes over again as usual.
+        """
+        box = self.plot.getViewBox()
+        bounds = [series.bounds for series in self._series.values() if series.bounds is not None]
+        if not bounds:
+            return
+        follows = box.autoRangeEnabled()
+        spans = ((min(b[0] for b in bounds), max(b[1] for b in bounds)),
+                 (min(b[2] for b in bounds), max(b[3] for b in bounds)))
+        for axis, (low, high) in enumerate(spans):
+            if not follows[axis] or low != high:
+                continue
+            if axis == 1 and self._log_y:
+                import math
+
+                centre, half = math.log10(low), 0.5  # a decade around it
+            else:
+                centre, half = low, (abs(low) * 0.1 or 1.0)
+                if axis == 0:
+                    half = max(half, 1.0)  # steps and epochs: the neighbours of a first one
+            box.setRange(**{"xRange" if axis == 0 else "yRange": (centre - half, centre + half)}, padding=0,
+                         disableAutoRange=False)
 
     def _view_window(self) -> tuple[tuple[float, float] | None, int]:
         """(the x range shown, or None while it follows the data; the plot's width in pixels)."""
@@ -249,11 +316,13 @@ class LiveChart(PlotHost):
         width = 2 if series.points or series.dashed else 1
         pen = pg.mkPen(color, width=width, style=pg.QtCore.Qt.DashLine if series.dashed else pg.QtCore.Qt.SolidLine)
         series.item.setPen(pen)
-        if series.points:
+        if series.points or series.lone:
             series.item.setSymbol("o")
             series.item.setSymbolSize(7)
             series.item.setSymbolBrush(pg.mkBrush(color))
             series.item.setSymbolPen(pg.mkPen(colors.background))
+        elif series.item.opts.get("symbol") is not None:
+            series.item.setSymbol(None)
 
     def _apply_colors(self, colors: ChartColors) -> None:
         if self.plot is None:

@@ -65,8 +65,11 @@ class RunComparisonView(QWidget):
         a, b = comparison.a.name, comparison.b.name
         tags = ["with domain adaptation" if adapted else "without domain adaptation"
                 for adapted in comparison.adaptation] if len(set(comparison.adaptation)) == 2 else ["", ""]
-        heads = [f"{name}\n({tag})" if tag else name for name, tag in zip((a, b), tags)]
+        short_a, short_b = distinct_names(a, b)
+        heads = [f"{name}\n({tag})" if tag else name for name, tag in zip((short_a, short_b), tags)]
         self.metrics.setHorizontalHeaderLabels(["metric", *heads, "difference"])
+        for column, full in ((1, a), (2, b)):
+            self.metrics.horizontalHeaderItem(column).setToolTip(full)
         self.metrics.setRowCount(len(comparison.metrics))
         dark = self.palette().base().color().lightness() < 128
         better, worse = BETTER[dark], WORSE[dark]
@@ -85,7 +88,9 @@ class RunComparisonView(QWidget):
             if metric.better and metric.quality:
                 difference.setForeground(QBrush(better if metric.better == "b" else worse))
             self.metrics.setItem(row, 3, difference)
-        self.settings.setHorizontalHeaderLabels(["setting that differs", a, b])
+        self.settings.setHorizontalHeaderLabels(["setting that differs", short_a, short_b])
+        for column, full in ((1, a), (2, b)):
+            self.settings.horizontalHeaderItem(column).setToolTip(full)
         self.settings.setRowCount(len(comparison.settings))
         for row, (name, value_a, value_b) in enumerate(comparison.settings):
             name_item = _item(name, align=Qt.AlignLeft | Qt.AlignVCenter)
@@ -102,3 +107,20 @@ class RunComparisonView(QWidget):
     def value_text(self, row: int, column: int) -> str:
         item = self.metrics.item(row, column)
         return item.text() if item is not None else ""
+
+
+def distinct_names(a: str, b: str, keep: int = 6, longest: int = 28) -> tuple[str, str]:
+    """Two run names shortened for narrow headers so that the part where they differ stays visible:
+    'reviews-20261207-1530' and 'reviews-20261207-1545' become 'review…1530' and 'review…1545'."""
+    if len(a) <= longest and len(b) <= longest:
+        return a, b
+    common = 0
+    while common < min(len(a), len(b)) and a[common] == b[common]:
+        common += 1
+    cut = max(keep, min(common, len(a), len(b)) - 2)  # keep a little of the shared part as context
+    def short(name: str) -> str:
+        tail = name[cut:]
+        if len(tail) > longest - keep - 1:
+            tail = tail[:longest - keep - 2] + "…"
+        return name if cut <= keep else name[:keep] + "…" + tail
+    return short(a), short(b)

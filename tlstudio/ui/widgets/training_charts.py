@@ -25,7 +25,7 @@ class TrainingCharts(QWidget):
         self.loss.add_series("eval", "validation loss", color_index=1, points=True)
         self.learning_rate = LiveChart("Learning rate", "step", legend=None)
         self.learning_rate.add_series("lr", "learning rate", color_index=2)
-        self.metrics = LiveChart("Validation metrics per epoch", "epoch", legend="bottom-right")
+        self.metrics = LiveChart("Validation metrics per epoch", "epoch")
         self._metric_keys: list[str] = []
         lower = QSplitter(Qt.Horizontal)
         lower.addWidget(self.learning_rate)
@@ -42,8 +42,12 @@ class TrainingCharts(QWidget):
         layout.addWidget(outer)
 
     def clear(self) -> None:
+        """Empty charts for a new run: the metric series go too (a translation run showed the previous
+        classification run's accuracy and F1 in its legend); each run adds those it reports."""
         for chart in (self.loss, self.learning_rate, self.metrics):
             chart.clear()
+        self.metrics.remove_all_series()
+        self._metric_keys.clear()
 
     def add_step(self, event: StepLogged) -> None:
         if event.loss is not None:
