@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -86,6 +87,52 @@ def step(name: str, command: list[str], env: dict, timeout: int = 900) -> subpro
     return result
 
 
+def app_trains_on_a_real_screen(exe: str, tmp: Path) -> bool:
+    """The frozen app in a real X window: it opens on the sample reviews, F5 starts training on the bundled
+    backbone, the run finishes with a model, the frozen CLI exports it, and the window closes with Ctrl+Q."""
+    home = tmp / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share"),
+           "XDG_CONFIG_HOME": str(home / ".config"), "HF_HUB_OFFLINE": "1", "PYTHONPATH": ""}
+    env.pop("QT_QPA_PLATFORM", None)
+    runs = home / ".local" / "share" / "tlstudio" / "runs"
+    started = time.monotonic()
+    app = subprocess.Popen([exe], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        window = None
+        while window is None and time.monotonic() - started < 120 and app.poll() is None:
+            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^tlstudio"], capture_output=True,
+                                   text=True)
+            window = found.stdout.split()[0] if found.stdout.split() else None
+            time.sleep(1)
+        if window is None:
+            print(f"app on a real screen: FAILED (no window; exit {app.poll()})")
+            return False
+        print(f"app on a real screen: window after {time.monotonic() - started:.1f} s", flush=True)
+        time.sleep(5)  # the sample reviews load in the background
+        subprocess.run(["xdotool", "windowactivate", "--sync", window], capture_output=True)
+        subprocess.run(["xdotool", "key", "--window", window, "F5"], check=True)
+        deadline = time.monotonic() + 1200
+        finished = []
+        while not finished and time.monotonic() < deadline and app.poll() is None:
+            finished = list(runs.glob("*/metrics.json"))
+            time.sleep(2)
+        if not finished:
+            print(f"app on a real screen: FAILED (no finished run in {runs}; exit {app.poll()})")
+            return False
+        run = finished[0].parent
+        print(f"app on a real screen: trained {run.name} in {time.monotonic() - started:.0f} s", flush=True)
+        step("export the app's run", [exe, "export", str(run), "--format", "hf", "--output", str(tmp / "app-hf")],
+             env)
+        subprocess.run(["xdotool", "key", "--window", window, "ctrl+q"], capture_output=True)
+        app.wait(timeout=60)
+        return True
+    finally:
+        if app.poll() is None:
+            app.terminate()
+            app.wait(timeout=30)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("executable")
@@ -112,6 +159,11 @@ def main() -> int:
         step("export bundle", [exe, "export", str(tmp / "onnx"), "--format", "bundle",
                                "--output", str(tmp / "model.zip")], env)
         assert "model/predict.py" in zipfile.ZipFile(tmp / "model.zip").namelist()
+        if args.app and os.environ.get("DISPLAY") and shutil.which("xdotool"):
+            if not app_trains_on_a_real_screen(exe, tmp):
+                return 1
+        elif args.app:
+            print("app on a real screen: skipped (run under xvfb-run with xdotool installed to include it)")
         if args.app:
             app = subprocess.Popen([exe], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             time.sleep(15)

@@ -38,6 +38,7 @@ def make_tiny_bert(folder: Path, corpus: list[str], vocab_size: int = 400) -> Pa
                         intermediate_size=64, max_position_embeddings=128)
     import torch
 
+    _long_lived_objects_out_of_the_collectors_way()
     torch.manual_seed(0)
     BertModel(config).save_pretrained(folder)
     fast.save_pretrained(folder)
@@ -85,6 +86,7 @@ def tiny_t5(tmp_path_factory) -> Path:
                       pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
     import torch
 
+    _long_lived_objects_out_of_the_collectors_way()
     torch.manual_seed(0)
     T5ForConditionalGeneration(config).save_pretrained(folder)
     fast.save_pretrained(folder)
@@ -168,21 +170,40 @@ def trained_run(tmp_path_factory, tiny_backbone) -> Path:
     return folder / "run"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _long_lived_objects_out_of_the_collectors_way():
-    """Import torch and transformers once, then freeze what they created.
+def _long_lived_objects_out_of_the_collectors_way() -> None:
+    """Once transformers is loaded, freeze what it and torch created (once per session).
 
     Every run's Trainer starts with a full ``gc.collect()`` (accelerate's ``free_memory``); in one
     pytest process that also walks the hundreds of thousands of module-level objects torch and
     transformers create, for each of the suite's runs. Frozen, they are skipped; the runs' own
-    garbage is still collected as in the app.
+    garbage is still collected as in the app. Tests that never load transformers never pay for
+    importing it: this runs from the fixtures that build a model, and before each test that finds
+    transformers loaded (a session fixture or an earlier test loaded it).
     """
     import gc
+    import sys
 
-    import torch  # noqa: F401
+    global _frozen
+    if _frozen or "transformers" not in sys.modules:
+        return
     from transformers import Trainer  # noqa: F401 - its import pulls in most of transformers
 
     gc.collect()
     gc.freeze()
+    _frozen = True
+
+
+_frozen = False
+
+
+@pytest.fixture(autouse=True)
+def _freeze_long_lived_objects():
+    _long_lived_objects_out_of_the_collectors_way()
     yield
-    gc.unfreeze()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _frozen:
+        import gc
+
+        gc.unfreeze()

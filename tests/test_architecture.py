@@ -5,27 +5,15 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-from pathlib import Path
 
-from helpers import REPO
+from helpers import REPO, imported_modules
 
 FORBIDDEN_IN_CORE = ("PySide6", "PyQt5", "PyQt6", "pyqtgraph", "shiboken6")
 
 
-def _imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
-
-
 def test_core_never_imports_qt():
     offenders = {
-        str(path.relative_to(REPO)): sorted(_imported_modules(path) & set(FORBIDDEN_IN_CORE))
+        str(path.relative_to(REPO)): sorted(imported_modules(path) & set(FORBIDDEN_IN_CORE))
         for path in (REPO / "tlstudio" / "core").rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}

@@ -12,23 +12,11 @@ import sys
 
 import pytest
 
-from helpers import REPO, run_cli, write_sentiment_csv
+from helpers import REPO, assert_user_error, run_cli, write_sentiment_csv
 
 
 def digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def assert_user_error(result, *fragments):
-    assert result.returncode == 2, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("error: ")]
-    # One error line, last; anything before it is a note or warning about the data, never a traceback.
-    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr
-    assert all(line.startswith(("note: ", "warning: ", "error: ")) for line in lines), result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    for fragment in fragments:
-        assert fragment in errors[0]
 
 
 def test_unknown_column_names_the_column_and_lists_the_real_ones(tmp_path, sentiment_csv):

@@ -10,8 +10,7 @@ import zipfile
 
 import pytest
 
-from helpers import REPO, run_cli
-from test_cli import assert_user_error
+from helpers import REPO, assert_user_error, imported_modules, run_cli
 from tlstudio.core.errors import ConfigError
 from tlstudio.core.export import ExportOptions, export
 
@@ -137,12 +136,11 @@ def test_export_errors_are_one_line(tmp_path, trained_run):
 
 
 def test_bundle_templates_never_import_tlstudio():
-    from test_architecture import _imported_modules
 
     scripts = list((REPO / "tlstudio" / "core" / "export" / "templates").glob("*.py"))
     assert scripts
     for script in scripts:
-        assert "tlstudio" not in _imported_modules(script), script
+        assert "tlstudio" not in imported_modules(script), script
 
 
 @pytest.mark.slow

@@ -8,61 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import run_cli
-from test_cli import assert_user_error
+from helpers import GOOD, FakeHub, FakeKeyring, assert_user_error, run_cli
 from tlstudio.core.errors import TlStudioError
 from tlstudio.core.export.hub import ACCOUNT, SERVICE, TokenStore, push_model
 from tlstudio.core.progress import ListSink
-
-GOOD = "hf_good_token_123"
-
-
-class FakeKeyring:
-    def __init__(self):
-        self.secrets = {}
-
-    def get_password(self, service, account):
-        return self.secrets.get((service, account))
-
-    def set_password(self, service, account, value):
-        self.secrets[(service, account)] = value
-
-    def delete_password(self, service, account):
-        del self.secrets[(service, account)]
 
 
 class BrokenKeyring(FakeKeyring):
     def set_password(self, service, account, value):
         raise RuntimeError("no recommended backend was available")
-
-
-class FakeHub:
-    """Records calls like HfApi; only GOOD is a valid token."""
-
-    uploads: list = []
-
-    def __init__(self, token=None):
-        self.token = token
-
-    def whoami(self):
-        if self.token != GOOD:
-            from huggingface_hub.errors import HfHubHTTPError
-
-            class Response:
-                status_code = 401
-                headers = {}
-                request = None
-
-            raise HfHubHTTPError("401 Unauthorized", response=Response())
-        return {"name": "alice"}
-
-    def create_repo(self, repo_id, **kwargs):
-        return f"https://hub.example/{repo_id}"
-
-    def upload_folder(self, *, repo_id, folder_path, **kwargs):
-        from pathlib import Path
-
-        FakeHub.uploads.append((repo_id, sorted(p.name for p in Path(folder_path).rglob("*") if p.is_file())))
 
 
 @pytest.fixture(autouse=True)

@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import random
 import subprocess
 import sys
 
 import pytest
 
-from helpers import make_sentence, write_entities_jsonl
+from helpers import write_entities_jsonl, write_two_label_csv
 from tlstudio.core.config import RunConfig
 from tlstudio.core.errors import ConfigError, DataError
 from tlstudio.core.progress import CancelToken, Evaluated, ListSink, RunStarted, StepEnded
-
-TOPICS = {"food": "food", "service": "service", "phone": "tech", "screen": "tech", "battery": "tech"}
-
-
-def write_two_label_csv(path, rows=96, seed=0):
-    """Texts with two labels each: sentiment (a positive or negative word) and topic (a subject word)."""
-    rng = random.Random(seed)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["text", "sentiment", "topic"])
-        subjects = ["food", "phone", "service"]
-        for i in range(rows):
-            sentiment = "positive" if i % 2 else "negative"
-            subject = subjects[(i // 2) % 3]
-            words = [w for w in make_sentence(rng, sentiment).split() if w not in TOPICS] + [subject]
-            rng.shuffle(words)
-            writer.writerow([" ".join(words), sentiment, TOPICS[subject]])
-    return path
 
 
 def multi_config(tmp_path, backbone, subtasks, **overrides):

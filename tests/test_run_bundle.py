@@ -7,8 +7,7 @@ import json
 import subprocess
 import sys
 
-from helpers import run_cli, tiny_config, write_sentiment_csv
-from test_architecture import _imported_modules
+from helpers import imported_modules, run_cli, tiny_config, write_sentiment_csv
 
 
 def test_run_bundle_trains_with_two_processes_and_the_model_predicts(tmp_path, tiny_backbone):
@@ -22,7 +21,7 @@ def test_run_bundle_trains_with_two_processes_and_the_model_predicts(tmp_path, t
     names = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
     assert {"train.py", "run.json", "accelerate_config.yaml", "data_manifest.json", "requirements.txt", "README.md",
             "slurm.sbatch", "data/train.jsonl", "data/validation.jsonl", "backbone/model.safetensors"} <= names
-    assert "tlstudio" not in _imported_modules(bundle / "train.py")
+    assert "tlstudio" not in imported_modules(bundle / "train.py")
     manifest = json.loads((bundle / "data_manifest.json").read_text())
     for entry in manifest["files"]:
         assert hashlib.sha256((bundle / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]

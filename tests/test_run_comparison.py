@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
+from helpers import write_run
 from tlstudio.core.config import RunConfig
 from tlstudio.core.errors import ConfigError
 from tlstudio.core.run_comparison import compare_runs, find_counterpart, without_adaptation
-
-
-def write_run(project: Path, name: str, metrics: dict, *, status: str = "completed", started: str = "2026-01-01",
-              eval_size: int = 400, **config) -> Path:
-    run = project / name
-    run.mkdir(parents=True)
-    values = {"task": "text-classification", "data": "/data/news.csv", "backbone": "minilm",
-              "output": str(run), **config}
-    record = {"status": status, "started_at": started, "config": RunConfig(**values).to_dict()}
-    if values.get("adapt_source", "off") != "off":
-        record["adaptation"] = {"steps": 10}
-    (run / "run.json").write_text(json.dumps(record))
-    data = {"eval_size": eval_size, "split": {"method": "stratified", "eval_fraction": 0.1, "seed": 42}}
-    (run / "metrics.json").write_text(json.dumps({**metrics, "data": data}))
-    return run
 
 
 def test_metrics_side_by_side_say_which_run_is_better_each_way(tmp_path):

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from test_hub import GOOD, FakeHub, FakeKeyring
+from helpers import GOOD, FakeHub, FakeKeyring
 
 LONG = 180_000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_multitask import write_two_label_csv
+from helpers import write_two_label_csv
 
 
 def test_the_app_sets_up_a_two_task_run_charts_each_sub_task_and_shows_their_results(qtbot, window, tmp_path,

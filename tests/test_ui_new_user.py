@@ -237,3 +237,33 @@ def test_help_copy_diagnostics_puts_versions_log_and_the_open_run_on_the_clipboa
     assert "tlstudio diagnostics" in text and "transformers " in text and "log lines" in text
     assert f"run {trained_run.name}:" in text and '"status": "completed"' in text
     assert str(trained_run.parent) not in text  # the user's folders are reduced to their names
+
+
+def test_a_file_of_another_task_after_a_run_shows_only_its_own_state(qtbot, window, tmp_path, tiny_backbone):
+    """File A trained in the app, then file B of another task: every page shows B's state, none of A's run."""
+    reviews = write_sentiment_csv(tmp_path / "reviews.csv", rows=60)
+    pairs = write_translation_csv(tmp_path / "pairs.csv", rows=40)
+    _open(qtbot, window, reviews)
+    window.show_page("model")
+    model = window.model_page
+    model.local_radio.click()
+    model.local_field.set_path(tiny_backbone, notify=True)
+    model.form.editor("epochs").setValue(1.0)
+    with qtbot.waitSignal(window.controller.run_finished, timeout=LONG) as done:
+        window.start_training()
+    assert done.args[0].status == "completed"
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=LONG)
+    train = window.train_page
+    assert train.charts.metrics.legend_names()  # A's accuracy, F1... are drawn
+    window.train_page.show_notice("A warning about run A")
+
+    _open(qtbot, window, pairs)
+    config = window.session.config
+    assert (config.task, config.source_column, config.target_column) == ("translation", "en", "fr")
+    assert config.text_column is None and config.label_column is None
+    assert not train.notice.isVisible() and train.summary.text() == "No run yet." and train.rate.text() == ""
+    assert train.charts.metrics.legend_names() == [] and train.charts.loss.point_count("train") == 0
+    assert window.model_page.task_combo.currentData()[0] == "translation"
+    assert window.data_page.roles.combos["source_column"].currentText() == "en"
+    window.show_page("label")
+    assert window.label_page.assist.model_dir is None  # A's classifier knows nothing of B

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from helpers import write_sentiment_csv
-from test_run_comparison import write_run
+from helpers import write_run, write_sentiment_csv
 
 LONG = 120_000
 

@@ -99,8 +99,10 @@ def test_data_table_shows_thumbnails_for_an_image_column(qtbot, tmp_path):
 
     seen = []
     original = thumbnails._Decode.run
-    monkeypatched = lambda self: (seen.append(threading.current_thread() is threading.main_thread()),
-                                  original(self))
+    def monkeypatched(self):
+        seen.append(threading.current_thread() is threading.main_thread())
+        return original(self)
+
     thumbnails._Decode.run = monkeypatched
     try:
         draw("red", 3).save(tmp_path / "pics" / "b.png")

@@ -7,9 +7,9 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 
-from helpers import write_sentiment_csv
+from helpers import fake_training, write_sentiment_csv
 from tlstudio.core.samples import sample_path
 
 
@@ -81,23 +81,43 @@ def test_shortcuts_are_standard_and_start_stop_have_keys(window):
 
 
 def test_a_data_file_dropped_on_the_window_opens_and_other_files_are_refused(qtbot, window, tmp_path):
-    from PySide6.QtGui import QDropEvent
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
     data = write_sentiment_csv(tmp_path / "dropped.csv")
     picture = tmp_path / "photo.png"
     picture.write_bytes(b"png")
-    for path, accepted in ((picture, False), (data, True)):
+    document = tmp_path / "notes.pdf"
+    document.write_bytes(b"%PDF")
+    images = tmp_path / "images"
+    (images / "cats").mkdir(parents=True)
+
+    def mime_of(path):
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(path))])
-        event = QDropEvent(QPoint(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+        return mime
+
+    # The events do not own their QMimeData: each is kept referenced here while its event lives.
+    # A Qt event starts out accepted: each is ignored first, so only the window's handler can accept it.
+    for path, accepted in ((picture, False), (document, False), (tmp_path / "missing.csv", False),
+                           (images, True), (data, True)):
+        mime = mime_of(path)
+        event = QDragEnterEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+        event.ignore()
+        window.dragEnterEvent(event)
+        assert event.isAccepted() is accepted, path.name
+    for path, accepted in ((picture, False), (document, False), (data, True)):
+        mime = mime_of(path)
+        event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+        event.ignore()
         window.dropEvent(event)
-        assert event.isAccepted() is accepted or not accepted
+        assert event.isAccepted() is accepted, path.name
+        if not accepted:
+            assert window.session.table is None, f"{path.name} was opened"
     qtbot.waitUntil(lambda: window.session.table is not None, timeout=60_000)
     assert window.session.table.path.name == "dropped.csv"
 
 
 def test_closing_during_a_run_asks_then_stops_the_worker_cleanly(qtbot, window, monkeypatch):
-    from test_ui_workers import fake_training
 
     questions = []
     monkeypatch.setattr(window, "ask", lambda text: questions.append(text) or True)

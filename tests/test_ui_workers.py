@@ -4,36 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from helpers import fake_training
 from tlstudio.core.errors import DataError
-from tlstudio.core.progress import Evaluated, Message, RunStarted, StepEnded, StepLogged
-from tlstudio.core.training.engine import RunResult
-
-
-def fake_training(steps: int = 200, delay: float = 0.01, fail: Exception | None = None):
-    """A stand-in for engine.train with the same contract: events to the sink, cancel polled every step."""
-
-    def job(sink, cancel):
-        sink.emit(RunStarted(steps, 1.0, 10, 2, "CPU", "fp32", "/tmp/run"))
-        for step in range(1, steps + 1):
-            if cancel.cancelled:
-                return RunResult("cancelled", Path("/tmp/run"), step=step - 1)
-            time.sleep(delay)
-            sink.emit(StepEnded(step, steps, 1.0))
-            sink.emit(StepLogged(step, steps, step / steps, 1.0 / step, 1e-4, 10.0, 100.0, 1.0))
-            if step == 3:
-                sink.emit(Evaluated(step, 0.5, {"loss": np.float64(0.5), "accuracy": np.float32(0.75)}))
-                sink.emit(Message("warning", "labels are skewed"))
-            if fail is not None and step == 5:
-                raise fail
-        return RunResult("completed", Path("/tmp/run"), {"accuracy": np.float64(0.9)}, steps)
-
-    return job
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ from .cli_flags import (
     _add_config_flags,
     _add_generation_flags,
     _add_runtime_flag,
-    _add_sheet_flag,
     _add_subtask_flag,
+    add_sheet_flag,
     config_from_args,
 )
 from .cli_models import cmd_evaluate, cmd_predict
@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", metavar="FILE", help="where to write the predictions (CSV or JSONL)")
     predict.add_argument("--force", action="store_true", help="replace --output FILE if it exists")
     _add_column_flags(predict, ("text", "text_pair", "tokens", "source", "image"), "of --input")
-    _add_sheet_flag(predict, "of --input")
+    add_sheet_flag(predict, "of --input")
     _add_generation_flags(predict)
     predict.add_argument("--stream", action="store_true",
                          help="text generation: print the text as it is written (one prompt)")
@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("data", metavar="DATA")
     _add_column_flags(evaluate, ("text", "label", "text_pair", "tokens", "tags", "source", "target", "image",
                                  "prompt", "response"), "")
-    _add_sheet_flag(evaluate, "")
+    add_sheet_flag(evaluate, "")
     evaluate.add_argument("--max-rows", type=int, metavar="N", help="score only the first N rows")
     evaluate.add_argument("--json", action="store_true", help="print the full report as JSON")
     _add_allow_pickle(evaluate, "the model")

@@ -65,7 +65,7 @@ def _add_column_flags(parser: argparse.ArgumentParser, roles: tuple[str, ...], w
         parser.add_argument("--" + name.replace("_", "-"), dest=name, metavar="COL", help=help_text)
 
 
-def _add_sheet_flag(parser: argparse.ArgumentParser, where: str) -> None:
+def add_sheet_flag(parser: argparse.ArgumentParser, where: str) -> None:
     """--sheet NAME for commands that read one data file: the same help as the training flag."""
     help_text = _help(next(f for f in config_fields() if f.name == "sheet").metadata["help"])
     parser.add_argument("--sheet", metavar="NAME", help=help_text + (f" ({where})" if where else ""))

@@ -16,7 +16,7 @@ from .core.progress import CancelToken
 
 
 def add_health_parser(commands) -> None:
-    from .cli_flags import _add_sheet_flag
+    from .cli_flags import add_sheet_flag
 
     health = commands.add_parser("health", help="check a dataset before training: balance, duplicates, leakage",
                                  description="Report class balance, duplicates, conflicting labels and "
@@ -26,7 +26,7 @@ def add_health_parser(commands) -> None:
     health.add_argument("--text-column", help="column of texts (default: suggested from the data)")
     health.add_argument("--label-column", help="column of labels (default: suggested from the data)")
     health.add_argument("--split-column", help="column naming each row's split, as for training")
-    _add_sheet_flag(health, "")
+    add_sheet_flag(health, "")
     health.add_argument("--eval-fraction", type=float, default=0.1, help="validation share, as for training")
     health.add_argument("--seed", type=int, default=42, help="split seed, as for training")
     health.add_argument("--no-near", action="store_true", help="skip the near-duplicate search (faster)")

@@ -46,8 +46,10 @@ def _log_tail() -> list[str]:
 
 
 def _run_record(run_dir: Path) -> str:
+    from .run_folder import RUN_FILE
+
     try:
-        record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+        record = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return f"  (run.json cannot be read: {exc})"
     return json.dumps(_names_only(record), indent=2, ensure_ascii=False)[:20_000]

@@ -1,16 +1,18 @@
 """Which run folders a live tlstudio process is training in right now.
 
 A training process holds an operating-system lock on ``<run>/.lock`` for as
-long as it trains.  The OS drops the lock when the process ends, however it
-ends (a crash, SIGKILL, a power cut), so "the lock is free but run.json says
-running" reliably means the process died, and the app can offer to resume.
-The same lock keeps two processes from training in one folder at once.
+long as it trains (``filelock``: flock on Unix, a locked file on Windows).  The
+OS drops the lock when the process ends, however it ends (a crash, SIGKILL, a
+power cut), so "the lock is free but run.json says running" reliably means the
+process died, and the app can offer to resume.  The same lock keeps two
+processes, or two runs in one process, from training in one folder at once.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from .errors import ConfigError
 
@@ -22,38 +24,33 @@ class RunLock:
 
     def __init__(self, folder: str | Path):
         self.path = Path(folder) / LOCK_FILE
-        self._handle = None
+        self._lock: FileLock | None = None
 
     def acquire(self) -> "RunLock":
+        lock = FileLock(self.path, timeout=0)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(self.path, "a+b")
-        except OSError as exc:
-            raise ConfigError(f"cannot write to {self.path.parent}: {exc.strerror}.",
-                              "Choose a folder you can write to, or make this one writable.") from None
-        if not _try_lock(handle):
-            handle.close()
+            lock.acquire()
+        except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
             raise ConfigError(
                 f"the run in {self.path.parent} is being trained by another tlstudio process.",
                 "Wait for it to finish or stop it first; a folder holds one run at a time.",
-            )
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n".encode())
-        handle.flush()
-        self._handle = handle
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"cannot write to {self.path.parent}: {exc.strerror or exc}.",
+                              "Choose a folder you can write to, or make this one writable.") from None
+        self._lock = lock
         return self
 
     def release(self) -> None:
-        if self._handle is not None:
+        if self._lock is not None:
             # Removed while still held, so the finished run folder carries no stray lock file.
             try:
                 self.path.unlink(missing_ok=True)
             except OSError:  # Windows keeps open files; the lock itself is what counts
                 pass
-            _unlock(self._handle)
-            self._handle.close()
-            self._handle = None
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> "RunLock":
         return self.acquire()
@@ -67,47 +64,12 @@ def is_locked(folder: str | Path) -> bool:
     path = Path(folder) / LOCK_FILE
     if not path.is_file():
         return False
+    probe = FileLock(path, timeout=0)
     try:
-        handle = open(path, "a+b")
+        probe.acquire()
+    except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
+        return True
     except OSError:
         return False
-    try:
-        if _try_lock(handle):
-            _unlock(handle)
-            return False
-        return True
-    finally:
-        handle.close()
-
-
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _try_lock(handle) -> bool:
-        try:
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-            return True
-        except OSError:
-            return False
-
-    def _unlock(handle) -> None:
-        try:
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-        except OSError:
-            pass
-
-else:
-    import fcntl
-
-    def _try_lock(handle) -> bool:
-        # flock locks belong to the open file, so a second open in the same process conflicts too.
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except OSError:
-            return False
-
-    def _unlock(handle) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    probe.release()
+    return False

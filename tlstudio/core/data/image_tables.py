@@ -13,10 +13,10 @@ import hashlib
 from pathlib import Path
 
 from ..errors import DataError
+from .column_names import IMAGE_NAMES
 from .table import Table, list_numbers
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
-IMAGE_NAMES = ("image", "image_path", "path", "file", "filename", "file_name", "img", "picture", "photo")
 # An image column holds paths with one of these suffixes in most of its first rows.
 PATH_SHARE = 0.8
 
@@ -82,7 +82,7 @@ def looks_like_image_column(values: list) -> bool:
 
 def suggest_image_column(frame) -> tuple[str | None, str]:
     """The column holding image paths, and why it was picked."""
-    from .roles import candidate_columns
+    from .profiles import candidate_columns
 
     # Only the first values of a bounded set of columns: a wide table must not be read whole to guess.
     looked = candidate_columns(frame, IMAGE_NAMES)

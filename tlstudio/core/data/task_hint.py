@@ -3,10 +3,11 @@
 A file can fit several tasks (a table with a text, a label and a summary
 column), so the app keeps the task the user has when the data fits it, and
 otherwise switches to the first task the data fits, saying why.  Only shapes
-that are clear count: a CoNLL file or token/tag lists are entity tagging, a folder of class sub-folders or a column of image files is
-image classification, columns named like a source/target pair are
-translation or summarization, a free-text column beside a column of a few
-repeated values is text classification.
+that are clear count: a CoNLL file or token/tag lists are entity tagging, a
+folder of class sub-folders or a column of image files is image
+classification, columns named like a source/target pair are translation or
+summarization, a free-text column beside a column of a few repeated values is
+text classification.
 """
 
 from __future__ import annotations

@@ -188,8 +188,7 @@ def looks_like_table_text(raw: bytes, name: str) -> bool:
     """
     import csv
 
-    from .image_tables import IMAGE_NAMES
-    from .roles import LABEL_NAMES, NUMBER_NAMES, SEQ2SEQ_NAMES, TAG_NAMES, TEXT_NAMES
+    from .column_names import IMAGE_NAMES, LABEL_NAMES, NUMBER_NAMES, SEQ2SEQ_NAMES, TAG_NAMES, TEXT_NAMES
 
     complete = len(raw) < 65536
     text = sniff.decode_sample(raw, sniff.detect_encoding(raw, complete=complete, name=name), complete=complete)

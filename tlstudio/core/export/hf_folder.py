@@ -17,6 +17,7 @@ from pathlib import Path
 from ..errors import TlStudioError
 from ..files import FILE_MODE
 from ..progress import StageChanged
+from ..run_folder import METRICS_FILE, RUN_FILE
 from . import ExportOptions, ExportResult
 from .source import ModelSource, open_model_folder
 from .staging import check_output, staged_folder
@@ -28,14 +29,14 @@ KEEP = (
     "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
     "vocab.txt", "vocab.json", "merges.txt", "spiece.model", "sentencepiece.bpe.model", "*.tiktoken",
     "chat_template.jinja", "preprocessor_config.json", "processor_config.json",
-    "README.md", "run.json", "metrics.json", "trainer_state.json", "training_args.json",
+    "README.md", RUN_FILE, METRICS_FILE, "trainer_state.json", "training_args.json",
 )
 # The ONNX files an earlier ``onnx`` export put beside the model travel with it.
 KEEP_ONNX = ("model.onnx", "model.onnx.data", "model_int8.onnx", "model_int8.onnx.data", "verification.json")
 NEVER = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib")
 # tlstudio's and the Trainer's records name the author's folders (data file, run folder, checkpoints): a copy for
 # colleagues keeps only the last part of each path.
-RECORDS = ("run.json", "training_args.json", "trainer_state.json")
+RECORDS = (RUN_FILE, "training_args.json", "trainer_state.json")
 
 
 def model_files(source: ModelSource) -> list[Path]:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FILE
 
 # Written last into every exported folder: what tlstudio put there, so that --force knows what it may replace.
 MANIFEST = ".tlstudio-export.json"
@@ -33,7 +34,7 @@ _OLD_TOP_FILES = {
     "adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "tokenizer_config.json",
     "special_tokens_map.json", "added_tokens.json", "vocab.txt", "vocab.json", "merges.txt", "spiece.model",
     "sentencepiece.bpe.model", "chat_template.jinja", "preprocessor_config.json", "processor_config.json",
-    "run.json", "metrics.json", "trainer_state.json", "training_args.json", "eval_predictions.jsonl",
+    RUN_FILE, METRICS_FILE, "trainer_state.json", "training_args.json", PREDICTIONS_FILE,
     "labels.json", "bundle.json", "predict.py", "bundle_text.py", "data_manifest.json", "events.jsonl",
     "train.log", "study.json", "best_run.json", "trials.json", "results.json",
 }
@@ -131,7 +132,7 @@ def _manifest_files(folder: Path) -> set[str] | None:
 
 
 def _holds_tlstudio_record(folder: Path) -> bool:
-    for name in ("run.json", "bundle.json", "data_manifest.json"):
+    for name in (RUN_FILE, "bundle.json", "data_manifest.json"):
         try:
             record = json.loads((folder / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):

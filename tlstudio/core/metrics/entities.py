@@ -43,16 +43,23 @@ def full_report(true_tags: list[list[str]], predicted_tags: list[list[str]]) -> 
 
 
 def entity_spans(tags: list[str]) -> list[tuple[int, int, str]]:
-    """``(first, last_exclusive, type)`` word spans of the entities in one BIO sentence (I- after O starts one)."""
-    spans, start, kind = [], None, None
-    for i, tag in enumerate(list(tags) + ["O"]):
-        prefix, current = (tag[0], tag[2:]) if tag != "O" else ("O", None)
-        if start is not None and (prefix != "I" or current != kind):
-            spans.append((start, i, kind))
-            start, kind = None, None
-        if prefix in ("B", "I") and start is None:
-            start, kind = i, current
-    return spans
+    """``(first, last_exclusive, type)`` word spans of the entities in one sentence (seqeval's ``get_entities``).
+
+    Tags are BIO (an I- after O starts an entity), IO (``I-PER`` or a bare ``PER``), BIOES or BILOU.
+    """
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    from ..tasks.tagging_rows import split_tag  # the one reading of a tag's prefix
+
+    def iobes(tag: str) -> str:
+        prefix, kind = split_tag(tag)
+        return "O" if kind is None else f"{_IOBES.get(prefix, 'I')}-{kind}"
+
+    return [(first, last + 1, kind) for kind, first, last in get_entities([iobes(str(tag)) for tag in tags])]
+
+
+# seqeval reads IOBES; BILOU's L- and U- are its E- and S-, and a bare type is IO's I-.
+_IOBES = {"B": "B", "I": "I", "E": "E", "S": "S", "L": "E", "U": "S"}
 
 
 def entity_spans_types(sentences: list[list[str]]) -> list[str]:

@@ -13,6 +13,19 @@ def headline(y_true, y_pred) -> dict[str, float]:
     return {"mse": float(np.mean(error ** 2)), "mae": float(np.mean(np.abs(error)))}
 
 
+def r2(y_true, y_pred) -> float:
+    """R² (scikit-learn's r2_score); 0.0 where the targets do not vary, NaN where a prediction is not finite."""
+    import numpy as np
+    from sklearn.metrics import r2_score
+
+    truth, predicted = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+    if truth.size == 0 or not np.var(truth) > 0:
+        return 0.0  # nothing to explain: undefined, reported as no better than the mean
+    if not np.isfinite(predicted).all():
+        return float("nan")  # a diverged model; r2_score refuses non-finite input
+    return float(r2_score(truth, predicted))
+
+
 def full_report(y_true, y_pred, train_mean: float) -> dict:
     import numpy as np
     from scipy.stats import pearsonr, spearmanr
@@ -20,8 +33,7 @@ def full_report(y_true, y_pred, train_mean: float) -> dict:
     truth, predicted = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
     report = headline(truth, predicted)
     report["rmse"] = math.sqrt(report["mse"])
-    variance = float(np.var(truth))
-    report["r2"] = 1.0 - report["mse"] / variance if variance > 0 else 0.0
+    report["r2"] = r2(truth, predicted)
     constant = len(truth) < 2 or np.ptp(truth) == 0 or np.ptp(predicted) == 0
     # Correlation is undefined when either side is constant (a model that learned nothing).
     report["pearson"] = 0.0 if constant else float(pearsonr(truth, predicted)[0])

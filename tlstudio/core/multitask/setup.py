@@ -74,12 +74,15 @@ class _WithR2:
         import numpy as np
 
         object.__setattr__(self, "hook", hook)
-        object.__setattr__(self, "variance", float(np.var(np.asarray(targets, dtype=float))))
+        object.__setattr__(self, "targets", np.asarray(targets, dtype=float))
 
     def __call__(self, eval_prediction) -> dict:
+        from ..metrics.regression import r2
+
         metrics = self.hook(eval_prediction)
-        if isinstance(metrics.get("mse"), (int, float)) and self.variance > 0:
-            metrics["r2"] = 1.0 - metrics["mse"] / self.variance
+        scores = getattr(self.hook, "last_scores", None)  # the predictions its mse was measured on
+        if isinstance(metrics.get("mse"), (int, float)) and scores is not None and self.targets.var() > 0:
+            metrics["r2"] = r2(self.targets, scores[:, 0])
         return metrics
 
     def __getattr__(self, name):

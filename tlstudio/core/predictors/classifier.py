@@ -103,7 +103,8 @@ class Classifier:
         columns: dict[str, list] = {}
         if self.mode.name == "multi-label":
             threshold = self.mode.threshold
-            columns["prediction"] = ["|".join(l for l, s in zip(self.labels, row) if s >= threshold) for row in scores]
+            columns["prediction"] = ["|".join(label for label, s in zip(self.labels, row) if s >= threshold)
+                                     for row in scores]
         else:
             columns["prediction"] = [self.labels[i] for i in scores.argmax(-1)]
             columns["confidence"] = scores.max(-1).round(6).tolist()

@@ -308,6 +308,7 @@ class EvalMetrics:
     def __init__(self, data: ClassificationData) -> None:
         self.data = data
         self.last = None
+        self.last_scores = None  # the scores of ``last``, one row per validation row
         self.last_step: int | None = None
         self.step_source = None  # set by the engine: a callable returning the Trainer's global step
 
@@ -319,4 +320,5 @@ class EvalMetrics:
         data, mode = self.data, self.data.mode
         scores = aggregate(mode.scores(logits, data), data.eval_doc_index, len(data.eval.texts),
                            mode.window_aggregation)
+        self.last_scores = scores
         return mode.headline(scores, data)

@@ -146,7 +146,7 @@ class TextGenerationTask(Task):
         eval_ds = CausalDatasetView(tokenizer, data.eval, config.max_length)
         losses, counts = example_losses(model, eval_ds.columns, CausalCollator(tokenizer.pad_token_id),
                                         batch_size=max(4, config.batch_size), cancel=cancel)
-        total = sum(l * c for l, c in zip(losses, counts)) / max(1, sum(counts))
+        total = sum(loss * c for loss, c in zip(losses, counts)) / max(1, sum(counts))
         report: dict[str, Any] = {"eval_loss": total, "perplexity": _perplexity(total)}
         initial = data.summary.get("initial_eval_loss")
         if isinstance(initial, float):
@@ -186,10 +186,10 @@ class TextGenerationTask(Task):
         view = CausalDatasetView(predictor.tokenizer, rows, predictor.max_length)
         losses, counts = example_losses(predictor.model, view.columns, CausalCollator(predictor.tokenizer.pad_token_id),
                                         batch_size=8, cancel=cancel)
-        total = sum(l * c for l, c in zip(losses, counts)) / max(1, sum(counts))
+        total = sum(loss * c for loss, c in zip(losses, counts)) / max(1, sum(counts))
         report = {"eval_loss": total, "perplexity": _perplexity(total), "rows": len(rows.rows), **chosen}
-        records = [{"row": rows.rows[o], "text": rows.responses[o], "loss": l, "perplexity": _perplexity(l)}
-                   for o, l in zip(view.owners, losses)]
+        records = [{"row": rows.rows[o], "text": rows.responses[o], "loss": loss, "perplexity": _perplexity(loss)}
+                   for o, loss in zip(view.owners, losses)]
         return report, records
 
     # ------------------------------------------------------------ model card

@@ -92,6 +92,7 @@ class AssistPanel(QWidget):
     # -- the model ----------------------------------------------------------------------
     def _on_run_opened(self, path) -> None:
         if path is not None and (Path(path) / "config.json").is_file() and self.model_dir is None:
+            self._offered = str(path)  # offered again for a later file whose classes it knows
             self.set_model(str(path), chosen=False)
 
     def choose_model(self) -> None:
@@ -104,9 +105,12 @@ class AssistPanel(QWidget):
         """Use ``folder``'s model for suggestions. One the app picked by itself (the run just opened) is only
         kept when it knows this file's classes; one the user chose is kept with a warning."""
         unknown = self._knows_none_of_the_classes(folder) if folder else None
+        if folder and not chosen and self.page.controller is not None and not self.page.controller.label_column:
+            unknown = "this file has no label column to suggest labels for (add one with 'New label column')."
         if unknown and not chosen:
             self.model_dir = None
-            self.model_label.setText(f"No model: {unknown} Train one on this file, or choose a model.")
+            self.model_label.setText(f"No model: {unknown[:1].upper() + unknown[1:]} Train one on this file, or "
+                                     "choose a model.")
             self.model_label.setToolTip(folder)
             self._sync()
             return
@@ -133,8 +137,9 @@ class AssistPanel(QWidget):
         if self.page.model is not None:
             self.page.model.set_suggestions({})
         self.status.clear()
-        if self.model_dir:
-            self.set_model(self.model_dir, chosen=False)
+        candidate = self.model_dir or getattr(self, "_offered", None)
+        if candidate:
+            self.set_model(candidate, chosen=False)
         self._sync()
 
     def _sync(self) -> None:

@@ -248,8 +248,7 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         self.table_view.setColumnHidden(LABEL, not labelled)  # token rows are labelled in the Entities panel
         self.table_view.setColumnHidden(LABEL + 1, not labelled)
         self.table_view.horizontalHeader().setDefaultSectionSize(130)
-        self.text_room.set_text_column(TEXT)
-        self.table_view.setColumnWidth(LABEL, 150)
+        self.text_room.set_text_column(TEXT)  # the label and suggestion columns fit their contents
 
     def _on_current_row(self, current, _previous) -> None:
         self.entities.show_row(self.current_position())

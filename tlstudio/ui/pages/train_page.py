@@ -147,6 +147,10 @@ class TrainPage(Page):
         self.notice.hide()
         self.notice.clear()
         self.summary.setText("No run yet.")
+        self.charts.clear()  # the last run's curves belong to the last file
+        self.progress.setValue(0)
+        self.progress.setFormat("")
+        self.rate.clear()
 
     # -- actions ---------------------------------------------------------------------------
     def show_notice(self, text: str, level: str = "warning") -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableView, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from ..qmodels.records_model import RecordsModel
 from ..widgets.confusion_matrix import ConfusionMatrixView
+from .report_view import fill, fill_with, make_metric_table, make_table, split
 
 OVERALL = (("accuracy", "Accuracy"), ("macro_f1", "Macro F1"), ("weighted_f1", "Weighted F1"),
            ("macro_precision", "Macro precision"), ("macro_recall", "Macro recall"),
@@ -15,31 +15,12 @@ OVERALL = (("accuracy", "Accuracy"), ("macro_f1", "Macro F1"), ("weighted_f1", "
            ("majority_macro_f1", "Always the most common class: macro F1"))
 
 
-def _table(headers: list[str], name: str, parent: QWidget) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.setAccessibleName(name)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
-    return table
-
-
-def _item(value, align_right: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem(f"{value:.3f}" if isinstance(value, float) else str(value))
-    if align_right:
-        item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-    return item
-
-
 class ClassificationEvaluation(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.records: list[dict] = []
-        self.overall = _table(["metric", "value"], "Overall metrics", self)
-        self.per_class = _table(["class", "precision", "recall", "F1", "support"], "Metrics per class", self)
+        self.overall = make_metric_table(self)
+        self.per_class = make_table(["class", "precision", "recall", "F1", "support"], "Metrics per class", self)
         self.warning = QLabel(self)
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #c77700;")
@@ -75,26 +56,13 @@ class ClassificationEvaluation(QWidget):
         metrics_layout.addWidget(self.warning)
         metrics_layout.addWidget(QLabel("<b>Per class</b>", self))
         metrics_layout.addWidget(self.per_class)
-        top = QSplitter(Qt.Horizontal, self)
-        top.addWidget(metrics)
-        top.addWidget(self.matrix)
-        top.setStretchFactor(0, 2)
-        top.setStretchFactor(1, 3)
-        top.setChildrenCollapsible(False)
+        top = split(Qt.Horizontal, [metrics, self.matrix], self, stretch=(2, 3))
         rows = QWidget(self)
         rows_layout = QVBoxLayout(rows)
         rows_layout.setContentsMargins(0, 0, 0, 0)
         rows_layout.addWidget(self.rows_caption)
         rows_layout.addWidget(self.rows_view, 1)
-        outer = QSplitter(Qt.Vertical, self)
-        outer.addWidget(top)
-        outer.addWidget(rows)
-        outer.setStretchFactor(0, 3)
-        outer.setStretchFactor(1, 2)
-        outer.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(outer)
+        fill_with(self, split(Qt.Vertical, [top, rows], self, stretch=(3, 2)))
 
     def show_report(self, report: dict, records: list[dict], source: str) -> None:
         self.records = list(records)
@@ -105,16 +73,10 @@ class ClassificationEvaluation(QWidget):
             if isinstance(report.get(extra), int):
                 shown.append(("Rows scored", report[extra]))
                 break
-        self.overall.setRowCount(len(shown))
-        for row, (title, value) in enumerate(shown):
-            self.overall.setItem(row, 0, _item(title))
-            self.overall.setItem(row, 1, _item(value, True))
+        fill(self.overall, [list(pair) for pair in shown])
         per_class = report.get("per_class") or {}
-        self.per_class.setRowCount(len(per_class))
-        for row, (name, scores) in enumerate(per_class.items()):
-            self.per_class.setItem(row, 0, _item(name))
-            for column, key in enumerate(("precision", "recall", "f1", "support"), start=1):
-                self.per_class.setItem(row, column, _item(scores[key], True))
+        fill(self.per_class, [[name] + [scores[key] for key in ("precision", "recall", "f1", "support")]
+                              for name, scores in per_class.items()])
         self.warning.setText(report.get("warning", "").capitalize())
         self.warning.setVisible(bool(report.get("warning")))
         matrix = report.get("confusion_matrix") or {}

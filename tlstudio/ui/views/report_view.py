@@ -26,8 +26,22 @@ def make_table(headers: list[str], name: str, parent: QWidget) -> QTableWidget:
     return table
 
 
+def make_metric_table(parent: QWidget) -> QTableWidget:
+    """Metric names and values: the value always shows; a long name ("Always the most common class: macro F1")
+    is cut in the middle on a narrow screen, and reads whole in its tooltip."""
+    table = make_table(["metric", "value"], "Overall metrics", parent)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.Stretch)
+    header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+    table.setTextElideMode(Qt.ElideMiddle)
+    return table
+
+
 def item(value, align_right: bool = False, digits: int = 3) -> QTableWidgetItem:
     cell = QTableWidgetItem(f"{value:.{digits}f}" if isinstance(value, float) else str(value))
+    if isinstance(value, str):
+        cell.setToolTip(value)  # a narrow column cuts it; the whole text is a hover away
     if align_right:
         cell.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
     return cell
@@ -38,6 +52,24 @@ def fill(table: QTableWidget, rows: list[list], digits: int = 3) -> None:
     for r, values in enumerate(rows):
         for c, value in enumerate(values):
             table.setItem(r, c, item(value, c > 0 and isinstance(value, (int, float)), digits))
+
+
+def split(orientation, parts: list[QWidget], parent: QWidget, stretch: tuple[int, ...] = ()) -> QSplitter:
+    """A splitter holding ``parts`` (none can be collapsed away), part ``i`` stretching by ``stretch[i]``."""
+    splitter = QSplitter(orientation, parent)
+    for part in parts:
+        splitter.addWidget(part)
+    for index, factor in enumerate(stretch):
+        splitter.setStretchFactor(index, factor)
+    splitter.setChildrenCollapsible(False)
+    return splitter
+
+
+def fill_with(widget: QWidget, child: QWidget) -> None:
+    """Lay ``child`` out over the whole of ``widget``."""
+    layout = QVBoxLayout(widget)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(child)
 
 
 def notes_text(report: dict) -> str:
@@ -58,7 +90,7 @@ class ReportView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.records: list[dict] = []
-        self.overall = make_table(["metric", "value"], "Overall metrics", self)
+        self.overall = make_metric_table(self)
         self.breakdown = make_table(self.BREAKDOWN, self.BREAKDOWN_TITLE, self)
         self.notes = QLabel(self)
         self.notes.setWordWrap(True)
@@ -104,10 +136,7 @@ class ReportView(QWidget):
         self.breakdown_title = QLabel(f"<b>{self.BREAKDOWN_TITLE}</b>", self)
         side_layout.addWidget(self.breakdown_title)
         side_layout.addWidget(self.breakdown)
-        top = QSplitter(Qt.Horizontal, self)
-        top.addWidget(metrics)
-        top.addWidget(side)
-        top.setChildrenCollapsible(False)
+        top = split(Qt.Horizontal, [metrics, side], self)
         rows = QWidget(self)
         rows_layout = QVBoxLayout(rows)
         rows_layout.setContentsMargins(0, 0, 0, 0)
@@ -115,15 +144,7 @@ class ReportView(QWidget):
         rows_layout.addWidget(self.only_wrong)
         rows_layout.addWidget(self.rows_view, 1)
         rows_layout.addWidget(self.detail)
-        outer = QSplitter(Qt.Vertical, self)
-        outer.addWidget(top)
-        outer.addWidget(rows)
-        outer.setStretchFactor(0, 2)
-        outer.setStretchFactor(1, 3)
-        outer.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(outer)
+        fill_with(self, split(Qt.Vertical, [top, rows], self, stretch=(2, 3)))
         self.source = ""
 
     # -- what a task's view provides --------------------------------------------------------------

@@ -23,11 +23,10 @@ class LogPane(QTextEdit):
 
     def add(self, text: str, level: str = "info") -> None:
         stamp = datetime.now().strftime("%H:%M:%S")
-        line = html.escape(f"{stamp}  {text}")
+        line = html.escape(f"{stamp}  {text}", quote=False)
         color = LEVEL_COLORS.get(level)
-        if color:
-            line = f'<span style="color:{color}">{line}</span>'
-        self.append(line)
+        # Always a span: a line without markup would be taken as plain text, showing "&lt;" for "<".
+        self.append(f'<span style="color:{color}">{line}</span>' if color else f"<span>{line}</span>")
 
     def lines(self) -> list[str]:
         return self.toPlainText().splitlines()
