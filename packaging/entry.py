@@ -16,13 +16,15 @@ def main() -> int:
         from tlstudio.cli import main as cli_main
 
         return cli_main()
-    try:
-        from tlstudio.ui.app import main as app_main
-    except ImportError:  # a build without the desktop app: show the command line's help
-        from tlstudio.cli import main as cli_main
+    from tlstudio.cli import main as cli_main
 
+    try:
+        import tlstudio.ui.app  # noqa: F401  (only to learn whether this build has the app)
+    except ImportError:  # a build without the desktop app: show the command line's help
         return cli_main(["--help"])
-    return app_main()
+    # With no arguments `tlstudio` opens the app (checking first for a display and Qt's system libraries).
+    # This called a main() the app module does not have, so every frozen build printed the help instead.
+    return cli_main([])
 
 
 if __name__ == "__main__":

@@ -273,3 +273,30 @@ class FakeHub:
 
     def upload_folder(self, *, repo_id, folder_path, **kwargs):
         FakeHub.uploads.append((repo_id, sorted(p.name for p in Path(folder_path).rglob("*") if p.is_file())))
+
+
+def cli_in_process(argv) -> int:
+    """``tlstudio ARGV`` in this process (fast; no interpreter start-up), with the Ctrl+C handler it installs
+    put back afterwards."""
+    import signal
+
+    from tlstudio import cli
+
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        return cli.main([str(a) for a in argv])
+    finally:
+        signal.signal(signal.SIGINT, handler)
+
+
+def cancel_at(step: int, cancel):
+    """A sink that records every event and asks the run to stop when step ``step`` ends."""
+    from tlstudio.core.progress import ListSink, StepEnded
+
+    class CancelAt(ListSink):
+        def emit(self, event):
+            super().emit(event)
+            if isinstance(event, StepEnded) and event.step == step:
+                cancel.cancel()
+
+    return CancelAt()

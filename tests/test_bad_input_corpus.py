@@ -17,14 +17,13 @@ import codecs
 import hashlib
 import json
 import random
-import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-from tlstudio import cli
+from helpers import cli_in_process
 from tlstudio.core.config import RunConfig
 from tlstudio.core.progress import ListSink, Message
 from tlstudio.core.tasks.text_classification import TextClassificationTask
@@ -162,11 +161,7 @@ def digest(path: Path) -> str:
 
 
 def main_in_process(argv) -> int:
-    handler = signal.getsignal(signal.SIGINT)
-    try:
-        return cli.main([str(a) for a in argv])
-    finally:
-        signal.signal(signal.SIGINT, handler)
+    return cli_in_process(argv)
 
 
 def assert_one_error_line(capsys, *fragments):

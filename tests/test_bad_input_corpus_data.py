@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import signal
 import time
 from pathlib import Path
 
 import pytest
 
+from helpers import cli_in_process
 from tlstudio import cli
 from tlstudio.core.config import RunConfig
 from tlstudio.core.data import roles
@@ -33,11 +33,7 @@ PAIRS = [("a lovely quiet room", "pos"), ("an awful noisy room", "neg"), ("great
 
 
 def run(argv) -> int:
-    handler = signal.getsignal(signal.SIGINT)
-    try:
-        return cli.main([str(a) for a in argv])
-    finally:
-        signal.signal(signal.SIGINT, handler)
+    return cli_in_process(argv)
 
 
 def one_error(capsys, *fragments) -> str:

@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 from pathlib import Path
 
 import pytest
 
-from helpers import tiny_config, write_sentiment_csv
-from tlstudio import cli
+from helpers import cli_in_process, tiny_config, write_sentiment_csv
 from tlstudio.core.errors import DamagedModelError, UnsafeModelError
 from tlstudio.core.progress import CancelToken, ListSink, Message, RunStarted, StepEnded
 from tlstudio.core.training import checkpoints
@@ -44,11 +42,7 @@ class _Payload:
 
 
 def main_in_process(argv) -> int:
-    handler = signal.getsignal(signal.SIGINT)
-    try:
-        return cli.main([str(a) for a in argv])
-    finally:
-        signal.signal(signal.SIGINT, handler)
+    return cli_in_process(argv)
 
 
 def refused(capsys, argv) -> str:

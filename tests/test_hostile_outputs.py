@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import json
 import random
-import signal
 import string
 from pathlib import Path
 
 import pytest
 
-from tlstudio import cli
+from helpers import cli_in_process
 
 
 def run(*argv) -> int:
-    handler = signal.getsignal(signal.SIGINT)
-    try:
-        return cli.main([str(a) for a in argv])
-    finally:
-        signal.signal(signal.SIGINT, handler)
+    return cli_in_process(argv)
 
 
 def one_error(capsys, *fragments) -> str:

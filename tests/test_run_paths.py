@@ -4,31 +4,14 @@ tlstudio (paths as typed, relative to where it started) is found again from its 
 from __future__ import annotations
 
 import json
-import signal
 
-from helpers import tiny_config, write_sentiment_csv
-from tlstudio import cli
-from tlstudio.core.progress import CancelToken, ListSink, StepEnded
+from helpers import cancel_at, cli_in_process, tiny_config, write_sentiment_csv
+from tlstudio.core.progress import CancelToken
 from tlstudio.core.training.engine import train
 
 
-class CancelAt(ListSink):
-    def __init__(self, step, cancel):
-        super().__init__()
-        self.step, self.cancel = step, cancel
-
-    def emit(self, event):
-        super().emit(event)
-        if isinstance(event, StepEnded) and event.step == self.step:
-            self.cancel.cancel()
-
-
 def _resume(run) -> int:
-    handler = signal.getsignal(signal.SIGINT)
-    try:
-        return cli.main(["train", "--resume", str(run)])
-    finally:
-        signal.signal(signal.SIGINT, handler)
+    return cli_in_process(["train", "--resume", str(run)])
 
 
 def test_a_run_started_with_relative_paths_resumes_from_another_folder(tmp_path, tiny_backbone, monkeypatch,
@@ -40,7 +23,7 @@ def test_a_run_started_with_relative_paths_resumes_from_another_folder(tmp_path,
     cancel = CancelToken()
     config = tiny_config("sets/reviews.csv", "runs/first", tiny_backbone, epochs=2,
                          eval_strategy="steps", eval_steps=2)
-    result = train(config, CancelAt(4, cancel), cancel)
+    result = train(config, cancel_at(4, cancel), cancel)
     assert result.status == "cancelled"
     run = project / "runs" / "first"
     record = json.loads((run / "run.json").read_text())
