@@ -21,12 +21,12 @@ from pathlib import Path
 
 from . import __version__
 from .cli_flags import (
-    _add_allow_pickle,
-    _add_column_flags,
-    _add_config_flags,
-    _add_generation_flags,
-    _add_runtime_flag,
-    _add_subtask_flag,
+    add_allow_pickle,
+    add_column_flags,
+    add_config_flags,
+    add_generation_flags,
+    add_runtime_flag,
+    add_subtask_flag,
     add_sheet_flag,
     config_from_args,
 )
@@ -61,8 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dry-run", action="store_true",
                        help="print the resolved run (strategy, device, longest batch, memory and disk it needs) "
                             "and stop without training")
-    _add_allow_pickle(train, "the backbone")
-    _add_config_flags(train)
+    add_allow_pickle(train, "the backbone")
+    add_config_flags(train)
 
     tune = commands.add_parser(
         "tune", help="search hyperparameters with many short runs (Optuna), unpromising ones stopped early",
@@ -76,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "learning_rate,batch_size,epochs,warmup_ratio,weight_decay,strategy)")
     tune.add_argument("--config", metavar="RUN_JSON", help="take the base settings from a run.json")
     tune.add_argument("--json", action="store_true", help="print the trials as JSON")
-    _add_allow_pickle(tune, "the backbone")
-    _add_config_flags(tune)
+    add_allow_pickle(tune, "the backbone")
+    add_config_flags(tune)
 
     needed = commands.add_parser(
         "labels-needed", help="how much a pretrained backbone saves: runs with few labels, pretrained vs random weights",
@@ -88,40 +88,40 @@ def build_parser() -> argparse.ArgumentParser:
     needed.add_argument("--sizes", default="50,100,200", metavar="N,N,...",
                         help="labelled-set sizes (default: 50,100,200)")
     needed.add_argument("--config", metavar="RUN_JSON", help="take the run settings from a run.json")
-    _add_allow_pickle(needed, "the backbone")
-    _add_config_flags(needed)
+    add_allow_pickle(needed, "the backbone")
+    add_config_flags(needed)
 
     predict = commands.add_parser("predict", help="run a trained model on texts, images or a file",
                                   description="Classify, tag, translate, summarise or continue texts, or classify "
                                               "images (give image files as TEXT), with a trained model.")
     predict.add_argument("model_dir", metavar="MODEL_DIR")
-    _add_subtask_flag(predict)
+    add_subtask_flag(predict)
     predict.add_argument("texts", nargs="*", metavar="TEXT", help="texts, prompts, or image files")
     predict.add_argument("--pair", action="append", metavar="TEXT",
                          help="second text of a sentence pair, once per TEXT (sentence-pair models)")
     predict.add_argument("--input", metavar="FILE", help="data file whose texts to predict")
     predict.add_argument("--output", metavar="FILE", help="where to write the predictions (CSV or JSONL)")
     predict.add_argument("--force", action="store_true", help="replace --output FILE if it exists")
-    _add_column_flags(predict, ("text", "text_pair", "tokens", "source", "image"), "of --input")
+    add_column_flags(predict, ("text", "text_pair", "tokens", "source", "image"), "of --input")
     add_sheet_flag(predict, "of --input")
-    _add_generation_flags(predict)
+    add_generation_flags(predict)
     predict.add_argument("--stream", action="store_true",
                          help="text generation: print the text as it is written (one prompt)")
     predict.add_argument("--json", action="store_true", help="print predictions as JSON")
-    _add_runtime_flag(predict)
-    _add_allow_pickle(predict, "the model")
+    add_runtime_flag(predict)
+    add_allow_pickle(predict, "the model")
 
     evaluate = commands.add_parser("evaluate", help="score a trained model on labelled data")
     evaluate.add_argument("model_dir", metavar="MODEL_DIR")
-    _add_subtask_flag(evaluate)
+    add_subtask_flag(evaluate)
     evaluate.add_argument("data", metavar="DATA")
-    _add_column_flags(evaluate, ("text", "label", "text_pair", "tokens", "tags", "source", "target", "image",
+    add_column_flags(evaluate, ("text", "label", "text_pair", "tokens", "tags", "source", "target", "image",
                                  "prompt", "response"), "")
     add_sheet_flag(evaluate, "")
     evaluate.add_argument("--max-rows", type=int, metavar="N", help="score only the first N rows")
     evaluate.add_argument("--json", action="store_true", help="print the full report as JSON")
-    _add_allow_pickle(evaluate, "the model")
-    _add_runtime_flag(evaluate)
+    add_allow_pickle(evaluate, "the model")
+    add_runtime_flag(evaluate)
 
     export = commands.add_parser(
         "export", help="export a model as a Hugging Face folder, ONNX, a portable zip, or a cluster run bundle",
@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "predict.py and its requirements.txt; 'run-bundle': RUN_DIR (or a run.json) as a folder that "
                     "trains with plain transformers under accelerate, torchrun or Slurm.")
     export.add_argument("model_dir", metavar="MODEL_DIR")
-    _add_subtask_flag(export)
+    add_subtask_flag(export)
     export.add_argument("--format", required=True, choices=("hf", "onnx", "bundle", "run-bundle"))
     export.add_argument("--output", required=True, metavar="PATH", help="folder to write (a .zip file for 'bundle')")
     export.add_argument("--quantize", choices=("int8",), help="also write an int8 ONNX model, with its accuracy "

@@ -18,7 +18,7 @@ def _help(text: str | None) -> str | None:
     return text.replace("%", "%%") if text else text
 
 
-def _add_allow_pickle(parser: argparse.ArgumentParser, what: str) -> None:
+def add_allow_pickle(parser: argparse.ArgumentParser, what: str) -> None:
     # Deliberately a per-command flag and not a run.json setting: trusting a file is the
     # decision of the person running the command, never something a shared config can carry.
     parser.add_argument(
@@ -28,7 +28,7 @@ def _add_allow_pickle(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def _warn_if_loading_pickle(model_dir: str, allowed: bool) -> None:
+def warn_if_loading_pickle(model_dir: str, allowed: bool) -> None:
     """Name the risk whenever --allow-pickle actually lets a pickle load (training warns through its sink)."""
     from pathlib import Path
 
@@ -39,13 +39,13 @@ def _warn_if_loading_pickle(model_dir: str, allowed: bool) -> None:
               file=sys.stderr)
 
 
-def _add_runtime_flag(parser: argparse.ArgumentParser) -> None:
+def add_runtime_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runtime", choices=("auto", "pytorch", "onnx", "onnx-int8"), default="auto",
                         help="how to run the model: 'auto' uses MODEL_DIR/onnx/model.onnx in onnxruntime when "
                              "present, else PyTorch (default: auto)")
 
 
-def _add_subtask_flag(parser: argparse.ArgumentParser) -> None:
+def add_subtask_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subtask", metavar="NAME",
                         help="MODEL_DIR is a multi-task run: use its sub-task NAME (the folder MODEL_DIR/tasks/NAME)")
 
@@ -56,7 +56,7 @@ _METAVARS = {"output": "DIR", "eval_data": "FILE", "backbone": "NAME_OR_PATH", "
 GENERATION_FLAGS = ("num_beams", "max_new_tokens", "length_penalty", "temperature", "top_p")
 
 
-def _add_column_flags(parser: argparse.ArgumentParser, roles: tuple[str, ...], where: str) -> None:
+def add_column_flags(parser: argparse.ArgumentParser, roles: tuple[str, ...], where: str) -> None:
     """--text-column, --tokens-column...: the same names and help as the training flags."""
     fields = {f.name: f for f in config_fields()}
     for role in roles:
@@ -71,7 +71,7 @@ def add_sheet_flag(parser: argparse.ArgumentParser, where: str) -> None:
     parser.add_argument("--sheet", metavar="NAME", help=help_text + (f" ({where})" if where else ""))
 
 
-def _add_generation_flags(parser: argparse.ArgumentParser) -> None:
+def add_generation_flags(parser: argparse.ArgumentParser) -> None:
     fields = {f.name: f for f in config_fields()}
     for name in GENERATION_FLAGS:
         kind = int if str(fields[name].type).startswith("int") else float
@@ -79,7 +79,7 @@ def _add_generation_flags(parser: argparse.ArgumentParser) -> None:
                             help=_help(fields[name].metadata["help"]) + " (default: the model's own setting)")
 
 
-def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+def add_config_flags(parser: argparse.ArgumentParser) -> None:
     """One flag per RunConfig field, named after it; unset flags keep the config's value."""
     for f in config_fields():
         if f.name == "data":

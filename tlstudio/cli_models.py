@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from .cli_flags import GENERATION_FLAGS, _warn_if_loading_pickle
+from .cli_flags import GENERATION_FLAGS, warn_if_loading_pickle
 from .core.config import GENERATION_TASKS, SEQ2SEQ_TASKS
 from .core.errors import ConfigError
 from .core.progress import CancelToken
@@ -20,7 +20,7 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.predict_file import predict_file
     from .output import print_predictions, read_stdin_texts
 
-    _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
+    warn_if_loading_pickle(args.model_dir, args.allow_pickle)
     options = {name: getattr(args, name) for name in GENERATION_FLAGS if getattr(args, name) is not None}
     if args.input:
         if args.texts or args.pair:
@@ -87,7 +87,7 @@ def cmd_evaluate(args: argparse.Namespace, cancel: CancelToken) -> int:
     from .core.evaluation import evaluate_file
     from .output import ConsoleSink, print_metrics
 
-    _warn_if_loading_pickle(args.model_dir, args.allow_pickle)
+    warn_if_loading_pickle(args.model_dir, args.allow_pickle)
     if args.max_rows is not None and args.max_rows < 1:
         raise ConfigError("--max-rows must be at least 1.")
     report = evaluate_file(args.model_dir, args.data, columns=_columns(args), max_rows=args.max_rows,

@@ -66,7 +66,7 @@ def export_bundle(source_path, options: ExportOptions, sink, cancel=None) -> Exp
             report = json.loads((source.path / "onnx" / "verification.json").read_text(encoding="utf-8"))
         _write_bundle_files(root, source, adapter, variant, report)
         with staged_file(output, force=options.force) as staged:
-            members = _zip(root, staged)
+            members = zip_folder(root, staged)
     notes = ["unzip it and run: pip install -r requirements.txt && python predict.py \"some text\" "
              f"(it prints {adapter.prints})"]
     return ExportResult("bundle", output, members, verification=report, notes=notes)
@@ -170,7 +170,7 @@ def _usage(variant: str, adapter) -> str:
     return "\n".join(lines)
 
 
-def _zip(root: Path, target: Path) -> list[str]:
+def zip_folder(root: Path, target: Path) -> list[str]:
     members = []
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for path in sorted(root.rglob("*")):

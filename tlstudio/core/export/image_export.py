@@ -66,7 +66,7 @@ def build_image_onnx(source: ModelSource, folder: Path, *, sink, cancel=None) ->
     from ..backbones import load_model
     from ..onnx_inference import create_session
     from ..vision.images import load_image_processor, pixel_values, processor_size
-    from .onnx_export import _quiet, require_onnx_packages
+    from .onnx_export import quiet, require_onnx_packages
 
     require_onnx_packages()
     sink.emit(StageChanged("exporting", "converting the model to ONNX"))
@@ -78,7 +78,7 @@ def build_image_onnx(source: ModelSource, folder: Path, *, sink, cancel=None) ->
     path = folder / "model.onnx"
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        with _quiet(), torch.no_grad():
+        with quiet(), torch.no_grad():
             program = torch.onnx.export(model, (), kwargs={"pixel_values": example},
                                         dynamic_shapes={"pixel_values": {0: torch.export.Dim("batch")}},
                                         input_names=["pixel_values"], output_names=["logits"], dynamo=True,
@@ -187,7 +187,7 @@ def image_onnx_section(report: dict) -> str:
 
 def export_image_bundle(source_path, options: ExportOptions, sink, cancel=None) -> ExportResult:
     """A .zip with the model, a predict.py (onnxruntime + PIL, or transformers) and its requirements."""
-    from .bundle import _zip, write_predict_script
+    from .bundle import write_predict_script, zip_folder
 
     _refuse_int8(options)
     source = open_model_folder(source_path)
@@ -223,6 +223,6 @@ def export_image_bundle(source_path, options: ExportOptions, sink, cancel=None) 
                            "python predict.py --json *.png", "```"])
         (root / "README.md").write_text(upsert_section(card, "## Using this bundle", usage), encoding="utf-8")
         with staged_file(output, force=options.force) as staged:
-            members = _zip(root, staged)
+            members = zip_folder(root, staged)
     return ExportResult("bundle", output, members, verification=report,
                         notes=["unzip it and run: pip install -r requirements.txt && python predict.py IMAGE"])

@@ -52,7 +52,7 @@ def export_to_onnx(model, tokenizer, adapter, path: Path, *, max_length: int) ->
     size = sum(p.numel() * p.element_size() for p in model.parameters())
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with _quiet(), torch.inference_mode(False), torch.no_grad():
+        with quiet(), torch.inference_mode(False), torch.no_grad():
             program = torch.onnx.export(
                 model, (), kwargs=dict(inputs), dynamic_shapes=shapes, input_names=list(inputs),
                 output_names=list(adapter.output_names), dynamo=True, external_data=size > SINGLE_FILE_LIMIT,
@@ -79,7 +79,7 @@ def quantize_int8(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    with _quiet(), warnings.catch_warnings():
+    with quiet(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         prepared = target.with_name(target.stem + ".prep.onnx")
         try:
@@ -95,7 +95,7 @@ def quantize_int8(source: Path, target: Path) -> None:
 
 
 @contextlib.contextmanager
-def _quiet():
+def quiet():
     """torch.onnx and onnxruntime.quantization print progress and developer warnings; users see tlstudio's."""
     loggers = [logging.getLogger(name) for name in ("torch.onnx", "torch.export", "torch._dynamo", "root",
                                                     "onnxscript", "onnx_ir")]
