@@ -222,7 +222,7 @@ def test_nan_in_the_backbone_is_named_instead_of_blaming_the_learning_rate(backb
 
 
 def test_non_finite_weights_finds_infinity_too(backbone):
-    from tlstudio.core.backbones import non_finite_weights
+    from tlstudio.core.training.faults import non_finite_weights
 
     assert non_finite_weights(backbone) is None
     poison(backbone, "encoder.layer.1.output.dense.bias", float("inf"))

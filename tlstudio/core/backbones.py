@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BackboneError, DamagedModelError, PickleWeightsRefused, UnsafeModelError
+from .safetensors_check import safetensors_problem
 
 DEFAULT_BACKBONE = "minilm"
 
@@ -300,7 +301,7 @@ def _check_model_files(path: Path) -> None:
         if file.is_file() and _file_key(file) not in _INTACT:
             _json_object(file)
             _INTACT.add(_file_key(file))
-    for file in _safetensors_files(path):
+    for file in safetensors_files(path):
         if _file_key(file) not in _INTACT:
             reason = safetensors_problem(file)
             if reason:
@@ -308,7 +309,7 @@ def _check_model_files(path: Path) -> None:
             _INTACT.add(_file_key(file))
 
 
-def _safetensors_files(path: Path) -> list[Path]:
+def safetensors_files(path: Path) -> list[Path]:
     """The folder's safetensors files, and the shards its index names (a missing shard is damage too)."""
     files = sorted(p for p in path.iterdir() if p.name.endswith(".safetensors") and p.is_file())
     index = path / "model.safetensors.index.json"
@@ -325,90 +326,6 @@ def _safetensors_files(path: Path) -> list[Path]:
             if file not in files:
                 files.append(file)
     return files
-
-
-# Bytes per element of each safetensors dtype, to check that every tensor's bytes are all there.
-_DTYPE_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
-                "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8}
-
-
-def safetensors_problem(file: Path) -> str | None:
-    """What is wrong with a safetensors file (cut short, not safetensors at all), or None when its header is sound.
-
-    Reads the header only and checks what safetensors itself checks on opening: the tensors it lists, each of
-    the size its dtype and shape say, cover the rest of the file exactly. Done here rather than with
-    ``safe_open``, which imports numpy (or torch): this runs in the app as a backbone is chosen, and the window
-    starts without either.
-    """
-    import json
-    import math
-    import struct
-
-    try:
-        size = file.stat().st_size
-        with open(file, "rb") as handle:
-            prefix = handle.read(8)
-            if len(prefix) != 8:
-                return "it is cut short or is not a complete safetensors file (shorter than its header)"
-            (length,) = struct.unpack("<Q", prefix)
-            if length > min(100_000_000, size - 8):
-                return "it is cut short or is not a complete safetensors file (its header is longer than the file)"
-            header = json.loads(handle.read(length))
-    except OSError as exc:
-        return f"it cannot be read ({exc.strerror or exc})"
-    except (ValueError, UnicodeDecodeError):
-        return "it is not a readable safetensors file (its header is not JSON)"
-    if not isinstance(header, dict):
-        return "it is not a readable safetensors file (its header is not an object)"
-    spans = []
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        try:
-            start, end = (int(v) for v in entry["data_offsets"])
-            count = math.prod(int(n) for n in entry["shape"])
-            width = _DTYPE_BYTES.get(entry["dtype"])  # a newer dtype (F4, F8_E8M0, ...): its size is not checked
-        except (KeyError, TypeError, ValueError):
-            return f"it is not a readable safetensors file (tensor '{name}' is described wrongly)"
-        if width is not None and end - start != count * width:
-            return f"it is not a readable safetensors file (tensor '{name}' does not have the bytes its shape needs)"
-        spans.append((start, end))
-    position = 0
-    for start, end in sorted(spans):
-        if start != position:
-            return "it is not a readable safetensors file (its tensors overlap or leave gaps)"
-        position = end
-    if position != size - 8 - length:
-        return (f"it is cut short or is not a complete safetensors file (its tensors need {position:,} bytes after "
-                f"the header, the file has {size - 8 - length:,})")
-    return None
-
-
-def non_finite_weights(path: Path | str) -> tuple[str, str, str] | None:
-    """``(file name, tensor name, "NaN" | "infinite")`` for the first weight in the folder that is not a finite number.
-
-    Reads every tensor of the folder's safetensors files once (pickle weights are not opened): only called when
-    a run has already gone wrong, to tell a damaged backbone from a learning rate that is too high.
-    """
-    import torch
-    from safetensors import SafetensorError, safe_open
-
-    path = Path(path)
-    try:
-        files = _safetensors_files(path)
-    except (BackboneError, OSError):
-        return None
-    for file in files:
-        try:
-            with safe_open(str(file), framework="pt") as handle:
-                for name in handle.keys():
-                    tensor = handle.get_tensor(name)
-                    if not tensor.is_floating_point() or bool(torch.isfinite(tensor).all()):
-                        continue
-                    return file.name, name, "NaN" if bool(torch.isnan(tensor).any()) else "infinite"
-        except (SafetensorError, OSError):
-            continue
-    return None
 
 
 def _weight_formats(path: Path) -> tuple[bool, bool]:

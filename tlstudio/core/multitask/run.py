@@ -32,7 +32,7 @@ def prepared_config(config):
     return dataclasses.replace(config, subtasks=resolved(subtasks))
 
 
-class _Prefixed:
+class PrefixedSink:
     """Says which sub-task a message is about."""
 
     def __init__(self, sink, name: str):
@@ -44,7 +44,7 @@ class _Prefixed:
         self.sink.emit(event)
 
 
-def _about(name: str, error: TlStudioError) -> TlStudioError:
+def about_subtask(name: str, error: TlStudioError) -> TlStudioError:
     return type(error)(f"sub-task '{name}': {error.message}", error.hint)
 
 
@@ -61,9 +61,9 @@ def train_body(config, run, sink, cancel, checkpoint, allow_pickle: bool):
     for sub in subtasks:
         sink.emit(StageChanged("loading data", f"{sub.name}: {sub.data}"))
         try:
-            datas[sub.name] = tasks[sub.name].prepare(configs[sub.name], _Prefixed(sink, sub.name))
+            datas[sub.name] = tasks[sub.name].prepare(configs[sub.name], PrefixedSink(sink, sub.name))
         except TlStudioError as exc:
-            raise _about(sub.name, exc) from None
+            raise about_subtask(sub.name, exc) from None
         engine._check_cancel(cancel)
 
     from .setup import build
@@ -94,9 +94,9 @@ def train_body(config, run, sink, cancel, checkpoint, allow_pickle: bool):
         try:
             reports[sub.name] = tasks[sub.name].final_report(
                 built.model.model(sub.name), built.tokenizer, datas[sub.name], configs[sub.name],
-                _Prefixed(sink, sub.name), cancel=cancel, eval_outputs=cached)
+                PrefixedSink(sink, sub.name), cancel=cancel, eval_outputs=cached)
         except TlStudioError as exc:
-            raise _about(sub.name, exc) from None
+            raise about_subtask(sub.name, exc) from None
     sink.emit(StageChanged("exporting", str(run.path)))
     training = {"best_step": best, "total_steps": trainer.state.global_step,
                 "train_runtime_seconds": round(output.metrics.get("train_runtime", 0.0), 2),

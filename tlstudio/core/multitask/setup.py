@@ -114,7 +114,7 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
     from ..training.hardware import choose_device
     from .batches import MultiTaskCollator, MultiTaskDataset, TaskBatchSampler, TaskRows, batch_shares
     from .model import MultiTaskModel, freeze_encoder, is_joint_folder, models_from_joint, read_joint
-    from .run import _about, _Prefixed
+    from .run import about_subtask, PrefixedSink
 
     if distributed.is_distributed():
         raise ConfigError("multi-task runs train in one process; they cannot run under accelerate or torchrun yet.",
@@ -149,9 +149,9 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
     for index, sub in enumerate(subtasks):
         try:
             train_ds, eval_ds, stats = tasks[sub.name].build_datasets(tokenizer, datas[sub.name], configs[sub.name],
-                                                                      _Prefixed(sink, sub.name))
+                                                                      PrefixedSink(sink, sub.name))
         except TlStudioError as exc:
-            raise _about(sub.name, exc) from None
+            raise about_subtask(sub.name, exc) from None
         train_parts.append(train_ds)
         eval_sets[sub.name] = TaskRows(eval_ds, index)
         token_stats[sub.name] = stats

@@ -404,7 +404,7 @@ def _state_problem(state_file: Path) -> str | None:
 
 
 def _weights_problem(folder: Path, *, required: bool = True) -> str | None:
-    from ..backbones import safetensors_problem
+    from ..safetensors_check import safetensors_problem
 
     files = sorted(p for p in folder.iterdir() if p.name.endswith(".safetensors") and p.is_file())
     has_index = any(p.name.endswith(".safetensors.index.json") for p in folder.iterdir())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
 from ..config import RunConfig
 from ..errors import TlStudioError
@@ -50,7 +51,7 @@ def check_loss(loss, state, what: str = "loss") -> None:
 def backbone_damage(config: RunConfig, *, allow_pickle: bool = False) -> tuple[str, str, str, str] | None:
     """``(backbone folder, file, tensor, "NaN" | "infinite")`` when the run's backbone itself holds non-finite
     weights, else None.  Read once, after a run diverged: then no learning rate can help."""
-    from ..backbones import non_finite_weights, resolve_backbone
+    from ..backbones import resolve_backbone
 
     try:
         path = resolve_backbone(config.backbone, allow_pickle=allow_pickle).path
@@ -145,3 +146,33 @@ def release_memory() -> None:
             torch.cuda.empty_cache()
     except ImportError:  # pragma: no cover
         pass
+
+
+def non_finite_weights(path: Path | str) -> tuple[str, str, str] | None:
+    """``(file name, tensor name, "NaN" | "infinite")`` for the first weight in the folder that is not a finite number.
+
+    Reads every tensor of the folder's safetensors files once (pickle weights are not opened): only called when
+    a run has already gone wrong, to tell a damaged backbone from a learning rate that is too high.
+    """
+    import torch
+    from safetensors import SafetensorError, safe_open
+
+    from ..backbones import safetensors_files
+    from ..errors import BackboneError
+
+    path = Path(path)
+    try:
+        files = safetensors_files(path)
+    except (BackboneError, OSError):
+        return None
+    for file in files:
+        try:
+            with safe_open(str(file), framework="pt") as handle:
+                for name in handle.keys():
+                    tensor = handle.get_tensor(name)
+                    if not tensor.is_floating_point() or bool(torch.isfinite(tensor).all()):
+                        continue
+                    return file.name, name, "NaN" if bool(torch.isnan(tensor).any()) else "infinite"
+        except (SafetensorError, OSError):
+            continue
+    return None
