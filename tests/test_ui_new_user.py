@@ -10,7 +10,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QAbstractScrollArea, QAbstractSpinBox, QComboBox, QLabel,
                                QLineEdit, QScrollArea)
 
-from helpers import write_sentiment_csv, write_translation_csv
+from helpers import cli_in_process, write_sentiment_csv, write_translation_csv
 
 LONG = 180_000
 
@@ -19,6 +19,17 @@ def _open(qtbot, window, path):
     window.open_data(path)
     qtbot.waitUntil(lambda: window.session.table is not None and str(window.session.table.path) == str(path),
                     timeout=LONG)
+
+
+def _backbone_and_settings(window, backbone, **settings):
+    """On the Model page: a local backbone folder, then the given settings typed into the form."""
+    window.show_page("model")
+    model = window.model_page
+    model.local_radio.click()
+    model.local_field.set_path(backbone, notify=True)
+    for name, value in settings.items():
+        model.form.editor(name).setValue(value)
+    return model
 
 
 def test_opening_a_file_suggests_its_task_unless_the_task_is_pinned(qtbot, window, tmp_path):
@@ -195,29 +206,16 @@ def test_nothing_of_the_previous_file_or_run_leaks_into_the_next(qtbot, window, 
 def test_the_model_page_and_train_dry_run_show_the_same_plan(qtbot, window, tmp_path, tiny_backbone, capsys):
     """One decision in the core: the strategy, longest batch, memory and disk the Model page shows are what
     `tlstudio train --dry-run` prints for the same settings."""
-    import signal
-
-    from tlstudio import cli
-
     data = write_sentiment_csv(tmp_path / "reviews.csv", rows=60)
     _open(qtbot, window, data)
-    window.show_page("model")
-    model = window.model_page
-    model.local_radio.click()
-    model.local_field.set_path(tiny_backbone, notify=True)
-    model.form.editor("batch_size").setValue(8)
+    model = _backbone_and_settings(window, tiny_backbone, batch_size=8)
     qtbot.waitUntil(lambda: window.session.token_lengths is not None, timeout=LONG)
     qtbot.waitUntil(lambda: model.plan is not None and model.plan.estimate is not None
                     and model.plan.sequence_length < 128, timeout=LONG)
     shown = model.plan.to_dict()
     assert "RAM at the peak" in model.memory_label.text() and "Disk: about" in model.memory_label.text()
 
-    handler = signal.getsignal(signal.SIGINT)
-    try:
-        code = cli.main(["train", str(data), "--backbone", str(tiny_backbone), "--batch-size", "8", "--dry-run",
-                         "--json"])
-    finally:
-        signal.signal(signal.SIGINT, handler)
+    code = cli_in_process(["train", data, "--backbone", tiny_backbone, "--batch-size", "8", "--dry-run", "--json"])
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     for key in ("strategy", "sequence_length", "device", "precision", "memory", "disk_during_bytes",
@@ -244,11 +242,7 @@ def test_a_file_of_another_task_after_a_run_shows_only_its_own_state(qtbot, wind
     reviews = write_sentiment_csv(tmp_path / "reviews.csv", rows=60)
     pairs = write_translation_csv(tmp_path / "pairs.csv", rows=40)
     _open(qtbot, window, reviews)
-    window.show_page("model")
-    model = window.model_page
-    model.local_radio.click()
-    model.local_field.set_path(tiny_backbone, notify=True)
-    model.form.editor("epochs").setValue(1.0)
+    _backbone_and_settings(window, tiny_backbone, epochs=1.0)
     with qtbot.waitSignal(window.controller.run_finished, timeout=LONG) as done:
         window.start_training()
     assert done.args[0].status == "completed"
