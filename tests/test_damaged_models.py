@@ -25,7 +25,7 @@ import pytest
 from helpers import cli_in_process, tiny_config, write_sentiment_csv
 from tlstudio.core.errors import DamagedModelError, UnsafeModelError
 from tlstudio.core.progress import CancelToken, ListSink, Message, RunStarted, StepEnded
-from tlstudio.core.training import checkpoints
+from tlstudio.core.training import checkpoints, resume_point
 
 # 48 rows -> 43 training rows; batch 8 -> 6 steps per epoch, 12 in all.
 FAST = dict(epochs=2, batch_size=8, logging_steps=1, device="cpu", precision="fp32", checkpoint_steps=2)
@@ -296,7 +296,7 @@ def test_resume_passes_over_a_damaged_or_unsafe_checkpoint_to_the_newest_intact_
     assert not marker.exists()
     assert json.loads((run / "run.json").read_text())["resumed_from"] == "checkpoint-2"
     # Saving step 3 again replaced the bad checkpoint: whatever checkpoints the finished run keeps read back.
-    assert all(checkpoints.checkpoint_problem(p) is None for p in checkpoints.complete_checkpoints(run / "checkpoints"))
+    assert all(resume_point.checkpoint_problem(p) is None for p in checkpoints.complete_checkpoints(run / "checkpoints"))
 
 
 def test_resume_through_the_cli_warns_about_the_unsafe_file_and_continues(run, tmp_path, capsys):
@@ -330,5 +330,5 @@ def test_a_damaged_best_checkpoint_is_forgotten_not_loaded_at_the_end(tmp_path):
     state_file = root / "checkpoint-4" / "trainer_state.json"
     state_file.write_text(json.dumps({"global_step": 4, "best_global_step": 2,
                                       "best_model_checkpoint": str(root / "checkpoint-2")}))
-    checkpoints.prepare_for_resume(root / "checkpoint-4", root)
+    resume_point.prepare_for_resume(root / "checkpoint-4", root)
     assert json.loads(state_file.read_text())["best_model_checkpoint"] is None

@@ -211,7 +211,7 @@ def test_checkpoint_links_pointing_out_of_the_run_are_ignored(tmp_path):
 
 
 def test_resume_rewrites_a_best_checkpoint_path_that_leaves_the_run(tmp_path):
-    from tlstudio.core.training.checkpoints import prepare_for_resume
+    from tlstudio.core.training.resume_point import prepare_for_resume
 
     root = tmp_path / "run" / "checkpoints"
     for step in (4, 8):

@@ -73,9 +73,9 @@ def train_body(config, run, sink, cancel, checkpoint, allow_pickle: bool):
     record = _run_record(config, subtasks, configs, datas, built)
     engine.keep_earlier_attempts(record, run, checkpoint)
     if checkpoint is not None:
-        from ..training import checkpoints
+        from ..training import resume_point
 
-        checkpoints.prepare_for_resume(checkpoint, run.checkpoints)
+        resume_point.prepare_for_resume(checkpoint, run.checkpoints)
     run.write_run(record)
 
     trainer, progress, args = built.trainer(config, run, engine)

@@ -154,7 +154,7 @@ def adapt(config, data, backbone, run, choice, sink, cancel, *, allow_pickle: bo
 
     from ..backbones import load_model, load_tokenizer
     from .callbacks import ProgressCallback
-    from .checkpoints import newest_intact_checkpoint, skipped_warning
+    from .resume_point import newest_intact_checkpoint, skipped_warning
     from .trainer import StudioTrainer
 
     texts, source = unlabelled_texts(config, data)

@@ -31,7 +31,7 @@ from ..progress import Message, NullSink, RunFinished, StageChanged
 from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder, recorded_config
 from ..run_lock import RunLock, is_locked
 from ..tasks import get_task
-from . import adaptation, checkpoints, distributed, faults, strategies
+from . import adaptation, checkpoints, distributed, faults, resume_point, strategies
 from .hardware import choose_device
 from .tracking import check_tracker, tracking_callbacks
 
@@ -93,9 +93,9 @@ def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = F
         checkpoints.remove_leftovers(run.checkpoints)
     check_tracker(config.report_to)
     # The Trainer is only ever handed a checkpoint whose every file reads back safely (checkpoints.py).
-    checkpoint, skipped = checkpoints.newest_intact_checkpoint(run.checkpoints)
+    checkpoint, skipped = resume_point.newest_intact_checkpoint(run.checkpoints)
     if checkpoint is None and skipped:
-        raise checkpoints.no_intact_checkpoint(run.path, skipped, run.run_file)
+        raise resume_point.no_intact_checkpoint(run.path, skipped, run.run_file)
     if checkpoint is None and not adaptation.in_progress(run.path) and not adaptation.finished_record(run.path):
         raise ConfigError(
             f"the run in {run.path} stopped before its first checkpoint, so there is nothing to resume.",
@@ -109,8 +109,8 @@ def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = F
         )
     sink = sink or NullSink()
     if skipped and main:
-        sink.emit(Message("warning", checkpoints.skipped_warning(skipped, checkpoint)))
-        checkpoints.set_aside(skipped)
+        sink.emit(Message("warning", resume_point.skipped_warning(skipped, checkpoint)))
+        resume_point.set_aside(skipped)
     if record.get("status") in ("failed", "stopped") and isinstance(record.get("error"), str):
         # Say why it stopped last time: a diverged run resumed unchanged diverges again at the same step.
         sink.emit(Message("warning", f"last time this run stopped because: {record['error']}"))
@@ -169,7 +169,7 @@ def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path |
             except faults.OutOfMemory as exc:
                 stop("failed", str(exc))
                 raise
-            checkpoint, _ = checkpoints.newest_intact_checkpoint(run.checkpoints)
+            checkpoint, _ = resume_point.newest_intact_checkpoint(run.checkpoints)
             where = f"from the checkpoint at step {checkpoints.checkpoint_step(checkpoint)}" if checkpoint else \
                 "from the start (there was no checkpoint yet)"
             sink.emit(Message("warning", f"{change} Training continues {where}."))
@@ -238,7 +238,7 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     main = distributed.is_main_process()
     if main:
         if checkpoint is not None:
-            checkpoints.prepare_for_resume(checkpoint, run.checkpoints)
+            resume_point.prepare_for_resume(checkpoint, run.checkpoints)
         run.write_run(record)
         warning = checkpoints.space_warning(run.path, model, config.save_total_limit)
         if warning:
