@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tlstudio.core.config import RunConfig  # noqa: E402
 from tlstudio.core.training.engine import train  # noqa: E402
-from tlstudio.output import ConsoleSink, print_multitask  # noqa: E402
+from tlstudio.cli.output import ConsoleSink, print_multitask  # noqa: E402
 
 
 def write_subsets(datasets: Path, out: Path, rows: int, seed: int) -> tuple[Path, Path]:

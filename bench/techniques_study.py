@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tlstudio.core.config import RunConfig  # noqa: E402
 from tlstudio.core.labels_needed import labels_needed  # noqa: E402
 from tlstudio.core.training.engine import train  # noqa: E402
-from tlstudio.output import TuneConsoleSink  # noqa: E402
+from tlstudio.cli.output import TuneConsoleSink  # noqa: E402
 
 EVAL_PER_CLASS = 30
 LABELLED = 200

@@ -12,19 +12,17 @@ import sys
 
 def main() -> int:
     multiprocessing.freeze_support()
+    from tlstudio.launch import main as launch_main
+
     if len(sys.argv) > 1:
-        from tlstudio.cli import main as cli_main
-
-        return cli_main()
-    from tlstudio.cli import main as cli_main
-
+        return launch_main()
     try:
         import tlstudio.ui.app  # noqa: F401  (only to learn whether this build has the app)
     except ImportError:  # a build without the desktop app: show the command line's help
-        return cli_main(["--help"])
+        return launch_main(["--help"])
     # With no arguments `tlstudio` opens the app (checking first for a display and Qt's system libraries).
     # This called a main() the app module does not have, so every frozen build printed the help instead.
-    return cli_main([])
+    return launch_main([])
 
 
 if __name__ == "__main__":

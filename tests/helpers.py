@@ -176,10 +176,17 @@ def assert_user_error(result, *fragments):
 
 
 def imported_modules(path: Path) -> set[str]:
-    """The top-level packages a Python file imports (absolute imports only)."""
+    """The top-level packages a Python file imports (absolute imports, and modules named to
+    ``importlib.import_module`` or ``__import__``, which an import-linter contract cannot see)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called in ("import_module", "__import__"):
+                names.add(node.args[0].value.lstrip(".").split(".")[0])
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

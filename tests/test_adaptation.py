@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -39,7 +40,7 @@ def test_the_masked_lm_text_never_holds_validation_rows(tmp_path, tiny_backbone)
     (folder / "a.txt").write_text("First paragraph about rooms.\n\nSecond paragraph about food.\n", encoding="utf-8")
     (folder / "sub" / "b.txt").write_text(f"A nested file.\n\n{data.eval.texts[0]}\n", encoding="utf-8")
     (folder / "notes.md").write_text("not text for adaptation", encoding="utf-8")
-    config.adapt_source, config.adapt_path = "folder", str(folder)
+    config = replace(config, adapt_source="folder", adapt_path=str(folder))
     texts, source = unlabelled_texts(config, data)
     assert sorted(texts) == ["A nested file.", "First paragraph about rooms.", "Second paragraph about food."]
     assert source["identical_to_validation_skipped"] == 1

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from helpers import cli_in_process
-from tlstudio import cli
+from tlstudio.cli import commands as cli
 from tlstudio.core.config import RunConfig
 from tlstudio.core.data import roles
 from tlstudio.core.data.readers import read_table
@@ -330,15 +330,15 @@ def test_one_row_per_label_says_why_nothing_can_be_validated(tmp_path, tiny_back
 
 
 def test_printed_tables_of_thousands_of_classes_stay_short(capsys):
-    from tlstudio.health_command import _print
-    from tlstudio.output import print_metrics
+    from tlstudio.cli.health import print_report
+    from tlstudio.cli.output import print_metrics
 
     per_class = {f"class{i}": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 1 + (i == 42)}
                  for i in range(5000)}
     print_metrics({"accuracy": 0.5, "per_class": per_class})
     out = capsys.readouterr().out
     assert len(out.splitlines()) < 40 and "class42 " in out and "… and 4,980 more" in out
-    _print({"file": "f.csv", "rows": 10_000, "text_column": "text", "label_column": "label",
+    print_report({"file": "f.csv", "rows": 10_000, "text_column": "text", "label_column": "label",
             "class_counts": {f"class{i}": 2 for i in range(5000)}, "findings": []})
     out = capsys.readouterr().out
     assert len(out) < 2000 and "classes (5,000)" in out and "… and 4,980 more" in out

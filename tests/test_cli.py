@@ -103,7 +103,7 @@ def test_resume_takes_no_other_settings(tmp_path):
 
 def test_every_command_prints_its_help(capsys):
     # A '%' in a setting's help once made 'tlstudio train --help' crash inside argparse.
-    from tlstudio.cli import COMMANDS, build_parser
+    from tlstudio.cli.commands import COMMANDS, build_parser
 
     parser = build_parser()
     for name in COMMANDS:

@@ -10,26 +10,26 @@ from helpers import REPO, run_cli, write_sentiment_csv
 
 
 def test_no_arguments_or_a_data_file_open_the_app(monkeypatch, tmp_path):
-    from tlstudio import cli
+    from tlstudio import launch
 
     opened = []
-    monkeypatch.setattr(cli, "open_app", lambda path: opened.append(path) or 0)
+    monkeypatch.setattr(launch, "open_app", lambda path: opened.append(path) or 0)
     data = write_sentiment_csv(tmp_path / "reviews.csv")
-    assert cli.main([]) == 0 and cli.main([str(data)]) == 0
+    assert launch.main([]) == 0 and launch.main([str(data)]) == 0
     assert opened == [None, str(data)]
 
 
 def test_the_app_gets_the_resolved_path(monkeypatch, tmp_path):
     import tlstudio.ui.app
 
-    from tlstudio import cli
+    from tlstudio import launch
 
     seen = []
     monkeypatch.setattr(tlstudio.ui.app, "run_app", lambda path: seen.append(path) or 0)
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     data = write_sentiment_csv(tmp_path / "reviews.csv")
     monkeypatch.chdir(tmp_path)
-    assert cli.open_app("reviews.csv") == 0 and seen == [str(data.resolve())]
+    assert launch.open_app("reviews.csv") == 0 and seen == [str(data.resolve())]
 
 
 def test_a_word_that_is_neither_a_command_nor_a_file_is_a_one_line_error(tmp_path):

@@ -51,7 +51,7 @@ def test_a_missing_tracker_is_a_user_error_before_any_folder_is_made(tmp_path, t
 
 
 def test_report_to_is_a_cli_flag():
-    from tlstudio.cli import build_parser
+    from tlstudio.cli.commands import build_parser
 
     args = build_parser().parse_args(["train", "d.csv", "--report-to", "mlflow", "--output", "o"])
     assert args.report_to == "mlflow"

@@ -8,7 +8,7 @@ import pytest
 
 from helpers import tiny_config, write_sentiment_csv
 from tlstudio.core.progress import ListSink, Message, RunStarted
-from tlstudio.core.training import hardware
+from tlstudio.core import hardware
 
 
 @pytest.fixture

@@ -158,7 +158,8 @@ def test_lora_and_frozen_work_for_tagging_and_seq2seq(tmp_path, tiny_task_backbo
 
 
 def test_strategy_is_a_flag_and_validated():
-    from tlstudio.cli import build_parser, config_from_args
+    from tlstudio.cli.commands import build_parser
+    from tlstudio.cli.flags import config_from_args
 
     args = build_parser().parse_args(["train", "d.csv", "--output", "o", "--strategy", "lora", "--lora-rank", "4"])
     config = config_from_args(args).with_task_defaults()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tlstudio.cli import build_parser, config_from_args
+from tlstudio.cli.commands import build_parser
+from tlstudio.cli.flags import config_from_args
 from tlstudio.core.config import TASK_DEFAULTS, TASKS, RunConfig, config_fields
 from tlstudio.core.data.roles import suggest_roles
 from tlstudio.core.errors import ConfigError

@@ -391,7 +391,7 @@ def test_missing_xcb_libraries_are_named_with_one_apt_line(monkeypatch):
 def test_the_launcher_prints_the_error_and_exits_2_before_starting_qt(monkeypatch, capsys):
     import sys
 
-    from tlstudio import cli, qt_libraries
+    from tlstudio import launch, qt_libraries
 
     if not sys.platform.startswith("linux"):
         pytest.skip("the xcb check is for Linux")
@@ -404,10 +404,10 @@ def test_the_launcher_prints_the_error_and_exits_2_before_starting_qt(monkeypatc
     monkeypatch.delenv("XDG_SESSION_TYPE", raising=False)
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
     monkeypatch.setattr(qt_libraries, "_loads", lambda name: name != "libxcb-cursor.so.0")
-    assert cli.open_app(None) == 2 and started == []
+    assert launch.open_app(None) == 2 and started == []
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "libxcb-cursor.so.0" in lines[0]
     assert lines[0].endswith(qt_libraries.APT_LINE)
 
     monkeypatch.setattr(qt_libraries, "_loads", lambda name: True)
-    assert cli.open_app(None) == 0 and started == [None]
+    assert launch.open_app(None) == 0 and started == [None]

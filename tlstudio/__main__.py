@@ -2,7 +2,7 @@
 
 import multiprocessing
 
-from .cli import main
+from .launch import main
 
 if __name__ == "__main__":
     # A frozen build re-executes itself for worker processes; this must come first.

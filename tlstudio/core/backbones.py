@@ -98,7 +98,7 @@ def resolve_backbone(name: str | None, *, allow_pickle: bool = False) -> Backbon
         backbone = _converted(key)
     elif Path(name).expanduser().exists():
         backbone = _local(Path(name).expanduser())
-    elif _looks_like_hub_id(name):
+    elif looks_like_hub_id(name):
         backbone = _from_hub(name)
     else:
         raise BackboneError(
@@ -145,20 +145,34 @@ def _local(path: Path) -> Backbone:
     path = path.resolve()
     if not path.is_dir():
         raise BackboneError(f"backbone {path} is a file; a backbone is a folder holding config.json and weights.")
-    base_model = None
+    from .run_folder import RunFolder
+
     # A run folder, or a backbone a run adapted to its domain, names the model it started from.
-    for record in (path / "run.json", path / "adaptation.json"):
-        if record.is_file() and base_model is None:
-            try:
-                base_model = json.loads(record.read_text(encoding="utf-8")).get("base_model")
-            except (OSError, ValueError, AttributeError):
-                base_model = None
+    run = RunFolder(path).record_or_none()
+    base_model = run.base_model if run is not None else None
+    adapted = path / "adaptation.json"
+    if base_model is None and adapted.is_file():
+        try:
+            base_model = json.loads(adapted.read_text(encoding="utf-8")).get("base_model")
+        except (OSError, ValueError, AttributeError):
+            base_model = None
     return Backbone(str(path), path, "local", base_model, None, path.name)
 
 
-def _looks_like_hub_id(name: str) -> bool:
+def looks_like_hub_id(name: str) -> bool:
+    """Whether ``name`` reads as a Hugging Face Hub id, ``name`` or ``owner/name``, rather than a folder.
+
+    The Hub's own rule: each part 1-96 letters, digits, ``-``, ``_`` or ``.``, not starting or ending with
+    ``-`` or ``.``, with no ``..`` or ``--`` and no ``.git`` ending. That leaves out absolute paths and paths with
+    backslashes or ``~``; a path that exists here is a folder even when it could be an id."""
+    allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")  # ASCII only, as the Hub
     parts = name.split("/")
-    return 1 <= len(parts) <= 2 and all(p and not p.startswith(".") for p in parts) and " " not in name
+    if not 1 <= len(parts) <= 2 or ".." in name or "--" in name or name.endswith(".git"):
+        return False
+    if not all(0 < len(p) <= 96 and set(p) <= allowed and p[0] not in "-." and p[-1] not in "-."
+               for p in parts):
+        return False
+    return not Path(name).expanduser().exists()
 
 
 def _from_hub(repo_id: str) -> Backbone:

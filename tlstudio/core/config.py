@@ -12,24 +12,36 @@ The defaults were chosen by measurement with the bundled backbone; see
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import types
+import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .config_checks import run_checks
+# The choices live in a leaf module so that config_checks reads them without importing this one; they stay
+# importable from here, where the rest of the code has always found them.
+from .config_choices import (
+    ADAPT_SOURCES,
+    CLASS_WEIGHTING,
+    EVAL_STRATEGIES,
+    GENERATION_TASKS,
+    LONG_TEXTS,
+    MULTI_TASK_STRATEGIES as MULTI_TASK_STRATEGIES,  # read by tuning.py from here
+    PRECISIONS,
+    SEQ2SEQ_TASKS,
+    STRATEGIES,
+    TASKS,
+    TRACKERS,
+)
 from .errors import ConfigError
 
-TASKS = ("text-classification", "token-classification", "translation", "summarization", "image-classification",
-         "text-generation", "multi-task")
-SEQ2SEQ_TASKS = ("translation", "summarization")
-GENERATION_TASKS = SEQ2SEQ_TASKS + ("text-generation",)
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
-CLASS_WEIGHTING = ("auto", "on", "off")
-EVAL_STRATEGIES = ("epoch", "steps")
-TRACKERS = ("none", "tensorboard", "mlflow")
-LONG_TEXTS = ("truncate", "windows")
-STRATEGIES = ("auto", "full", "frozen", "gradual", "llrd", "lora")
-ADAPT_SOURCES = ("off", "dataset", "folder")
+# What each setting is about, in the order --help and the docs list them; every field names one.
+SETTING_GROUPS = ("data", "task", "model", "strategy", "optimisation", "evaluation", "checkpoints", "tracking",
+                  "runtime")
+
 _CLS = ("text-classification",)
 # Settings that only matter with another choice: left out of model cards (and greyed out by forms) otherwise.
 _LORA, _GRADUAL, _LLRD = {"strategy": ("lora",)}, {"strategy": ("gradual",)}, {"strategy": ("llrd",)}
@@ -39,7 +51,6 @@ _NER = ("token-classification",)
 _IMG = ("image-classification",)
 _LM = ("text-generation",)
 _MULTI = ("multi-task",)
-MULTI_TASK_STRATEGIES = ("auto", "full", "frozen")
 
 # Settings whose best value depends on the task; a field left as None takes the task's value when a run
 # starts (run.json records the value used).  The numbers come from measurements, see docs/tasks.md.
@@ -64,97 +75,104 @@ STRATEGY_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _f(default: Any, help: str, group: str = "training", **extra: Any) -> Any:
-    """A field with its help text, form group and, in ``tasks``, the tasks it applies to (absent: all)."""
-    meta = {"help": help, "group": group, **extra}
+def _f(default: Any, help: str, form: str = "training", *, group: str, **extra: Any) -> Any:
+    """A field with its help text, its setting group (one of SETTING_GROUPS), the box of the app's form it sits
+    in and, in ``tasks``, the tasks it applies to (absent: all).
+
+    The form's box stays under the metadata key "group", where the app, the model card and multi-task have always
+    read it; the setting group, which --help and the docs use, is "setting_group".
+    """
+    meta = {"help": help, "group": form, "setting_group": group, **extra}
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunConfig:
     # --- data ---------------------------------------------------------------
     data: str = _f("", "Training data file (CSV, TSV, JSON, JSONL, Parquet or Excel); for images also a folder "
-                       "with one sub-folder of images per class.", "data")
-    task: str = _f("text-classification", "What the model learns to do.", "data", choices=TASKS)
+                       "with one sub-folder of images per class.", "data", group="data")
+    task: str = _f("text-classification", "What the model learns to do.", "data", choices=TASKS, group="task")
     text_column: str | None = _f(
         None, "Column holding the text (for text generation: plain text to learn to continue). Suggested from the "
-              "data when omitted.", "data", tasks=_CLS + _LM
+              "data when omitted.", "data", tasks=_CLS + _LM, group="data"
     )
     image_column: str | None = _f(
         None, "Column holding each image's file path (relative to the data file). Not needed for a folder of class "
-              "sub-folders.", "data", tasks=_IMG
+              "sub-folders.", "data", tasks=_IMG, group="data"
     )
     prompt_column: str | None = _f(
         None, "Column holding the instruction or prompt, with response_column (instruction tuning).", "data",
-        tasks=_LM,
+        tasks=_LM, group="data",
     )
     response_column: str | None = _f(
-        None, "Column holding the answer the model learns to write after the prompt.", "data", tasks=_LM,
+        None, "Column holding the answer the model learns to write after the prompt.", "data", tasks=_LM, group="data",
     )
     label_column: str | None = _f(
         None,
         "Column holding the label (a class; several labels with multi_label; a number with regression). "
         "Suggested from the data when omitted.",
-        "data", tasks=_CLS + _IMG,
+        "data", tasks=_CLS + _IMG, group="data",
     )
     text_pair_column: str | None = _f(
         None,
         "Second text column, for sentence pairs (paraphrase, entailment, question-answer relevance): "
         "both texts are encoded together.",
-        "data", tasks=_CLS,
+        "data", tasks=_CLS, group="data",
     )
     tokens_column: str | None = _f(
         None,
         "Column holding each sentence's tokens (a list, or a string split on spaces), or its raw text when "
         "the tags are spans. Not needed for CoNLL files.",
-        "data", tasks=_NER,
+        "data", tasks=_NER, group="data",
     )
     tags_column: str | None = _f(
         None,
         "Column holding one BIO or IO tag per token, or a list of {start, end, label} spans. "
         "Not needed for CoNLL files.",
-        "data", tasks=_NER,
+        "data", tasks=_NER, group="data",
     )
     source_column: str | None = _f(
         None, "Column holding the text to translate or summarise. Suggested from the data when omitted.", "data",
-        tasks=SEQ2SEQ_TASKS,
+        tasks=SEQ2SEQ_TASKS, group="data",
     )
     target_column: str | None = _f(
         None, "Column holding the translation or summary to learn. Suggested from the data when omitted.", "data",
-        tasks=SEQ2SEQ_TASKS,
+        tasks=SEQ2SEQ_TASKS, group="data",
     )
     subtasks: list | str | None = _f(
         None, "Multi-task: the sub-tasks sharing the backbone, a JSON file (a list of {name, task, data, columns, "
               "weight, proportion}; see docs/techniques.md). data, when given, is the file sub-tasks read by default.",
-        "data", tasks=_MULTI,
+        "data", tasks=_MULTI, group="task",
     )
     compare_single_task: bool = _f(
         False, "Multi-task: afterwards also train each sub-task alone with the same settings and put its metrics "
-               "beside the multi-task ones (takes as long again).", "data", tasks=_MULTI,
+               "beside the multi-task ones (takes as long again).", "data", tasks=_MULTI, group="evaluation",
     )
-    eval_data: str | None = _f(None, "Separate evaluation file; when omitted a validation split is held out.", "data")
+    eval_data: str | None = _f(None, "Separate evaluation file; when omitted a validation split is held out.", "data",
+        group="data")
     split_column: str | None = _f(
-        None, "Column whose values (train / validation / test) say which split each row is in.", "data"
+        None, "Column whose values (train / validation / test) say which split each row is in.", "data", group="data"
     )
     eval_fraction: float = _f(
         0.1, "Share of labelled rows held out for validation (stratified by label when every class can spare a row) "
-             "when no eval file is given.", "data"
+             "when no eval file is given.", "data", group="data"
     )
     sheet: str | None = _f(
-        None, "Excel workbooks: the name of the data file's sheet to read (default: the first sheet).", "data"
+        None, "Excel workbooks: the name of the data file's sheet to read (default: the first sheet).", "data",
+        group="data"
     )
 
     # --- model --------------------------------------------------------------
     backbone: str = _f(
         "minilm",
         "Pretrained model to start from: 'minilm' (bundled, offline), a local model folder, or a Hub id.",
-        "model",
+        "model", group="model",
     )
     max_length: int = _f(
         128, "Longest input in tokens; longer texts are truncated (how many is reported).", "model",
-        tasks=tuple(t for t in TASKS if t not in _IMG),
+        tasks=tuple(t for t in TASKS if t not in _IMG), group="model",
     )
 
     # --- fine-tuning strategy (see core/training/strategies.py) -------------
@@ -166,26 +184,28 @@ class RunConfig:
         "gradual_stages equal parts of the run), 'llrd' (all, lower layers with a smaller learning rate, see "
         "layer_lr_decay), 'lora' (small low-rank adapters through peft; the export holds the merged model and "
         "adapter/ the adapter alone).",
-        "model", choices=STRATEGIES,
+        "model", choices=STRATEGIES, group="strategy",
     )
     gradual_stages: int = _f(
         3, "Stages of gradual unfreezing: the first trains the head only, the last the whole backbone.",
-        "model", when=_GRADUAL,
+        "model", when=_GRADUAL, group="strategy",
     )
     layer_lr_decay: float = _f(
         0.8, "Layer-wise learning-rate decay (llrd): each layer down learns at this times the rate of the one above.",
-        "model", when=_LLRD,
+        "model", when=_LLRD, group="strategy",
     )
     lora_rank: int = _f(
-        8, "LoRA: rank of the adapter matrices (more = more capacity, more parameters).", "model", when=_LORA
+        8, "LoRA: rank of the adapter matrices (more = more capacity, more parameters).", "model", when=_LORA,
+        group="strategy"
     )
-    lora_alpha: int = _f(16, "LoRA: scaling of the adapters' output (usually twice the rank).", "model", when=_LORA)
-    lora_dropout: float = _f(0.1, "LoRA: dropout on the adapters' input.", "model", when=_LORA)
+    lora_alpha: int = _f(16, "LoRA: scaling of the adapters' output (usually twice the rank).", "model", when=_LORA,
+        group="strategy")
+    lora_dropout: float = _f(0.1, "LoRA: dropout on the adapters' input.", "model", when=_LORA, group="strategy")
     lora_target_modules: str | None = _f(
         None,
         "LoRA: comma-separated names of the layers that get adapters (default: the attention query and value "
         "layers of the backbone's architecture).",
-        "model", when=_LORA,
+        "model", when=_LORA, group="strategy",
     )
 
     # --- domain adaptation (see core/training/adaptation.py) -------------------
@@ -195,25 +215,28 @@ class RunConfig:
         "unlabelled text from your domain. 'dataset': the training file's text (training and unlabelled rows, "
         "never the validation rows); 'folder': the .txt files in adapt_path. The adapted backbone is saved in "
         "the run folder's adapted-backbone/, to pick as a backbone for other runs.",
-        "model", choices=ADAPT_SOURCES,
+        "model", choices=ADAPT_SOURCES, group="strategy",
     )
     adapt_column: str | None = _f(
         None, "Domain adaptation: the column whose text to read (default: the task's text column).",
-        "model", when=_ADAPT_DATASET,
+        "model", when=_ADAPT_DATASET, group="strategy",
     )
     adapt_path: str | None = _f(
         None, "Domain adaptation: a folder of .txt files (read recursively) or one .txt file.",
-        "model", when=_ADAPT_FOLDER,
+        "model", when=_ADAPT_FOLDER, group="strategy",
     )
-    adapt_epochs: float = _f(1.0, "Domain adaptation: passes over the unlabelled text.", "model", when=_ADAPT)
+    adapt_epochs: float = _f(1.0, "Domain adaptation: passes over the unlabelled text.", "model", when=_ADAPT,
+        group="strategy")
     adapt_max_steps: int | None = _f(
-        None, "Domain adaptation: stop after this many steps instead of adapt_epochs.", "model", when=_ADAPT
+        None, "Domain adaptation: stop after this many steps instead of adapt_epochs.", "model", when=_ADAPT,
+        group="strategy"
     )
     adapt_learning_rate: float = _f(
-        1e-4, "Domain adaptation: peak learning rate of the masked-LM stage.", "model", when=_ADAPT
+        1e-4, "Domain adaptation: peak learning rate of the masked-LM stage.", "model", when=_ADAPT, group="strategy"
     )
     mlm_probability: float = _f(
-        0.15, "Domain adaptation: share of tokens masked for the model to restore.", "model", when=_ADAPT
+        0.15, "Domain adaptation: share of tokens masked for the model to restore.", "model", when=_ADAPT,
+        group="strategy"
     )
 
     # --- task options ---------------------------------------------------------
@@ -221,77 +244,79 @@ class RunConfig:
         False,
         "Several labels per row (a list, or a string such as 'sport|politics'): one yes/no output per label, "
         "with the decision threshold tuned on the validation split.",
-        "task", tasks=_CLS,
+        "task", tasks=_CLS, group="task",
     )
     label_delimiter: str | None = _f(
         None, "Separator between the labels of a multi-label text cell (default: detected among | ; ,).",
-        "task", tasks=_CLS, when={"multi_label": (True,)},
+        "task", tasks=_CLS, when={"multi_label": (True,)}, group="task",
     )
     regression: bool = _f(
         False, "The label is a number to predict (a score or rating) rather than a class.", "task", tasks=_CLS,
+        group="task",
     )
     long_texts: str = _f(
         "truncate",
         "Texts longer than max_length: 'truncate' keeps their start; 'windows' splits them into overlapping "
         "windows for training and prediction and combines the windows' predictions.",
-        "task", choices=LONG_TEXTS, tasks=_CLS,
+        "task", choices=LONG_TEXTS, tasks=_CLS, group="task",
     )
     window_overlap: int = _f(
         32, "Tokens neighbouring windows share when long_texts is 'windows'.", "task", tasks=_CLS,
-        when={"long_texts": ("windows",)},
+        when={"long_texts": ("windows",)}, group="task",
     )
     image_size: int | None = _f(
         None, "Side in pixels images are resized to (default: the backbone's own). CNNs such as EfficientNet, "
-              "ResNet and ConvNeXt take any size; ViT-style models only their own.", "task", tasks=_IMG,
+              "ResNet and ConvNeXt take any size; ViT-style models only their own.", "task", tasks=_IMG, group="model",
     )
     augment: str = _f(
         "none", "Training-image augmentation, comma-separated among flip (mirror), crop (random 80-100% crop) "
-                "and color (brightness/contrast/saturation jitter), or 'none'.", "task", tasks=_IMG,
+                "and color (brightness/contrast/saturation jitter), or 'none'.", "task", tasks=_IMG, group="data",
     )
     prompt_template: str | None = _f(
         None, "How a prompt and its response are joined into one training text, with {prompt} and {response} "
-              "(default: '### Prompt:\n{prompt}\n\n### Response:\n{response}').", "task", tasks=_LM,
+              "(default: '### Prompt:\n{prompt}\n\n### Response:\n{response}').", "task", tasks=_LM, group="task",
     )
     sample_prompts: str | None = _f(
         None, "Prompts (separated by '|') the model continues after each epoch, to watch it learn (default: the "
-              "starts of the first validation rows).", "task", tasks=_LM,
+              "starts of the first validation rows).", "task", tasks=_LM, group="evaluation",
     )
 
     # --- generation (translation, summarization) ------------------------------
     num_beams: int = _f(
-        4, "Beams searched when generating; 1 is greedy and fastest.", "generation", tasks=SEQ2SEQ_TASKS,
+        4, "Beams searched when generating; 1 is greedy and fastest.", "generation", tasks=SEQ2SEQ_TASKS, group="task",
     )
     max_new_tokens: int = _f(
         128, "Longest generated text in tokens; also the length targets are truncated to in training.",
-        "generation", tasks=GENERATION_TASKS,
+        "generation", tasks=GENERATION_TASKS, group="task",
     )
     temperature: float = _f(
         0.8, "Sampling temperature for text generation's samples and default output (0 = greedy).",
-        "generation", tasks=_LM,
+        "generation", tasks=_LM, group="task",
     )
     top_p: float = _f(
         0.95, "Nucleus sampling: sample among the most likely tokens whose probabilities add up to this.",
-        "generation", tasks=_LM,
+        "generation", tasks=_LM, group="task",
     )
     length_penalty: float = _f(
         1.0, "Above 1 favours longer outputs in beam search, below 1 shorter ones.", "generation",
-        tasks=SEQ2SEQ_TASKS,
+        tasks=SEQ2SEQ_TASKS, group="task",
     )
     source_prefix: str | None = _f(
         None, "Text put before every source, for models trained with task prefixes (T5: 'summarize: ').",
-        "generation", tasks=SEQ2SEQ_TASKS,
+        "generation", tasks=SEQ2SEQ_TASKS, group="task",
     )
     generation_eval_rows: int = _f(
         200,
         "Validation rows scored on generated text (BLEU, chrF, ROUGE) at the end of a run; generating is slow "
         "on a CPU. 0 = all of them.",
-        "generation", tasks=SEQ2SEQ_TASKS,
+        "generation", tasks=SEQ2SEQ_TASKS, group="evaluation",
     )
 
     # --- training -----------------------------------------------------------
-    epochs: float = _f(3.0, "Passes over the training data (ignored when max_steps is set).")
-    max_steps: int | None = _f(None, "Stop after this many optimizer steps instead of a number of epochs.")
-    batch_size: int = _f(32, "Examples per optimizer step. Lower it if memory runs out.")
+    epochs: float = _f(3.0, "Passes over the training data (ignored when max_steps is set).", group="optimisation")
+    max_steps: int | None = _f(None, "Stop after this many optimizer steps instead of a number of epochs.",
+        group="optimisation")
+    batch_size: int = _f(32, "Examples per optimizer step. Lower it if memory runs out.", group="optimisation")
     learning_rate: float | None = _f(
         None,
         "Peak learning rate; too high makes the loss jump around, too low learns slowly. "
@@ -299,58 +324,65 @@ class RunConfig:
             f"{task} {values['learning_rate']:g}" for task, values in TASK_DEFAULTS.items()) + "; with the "
         + " and ".join(f"{name} strategy {values['learning_rate']:g}" for name, values in STRATEGY_DEFAULTS.items())
         + "). Short runs (a few hundred steps) often do better with a higher rate: entity tagging on WNUT-16 "
-        "reached F1 0.20 at 3e-4 against 0.16 at the default in 2 epochs.",
+        "reached F1 0.20 at 3e-4 against 0.16 at the default in 2 epochs.", group="optimisation",
     )
-    warmup_ratio: float = _f(0.06, "Share of the steps spent ramping the learning rate up from zero.")
-    weight_decay: float = _f(0.01, "L2-style penalty that keeps weights small, against overfitting.")
+    warmup_ratio: float = _f(0.06, "Share of the steps spent ramping the learning rate up from zero.",
+        group="optimisation")
+    weight_decay: float = _f(0.01, "L2-style penalty that keeps weights small, against overfitting.",
+        group="optimisation")
     gradient_accumulation_steps: int = _f(
-        1, "Add up gradients over this many batches before a step (a larger effective batch in the same memory)."
+        1, "Add up gradients over this many batches before a step (a larger effective batch in the same memory).",
+        group="optimisation"
     )
     class_weighting: str = _f(
         "auto",
         "Weight the loss by inverse class frequency: 'auto' does it when the labels are skewed (largest class at "
         "least 3x the smallest).",
-        choices=CLASS_WEIGHTING, tasks=_CLS,
+        choices=CLASS_WEIGHTING, tasks=_CLS, group="optimisation",
     )
     early_stopping_patience: int = _f(
         0,
         "Stop when the validation score (macro-F1 for classes, entity F1 for tagging, loss for regression and "
-        "generation) has not improved for this many evaluations (0 = off).",
+        "generation) has not improved for this many evaluations (0 = off).", group="evaluation",
     )
-    seed: int = _f(42, "Random seed for the split, the head's initialisation and the data order.")
+    seed: int = _f(42, "Random seed for the split, the head's initialisation and the data order.", group="runtime")
 
     # --- evaluation and checkpoints -----------------------------------------
     eval_strategy: str = _f(
         "epoch", "When to evaluate and checkpoint: at the end of each 'epoch' or every eval_steps 'steps'.",
-        "checkpoints", choices=EVAL_STRATEGIES,
+        "checkpoints", choices=EVAL_STRATEGIES, group="evaluation",
     )
-    eval_steps: int | None = _f(None, "Steps between evaluations when eval_strategy is 'steps'.", "checkpoints")
+    eval_steps: int | None = _f(None, "Steps between evaluations when eval_strategy is 'steps'.", "checkpoints",
+        group="evaluation")
     checkpoint_steps: int | None = _f(
         None,
         "Also save a resumable checkpoint every this many steps, between evaluations (default: only at each "
         "evaluation). Frequent checkpoints lose less work to a crash but cost disk writes.",
-        "checkpoints",
+        "checkpoints", group="checkpoints",
     )
     logging_steps: int | None = _f(
-        None, "Steps between progress lines and chart points (default: about 50 points per run).", "checkpoints"
+        None, "Steps between progress lines and chart points (default: about 50 points per run).", "checkpoints",
+        group="tracking"
     )
     save_total_limit: int = _f(
-        2, "Newest checkpoints kept on disk while training; the best one is kept as well, always.", "checkpoints"
+        2, "Newest checkpoints kept on disk while training; the best one is kept as well, always.", "checkpoints",
+        group="checkpoints"
     )
     keep_checkpoints: bool = _f(
         False, "Keep the resumable checkpoints (weights with optimizer state) once the run has finished. By default "
         "they are deleted then: the finished model is in the run folder, and checkpoints take several times its "
-        "size.", "checkpoints"
+        "size.", "checkpoints", group="checkpoints"
     )
 
     # --- hardware -----------------------------------------------------------
-    device: str = _f("auto", "'auto' (a GPU when there is one), 'cpu', 'cuda' or 'cuda:N'.", "hardware")
+    device: str = _f("auto", "'auto' (a GPU when there is one), 'cpu', 'cuda' or 'cuda:N'.", "hardware",
+        group="runtime")
     precision: str = _f(
         "auto",
         "Number format for training: 'auto' uses bf16 where the hardware runs it fast, fp16 on older GPUs, "
         "else fp32.",
         "hardware",
-        choices=PRECISIONS,
+        choices=PRECISIONS, group="runtime",
     )
 
     # --- tracking -----------------------------------------------------------
@@ -360,18 +392,31 @@ class RunConfig:
         "tensorboard/) or 'mlflow' (MLFLOW_TRACKING_URI, else mlruns/ beside the run folder). Needs that "
         "package installed.",
         "tracking",
-        choices=TRACKERS,
+        choices=TRACKERS, group="tracking",
     )
 
     # --- output -------------------------------------------------------------
-    output: str = _f("", "Run folder to write: the exported model, metrics, model card and checkpoints.", "output")
+    output: str = _f("", "Run folder to write: the exported model, metrics, model card and checkpoints.", "output",
+        group="checkpoints")
 
     # ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        """Every setting under its own name, flat: run.json's ``config`` as every version has written it."""
         return dataclasses.asdict(self)
 
     @classmethod
+    def groups(cls) -> dict[str, tuple[str, ...]]:
+        """The setting names of each group of SETTING_GROUPS, in that order and in declaration order within."""
+        return {group: tuple(f.name for f in fields(cls) if f.metadata["setting_group"] == group)
+                for group in SETTING_GROUPS}
+
+    @classmethod
     def from_dict(cls, values: dict[str, Any], *, source: str = "the configuration") -> "RunConfig":
+        """A config from JSON or command-line values, each turned into its field's type.
+
+        ``source`` names where the values come from in error messages: a file's path, "the command line" (the
+        messages then name the flag) or a sub-task.
+        """
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(values) - set(known))
         if unknown:
@@ -379,7 +424,9 @@ class RunConfig:
                 f"{source} has unknown setting(s): {', '.join(unknown)}.",
                 f"Known settings are: {', '.join(known)}.",
             )
-        converted = {name: _coerce(known[name], value, source) for name, value in values.items()}
+        hints = _type_hints(cls)
+        converted = {name: _coerce(name, hints[name], value, source, known[name].default)
+                     for name, value in values.items()}
         return cls(**converted)
 
     @classmethod
@@ -414,8 +461,6 @@ class RunConfig:
 
     def validate(self) -> "RunConfig":
         """Raise ConfigError for values that cannot make a sensible run."""
-        from .config_checks import run_checks
-
         for ok, message, hint in run_checks(self):
             if not ok:
                 raise ConfigError(message + ".", hint)
@@ -475,36 +520,140 @@ def config_fields() -> list[dataclasses.Field]:
     return list(fields(RunConfig))
 
 
-def _coerce(f: dataclasses.Field, value: Any, source: str) -> Any:
-    """Turn a JSON or command-line value into the field's type, or explain why not."""
-    if value is None:
-        return None
-    kind = str(f.type)
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """The fields' annotations as types (they are strings here, under ``from __future__ import annotations``)."""
+    return typing.get_type_hints(cls)
+
+
+class _Mismatch(Exception):
+    """A value that one type of an annotation cannot take (the caller words the error)."""
+
+
+def _coerce(name: str, kind: Any, value: Any, source: str, default: Any = None) -> Any:
+    """Turn a JSON or command-line value into the annotated type ``kind``, or explain why not."""
     try:
-        if kind.startswith("int"):
-            if isinstance(value, bool):
-                raise ValueError
-            number = float(value)
-            if not number.is_integer():
-                raise ValueError
-            return int(number)
-        if kind.startswith("float"):
-            if isinstance(value, bool):
-                raise ValueError
-            return float(value)
-        if kind.startswith("bool"):
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in ("1", "true", "yes", "on"):
-                return True
-            if text in ("0", "false", "no", "off"):
-                return False
-            raise ValueError
-        if kind.startswith("str"):
-            return str(value)
-    except (TypeError, ValueError):
+        return _convert(kind, value)
+    except _Mismatch:
         pass
-    else:
+    if source == "the command line":  # a flag cannot say null: leaving it out is how to unset it
+        flag = "--" + name.replace("_", "-")
+        expected = _describe(kind, null=False)
+        raise ConfigError(f"{flag} must be {expected}, got {_shown(value)}.",
+                          f"Pass {flag} {expected}, or leave it out for the default.")
+    expected = _describe(kind)
+    where = f"setting '{name}'" if source == "the configuration" else f"{source}: key '{name}'"
+    default_text = "" if default is dataclasses.MISSING or default is None else f" ({_shown(default)})"
+    raise ConfigError(f"{where} must be {expected}, got {_shown(value)}.",
+                      f"Write {expected} there, or remove the key for the default{default_text}.")
+
+
+def _convert(kind: Any, value: Any) -> Any:
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(kind)
+        if value is None and type(None) in options:
+            return None
+        # A value already of one of the types keeps it (a list stays a list for `list | str`); otherwise the
+        # first type that can take it wins, in the order the annotation gives.
+        for option in options:
+            if option is not type(None) and _is_exactly(option, value):
+                return value
+        for option in options:
+            if option is not type(None):
+                try:
+                    return _convert(option, value)
+                except _Mismatch:
+                    continue
+        raise _Mismatch
+    if origin is typing.Literal:
+        if value in typing.get_args(kind):
+            return value
+        raise _Mismatch
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise _Mismatch
+        args = typing.get_args(kind)
+        return [_convert(args[0], item) for item in value] if args and origin is list else list(value)
+    if value is None or isinstance(value, bool) and kind is not bool:
+        raise _Mismatch
+    if kind is bool:
+        return _to_bool(value)
+    if kind is int:
+        return _to_int(value)
+    if kind is float:
+        try:
+            return float(value)  # numbers written as text ("1e-4", from a form or a flag) count too
+        except (TypeError, ValueError):
+            raise _Mismatch from None
+    if kind is str or kind is Path:
+        # A number is a fine name (a sheet called 2024); a list or an object is not a string at all.
+        if isinstance(value, (str, int, float)):
+            return kind(str(value))
+        raise _Mismatch
+    if kind is list or kind is dict:
+        if isinstance(value, kind):
+            return value
+        raise _Mismatch
+    if kind is Any:
         return value
-    raise ConfigError(f"{source}: setting '{f.name}' cannot be {value!r}.", f"It must be of type {kind}.")
+    raise TypeError(f"RunConfig has a setting of a type it cannot read: {kind!r}")
+
+
+def _is_exactly(kind: Any, value: Any) -> bool:
+    """Whether ``value`` already is of the plain type ``kind`` (a bool is not an int here)."""
+    plain = typing.get_origin(kind) or kind
+    if not isinstance(plain, type) or isinstance(value, bool) and plain is not bool:
+        return False
+    return isinstance(value, plain) and (plain is not list or not typing.get_args(kind))
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (str, int)):  # 1/0 and yes/no, as forms and hand-written files say them
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+    raise _Mismatch
+
+
+def _to_int(value: Any) -> int:
+    if not isinstance(value, (str, int, float)):
+        raise _Mismatch
+    try:
+        number = float(value)  # "3", 3.0 and "3.0" are all three
+    except ValueError:
+        raise _Mismatch from None
+    if not number.is_integer():
+        raise _Mismatch
+    return int(number)
+
+
+_NAMES = {int: "a whole number", float: "a number", bool: "true or false", str: "a string", Path: "a path",
+          list: "a list", dict: "an object"}
+
+
+def _describe(kind: Any, *, null: bool = True) -> str:
+    """``kind`` in words, for messages: 'a whole number', 'a list or a string (or null)'."""
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        words = [_describe(option) for option in typing.get_args(kind) if option is not type(None)]
+        return " or ".join(words) + (" (or null)" if null and type(None) in typing.get_args(kind) else "")
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(choice) for choice in typing.get_args(kind))
+    if origin in (list, tuple):
+        return "a list"
+    return _NAMES.get(kind, str(kind))
+
+
+def _shown(value: Any) -> str:
+    """A value as run.json would write it, cut short when long (a whole sub-task list, say)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False) if value is None or isinstance(value, (bool, dict, list)) \
+            else repr(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

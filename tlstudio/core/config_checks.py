@@ -1,7 +1,8 @@
 """The checks a RunConfig must pass before a run starts: each an (ok, message, hint) triple.
 
 Kept apart from the settings' declarations in ``config.py``; ``RunConfig.validate``
-raises a ConfigError for the first check that fails.
+raises a ConfigError for the first check that fails.  The checks take the config object without importing
+``config.py`` (which imports them): the choices they compare against come from the leaf ``config_choices``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from .config import (
+from .config_choices import (
     ADAPT_SOURCES,
     CLASS_WEIGHTING,
     EVAL_STRATEGIES,

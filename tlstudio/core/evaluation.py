@@ -10,7 +10,7 @@ from __future__ import annotations
 from .data.image_tables import read_image_data
 from .data.readers import read_table
 from .progress import Message, NullSink
-from .tasks import get_task
+from .tasks import find_task, get_task
 
 
 def evaluate_file(model_dir, data_path, **options) -> dict:
@@ -39,8 +39,9 @@ def evaluate_file_with_rows(model_dir, data_path, *, columns: dict[str, str | No
     if label_column:
         columns.setdefault("label_column", label_column)
     predictor = load_predictor(model_dir, runtime=runtime, allow_pickle=allow_pickle)
-    table = read_image_data(data_path, sheet=sheet) if predictor.folder.task == "image-classification" \
-        else read_table(data_path, sheet=sheet)
+    task = find_task(predictor.folder.task)
+    reads_images = task is not None and task.input_kind == "image"  # a folder of images, or a table naming them
+    table = read_image_data(data_path, sheet=sheet) if reads_images else read_table(data_path, sheet=sheet)
     for note in table.warnings:
         sink.emit(Message("warning", note))
     for key, value in predictor.folder.trained_columns.items():

@@ -42,23 +42,14 @@ def load_predictor(model_dir: str | Path | ModelFolder, device: str = "auto", *,
         from .onnx_inference import OnnxClassifier
 
         return OnnxClassifier(folder, runtime)
-    if folder.task == "text-classification":
-        return Classifier(folder, device)
-    if folder.task == "image-classification":
-        from .predictors.image_classifier import ImageClassifier
+    from .tasks import find_task
 
-        return ImageClassifier(folder, device)
-    if folder.task == "text-generation":
-        from .predictors.causal_lm import CausalGenerator
-
-        return CausalGenerator(folder, device)
-    if folder.task == "token-classification":
-        from .predictors.tagger import EntityTagger
-
-        return EntityTagger(folder, device)
+    task = find_task(folder.task)
+    if task is not None:
+        return task.predictor_class()(folder, device)
     from .predictors.generator import TextGenerator
 
-    return TextGenerator(folder, device)
+    return TextGenerator(folder, device)  # a task tlstudio does not know: tried as text in, text out
 
 
 def predict_probabilities(model, tokenizer, texts: list[str], *, max_length: int, batch_size: int = 64, cancel=None):

@@ -160,12 +160,12 @@ def labels_needed(config, sizes: list[int], *, sink=None, cancel=None, allow_pic
                   inits: tuple[str, ...] = INITS) -> StudyResult:
     from .backbones import resolve_backbone
     from .run_folder import RunFolder
-    from .tasks import get_task
+    from .tasks import get_task, is_single_label_text
     from .training.engine import train
 
     sink = sink or NullSink()
     config = config.with_task_defaults().validate()
-    if config.task != "text-classification" or config.multi_label or config.regression:
+    if not is_single_label_text(config):
         raise ConfigError("the labels-needed study is for single-label text classification.")
     sizes = sorted(set(sizes))
     if not sizes or sizes[0] < 2:

@@ -105,9 +105,10 @@ def training_shape(dims: Dimensions, parameters: int, task: str) -> tuple[Dimens
     cross-attention (query, key, value and output projections plus a layer norm)
     and a vocabulary bias.  Counting the encoder alone halved the estimate.
     """
-    from .config import SEQ2SEQ_TASKS
+    from .tasks import find_task
 
-    if task not in SEQ2SEQ_TASKS or dims.decoder_layers:
+    found = find_task(task)
+    if found is None or not found.is_sequence_to_sequence or dims.decoder_layers:
         return dims, parameters
     hidden = dims.hidden
     cross_attention = dims.layers * (4 * hidden * hidden + 4 * hidden + 2 * hidden)

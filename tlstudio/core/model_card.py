@@ -1,7 +1,8 @@
 """The model card (README.md) written into every exported model folder.
 
 It follows the Hugging Face layout: YAML front matter (base_model, license,
-tags, metrics, model-index) that the Hub and other tools parse, then sections
+tags, metrics, model-index), written by huggingface_hub's ModelCardData so it
+is the Hub's own metadata block, then sections
 for the data, hyperparameters, results and framework versions.  The task
 supplies what differs between tasks: its metrics, results table and a usage
 snippet that needs nothing but transformers.
@@ -10,42 +11,32 @@ snippet that needs nothing but transformers.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import RunConfig, config_fields, field_applies
 from .tasks import get_task
 
+if TYPE_CHECKING:
+    from huggingface_hub import ModelCardData
+
 CARD_FIELDS = ("description", "intended_use", "limitations", "license")
+# The front matter's keys in the order tlstudio has always written them; model-index comes last.
+FRONT_ORDER = ("library_name", "pipeline_tag", "base_model", "license", "tags", "metrics")
 
 
 def render_model_card(record: dict[str, Any], metrics: dict[str, Any], fields: dict[str, str] | None = None) -> str:
     """The card text; ``fields`` are the user's own words (description, intended use, licence...)."""
-    import yaml
+    from huggingface_hub import ModelCard
 
     fields = {k: v for k, v in (fields or {}).items() if v}
     config = record["config"]
     name = Path(config["output"]).name or "model"
     base_model = record.get("base_model")
-    license_id = fields.get("license") or record.get("backbone_license")
     task = config["task"]
     task_impl = get_task(task)
-    front: dict[str, Any] = {"library_name": "transformers", "pipeline_tag": task}
-    if base_model:
-        front["base_model"] = base_model
-    if license_id:
-        front["license"] = license_id
-    front["tags"] = [task, "tlstudio", "generated_from_trainer"]
-    card_metrics = task_impl.card_metrics(record, metrics)
-    front["metrics"] = list(dict.fromkeys(entry["type"] for entry in card_metrics))
-    front["model-index"] = [{
-        "name": name,
-        "results": [{
-            "task": {"type": task, "name": task.replace("-", " ").title()},
-            "dataset": {"name": Path(config["data"]).name, "type": "custom"},
-            "metrics": card_metrics,
-        }],
-    }]
-    lines = ["---", yaml.safe_dump(front, sort_keys=False, allow_unicode=True).strip(), "---", ""]
+    metadata = card_metadata(record, task_impl.card_metrics(record, metrics), name,
+                             fields.get("license") or record.get("backbone_license"))
+    lines = ["---", metadata.to_yaml(original_order=list(FRONT_ORDER)), "---", ""]
     lines += [f"# {name}", ""]
     source = f"[{base_model}](https://huggingface.co/{base_model})" if base_model else f"`{config['backbone']}`"
     lines += [fields.get("description") or
@@ -104,4 +95,28 @@ def render_model_card(record: dict[str, Any], metrics: dict[str, Any], fields: d
     for package, version in record.get("versions", {}).items():
         lines.append(f"- {package} {version}")
     lines += [""]
-    return "\n".join(lines)
+    # Read back by the Hub's own parser, so the card is exactly what the Hub would write for this metadata.
+    return str(ModelCard("\n".join(lines)))
+
+
+def card_metadata(record: dict[str, Any], card_metrics: list[dict[str, Any]], name: str,
+                  license_id: str | None) -> ModelCardData:
+    """The card's front matter as the Hub models it; ``card_metrics`` are a task's ``{"type", "value", "name"}``."""
+    from huggingface_hub import EvalResult, ModelCardData
+
+    config = record["config"]
+    task = config["task"]
+    results = [EvalResult(task_type=task, task_name=task.replace("-", " ").title(), dataset_type="custom",
+                          dataset_name=Path(config["data"]).name, metric_type=entry["type"],
+                          metric_value=plain(entry["value"]), metric_name=entry.get("name"))
+               for entry in card_metrics]
+    # Left out rather than empty: a model-index with no metrics states no result, and the Hub's validator asks for one.
+    return ModelCardData(library_name="transformers", pipeline_tag=task, base_model=record.get("base_model") or None,
+                         license=license_id or None, tags=[task, "tlstudio", "generated_from_trainer"],
+                         metrics=list(dict.fromkeys(entry["type"] for entry in card_metrics)) or None,
+                         model_name=name if results else None, eval_results=results or None)
+
+
+def plain(value: Any) -> Any:
+    """A NumPy scalar as the Python number it holds: the Hub's YAML writer would tag it as a Python object."""
+    return value.item() if hasattr(value, "item") else value

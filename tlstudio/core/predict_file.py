@@ -8,6 +8,7 @@ from .data.image_tables import read_image_data
 from .data.readers import read_table
 from .errors import ConfigError
 from .files import atomic_write_bytes
+from .tasks import find_task
 
 
 def predict_file(model_dir, input_path, output_path, *, text_column: str | None = None,
@@ -35,8 +36,9 @@ def predict_file(model_dir, input_path, output_path, *, text_column: str | None 
     if text_column:
         columns.setdefault("text_column", text_column)
     predictor = load_predictor(model_dir, runtime=runtime, allow_pickle=allow_pickle)
-    table = read_image_data(input_path, sheet=sheet) if predictor.folder.task == "image-classification" \
-        else read_table(input_path, sheet=sheet)
+    task = find_task(predictor.folder.task)
+    reads_images = task is not None and task.input_kind == "image"  # a folder of images, or a table naming them
+    table = read_image_data(input_path, sheet=sheet) if reads_images else read_table(input_path, sheet=sheet)
     for key, value in predictor.folder.trained_columns.items():
         if not columns.get(key) and value in table.columns:
             columns[key] = value

@@ -5,23 +5,251 @@ Its top level is a standard Hugging Face model folder (safetensors weights,
 (model card), ``run.json`` (the whole config, enough to repeat the run),
 ``metrics.json`` and ``trainer_state.json``: all data, no pickles.
 Resumable Trainer state lives under ``checkpoints/``.
+
+This module is the one place that names the run's files and parses them:
+readers take a :class:`RunRecord` (run.json), :class:`RunMetrics`
+(metrics.json) and the rows of ``eval_predictions.jsonl`` from
+:class:`RunFolder` (or :func:`open_run`), never the files themselves.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import os
+import re
 import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, TlStudioError
+from .errors import ConfigError, DataError, TlStudioError
 from .files import FILE_MODE, atomic_write_json, atomic_write_text
 
 RUN_FILE = "run.json"
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "eval_predictions.jsonl"
+EVENTS_FILE = "events.jsonl"
 CHECKPOINTS = "checkpoints"
+# Inside checkpoints/: one checkpoint-N folder per finished save.  training/checkpoints.py writes them; they are
+# named and listed here, with the run's other files, so the runs list and recovery read them below training.
+CHECKPOINT_PREFIX = "checkpoint-"
+TRAINER_STATE_FILE = "trainer_state.json"
+_CHECKPOINT_NAME = re.compile(r"^checkpoint-(\d+)$")
+RUN_FORMAT = "tlstudio-run/1"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _optional(check):
+    return lambda value: value is None or check(value)
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_dict(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def _dicts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+# run.json key -> what its value must be for the typed field to hold it.  A value of another shape (a hand edit,
+# an older or newer tlstudio) stays in ``extra`` untouched, so reading a record never loses or rewrites it.
+_SHAPES = {
+    "format": _optional(_is_str),
+    "status": _is_str,
+    "started_at": _optional(_is_str),
+    "finished_at": _optional(_is_str),
+    "config": _is_dict,
+    "base_model": _optional(_is_str),
+    "backbone_source": _optional(_is_str),
+    "backbone_license": _optional(_is_str),
+    "labels": _strings,
+    "data": _is_dict,
+    "hardware": _is_dict,
+    "versions": _is_dict,
+    "strategy": _optional(_is_dict),
+    "adaptation": _optional(_is_dict),
+    "error": _optional(_is_str),
+    "total_steps": _optional(_is_int),
+    "stopped_at_step": _optional(_is_int),
+    "duration_seconds": _optional(_is_number),
+    "checkpoints_deleted_bytes": _optional(_is_int),
+    "adjustments": _dicts,
+    "resumed_from": _optional(_is_str),
+    "exports": _dicts,
+}
+_SEQUENCES = ("labels", "adjustments", "exports")  # lists in the file, tuples in the record
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """run.json, typed.  The file's format is unchanged: :meth:`to_dict` gives back the JSON an older tlstudio
+    (or another process) reads, with every key it was read with, in the same order."""
+
+    config: Mapping[str, Any]
+    format: str | None = None  # "tlstudio-run/1"; None in a record an early tlstudio wrote
+    status: str = "unknown"  # running | completed | stopped | failed
+    started_at: str | None = None
+    finished_at: str | None = None
+    base_model: str | None = None
+    backbone_source: str | None = None
+    backbone_license: str | None = None
+    labels: tuple[str, ...] = ()
+    data: Mapping[str, Any] = field(default_factory=dict)  # path, sha256, the columns read, split sizes
+    hardware: Mapping[str, Any] = field(default_factory=dict)
+    versions: Mapping[str, Any] = field(default_factory=dict)
+    strategy: Mapping[str, Any] | None = None  # name, trainable_parameters, ...
+    adaptation: Mapping[str, Any] | None = None  # the domain-adaptation stage's record, when the run had one
+    error: str | None = None  # why the run stopped or failed
+    total_steps: int | None = None
+    stopped_at_step: int | None = None
+    duration_seconds: float | None = None
+    checkpoints_deleted_bytes: int | None = None
+    adjustments: tuple[Mapping[str, Any], ...] = ()  # changes tlstudio made while it ran (a smaller batch)
+    resumed_from: str | None = None  # the checkpoint a resumed run continued from
+    exports: tuple[Mapping[str, Any], ...] = ()  # where the model was exported to, and when
+    extra: Mapping[str, Any] = field(default_factory=dict)  # keys this tlstudio does not type
+    # The keys the file held, in its order: to_dict writes them back in that order, so an older tlstudio (or a
+    # diff) sees the same file, and adds a field the file lacked only once it is given a value.
+    key_order: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, record: Any, *, source: str | Path | None = None) -> RunRecord:
+        """Read a run.json's object, as any tlstudio wrote it; ConfigError when it is no run record."""
+        where = source or RUN_FILE
+        if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
+            raise ConfigError(f"{where} is not a tlstudio run record (it has no 'config' object).",
+                              "Pass the --output folder of a tlstudio run.")
+        typed: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for key, value in record.items():
+            check = _SHAPES.get(key)
+            if check is not None and check(value):
+                value = copy.deepcopy(value)
+                typed[key] = tuple(value) if key in _SEQUENCES else value
+            else:
+                extra[key] = copy.deepcopy(value)
+        return cls(**typed, extra=extra, key_order=tuple(record))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for run.json (a copy: changing it leaves the record as it is)."""
+        values = {name: getattr(self, name) for name in _SHAPES}
+        defaults = {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()
+                    for f in dataclasses.fields(self) if f.name in _SHAPES and f.name != "config"}
+        defaults["config"] = None  # always written: a record without it is no run
+        # A typed field replaces the odd-shaped value read under its key once it is given a value of its own.
+        chosen = {key: value for key, value in values.items() if value != defaults[key] or key not in self.extra}
+        out: dict[str, Any] = {}
+        for key in self.key_order:
+            if key in chosen:
+                out[key] = chosen[key]
+            elif key in self.extra:
+                out[key] = self.extra[key]
+        for key, value in chosen.items():
+            if key not in out and value != defaults[key]:
+                out[key] = value
+        for key, value in self.extra.items():
+            if key not in chosen:
+                out.setdefault(key, value)
+        return {key: list(value) if isinstance(value, tuple) else value
+                for key, value in copy.deepcopy(out).items()}
+
+    def replace(self, **changes: Any) -> RunRecord:
+        """This record with some fields changed (``dataclasses.replace``; the record is frozen)."""
+        return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------ readers' shortcuts
+    @property
+    def task(self) -> str | None:
+        task = self.config.get("task")
+        return task if isinstance(task, str) and task else None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status == "completed"
+
+    @property
+    def data_sha256(self) -> str | None:
+        value = self.data.get("sha256")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def data_path(self) -> str | None:
+        value = self.data.get("path")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def strategy_name(self) -> str | None:
+        """How the backbone was trained (full, frozen, lora...): the strategy record, else the setting."""
+        name = self.strategy.get("name") if self.strategy is not None else self.config.get("strategy")
+        return name if isinstance(name, str) else None
+
+    @property
+    def backbone(self) -> str | None:
+        """The model the run started from: its Hub name when known, else the backbone setting."""
+        setting = self.config.get("backbone")
+        return self.base_model or (setting if isinstance(setting, str) else None)
+
+    def settings(self) -> dict[str, Any]:
+        """The recorded config, with paths found again so the run repeats from anywhere (recorded_config)."""
+        return recorded_config(self.to_dict())
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    """metrics.json: the figures of a finished run (or of one evaluation) and the task that reads them."""
+
+    values: Mapping[str, Any]
+
+    @property
+    def task(self) -> str | None:
+        task = self.values.get("task")
+        return task if isinstance(task, str) and task else None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def number(self, key: str) -> float | None:
+        value = self.values.get(key)
+        return float(value) if _is_number(value) else None
+
+    def headline(self, task: str | None = None) -> tuple[str, float] | None:
+        """``(key, value)`` of the task's headline figure (tasks/headline.py), or None."""
+        from .tasks.headline import headline
+
+        return headline(dict(self.values), task or self.task)
+
+    def baseline_warning(self, task: str | None = None) -> str | None:
+        """A warning when the headline figure is no better than the trivial baseline, else None."""
+        from .tasks.headline import below_baseline
+
+        return below_baseline(dict(self.values), task or self.task)
+
+    @property
+    def notes(self) -> list[str]:
+        """What the run wants the user to know about its figures (a tiny validation split...)."""
+        notes = self.values.get("notes")
+        return [str(note) for note in notes] if isinstance(notes, list) else []
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(dict(self.values))
 
 
 class RunFolder:
@@ -33,8 +261,24 @@ class RunFolder:
         return self.path / RUN_FILE
 
     @property
+    def metrics_file(self) -> Path:
+        return self.path / METRICS_FILE
+
+    @property
+    def predictions_file(self) -> Path:
+        return self.path / PREDICTIONS_FILE
+
+    @property
+    def events_file(self) -> Path:
+        return self.path / EVENTS_FILE
+
+    @property
     def checkpoints(self) -> Path:
         return self.path / CHECKPOINTS
+
+    @property
+    def is_run(self) -> bool:
+        return self.run_file.is_file()
 
     # ----------------------------------------------------------- lifecycle
     def prepare_new(self) -> None:
@@ -81,6 +325,58 @@ class RunFolder:
     def write_run(self, record: dict[str, Any]) -> None:
         atomic_write_json(self.run_file, record)
 
+    # --------------------------------------------------------------- readers
+    def record(self) -> RunRecord:
+        """run.json, typed; ConfigError when the folder holds no run or its record is damaged."""
+        return RunRecord.from_dict(self.read_run(), source=self.run_file)
+
+    def record_or_none(self) -> RunRecord | None:
+        """run.json, typed, or None when it is missing or damaged (for lists and guesses that go on without it)."""
+        try:
+            return self.record()
+        except TlStudioError:
+            return None
+
+    def write_record(self, record: RunRecord) -> None:
+        self.write_run(record.to_dict())
+
+    def metrics(self) -> RunMetrics | None:
+        """metrics.json, or None before the run has finished; ConfigError when the file is damaged."""
+        if not self.metrics_file.is_file():
+            return None
+        try:
+            values = json.loads(self.metrics_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{self.metrics_file} cannot be read ({exc}).",
+                              "Evaluate the model again on a labelled file, or train the run again.") from None
+        if not isinstance(values, dict):
+            raise ConfigError(f"{self.metrics_file} is not a tlstudio metrics record (it is no JSON object).",
+                              "Evaluate the model again on a labelled file, or train the run again.")
+        return RunMetrics(values)
+
+    def predictions(self, *, skip_damaged: bool = False) -> Iterator[dict[str, Any]]:
+        """The rows of eval_predictions.jsonl, one validation example each (none when the file is missing).
+
+        A line that is not a JSON object raises DataError naming the file and line, unless ``skip_damaged``
+        (a reader that only samples rows goes on without it)."""
+        if not self.predictions_file.is_file():
+            return
+        with open(self.predictions_file, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except ValueError as exc:
+                    row, problem = None, f"it is not JSON ({exc})"
+                else:
+                    problem = "it is not a JSON object"
+                if isinstance(row, dict):
+                    yield row
+                elif not skip_damaged:
+                    raise DataError(f"{self.predictions_file}, line {number}, is damaged: {problem}.",
+                                    "Evaluate the model again on a labelled file, or train the run again.")
+
     def update_run(self, **changes: Any) -> dict[str, Any]:
         record = self.read_run()
         record.update(changes)
@@ -124,8 +420,6 @@ class RunFolder:
     # --------------------------------------------------------- checkpoints
     def checkpoint_dirs(self) -> list[Path]:
         """Complete checkpoints, oldest first (interrupted saves are never among them)."""
-        from .training.checkpoints import complete_checkpoints
-
         return complete_checkpoints(self.checkpoints)
 
     def last_checkpoint(self) -> Path | None:
@@ -148,6 +442,68 @@ class RunFolder:
                 os.replace(item, self.path / item.name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def checkpoint_step(path: Path | None) -> int | None:
+    match = _CHECKPOINT_NAME.match(path.name) if path is not None else None
+    return int(match.group(1)) if match else None
+
+
+def complete_checkpoints(root: Path) -> list[Path]:
+    """``checkpoint-N`` folders, oldest first.
+
+    Only a finished save is ever renamed to ``checkpoint-N``; the state-file
+    test also skips half-written folders left by tlstudio versions that wrote
+    in place.  Symbolic links are not followed: a checkpoint lives in its run.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    found = []
+    for child in root.iterdir():
+        step = checkpoint_step(child)
+        if step is not None and not child.is_symlink() and child.is_dir() and (child / TRAINER_STATE_FILE).is_file():
+            found.append((step, child))
+    return [path for _, path in sorted(found)]
+
+
+def last_checkpoint(root: Path) -> Path | None:
+    found = complete_checkpoints(root)
+    return found[-1] if found else None
+
+
+def is_run_folder(path: str | Path) -> bool:
+    """True when ``path`` is a folder holding a tlstudio run record (its contents are not checked)."""
+    return (Path(path).expanduser() / RUN_FILE).is_file()
+
+
+def find_run_file(path: str | Path) -> Path:
+    """The run record a command was pointed at: a run folder's run.json, or the file itself."""
+    path = Path(path).expanduser()
+    return path / RUN_FILE if path.is_dir() else path
+
+
+def record_in_file(path: str | Path) -> RunRecord | None:
+    """The run record a JSON file holds (a run.json copied out of its folder), or None when the file holds
+    something else: bare settings, a saved config, or nothing readable."""
+    try:
+        value = json.loads(Path(path).expanduser().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    try:
+        return RunRecord.from_dict(value, source=path)
+    except ConfigError:
+        return None
+
+
+def open_run(path: str | Path) -> RunFolder:
+    """The run folder at ``path``; ConfigError when it holds no tlstudio run."""
+    run = RunFolder(path)
+    if not run.path.is_dir():
+        raise ConfigError(f"run folder {run.path} does not exist.", "Pass the --output folder of a run.")
+    if not run.is_run:
+        raise ConfigError(f"{run.path} holds no tlstudio run (no {RUN_FILE}).", "Pass the --output folder of a run.")
+    return run
 
 
 def recorded_config(record: dict[str, Any]) -> dict[str, Any]:

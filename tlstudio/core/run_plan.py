@@ -64,13 +64,10 @@ class RunPlan:
 
 def measured_column(config) -> str | None:
     """The column whose token lengths decide truncation (and the longest batch) for the task."""
-    from .config import SEQ2SEQ_TASKS
+    from .tasks import find_task
 
-    if config.task == "token-classification":
-        return config.tokens_column
-    if config.task in SEQ2SEQ_TASKS:
-        return config.source_column
-    return config.text_column
+    task = find_task(config.task)
+    return getattr(config, task.length_field if task is not None else "text_column")
 
 
 def measure_lengths(backbone: str, frame, column: str, cancel=None):
@@ -96,7 +93,7 @@ def measure_lengths(backbone: str, frame, column: str, cancel=None):
 def devices() -> list[dict]:
     """Every device a run could use, with its memory (the CPU's is the machine's RAM)."""
     from .memory_estimate import total_memory
-    from .training.hardware import available_devices
+    from .hardware import available_devices
 
     found = available_devices()
     for device in found:
@@ -106,7 +103,7 @@ def devices() -> list[dict]:
 
 
 def resolve_device(found: list[dict], wanted: str = "auto") -> dict | None:
-    """The device a run would use, as ``training.hardware.choose_device`` decides it: 'auto' is the first usable
+    """The device a run would use, as ``hardware.choose_device`` decides it: 'auto' is the first usable
     GPU, else the CPU; 'cuda' is cuda:0; a device that is missing or unusable falls back to the CPU."""
     cpu = next((d for d in found if d["id"] == "cpu"), None)
     usable = [d for d in found if d["id"] != "cpu" and d.get("usable", True)]
@@ -202,10 +199,13 @@ def _data_lengths(config, cancel):
     table = read_image_data(config.data, sheet=config.sheet)
     column = measured_column(config)
     if not column:
-        mode = "multi-label" if config.multi_label else "regression" if config.regression else "single-label"
-        role = {"token-classification": "tokens", "translation": "source", "summarization": "source"}.get(
-            config.task, "text")
-        suggestion = suggest_roles(table.frame, config.task, mode).get(role)
+        from .tasks import find_task
+        from .tasks.text_classification import mode_name
+
+        task = find_task(config.task)
+        # The role the core's suggestions give the measured column (tokens, a source, a text).
+        role = task.column_roles.get(task.length_field, "text") if task is not None else "text"
+        suggestion = suggest_roles(table.frame, config.task, mode_name(config)).get(role)
         column = suggestion.column if suggestion is not None else None
     if not column or column not in table.frame.columns:
         return None

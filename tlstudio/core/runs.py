@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
-from .run_folder import METRICS_FILE, RUN_FILE, RunFolder, recorded_config
+from .errors import ConfigError, TlStudioError
+from .run_folder import RUN_FILE, RunFolder, is_run_folder
 from .tasks.headline import below_baseline, headline, headline_keys, metric_title
 
 # run.json says "running" but no process of this app is training it: it crashed or was killed.
@@ -83,22 +83,25 @@ def _read_json(path: Path) -> Any:
 def summarize_run(path: str | Path, *, active: bool = False) -> RunSummary | None:
     """What the runs list shows for one folder; None when it is not a tlstudio run."""
     run = RunFolder(path)
-    record = _read_json(run.run_file)
-    if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
+    record = run.record_or_none()
+    if record is None:
         return None
-    config = record["config"]
-    status = record.get("status", "unknown")
+    config = record.config
+    status = record.status
     if status == "running" and not active:
         status = INTERRUPTED
     elif active:  # a resumed run is training before its run.json says so again (loading data, the backbone)
         status = "running"
-    metrics = _read_json(run.path / METRICS_FILE)
-    metrics = metrics if isinstance(metrics, dict) else {}
-    task = config.get("task") if isinstance(config.get("task"), str) else None
+    try:
+        found_metrics = run.metrics()
+    except TlStudioError:  # a damaged metrics.json: the run is still listed, without its figures
+        found_metrics = None
+    metrics = found_metrics.to_dict() if found_metrics is not None else {}
+    task = record.task
     found = headline(metrics, task)
     keys = (*headline_keys(metrics, task), "eval_loss")
     checkpoints = run.checkpoint_dirs()
-    step = record.get("total_steps") or record.get("stopped_at_step") or 0
+    step = record.total_steps or record.stopped_at_step or 0
     if not step and checkpoints:
         step = int(checkpoints[-1].name.split("-")[1])
     checkpoint_bytes = disk_usage(run.checkpoints) if run.checkpoints.is_dir() else 0
@@ -107,17 +110,16 @@ def summarize_run(path: str | Path, *, active: bool = False) -> RunSummary | Non
         name=run.path.name,
         status=status,
         task=config.get("task"),
-        backbone=record.get("base_model") or config.get("backbone"),
+        backbone=record.backbone,
         data_name=Path(config.get("data") or "").name or None,
-        started_at=record.get("started_at"),
+        started_at=record.started_at,
         step=int(step),
-        total_steps=record.get("total_steps"),
+        total_steps=record.total_steps,
         metrics={k: float(metrics[k]) for k in keys if isinstance(metrics.get(k), (int, float))},
         disk_bytes=disk_usage(run.path),
         checkpoint_bytes=checkpoint_bytes,
         checkpoints=len(checkpoints),
-        strategy=(record.get("strategy") or {}).get("name") if isinstance(record.get("strategy"), dict)
-        else config.get("strategy"),
+        strategy=record.strategy_name,
         score_key=found[0] if found else "",
         score_title=metric_title(found[0], metrics, task) if found else "",
         score=found[1] if found else None,
@@ -133,7 +135,7 @@ def list_runs(project: str | Path, *, active: set[Path] | None = None) -> list[R
         return []
     runs = []
     for child in project.iterdir():
-        if child.is_dir() and (child / RUN_FILE).is_file():
+        if child.is_dir() and is_run_folder(child):
             summary = summarize_run(child, active=child.resolve() in active)
             if summary is not None:
                 runs.append(summary)
@@ -142,7 +144,7 @@ def list_runs(project: str | Path, *, active: set[Path] | None = None) -> list[R
 
 def _require_run(path: Path) -> RunFolder:
     run = RunFolder(path)
-    if not run.run_file.is_file():
+    if not run.is_run:
         raise ConfigError(f"{run.path} is not a tlstudio run (no {RUN_FILE}); refusing to delete it.")
     return run
 
@@ -201,7 +203,7 @@ def loss_history(path: str | Path) -> LossHistory:
 
 def read_config(path: str | Path) -> dict[str, Any]:
     """A run's settings (run.json's ``config``), to run it again."""
-    return recorded_config(RunFolder(path).read_run())
+    return RunFolder(path).record().settings()
 
 
 def new_run_name(project: str | Path, data_path: str | Path | None, when=None) -> str:

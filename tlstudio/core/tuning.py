@@ -31,6 +31,8 @@ from .config import MULTI_TASK_STRATEGIES, STRATEGIES, RunConfig
 from .errors import ConfigError, RunCancelled
 from .files import atomic_write_json, atomic_write_text
 from .progress import Evaluated, NullSink, TrialFinished, TrialProgressed, TrialStarted
+from .run_folder import METRICS_FILE, RUN_FILE, RunFolder
+from .tasks import get_task
 
 # name -> (kind, low/choices, high)
 SPACE: dict[str, tuple] = {
@@ -44,7 +46,7 @@ SPACE: dict[str, tuple] = {
 BEST_RUN_FILE = "best_run.json"
 TRIALS_FILE = "trials.csv"
 TUNING_FILE = "tuning.json"
-KEEP_FILES = ("run.json", "metrics.json", "trainer_state.json")
+KEEP_FILES = (RUN_FILE, METRICS_FILE, "trainer_state.json")
 
 
 @dataclass
@@ -71,15 +73,7 @@ class TuneResult:
 
 def objective_of(config: RunConfig) -> tuple[str, bool]:
     """The validation figure a run keeps its best checkpoint by, and whether higher is better."""
-    from .tasks import get_task
-
-    if config.task == "text-classification":
-        from .tasks.text_classification import mode_for
-
-        mode = mode_for(config)
-        return mode.metric_for_best, mode.greater_is_better
-    task = get_task(config.task)
-    return task.metric_for_best, task.greater_is_better
+    return get_task(config.task).best_metric(config)
 
 
 def check_space(names: list[str]) -> list[str]:
@@ -109,7 +103,6 @@ def tune(config: RunConfig, *, trials: int | None = None, minutes: float | None 
          allow_pickle: bool = False) -> TuneResult:
     import optuna
 
-    from .run_folder import RunFolder
     from .training.engine import train
 
     if not trials and not minutes:
@@ -118,12 +111,12 @@ def tune(config: RunConfig, *, trials: int | None = None, minutes: float | None 
         raise ConfigError("--trials must be at least 1 and --minutes positive.")
     sink = sink or NullSink()
     config = config.validate()  # the base config must make a run on its own
-    if config.task == "multi-task":
-        from .multitask.run import prepared_config
+    if get_task(config.task).has_subtasks:
+        from .multitask.parts import prepare_config
 
         # Every sub-task checked before the first trial, and recorded with absolute paths, so
         # best_run.json trains the same sub-tasks from any folder.
-        config = prepared_config(config)
+        config = prepare_config(config)
     searched = [n for n in check_space(list(space or SPACE)) if n not in fixed]
     if not searched:
         raise ConfigError("every searchable setting is fixed, so there is nothing to search.",
@@ -196,7 +189,7 @@ def tune(config: RunConfig, *, trials: int | None = None, minutes: float | None 
 
 def _suggest(trial, name: str, config: RunConfig):
     kind, *bounds = SPACE[name]
-    if name == "strategy" and config.task == "multi-task":  # the strategies a multi-task run can use
+    if name == "strategy" and get_task(config.task).has_subtasks:  # the strategies a multi-task run can use
         bounds = [tuple(s for s in MULTI_TASK_STRATEGIES if s != "auto")]
     if kind == "log":
         return trial.suggest_float(name, bounds[0], bounds[1], log=True)

@@ -27,7 +27,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 def _enable_crash_log() -> None:
     """Native crashes (a segfault in a library) leave a trace in the log folder."""
-    from ..core.logs import log_dir
+    from ..api import log_dir
 
     try:
         handle = open(log_dir() / "crash.log", "a", encoding="utf-8")  # noqa: SIM115 - open for the process's life
@@ -46,14 +46,14 @@ def startup_file(path: str | None, settings) -> str:
     recent = settings.recent_files()
     if recent:
         return recent[0]
-    from ..core.samples import sample_path
+    from ..api import sample_path
 
     return str(sample_path("sentiment"))
 
 
 def run_app(path: str | None = None) -> int:
     """Show the main window (with ``path``, the last file or the sample loaded) until the user quits."""
-    from ..core.logs import get_logger
+    from ..api import get_logger
     from .error_dialog import ExceptionHook
     from .main_window import MainWindow
     from .settings import Settings

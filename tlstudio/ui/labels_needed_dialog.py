@@ -19,8 +19,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-from ..core.errors import TlStudioError
-from ..core.progress import StageChanged, StepEnded, StudyPointMeasured
+from ..api import TlStudioError
+from ..api import StageChanged, StepEnded, StudyPointMeasured
 from .theme import chart_colors
 from .widgets.plotting import pg, style_plot
 from .workers.study import StudyController
@@ -41,7 +41,7 @@ class LabelsNeededDialog(QDialog):
     """Runs a study over the session's data and settings; ``points`` holds the measured (size, init, value)."""
 
     def __init__(self, session, parent=None):
-        from ..core.labels_needed import labelled_rows, suggest_sizes
+        from ..api import labelled_rows, suggest_sizes
 
         super().__init__(parent)
         self.setWindowTitle("How many labels are needed?")
@@ -136,12 +136,14 @@ class LabelsNeededDialog(QDialog):
         config = self.session.config
         if self.session.table is None or not config.data:
             return "Open a data file on the Data page first."
-        if config.task != "text-classification" or config.multi_label or config.regression:
+        from ..api import is_single_label_text
+
+        if not is_single_label_text(config):
             return "The study is for single-label text classification: choose that task on the Model page."
         return None
 
     def _describe_plan(self) -> None:
-        from ..core.labels_needed import parse_sizes
+        from ..api import parse_sizes
 
         problem = self._problem()
         if problem:
@@ -165,8 +167,8 @@ class LabelsNeededDialog(QDialog):
 
     # -- running ---------------------------------------------------------------------------
     def start(self) -> None:
-        from ..core.labels_needed import StudyProgress, labels_needed, parse_sizes
-        from ..core.runs import new_run_name
+        from ..api import StudyProgress, labels_needed, parse_sizes
+        from ..api import new_run_name
 
         if self.controller.running or self._problem():
             return
@@ -198,7 +200,7 @@ class LabelsNeededDialog(QDialog):
 
     def show_study(self, folder: str | Path) -> None:
         """Draw a study saved earlier (its labels_needed.json)."""
-        from ..core.labels_needed import read_study
+        from ..api import read_study
 
         if self.controller.running:
             return

@@ -14,9 +14,9 @@ from PySide6.QtCore import QByteArray, QSize, QTimer
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QStackedWidget, QStyle, QWidget)
 
-from ..core.config import RunConfig
-from ..core.desktop import KeepAwake
-from ..core.errors import TlStudioError
+from ..api import RunConfig
+from ..api import KeepAwake
+from ..api import TlStudioError
 from . import error_dialog
 from .icon import app_icon
 from .menus import build_menus
@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
 
     def open_sample(self, name: str) -> None:
         """Open one of tlstudio's own samples with its task and columns chosen."""
-        from ..core.samples import SAMPLES, sample_path
+        from ..api import SAMPLES, sample_path
 
         sample = next(s for s in SAMPLES if s.name == name)
         self.session.set_task(sample.task)
@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
 
     def _config_of_run(self, path) -> RunConfig | None:
         """A run's settings, or None (after saying why) when its data file is gone."""
-        from ..core.runs import read_config
+        from ..api import read_config
 
         try:
             config = RunConfig.from_dict(read_config(path))
@@ -236,7 +236,7 @@ class MainWindow(QMainWindow):
 
     def train_without_adaptation(self, path) -> None:
         """Train ``path``'s run again without its domain-adaptation stage, then show both side by side."""
-        from ..core.run_comparison import without_adaptation
+        from ..api import without_adaptation
 
         config = self._config_of_run(path)
         if config is None or self.controller.running:
@@ -315,6 +315,6 @@ class MainWindow(QMainWindow):
 
 
 def _find_interrupted(project: Path):
-    from ..core.recovery import find_interrupted_runs
+    from ..api import find_interrupted_runs
 
     return find_interrupted_runs(project)

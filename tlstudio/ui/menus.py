@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QMenu
 
-from ..core.samples import available_samples
+from ..api import available_samples
 from .help import GuideDialog, show_about
 from .theme import THEMES, theme
 
@@ -56,7 +56,7 @@ def build_menus(window) -> WindowActions:
     _action(window, file_menu, "&Open data…", window.data_page.choose_file, QKeySequence.Open)
     _action(window, file_menu, "Open an &image folder…", window.data_page.choose_image_folder)
     samples = file_menu.addMenu("Open &sample")
-    from ..core.tasks import task_names
+    from ..api import task_names
 
     for sample in available_samples():
         action = _action(window, samples, f"{sample.title} ({sample.task})",
@@ -136,7 +136,7 @@ def copy_diagnostics(window) -> None:
     """Versions, devices, the last log lines and the open run's record on the clipboard, for a bug report."""
     from PySide6.QtWidgets import QApplication
 
-    from ..core.diagnostics import diagnostics_text
+    from ..api import diagnostics_text
 
     devices = getattr(window.model_page.device_picker, "devices", None)
     QApplication.clipboard().setText(diagnostics_text(window.session.run_dir, devices=devices))
@@ -144,7 +144,7 @@ def copy_diagnostics(window) -> None:
 
 
 def _open_log_folder() -> None:
-    from ..core.logs import log_dir
+    from ..api import log_dir
 
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir())))
 

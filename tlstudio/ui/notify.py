@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject, QProcess
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from ..core.desktop import notification_command
+from ..api import notification_command
 
 
 class Notifier(QObject):

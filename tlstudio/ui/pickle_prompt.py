@@ -21,7 +21,7 @@ def allowed(folder: str | Path) -> bool:
 
 def ask_allow_pickle(parent: QWidget | None, folder: str | Path, failure=None) -> bool:
     """True when the user allows loading ``folder``'s pickle weights (asked once per folder and session)."""
-    from ..core.backbones import PICKLE_RISK
+    from ..api import PICKLE_RISK
 
     if allowed(folder):
         return True

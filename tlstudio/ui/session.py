@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core.config import RunConfig
+from ..api import RunConfig
 
 # Column roles the core suggests (core.data.roles.suggest_roles) and the RunConfig field each one fills.
 ROLE_FIELDS = {"text": "text_column", "label": "label_column", "tokens": "tokens_column", "tags": "tags_column",
@@ -77,14 +77,14 @@ class Session(QObject):
 
     @staticmethod
     def _applies(field: str, task: str) -> bool:
-        from ..core.config import config_fields
+        from ..api import config_fields
 
         tasks = next(f for f in config_fields() if f.name == field).metadata.get("tasks")
         return not tasks or task in tasks
 
     def set_task(self, task: str, *, multi_label: bool = False, regression: bool = False) -> None:
         """Switch the next run to ``task``; settings that belong to other tasks go back to their defaults."""
-        from ..core.config import config_fields
+        from ..api import config_fields
 
         if (task, multi_label, regression) == (self.config.task, self.config.multi_label, self.config.regression):
             return

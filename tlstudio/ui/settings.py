@@ -52,7 +52,7 @@ class Settings:
 
     # -- folders -------------------------------------------------------------------
     def project_dir(self) -> Path:
-        from ..core.demo import default_runs_dir
+        from ..api import default_runs_dir
 
         stored = self.store.value("files/project_dir")
         return Path(stored) if stored else default_runs_dir()

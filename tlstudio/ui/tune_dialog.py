@@ -16,8 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-from ..core.progress import TrialFinished, TrialStarted
-from ..core.tuning import SPACE
+from ..api import TrialFinished, TrialStarted
+from ..api import SPACE
 from .theme import chart_colors
 from .widgets.plotting import pg, style_plot
 from .workers.study import StudyController
@@ -93,8 +93,8 @@ class TuneDialog(QDialog):
     def start(self) -> None:
         import dataclasses
 
-        from ..core.runs import new_run_name
-        from ..core.tuning import objective_of, tune
+        from ..api import new_run_name
+        from ..api import objective_of, tune
 
         if self.controller.running:
             return

@@ -131,7 +131,7 @@ def suggest_seq2seq_columns(frame: "pd.DataFrame", task: str) -> dict[str, RoleS
     if len(texts) < 2:
         missing = RoleSuggestion("source", None, "fewer than two text columns" + candidates.note)
         return {"source": missing, "target": RoleSuggestion("target", None, missing.reason)}
-    if task == "summarization":
+    if _shortens(task):
         by_length = sorted(texts[:6], key=lambda c: -candidates.profile(frame, c)["mean_length"])
         return {"source": RoleSuggestion("source", str(by_length[0]), "the longest text"),
                 "target": RoleSuggestion("target", str(by_length[1]), "the shorter text beside it")}
@@ -151,11 +151,15 @@ def suggest_roles(frame: "pd.DataFrame", task: str = "text-classification",
     image-classification: ``image`` and ``label``; text-generation: ``text`` (prompt/response pairs are
     recognised by name, see ``tasks/lm_data.py``).
     """
-    if task == "token-classification":
+    from ..tasks import find_task
+
+    found = find_task(task)
+    reads = found.input_kind if found is not None else None
+    if reads == "tokens":
         return suggest_token_columns(frame)
-    if task in ("translation", "summarization"):
+    if found is not None and found.is_sequence_to_sequence:
         return suggest_seq2seq_columns(frame, task)
-    if task == "image-classification":
+    if reads == "image":
         from .image_tables import suggest_image_column
 
         column, reason = suggest_image_column(frame)
@@ -171,7 +175,7 @@ def suggest_roles(frame: "pd.DataFrame", task: str = "text-classification",
                     break
         return {"image": image, "label": label}
     given = {role: column for role, column in (given or {}).items() if column}
-    if task == "text-generation":
+    if reads == "prompt":
         return {"text": _given("text", given) or suggest_text_column(frame)}
     label = _given("label", given)
     if label is None and mode == "regression":
@@ -182,6 +186,14 @@ def suggest_roles(frame: "pd.DataFrame", task: str = "text-classification",
         label = suggest_label_column(frame)
     text = _given("text", given) or suggest_text_column(frame, exclude=(label.column,) if label.column else ())
     return {"text": text, "label": label}
+
+
+def _shortens(task: str) -> bool:
+    """Whether ``task``'s target is a shorter version of its source (a summary), so the longer text is the source."""
+    from ..tasks import find_task
+
+    found = find_task(task)
+    return bool(found is not None and getattr(found, "shortens_text", False))
 
 
 def _given(role: str, given: dict[str, str]) -> RoleSuggestion | None:

@@ -52,8 +52,10 @@ def task_fits(table) -> dict[str, str]:
             else:  # source/target, input/output: either; a much shorter target reads as a summary
                 short = column_profile(frame[names[target]])["mean_length"] < \
                     0.5 * column_profile(frame[names[source]])["mean_length"]
-                for task in (("summarization", "translation") if short else ("translation", "summarization")):
-                    fits[task] = reason
+                if short:  # offered first
+                    fits["summarization"] = reason
+                fits["translation"] = reason
+                fits.setdefault("summarization", reason)
             break
     text = suggest_text_column(frame)
     splits = tuple(c for c in frame.columns if str(c).lower() in _SPLIT_COLUMN_NAMES
@@ -90,7 +92,10 @@ def suggest_task(table, current: str | None = None) -> tuple[str, str] | None:
     The current task is kept when the data clearly fits it, or when nothing clearly fits another task and the
     current one can still use it (a regression file, a file still to be labelled). Otherwise the first task the
     data clearly fits, else the first that can use it."""
-    if current == "multi-task":  # its sub-tasks name their own data and columns
+    from ..tasks import find_task
+
+    found = find_task(current)
+    if found is not None and found.has_subtasks:  # its sub-tasks name their own data and columns
         return None
     fits = task_fits(table)
     if current in fits:

@@ -62,7 +62,7 @@ def export(source: str | Path, options: ExportOptions, sink=None, cancel=None) -
                           "Use --format onnx (or --format bundle --with-onnx).")
     if options.with_onnx and options.format != "bundle":
         raise ConfigError("--with-onnx is for --format bundle.", "--format onnx always writes the ONNX model.")
-    if options.format in ("onnx", "bundle") and _task_of(source) == "image-classification":
+    if options.format in ("onnx", "bundle") and _reads_images(_task_of(source)):
         from .image_export import export_image_bundle, export_image_onnx_folder
 
         run = export_image_onnx_folder if options.format == "onnx" else export_image_bundle
@@ -82,6 +82,14 @@ def export(source: str | Path, options: ExportOptions, sink=None, cancel=None) -
     from .hf_folder import export_hf_folder
 
     return export_hf_folder(source, options, sink, cancel)
+
+
+def _reads_images(task: str | None) -> bool:
+    """Image models export through their own ONNX path (an image processor, not a tokenizer, feeds them)."""
+    from ..tasks import find_task
+
+    found = find_task(task)
+    return found is not None and found.input_kind == "image"
 
 
 def _task_of(source) -> str | None:

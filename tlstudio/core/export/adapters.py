@@ -31,6 +31,11 @@ class TextClassificationAdapter:
     loads_with = '`transformers.pipeline("text-classification", model="model")` loads it too.'
     prints = "each text's label and probability (its label set, or its number, for multi-label or regression)"
 
+    def bundle_settings(self, run: dict) -> dict[str, Any]:
+        """What bundle.json adds for predict.py to read its inputs as training did (``run``: run.json's config)."""
+        return {"text_pairs": bool(run.get("text_pair_column")),
+                "window_overlap": int(run.get("window_overlap", 32)) if run.get("long_texts") == "windows" else None}
+
     def model_class(self):
         from transformers import AutoModelForSequenceClassification
 
@@ -90,6 +95,9 @@ class TokenClassificationAdapter:
                   "loads it too.")
     prints = "each entity found, with its type, character offsets and score"
 
+    def bundle_settings(self, run: dict) -> dict[str, Any]:
+        return {}
+
 
 class Seq2SeqAdapter:
     """Translation and summarization: the bundle's predict.py generates text with the model's own settings."""
@@ -103,6 +111,9 @@ class Seq2SeqAdapter:
     def __init__(self, task: str) -> None:
         self.task = task
 
+    def bundle_settings(self, run: dict) -> dict[str, Any]:
+        return {}  # the source prefix goes in for every generator (see bundle.py)
+
 
 _ADAPTERS = {
     "text-classification": TextClassificationAdapter,
@@ -110,13 +121,14 @@ _ADAPTERS = {
     "translation": lambda: Seq2SeqAdapter("translation"),
     "summarization": lambda: Seq2SeqAdapter("summarization"),
 }
-# Tasks whose models tlstudio exports to ONNX and verifies against PyTorch.
-ONNX_TASKS = ("text-classification",)
 
 
 def adapter_for(task: str, *, onnx: bool = False):
     """The task's export adapter; ``onnx=True`` when the export writes an ONNX model."""
-    if onnx and task in _ADAPTERS and task not in ONNX_TASKS:
+    from ..predictors.runtime import runs_on_onnx
+
+    # An ONNX export is verified against PyTorch by running it, so only tasks that run on ONNX export to it.
+    if onnx and task in _ADAPTERS and not runs_on_onnx(task):
         raise TlStudioError(
             f"ONNX export is available for text classification only, not for '{task}' models yet.",
             "Export with --format hf, or --format bundle without --with-onnx/--quantize (its predict.py runs the "

@@ -126,9 +126,7 @@ def _write_bundle_files(root: Path, source: ModelSource, adapter, variant: str, 
     settings = {"format": "tlstudio-bundle/1", "task": source.task, "runtime": variant, "max_length": source.max_length,
                 "pad_token": tokenizer.pad_token, "pad_token_id": tokenizer.pad_token_id}
     run = source.run.get("config") or {}
-    if source.task == "text-classification":
-        settings["text_pairs"] = bool(run.get("text_pair_column"))
-        settings["window_overlap"] = int(run.get("window_overlap", 32)) if run.get("long_texts") == "windows" else None
+    settings.update(adapter.bundle_settings(run))
     if not adapter.writes_labels:
         # A prefix the model was trained with (T5's "summarize: ") must precede every input.
         settings["source_prefix"] = run.get("source_prefix") or ""

@@ -97,8 +97,6 @@ def copy_model_folder(source: ModelSource, target: Path, *, include_onnx: bool =
         destination.chmod(FILE_MODE)
         copied.append(relative.as_posix())
     if card_fields:
-        from .plan import card_with_fields
-
         card = card_with_fields(source, card_fields, name or target.name)
         if card is not None:
             (target / "README.md").write_text(card, encoding="utf-8")
@@ -106,6 +104,18 @@ def copy_model_folder(source: ModelSource, target: Path, *, include_onnx: bool =
             if "README.md" not in copied:
                 copied.append("README.md")
     return copied
+
+
+def card_with_fields(source: ModelSource, fields: dict[str, str] | None, name: str | None = None) -> str | None:
+    """The model card rendered again with the user's words, or None when the folder is not a tlstudio run."""
+    from ..model_card import render_model_card
+
+    if not source.run.get("config") or not source.metrics:
+        return None
+    record = dict(source.run)
+    if name:  # the card names the model after its new home, not the run it came from
+        record["config"] = {**record["config"], "output": name}
+    return render_model_card(record, source.metrics, fields or {})
 
 
 def export_hf_folder(source_path, options: ExportOptions, sink, cancel=None) -> ExportResult:

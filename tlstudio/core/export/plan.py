@@ -4,7 +4,8 @@ The desktop app shows the files an export will hold and the model card with
 the user's own words (description, intended use, limitations, licence) before
 anything is written; :func:`plan_export` computes that without touching disk.
 The same words reach the written card through ``ExportOptions.card_fields``
-(:func:`card_with_fields` is called by ``copy_model_folder``).
+(``hf_folder.card_with_fields``: it lives beside ``copy_model_folder``, which writes the card, so this
+module imports ``hf_folder`` and never the other way round).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import ExportOptions
-from .source import ModelSource, open_model_folder
+from .source import open_model_folder
 
 # What each format adds beside the model's own files (name, what it is); sizes are known only after writing.
 FORMAT_EXTRAS = {
@@ -48,12 +49,12 @@ class ExportPlan:
 
 def supported_formats(task: str) -> dict[str, str | None]:
     """Each format, and why it cannot export ``task`` (None when it can)."""
+    from ..predictors.runtime import runs_on_onnx
     from . import adapters
     from .run_bundle import TRAIN_SCRIPTS
 
-    onnx_tasks = getattr(adapters, "ONNX_TASKS", ("text-classification",))
     reasons: dict[str, str | None] = {"hf": None}
-    reasons["onnx"] = None if task in onnx_tasks else "ONNX export is available for text classifiers only so far."
+    reasons["onnx"] = None if runs_on_onnx(task) else "ONNX export is available for text classifiers only so far."
     reasons["bundle"] = None if task in adapters._ADAPTERS else \
         f"Portable bundles exist for {', '.join(adapters._ADAPTERS)} models so far."
     reasons["run-bundle"] = None if task in TRAIN_SCRIPTS else \
@@ -61,22 +62,10 @@ def supported_formats(task: str) -> dict[str, str | None]:
     return reasons
 
 
-def card_with_fields(source: ModelSource, fields: dict[str, str] | None, name: str | None = None) -> str | None:
-    """The model card rendered again with the user's words, or None when the folder is not a tlstudio run."""
-    from ..model_card import render_model_card
-
-    if not source.run.get("config") or not source.metrics:
-        return None
-    record = dict(source.run)
-    if name:  # the card names the model after its new home, not the run it came from
-        record["config"] = {**record["config"], "output": name}
-    return render_model_card(record, source.metrics, fields or {})
-
-
 def plan_export(source_path, options: ExportOptions) -> ExportPlan:
     """What ``export(source_path, options)`` would write; raises the same errors it would, writing nothing."""
     from ..errors import ConfigError
-    from .hf_folder import model_files
+    from .hf_folder import card_with_fields, model_files
     from .staging import check_output
 
     source = open_model_folder(source_path, require_task=False)

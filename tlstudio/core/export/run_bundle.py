@@ -25,6 +25,7 @@ from ..config import RunConfig
 from ..errors import ConfigError, TlStudioError
 from ..files import sha256_of
 from ..progress import Message, StageChanged
+from ..run_folder import METRICS_FILE, RUN_FILE, RunRecord, find_run_file, record_in_file
 from . import ExportOptions, ExportResult
 from .run_bundle_docs import accelerate_config, readme, slurm_script
 from .staging import check_output, staged_folder
@@ -37,14 +38,13 @@ BACKBONE_FILES = ("config.json", "*.safetensors", "model.safetensors.index.json"
 PINNED = ("torch", "transformers", "accelerate", "safetensors", "tokenizers", "numpy")
 
 
-def read_run_config(source: Path) -> tuple[RunConfig, dict]:
+def read_run_config(source: Path) -> tuple[RunConfig, RunRecord | None]:
     """The config of a run folder, its run.json, or a saved config file; and the run record when there is one."""
-    file = source / "run.json" if source.is_dir() else source
+    file = find_run_file(source)
     if not file.is_file():
-        raise ConfigError(f"{source} holds no run.json.", "Pass a run folder or a run.json file.")
-    record = json.loads(file.read_text(encoding="utf-8")) if file.suffix == ".json" else {}
+        raise ConfigError(f"{source} holds no {RUN_FILE}.", f"Pass a run folder or a {RUN_FILE} file.")
     config = RunConfig.load(file)
-    return config, record if isinstance(record.get("config"), dict) else {}
+    return config, record_in_file(file) if file.suffix == ".json" else None
 
 
 def check_supported(config: RunConfig) -> None:
@@ -80,7 +80,7 @@ def export_run_bundle(source_path, options: ExportOptions, sink, cancel=None) ->
     check_supported(config)
     output = check_output(Path(options.output), force=options.force,
                           source=source if source.is_dir() else None)
-    expected = (record.get("data") or {}).get("sha256")
+    expected = record.data_sha256 if record is not None else None
     if expected and Path(config.data).is_file() and sha256_of(config.data) != expected:
         sink.emit(Message("warning", f"{config.data} has changed since the run; the bundle holds its current content."))
     sink.emit(StageChanged("loading data", config.data))
@@ -100,8 +100,8 @@ def export_run_bundle(source_path, options: ExportOptions, sink, cancel=None) ->
         }
         _write_json(staging / "data_manifest.json", manifest)
         copied = _copy_backbone(backbone.path, staging / "backbone")
-        _write_json(staging / "run.json", _settings(config, data, backbone, files))
-        shutil.copyfile(TEMPLATES / TRAIN_SCRIPTS[config.task], staging / "train.py")
+        _write_json(staging / RUN_FILE, _settings(config, data, backbone, files))
+        (staging / "train.py").write_text(train_script(config.task), encoding="utf-8")
         (staging / "requirements.txt").write_text(_requirements(), encoding="utf-8")
         (staging / "accelerate_config.yaml").write_text(accelerate_config(), encoding="utf-8")
         (staging / "slurm.sbatch").write_text(slurm_script(output.name), encoding="utf-8")
@@ -110,6 +110,19 @@ def export_run_bundle(source_path, options: ExportOptions, sink, cancel=None) ->
     notes = [f"copied {len(copied)} backbone file(s) and {sum(e['rows'] for e in manifest['files'])} data rows",
              f"launch it with: accelerate launch --config_file accelerate_config.yaml train.py (see {output}/README.md)"]
     return ExportResult("run-bundle", output, written, notes=notes)
+
+
+# The script's own names for the run's files, filled in as it is written so the bundle's train.py and
+# tlstudio never disagree about them.
+SCRIPT_NAMES = {"__RUN_FILE__": RUN_FILE, "__METRICS_FILE__": METRICS_FILE}
+
+
+def train_script(task: str) -> str:
+    """The bundle's train.py for ``task``, with the run folder's file names written into it."""
+    text = (TEMPLATES / TRAIN_SCRIPTS[task]).read_text(encoding="utf-8")
+    for placeholder, name in SCRIPT_NAMES.items():
+        text = text.replace(json.dumps(placeholder), json.dumps(name))
+    return text
 
 
 def _write_data(folder: Path, data) -> list[str]:

@@ -22,7 +22,7 @@ QUICK_EPOCHS = 2.0
 def write_snapshot(frame, columns: list[str], label_column: str, path: str | Path) -> int:
     """The labelled rows of ``frame`` (only ``columns``) as JSON Lines at ``path``; returns how many."""
     from ..files import atomic_write_bytes
-    from .save import frame_bytes
+    from ..data.writers import frame_bytes
 
     labelled = frame[frame[label_column].notna()]
     labelled = labelled[labelled[label_column].astype(str).str.strip() != ""]

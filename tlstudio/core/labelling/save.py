@@ -12,9 +12,9 @@ to another format, the edited table is written fresh.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
+from ..data.writers import frame_bytes
 from ..errors import DataError
 from ..files import atomic_write_bytes
 from .edits import EditedTable
@@ -94,23 +94,6 @@ def _save_as_bytes(edited: EditedTable, target: Path) -> bytes:
         except SaveConflict:
             pass  # the original changed on disk: the copy is written fresh from what is loaded
     return frame_bytes(edited.frame, fmt)
-
-
-def frame_bytes(frame, fmt: str) -> bytes:
-    """A table written fresh in ``fmt`` (UTF-8 text, no index column)."""
-    buffer = io.BytesIO()
-    if fmt in ("csv", "tsv"):
-        buffer.write(frame.to_csv(index=False, sep="," if fmt == "csv" else "\t", lineterminator="\n").encode("utf-8"))
-    elif fmt == "json":
-        buffer.write(frame.to_json(orient="records", force_ascii=False, indent=2).encode("utf-8") + b"\n")
-    elif fmt == "jsonl":
-        text = frame.to_json(orient="records", lines=True, force_ascii=False)
-        buffer.write((text if text.endswith("\n") else text + "\n").encode("utf-8"))
-    elif fmt == "parquet":
-        frame.to_parquet(buffer, index=False)
-    else:
-        frame.to_excel(buffer, index=False, engine="openpyxl")
-    return buffer.getvalue()
 
 
 def _same_file(a: Path, b: Path) -> bool:

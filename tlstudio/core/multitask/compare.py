@@ -52,8 +52,8 @@ def comparison_row(name: str, multi: dict, single: dict | None, single_run: str 
 
 
 def compare_single_tasks(config, subtasks, configs, run: RunFolder, record, metrics: dict, sink, cancel,
-                         allow_pickle: bool) -> dict:
-    from ..training.engine import train
+                         allow_pickle: bool, *, train) -> dict:
+    """``train`` is the engine's (handed in by it, so this module does not import the engine)."""
     from .export import render_card
 
     comparison = {}

@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from ..model_card import render_model_card
-from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder
+from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FORMAT, RunFolder
+from ..training.run_parts import json_lines, utc_now
 from .model import JOINT_FOLDER, save_joint
 from .trainer import MEAN_SCORE
 
 
 def write_results(run: RunFolder, record: dict, subtasks, configs, tasks, datas, built, reports: dict,
-                  training: dict, trainer, args) -> dict[str, Any]:
-    from ..training import engine
-
+                  training: dict) -> dict[str, Any]:
+    """Each sub-task's folder and the joint checkpoint; returns the run's metrics (the engine writes them)."""
     per_task: dict[str, Any] = {}
     for sub in subtasks:
         report, records = reports[sub.name]
@@ -45,8 +45,8 @@ def write_results(run: RunFolder, record: dict, subtasks, configs, tasks, datas,
             "data": data.summary,
         }
         sub_record = {
-            "format": "tlstudio-run/1", "status": "completed", "started_at": record["started_at"],
-            "finished_at": engine._now(), "config": config.to_dict(),
+            "format": RUN_FORMAT, "status": "completed", "started_at": record["started_at"],
+            "finished_at": utc_now(), "config": config.to_dict(),
             "base_model": record.get("base_model"), "backbone_source": record.get("backbone_source"),
             "backbone_license": record.get("backbone_license"), "labels": list(data.label_names),
             "data": {"path": sub.data, "sha256": tasks[sub.name].data_sha256(configs[sub.name]), **data.columns,
@@ -58,7 +58,7 @@ def write_results(run: RunFolder, record: dict, subtasks, configs, tasks, datas,
         folder.export_model(built.model.model(sub.name), built.tokenizer)
         folder.write_json(METRICS_FILE, task_metrics)
         folder.write_run(sub_record)
-        folder.write_text(PREDICTIONS_FILE, "".join(engine._json_line(r) for r in records))
+        folder.write_text(PREDICTIONS_FILE, json_lines(records))
         folder.write_text("README.md", render_model_card(sub_record, task_metrics))
         per_task[sub.name] = task_metrics
 
@@ -79,10 +79,6 @@ def write_results(run: RunFolder, record: dict, subtasks, configs, tasks, datas,
         "trainable_parameters": built.trainable,
         **training,
     })
-    run.write_json(METRICS_FILE, metrics)
-    run.write_json("trainer_state.json", dataclasses.asdict(trainer.state))
-    run.write_text("training_args.json", args.to_json_string())
-    run.write_text("README.md", render_card(record, metrics))
     return metrics
 
 

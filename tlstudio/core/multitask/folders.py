@@ -6,20 +6,17 @@ folder point the user at its sub-tasks (or take ``--subtask NAME``).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..run_folder import RunFolder
 
 TASKS_FOLDER = "tasks"
 
 
 def is_multitask_run(path: str | Path) -> bool:
-    try:
-        record = json.loads((Path(path).expanduser() / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(record, dict) and (record.get("config") or {}).get("task") == "multi-task"
+    record = RunFolder(Path(path).expanduser()).record_or_none()
+    return record is not None and record.task == "multi-task"
 
 
 def subtask_names(path: str | Path) -> list[str]:

@@ -1,4 +1,4 @@
-"""Building a multi-task run's parts: backbone, datasets, the shared model, the batches and the Trainer."""
+"""Building a multi-task run's model: backbone, datasets, the shared model and the batches by sub-task."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import ConfigError, TlStudioError
 from ..progress import Message, StageChanged
+from ..training.run_parts import check_cancel
 
 
 @dataclass
@@ -31,40 +32,22 @@ class Built:
     total: int
     restored: list[str] | None = None
     train_tokens: int = 0
-    sink: Any = None
-    cancel: Any = None
 
-    def trainer(self, config, run, engine):
-        """The MultiTaskTrainer with the engine's settings and callbacks; ``(trainer, progress, args)``."""
-        from transformers import EarlyStoppingCallback
 
-        from ..tasks import get_task
-        from ..training.callbacks import CheckpointEvery, ProgressCallback
-        from ..training.tracking import tracking_callbacks
-        from .trainer import MultiTaskTrainer
+class PrefixedSink:
+    """Says which sub-task a message is about."""
 
-        args = engine.training_arguments(config, run, self.choice, get_task("multi-task"), len(self.sampler))
-        progress = ProgressCallback(
-            self.sink, self.cancel,
-            run_info={"train_size": len(self.train_set), "eval_size": sum(len(d) for d in self.eval_sets.values()),
-                      "device": self.choice.name, "precision": self.choice.precision, "output_dir": str(run.path)},
-            examples_per_step=config.batch_size * config.gradient_accumulation_steps,
-            tokens_per_example=self.train_tokens / max(1, len(self.train_set)),
-        )
-        callbacks = [progress, CheckpointEvery(config.checkpoint_steps),
-                     *tracking_callbacks(config.report_to, run.path)]
-        if config.early_stopping_patience:
-            callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
-        trainer = MultiTaskTrainer(
-            model=self.model, args=args, train_dataset=self.train_set, eval_dataset=self.eval_sets,
-            processing_class=self.tokenizer, data_collator=self.collator, callbacks=callbacks,
-            checkpoint_limit=config.save_total_limit, task_batches=self.sampler, eval_sets=self.eval_sets,
-            metric_hooks=self.metric_hooks, score_keys=self.score_keys, weights=self.weights,
-        )
-        for hook in self.metric_hooks.values():
-            if hook is not None:
-                hook.step_source = lambda: trainer.state.global_step
-        return trainer, progress, args
+    def __init__(self, sink, name: str):
+        self.sink, self.name = sink, name
+
+    def emit(self, event) -> None:
+        if isinstance(event, Message):
+            event = Message(event.level, f"{self.name}: {event.text}")
+        self.sink.emit(event)
+
+
+def about_subtask(name: str, error: TlStudioError) -> TlStudioError:
+    return type(error)(f"sub-task '{name}': {error.message}", error.hint)
 
 
 class _WithR2:
@@ -111,10 +94,9 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
 
     from ..backbones import PICKLE_RISK, load_tokenizer, resolve_backbone, uses_pickle_weights
     from ..training import distributed
-    from ..training.hardware import choose_device
+    from ..hardware import choose_device
     from .batches import MultiTaskCollator, MultiTaskDataset, TaskBatchSampler, TaskRows, batch_shares
     from .model import MultiTaskModel, freeze_encoder, is_joint_folder, models_from_joint, read_joint
-    from .run import about_subtask, PrefixedSink
 
     if distributed.is_distributed():
         raise ConfigError("multi-task runs train in one process; they cannot run under accelerate or torchrun yet.",
@@ -156,10 +138,7 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
         eval_sets[sub.name] = TaskRows(eval_ds, index)
         token_stats[sub.name] = stats
         collators.append(tasks[sub.name].data_collator(tokenizer, pad))
-        if cancel is not None and cancel.cancelled:
-            from ..errors import RunCancelled
-
-            raise RunCancelled()
+        check_cancel(cancel)
 
     wanted = [{"name": s.name, "task": s.task, "model_class": tasks[s.name].model_class(),
                "kwargs": tasks[s.name].model_kwargs(datas[s.name]), "labels": list(datas[s.name].label_names)}
@@ -198,7 +177,7 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
         weights=weights, shares={s.name: share for s, share in zip(subtasks, shares)}, token_stats=token_stats,
         choice=choice, base_model=base_model, backbone_source=source, backbone_license=license_id,
         trainable=trainable, total=total, restored=restored,
-        train_tokens=sum(stats.get("train_tokens", 0) for stats in token_stats.values()), sink=sink, cancel=cancel,
+        train_tokens=sum(stats.get("train_tokens", 0) for stats in token_stats.values()),
     )
     what = "the heads only (the shared encoder is frozen)" if config.strategy == "frozen" else "the whole model"
     sink.emit(Message("info", f"strategy {config.strategy}: training {what}: {trainable:,} of {total:,} parameters "

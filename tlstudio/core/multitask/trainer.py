@@ -19,15 +19,12 @@ MEAN_SCORE = "mean_task_score"
 class MultiTaskTrainer(StudioTrainer):
     def __init__(self, *args, task_batches, eval_sets: dict, metric_hooks: dict, score_keys: dict,
                  weights: dict, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, train_sampler=task_batches, **kwargs)
         self.task_batches = task_batches
         self.eval_sets = eval_sets
         self.metric_hooks = metric_hooks
         self.score_keys = score_keys  # sub-task -> the metric its score is
         self.weights = weights
-
-    def _get_train_sampler(self, train_dataset=None):
-        return self.task_batches
 
     def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"):
         if eval_dataset is not None:

@@ -111,7 +111,7 @@ class CausalGenerator:
         from transformers import AutoModelForCausalLM
 
         from ..tasks.lm_data import template_of
-        from ..training.hardware import choose_device
+        from ..hardware import choose_device
 
         folder = model_dir if isinstance(model_dir, ModelFolder) else open_model_folder(model_dir)
         if folder.task != self.task:

@@ -24,7 +24,7 @@ class Classifier:
     def __init__(self, model_dir: str | Path | ModelFolder, device: str = "auto"):
         from transformers import AutoModelForSequenceClassification
 
-        from ..training.hardware import choose_device
+        from ..hardware import choose_device
 
         folder = self._open(model_dir)
         self.tokenizer = load_tokenizer(folder.path)

@@ -7,13 +7,13 @@ elsewhere can be tried and evaluated too.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..backbones import check_model_folder
 from ..errors import TlStudioError
+from ..run_folder import RunFolder
 
 
 @dataclass(frozen=True)
@@ -53,16 +53,10 @@ def open_model_folder(path: str | Path, *, allow_pickle: bool = False) -> ModelF
 
     refuse_multitask_run(path)
     config = check_model_folder(path, allow_pickle=allow_pickle)
-    run_config: dict[str, Any] = {}
-    data: dict[str, Any] = {}
-    run_file = path / "run.json"
-    if run_file.is_file():
-        try:
-            record = json.loads(run_file.read_text(encoding="utf-8"))
-            run_config = record.get("config") or {}
-            data = record.get("data") if isinstance(record.get("data"), dict) else {}
-        except (OSError, ValueError, AttributeError):
-            run_config, data = {}, {}
+    # A damaged run.json leaves the folder a plain model folder: its task is read from config.json instead.
+    record = RunFolder(path).record_or_none()
+    run_config: dict[str, Any] = dict(record.config) if record is not None else {}
+    data: dict[str, Any] = dict(record.data) if record is not None else {}
     task = run_config.get("task")
     if task:
         return ModelFolder(path, config, task, run_config, allow_pickle=allow_pickle, data=data)

@@ -53,7 +53,7 @@ class TextGenerator:
     def __init__(self, model_dir: str | Path | ModelFolder, device: str = "auto"):
         from transformers import AutoModelForSeq2SeqLM
 
-        from ..training.hardware import choose_device
+        from ..hardware import choose_device
 
         folder = model_dir if isinstance(model_dir, ModelFolder) else open_model_folder(model_dir)
         self.folder = folder

@@ -44,7 +44,7 @@ class ImageClassifier:
         from transformers import AutoModelForImageClassification
 
         from ..tasks.single_label import SingleLabel
-        from ..training.hardware import choose_device
+        from ..hardware import choose_device
         from ..vision.images import load_image_processor
 
         folder = model_dir if isinstance(model_dir, ModelFolder) else open_model_folder(model_dir)

@@ -18,7 +18,14 @@ from pathlib import Path
 from ..errors import ConfigError
 
 RUNTIMES = ("auto", "pytorch", "onnx", "onnx-int8")
-ONNX_TASKS = ("text-classification",)
+
+
+def runs_on_onnx(task: str) -> bool:
+    """Whether a model of ``task`` runs in onnxruntime from an ONNX export (the task says)."""
+    from ..tasks import find_task
+
+    found = find_task(task)
+    return found is not None and found.runs_on_onnx
 
 
 def resolve_runtime(model_dir: str | Path, runtime: str = "auto", task: str = "text-classification") -> str:
@@ -27,9 +34,9 @@ def resolve_runtime(model_dir: str | Path, runtime: str = "auto", task: str = "t
     if runtime not in RUNTIMES:
         raise ConfigError(f"unknown runtime '{runtime}'.", f"Choose one of: {', '.join(RUNTIMES)}.")
     if runtime != "auto":
-        if runtime != "pytorch" and task not in ONNX_TASKS:
+        if runtime != "pytorch" and not runs_on_onnx(task):
             raise ConfigError(f"the {runtime} runtime runs text classifiers only; {model_dir} does {task}.",
                               "Leave out --runtime (or choose pytorch).")
         return runtime
-    usable = task in ONNX_TASKS and onnx_file(model_dir).is_file() and onnxruntime_available()
+    usable = runs_on_onnx(task) and onnx_file(model_dir).is_file() and onnxruntime_available()
     return "onnx" if usable else "pytorch"

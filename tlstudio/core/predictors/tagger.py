@@ -25,7 +25,7 @@ class EntityTagger:
     def __init__(self, model_dir: str | Path | ModelFolder, device: str = "auto"):
         from transformers import AutoModelForTokenClassification
 
-        from ..training.hardware import choose_device
+        from ..hardware import choose_device
 
         folder = model_dir if isinstance(model_dir, ModelFolder) else open_model_folder(model_dir)
         if folder.task != self.task:

@@ -35,6 +35,19 @@ def get_task(name: str):
     return getattr(importlib.import_module(module_name), class_name)()
 
 
+def find_task(name: str | None):
+    """The task called ``name``, or None when tlstudio has no such task (a model folder from elsewhere)."""
+    if not isinstance(name, str) or name not in _REGISTRY:
+        return None
+    return get_task(name)
+
+
+def is_single_label_text(config) -> bool:
+    """Whether ``config`` trains one class per text: what the label health check and the labels-needed study read."""
+    task = find_task(config.task)
+    return task is not None and task.input_kind == "text" and task.label_kind(config) == "class"
+
+
 def task_title(name: str) -> str:
     """The task's name as people read it ('Entity tagging (NER)'), for messages."""
     try:

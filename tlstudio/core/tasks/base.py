@@ -43,6 +43,65 @@ class Task:
     # How a metric key reads for this task where its bare name misleads ('f1' of a tagger is entity F1).
     metric_titles: dict[str, str] = {}
 
+    # What the app, the CLI and the data helpers ask of a task instead of testing its name.
+    # What a row gives the model: "text" (a text, or a pair; a seq2seq source), "tokens", "image", "prompt" (text
+    # a language model continues), or None when sub-tasks each read their own.
+    input_kind: str | None = None
+    # A source text in, a target text out (translation, summarization): beam search, a source/target pair.
+    is_sequence_to_sequence = False
+    # The model writes text (seq2seq, and a language model), so generation settings apply to it.
+    generates_text = False
+    # Several sub-tasks share one backbone, each with its own data and columns (the Model page lists them).
+    has_subtasks = False
+    # Runs in onnxruntime from an ONNX export as well as in PyTorch.
+    runs_on_onnx = False
+    # Writes sample outputs after each epoch, which the Train page shows while it trains.
+    samples_each_epoch = False
+    # The RunConfig column fields the task reads, each with the role the Data page's table marks its column with.
+    column_roles: dict[str, str] = {}
+    # The RunConfig field naming the column a trained model reads from a file to predict.
+    predict_field = "text_column"
+    # The RunConfig field whose token lengths decide truncation (and the longest batch).
+    length_field = "text_column"
+    # Which evaluation view shows a report (a key the app maps to a widget), or None to tell by its figures.
+    evaluation_view: str | None = None
+    # What a label cell holds: "class", "classes", "number", "tags", "text", or None (no labels); see label_kind.
+    label_type: str | None = None
+    # What the Data page counts per label before a run, or None: (RunConfig field of the column, what one count
+    # is: "rows" or "entities").
+    counted: tuple[str, str] | None = None
+    # What the run checks in the data when it starts, as the Data page says it ("tlstudio checks ...").
+    data_checks = "the labels"
+    # Whether the backbone's limits are worth a note for this task (the Model page loads a tokenizer to say them),
+    # and the RunConfig field of the texts the notes sample (None: none).
+    has_backbone_notes = False
+    notes_sample_field: str | None = None
+
+    def label_kind(self, config) -> str | None:
+        """What a label cell holds under ``config`` (text classification: a class, a set of them, or a number)."""
+        return self.label_type
+
+    def view_for(self, report: dict) -> str | None:
+        """The evaluation view for ``report`` (a classifier's view follows its label mode)."""
+        return self.evaluation_view
+
+    def best_metric(self, config) -> tuple[str, bool]:
+        """The validation figure a run under ``config`` keeps its best checkpoint by, and whether higher is better."""
+        return self.metric_for_best, self.greater_is_better
+
+    def count_labels(self, frame, column: str) -> dict[str, int]:
+        """Rows per class of a label column (images: one class per image), most common first."""
+        labels = frame[column].dropna().astype(str).str.strip()
+        return {str(k): int(v) for k, v in labels[labels != ""].value_counts().items()}
+
+    def backbone_notes(self, tokenizer, backbone: str, path, sample_texts: list[str] | None) -> list[str]:
+        """Plain warnings about what ``backbone`` (its tokenizer, the folder at ``path``) cannot do for the task."""
+        return []
+
+    def predictor_class(self):
+        """The class that runs a trained model of this task on new inputs (see ``core/predictors``)."""
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ data
     def prepare(self, config, sink) -> TaskData:
         raise NotImplementedError

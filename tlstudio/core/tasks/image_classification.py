@@ -35,6 +35,17 @@ class ImageClassificationTask(Task):
     metric_for_best = SingleLabel.metric_for_best
     greater_is_better = True
     headline_metrics = SingleLabel.headline_metrics
+    input_kind = "image"
+    column_roles = {"image_column": "image", "label_column": "label"}
+    evaluation_view = "single-label"
+    label_type = "class"
+    counted = ("label_column", "rows")
+    data_checks = "that every image can be read (unreadable ones are listed) and the labels"
+
+    def predictor_class(self):
+        from ..predictors.image_classifier import ImageClassifier
+
+        return ImageClassifier
 
     def __init__(self) -> None:
         self.mode = SingleLabel()

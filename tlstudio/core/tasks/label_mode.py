@@ -16,6 +16,7 @@ from ..progress import Message
 class LabelMode:
     name = ""
     problem_type = ""
+    label_kind = ""  # what a label cell holds under this mode (see Task.label_kind)
 
     def encode(self, targets: list, names: list[str]) -> list:
         raise NotImplementedError

@@ -36,6 +36,7 @@ def detect_delimiter(values: list) -> str | None:
 
 class MultiLabel(LabelMode):
     name = "multi-label"
+    label_kind = "classes"
     problem_type = "multi_label_classification"
     metric_for_best = "micro_f1"
     greater_is_better = True

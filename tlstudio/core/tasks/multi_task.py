@@ -34,6 +34,10 @@ class MultiTask(Task):
     metric_for_best = "mean_task_score"
     greater_is_better = True
     headline_metrics = ("mean_task_score",)
+    input_kind = None  # each sub-task reads its own data and columns
+    has_subtasks = True
+    evaluation_view = "multi-task"
+    label_type = None
 
     def data_sha256(self, config) -> str:
         from ..multitask.spec import read_spec, sub_config

@@ -39,10 +39,13 @@ def _strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
 
 
-def vocabulary_note(tokenizer, texts: list[str], task: str = "translation", what: str = "target texts") -> str | None:
+def vocabulary_note(tokenizer, texts: list[str], *, case_matters: bool = True, scored_by: str = "BLEU and chrF",
+                    advice: str = "Choose a backbone whose vocabulary covers the texts' language.",
+                    what: str = "target texts") -> str | None:
     """A note when the tokenizer cannot write ``texts`` back exactly (lowercasing, stripped accents, unknowns).
 
-    ROUGE ignores case, so for summarization lower case alone is not worth a note.
+    ``scored_by`` names the metrics the lost characters lower; where they ignore case (ROUGE), ``case_matters`` is
+    False and lower case alone is not worth a note.
     """
     sample = [t for t in texts[:SAMPLE] if t and t.strip()]
     if not sample:
@@ -61,7 +64,7 @@ def vocabulary_note(tokenizer, texts: list[str], task: str = "translation", what
             unknown += 1
         else:
             other += 1
-    if task == "summarization":
+    if not case_matters:
         lowercased = 0
     if not (lowercased or accents or unknown or other):
         return None
@@ -75,12 +78,8 @@ def vocabulary_note(tokenizer, texts: list[str], task: str = "translation", what
         problems.append(f"has no tokens for some characters in {unknown} of them")
     if other:
         problems.append(f"changes {other} of them in other ways")
-    metrics = "ROUGE" if task == "summarization" else "BLEU and chrF"
-    advice = ("For real translation choose a seq2seq backbone whose vocabulary covers the target language (a "
-              "Marian or mT5 model, for example)." if task == "translation" else
-              "Choose a backbone whose vocabulary covers the texts' language.")
     return (f"the backbone's vocabulary {', '.join(problems)}, so the model cannot write those texts exactly, and "
-            f"{metrics} against the references stay lower for that reason alone. {advice}")
+            f"{scored_by} against the references stay lower for that reason alone. {advice}")
 
 
 WARM_START_NOTE = (
@@ -90,12 +89,12 @@ WARM_START_NOTE = (
 )
 
 
-NOTED_TASKS = ("token-classification", "translation", "summarization")
-
-
 def task_notes(task: str, backbone: str = "minilm", sample_texts: list[str] | None = None) -> list[str]:
     """What to tell a user who picks ``backbone`` for ``task`` (for the app's model page)."""
-    if task not in NOTED_TASKS:
+    from . import find_task
+
+    found = find_task(task)
+    if found is None or not found.has_backbone_notes:  # and no tokenizer to load: an image CNN has none
         return []
     from ..backbones import load_tokenizer, resolve_backbone
 
@@ -104,16 +103,4 @@ def task_notes(task: str, backbone: str = "minilm", sample_texts: list[str] | No
         tokenizer = load_tokenizer(resolved.path)
     except (OSError, ValueError):  # advice only: a backbone without a usable tokenizer is reported at launch
         return []
-    notes = []
-    if task == "token-classification":
-        note = uncased_note(tokenizer, backbone, "entity tagging")
-        notes += [note] if note else []
-    if task in ("translation", "summarization"):
-        from .seq2seq_model import is_seq2seq_backbone
-
-        if not is_seq2seq_backbone(resolved.path):
-            notes.append(WARM_START_NOTE)
-        if sample_texts:
-            note = vocabulary_note(tokenizer, sample_texts, task)
-            notes += [note] if note else []
-    return notes
+    return found.backbone_notes(tokenizer, backbone, resolved.path, sample_texts)

@@ -61,6 +61,7 @@ def output_layer(model):
 
 class Regression(LabelMode):
     name = "regression"
+    label_kind = "number"
     problem_type = "regression"
     metric_for_best = "mse"
     greater_is_better = False

@@ -68,6 +68,43 @@ class Seq2SeqTask(Task):
     metric_for_best = "loss"
     greater_is_better = False
     metric_title = ""
+    input_kind = "text"
+    is_sequence_to_sequence = True
+    generates_text = True
+    column_roles = {"source_column": "source", "target_column": "target"}
+    predict_field = "source_column"
+    length_field = "source_column"
+    evaluation_view = "generation"
+    label_type = "text"
+    data_checks = "that every row has a source and a target"
+    has_backbone_notes = True
+    notes_sample_field = "target_column"  # the texts the model must learn to write
+    # The target is a shorter version of the source (a summary): the longer of two text columns is the source.
+    shortens_text = False
+    # How the vocabulary note reads for the task: whether lower case alone lowers the score, what scores it, and
+    # what to choose instead.
+    case_matters = True
+    scored_by = ""
+    vocabulary_advice = "Choose a backbone whose vocabulary covers the texts' language."
+
+    def backbone_notes(self, tokenizer, backbone: str, path, sample_texts: list[str] | None) -> list[str]:
+        from .notes import WARM_START_NOTE
+        from .seq2seq_model import is_seq2seq_backbone
+
+        notes = [] if is_seq2seq_backbone(path) else [WARM_START_NOTE]
+        note = self.vocabulary_note(tokenizer, sample_texts) if sample_texts else None
+        return notes + ([note] if note else [])
+
+    def vocabulary_note(self, tokenizer, texts: list[str]) -> str | None:
+        from .notes import vocabulary_note
+
+        return vocabulary_note(tokenizer, texts, case_matters=self.case_matters, scored_by=self.scored_by,
+                               advice=self.vocabulary_advice)
+
+    def predictor_class(self):
+        from ..predictors.generator import TextGenerator
+
+        return TextGenerator
 
     def score(self, generated: list[str], references: list[str], sources: list[str]) -> dict[str, float]:
         raise NotImplementedError
@@ -104,11 +141,10 @@ class Seq2SeqTask(Task):
         from datasets import Dataset
 
         from ..backbones import resolve_backbone
-        from .notes import vocabulary_note
         from .seq2seq_model import decoder_start_id
 
         start = decoder_start_id(resolve_backbone(config.backbone).path, tokenizer)
-        note = vocabulary_note(tokenizer, data.train.targets, self.name)
+        note = self.vocabulary_note(tokenizer, data.train.targets)
         if note:
             sink.emit(Message("warning", note))
             data.summary["notes"].append(note)

@@ -28,6 +28,7 @@ CARD_NAMES = {
 
 class SingleLabel(LabelMode):
     name = "single-label"
+    label_kind = "class"
     problem_type = "single_label_classification"
     metric_for_best = "macro_f1"
     greater_is_better = True

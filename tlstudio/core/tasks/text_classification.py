@@ -37,6 +37,11 @@ def mode_for(config) -> Any:
     return SingleLabel()
 
 
+def mode_name(config) -> str:
+    """The name of the label mode a config asks for: single-label, multi-label or regression."""
+    return mode_for(config).name
+
+
 @dataclass
 class ClassificationData(TaskData):
     train: Rows | None = None
@@ -64,9 +69,30 @@ class TextClassificationTask(Task):
     name = "text-classification"
     title = "Text classification"
     pipeline_task = "text-classification"
+    input_kind = "text"
+    runs_on_onnx = True
+    column_roles = {"text_column": "text", "text_pair_column": "second text", "label_column": "label"}
+    label_type = "class"  # with the default mode; label_kind reads the config's
+    evaluation_view = "single-label"  # likewise; view_for reads the report's
 
     def __init__(self) -> None:
         self.mode = SingleLabel()
+
+    def label_kind(self, config) -> str | None:
+        return mode_for(config).label_kind
+
+    def view_for(self, report: dict) -> str | None:
+        # The report's own figures say its label mode: a set of labels has micro F1, a number an MSE.
+        return "multi-label" if "micro_f1" in report else "regression" if "mse" in report else "single-label"
+
+    def best_metric(self, config) -> tuple[str, bool]:
+        mode = mode_for(config)
+        return mode.metric_for_best, mode.greater_is_better
+
+    def predictor_class(self):
+        from ..predictors.classifier import Classifier
+
+        return Classifier
 
     # The best-checkpoint metric and headline figures depend on the label mode chosen in prepare().
     @property

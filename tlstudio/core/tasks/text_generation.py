@@ -38,6 +38,18 @@ class TextGenerationTask(Task):
     metric_for_best = "loss"
     greater_is_better = False
     headline_metrics = ("perplexity", "initial_perplexity", "perplexity_drop")
+    input_kind = "prompt"
+    generates_text = True
+    samples_each_epoch = True
+    column_roles = {"text_column": "text", "prompt_column": "prompt", "response_column": "response"}
+    evaluation_view = "language-model"
+    label_type = None  # the text is its own target
+    data_checks = "that the rows have text to learn from"
+
+    def predictor_class(self):
+        from ..predictors.causal_lm import CausalGenerator
+
+        return CausalGenerator
 
     # ------------------------------------------------------------------ data
     def prepare(self, config, sink) -> LMData:

@@ -70,6 +70,33 @@ class TokenClassificationTask(Task):
     headline_metrics = ("f1", "precision", "recall", "accuracy")
     metric_titles = {"f1": "entity F1", "precision": "entity precision", "recall": "entity recall",
                      "accuracy": "token accuracy"}
+    input_kind = "tokens"
+    column_roles = {"tokens_column": "tokens", "tags_column": "tags"}
+    length_field = "tokens_column"  # a token list is measured as the sentence it spells
+    evaluation_view = "entities"
+    label_type = "tags"
+    counted = ("tags_column", "entities")
+    data_checks = "the tag set (BIO or IO) and that each row has one tag per token"
+    has_backbone_notes = True
+
+    def count_labels(self, frame, column: str) -> dict[str, int]:
+        """Entities per type in a tags column (BIO/IO tag lists, or lists of {start, end, label} spans)."""
+        counts: Counter = Counter()
+        for value in frame[column].tolist():
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                counts.update(str(span.get("label")) for span in value)
+            elif isinstance(value, list):
+                counts.update(ent_metrics.entity_spans_types([[str(t) for t in value]]))
+        return dict(counts.most_common())
+
+    def backbone_notes(self, tokenizer, backbone: str, path, sample_texts: list[str] | None) -> list[str]:
+        note = uncased_note(tokenizer, backbone, "entity tagging")
+        return [note] if note else []
+
+    def predictor_class(self):
+        from ..predictors.tagger import EntityTagger
+
+        return EntityTagger
 
     # ------------------------------------------------------------------ data
     def prepare(self, config, sink) -> TaggingData:

@@ -191,7 +191,7 @@ def adapt(config, data, backbone, run, choice, sink, cancel, *, allow_pickle: bo
         use_cpu=choice.device == "cpu", remove_unused_columns=False, dataloader_num_workers=0, report_to="none",
         disable_tqdm=True, train_sampling_strategy="group_by_length", length_column_name="length",
     )
-    from .engine import DropColumns
+    from .run_parts import DropColumns
 
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=config.mlm_probability, seed=config.seed)
     progress = ProgressCallback(sink, cancel, run_info={

@@ -18,17 +18,18 @@ The Trainer's ``training_args.bin`` pickle is replaced by a JSON copy.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from pathlib import Path
 
 from ..errors import TlStudioError
+# The names and the listing of checkpoint-N folders live with the run folder's other files, so the run's
+# readers (the runs list, recovery) find them without importing training.
+from ..run_folder import CHECKPOINT_PREFIX as PREFIX
+from ..run_folder import TRAINER_STATE_FILE as STATE_FILE
+from ..run_folder import checkpoint_step, complete_checkpoints, last_checkpoint
 
-PREFIX = "checkpoint-"
 STAGING_PREFIX = "tmp-checkpoint-"
 REPLACED_PREFIX = "tmp-replaced-checkpoint-"
-STATE_FILE = "trainer_state.json"
-_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 # Room left over on top of the estimate, for the tokenizer, JSON files and file-system overhead.
 SPACE_MARGIN_BYTES = 32 * 2**20
 
@@ -97,35 +98,7 @@ def _write_error(root: Path, step: int, reason: str, needed: int) -> CheckpointW
     )
 
 
-# --------------------------------------------------------------------------- listing
-
-
-def checkpoint_step(path: Path | None) -> int | None:
-    match = _CHECKPOINT.match(path.name) if path is not None else None
-    return int(match.group(1)) if match else None
-
-
-def complete_checkpoints(root: Path) -> list[Path]:
-    """``checkpoint-N`` folders, oldest first.
-
-    Only a finished save is ever renamed to ``checkpoint-N``; the state-file
-    test also skips half-written folders left by tlstudio versions that wrote
-    in place.  Symbolic links are not followed: a checkpoint lives in its run.
-    """
-    root = Path(root)
-    if not root.is_dir():
-        return []
-    found = []
-    for child in root.iterdir():
-        step = checkpoint_step(child)
-        if step is not None and not child.is_symlink() and child.is_dir() and (child / STATE_FILE).is_file():
-            found.append((step, child))
-    return [path for _, path in sorted(found)]
-
-
-def last_checkpoint(root: Path) -> Path | None:
-    found = complete_checkpoints(root)
-    return found[-1] if found else None
+# --------------------------------------------------------------------------- tidying (listing: run_folder.py)
 
 
 def remove_leftovers(root: Path) -> list[str]:
@@ -177,6 +150,8 @@ def _drop_resume_state(checkpoint: Path) -> None:
 def save_checkpoint(trainer, trial=None, *, limit: int | None = None) -> Path:
     """What ``Trainer._save_checkpoint`` does, written to a temporary folder and renamed when complete.
 
+    ``trainer`` is a StudioTrainer: the Trainer's private savers are reached through its public methods.
+
     Under a launcher every process calls it: each writes its own RNG file, the
     main process the rest, and only the main process tidies, renames and
     prunes, once every process has written (the agreement on failure is also
@@ -187,7 +162,7 @@ def save_checkpoint(trainer, trial=None, *, limit: int | None = None) -> Path:
     state = trainer.state
     step = state.global_step
     main = trainer.args.should_save
-    root = Path(trainer._get_output_dir(trial=trial))
+    root = Path(trainer.checkpoint_root(trial=trial))
     final = root / f"{PREFIX}{step}"
     staging = root / f"{STAGING_PREFIX}{step}"
     _check_finite(trainer.model, step)  # identical weights on every process, so they all stop together
@@ -235,13 +210,11 @@ def _write_state(trainer, trial, staging: Path, final: Path, root: Path, main: b
     state = trainer.state
     if trainer.hp_search_backend is None and trial is None:
         trainer.store_flos()
-    trainer.save_model(str(staging), _internal_call=True)
+    trainer.save_weights(str(staging))
     if main:
         _replace_training_args(trainer, staging)
     if not trainer.args.save_only_model:
-        trainer._save_optimizer_and_scheduler(str(staging))
-        trainer._save_scaler(str(staging))
-        trainer._save_rng_state(str(staging))  # every process: one RNG file each under a launcher
+        trainer.save_resume_state(str(staging))  # every process: one RNG file each under a launcher
     best_step = state.best_global_step
     if best_step == state.global_step:
         state.best_model_checkpoint = str(final)

@@ -18,21 +18,19 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..backbones import PICKLE_RISK, resolve_backbone, uses_pickle_weights
 from ..config import RunConfig
 from ..data.eval_leak import eval_leak_warning
 from ..errors import ConfigError, DataError, RunCancelled
-from ..model_card import render_model_card
 from ..progress import Message, NullSink, RunFinished, StageChanged
-from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RunFolder, recorded_config
+from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FORMAT, RunFolder, recorded_config
+from ..run_events import EventLog, TeeSink
 from ..run_lock import RunLock, is_locked
 from ..tasks import get_task
-from . import adaptation, checkpoints, distributed, faults, resume_point, strategies
-from .hardware import choose_device
+from . import adaptation, checkpoints, distributed, faults, resume_point
+from .run_parts import Trained, best_step, check_cancel, json_lines, package_versions, utc_now
 from .tracking import check_tracker, tracking_callbacks
 
 # Chart points (and CLI progress lines) aimed for in a run when logging_steps is not set.
@@ -58,21 +56,17 @@ def train(config: RunConfig, sink=None, cancel=None, *, allow_pickle: bool = Fal
 
     sink = sink or NullSink()
     config, note = resolve_auto(config, allow_pickle=allow_pickle)  # before the defaults: LoRA has its own rate
-    if note and distributed.is_main_process():
-        sink.emit(Message("info", note))
     config = config.with_task_defaults().validate().with_absolute_paths()
-    if config.task == "multi-task":
-        from ..multitask.run import prepared_config
-
-        config = prepared_config(config)  # every sub-task checked, and recorded resolved in run.json
+    config = builder_for(config.task).prepare_config(config)  # multi-task: every sub-task checked and resolved
     leak = eval_leak_warning(config.data, config.eval_data)
-    if leak and distributed.is_main_process():
-        sink.emit(Message("warning", leak))
+    # Said once the run folder exists, so its event stream holds them too.
+    notices = [Message("info", note)] if note else []
+    notices += [Message("warning", leak)] if leak else []
     check_tracker(config.report_to)  # before the folder is made and minutes are spent loading
     run = RunFolder(config.output)
     if distributed.is_main_process():  # under a launcher the other processes must not find it "already in use"
         run.prepare_new()
-    return _execute(config, run, sink, cancel, checkpoint=None, allow_pickle=allow_pickle)
+    return _execute(config, run, sink, cancel, checkpoint=None, allow_pickle=allow_pickle, notices=notices)
 
 
 def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = False) -> RunResult:
@@ -117,12 +111,8 @@ def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = F
     return _execute(config, run, sink, cancel, checkpoint=checkpoint, allow_pickle=allow_pickle)
 
 
-def _check_cancel(cancel) -> None:
-    if cancel is not None and cancel.cancelled:
-        raise RunCancelled()
-
-
-def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None, allow_pickle: bool) -> RunResult:
+def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None, allow_pickle: bool,
+             notices: list[Message] = ()) -> RunResult:
     """Run ``_train`` under the run's lock, turning faults into a continued run or a clear stop."""
     main = distributed.is_main_process()
     if not main:
@@ -132,11 +122,17 @@ def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path |
         if main:
             run.record_stop(status, reason)
 
-    # Only the main process writes the run folder, so only it holds the run's lock.
-    with RunLock(run.path) if main else contextlib.nullcontext():
+    # Only the main process writes the run folder, so only it holds the run's lock and writes its event
+    # stream (events.jsonl: what another process, such as the app following a run, reads while it goes on).
+    with RunLock(run.path) if main else contextlib.nullcontext(), \
+            EventLog(run.events_file) if main else contextlib.nullcontext() as events:
+        if events is not None:
+            sink = TeeSink(sink, events)
+        for notice in notices:
+            sink.emit(notice)
         while True:
             try:
-                return _body(config)(config, run, sink, cancel, checkpoint, allow_pickle)
+                return _train(config, run, sink, cancel, checkpoint, allow_pickle)
             except RunCancelled:
                 # Cancelled before training began (loading, tokenizing): nothing to resume from yet.
                 if run.run_file.exists() and main:
@@ -173,35 +169,24 @@ def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path |
             where = f"from the checkpoint at step {checkpoints.checkpoint_step(checkpoint)}" if checkpoint else \
                 "from the start (there was no checkpoint yet)"
             sink.emit(Message("warning", f"{change} Training continues {where}."))
-            run.note_adjustment(config.to_dict(), change, at=_now())
+            run.note_adjustment(config.to_dict(), change, at=utc_now())
 
 
-def _body(config: RunConfig):
-    """What trains the run: one task here, several sub-tasks sharing a backbone in ``multitask/run.py``."""
-    if config.task == "multi-task":
-        from ..multitask.run import train_body
+def builder_for(task_name: str):
+    """The module that builds a run's parts (``build`` and ``prepare_config``): one task, or several sub-tasks
+    sharing one backbone. Everything after the parts are built is the same for both (``_train``)."""
+    if task_name == "multi-task":
+        from ..multitask import parts
 
-        return train_body
-    return _train
+        return parts
+    from . import single_task
+
+    return single_task
 
 
 def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None, allow_pickle: bool) -> RunResult:
     started = time.time()
-    task = get_task(config.task)
-    sink.emit(StageChanged("loading data", config.data))
-    data = task.prepare(config, sink)
-    _check_cancel(cancel)
-
-    sink.emit(StageChanged("loading backbone", config.backbone))
-    backbone = resolve_backbone(config.backbone, allow_pickle=allow_pickle)
-    if uses_pickle_weights(backbone.path):
-        sink.emit(Message("warning", f"loading pickle weights from {backbone.path} because you allowed it. "
-                                     f"{PICKLE_RISK}"))
-    choice = _device_for_this_process(choose_device(config.device, config.precision))
-    for note in choice.notes:
-        sink.emit(Message("warning", note))
-
-    from transformers import EarlyStoppingCallback, set_seed
+    from transformers import EarlyStoppingCallback
     from transformers.utils import logging as hf_logging
 
     from .callbacks import CheckpointEvery, ProgressCallback
@@ -212,116 +197,86 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     # what users need to know is sent to the sink.
     hf_logging.set_verbosity_error()
 
-    adapted = None
-    if config.adapt_source != "off":  # stage 1 of 2: continued masked-LM pre-training on unlabelled text
-        if distributed.is_main_process() and not run.run_file.exists():  # so a stop during stage 1 can resume
-            run.write_run({"format": "tlstudio-run/1", "status": "running", "started_at": _now(),
-                           "config": config.to_dict(), "stage": "domain adaptation"})
-        backbone, adapted = adaptation.adapt(config, data, backbone, run, choice, sink, cancel,
-                                             allow_pickle=allow_pickle)
-        _check_cancel(cancel)
-
-    set_seed(config.seed)
-    tokenizer = task.load_processor(backbone.path, config)  # a tokenizer, or an image processor
-    sink.emit(StageChanged("tokenizing"))
-    train_ds, eval_ds, token_stats = task.build_datasets(tokenizer, data, config, sink)
-    _check_cancel(cancel)
-    model = task.load_model(backbone, tokenizer, data, config, sink, allow_pickle=allow_pickle)
-    plan = strategies.apply(model, config, sink)
-    model = plan.model
-
-    record = _run_record(config, data, backbone, choice, token_stats, task.data_sha256(config))
-    record["strategy"] = plan.summary()
-    if adapted is not None:
-        record["adaptation"] = adapted
+    parts = builder_for(config.task).build(config, run, sink, cancel, checkpoint, allow_pickle)
+    check_cancel(cancel)
+    choice = parts.choice
+    record = {
+        "format": RUN_FORMAT,
+        "status": "running",
+        "started_at": utc_now(),
+        "config": config.to_dict(),
+        **parts.record,
+        "hardware": {"device": choice.device, "name": choice.name, "precision": choice.precision,
+                     "processes": distributed.world_size()},
+        "versions": package_versions(),
+    }
     keep_earlier_attempts(record, run, checkpoint)
     main = distributed.is_main_process()
     if main:
         if checkpoint is not None:
             resume_point.prepare_for_resume(checkpoint, run.checkpoints)
         run.write_run(record)
-        warning = checkpoints.space_warning(run.path, model, config.save_total_limit)
+        warning = checkpoints.space_warning(run.path, parts.model, config.save_total_limit)
         if warning:
             sink.emit(Message("warning", warning))
 
-    args = training_arguments(config, run, choice, task, len(train_ds))
+    args = training_arguments(config, run, choice, parts.task, parts.steps_basis)
     progress = ProgressCallback(
         sink, cancel,
-        run_info={"train_size": len(train_ds), "eval_size": len(eval_ds), "device": choice.name,
+        run_info={"train_size": parts.train_size, "eval_size": parts.eval_size, "device": choice.name,
                   "precision": choice.precision, "output_dir": str(run.path)},
         examples_per_step=config.batch_size * config.gradient_accumulation_steps,
-        tokens_per_example=token_stats.get("train_tokens", 0) / max(1, len(train_ds)),
+        tokens_per_example=parts.tokens_per_example,
     )
     # The task's own callbacks come first, so figures they add to an evaluation reach the progress events.
-    callbacks = [*task.callbacks(data, tokenizer, config, sink, cancel), progress,
-                 CheckpointEvery(config.checkpoint_steps), *tracking_callbacks(config.report_to, run.path),
-                 *plan.callbacks(sink)]
-    metrics_hook = task.compute_metrics(data)  # None: the task evaluates the loss only
+    callbacks = [*parts.callbacks, progress, CheckpointEvery(config.checkpoint_steps),
+                 *tracking_callbacks(config.report_to, run.path), *parts.late_callbacks]
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
-    trainer = StudioTrainer(
-        model=model,
+    trainer = (parts.trainer_class or StudioTrainer)(
+        model=parts.model,
         args=args,
-        train_dataset=train_ds,
-        eval_dataset=eval_ds,
-        processing_class=tokenizer,
-        data_collator=DropColumns(task.data_collator(tokenizer, 8 if choice.device.startswith("cuda") else None)),
-        compute_metrics=metrics_hook,
-        compute_loss_func=task.loss_function(data),
+        train_dataset=parts.train_dataset,
+        eval_dataset=parts.eval_dataset,
+        processing_class=parts.processor,
+        data_collator=parts.collator,
+        compute_metrics=parts.compute_metrics,
+        compute_loss_func=parts.loss_function,
         callbacks=callbacks,
         checkpoint_limit=config.save_total_limit,
-        parameter_groups=plan.optimizer_groups,
+        **parts.trainer_options,
     )
-    if metrics_hook is not None:
-        metrics_hook.step_source = lambda: trainer.state.global_step
+    for hook in parts.metric_hooks:
+        hook.step_source = lambda: trainer.state.global_step
     output, stopped = fit(trainer, progress, run, sink, checkpoint, main=main)
     if stopped is not None:
         return stopped
 
     if not main:  # the main process evaluates and writes the run folder
         return RunResult("completed", run.path, {}, trainer.state.global_step)
-    sink.emit(StageChanged("evaluating", "best checkpoint on the validation split"))
-    # The best checkpoint's evaluation is usually the last one run; reuse its predictions when it is
-    # (not under a launcher, where the gathered order is the launcher's business).
-    cached = None
-    if metrics_hook is not None and metrics_hook.last_step == _best_step(trainer.state) \
-            and not distributed.is_distributed():
-        cached = metrics_hook.last
-    model = plan.finish(trainer.model, run.path, tokenizer)  # LoRA: adapter saved alone, then merged
-    report, records = task.final_report(model, tokenizer, data, config, sink, cancel=cancel, eval_outputs=cached)
-    metrics = {
-        "task": config.task,
-        **report,
-        "train_size": len(train_ds),
-        "eval_size": len(eval_ds),
-        "train_truncated": token_stats.get("train_truncated", 0),
-        "eval_truncated": token_stats.get("eval_truncated", 0),
-        "strategy": config.strategy,
-        "trainable_parameters": record["strategy"]["trainable_parameters"],
-        **({"adaptation": adapted} if adapted is not None else {}),
-        "best_step": _best_step(trainer.state),
-        "total_steps": trainer.state.global_step,
-        "train_runtime_seconds": round(output.metrics.get("train_runtime", 0.0), 2),
-        "train_samples_per_second": round(output.metrics.get("train_samples_per_second", 0.0), 2),
-        "data": data.summary,
-    }
-
-    sink.emit(StageChanged("exporting", str(run.path)))
-    run.export_model(model, tokenizer)
+    sink.emit(StageChanged("evaluating", parts.evaluating))
+    trained = Trained(trainer=trainer, record=record, best_step=best_step(trainer.state), total_steps=trainer.state.global_step,
+                      runtime_seconds=round(output.metrics.get("train_runtime", 0.0), 2),
+                      samples_per_second=round(output.metrics.get("train_samples_per_second", 0.0), 2))
+    finished = parts.finish(trained)  # the task's report, and its model(s) exported
+    metrics = finished.metrics
     run.write_json(METRICS_FILE, metrics)
     run.write_json("trainer_state.json", dataclasses.asdict(trainer.state))
     run.write_text("training_args.json", args.to_json_string())
-    run.write_text(PREDICTIONS_FILE, "".join(_json_line(r) for r in records))
-    record.update(status="completed", finished_at=_now(), total_steps=trainer.state.global_step,
+    if finished.predictions is not None:
+        run.write_text(PREDICTIONS_FILE, json_lines(finished.predictions))
+    record.update(status="completed", finished_at=utc_now(), total_steps=trainer.state.global_step,
                   duration_seconds=round(time.time() - started, 1))
-    if not config.keep_checkpoints and distributed.is_main_process():
+    if not config.keep_checkpoints:
         freed = delete_finished_checkpoints(run)
         if freed:
             record["checkpoints_deleted_bytes"] = freed
             sink.emit(Message("info", f"deleted the finished run's checkpoints ({freed / 2**20:,.0f} MB): the "
                                       f"model is in {run.path} (--keep-checkpoints keeps them)"))
     run.write_run(record)
-    run.write_text("README.md", render_model_card(record, metrics))
+    run.write_text("README.md", parts.card(record, metrics))
+    if parts.after is not None:
+        metrics = parts.after(record, metrics, train)
     sink.emit(RunFinished("completed", str(run.path), metrics=metrics, step=trainer.state.global_step))
     return RunResult("completed", run.path, metrics, trainer.state.global_step)
 
@@ -362,8 +317,8 @@ def fit(trainer, progress, run: RunFolder, sink, checkpoint: Path | None, *, mai
         output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     except RunCancelled:
         # Cancelled during an evaluation: the step itself completed, so its state is a valid
-        # place to resume from.  _save_checkpoint is what the Trainer itself calls to save one.
-        trainer._save_checkpoint(trainer.model, trial=None)
+        # place to resume from (saved as the Trainer's own scheduled saves are).
+        trainer.save_checkpoint_now()
         progress.cancelled = True
     if not progress.cancelled:
         return output, None
@@ -390,6 +345,7 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
     # batch_size is the examples per optimizer step; under a launcher the processes share it, so a run
     # keeps its training dynamics (and its learning rate) whatever the number of GPUs.
     per_device = math.ceil(config.batch_size / distributed.world_size())
+    best_metric, higher_is_better = task.best_metric(config)  # from the config: a label mode can change it
     settings = dict(
         output_dir=str(run.checkpoints),
         per_device_train_batch_size=per_device,
@@ -409,8 +365,8 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
         logging_steps=logging_steps,
         save_total_limit=None,  # StudioTrainer prunes: newest save_total_limit plus the best, atomically
         load_best_model_at_end=True,
-        metric_for_best_model=task.metric_for_best,
-        greater_is_better=task.greater_is_better,
+        metric_for_best_model=best_metric,
+        greater_is_better=higher_is_better,
         seed=config.seed,
         bf16=choice.precision == "bf16",
         fp16=choice.precision == "fp16",
@@ -430,80 +386,7 @@ def training_arguments(config: RunConfig, run: RunFolder, choice, task, train_si
     return TrainingArguments(**settings)
 
 
-def _device_for_this_process(choice):
-    """Under a launcher each process trains on its own GPU (LOCAL_RANK), whatever the config names."""
-    if not distributed.is_distributed():
-        return choice
-    processes = distributed.world_size()
-    if not choice.device.startswith("cuda"):
-        return dataclasses.replace(choice, name=f"{choice.name} x {processes} processes")
-    device = f"cuda:{distributed.local_rank()}"
-    name = f"{choice.name.split(' (')[0]} x {processes} processes (data parallel)"
-    return dataclasses.replace(choice, device=device, name=name)
-
-
-class DropColumns:
-    """Wraps a data collator so bookkeeping columns (``length``) never reach the model."""
-
-    def __init__(self, collator, columns: tuple[str, ...] = ("length",)):
-        self.collator = collator
-        self.columns = columns
-
-    def __call__(self, features):
-        return self.collator([{k: v for k, v in f.items() if k not in self.columns} for f in features])
-
-
 def _gpu_has_tf32() -> bool:
     import torch
 
     return torch.cuda.is_available() and torch.cuda.get_device_capability()[0] >= 8
-
-
-def _best_step(state) -> int | None:
-    return getattr(state, "best_global_step", None)
-
-
-def _run_record(config: RunConfig, data, backbone, choice, token_stats, data_sha256: str) -> dict[str, Any]:
-    return {
-        "format": "tlstudio-run/1",
-        "status": "running",
-        "started_at": _now(),
-        "config": config.to_dict(),
-        "base_model": backbone.base_model,
-        "backbone_source": backbone.source,
-        "backbone_license": backbone.license,
-        "labels": list(data.label_names),
-        "data": {
-            "path": str(Path(config.data).resolve()),
-            "sha256": data_sha256,
-            **data.columns,
-            **data.summary,
-            **token_stats,
-        },
-        "hardware": {"device": choice.device, "name": choice.name, "precision": choice.precision,
-                     "processes": distributed.world_size()},
-        "versions": _versions(),
-    }
-
-
-def _versions() -> dict[str, str]:
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"python": platform.python_version()}
-    for package in ("tlstudio", "torch", "transformers", "datasets", "accelerate"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            pass
-    return found
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _json_line(record: dict) -> str:
-    import json
-
-    return json.dumps(record, ensure_ascii=False) + "\n"

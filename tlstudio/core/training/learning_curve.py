@@ -48,7 +48,7 @@ def learning_curve(config: RunConfig, output: str | Path, fractions: tuple[float
                    sink=None, cancel=None) -> list[CurvePoint]:
     from ..data.readers import read_table
     from ..files import atomic_write_bytes
-    from ..labelling.save import frame_bytes
+    from ..data.writers import frame_bytes
     from ..tasks.classification_rows import read_rows, split_rows
     from ..tasks.single_label import SingleLabel
     from .engine import train

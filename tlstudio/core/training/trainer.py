@@ -20,6 +20,13 @@
   ``processes`` times too large under a launcher (see ``loss_uses_item_count``).
 * It prints nothing itself: progress reaches the user through tlstudio's
   sink, so the stock console printer is removed.
+
+This is the one module that touches the Trainer's private API: every private
+method overridden or called is listed in ``PRIVATE_TRAINER_API``, and the rest
+of tlstudio goes through StudioTrainer's public methods (``checkpoint_root``,
+``save_weights``, ``save_resume_state``, ``save_checkpoint_now``, the
+``train_sampler`` argument).  ``tests/test_framework_contract.py`` fails, naming
+the method, when a transformers release changes one of them.
 """
 
 from __future__ import annotations
@@ -33,12 +40,34 @@ from transformers import PrinterCallback, Trainer
 from . import checkpoints, faults
 from .sampling import EpochSeededLengthGroupedSampler
 
+# The Trainer's private names StudioTrainer overrides or calls, each with the parameters it relies on (the names the
+# Trainer calls an override with, or the names StudioTrainer passes).  transformers 5 offers no public hook for any
+# of these: the samplers are chosen inside the private _get_dataloader (overriding the public get_*_dataloader would
+# mean rebuilding that); the gradient norm reaches no callback before the optimizer step; _save_checkpoint is the only
+# place the Trainer's own scheduled saves go through, and the atomic save reuses the Trainer's writers for the
+# optimizer, scheduler, scaler and RNG files so that its resume reads them back unchanged.
+PRIVATE_TRAINER_API: dict[str, tuple[str, ...]] = {
+    "_get_train_sampler": ("self", "train_dataset"),
+    "_get_eval_sampler": ("self", "eval_dataset"),
+    "_get_grad_norm": ("self", "model", "grad_norm"),
+    "_save_checkpoint": ("self", "model", "trial"),
+    "_get_output_dir": ("self", "trial"),
+    "_save_optimizer_and_scheduler": ("self", "output_dir"),
+    "_save_scaler": ("self", "output_dir"),
+    "_save_rng_state": ("self", "output_dir"),
+    # Public, but its _internal_call parameter is not: it keeps a checkpoint save from pushing to the Hub.
+    "save_model": ("self", "output_dir", "_internal_call"),
+}
+
 
 class StudioTrainer(Trainer):
-    def __init__(self, *args, checkpoint_limit: int | None = None, parameter_groups=None, **kwargs):
+    def __init__(self, *args, checkpoint_limit: int | None = None, parameter_groups=None, train_sampler=None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.remove_callback(PrinterCallback)
         self.checkpoint_limit = checkpoint_limit
+        # A sampler that replaces the training order outright (multi-task's one-sub-task-per-batch order).
+        self.train_sampler = train_sampler
         # A fine-tuning strategy's optimizer groups (layer-wise rates, weights unfrozen later); see strategies.py.
         self.parameter_groups = parameter_groups
         if self.model_accepts_loss_kwargs and not loss_uses_item_count(self.model):
@@ -64,6 +93,8 @@ class StudioTrainer(Trainer):
         return SequentialSampler(eval_dataset)
 
     def _get_train_sampler(self, train_dataset=None):
+        if self.train_sampler is not None:
+            return self.train_sampler
         dataset = self.train_dataset if train_dataset is None else train_dataset
         column = self.args.length_column_name
         if (self.args.world_size > 1 or self.args.train_sampling_strategy != "group_by_length"
@@ -91,6 +122,29 @@ class StudioTrainer(Trainer):
     def _save_checkpoint(self, model, trial):
         checkpoints.save_checkpoint(self, trial, limit=self.checkpoint_limit)
 
+    # The public face of the private API for the rest of tlstudio (checkpoints.py, engine.py).
+
+    def save_checkpoint_now(self) -> None:
+        """Save a checkpoint of the current step as a scheduled save would (atomically, then pruned)."""
+        self._save_checkpoint(self.model, trial=None)
+
+    def checkpoint_root(self, trial=None) -> str:
+        """The folder that holds this run's (or this search trial's) ``checkpoint-N`` folders."""
+        return self._get_output_dir(trial=trial)
+
+    def save_weights(self, folder: str) -> None:
+        """The model (and tokenizer) into ``folder`` as part of a checkpoint, so never pushed to the Hub."""
+        self.save_model(folder, _internal_call=True)
+
+    def save_resume_state(self, folder: str) -> None:
+        """Optimizer, scheduler, gradient scaler and RNG state into ``folder``, as the Trainer's resume reads them.
+
+        Under a launcher every process calls it: each writes its own RNG file.
+        """
+        self._save_optimizer_and_scheduler(folder)
+        self._save_scaler(folder)
+        self._save_rng_state(folder)
+
 
 _LOSS_WITH_KWARGS = re.compile(r"self\.loss_function\((?:[^()]|\([^()]*\))*\*\*\w+")
 
@@ -102,6 +156,12 @@ def loss_uses_item_count(model) -> bool:
     ``self.loss_function``; the rest compute ``CrossEntropyLoss()`` or similar
     over the batch in front of them.  A model may also say so itself with
     ``accepts_loss_kwargs``.
+
+    The source is read because the signature cannot tell them apart: in
+    transformers 5 every head's ``forward`` takes ``**kwargs`` and none names
+    ``num_items_in_batch``, so BERT's classifier and GPT-2's language model look
+    the same to ``inspect.signature``.  tests/test_framework_contract.py pins the
+    answers for the heads tlstudio trains.
     """
     while hasattr(model, "module"):  # DDP and similar wrappers
         model = model.module

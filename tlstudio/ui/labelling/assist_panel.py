@@ -13,12 +13,12 @@ from pathlib import Path
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton,
                                QSpinBox, QVBoxLayout, QWidget)
 
-from ...core.progress import StageChanged
+from ...api import StageChanged
 from ..workers.background import run_in_background
 
 
 def _suggest_all(job, model_dir: str, texts: list[str], method: str, holder: dict):
-    from ...core.labelling.suggestions import load_suggester, suggest
+    from ...api import load_suggester, suggest
 
     predictor = holder.get(model_dir)
     if predictor is None:
@@ -122,7 +122,7 @@ class AssistPanel(QWidget):
 
     def _knows_none_of_the_classes(self, folder: str) -> str | None:
         """A sentence when the model's labels and the open file's classes have nothing in common, else None."""
-        from ...core.labelling.suggestions import model_labels
+        from ...api import model_labels
 
         classes = set(self.page.classes)
         labels = model_labels(folder)
@@ -216,7 +216,7 @@ class AssistPanel(QWidget):
             self.retrain()
 
     def retrain(self) -> None:
-        from ...core.runs import new_run_name
+        from ...api import new_run_name
 
         page = self.page
         if not self.model_dir or page.controller is None or self._retrain_job is not None:
@@ -232,7 +232,7 @@ class AssistPanel(QWidget):
         self.status.setText("Retraining the model on the current labels in the background…")
 
         def work(job):
-            from ...core.labelling.retrain import quick_retrain
+            from ...api import quick_retrain
 
             return quick_retrain(model_dir, frame, text, label, output, base=base, sink=job, cancel=job.cancel_token)
 

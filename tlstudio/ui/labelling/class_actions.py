@@ -24,7 +24,7 @@ class ClassActions:
     def _class_counts(self) -> dict[str, int]:
         if self.controller is None or not self.controller.label_column:
             return {}
-        from ...core.data.health import label_counts
+        from ...api import label_counts
 
         if self.controller.counts_at_load is not None and not self.controller.dirty:
             return self.controller.counts_at_load

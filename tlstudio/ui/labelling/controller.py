@@ -14,9 +14,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from ...core.data.labels import normalize_label, sort_labels
-from ...core.labelling.edits import CellChange, EditedTable, reverse_all
-from ...core.labelling.journal import Journal
+from ...api import normalize_label, sort_labels
+from ...api import CellChange, EditedTable, reverse_all
+from ...api import Journal
 
 TYPING_ID = 7001  # QUndoCommand.id() of typed edits, which merge when they hit the same cell in a row
 
@@ -88,7 +88,7 @@ class LabellingController(QObject):
 
         column = frame[self.label_column]
         if not any(isinstance(v, (list, tuple)) for v in column.head(50).tolist()):
-            from ...core.data.health import label_counts
+            from ...api import label_counts
 
             # One pass over the column gives both the classes and their counts (the class list shows them);
             # two passes over a million labels on the GUI thread stalled the window at every open. A file
@@ -195,7 +195,7 @@ class LabellingController(QObject):
 
     def save(self, target: str | Path | None = None) -> Path:
         """Write the edits (raises TlStudioError); in place, the journal goes and the undo history stays."""
-        from ...core.labelling.save import save
+        from ...api import save
 
         written = save(self.edited, target)
         if not self.edited.dirty:

@@ -17,24 +17,6 @@ LEVEL_ICONS = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_Messa
                "info": QStyle.SP_MessageBoxInformation}
 
 
-def _label_errors(job, frame, text_column: str, label_column: str):
-    from ...core.data.label_noise import find_label_errors
-    from ...core.data.labels import normalize_label
-
-    positions, texts, labels = [], [], []
-    for position, (text, label) in enumerate(zip(frame[text_column].tolist(), frame[label_column].tolist())):
-        try:
-            label = normalize_label(label)
-        except TypeError:
-            continue
-        if label is not None and text is not None and str(text).strip():
-            positions.append(position)
-            texts.append(str(text))
-            labels.append(label)
-    found = find_label_errors(texts, labels, cancel=job.cancel_token)
-    return [(positions[c.position], c) for c in found]
-
-
 class HealthPanel(QWidget):
     def __init__(self, page):
         super().__init__(page)
@@ -136,7 +118,7 @@ class HealthPanel(QWidget):
         self.check_button.setEnabled(False)
 
         def work(job):
-            from ...core.data.health_report import dataset_health
+            from ...api import dataset_health
 
             return dataset_health(table, config, cancel=job.cancel_token)
 
@@ -180,23 +162,29 @@ class HealthPanel(QWidget):
         snapshot = frame[[text, label]].copy()
         self.noise_button.setEnabled(False)
         self._add("info", "Looking for likely label errors (5-fold, a minute on large data)…")
-        run_in_background(lambda job: _label_errors(job, snapshot, text, label), context=self,
-                          on_success=self._on_label_errors, on_done=lambda: self.noise_button.setEnabled(True))
+
+        def work(job):
+            from ...api import label_errors_in_columns
+
+            return label_errors_in_columns(snapshot[text].tolist(), snapshot[label].tolist(), cancel=job.cancel_token)
+
+        run_in_background(work, context=self, on_success=self._on_label_errors,
+                          on_done=lambda: self.noise_button.setEnabled(True))
 
     def _on_label_errors(self, found) -> None:
-        rows = [position for position, _ in found]
+        rows = [c.position for c in found]  # positions in the frame, which show_rows takes
         if not rows:
             self._add("info", "No likely label errors: every label agrees with a model trained without its row.")
             return
-        examples = "; ".join(f"row {p + 1}: '{c.given}' looks like '{c.suggested}' ({c.suggested_probability:.0%})"
-                             for p, c in found[:3])
+        examples = "; ".join(f"row {c.position + 1}: '{c.given}' looks like '{c.suggested}' "
+                             f"({c.suggested_probability:.0%})" for c in found[:3])
         self._add("warning", f"{len(rows):,} row(s) may be labelled wrongly, most suspicious first ({examples}).",
                   rows, "Likely label errors")
         self.page.show_rows("Likely label errors", rows)
 
     # -- slices ----------------------------------------------------------------------------------
     def label_balance(self) -> None:
-        from ...core.data.slices import label_balance_by_slice
+        from ...api import label_balance_by_slice
 
         page = self.page
         column = self.slice_column.currentText()
@@ -220,7 +208,7 @@ class HealthPanel(QWidget):
             return
 
         def work(job):
-            from ...core.data.slices import run_slice_metrics
+            from ...api import run_slice_metrics
 
             return run_slice_metrics(run_dir, column)
 
@@ -236,7 +224,7 @@ class HealthPanel(QWidget):
 
     # -- learning curve ---------------------------------------------------------------------------
     def learning_curve(self) -> None:
-        from ...core.runs import new_run_name
+        from ...api import new_run_name
 
         session = self.page.session
         if session.table is None or self._curve_job is not None:
@@ -253,12 +241,12 @@ class HealthPanel(QWidget):
         self.slice_note.setText("Training on 25% of the labels…")
 
         def work(job):
-            from ...core.training.learning_curve import learning_curve
+            from ...api import learning_curve
 
             return learning_curve(config, output, sink=job, cancel=job.cancel_token)
 
         def progress(event) -> None:
-            from ...core.progress import StageChanged
+            from ...api import StageChanged
 
             if isinstance(event, StageChanged) and event.stage == "learning-curve":
                 self.slice_note.setText(event.detail + "…")
@@ -272,7 +260,7 @@ class HealthPanel(QWidget):
                                             on_done=done)
 
     def _on_curve(self, points) -> None:
-        from ...core.training.learning_curve import verdict
+        from ...api import verdict
 
         self.last_curve = points
         self._fill_slices(["Share of labels", "Training rows", "Accuracy", "Macro F1"],

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxL
                                QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QSplitter, QTableView,
                                QTabWidget)
 
-from ...core.errors import TlStudioError
+from ...api import TlStudioError
 from ..pages.base import Page
 from ..workers.failures import Failure
 from .class_actions import ClassActions
@@ -440,7 +440,7 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         clicked(bool) would otherwise arrive as a "path" (False) and skip the dialog, overwriting the open file."""
         if self.controller is None:
             return False
-        from ...core.labelling.save import SAVE_AS_FILTER
+        from ...api import SAVE_AS_FILTER
 
         path, _ = QFileDialog.getSaveFileName(self, "Save the labelled data as", str(self.controller.table.path),
                                               SAVE_AS_FILTER)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
-from ...core.labelling.journal import journal_path, pending_journals, read_journal
+from ...api import journal_path, pending_journals, read_journal
 
 
 def pending(journal_dir: Path | None):

@@ -31,7 +31,7 @@ def filter_rows(controller, key: str, suggestions: dict, search: str, text_colum
     elif key == "edited":
         rows = controller.edited.rows_changed()
     elif key == "queue":
-        from ...core.labelling.uncertainty import label_next_order
+        from ...api import label_next_order
 
         unlabelled = [r for r in range(count) if controller.label(r) is None]
         scored = [r for r in unlabelled if r in suggestions]

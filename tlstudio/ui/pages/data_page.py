@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHeaderView, QLabel
                                QListWidgetItem, QProgressBar, QPushButton, QScrollArea, QSplitter, QStackedWidget,
                                QStyle, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
+from ...api import find_task, is_single_label_text
 from ..qmodels.dataframe_model import THUMBNAIL, DataFrameModel
 from ..widgets.bar_chart import CategoryBarChart
 from ..widgets.column_roles import ColumnRoles
@@ -29,21 +30,30 @@ LEVEL_ICONS = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_Messa
 
 
 def task_title(name: str) -> str:
-    from ...core.tasks import task_title as title
+    from ...api import task_title as title
 
     return title(name)
 
 
 def _mode(config) -> str:
-    return "multi-label" if config.multi_label else "regression" if config.regression else "single-label"
+    from ...api import mode_name
+
+    return mode_name(config)
+
+
+def _long_texts_apply(config) -> bool:
+    """Whether the task can read long texts as windows: the long_texts setting belongs to it."""
+    from ...api import config_fields, setting_applies
+
+    return setting_applies(next(f for f in config_fields() if f.name == "long_texts"), config)
 
 
 def _load(path: str, task: str, mode: str, pinned: bool = False):
     """The table, the task to switch to (or None: the current one fits, or the user pinned it), and column
     suggestions for the task the data will be used for."""
-    from ...core.data.image_tables import read_image_data
-    from ...core.data.roles import suggest_roles
-    from ...core.data.task_hint import suggest_task
+    from ...api import read_image_data
+    from ...api import suggest_roles
+    from ...api import suggest_task
 
     table = read_image_data(path)  # a data file, or a folder of images in class sub-folders
     hint = None if pinned else suggest_task(table, task)
@@ -54,59 +64,38 @@ def _load(path: str, task: str, mode: str, pinned: bool = False):
     column = label.column if label is not None else None
     if column in table.frame.columns and \
             not any(isinstance(v, (list, tuple)) for v in table.frame[column].head(50).tolist()):
-        from ...core.data.health import label_counts
+        from ...api import label_counts
 
         table.label_counts[column] = label_counts(table.frame[column])
     return table, suggestions, hint
 
 
 def _suggest(frame, task: str, mode: str):
-    from ...core.data.roles import suggest_roles
+    from ...api import suggest_roles
 
     return suggest_roles(frame, task, mode)
 
 
 def _preview(path: str):
-    from ...core.data.readers import read_table
+    from ...api import read_table
 
     return read_table(path, nrows=PREVIEW_ROWS)
 
 
 def _health(frame, text_column, label_column):
-    from ...core.data.health import classification_health
+    from ...api import classification_health
 
     return classification_health(frame, text_column, label_column)
 
 
 def _token_lengths(job, backbone: str, frame, column: str):
-    from ...core.run_plan import measure_lengths
+    from ...api import measure_lengths
 
     return measure_lengths(backbone, frame, column, cancel=job.cancel_token)
 
 
-def _entity_counts(frame, tags_column: str) -> dict[str, int]:
-    """Entities per type in a tags column (BIO/IO tag lists, or lists of {start, end, label} spans)."""
-    from collections import Counter
-
-    from ...core.metrics.entities import entity_spans_types
-
-    counts: Counter = Counter()
-    for value in frame[tags_column].tolist():
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            counts.update(str(span.get("label")) for span in value)
-        elif isinstance(value, list):
-            counts.update(entity_spans_types([[str(t) for t in value]]))
-    return dict(counts.most_common())
-
-
-def _class_counts(frame, label_column: str) -> dict[str, int]:
-    """Rows per class of a label column (images: one class per image), most common first."""
-    labels = frame[label_column].dropna().astype(str).str.strip()
-    return {str(k): int(v) for k, v in labels[labels != ""].value_counts().items()}
-
-
 def measured_column(config) -> str | None:
-    from ...core.run_plan import measured_column as column
+    from ...api import measured_column as column
 
     return column(config)
 
@@ -368,19 +357,14 @@ class DataPage(Page):
             return
         config = self.session.config
         text = measured_column(config)
-        roles = {"text-classification": {"text": config.text_column, "second text": config.text_pair_column,
-                                         "label": config.label_column},
-                 "token-classification": {"tokens": config.tokens_column, "tags": config.tags_column},
-                 "image-classification": {"image": config.image_column, "label": config.label_column},
-                 "text-generation": {"text": config.text_column, "prompt": config.prompt_column,
-                                     "response": config.response_column}}.get(
-            config.task, {"source": config.source_column, "target": config.target_column})
-        self.table_model.set_roles(roles)
+        task = find_task(config.task)
+        fields = task.column_roles if task is not None else {}
+        self.table_model.set_roles({role: getattr(config, field) for field, role in fields.items()})
         # Thumbnails beside the image paths, decoded off the GUI thread (paths are relative to the data file).
-        image = config.image_column if config.task == "image-classification" else None
+        image = config.image_column if task is not None and task.input_kind == "image" else None
         if (image, self.session.table.path) != self._image_shown:
             self._image_shown = (image, self.session.table.path)
-            from ...core.data.image_tables import image_root
+            from ...api import image_root
 
             self.table_model.set_image_column(image, image_root(self.session.table))
             self.table_view.verticalHeader().setDefaultSectionSize(
@@ -432,7 +416,7 @@ class DataPage(Page):
             return
         frame, label = table.frame, config.label_column
         text = measured_column(config)
-        if config.task == "text-classification" and _mode(config) == "single-label":
+        if is_single_label_text(config):  # the one task with a label health check of its own
             self._health_jobs.request(lambda job: _health(frame, text, label))
         else:
             self._show_other_task_notes()
@@ -462,19 +446,16 @@ class DataPage(Page):
         for text in (self.session.table.warnings if self.session.table is not None else []):
             self._add_problem("warning", text)
         config = self.session.config
-        what = {"token-classification": "the tag set (BIO or IO) and that each row has one tag per token",
-                "translation": "that every row has a source and a target",
-                "summarization": "that every row has a source and a target",
-                "image-classification": "that every image can be read (unreadable ones are listed) and the labels",
-                "text-generation": "that the rows have text to learn from"}.get(config.task, "the labels")
+        task = find_task(config.task)
+        what = task.data_checks if task is not None else "the labels"
         self._add_problem("info", f"{config.task}: tlstudio checks {what} when the run starts, and reports what "
                                   "it skipped.")
-        table, tags = self.session.table, config.tags_column
-        if config.task == "token-classification" and table is not None and tags in table.columns:
-            self._entity_jobs.request(lambda job: _entity_counts(table.frame, tags))
-        elif config.task == "image-classification" and table is not None and config.label_column in table.columns:
-            label = config.label_column
-            self._class_jobs.request(lambda job: _class_counts(table.frame, label))
+        table = self.session.table
+        field, unit = (task.counted if task is not None else None) or (None, "rows")
+        column = getattr(config, field) if field else None
+        if table is not None and column in table.columns:  # labels the core counts (entities per type, images)
+            jobs = self._entity_jobs if unit == "entities" else self._class_jobs
+            jobs.request(lambda job: task.count_labels(table.frame, column))
         else:
             self.label_chart.set_counts({}, "Rows per label")
 
@@ -494,16 +475,17 @@ class DataPage(Page):
     def _show_lengths(self, lengths) -> None:
         if lengths is None:
             return
-        from ...core.data.token_stats import histogram
+        from ...api import histogram
 
         max_length = self.session.config.max_length
         self.length_chart.set_histogram(*histogram(lengths))
         self.length_chart.set_marker(max_length, f"max length {max_length}")
         text = lengths.describe(max_length).capitalize()
         config = self.session.config
-        offer = (config.task == "text-classification" and config.long_texts == "truncate"
+        windows = _long_texts_apply(config)
+        offer = (windows and config.long_texts == "truncate"
                  and lengths.truncated_share(max_length) >= WINDOWS_OFFER_SHARE)
-        if config.task == "text-classification" and config.long_texts == "windows":
+        if windows and config.long_texts == "windows":
             text += " Long texts are read as overlapping windows."
         self.length_summary.setText(text)
         self.use_windows.setVisible(offer)

@@ -34,8 +34,8 @@ class Welcome(QWidget):
         buttons.addWidget(open_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        from ...core.samples import available_samples
-        from ...core.tasks import task_names
+        from ...api import available_samples
+        from ...api import task_names
 
         layout.addWidget(QLabel("<b>Samples</b> (written for tlstudio; each opens with its task chosen)", self))
         for sample in available_samples():

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QStackedWidget
 
+from ...api import RunFolder
+from ...api import find_task
 from ..views import evaluation_kind, evaluation_view, task_of_model
 from ..workers.background import run_in_background
 from .base import Page
@@ -15,14 +16,11 @@ from ..widgets.split_settings import DATA_FILTER  # noqa: E402  (one list of rea
 
 
 def _read_run_results(run_dir: Path):
-    """metrics.json and eval_predictions.jsonl of a finished run."""
-    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    records = []
-    predictions = run_dir / "eval_predictions.jsonl"
-    if predictions.is_file():
-        with open(predictions, encoding="utf-8") as handle:
-            records = [json.loads(line) for line in handle if line.strip()]
-    return metrics, records
+    """The figures and validation predictions of a finished run."""
+    run = RunFolder(run_dir)
+    metrics = run.metrics()
+    # Damaged results are said (DataError/ConfigError naming the file), not shown as an empty report.
+    return (metrics.to_dict() if metrics is not None else {}), list(run.predictions())
 
 
 # Generating text is slow on a CPU: a file is scored on its first rows, as training scores its validation split.
@@ -30,19 +28,25 @@ GENERATION_ROWS = 200
 
 
 def _evaluate(model_dir: Path, data: str, job, task: str, allow_pickle: bool):
-    from ...core.evaluation import evaluate_file_with_rows
+    from ...api import evaluate_file_with_rows
 
-    rows = GENERATION_ROWS if task in ("translation", "summarization") else None
+    rows = GENERATION_ROWS if _scored_on_first_rows(task) else None
     return evaluate_file_with_rows(model_dir, data, cancel=job.cancel_token, sink=job, max_rows=rows,
                                    allow_pickle=allow_pickle)
 
 
+def _scored_on_first_rows(task: str | None) -> bool:
+    """Whether a file is scored on its first rows only: a seq2seq model generates a text for every row."""
+    found = find_task(task)
+    return found is not None and found.is_sequence_to_sequence
+
+
 def _mode_hint(run_dir: Path) -> dict:
     """Enough of a report to pick the view before metrics.json is read (multi-label and regression runs)."""
-    try:
-        config = json.loads((run_dir / "run.json").read_text(encoding="utf-8")).get("config") or {}
-    except (OSError, ValueError, AttributeError):
+    record = RunFolder(run_dir).record_or_none()
+    if record is None:
         return {}
+    config = record.config
     return {"micro_f1": 0.0} if config.get("multi_label") else {"mse": 0.0} if config.get("regression") else {}
 
 
@@ -105,7 +109,7 @@ class EvaluatePage(Page):
         self.stack.setCurrentWidget(self.view)
 
     def _show_results(self, task: str, report: dict, records: list[dict], source: str) -> None:
-        from ...core.tasks.headline import below_baseline
+        from ...api import below_baseline
 
         warning = below_baseline(report, task)
         self.baseline_warning.setText(warning[:1].upper() + warning[1:] if warning else "")
@@ -121,7 +125,7 @@ class EvaluatePage(Page):
             if self.model_dir is not None and not self.model_dir.exists():  # its run was deleted
                 self._clear()
             return
-        if not (Path(run_dir) / "metrics.json").is_file():
+        if not RunFolder(run_dir).metrics_file.is_file():
             return
         self.model_dir = Path(run_dir)
         self.model_label.setText(f"Model: <b>{self.model_dir.name}</b> "
@@ -154,7 +158,8 @@ class EvaluatePage(Page):
 
     def set_model(self, folder: str | Path) -> None:
         folder = Path(folder)
-        if (folder / "metrics.json").is_file() and (folder / "run.json").is_file():
+        run = RunFolder(folder)
+        if run.metrics_file.is_file() and run.is_run:
             self.show_run(folder)
             return
         self.model_dir = folder
@@ -197,7 +202,7 @@ class EvaluatePage(Page):
     def _on_evaluated(self, path: str, report: dict, records: list[dict]) -> None:
         self._show_results(report.get("task") or self.task, report, records, Path(path).name)
         capped = " (the first rows only: generating text is slow)" if len(records) == GENERATION_ROWS and \
-            report.get("task") in ("translation", "summarization") else ""
+            _scored_on_first_rows(report.get("task")) else ""
         self.set_subtitle(f"Results on {path} ({report.get('rows', len(records)):,} labelled rows{capped}).")
         self.status_message.emit(f"Evaluated on {Path(path).name}")
 

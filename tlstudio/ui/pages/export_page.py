@@ -8,7 +8,6 @@ Hub push box.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl
@@ -17,7 +16,8 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, 
                                QLineEdit, QListWidget, QPlainTextEdit, QProgressBar, QPushButton, QRadioButton,
                                QScrollArea, QSplitter, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
 
-from ...core.model_info import format_bytes
+from ...api import format_bytes
+from ...api import RunFolder, RunRecord
 from ..widgets.fields import PathField, SnippetBox
 from ..workers.background import LatestOnly, run_in_background
 from .base import Page
@@ -36,14 +36,14 @@ NO_RUN = "Finish a run (or open one on the Runs page) to export its model."
 
 
 def _plan(run_dir: Path, options):
-    from ...core.export.plan import plan_export
+    from ...api import plan_export
 
     return plan_export(run_dir, options)
 
 
 def _export(run_dir: Path, options, job):
-    from ...core.export import export
-    from ...core.export.plan import record_export
+    from ...api import export
+    from ...api import record_export
 
     result = export(run_dir, options, job, job.cancel_token)
     record_export(run_dir, result.output, result.format, options.card_fields)
@@ -81,7 +81,7 @@ class ExportPage(Page):
         super().__init__(session, settings, parent)
         self.run_dir: Path | None = None
         self.task = "text-classification"
-        self.record: dict = {}
+        self.record: RunRecord | None = None
         self.plan = None
         self.result = None  # core.export.ExportResult of the last export
         self.exported: Path | None = None
@@ -243,7 +243,7 @@ class ExportPage(Page):
                 self.push.set_model(None)
                 self.set_subtitle(NO_RUN)
             return
-        from ...core.multitask.folders import is_multitask_run, subtask_names
+        from ...api import is_multitask_run, subtask_names
 
         names = subtask_names(run_dir) if is_multitask_run(run_dir) else []
         if names:  # a multi-task run exports one sub-task's model at a time: its first, unless another is chosen
@@ -253,22 +253,21 @@ class ExportPage(Page):
         another_run = self.run_dir is None or Path(run_dir).resolve() != self.run_dir.resolve()
         self.run_dir = Path(run_dir)
         self.exported, self.result = None, None
-        try:
-            self.record = json.loads((self.run_dir / "run.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.record = {}
-        self.task = (self.record.get("config") or {}).get("task") or "text-classification"
+        self.record = RunFolder(self.run_dir).record_or_none()
+        self.task = (self.record.task if self.record is not None else None) or "text-classification"
         self.name_edit.setText(self.run_dir.name)
         # The card describes this model: words typed for another run never carry over; this run's own words
         # from its last export come back.
         if another_run:  # the same run opened again keeps what the user is typing
-            previous = next((e.get("card") for e in reversed(self.record.get("exports") or [])
-                             if isinstance(e, dict) and isinstance(e.get("card"), dict)), None) or {}
+            exports = self.record.exports if self.record is not None else ()
+            previous = next((e.get("card") for e in reversed(exports) if isinstance(e.get("card"), dict)),
+                            None) or {}
             for key, edit in self.fields.items():
                 edit.blockSignals(True)
                 edit.setPlainText(str(previous.get(key, "")))
                 edit.blockSignals(False)
-            self.license.setCurrentText(previous.get("license") or self.record.get("backbone_license") or "other")
+            recorded_license = self.record.backbone_license if self.record is not None else None
+            self.license.setCurrentText(previous.get("license") or recorded_license or "other")
         self.set_subtitle(f"Exporting the model of run {self.run_dir.name} ({self.task}). Weights are safetensors; "
                           "checkpoints and your validation rows stay behind."
                           + (f" This is sub-task '{names[0]}' of a multi-task run; the others are in "
@@ -289,7 +288,7 @@ class ExportPage(Page):
         self._on_format_changed()
 
     def _on_format_changed(self, refresh: bool = True) -> None:
-        from ...core.export.plan import supported_formats
+        from ...api import supported_formats
 
         reasons = supported_formats(self.task)
         for key, button in self.format_buttons.items():
@@ -312,7 +311,7 @@ class ExportPage(Page):
         return fields
 
     def options(self):
-        from ...core.export import ExportOptions
+        from ...api import ExportOptions
 
         chosen = self.chosen_format()
         output = Path(self.parent_field.path or ".").expanduser() / self.name_edit.text().strip()
@@ -368,7 +367,7 @@ class ExportPage(Page):
             on_done=self._on_export_done)
 
     def _on_progress(self, event) -> None:
-        from ...core.progress import Message, StageChanged
+        from ...api import Message, StageChanged
 
         if isinstance(event, StageChanged):
             self.outcome.setText(f"{event.stage.capitalize()}: {event.detail}…")
@@ -382,14 +381,15 @@ class ExportPage(Page):
         error_dialog.show_failure(self, failure)
 
     def _on_exported(self, result) -> None:
-        from ...core.export.plan import usage_snippet
+        from ...api import usage_snippet
 
         self.result, self.exported = result, Path(result.output)
         self.outcome.setText(f"Exported to <b>{result.output}</b>." + "".join(f"<br>{n}" for n in result.notes))
         self.verification.setText(verification_text(result.verification))
         self.verification.setVisible(bool(result.verification))
         if result.format != "run-bundle":
-            self.snippet.set_text(usage_snippet(result.output, self.task, self.record))
+            self.snippet.set_text(usage_snippet(result.output, self.task,
+                                                self.record.to_dict() if self.record is not None else None))
             self.snippet.show()
         if result.format in ("hf", "onnx"):  # the user's card travels with a pushed folder
             self.push.set_model(self.exported, f"the exported folder {self.exported.name}")

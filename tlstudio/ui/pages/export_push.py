@@ -63,7 +63,7 @@ class HubPush(QGroupBox):
         layout.addWidget(self.result)
 
     def _token_store(self):
-        from ...core.export.hub import TokenStore
+        from ...api import TokenStore
 
         return self.store or TokenStore()
 
@@ -78,7 +78,7 @@ class HubPush(QGroupBox):
         return token.strip() if ok else ""
 
     def push(self) -> None:
-        from ...core.errors import ConfigError
+        from ...api import ConfigError
         from .. import error_dialog
         from ..workers.failures import failure_from_exception
 
@@ -103,7 +103,7 @@ class HubPush(QGroupBox):
             self.button.setEnabled(True)
             self.result.setText("Not pushed: no token given.")
             return
-        from ...core.export.hub import push_model
+        from ...api import push_model
 
         private, factory = self.private.isChecked(), self.api_factory
         self.progress.show()
@@ -115,7 +115,7 @@ class HubPush(QGroupBox):
             on_failure=self._on_failed, on_done=self._on_done)
 
     def _on_progress(self, event) -> None:
-        from ...core.progress import Message, StageChanged
+        from ...api import Message, StageChanged
 
         if isinstance(event, StageChanged):
             self.result.setText(f"{event.stage.capitalize()}: {event.detail}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QWidget
 
-from ...core.model_info import format_bytes
-from ...core.progress import WorkProgressed
+from ...api import format_bytes
+from ...api import WorkProgressed
 from ..workers.background import run_in_background
 
 
@@ -89,7 +89,7 @@ class HubBackbone(QWidget):
         self.note.setVisible(bool(text))
 
     def look_up(self) -> None:
-        from ...core.hub import hub_summary
+        from ...api import hub_summary
 
         repo_id = self.repo_id
         if not repo_id:
@@ -108,7 +108,7 @@ class HubBackbone(QWidget):
         self._say("; ".join(parts) + ".")
 
     def start_download(self) -> None:
-        from ...core.hub import download_backbone
+        from ...api import download_backbone
 
         repo_id = self.repo_id
         if not repo_id or self._job is not None:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QPushButton, QRadioButton, QScrollArea, QVBoxLayout, QWidget)
 
-from ...core.backbones import ALIASES, BUNDLED, CONVERTED, DEFAULT_BACKBONE
-from ...core.config import IMAGE_BACKBONE
-from ...core.model_info import format_bytes
-from ...core.presets import PRESETS, apply_preset, matching_preset
+from ...api import ALIASES, BUNDLED, CONVERTED, DEFAULT_BACKBONE, looks_like_hub_id
+from ...api import IMAGE_BACKBONE
+from ...api import format_bytes
+from ...api import PRESETS, apply_preset, matching_preset
+from ...api import find_task
 from ..widgets.config_form import ConfigForm
 from ..widgets.device_picker import DevicePicker
 from ..workers.background import LatestOnly, run_in_background
@@ -20,8 +19,8 @@ from .hub_backbone import HubBackbone
 
 
 def _describe_backbone(name: str):
-    from ...core.backbones import resolve_backbone
-    from ...core.model_info import describe_model_folder
+    from ...api import resolve_backbone
+    from ...api import describe_model_folder
 
     backbone = resolve_backbone(name)
     return describe_model_folder(backbone.path, license=backbone.license)
@@ -52,14 +51,24 @@ TASK_HELP = {
 }
 
 
+def _reads_images(task: str) -> bool:
+    found = find_task(task)
+    return found is not None and found.input_kind == "image"
+
+
+def _has_notes(task: str) -> bool:
+    found = find_task(task)
+    return found is not None and found.has_backbone_notes
+
+
 def _task_notes(task: str, backbone: str, texts: list[str]):
-    from ...core.tasks.notes import task_notes
+    from ...api import task_notes
 
     return task_notes(task, backbone, texts)
 
 
 def _devices():
-    from ...core.run_plan import devices
+    from ...api import devices
 
     return devices()
 
@@ -134,7 +143,7 @@ class ModelPage(Page):
             self.columns.setDirection(direction)
 
     def _build_task(self) -> QGroupBox:
-        from ...core.tasks import task_names
+        from ...api import task_names
 
         box = QGroupBox("Task", self)
         form = QFormLayout(box)
@@ -187,7 +196,8 @@ class ModelPage(Page):
 
     def _show_subtasks(self) -> None:
         config = self.session.config
-        multi = config.task == "multi-task"
+        task = find_task(config.task)
+        multi = task is not None and task.has_subtasks
         self.subtasks.setVisible(multi)
         if not multi:
             return
@@ -207,23 +217,20 @@ class ModelPage(Page):
     def _refresh_notes(self) -> None:
         """The backbone's limits for the task (uncased, no accents, an untrained decoder), from the core."""
         config, table = self.session.config, self.session.table
-        column = config.target_column if config.task in ("translation", "summarization") else None
+        if not _has_notes(config.task):  # nothing to say (and no tokenizer to load: an image CNN has none)
+            self._note_jobs.clear()
+            self.task_notes.hide()
+            return
+        field = find_task(config.task).notes_sample_field  # the texts the notes sample (a seq2seq target)
+        column = getattr(config, field) if field else None
         texts = []
         if table is not None and column in table.columns:
             texts = [str(v) for v in table.frame[column].head(200).tolist() if v is not None]
         task, backbone = config.task, config.backbone
-        from ...core.tasks.notes import NOTED_TASKS
-
-        if task not in NOTED_TASKS:  # nothing to say (and no tokenizer to load: an image CNN has none)
-            self._note_jobs.clear()
-            self.task_notes.hide()
-            return
         self._note_jobs.request(lambda job: _task_notes(task, backbone, texts))
 
     def _on_notes(self, notes: list[str]) -> None:
-        from ...core.tasks.notes import NOTED_TASKS
-
-        if self.session.config.task not in NOTED_TASKS:  # the task changed while the notes were read
+        if not _has_notes(self.session.config.task):  # the task changed while the notes were read
             return
         self.task_notes.setText("<br>".join("Note: " + n[:1].upper() + n[1:] for n in notes))
         self.task_notes.setVisible(bool(notes))
@@ -296,7 +303,7 @@ class ModelPage(Page):
         backbone = config.backbone or DEFAULT_BACKBONE
         if ALIASES.get(backbone.lower(), backbone.lower()) in {**BUNDLED, **CONVERTED}:
             self.bundled_radio.setChecked(True)
-        elif not Path(backbone).expanduser().exists() and _looks_like_hub_id(backbone):
+        elif looks_like_hub_id(backbone):
             self.hub_radio.setChecked(True)
             self.hub.set_id(backbone)
         else:
@@ -307,7 +314,7 @@ class ModelPage(Page):
 
     def _bundled_key(self) -> str:
         """The offline backbone for this task: the bundled text encoder, or the image CNN for images."""
-        return IMAGE_BACKBONE if self.session.config.task == "image-classification" else DEFAULT_BACKBONE
+        return IMAGE_BACKBONE if _reads_images(self.session.config.task) else DEFAULT_BACKBONE
 
     def _show_bundled(self) -> None:
         bundled = {**BUNDLED, **CONVERTED}[self._bundled_key()]
@@ -362,8 +369,8 @@ class ModelPage(Page):
         """The augmentation preview draws from the data's own images (the first 200 rows)."""
         config, table = self.session.config, self.session.table
         paths = []
-        if config.task == "image-classification" and table is not None and config.image_column in table.columns:
-            from ...core.data.image_tables import image_root, resolve_image
+        if _reads_images(config.task) and table is not None and config.image_column in table.columns:
+            from ...api import image_root, resolve_image
 
             root = image_root(table)
             values = table.frame[config.image_column].head(200).tolist()
@@ -440,7 +447,7 @@ class ModelPage(Page):
     def _update_estimate(self) -> None:
         """Show the run's plan (strategy, longest batch, memory, disk), decided in the core exactly as
         ``tlstudio train --dry-run`` decides it."""
-        from ...core.run_plan import plan_run
+        from ...api import plan_run
 
         name = self.session.config.backbone.strip().lower()
         reason = ""
@@ -468,7 +475,3 @@ class ModelPage(Page):
             text += f"<p style='color:#d32f2f'>This run {plan.memory_warning}</p>"
         self.memory_label.setText(text)
         self.memory_label.setAccessibleDescription(plan.estimate.describe())
-
-def _looks_like_hub_id(name: str) -> bool:
-    parts = name.split("/")
-    return len(parts) == 2 and all(parts) and " " not in name and not name.startswith((".", "~"))

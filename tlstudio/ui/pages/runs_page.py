@@ -9,7 +9,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
                                QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
-from ...core.model_info import format_bytes
+from ...api import format_bytes
 from ..qmodels.records_model import RecordsModel
 from ..widgets.fields import PathField
 from ..widgets.live_chart import LiveChart
@@ -31,8 +31,8 @@ def _percent(value) -> str:
 
 
 def _list(project: Path, active: set[Path]):
-    from ...core.recovery import find_interrupted_runs
-    from ...core.runs import list_runs
+    from ...api import find_interrupted_runs
+    from ...api import list_runs
 
     runs = list_runs(project, active=active)
     stranded = [r for r in find_interrupted_runs(project) if r.path not in active]
@@ -49,19 +49,19 @@ def resume_question(run) -> str:
 
 
 def _histories(paths: list[Path]):
-    from ...core.runs import loss_history
+    from ...api import loss_history
 
     return [(path, loss_history(path)) for path in paths]
 
 
 def _compare(a: Path, b: Path):
-    from ...core.run_comparison import compare_runs
+    from ...api import compare_runs
 
     return compare_runs(a, b)
 
 
 def _adapted(summary) -> bool:
-    from ...core.runs import read_config
+    from ...api import read_config
 
     try:
         return summary.has_model and read_config(summary.path).get("adapt_source", "off") != "off"
@@ -326,7 +326,7 @@ class RunsPage(Page):
         self.compare_tabs.setCurrentWidget(self.comparison)
 
     def _counterpart(self, summary) -> Path | None:
-        from ...core.run_comparison import find_counterpart
+        from ...api import find_counterpart
 
         return find_counterpart(summary.path, [s.path for s in self.summaries if s.has_model])
 
@@ -371,7 +371,7 @@ class RunsPage(Page):
         return QMessageBox.question(self, "tlstudio", text) == QMessageBox.Yes
 
     def delete_checkpoints(self) -> None:
-        from ...core.runs import delete_checkpoints
+        from ...api import delete_checkpoints
 
         chosen = [s for s in self.selected() if s.checkpoints]
         size = format_bytes(sum(s.checkpoint_bytes for s in chosen))
@@ -386,7 +386,7 @@ class RunsPage(Page):
                           on_done=self.refresh)
 
     def delete_runs(self) -> None:
-        from ...core.runs import delete_run
+        from ...api import delete_run
 
         chosen = self.selected()
         size = format_bytes(sum(s.disk_bytes for s in chosen))

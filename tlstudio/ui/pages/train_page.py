@@ -9,8 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSplitter,
                                QVBoxLayout, QWidget)
 
-from ...core.errors import TlStudioError
-from ...output import format_duration
+from ...api import format_duration
+from ...api import TlStudioError
+from ...api import find_task
 from .. import error_dialog
 from ..widgets.log_pane import LogPane
 from ..widgets.sample_texts import SampleTexts
@@ -21,8 +22,8 @@ from .base import Page
 
 def _needs_pickle(backbone: str) -> bool:
     """Whether the backbone's only weights are a pickle (asked about before the run starts)."""
-    from ...core.backbones import resolve_backbone
-    from ...core.errors import PickleWeightsRefused, TlStudioError
+    from ...api import resolve_backbone
+    from ...api import PickleWeightsRefused, TlStudioError
 
     try:
         resolve_backbone(backbone)
@@ -34,7 +35,7 @@ def _needs_pickle(backbone: str) -> bool:
 
 
 def _run_backbone(run_dir: Path) -> str:
-    from ...core.runs import read_config
+    from ...api import read_config
 
     try:
         return read_config(run_dir).get("backbone") or "minilm"
@@ -134,7 +135,7 @@ class TrainPage(Page):
 
     # -- naming ------------------------------------------------------------------------
     def _suggest_name(self) -> None:
-        from ...core.runs import new_run_name
+        from ...api import new_run_name
 
         if not self.controller.running:
             self.name_edit.setText(new_run_name(self.session.project_dir, self.session.config.data or None))
@@ -213,7 +214,8 @@ class TrainPage(Page):
             return
         self.charts.clear()
         self.samples.clear()
-        self.samples.setVisible(config.task == "text-generation")
+        task = find_task(config.task)
+        self.samples.setVisible(task is not None and task.samples_each_epoch)
         self.log.clear()
         self.notice.hide()
         self.resumable_run = None
@@ -230,7 +232,7 @@ class TrainPage(Page):
             self._sync_buttons()
 
     def resume(self, run_dir: str | Path | None) -> None:
-        from ...core.runs import loss_history
+        from ...api import loss_history
 
         if self.controller.running or self._starting or not run_dir:
             return
@@ -253,7 +255,7 @@ class TrainPage(Page):
 
     def offer_resume(self, run_dir: Path) -> None:
         """Show a stopped run's curves with Resume enabled (from the Runs page)."""
-        from ...core.runs import loss_history
+        from ...api import loss_history
 
         if self.controller.running:
             return
@@ -337,7 +339,7 @@ class TrainPage(Page):
         self.rate.clear()
         name = Path(outcome.output_dir).name
         if outcome.status == "completed":
-            from ...core.tasks.headline import below_baseline, headline_keys, metric_title
+            from ...api import below_baseline, headline_keys, metric_title
 
             metrics = outcome.metrics
             task = self.session.config.task if not metrics.get("task") else None

@@ -33,7 +33,7 @@ class TryPage(Page):
         session.run_opened.connect(self._on_run_opened)
 
     def _on_run_opened(self, run_dir) -> None:
-        from ...core.multitask.folders import is_multitask_run, subtask_names
+        from ...api import is_multitask_run, subtask_names
 
         if run_dir is not None and is_multitask_run(run_dir) and subtask_names(run_dir):
             names = subtask_names(run_dir)  # a multi-task run: try its first sub-task's model

@@ -16,23 +16,18 @@ from .try_view import TryView  # noqa: E402,F401
 
 
 def evaluation_kind(task: str, report: dict | None) -> str:
-    """Which evaluation view fits a report: the task, and for classifiers the label mode."""
+    """Which evaluation view fits a report: the task says (a classifier's follows its label mode)."""
+    from ...api import find_task
+
     report = report or {}
-    if task == "text-classification":
-        if "micro_f1" in report:
-            return "multi-label"
-        if "mse" in report:
-            return "regression"
-        return "single-label"
-    if task == "token-classification":
-        return "entities"
-    if task in ("translation", "summarization") or "bleu" in report or "rouge1" in report:
+    found = find_task(task)
+    kind = found.view_for(report) if found is not None else None
+    if kind:
+        return kind
+    # A model folder tlstudio does not know the task of: its report's figures tell.
+    if "bleu" in report or "rouge1" in report:
         return "generation"
-    if task == "text-generation" or "perplexity" in report:
-        return "language-model"
-    if task == "multi-task":
-        return "multi-task"
-    return "single-label"
+    return "language-model" if "perplexity" in report else "single-label"
 
 
 def evaluation_view(kind: str, parent: QWidget | None = None):
@@ -54,17 +49,29 @@ def evaluation_view(kind: str, parent: QWidget | None = None):
             "entities": views.EntityEvaluation, "generation": views.GenerationEvaluation}[kind](parent)
 
 
+def _image_try(parent):
+    from .image_try import ImageTry
+
+    return ImageTry(parent)
+
+
+def _playground(parent):
+    from .generation_playground import GenerationPlayground
+
+    return GenerationPlayground(parent)
+
+
+# Images and generated text need their own inputs (a dropped picture; a prompt with sampling settings), keyed by
+# what the task reads; every other task types text into the one try-it view.
+TRY_VIEWS = {"image": _image_try, "prompt": _playground}
+
+
 def try_view(task: str, parent: QWidget | None = None):
-    # Images and generated text need their own inputs (a dropped picture; a prompt with sampling settings).
-    if task == "image-classification":
-        from .image_try import ImageTry
+    from ...api import find_task
 
-        return ImageTry(parent)
-    if task == "text-generation":
-        from .generation_playground import GenerationPlayground
-
-        return GenerationPlayground(parent)
-    return TryView(task, parent)
+    found = find_task(task)
+    make = TRY_VIEWS.get(found.input_kind) if found is not None else None
+    return make(parent) if make is not None else TryView(task, parent)
 
 
 def task_of_model(model_dir) -> str:
@@ -72,13 +79,13 @@ def task_of_model(model_dir) -> str:
     import json
     from pathlib import Path
 
-    from ...core.predictors.folder import task_from_config
+    from ...api import task_from_config
+    from ...api import RunFolder
 
     folder = Path(model_dir)
-    try:
-        return json.loads((folder / "run.json").read_text(encoding="utf-8"))["config"]["task"]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    record = RunFolder(folder).record_or_none()
+    if record is not None and record.task:
+        return record.task
     try:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -20,7 +20,7 @@ from ..workers.background import LatestOnly, run_in_background
 
 
 def _load_generator(model_dir):
-    from ...core.inference import load_predictor
+    from ...api import load_predictor
 
     return load_predictor(model_dir)
 

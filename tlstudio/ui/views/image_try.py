@@ -19,7 +19,7 @@ THUMBNAIL = 224
 
 
 def _load_classifier(model_dir):
-    from ...core.inference import load_predictor
+    from ...api import load_predictor
 
     return load_predictor(model_dir)
 

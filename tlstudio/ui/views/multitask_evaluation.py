@@ -83,8 +83,8 @@ class MultiTaskEvaluation(QWidget):
         self.comparison_title.setVisible(bool(comparison))
 
     def choose_single_runs(self) -> None:
-        from ...core.errors import TlStudioError
-        from ...core.multitask.compare import compare_with_runs
+        from ...api import TlStudioError
+        from ...api import compare_with_runs
 
         if self.run_dir is None:
             return

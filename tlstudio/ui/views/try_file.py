@@ -16,12 +16,15 @@ NONE = "(none)"
 
 def input_field(task: str) -> str:
     """The RunConfig field naming the column a model reads, for the file's column picker."""
-    return "source_column" if task in ("translation", "summarization") else "text_column"
+    from ...api import find_task
+
+    found = find_task(task)
+    return found.predict_field if found is not None else "text_column"
 
 
 def _columns(path: str):
-    from ...core.data.readers import read_table
-    from ...core.data.roles import suggest_text_column
+    from ...api import read_table
+    from ...api import suggest_text_column
 
     table = read_table(path, nrows=500)
     return table.columns, suggest_text_column(table.frame).column
@@ -73,13 +76,11 @@ class FilePrediction(QGroupBox):
         self._form.setRowVisible(self.pair_column, shown)
 
     def set_model(self, model_dir: Path, task: str) -> None:
-        import json
+        from ...api import RunFolder
 
         self.model_dir, self.task = Path(model_dir), task
-        try:
-            config = json.loads((self.model_dir / "run.json").read_text(encoding="utf-8")).get("config") or {}
-        except (OSError, ValueError, AttributeError):
-            config = {}
+        record = RunFolder(self.model_dir).record_or_none()
+        config = dict(record.config) if record is not None else {}
         self.trained_columns = config
         self._show_pair(bool(config.get("text_pair_column")))
 
@@ -105,7 +106,7 @@ class FilePrediction(QGroupBox):
             self.pair_column.setCurrentText(trained["text_pair_column"])
 
     def predict_file(self) -> None:
-        from ...core.predict_file import predict_file
+        from ...api import predict_file
 
         if self.model_dir is None or not self.file_in.path or not self.file_out.path or self._job is not None:
             self.file_result.setText("Choose a model, an input file and where to save the predictions.")

@@ -29,17 +29,17 @@ PLACEHOLDERS = {"token-classification": "Type a sentence; the entities found are
 
 
 def available_runtimes(model_dir: Path, task: str) -> list[str]:
-    from ...core.onnx_inference import onnx_file, onnxruntime_available
-    from ...core.predictors.runtime import ONNX_TASKS
+    from ...api import onnx_file, onnxruntime_available
+    from ...api import runs_on_onnx
 
     runtimes = ["pytorch"]
-    if task in ONNX_TASKS and onnxruntime_available():
+    if runs_on_onnx(task) and onnxruntime_available():
         runtimes += [r for r in ("onnx", "onnx-int8") if onnx_file(model_dir, r).is_file()]
     return runtimes
 
 
 def _load(model_dir: Path, runtime: str, allow_pickle: bool):
-    from ...core.inference import load_predictor
+    from ...api import load_predictor
 
     predictor = load_predictor(model_dir, runtime=runtime, allow_pickle=allow_pickle)
     warm = ["warm up"]
@@ -48,13 +48,14 @@ def _load(model_dir: Path, runtime: str, allow_pickle: bool):
 
 
 def _notes(model_dir: Path) -> list[str]:
-    import json
+    from ...api import TlStudioError
+    from ...api import RunFolder
 
     try:
-        metrics = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        metrics = RunFolder(model_dir).metrics()
+    except TlStudioError:  # damaged results take nothing from trying the model
         return []
-    return [str(n) for n in metrics.get("notes") or []] if isinstance(metrics, dict) else []
+    return metrics.notes if metrics is not None else []
 
 
 class TryView(QWidget):

@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ...core.errors import TlStudioError
-from ...core.vision.augment import AUGMENTATIONS, DESCRIPTIONS, parse_augment
+from ...api import TlStudioError
+from ...api import AUGMENTATIONS, DESCRIPTIONS, parse_augment
 from ..workers.background import LatestOnly
 
 TITLES = {"flip": "&Flip", "crop": "C&rop", "color": "Co&lour"}
@@ -26,7 +26,7 @@ NO_IMAGES = "Open an image dataset to preview augmentations on your own images."
 
 def _strip(paths: list[Path], names: tuple[str, ...], seed: int):
     """Runs on the thread pool: thumbnails as (width, height, RGB bytes), which cross threads safely."""
-    from ...core.vision.augment import preview_strip
+    from ...api import preview_strip
 
     path, images, unreadable = preview_strip(paths, names, count=COPIES, seed=seed, side=SIDE)
     return path, [(im.width, im.height, im.tobytes("raw", "RGB")) for im in images], len(unreadable)

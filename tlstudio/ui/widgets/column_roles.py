@@ -12,18 +12,19 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QWidget
 
 NONE = "(none)"
-# (RunConfig field, title, role of the core's suggestion, optional, tasks it is for)
+# (RunConfig field, title, role of the core's suggestion, optional); a row shows when the task reads its field
+# (the task's column_roles).
 ROLES = (
-    ("image_column", "Image column", "image", False, ("image-classification",)),
-    ("text_column", "Text column", "text", False, ("text-classification", "text-generation")),
-    ("text_pair_column", "Second text (pairs)", None, True, ("text-classification",)),
-    ("prompt_column", "Prompt column", None, True, ("text-generation",)),
-    ("response_column", "Response column", None, True, ("text-generation",)),
-    ("label_column", "Label column", "label", False, ("text-classification", "image-classification")),
-    ("tokens_column", "Tokens column", "tokens", False, ("token-classification",)),
-    ("tags_column", "Tags column", "tags", False, ("token-classification",)),
-    ("source_column", "Source column", "source", False, ("translation", "summarization")),
-    ("target_column", "Target column", "target", False, ("translation", "summarization")),
+    ("image_column", "Image column", "image", False),
+    ("text_column", "Text column", "text", False),
+    ("text_pair_column", "Second text (pairs)", None, True),
+    ("prompt_column", "Prompt column", None, True),
+    ("response_column", "Response column", None, True),
+    ("label_column", "Label column", "label", False),
+    ("tokens_column", "Tokens column", "tokens", False),
+    ("tags_column", "Tags column", "tags", False),
+    ("source_column", "Source column", "source", False),
+    ("target_column", "Target column", "target", False),
 )
 TITLES = {"label_column": {"regression": "Number column", "multi-label": "Labels column"},
           "tokens_column": {"spans": "Text column"}}
@@ -39,6 +40,14 @@ HINTS = {
 }
 
 
+def _fields_read(task: str) -> dict[str, str]:
+    """The RunConfig column fields ``task`` reads (none for a task tlstudio does not know)."""
+    from ...api import find_task
+
+    found = find_task(task)
+    return found.column_roles if found is not None else {}
+
+
 class ColumnRoles(QGroupBox):
     """Signals: column_chosen(str field, object column or None)."""
 
@@ -50,7 +59,7 @@ class ColumnRoles(QGroupBox):
         self.combos: dict[str, QComboBox] = {}
         self.reasons: dict[str, QLabel] = {}
         self.labels: dict[str, QLabel] = {}
-        for field, title, _role, _optional, _tasks in ROLES:
+        for field, title, _role, _optional in ROLES:
             combo = QComboBox(self)
             combo.setAccessibleName(title)
             combo.setToolTip(HINTS.get(field, ""))
@@ -63,12 +72,12 @@ class ColumnRoles(QGroupBox):
             self.form.addRow(label, combo)
             self.form.addRow("", reason)
             self.combos[field], self.reasons[field], self.labels[field] = combo, reason, label
-        self._task = "text-classification"
         # Only the task's rows, from the start: ten rows of pickers made the Data page (and so the window)
         # too tall for a laptop screen before any file was open.
-        for field, _title, _role, _optional, tasks in ROLES:
-            self.form.setRowVisible(self.combos[field], self._task in tasks)
-            self.form.setRowVisible(self.reasons[field], self._task in tasks)
+        read = _fields_read("text-classification")
+        for field, _title, _role, _optional in ROLES:
+            self.form.setRowVisible(self.combos[field], field in read)
+            self.form.setRowVisible(self.reasons[field], field in read)
 
     def _on_chosen(self, field: str) -> None:
         text = self.combos[field].currentText()
@@ -76,12 +85,14 @@ class ColumnRoles(QGroupBox):
 
     def show_columns(self, columns: list[str], config, suggestions: dict) -> None:
         """Fill every picker for ``config``'s task, showing each suggestion's reason."""
-        self._task = config.task
-        mode = "multi-label" if config.multi_label else "regression" if config.regression else ""
+        from ...api import mode_name
+
+        read = _fields_read(config.task)
+        mode = mode_name(config)
         spans = "spans" in ((suggestions.get("tags") and suggestions["tags"].reason) or "")
-        for field, title, role, optional, tasks in ROLES:
+        for field, title, role, optional in ROLES:
             combo, reason = self.combos[field], self.reasons[field]
-            shown = config.task in tasks
+            shown = field in read
             self.form.setRowVisible(combo, shown)
             self.form.setRowVisible(reason, shown)
             self.labels[field].setText(TITLES.get(field, {}).get(mode if field == "label_column" else

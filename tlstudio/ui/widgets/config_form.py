@@ -15,7 +15,7 @@ from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QLineEdit,
                                QSpinBox, QVBoxLayout, QWidget)
 
-from ...core.config import RunConfig, config_fields, controlling_settings, setting_applies
+from ...api import RunConfig, config_fields, controlling_settings, setting_applies
 
 GROUP_TITLES = {"model": "Model", "task": "Task options", "generation": "Generating text",
                 "training": "Training", "checkpoints": "Evaluation and checkpoints", "tracking": "Tracking",

@@ -57,7 +57,7 @@ class DevicePicker(QGroupBox):
 
     def device(self) -> dict | None:
         """The chosen device's description ('auto' resolved to the device a run would use)."""
-        from ...core.run_plan import resolve_device
+        from ...api import resolve_device
 
         return resolve_device(self.devices, self.device_combo.currentData() or "auto")
 
@@ -67,7 +67,7 @@ class DevicePicker(QGroupBox):
         return self.auto_precision if chosen == "auto" else chosen
 
     def _fill_precisions(self) -> None:
-        from ...core.run_plan import resolve_precision
+        from ...api import resolve_precision
 
         device = self.device()
         supported = device["precisions"] if device else ["fp32"]

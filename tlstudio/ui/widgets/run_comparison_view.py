@@ -59,7 +59,7 @@ class RunComparisonView(QWidget):
         layout.addWidget(self.notes)
 
     def show_comparison(self, comparison) -> None:
-        from ...core.run_comparison import format_difference, format_value
+        from ...api import format_difference, format_value
 
         self.comparison = comparison
         a, b = comparison.a.name, comparison.b.name

@@ -13,7 +13,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-from ...core.multitask.spec import SUBTASK_TASKS, check_entries, entry_from_row, row_from_entry
+from ...api import SUBTASK_TASKS, check_entries, entry_from_row, row_from_entry
 
 HEADERS = ("Name", "Task", "Data file (blank: the open file)", "Text / tokens column", "Label / tags column",
            "Loss weight", "Batch share (blank: by rows)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from ...core.progress import Evaluated, StepLogged
+from ...api import Evaluated, StepLogged
 from .live_chart import LiveChart
 
 # Metrics drawn per epoch when a task reports them; others are in the metrics table.

@@ -15,8 +15,8 @@ from typing import Any, Callable
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from ...core.errors import RunCancelled
-from ...core.progress import CancelToken
+from ...api import RunCancelled
+from ...api import CancelToken
 from .failures import Failure, failure_from_exception
 
 _waiting: set["Job"] = set()  # jobs whose results have not been delivered yet (GUI thread only)

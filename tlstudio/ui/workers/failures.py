@@ -10,7 +10,7 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass
 
-from ...core.errors import TlStudioError
+from ...api import TlStudioError
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,11 @@ class Failure:
 
 def failure_from_exception(exc: BaseException) -> Failure:
     if isinstance(exc, TlStudioError):
-        from ...core.errors import PickleWeightsRefused
+        from ...api import PickleWeightsRefused
 
         message = exc.message[:1].upper() + exc.message[1:]
         return Failure(message, exc.hint, pickle_refused=isinstance(exc, PickleWeightsRefused))
-    from ...core.logs import log_exception
+    from ...api import log_exception
 
     try:
         log_file = str(log_exception(exc))

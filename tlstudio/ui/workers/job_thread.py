@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from ...core.progress import CancelToken
+from ...api import CancelToken
 
 # Threads still running a job, with their workers; cleared as each thread ends.
 _running: dict[QThread, QObject] = {}

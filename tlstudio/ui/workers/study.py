@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ...core.errors import RunCancelled
-from ...core.progress import CancelToken
+from ...api import RunCancelled
+from ...api import CancelToken
 from .failures import failure_from_exception
 from .job_thread import JobController
 

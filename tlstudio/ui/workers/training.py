@@ -20,8 +20,10 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ...core.progress import (CancelToken, CheckpointSaved, Evaluated, Message, RunStarted, SamplesGenerated,
-                              StageChanged, StepEnded, StepLogged)
+from ...api import (
+    CancelToken, CheckpointSaved, Evaluated, Message, RunStarted, SamplesGenerated, StageChanged, StepEnded,
+    StepLogged,
+)
 from .failures import failure_from_exception
 from .job_thread import JobController
 
@@ -121,13 +123,13 @@ class TrainingController(JobController):
 
     def start(self, config, *, allow_pickle: bool = False) -> None:
         """Train a new run described by ``config`` (a RunConfig); ``allow_pickle`` only after the user agreed."""
-        from ...core.training.engine import train
+        from ...api import train
 
         self.launch(lambda sink, cancel: train(config, sink, cancel, allow_pickle=allow_pickle), Path(config.output))
 
     def resume(self, run_dir: str | Path, *, allow_pickle: bool = False) -> None:
         """Continue a stopped or interrupted run from its last checkpoint."""
-        from ...core.training.engine import resume
+        from ...api import resume
 
         self.launch(lambda sink, cancel: resume(run_dir, sink, cancel, allow_pickle=allow_pickle), Path(run_dir))
 

@@ -36,6 +36,9 @@ from transformers import (
 )
 
 HERE = Path(__file__).resolve().parent
+# The bundle's file names; tlstudio writes its own in their place when it makes the bundle.
+RUN_FILE = "__RUN_FILE__"
+METRICS_FILE = "__METRICS_FILE__"
 RANK = int(os.environ.get("RANK", "0"))
 WORLD_SIZE = int(os.environ.get("WORLD_SIZE", "1"))
 
@@ -121,7 +124,7 @@ def main():
     parser.add_argument("--skip-checksums", action="store_true", help="train even if data/ changed")
     args = parser.parse_args()
 
-    run = json.loads((HERE / "run.json").read_text(encoding="utf-8"))
+    run = json.loads((HERE / RUN_FILE).read_text(encoding="utf-8"))
     hp = run["hyperparameters"]
     if not args.skip_checksums:
         check_data(HERE / "data_manifest.json")
@@ -190,7 +193,7 @@ def main():
         (output / "training_args.bin").unlink(missing_ok=True)
         (output / "training_args.json").write_text(training_args.to_json_string(), encoding="utf-8")
         metrics.update(world_size=WORLD_SIZE, global_steps=trainer.state.global_step)
-        (output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+        (output / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         say(f"accuracy {metrics.get('eval_accuracy', float('nan')):.4f}, macro F1 "
             f"{metrics.get('eval_macro_f1', float('nan')):.4f}; model saved to {output}")
 

@@ -1,6 +1,6 @@
 """The command line's flags that come from the run config or repeat across commands.
 
-``tlstudio/cli.py`` builds the sub-commands from these; kept apart so the command
+``commands.py`` builds the sub-commands from these; kept apart so the command
 module stays about commands.  Like the rest of the front end it imports nothing heavy.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .core.config import RunConfig, config_fields
-from .core.errors import ConfigError
+from ..api import RunConfig, config_fields
+from ..api import ConfigError
+from ..api import find_task
 
 
 def _help(text: str | None) -> str | None:
@@ -32,7 +33,7 @@ def warn_if_loading_pickle(model_dir: str, allowed: bool) -> None:
     """Name the risk whenever --allow-pickle actually lets a pickle load (training warns through its sink)."""
     from pathlib import Path
 
-    from .core.backbones import PICKLE_RISK, uses_pickle_weights
+    from ..api import PICKLE_RISK, uses_pickle_weights
 
     if allowed and Path(model_dir).is_dir() and uses_pickle_weights(model_dir):
         print(f"warning: loading pickle weights from {model_dir} because of --allow-pickle. {PICKLE_RISK}",
@@ -105,7 +106,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     values.update(given)
     if args.data:
         values["data"] = args.data
-    if not values.get("data") and values.get("task") != "multi-task":  # sub-tasks may name their own files
+    task = find_task(values.get("task"))
+    if not values.get("data") and not (task is not None and task.has_subtasks):  # sub-tasks may name their own files
         raise ConfigError("no training data given.", "Usage: tlstudio train DATA --output DIR (or --resume DIR).")
     if args.config and "output" not in given:
         raise ConfigError("--config repeats a run's settings but needs a new --output folder.")

@@ -9,13 +9,16 @@ fp32, so it is not chosen there.
 A GPU torch cannot use (a driver too old for the installed CUDA build, or a
 card older than the build supports) is never picked: the run falls back to
 the CPU and says why.  Precisions a device cannot run are not offered.
+
+A leaf beside the core's other leaves, not inside ``training/``: prediction picks its device here too,
+and predictors sit below training.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ConfigError
+from .errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 
-from .core.progress import CancelToken
+from ..api import CancelToken
 
 
 def add_health_parser(commands) -> None:
-    from .cli_flags import add_sheet_flag
+    from .flags import add_sheet_flag
 
     health = commands.add_parser("health", help="check a dataset before training: balance, duplicates, leakage",
                                  description="Report class balance, duplicates, conflicting labels and "
@@ -39,11 +39,11 @@ def add_health_parser(commands) -> None:
 
 
 def cmd_health(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .core.config import RunConfig
-    from .core.data.columns import choose_column, refuse_nested_cells
-    from .core.data.health_report import dataset_health
-    from .core.data.readers import read_table
-    from .core.data.roles import suggest_roles
+    from ..api import RunConfig
+    from ..api import choose_column, refuse_nested_cells
+    from ..api import dataset_health
+    from ..api import read_table
+    from ..api import suggest_roles
 
     table = read_table(args.data, sheet=args.sheet)
     roles = suggest_roles(table.frame, given={"text": args.text_column, "label": args.label_column})
@@ -65,33 +65,23 @@ def cmd_health(args: argparse.Namespace, cancel: CancelToken) -> int:
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        _print(result)
+        print_report(result)
     return 0
 
 
 def _label_errors(table, text: str, label: str, cancel) -> list[dict]:
-    from .core.data.label_noise import find_label_errors
-    from .core.data.labels import normalize_label
+    from ..api import label_errors_in_columns
 
-    rows, texts, labels = [], [], []
-    for number, (t, value) in enumerate(zip(table.frame[text].tolist(), table.frame[label].tolist()), start=1):
-        try:
-            value = normalize_label(value)
-        except TypeError:
-            continue
-        if value is not None and t is not None and str(t).strip():
-            rows.append(number)
-            texts.append(str(t))
-            labels.append(value)
-    found = find_label_errors(texts, labels, cancel=cancel, limit=50)
-    return [{"row": rows[c.position], "given": c.given, "suggested": c.suggested,
-             "suggested_probability": round(c.suggested_probability, 4), "text": texts[c.position][:120]}
+    texts = table.frame[text].tolist()
+    found = label_errors_in_columns(texts, table.frame[label].tolist(), cancel=cancel, limit=50)
+    return [{"row": c.position + 1, "given": c.given, "suggested": c.suggested,  # rows numbered from 1, as printed
+             "suggested_probability": round(c.suggested_probability, 4), "text": str(texts[c.position])[:120]}
             for c in found]
 
 
 def _slices(table, label: str, args, cancel) -> dict:
-    from .core.data.columns import require_column
-    from .core.data.slices import label_balance_by_slice, run_slice_metrics
+    from ..api import require_column
+    from ..api import label_balance_by_slice, run_slice_metrics
 
     column = require_column(table, args.slice_column, "--slice-column")
     balances, warnings = label_balance_by_slice(table.frame[column].tolist(), table.frame[label].tolist(),
@@ -106,7 +96,8 @@ def _slices(table, label: str, args, cancel) -> dict:
     return out
 
 
-def _print(result: dict) -> None:
+def print_report(result: dict) -> None:
+    """The report as text; ``--json`` prints ``result`` itself."""
     from .output import top_rows
 
     counts = result["class_counts"]

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import sys
 
-from .core.progress import (CheckpointSaved, Evaluated, Message, RunStarted, SamplesGenerated, StageChanged,
-                             StepLogged, StudyPointMeasured, TrialFinished, TrialProgressed, TrialStarted)
+from ..api import format_duration
+from ..api import (
+    CheckpointSaved, Evaluated, Message, RunStarted, SamplesGenerated, StageChanged, StepLogged, StudyPointMeasured,
+    TrialFinished, TrialProgressed, TrialStarted,
+)
 
 TABLE_ROWS = 20  # rows of a printed per-class table; 5,000 classes must not print 5,000 lines
 
@@ -18,19 +21,6 @@ def top_rows(table: dict, key, limit: int = TABLE_ROWS) -> tuple[dict, int]:
         return table, 0
     kept = set(sorted(table, key=lambda name: -key(table[name]))[:limit])
     return {name: row for name, row in table.items() if name in kept}, len(table) - limit
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
 
 
 class ConsoleSink:
@@ -74,7 +64,7 @@ class ConsoleSink:
 
 def headline_keys(metrics: dict) -> tuple[str, ...]:
     """The task's headline metrics in its own order (decided by the task, in the core)."""
-    from .core.tasks.headline import headline_keys as keys
+    from ..api import headline_keys as keys
 
     return keys(metrics)
 
@@ -92,7 +82,7 @@ def print_metrics(metrics: dict, heading: str = "results on the validation split
               f"macro_f1 {metrics['majority_macro_f1']:.4f}")
     if "mean_baseline_mse" in metrics:
         print(f"  {'mean baseline':16} mse {metrics['mean_baseline_mse']:.4f}, mae {metrics['mean_baseline_mae']:.4f}")
-    from .core.tasks.headline import below_baseline
+    from ..api import below_baseline
 
     warning = below_baseline(metrics)
     if warning:
@@ -179,7 +169,7 @@ def _bundle_text():
 
     module = sys.modules.get("tlstudio._bundle_text")
     if module is None:
-        path = Path(__file__).resolve().parent / "core" / "export" / "templates" / "bundle_text.py"
+        path = Path(__file__).resolve().parent.parent / "core" / "export" / "templates" / "bundle_text.py"
         spec = importlib.util.spec_from_file_location("tlstudio._bundle_text", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
@@ -213,7 +203,7 @@ def ask_token() -> str:
     import getpass
 
     if not sys.stdin.isatty():
-        from .core.errors import ConfigError
+        from ..api import ConfigError
 
         raise ConfigError("no Hugging Face token is stored and there is no terminal to ask for one.",
                           "Run tlstudio push in a terminal once, or set HF_TOKEN.")

@@ -6,10 +6,10 @@ import argparse
 import json
 import sys
 
-from .cli_flags import GENERATION_FLAGS, warn_if_loading_pickle
-from .core.config import GENERATION_TASKS, SEQ2SEQ_TASKS
-from .core.errors import ConfigError
-from .core.progress import CancelToken
+from ..api import ConfigError
+from ..api import CancelToken
+from ..api import find_task
+from .flags import GENERATION_FLAGS, warn_if_loading_pickle
 
 
 def _columns(args: argparse.Namespace) -> dict[str, str]:
@@ -17,7 +17,7 @@ def _columns(args: argparse.Namespace) -> dict[str, str]:
 
 
 def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .core.predict_file import predict_file
+    from ..api import predict_file
     from .output import print_predictions, read_stdin_texts
 
     warn_if_loading_pickle(args.model_dir, args.allow_pickle)
@@ -47,7 +47,7 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
         raise ConfigError("no text to predict.", "Pass texts as arguments, pipe them in, or use --input FILE.")
     import time
 
-    from .core.inference import load_predictor
+    from ..api import load_predictor
 
     predictor = load_predictor(args.model_dir, runtime=args.runtime, allow_pickle=args.allow_pickle)
     if args.pair is not None:
@@ -57,17 +57,20 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
             raise ConfigError(f"got {len(texts)} text(s) but {len(args.pair)} --pair text(s).",
                               "Give one --pair TEXT for each TEXT.")
         options["pairs"] = args.pair
-    task = predictor.folder.task
-    if any(name in options for name in GENERATION_FLAGS) and task not in GENERATION_TASKS:
+    task = find_task(predictor.folder.task)
+    writes = task is not None and task.generates_text
+    seq2seq = task is not None and task.is_sequence_to_sequence
+    continues = task is not None and task.input_kind == "prompt"  # a language model samples its continuation
+    if any(name in options for name in GENERATION_FLAGS) and not writes:
         raise ConfigError("--num-beams, --max-new-tokens, --length-penalty, --temperature and --top-p are for "
                           "models that write text.")
-    if task in SEQ2SEQ_TASKS and any(name in options for name in ("temperature", "top_p")):
+    if seq2seq and any(name in options for name in ("temperature", "top_p")):
         raise ConfigError("--temperature and --top-p are for text generation; translation and summarization "
                           "use beam search (--num-beams).")
-    if task == "text-generation" and any(name in options for name in ("num_beams", "length_penalty")):
+    if continues and any(name in options for name in ("num_beams", "length_penalty")):
         raise ConfigError("text generation samples with --temperature and --top-p, not beams.")
     if args.stream:
-        if task != "text-generation" or len(texts) != 1:
+        if not continues or len(texts) != 1:
             raise ConfigError("--stream writes one prompt's text as it is generated (text-generation models).")
         for piece in predictor.stream(texts[0], cancel=cancel, **options):
             print(piece, end="", flush=True)
@@ -84,7 +87,7 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .core.evaluation import evaluate_file
+    from ..api import evaluate_file
     from .output import ConsoleSink, print_metrics
 
     warn_if_loading_pickle(args.model_dir, args.allow_pickle)

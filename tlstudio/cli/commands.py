@@ -1,8 +1,8 @@
-"""The command line: argparse over the core, and the door to the desktop app.
+"""The command line: argparse over the core.
 
-``tlstudio`` alone opens the app, and ``tlstudio DATA_FILE`` opens it with
-that file loaded; the app (and Qt) is imported only then, so every other
-command starts without it.
+``tlstudio`` alone (or with a data file) opens the desktop app instead; that
+choice is made in ``tlstudio/launch.py``, above this package, so the command
+line never imports the app or Qt.
 
 Exit codes: 0 success; 2 a user error (one ``error: ...`` line on stderr);
 130 after Ctrl+C (a checkpoint is saved first, so ``--resume`` continues);
@@ -14,13 +14,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import signal
 import sys
-from pathlib import Path
 
-from . import __version__
-from .cli_flags import (
+from .. import __version__
+from ..api import config_fields
+from ..api import ConfigError, TlStudioError
+from ..api import CancelToken
+from ..api import find_task
+from .exit_codes import EXIT_INTERRUPTED, EXIT_USER_ERROR
+from .flags import (
     add_allow_pickle,
     add_column_flags,
     add_config_flags,
@@ -30,12 +33,8 @@ from .cli_flags import (
     add_sheet_flag,
     config_from_args,
 )
-from .cli_models import cmd_evaluate, cmd_predict
-from .cli_studies import cmd_labels_needed, cmd_tune
-from .core.config import config_fields
-from .core.errors import ConfigError, TlStudioError
-from .core.progress import CancelToken
-from .exit_codes import EXIT_INTERRUPTED, EXIT_USER_ERROR
+from .models import cmd_evaluate, cmd_predict
+from .studies import cmd_labels_needed, cmd_tune
 
 
 class _Parser(argparse.ArgumentParser):
@@ -175,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("folder", nargs="?", default=".", metavar="FOLDER", help="where to look (default: here)")
     runs.add_argument("--json", action="store_true", help="print the runs as JSON")
 
-    from .health_command import add_health_parser
+    from .health import add_health_parser
 
     add_health_parser(commands)
     return parser
@@ -186,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _print_plan(args: argparse.Namespace) -> int:
     """``train --dry-run``: the plan the Model page shows, for the same settings; nothing is written."""
-    from .core.run_plan import plan_for_config
+    from ..api import plan_for_config
 
     if args.resume:
         raise ConfigError("--dry-run plans a new run; leave out --resume.")
@@ -201,7 +200,7 @@ def _print_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .core.training.engine import resume, train
+    from ..api import resume, train
     from .output import ConsoleSink, print_metrics
 
     sink = ConsoleSink(stream=sys.stderr if args.json else sys.stdout)
@@ -215,7 +214,7 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
     else:
         result = train(config_from_args(args), sink, cancel, allow_pickle=args.allow_pickle)
     if result.status == "cancelled":
-        from .core.training.adaptation import in_progress
+        from ..api import in_progress
 
         if result.step or in_progress(result.output_dir):
             print(f"stopped at step {result.step}; continue with: tlstudio train --resume {result.output_dir}",
@@ -223,14 +222,15 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
         else:
             print("stopped before training began; nothing to resume.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    from .core.training.distributed import is_main_process
+    from ..api import is_main_process
 
     if not is_main_process():  # under accelerate/torchrun the main process reports the run
         return 0
+    task = find_task(result.metrics.get("task"))
     if args.json:
         print(json.dumps({"status": result.status, "output_dir": str(result.output_dir), "metrics": result.metrics},
                          indent=2))
-    elif result.metrics.get("task") == "multi-task":
+    elif task is not None and task.has_subtasks:
         from .output import print_multitask
 
         print_multitask(result.metrics, result.output_dir)
@@ -241,7 +241,7 @@ def cmd_train(args: argparse.Namespace, cancel: CancelToken) -> int:
 
 
 def cmd_export(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .core.export import ExportOptions, export
+    from ..api import ExportOptions, export
     from .output import ConsoleSink, print_export
 
     options = ExportOptions(args.format, args.output, quantize=args.quantize, with_onnx=args.with_onnx,
@@ -252,7 +252,7 @@ def cmd_export(args: argparse.Namespace, cancel: CancelToken) -> int:
 
 
 def cmd_push(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .core.export.hub import TokenStore, push_model
+    from ..api import TokenStore, push_model
 
     if args.forget_token:
         removed = TokenStore().forget()
@@ -270,9 +270,9 @@ def cmd_push(args: argparse.Namespace, cancel: CancelToken) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .core.demo import demo_config
-    from .core.inference import Classifier
-    from .core.training.engine import train
+    from ..api import demo_config
+    from ..api import Classifier
+    from ..api import train
     from .output import ConsoleSink, print_metrics, print_predictions
 
     config = demo_config(args.output, args.max_steps)
@@ -291,7 +291,7 @@ def cmd_demo(args: argparse.Namespace, cancel: CancelToken) -> int:
 
 
 def cmd_samples(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .core.samples import available_samples, sample_path
+    from ..api import available_samples, sample_path
 
     for sample in available_samples():
         flags = " ".join(f"--{key.replace('_', '-')} {value}" for key, value in sample.columns.items())
@@ -303,7 +303,7 @@ def cmd_samples(args: argparse.Namespace, cancel: CancelToken) -> int:
 def cmd_runs(args: argparse.Namespace, cancel: CancelToken) -> int:
     import dataclasses
 
-    from .core.recovery import find_interrupted_runs
+    from ..api import find_interrupted_runs
 
     found = find_interrupted_runs(args.folder)
     if args.json:
@@ -318,13 +318,13 @@ def cmd_runs(args: argparse.Namespace, cancel: CancelToken) -> int:
 
 
 def cmd_health(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .health_command import cmd_health as run
+    from .health import cmd_health as run
 
     return run(args, cancel)
 
 
 def cmd_images_from_pixels(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .core.data.pixels import images_from_pixels
+    from ..api import images_from_pixels
 
     result = images_from_pixels(args.file, args.output, label_column=args.label_column, width=args.width,
                                 channels=args.channels, limit=args.limit, force=args.force, cancel=cancel)
@@ -346,11 +346,8 @@ COMMANDS = {"train": cmd_train, "tune": cmd_tune, "labels-needed": cmd_labels_ne
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv:
-        return open_app(None)
+    # `tlstudio DATA_FILE` has opened the app before this (launch.py); any other single word is a mistake.
     if len(argv) == 1 and argv[0] not in COMMANDS and not argv[0].startswith("-"):
-        if Path(argv[0]).expanduser().is_file():
-            return open_app(argv[0])
         print(f"error: '{argv[0]}' is neither a command nor an existing data file "
               f"(commands: {', '.join(COMMANDS)}; see 'tlstudio --help')", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -363,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     _install_interrupt_handler(cancel)
     try:
         if getattr(args, "subtask", None):  # predict/evaluate/export one sub-task of a multi-task run
-            from .core.multitask.folders import subtask_folder
+            from ..api import subtask_folder
 
             args.model_dir = subtask_folder(args.model_dir, args.subtask)
         return COMMANDS[args.command](args, cancel)
@@ -374,34 +371,12 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug, not the user's fault: keep the traceback for the report
-        from .core.logs import log_exception
+        from ..api import log_exception
 
         log_file = log_exception(exc)
         print(f"error: tlstudio hit an unexpected problem ({type(exc).__name__}: {exc}). "
               f"Details are in {log_file}; please report it.", file=sys.stderr)
         return 1
-
-
-def open_app(path: str | None) -> int:
-    """Start the desktop app (imported only now: Qt is heavy and the CLI never needs it)."""
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                                                 or os.environ.get("QT_QPA_PLATFORM")):
-        print("error: no display to open the tlstudio window on. Use the command line instead "
-              "(see 'tlstudio --help'), or run it under a desktop session.", file=sys.stderr)
-        return EXIT_USER_ERROR
-    from .qt_libraries import xcb_problem
-
-    problem = xcb_problem()  # checked before Qt starts: it aborts the process, blaming xcb-cursor whatever is missing
-    if problem:
-        print(problem, file=sys.stderr)
-        return EXIT_USER_ERROR
-    try:
-        from .ui.app import run_app
-    except ImportError as exc:
-        print(f"error: the desktop app cannot start ({exc}). Install it with: pip install PySide6-Essentials pyqtgraph",
-              file=sys.stderr)
-        return EXIT_USER_ERROR
-    return run_app(str(Path(path).expanduser().resolve()) if path else None)
 
 
 def _install_interrupt_handler(cancel: CancelToken) -> None:
@@ -419,9 +394,9 @@ def _install_interrupt_handler(cancel: CancelToken) -> None:
         pass
 
 
-def _entry() -> None:
+def entry() -> None:
     sys.exit(main())
 
 
 if __name__ == "__main__":
-    _entry()
+    entry()

@@ -6,17 +6,17 @@ import argparse
 import json
 import sys
 
-from .cli_flags import config_from_args
-from .core.config import config_fields
-from .core.errors import ConfigError
-from .core.progress import CancelToken
+from ..api import config_fields
+from ..api import ConfigError
+from ..api import CancelToken
 from .exit_codes import EXIT_INTERRUPTED
+from .flags import config_from_args
 
 
 def cmd_tune(args: argparse.Namespace, cancel: CancelToken) -> int:
     import dataclasses
 
-    from .core.tuning import tune
+    from ..api import tune
     from .output import TuneConsoleSink, print_trials
 
     config = config_from_args(args)
@@ -35,7 +35,7 @@ def cmd_tune(args: argparse.Namespace, cancel: CancelToken) -> int:
 
 
 def cmd_labels_needed(args: argparse.Namespace, cancel: CancelToken) -> int:
-    from .core.labels_needed import INITS, labels_needed
+    from ..api import INITS, labels_needed
     from .output import TuneConsoleSink
 
     try:
