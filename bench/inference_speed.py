@@ -64,7 +64,7 @@ class Pipeline:
 
 class Studio:
     def __init__(self, folder: Path, runtime: str):
-        from tlstudio.core.inference import load_predictor
+        from tlstudio.core.predictors.loading import load_predictor
 
         self.predictor = load_predictor(folder, "cpu", runtime=runtime)
 

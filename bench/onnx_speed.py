@@ -59,8 +59,8 @@ def main() -> None:
 
     import torch
 
-    from tlstudio.core.inference import Classifier
-    from tlstudio.core.onnx_inference import OnnxClassifier
+    from tlstudio.core.predictors.loading import Classifier
+    from tlstudio.core.predictors.onnx import OnnxClassifier
 
     torch.set_num_threads(args.threads)
     texts = texts_for(args)

@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tlstudio.core.config import RunConfig  # noqa: E402
-from tlstudio.core.labels_needed import labels_needed  # noqa: E402
+from tlstudio.core.studies.labels_needed import labels_needed  # noqa: E402
 from tlstudio.core.training.engine import train  # noqa: E402
 from tlstudio.cli.output import TuneConsoleSink  # noqa: E402
 

@@ -253,7 +253,7 @@ def test_resume_when_the_data_file_became_a_folder(tmp_path, capsys):
     import numpy as np
     from safetensors.numpy import save_file
 
-    from tlstudio.core.run_folder import RunFolder
+    from tlstudio.core.runs.folder import RunFolder
     from tlstudio.core.training.checkpoints import STATE_FILE
 
     data = tmp_path / "train.csv"

@@ -14,7 +14,7 @@ import pytest
 
 from helpers import FILLER, NEGATIVE, POSITIVE, heavy, run_cli, tiny_config
 from tlstudio.core.errors import DataError
-from tlstudio.core.inference import LabelSet, Value, load_predictor
+from tlstudio.core.predictors.loading import LabelSet, Value, load_predictor
 from tlstudio.core.tasks.windows import aggregate
 from tlstudio.core.training.engine import train
 

@@ -58,7 +58,7 @@ def test_report_to_is_a_cli_flag():
 
 
 def test_hub_lookups_say_when_offline(monkeypatch):
-    from tlstudio.core.hub import download_backbone, hub_summary
+    from tlstudio.core.backbone_download import download_backbone, hub_summary
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(BackboneError, match="offline"):
@@ -68,7 +68,7 @@ def test_hub_lookups_say_when_offline(monkeypatch):
 
 
 def test_download_progress_reaches_the_sink_and_cancel_stops_it():
-    from tlstudio.core.hub import progress_bar_class
+    from tlstudio.core.backbone_download import progress_bar_class
 
     sink, cancel = ListSink(), CancelToken()
     bar = progress_bar_class(sink, cancel, "org/model")(total=1000, unit="B")

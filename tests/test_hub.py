@@ -10,7 +10,7 @@ import pytest
 
 from helpers import GOOD, FakeHub, FakeKeyring, assert_user_error, run_cli
 from tlstudio.core.errors import TlStudioError
-from tlstudio.core.export.hub import ACCOUNT, SERVICE, TokenStore, push_model
+from tlstudio.core.export.hub_push import ACCOUNT, SERVICE, TokenStore, push_model
 from tlstudio.core.progress import ListSink
 
 

@@ -61,7 +61,7 @@ def test_training_on_a_folder_lists_unreadable_images_and_reports_a_confusion_ma
 def test_predictor_gives_class_probabilities_and_matches_the_transformers_pipeline(trained, tmp_path):
     from transformers import pipeline
 
-    from tlstudio.core.inference import load_predictor
+    from tlstudio.core.predictors.loading import load_predictor
 
     result, _, _ = trained
     images = []
@@ -82,8 +82,8 @@ def test_predictor_gives_class_probabilities_and_matches_the_transformers_pipeli
 
 
 def test_csv_of_relative_image_paths_evaluates_and_predicts_a_file(trained, tmp_path):
-    from tlstudio.core.evaluation import evaluate_file
-    from tlstudio.core.predict_file import predict_file
+    from tlstudio.core.predictors.evaluation import evaluate_file
+    from tlstudio.core.predictors.predict_file import predict_file
 
     result, _, _ = trained
     table = write_image_csv(tmp_path / "elsewhere")
@@ -126,7 +126,7 @@ def test_onnx_export_matches_pytorch_and_its_bundle_runs_without_tlstudio(traine
                          timeout=120, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     answer = json.loads(ran.stdout)[0]
-    from tlstudio.core.inference import load_predictor
+    from tlstudio.core.predictors.loading import load_predictor
 
     assert answer["label"] == load_predictor(result.output_dir).predict([str(image)])[0].label
 
@@ -198,7 +198,7 @@ def test_efficientnet_lite0_from_its_wheel_trains_and_exports(tmp_path, monkeypa
     run = json.loads((result.output_dir / "run.json").read_text())
     assert run["config"]["backbone"] == "efficientnet-lite0" and run["backbone_license"] == "apache-2.0"
     assert (tmp_path / "cache" / "backbones" / "efficientnet-lite0" / "model.safetensors").is_file()
-    from tlstudio.core.inference import load_predictor
+    from tlstudio.core.predictors.loading import load_predictor
 
     prediction = load_predictor(result.output_dir).predict([str(data / "red" / "red_00.png")])[0]
     assert set(prediction.scores) == set(CLASSES)

@@ -6,7 +6,7 @@ import csv
 import json
 
 from tlstudio.cli import main
-from tlstudio.core.labels_needed import nested_samples
+from tlstudio.core.studies.labels_needed import nested_samples
 
 
 def test_samples_are_nested_and_stratified():

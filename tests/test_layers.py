@@ -32,8 +32,8 @@ def test_the_core_has_layers_from_the_studies_down_to_its_errors():
     [core] = [c for c in contracts() if c["type"] == "layers" and c["layers"][-1] == "tlstudio.core.errors"]
     layers = [" ".join(layer.split()) for layer in core["layers"]]
     position = {name.strip(): i for i, layer in enumerate(layers) for name in layer.replace(":", "|").split("|")}
-    assert position["tlstudio.core.labelling"] < position["tlstudio.core.export"] == position["tlstudio.core.runs"]
-    assert position["tlstudio.core.runs"] < position["tlstudio.core.training"] < position["tlstudio.core.tasks"]
+    assert position["tlstudio.core.labelling"] < position["tlstudio.core.export"] == position["tlstudio.core.runs.listing"]
+    assert position["tlstudio.core.runs.listing"] < position["tlstudio.core.training"] < position["tlstudio.core.tasks"]
     assert position["tlstudio.core.tasks"] <= position["tlstudio.core.data"] < position["tlstudio.core.errors"]
 
 

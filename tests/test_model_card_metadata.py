@@ -6,7 +6,7 @@ import numpy as np
 from huggingface_hub import ModelCard
 
 from tlstudio.core.config import RunConfig
-from tlstudio.core.model_card import render_model_card
+from tlstudio.core.runs.model_card import render_model_card
 
 
 def record(task: str = "text-classification", **config) -> dict:

@@ -45,7 +45,7 @@ def pipeline_outputs(checks):
 def test_two_label_columns_of_the_same_rows_train_together_and_export_one_model_each(tmp_path, tiny_backbone):
     from safetensors import safe_open
 
-    from tlstudio.core.inference import Classifier
+    from tlstudio.core.predictors.loading import Classifier
     from tlstudio.core.training.engine import train
 
     data = write_two_label_csv(tmp_path / "reviews.csv", rows=160)
@@ -229,7 +229,7 @@ def test_cli_trains_two_tasks_compares_with_single_task_runs_and_predicts_per_su
 
 
 def test_a_search_over_a_multi_task_run_tries_only_the_strategies_multi_task_can_use(tmp_path, tiny_backbone):
-    from tlstudio.core.tuning import objective_of, tune
+    from tlstudio.core.studies.tuning import objective_of, tune
 
     data = write_two_label_csv(tmp_path / "reviews.csv", rows=64)
     subtasks = [{"name": "sentiment", "text_column": "text", "label_column": "sentiment"},

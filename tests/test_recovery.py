@@ -6,8 +6,8 @@ import json
 import signal
 
 from tlstudio import cli
-from tlstudio.core.recovery import find_interrupted_runs, interrupted_run
-from tlstudio.core.run_lock import RunLock, is_locked
+from tlstudio.core.runs.recovery import find_interrupted_runs, interrupted_run
+from tlstudio.core.runs.lock import RunLock, is_locked
 
 
 def make_run(folder, status, steps=(), max_steps=30, **extra):

@@ -21,7 +21,7 @@ import pytest
 
 from helpers import REPO, tiny_config, write_sentiment_csv
 from tlstudio.core.progress import ListSink, RunStarted
-from tlstudio.core.recovery import find_interrupted_runs
+from tlstudio.core.runs.recovery import find_interrupted_runs
 from tlstudio.core.training.engine import resume, train
 
 # 96 rows -> 86 training rows, batch 8 -> 11 steps per epoch, 33 in all; epoch 2 is steps 12-22.

@@ -1,4 +1,4 @@
-"""Two runs side by side (core.run_comparison): which figures, which is better, which settings explain it."""
+"""Two runs side by side (core.runs.comparison): which figures, which is better, which settings explain it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from helpers import write_run
 from tlstudio.core.config import RunConfig
 from tlstudio.core.errors import ConfigError
-from tlstudio.core.run_comparison import compare_runs, find_counterpart, without_adaptation
+from tlstudio.core.runs.comparison import compare_runs, find_counterpart, without_adaptation
 
 
 def test_metrics_side_by_side_say_which_run_is_better_each_way(tmp_path):

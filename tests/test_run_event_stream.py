@@ -6,8 +6,8 @@ from __future__ import annotations
 from helpers import tiny_config
 from tlstudio.core.progress import (CancelToken, Evaluated, ListSink, Message, RunFinished, RunStarted,
                                     StageChanged, StepEnded, StepLogged)
-from tlstudio.core.run_events import replay
-from tlstudio.core.run_folder import RunFolder
+from tlstudio.core.runs.events import replay
+from tlstudio.core.runs.folder import RunFolder
 from tlstudio.core.training.engine import resume, train
 
 

@@ -1,4 +1,4 @@
-"""The run's event stream (core/run_events.py): encoding, the writing sink, and following it from another process."""
+"""The run's event stream (core/runs/events.py): encoding, the writing sink, and following it from another process."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import pytest
 from tlstudio.core import progress
 from tlstudio.core.progress import (Evaluated, ListSink, Message, RunFinished, StageChanged, StepEnded, StepLogged,
                                     TrialProgressed)
-from tlstudio.core.run_events import (EVENT_TYPES, EVENTS_FILE, FORMAT_VERSION, EventFollower, EventLog, TeeSink,
+from tlstudio.core.runs.events import (EVENT_TYPES, EVENTS_FILE, FORMAT_VERSION, EventFollower, EventLog, TeeSink,
                                       UnknownEvent, decode_line, encode_line, event_from_dict, event_to_dict, replay)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,7 +69,7 @@ def through_json(event):
 
 
 def test_the_file_name_is_the_run_folders():
-    from tlstudio.core import run_folder
+    from tlstudio.core.runs import folder as run_folder
 
     assert EVENTS_FILE == run_folder.EVENTS_FILE == "events.jsonl"
 
@@ -170,7 +170,7 @@ def test_event_log_appends_flushed_lines_and_throttles_heartbeats(tmp_path):
 
 def test_event_log_never_raises_and_warns_once(tmp_path, caplog):
     log = EventLog(tmp_path / "missing-folder" / EVENTS_FILE)
-    with caplog.at_level(logging.WARNING, logger="tlstudio.core.run_events"):
+    with caplog.at_level(logging.WARNING, logger="tlstudio.core.runs.events"):
         for _ in range(3):
             log.emit(Message("info", "x"))
     assert log.failures == 3
@@ -227,7 +227,7 @@ WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from tlstudio.core.progress import Message, StepEnded
-    from tlstudio.core.run_events import EventLog, encode_line
+    from tlstudio.core.runs.events import EventLog, encode_line
     # The GUI process imports this module to follow a run: it must stay free of the heavy libraries.
     heavy = [m for m in ("torch", "transformers", "PySide6") if m in sys.modules]
     path, signals = Path(sys.argv[1]), Path(sys.argv[2])

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tlstudio.core.errors import ConfigError, DataError
-from tlstudio.core.run_folder import (
+from tlstudio.core.runs.folder import (
     EVENTS_FILE, METRICS_FILE, PREDICTIONS_FILE, RUN_FILE, RunFolder, RunRecord, find_run_file, is_run_folder,
     open_run, record_in_file,
 )
@@ -198,7 +198,7 @@ def test_finding_and_opening_runs(tmp_path):
 
 
 def test_the_runs_list_reads_an_old_record_and_a_damaged_metrics_file(tmp_path):
-    from tlstudio.core.runs import list_runs, read_config
+    from tlstudio.core.runs.listing import list_runs, read_config
 
     old = run_folder(tmp_path, OLD, "old")
     done = run_folder(tmp_path, COMPLETED, "done")

@@ -10,9 +10,9 @@ import pytest
 
 from helpers import tiny_config, write_sentiment_csv
 from tlstudio.core.errors import ConfigError, TlStudioError
-from tlstudio.core.evaluation import evaluate_file_with_rows
+from tlstudio.core.predictors.evaluation import evaluate_file_with_rows
 from tlstudio.core.progress import CancelToken, ListSink, StepEnded
-from tlstudio.core.runs import delete_checkpoints, delete_run, list_runs, loss_history, read_config, summarize_run
+from tlstudio.core.runs.listing import delete_checkpoints, delete_run, list_runs, loss_history, read_config, summarize_run
 from tlstudio.core.training.engine import train
 
 

@@ -57,7 +57,7 @@ def test_warm_started_encoder_decoder_exports_a_folder_generate_works_with(tmp_p
     [text] = json.loads(done.stdout.strip().splitlines()[-1])
     assert isinstance(text, str)
 
-    from tlstudio.core.inference import GeneratedText, load_predictor
+    from tlstudio.core.predictors.loading import GeneratedText, load_predictor
 
     generator = load_predictor(tmp_path / "run")
     [answer] = generator.predict(["The old dog is there."], num_beams=1, max_new_tokens=5)

@@ -60,7 +60,7 @@ def test_sample_generations_follow_every_evaluation_from_the_same_prompts(traine
 
 
 def test_streaming_yields_what_generate_returns_and_stops_when_cancelled(trained):
-    from tlstudio.core.inference import load_predictor
+    from tlstudio.core.predictors.loading import load_predictor
     from tlstudio.core.progress import CancelToken
 
     result, _ = trained
@@ -142,7 +142,7 @@ def test_text_generation_refuses_an_encoder_backbone_and_half_given_columns(tmp_
 
 def test_generation_never_runs_past_the_model_positions(trained):
     from tlstudio.core.errors import DataError
-    from tlstudio.core.inference import load_predictor
+    from tlstudio.core.predictors.loading import load_predictor
 
     result, _ = trained
     generator = load_predictor(result.output_dir)

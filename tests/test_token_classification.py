@@ -117,7 +117,7 @@ def test_training_reports_entity_metrics_and_exports_a_pipeline_model(tmp_path, 
     groups = json.loads(done.stdout.strip().splitlines()[-1])
     assert ["PER", "sara"] in groups and ["LOC", "oslo"] in groups
 
-    from tlstudio.core.inference import TaggedText, load_predictor
+    from tlstudio.core.predictors.loading import TaggedText, load_predictor
 
     tagger = load_predictor(tmp_path / "run")
     [tagged] = tagger.predict(["Sara works for Kappa in Oslo."])

@@ -43,7 +43,7 @@ def test_tune_writes_the_trials_and_a_best_config_that_train_promotes(tmp_path, 
 
 def test_a_trial_below_the_median_is_stopped_early(tmp_path, monkeypatch, sentiment_csv, tiny_backbone):
     """Pruning logic with a stand-in for training: the third trial scores far below the first two."""
-    from tlstudio.core import tuning
+    from tlstudio.core.studies import tuning
     from tlstudio.core.training import engine
 
     scores = iter([[0.8, 0.9, 0.9], [0.7, 0.8, 0.85], [0.1, 0.1, 0.1]])
@@ -70,7 +70,7 @@ def test_a_trial_below_the_median_is_stopped_early(tmp_path, monkeypatch, sentim
 
 
 def test_cancelling_a_search_keeps_the_finished_trials(tmp_path, monkeypatch, sentiment_csv, tiny_backbone):
-    from tlstudio.core import tuning
+    from tlstudio.core.studies import tuning
     from tlstudio.core.training import engine
 
     cancel = CancelToken()

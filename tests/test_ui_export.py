@@ -83,7 +83,7 @@ def test_hub_push_asks_for_the_token_once_and_keeps_it_in_the_keyring(qtbot, win
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("HF_TOKEN", raising=False)
     FakeHub.uploads = []
-    from tlstudio.core.export.hub import TokenStore
+    from tlstudio.core.export.hub_push import TokenStore
 
     window.session.open_run(run_copy)
     push = window.export_page.push

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tlstudio.core.labels_needed import StudyProgress, StudyResult, parse_sizes, suggest_sizes
+from tlstudio.core.studies.labels_needed import StudyProgress, StudyResult, parse_sizes, suggest_sizes
 from tlstudio.core.errors import ConfigError
 from tlstudio.core.progress import StageChanged, StepEnded, StudyPointMeasured
 
@@ -51,7 +51,7 @@ def test_progress_weighs_runs_by_their_labelled_rows():
 
 
 def test_points_arrive_on_one_chart_and_the_gain_is_stated(qtbot, session, monkeypatch):
-    from tlstudio.core import labels_needed as core
+    from tlstudio.core.studies import labels_needed as core
     from tlstudio.ui.labels_needed_dialog import LabelsNeededDialog
 
     threads = []
@@ -90,7 +90,7 @@ def test_points_arrive_on_one_chart_and_the_gain_is_stated(qtbot, session, monke
 
 
 def test_stop_ends_the_study_and_keeps_what_was_measured(qtbot, session, monkeypatch):
-    from tlstudio.core import labels_needed as core
+    from tlstudio.core.studies import labels_needed as core
     from tlstudio.ui.labels_needed_dialog import LabelsNeededDialog
 
     def slow_study(config, sizes, *, sink, cancel, **_):

@@ -62,7 +62,7 @@ def test_opening_a_file_suggests_its_task_unless_the_task_is_pinned(qtbot, windo
 
 
 def test_runs_show_the_tasks_headline_strategy_and_a_warning_below_baseline(qtbot, window, tmp_path):
-    from tlstudio.core.runs import summarize_run
+    from tlstudio.core.runs.listing import summarize_run
 
     project = window.session.project_dir
     project.mkdir(parents=True, exist_ok=True)

@@ -66,7 +66,7 @@ def test_entity_data_switches_the_task_and_each_task_shows_its_own_columns_and_s
 
 
 def test_try_view_draws_each_kind_of_result(qtbot):
-    from tlstudio.core.inference import Entity, GeneratedText, LabelSet, Prediction, TaggedText, Value
+    from tlstudio.core.predictors.loading import Entity, GeneratedText, LabelSet, Prediction, TaggedText, Value
     from tlstudio.ui.views.try_view import TryView
 
     view = TryView()
@@ -90,7 +90,7 @@ def test_try_view_draws_each_kind_of_result(qtbot):
 
 
 def test_generation_settings_reach_the_model_and_the_latency_is_shown(qtbot):
-    from tlstudio.core.inference import GeneratedText
+    from tlstudio.core.predictors.loading import GeneratedText
     from tlstudio.ui.views.try_view import TryView
 
     class Generator:

@@ -41,7 +41,7 @@ def test_image_view_shows_the_image_and_every_class_probability(qtbot, vit_folde
 
 
 def test_playground_streams_the_model_text_and_stops_on_request(qtbot, tmp_path):
-    from tlstudio.core.inference import load_predictor
+    from tlstudio.core.predictors.loading import load_predictor
     from tlstudio.ui.views import task_of_model, try_view
 
     folder = make_tiny_gpt2(tmp_path / "gpt")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tlstudio.core.progress import TrialFinished, TrialStarted
-from tlstudio.core.tuning import Trial, TuneResult
+from tlstudio.core.studies.tuning import Trial, TuneResult
 
 
 def test_trials_fill_the_table_and_the_best_settings_reach_the_session(qtbot, tmp_path, monkeypatch):
-    from tlstudio.core import tuning
+    from tlstudio.core.studies import tuning
     from tlstudio.ui.session import Session
     from tlstudio.ui.tune_dialog import TuneDialog
 
@@ -56,7 +56,7 @@ def test_trials_fill_the_table_and_the_best_settings_reach_the_session(qtbot, tm
 def test_stop_ends_the_search_and_keeps_the_finished_trials(qtbot, tmp_path, monkeypatch):
     import time
 
-    from tlstudio.core import tuning
+    from tlstudio.core.studies import tuning
     from tlstudio.ui.session import Session
     from tlstudio.ui.tune_dialog import TuneDialog
 

@@ -257,7 +257,7 @@ def test_runs_page_lists_compares_and_frees_disk(qtbot, window):
 
 
 def test_try_it_predicts_while_typing_without_blocking_and_the_newest_text_wins(qtbot):
-    from tlstudio.core.inference import Prediction
+    from tlstudio.core.predictors.loading import Prediction
     from tlstudio.ui.views.try_view import TryView
 
     class SlowClassifier:

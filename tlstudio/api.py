@@ -50,7 +50,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "ALIASES", "BUNDLED", "CONVERTED", "DEFAULT_BACKBONE", "PICKLE_RISK", "looks_like_hub_id", "resolve_backbone",
         "uses_pickle_weights",
     ),
-    "core.hub": ("download_backbone", "hub_summary",),
+    "core.backbone_download": ("download_backbone", "hub_summary",),
     "core.model_info": ("describe_model_folder", "format_bytes",),
     # Tasks and their metrics
     "core.tasks": ("find_task", "is_single_label_text", "task_names", "task_title",),
@@ -61,29 +61,29 @@ PUBLIC: dict[str, tuple[str, ...]] = {
     "core.multitask.compare": ("compare_with_runs",),
     "core.multitask.folders": ("is_multitask_run", "subtask_folder", "subtask_names",),
     "core.multitask.spec": ("SUBTASK_TASKS", "check_entries", "entry_from_row", "row_from_entry",),
-    "core.recovery": ("find_interrupted_runs",),
-    "core.run_comparison": (
+    "core.runs.recovery": ("find_interrupted_runs",),
+    "core.runs.comparison": (
         "compare_runs", "find_counterpart", "format_difference", "format_value", "without_adaptation",
     ),
-    "core.run_events": ("EventFollower", "EventLog", "TeeSink", "replay",),
-    "core.run_folder": ("RunFolder", "RunMetrics", "RunRecord", "open_run",),
-    "core.runs": ("delete_checkpoints", "delete_run", "list_runs", "loss_history", "new_run_name", "read_config",),
+    "core.runs.events": ("EventFollower", "EventLog", "TeeSink", "replay",),
+    "core.runs.folder": ("RunFolder", "RunMetrics", "RunRecord", "open_run",),
+    "core.runs.listing": ("delete_checkpoints", "delete_run", "list_runs", "loss_history", "new_run_name", "read_config",),
     "core.training.adaptation": ("in_progress",),
     "core.training.distributed": ("is_main_process",),
     "core.training.engine": ("RunResult", "resume", "train",),
     "core.training.learning_curve": ("learning_curve", "verdict",),
     # Prediction and evaluation
-    "core.evaluation": ("evaluate_file", "evaluate_file_with_rows",),
-    "core.inference": ("Classifier", "load_predictor",),
-    "core.onnx_inference": ("onnx_file", "onnxruntime_available",),
-    "core.predict_file": ("predict_file",),
+    "core.predictors.evaluation": ("evaluate_file", "evaluate_file_with_rows",),
+    "core.predictors.loading": ("Classifier", "load_predictor",),
+    "core.predictors.onnx": ("onnx_file", "onnxruntime_available",),
+    "core.predictors.predict_file": ("predict_file",),
     "core.predictors.folder": ("task_from_config",),
     "core.predictors.runtime": ("runs_on_onnx",),
     # Studies
-    "core.labels_needed": (
+    "core.studies.labels_needed": (
         "INITS", "StudyProgress", "labelled_rows", "labels_needed", "parse_sizes", "read_study", "suggest_sizes",
     ),
-    "core.tuning": ("SPACE", "objective_of", "tune",),
+    "core.studies.tuning": ("SPACE", "objective_of", "tune",),
     # Labelling
     "core.labelling.edits": ("CellChange", "EditedTable", "reverse_all",),
     "core.labelling.journal": ("Journal", "journal_path", "pending_journals", "read_journal",),
@@ -95,7 +95,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
     "core.vision.augment": ("AUGMENTATIONS", "DESCRIPTIONS", "parse_augment", "preview_strip",),
     # Export
     "core.export": ("ExportOptions", "export",),
-    "core.export.hub": ("TokenStore", "push_model",),
+    "core.export.hub_push": ("TokenStore", "push_model",),
     "core.export.plan": ("plan_export", "record_export", "supported_formats", "usage_snippet",),
     # Errors, progress events, logs, the desktop
     "core.desktop": ("KeepAwake", "notification_command",),

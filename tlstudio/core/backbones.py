@@ -145,7 +145,7 @@ def _local(path: Path) -> Backbone:
     path = path.resolve()
     if not path.is_dir():
         raise BackboneError(f"backbone {path} is a file; a backbone is a folder holding config.json and weights.")
-    from .run_folder import RunFolder
+    from .runs.folder import RunFolder
 
     # A run folder, or a backbone a run adapted to its domain, names the model it started from.
     run = RunFolder(path).record_or_none()

@@ -29,7 +29,7 @@ from .config_choices import (
     EVAL_STRATEGIES,
     GENERATION_TASKS,
     LONG_TEXTS,
-    MULTI_TASK_STRATEGIES as MULTI_TASK_STRATEGIES,  # read by tuning.py from here
+    MULTI_TASK_STRATEGIES as MULTI_TASK_STRATEGIES,  # read by studies/tuning.py from here
     PRECISIONS,
     SEQ2SEQ_TASKS,
     STRATEGIES,

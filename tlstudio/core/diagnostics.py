@@ -46,7 +46,7 @@ def _log_tail() -> list[str]:
 
 
 def _run_record(run_dir: Path) -> str:
-    from .run_folder import RUN_FILE
+    from .runs.folder import RUN_FILE
 
     try:
         record = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))

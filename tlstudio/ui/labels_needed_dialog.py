@@ -1,6 +1,6 @@
 """The labels-needed study from the app: how much the pretrained backbone saves against random weights.
 
-``core.labels_needed.labels_needed`` trains the Model page's run at each
+``core.studies.labels_needed.labels_needed`` trains the Model page's run at each
 labelled-set size twice (pretrained, random weights) on a QThread
 (``workers/study.StudyController``); each measured point lands on one chart
 and in the table as it comes, with the overall progress and time left from

@@ -1,6 +1,6 @@
 """Hyperparameter search from the app: a budget, a live trials table, the objective per trial, promote the best.
 
-The search itself is ``core.tuning.tune`` on its own QThread, like a training
+The search itself is ``core.studies.tuning.tune`` on its own QThread, like a training
 run (``workers/study.StudyController``), reporting ``TrialStarted`` /
 ``TrialFinished`` through the worker's sink; Stop sets its cancel token from
 the GUI thread (the running trial saves and stops; finished trials are kept).

@@ -94,7 +94,7 @@ def slice_metrics(records: Sequence[dict], values: Sequence[Any], column: str, *
 
 def run_slice_metrics(run_dir: str | Path, column: str, *, top: int = TOP_SLICES) -> SliceReport:
     """Slice metrics of a finished run, reading its validation predictions and the file they came from."""
-    from ..run_folder import PREDICTIONS_FILE, RunFolder
+    from ..runs.folder import PREDICTIONS_FILE, RunFolder
     from .columns import require_column
     from .readers import read_table
 

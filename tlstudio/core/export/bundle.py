@@ -27,7 +27,7 @@ from ..errors import ConfigError, TlStudioError
 from ..progress import StageChanged
 from . import ExportOptions, ExportResult
 from .adapters import adapter_for
-from .card import upsert_section
+from .card_fields import upsert_section
 from .hf_folder import copy_model_folder
 from .source import ModelSource, open_model_folder
 from .staging import check_output, staged_file
@@ -134,7 +134,7 @@ def _write_bundle_files(root: Path, source: ModelSource, adapter, variant: str, 
     card_file = root / "model" / "README.md"
     card = card_file.read_text(encoding="utf-8") if card_file.is_file() else f"# {source.name}\n"
     if report and "## ONNX" not in card:
-        from .card import onnx_section
+        from .card_fields import onnx_section
 
         card = upsert_section(card, "## ONNX", onnx_section(report))
         card_file.write_text(card, encoding="utf-8")

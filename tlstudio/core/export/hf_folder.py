@@ -17,7 +17,7 @@ from pathlib import Path
 from ..errors import TlStudioError
 from ..files import FILE_MODE
 from ..progress import StageChanged
-from ..run_folder import METRICS_FILE, RUN_FILE
+from ..runs.folder import METRICS_FILE, RUN_FILE
 from . import ExportOptions, ExportResult
 from .source import ModelSource, open_model_folder
 from .staging import check_output, staged_folder
@@ -108,7 +108,7 @@ def copy_model_folder(source: ModelSource, target: Path, *, include_onnx: bool =
 
 def card_with_fields(source: ModelSource, fields: dict[str, str] | None, name: str | None = None) -> str | None:
     """The model card rendered again with the user's words, or None when the folder is not a tlstudio run."""
-    from ..model_card import render_model_card
+    from ..runs.model_card import render_model_card
 
     if not source.run.get("config") or not source.metrics:
         return None

@@ -20,7 +20,7 @@ from ..errors import ConfigError, TlStudioError
 from ..files import atomic_write_json, atomic_write_text
 from ..progress import StageChanged
 from . import ExportOptions, ExportResult
-from .card import upsert_section
+from .card_fields import upsert_section
 from .hf_folder import copy_model_folder
 from .source import ModelSource, open_model_folder
 from .staging import check_output, staged_file, staged_folder
@@ -64,7 +64,7 @@ def build_image_onnx(source: ModelSource, folder: Path, *, sink, cancel=None) ->
     from transformers import AutoModelForImageClassification
 
     from ..backbones import load_model
-    from ..onnx_inference import create_session
+    from ..predictors.onnx import create_session
     from ..vision.images import load_image_processor, pixel_values, processor_size
     from .onnx_export import quiet, require_onnx_packages
 

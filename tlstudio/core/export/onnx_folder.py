@@ -21,7 +21,7 @@ from ..files import atomic_write_json, atomic_write_text
 from ..progress import Message, StageChanged
 from . import ExportOptions, ExportResult
 from .adapters import adapter_for
-from .card import onnx_section, upsert_section
+from .card_fields import onnx_section, upsert_section
 from .hf_folder import copy_model_folder
 from .onnx_export import export_to_onnx, quantize_int8, require_onnx_packages
 from .onnx_verify import TOLERANCE, compare_runtimes, labelled, latency, onnx_runner, sample_buckets, torch_runner
@@ -55,7 +55,7 @@ def build_onnx(source: ModelSource, folder: Path, *, quantize: str | None, sink,
     import torch
 
     from ..backbones import load_model, load_tokenizer
-    from ..onnx_inference import create_session
+    from ..predictors.onnx import create_session
 
     from transformers.utils import logging as hf_logging
 
@@ -118,7 +118,7 @@ def build_onnx(source: ModelSource, folder: Path, *, quantize: str | None, sink,
 
 
 def _int8(path, folder, reference, buckets, adapter, tokenizer, source, max_length, timed, sink, cancel) -> dict:
-    from ..onnx_inference import create_session
+    from ..predictors.onnx import create_session
 
     sink.emit(StageChanged("quantizing", "int8 dynamic quantization"))
     target = folder / "model_int8.onnx"

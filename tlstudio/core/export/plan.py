@@ -147,7 +147,7 @@ def record_export(source: str | Path, destination: str | Path, format: str,
     """Note the export in the run's run.json, so the runs list knows where the model went (and the app shows
     this model's own card words the next time it is exported)."""
     from ..errors import TlStudioError
-    from ..run_folder import RunFolder
+    from ..runs.folder import RunFolder
 
     run = RunFolder(source)
     if not run.run_file.is_file():

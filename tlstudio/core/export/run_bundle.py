@@ -25,7 +25,7 @@ from ..config import RunConfig
 from ..errors import ConfigError, TlStudioError
 from ..files import sha256_of
 from ..progress import Message, StageChanged
-from ..run_folder import METRICS_FILE, RUN_FILE, RunRecord, find_run_file, record_in_file
+from ..runs.folder import METRICS_FILE, RUN_FILE, RunRecord, find_run_file, record_in_file
 from . import ExportOptions, ExportResult
 from .run_bundle_docs import accelerate_config, readme, slurm_script
 from .staging import check_output, staged_folder

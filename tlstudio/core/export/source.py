@@ -15,7 +15,7 @@ from typing import Any
 
 from ..backbones import check_model_folder, load_config
 from ..errors import ConfigError, TlStudioError
-from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FILE
+from ..runs.folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FILE
 
 
 @dataclass

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FILE
+from ..runs.folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FILE
 
 # Written last into every exported folder: what tlstudio put there, so that --force knows what it may replace.
 MANIFEST = ".tlstudio-export.json"

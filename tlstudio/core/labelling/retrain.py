@@ -39,7 +39,7 @@ def quick_retrain_config(model_dir: str | Path, snapshot: str | Path, output: st
     known = {f.name for f in fields(RunConfig)}
     recorded = {}
     try:
-        from ..runs import read_config
+        from ..runs.listing import read_config
 
         recorded = {k: v for k, v in read_config(model_dir).items() if k in known}
     except Exception:  # a model folder without run.json (an export): fall back to the settings being edited

@@ -28,7 +28,7 @@ class Suggestion:
 
 def load_suggester(model_dir: str | Path, device: str = "auto"):
     """The model that will suggest labels; refuses anything but a single-label classifier."""
-    from ..inference import load_predictor
+    from ..predictors.loading import load_predictor
 
     predictor = load_predictor(model_dir, device)
     if getattr(predictor, "task", "") != "text-classification" or predictor.mode.name != "single-label":

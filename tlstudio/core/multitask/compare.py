@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import ConfigError, TlStudioError
 from ..progress import Evaluated, Message, RunStarted, StageChanged
-from ..run_folder import METRICS_FILE, RunFolder
+from ..runs.folder import METRICS_FILE, RunFolder
 
 SINGLE_FOLDER = "single"
 

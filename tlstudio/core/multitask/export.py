@@ -18,8 +18,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..model_card import render_model_card
-from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FORMAT, RunFolder
+from ..runs.model_card import render_model_card
+from ..runs.folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FORMAT, RunFolder
 from ..training.run_parts import json_lines, utc_now
 from .model import JOINT_FOLDER, save_joint
 from .trainer import MEAN_SCORE

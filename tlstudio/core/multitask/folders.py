@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..run_folder import RunFolder
+from ..runs.folder import RunFolder
 
 TASKS_FOLDER = "tasks"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..backbones import check_model_folder
 from ..errors import TlStudioError
-from ..run_folder import RunFolder
+from ..runs.folder import RunFolder
 
 
 @dataclass(frozen=True)

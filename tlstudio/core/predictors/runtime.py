@@ -29,7 +29,7 @@ def runs_on_onnx(task: str) -> bool:
 
 
 def resolve_runtime(model_dir: str | Path, runtime: str = "auto", task: str = "text-classification") -> str:
-    from ..onnx_inference import onnx_file, onnxruntime_available
+    from .onnx import onnx_file, onnxruntime_available
 
     if runtime not in RUNTIMES:
         raise ConfigError(f"unknown runtime '{runtime}'.", f"Choose one of: {', '.join(RUNTIMES)}.")

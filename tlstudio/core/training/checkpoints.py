@@ -24,9 +24,9 @@ from pathlib import Path
 from ..errors import TlStudioError
 # The names and the listing of checkpoint-N folders live with the run folder's other files, so the run's
 # readers (the runs list, recovery) find them without importing training.
-from ..run_folder import CHECKPOINT_PREFIX as PREFIX
-from ..run_folder import TRAINER_STATE_FILE as STATE_FILE
-from ..run_folder import checkpoint_step, complete_checkpoints, last_checkpoint
+from ..runs.folder import CHECKPOINT_PREFIX as PREFIX
+from ..runs.folder import TRAINER_STATE_FILE as STATE_FILE
+from ..runs.folder import checkpoint_step, complete_checkpoints, last_checkpoint
 
 STAGING_PREFIX = "tmp-checkpoint-"
 REPLACED_PREFIX = "tmp-replaced-checkpoint-"
@@ -98,7 +98,7 @@ def _write_error(root: Path, step: int, reason: str, needed: int) -> CheckpointW
     )
 
 
-# --------------------------------------------------------------------------- tidying (listing: run_folder.py)
+# --------------------------------------------------------------------------- tidying (listing: runs/folder.py)
 
 
 def remove_leftovers(root: Path) -> list[str]:

@@ -25,9 +25,9 @@ from ..config import RunConfig
 from ..data.eval_leak import eval_leak_warning
 from ..errors import ConfigError, DataError, RunCancelled
 from ..progress import Message, NullSink, RunFinished, StageChanged
-from ..run_folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FORMAT, RunFolder, recorded_config
-from ..run_events import EventLog, TeeSink
-from ..run_lock import RunLock, is_locked
+from ..runs.folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FORMAT, RunFolder, recorded_config
+from ..runs.events import EventLog, TeeSink
+from ..runs.lock import RunLock, is_locked
 from ..tasks import get_task
 from . import adaptation, checkpoints, distributed, faults, resume_point
 from .run_parts import Trained, best_step, check_cancel, json_lines, package_versions, utc_now

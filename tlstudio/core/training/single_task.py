@@ -11,9 +11,9 @@ from typing import Any
 
 from ..backbones import PICKLE_RISK, resolve_backbone, uses_pickle_weights
 from ..config import RunConfig
-from ..model_card import render_model_card
+from ..runs.model_card import render_model_card
 from ..progress import Message, StageChanged
-from ..run_folder import RUN_FORMAT, RunFolder
+from ..runs.folder import RUN_FORMAT, RunFolder
 from ..tasks import get_task
 from . import adaptation, distributed, strategies
 from ..hardware import choose_device

@@ -29,7 +29,7 @@ class HubPush(QGroupBox):
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Share on the Hugging Face Hub", parent)
         self.model_dir: Path | None = None
-        self.store = None  # core.export.hub.TokenStore; None = the system keyring
+        self.store = None  # core.export.hub_push.TokenStore; None = the system keyring
         self.api_factory = None  # huggingface_hub.HfApi unless replaced (tests)
         self._job = None
         self.repo = QLineEdit(self)

@@ -40,7 +40,7 @@ def _list(project: Path, active: set[Path]):
 
 
 def resume_question(run) -> str:
-    """What the app asks about an interrupted run (core.recovery.InterruptedRun)."""
+    """What the app asks about an interrupted run (core.runs.recovery.InterruptedRun)."""
     how = "crashed or was killed" if run.crashed else ("failed" if run.status == "failed" else "was stopped")
     of = f" of {run.total_steps}" if run.total_steps else ""
     why = f"\n\nWhy: {run.reason}" if run.reason else ""
@@ -83,7 +83,7 @@ class RunsPage(Page):
         super().__init__(session, settings, parent)
         self.controller = controller
         self.summaries = []
-        self.stranded = []  # core.recovery.InterruptedRun: runs that can be resumed
+        self.stranded = []  # core.runs.recovery.InterruptedRun: runs that can be resumed
         self._lister = LatestOnly(self, self._on_listed, uses_transformers=False)
         self._comparer = LatestOnly(self, self._on_compared,
                                     lambda failure: self.status_message.emit(f"Not compared: {failure.message}"),

@@ -1,6 +1,6 @@
 """Trying any trained model: live predictions while typing, drawn by result type, and a whole file.
 
-The model is opened with ``core.inference.load_predictor`` on the runtime the
+The model is opened with ``core.predictors.loading.load_predictor`` on the runtime the
 user picks (PyTorch, or the ONNX / int8 ONNX models an export put in the
 folder), and each answer is drawn by its type: class probabilities as bars,
 a label set as chips, a number, text with entities highlighted, generated

@@ -1,4 +1,4 @@
-"""Two runs' metrics side by side (core.run_comparison.RunComparison): the better value of each row in bold
+"""Two runs' metrics side by side (core.runs.comparison.RunComparison): the better value of each row in bold
 green, the difference, the settings that differ (domain adaptation called out) and the caveats."""
 
 from __future__ import annotations

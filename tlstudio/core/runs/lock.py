@@ -14,7 +14,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 LOCK_FILE = ".lock"
 

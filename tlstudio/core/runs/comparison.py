@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import RunConfig, config_fields, setting_applies
-from .errors import ConfigError
-from .run_folder import METRICS_FILE, RUN_FILE
+from ..config import RunConfig, config_fields, setting_applies
+from ..errors import ConfigError
+from .folder import METRICS_FILE, RUN_FILE
 
 # Quality figures in the order a reader looks for them; the first few present make the table.
 QUALITY = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall", "micro_f1", "samples_f1",

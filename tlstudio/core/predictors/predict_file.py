@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .data.image_tables import read_image_data
-from .data.readers import read_table
-from .errors import ConfigError
-from .files import atomic_write_bytes
-from .tasks import find_task
+from ..data.image_tables import read_image_data
+from ..data.readers import read_table
+from ..errors import ConfigError
+from ..files import atomic_write_bytes
+from ..tasks import find_task
 
 
 def predict_file(model_dir, input_path, output_path, *, text_column: str | None = None,
@@ -20,7 +20,7 @@ def predict_file(model_dir, input_path, output_path, *, text_column: str | None 
     ``source_column``) to the input's columns; a column left out is the one the model was trained on
     when the file has it, else suggested from the data.
     """
-    from .inference import load_predictor
+    from .loading import load_predictor
 
     output_path = Path(output_path).expanduser()
     if output_path.exists() and output_path.resolve() == Path(input_path).expanduser().resolve():

@@ -43,10 +43,10 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .progress import (CheckpointSaved, Evaluated, Message, RunFinished, RunStarted, SamplesGenerated,
+from ..progress import (CheckpointSaved, Evaluated, Message, RunFinished, RunStarted, SamplesGenerated,
                        StageChanged, StepEnded, StepLogged, StudyPointMeasured, TrialFinished, TrialProgressed,
                        TrialStarted, WorkProgressed)
-from .run_folder import EVENTS_FILE
+from .folder import EVENTS_FILE
 
 __all__ = ["EVENTS_FILE", "EVENT_TYPES", "FORMAT_VERSION", "EventFollower", "EventLog", "LoggedEvent", "TeeSink",
            "UnknownEvent", "decode_line", "encode_line", "event_from_dict", "event_to_dict", "replay"]

@@ -1,6 +1,6 @@
 """Running an exported ONNX classifier with onnxruntime.
 
-A subclass of :class:`tlstudio.core.inference.Classifier` that only swaps the
+A subclass of :class:`tlstudio.core.predictors.loading.Classifier` that only swaps the
 forward pass, so ``tlstudio predict``, ``evaluate`` and the try-it page switch
 runtimes without knowing which one they hold, and pairs, long-text windows,
 multi-label and regression heads read the same.  No torch is loaded: the
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import TlStudioError
-from .predictors.classifier import Classifier
-from .predictors.folder import ModelFolder
-from .predictors.outputs import batched_logits
+from ..errors import TlStudioError
+from .classifier import Classifier
+from .folder import ModelFolder
+from .outputs import batched_logits
 
 ONNX_DIR = "onnx"
 ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model_int8.onnx"}
@@ -56,7 +56,7 @@ class OnnxClassifier(Classifier):
     def __init__(self, model_dir: str | Path | ModelFolder, runtime: str = "onnx", *, threads: int | None = None):
         from types import SimpleNamespace
 
-        from .backbones import load_tokenizer
+        from ..backbones import load_tokenizer
 
         folder = self._open(model_dir)
         self.runtime = runtime

@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import RunConfig, config_fields, field_applies
-from .tasks import get_task
+from ..config import RunConfig, config_fields, field_applies
+from ..tasks import get_task
 
 if TYPE_CHECKING:
     from huggingface_hub import ModelCardData

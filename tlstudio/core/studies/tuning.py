@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import MULTI_TASK_STRATEGIES, STRATEGIES, RunConfig
-from .errors import ConfigError, RunCancelled
-from .files import atomic_write_json, atomic_write_text
-from .progress import Evaluated, NullSink, TrialFinished, TrialProgressed, TrialStarted
-from .run_folder import METRICS_FILE, RUN_FILE, RunFolder
-from .tasks import get_task
+from ..config import MULTI_TASK_STRATEGIES, STRATEGIES, RunConfig
+from ..errors import ConfigError, RunCancelled
+from ..files import atomic_write_json, atomic_write_text
+from ..progress import Evaluated, NullSink, TrialFinished, TrialProgressed, TrialStarted
+from ..runs.folder import METRICS_FILE, RUN_FILE, RunFolder
+from ..tasks import get_task
 
 # name -> (kind, low/choices, high)
 SPACE: dict[str, tuple] = {
@@ -103,7 +103,7 @@ def tune(config: RunConfig, *, trials: int | None = None, minutes: float | None 
          allow_pickle: bool = False) -> TuneResult:
     import optuna
 
-    from .training.engine import train
+    from ..training.engine import train
 
     if not trials and not minutes:
         raise ConfigError("a search needs a budget.", "Pass --trials N, --minutes M, or both.")
@@ -112,7 +112,7 @@ def tune(config: RunConfig, *, trials: int | None = None, minutes: float | None 
     sink = sink or NullSink()
     config = config.validate()  # the base config must make a run on its own
     if get_task(config.task).has_subtasks:
-        from .multitask.parts import prepare_config
+        from ..multitask.parts import prepare_config
 
         # Every sub-task checked before the first trial, and recorded with absolute paths, so
         # best_run.json trains the same sub-tasks from any folder.

@@ -23,9 +23,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError
-from .files import atomic_write_json, atomic_write_text
-from .progress import NullSink, StageChanged, StepEnded, StudyPointMeasured
+from ..errors import ConfigError
+from ..files import atomic_write_json, atomic_write_text
+from ..progress import NullSink, StageChanged, StepEnded, StudyPointMeasured
 
 INITS = ("pretrained", "random")
 RESULTS_FILE = "labels_needed.json"
@@ -126,7 +126,7 @@ def random_init_backbone(backbone_path: Path, target: Path, seed: int = 0) -> Pa
     from transformers import AutoConfig, AutoModel
     from transformers.utils import logging as hf_logging
 
-    from .backbones import load_tokenizer
+    from ..backbones import load_tokenizer
 
     if (target / "model.safetensors").is_file():
         return target
@@ -158,10 +158,10 @@ def nested_samples(labels: list[str], sizes: list[int], seed: int) -> dict[int, 
 
 def labels_needed(config, sizes: list[int], *, sink=None, cancel=None, allow_pickle: bool = False,
                   inits: tuple[str, ...] = INITS) -> StudyResult:
-    from .backbones import resolve_backbone
-    from .run_folder import RunFolder
-    from .tasks import get_task, is_single_label_text
-    from .training.engine import train
+    from ..backbones import resolve_backbone
+    from ..runs.folder import RunFolder
+    from ..tasks import get_task, is_single_label_text
+    from ..training.engine import train
 
     sink = sink or NullSink()
     config = config.with_task_defaults().validate()

@@ -7,10 +7,10 @@ end of training, so the two reports compare directly.
 
 from __future__ import annotations
 
-from .data.image_tables import read_image_data
-from .data.readers import read_table
-from .progress import Message, NullSink
-from .tasks import find_task, get_task
+from ..data.image_tables import read_image_data
+from ..data.readers import read_table
+from ..progress import Message, NullSink
+from ..tasks import find_task, get_task
 
 
 def evaluate_file(model_dir, data_path, **options) -> dict:
@@ -30,7 +30,7 @@ def evaluate_file_with_rows(model_dir, data_path, *, columns: dict[str, str | No
     Columns left out default to the ones the model was trained with, when the file has them, and
     are otherwise suggested from the data.  ``max_rows`` scores only the first rows (generation is slow).
     """
-    from .inference import load_predictor
+    from .loading import load_predictor
 
     sink = sink or NullSink()
     columns = dict(columns or {})

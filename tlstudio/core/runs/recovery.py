@@ -14,9 +14,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .run_folder import RUN_FILE, RunFolder
-from .run_lock import is_locked
-from .training.checkpoints import checkpoint_step
+from .folder import RUN_FILE, RunFolder
+from .lock import is_locked
+from ..training.checkpoints import checkpoint_step
 
 
 @dataclass(frozen=True)

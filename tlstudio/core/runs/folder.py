@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, DataError, TlStudioError
-from .files import FILE_MODE, atomic_write_json, atomic_write_text
+from ..errors import ConfigError, DataError, TlStudioError
+from ..files import FILE_MODE, atomic_write_json, atomic_write_text
 
 RUN_FILE = "run.json"
 METRICS_FILE = "metrics.json"
@@ -232,13 +232,13 @@ class RunMetrics:
 
     def headline(self, task: str | None = None) -> tuple[str, float] | None:
         """``(key, value)`` of the task's headline figure (tasks/headline.py), or None."""
-        from .tasks.headline import headline
+        from ..tasks.headline import headline
 
         return headline(dict(self.values), task or self.task)
 
     def baseline_warning(self, task: str | None = None) -> str | None:
         """A warning when the headline figure is no better than the trivial baseline, else None."""
-        from .tasks.headline import below_baseline
+        from ..tasks.headline import below_baseline
 
         return below_baseline(dict(self.values), task or self.task)
 

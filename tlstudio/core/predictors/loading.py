@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .predictors.classifier import Classifier
-from .predictors.folder import ModelFolder, open_model_folder
-from .predictors.outputs import softmax
-from .predictors.results import Entity, GeneratedText, LabelSet, Prediction, TaggedText, Value
+from .classifier import Classifier
+from .folder import ModelFolder, open_model_folder
+from .outputs import softmax
+from .results import Entity, GeneratedText, LabelSet, Prediction, TaggedText, Value
 
 __all__ = ["Classifier", "Entity", "GeneratedText", "LabelSet", "Prediction", "TaggedText", "Value",
            "load_predictor", "model_task", "predict_probabilities", "softmax"]
@@ -33,28 +33,28 @@ def load_predictor(model_dir: str | Path | ModelFolder, device: str = "auto", *,
     ``allow_pickle`` admits PyTorch weights that are only a pickle; the caller must have shown the
     user :data:`~tlstudio.core.backbones.PICKLE_RISK` first.
     """
-    from .predictors.runtime import resolve_runtime
+    from .runtime import resolve_runtime
 
     folder = model_dir if isinstance(model_dir, ModelFolder) else open_model_folder(model_dir,
                                                                                       allow_pickle=allow_pickle)
     runtime = resolve_runtime(folder.path, runtime, folder.task)
     if runtime != "pytorch":
-        from .onnx_inference import OnnxClassifier
+        from .onnx import OnnxClassifier
 
         return OnnxClassifier(folder, runtime)
-    from .tasks import find_task
+    from ..tasks import find_task
 
     task = find_task(folder.task)
     if task is not None:
         return task.predictor_class()(folder, device)
-    from .predictors.generator import TextGenerator
+    from .generator import TextGenerator
 
     return TextGenerator(folder, device)  # a task tlstudio does not know: tried as text in, text out
 
 
 def predict_probabilities(model, tokenizer, texts: list[str], *, max_length: int, batch_size: int = 64, cancel=None):
     """Class probabilities of a single-label classifier for each text, as a (len(texts), num_labels) array."""
-    from .predictors.outputs import classifier_logits
+    from .outputs import classifier_logits
 
     logits, _ = classifier_logits(model, tokenizer, texts, max_length=max_length, batch_size=batch_size, cancel=cancel)
     return softmax(logits)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, TlStudioError
-from .run_folder import RUN_FILE, RunFolder, is_run_folder
-from .tasks.headline import below_baseline, headline, headline_keys, metric_title
+from ..errors import ConfigError, TlStudioError
+from .folder import RUN_FILE, RunFolder, is_run_folder
+from ..tasks.headline import below_baseline, headline, headline_keys, metric_title
 
 # run.json says "running" but no process of this app is training it: it crashed or was killed.
 INTERRUPTED = "interrupted"
