@@ -36,22 +36,31 @@ def skewed_news(datasets: Path, out: Path, seed: int = 0) -> Path:
         chosen += rng.sample(pool, count)
     rng.shuffle(chosen)
     path = out / "news_headlines_skewed_600.jsonl"
-    path.write_text("".join(json.dumps({"text": r["title"], "source": r["source"]}) + "\n"
-                            for r in chosen))
+    path.write_text("".join(json.dumps({"text": r["title"], "source": r["source"]}) + "\n" for r in chosen))
     return path
 
 
 def experiments(datasets: Path, out: Path):
     rt = str(datasets / "rotten_tomatoes.csv")
     for lr in (5e-5, 1e-4, 2e-4):
-        yield f"rt-150-lr{lr:g}", dict(data=rt, text_column="text", label_column="label", max_steps=150,
-                                        learning_rate=lr)
+        yield (
+            f"rt-150-lr{lr:g}",
+            dict(data=rt, text_column="text", label_column="label", max_steps=150, learning_rate=lr),
+        )
     news = str(skewed_news(datasets, out))
     # Everything else at its default, as a user who changes nothing would run it.
     for lr, weighting in ((2e-4, "auto"), (2e-4, "off"), (1e-4, "auto")):
-        yield f"headlines-skewed-80-lr{lr:g}-w{weighting}", dict(
-            data=news, text_column="text", label_column="source", max_steps=80, learning_rate=lr,
-            class_weighting=weighting)
+        yield (
+            f"headlines-skewed-80-lr{lr:g}-w{weighting}",
+            dict(
+                data=news,
+                text_column="text",
+                label_column="source",
+                max_steps=80,
+                learning_rate=lr,
+                class_weighting=weighting,
+            ),
+        )
 
 
 def main() -> None:
@@ -72,8 +81,13 @@ def main() -> None:
             started = time.time()
             metrics = train(RunConfig(output=str(output), seed=42, **overrides)).metrics
             metrics["wall_seconds"] = round(time.time() - started, 1)
-        row = {"name": name, **{k: metrics.get(k) for k in ("accuracy", "macro_f1", "majority_accuracy",
-                                                               "majority_macro_f1", "wall_seconds")}}
+        row = {
+            "name": name,
+            **{
+                k: metrics.get(k)
+                for k in ("accuracy", "macro_f1", "majority_accuracy", "majority_macro_f1", "wall_seconds")
+            },
+        }
         print(json.dumps(row), flush=True)
         with open(results_file, "a") as handle:
             handle.write(json.dumps(row) + "\n")

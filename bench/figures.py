@@ -60,13 +60,21 @@ class Section:
         return figure
 
     def to_dict(self) -> dict:
-        return {"title": self.title, "figures": [f.to_dict() for f in self.figures], "notes": self.notes,
-                "findings": self.findings}
+        return {
+            "title": self.title,
+            "figures": [f.to_dict() for f in self.figures],
+            "notes": self.notes,
+            "findings": self.findings,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Section":
-        return cls(data["title"], [Figure.from_dict(f) for f in data["figures"]], data.get("notes", []),
-                   data.get("findings", []))
+        return cls(
+            data["title"],
+            [Figure.from_dict(f) for f in data["figures"]],
+            data.get("notes", []),
+            data.get("findings", []),
+        )
 
 
 def ratios(top: list[float], bottom: list[float]) -> list[float]:
@@ -117,14 +125,29 @@ def machine() -> dict:
     except (OSError, ValueError, IndexError):
         pass
     versions = {"python": platform.python_version()}
-    for package in ("torch", "transformers", "datasets", "pandas", "pyarrow", "PySide6", "pyqtgraph",
-                    "onnxruntime", "accelerate"):
+    for package in (
+        "torch",
+        "transformers",
+        "datasets",
+        "pandas",
+        "pyarrow",
+        "PySide6",
+        "pyqtgraph",
+        "onnxruntime",
+        "accelerate",
+    ):
         try:
             versions[package] = version(package)
         except PackageNotFoundError:
             pass
-    return {"cpu": cpu, "cpus": os.cpu_count(), "memory": memory, "os": platform.platform(),
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "versions": versions}
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "memory": memory,
+        "os": platform.platform(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "versions": versions,
+    }
 
 
 def peak_rss_bytes() -> int:

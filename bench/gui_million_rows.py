@@ -63,8 +63,9 @@ def child_read(kind: str, path: str) -> dict:
 
 
 def read_in_child(kind: str, path: Path) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--child", kind, str(path)], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(path)], capture_output=True, text=True, check=True
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -167,23 +168,28 @@ def measure(quick: bool = False) -> Section:
     section.add("app full load / pandas pyarrow", "ratio", ratios(app["full"], pandas_s), ("<=", 1.2))
     section.add("tlstudio read_table (core, no GUI)", "s", [r["seconds"] for r in studio_runs])
     section.add("read_table / pandas pyarrow", "ratio", ratios([r["seconds"] for r in studio_runs], pandas_s))
-    section.add("app: peak memory while loading / file size (first open)", "ratio",
-                [p / size for p in app["peak"]], ("<=", 2.0))
+    section.add(
+        "app: peak memory while loading / file size (first open)", "ratio", [p / size for p in app["peak"]], ("<=", 2.0)
+    )
     section.add("pandas pyarrow: peak memory / file size", "ratio", [r["peak"] / size for r in pandas_runs])
     section.add("read_table: peak memory / file size", "ratio", [r["peak"] / size for r in studio_runs])
     section.add("app: longest GUI-thread stall while loading and profiling", "ms", app["stall"], ("<=", 50.0))
     section.add("app: labels profiled", "s", app["profiled"])
     section.add("app: token lengths measured (20,000-row sample)", "s", app["lengths"])
     section.add("app: table jump + repaint, worst of 21 jumps", "ms", [max(app["repaint"])])
-    section.notes.append(f"{rows:,} rows, {size / 1e6:.0f} MB (text of 30 words, 5 labels). Readers each run in a "
-                         f"fresh process with pandas/pyarrow already imported; peak memory is the rise of the "
-                         f"process's peak RSS over its RSS before the read. The app opens the file {repeats} times "
-                         f"in one window; pandas and pyarrow are imported before any clock starts (in a real session the sample "
-                         f"data opened at start-up has imported them). Peak memory is taken on the first open only.")
+    section.notes.append(
+        f"{rows:,} rows, {size / 1e6:.0f} MB (text of 30 words, 5 labels). Readers each run in a "
+        f"fresh process with pandas/pyarrow already imported; peak memory is the rise of the "
+        f"process's peak RSS over its RSS before the read. The app opens the file {repeats} times "
+        f"in one window; pandas and pyarrow are imported before any clock starts (in a real session the sample "
+        f"data opened at start-up has imported them). Peak memory is taken on the first open only."
+    )
     if app["stalls"]:
-        section.findings.append("Where the GUI thread was when its 10 ms timer ran more than 40 ms late while the "
-                                "file loaded and was profiled (its Python stack sampled every 10 ms from another "
-                                "thread; [stage]):")
+        section.findings.append(
+            "Where the GUI thread was when its 10 ms timer ran more than 40 ms late while the "
+            "file loaded and was profiled (its Python stack sampled every 10 ms from another "
+            "thread; [stage]):"
+        )
         section.findings += [f"- {line}" for line in app["stalls"]]
     section.notes.append(f"load average (1 min) during this section: max {max(load.samples):.1f}")
     return section

@@ -116,10 +116,12 @@ class StallSampler:
                 continue
             # Frames below the benchmark's own pump loop: what Qt called back into while dispatching events.
             last_bench = max((i for i, f in enumerate(stack) if "/bench/" in f.filename), default=-1)
-            frames = [f for f in stack[last_bench + 1:] if "site-packages" in f.filename or "/tlstudio/" in f.filename]
+            frames = [f for f in stack[last_bench + 1 :] if "site-packages" in f.filename or "/tlstudio/" in f.filename]
             if not frames:
-                where = "Qt's event loop, no Python code of tlstudio or a library running (waiting for a core or " \
-                        "the GIL, or in Qt's own C++ work)"
+                where = (
+                    "Qt's event loop, no Python code of tlstudio or a library running (waiting for a core or "
+                    "the GIL, or in Qt's own C++ work)"
+                )
             else:
                 # The innermost frames, then the innermost of tlstudio's (who asked for that work).
                 ours = [f for f in frames[:-2] if "/tlstudio/" in f.filename][-1:]
@@ -153,8 +155,9 @@ def blocked_while_training(app, window, steps: int) -> tuple[list[float], list[s
     and where the GUI thread was when it was late."""
     from PySide6.QtCore import QTimer
 
-    window.session.update_config(max_steps=steps, batch_size=16, logging_steps=1, eval_strategy="steps",
-                                 eval_steps=max(1, steps // 2))
+    window.session.update_config(
+        max_steps=steps, batch_size=16, logging_steps=1, eval_strategy="steps", eval_steps=max(1, steps // 2)
+    )
     window.show_page("train")
     page = window.train_page
     late, last = [], [time.perf_counter()]
@@ -261,24 +264,28 @@ def measure(quick: bool = False) -> Section:
     p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
     section.add("GUI thread blocked during training: longest", "ms", [max(late)], ("<=", 50.0))
     section.add("GUI thread blocked during training: 99th percentile", "ms", [p99], ("<=", 50.0))
-    section.add("chart update with 100,000 points (setData + repaint): tlstudio loss chart", "ms", studio[0],
-                ("<=", 16.0))
+    section.add(
+        "chart update with 100,000 points (setData + repaint): tlstudio loss chart", "ms", studio[0], ("<=", 16.0)
+    )
     section.add("chart update with 100,000 points: bare pyqtgraph PlotWidget", "ms", plain[0])
     section.add("chart repaint with 100,000 points: tlstudio loss chart", "ms", studio[1], ("<=", 16.0))
     section.add("chart repaint with 100,000 points: bare pyqtgraph PlotWidget", "ms", plain[1])
-    section.add("tlstudio / bare pyqtgraph update time", "ratio",
-                [a / b for a, b in zip(studio[0], plain[0]) if b])
+    section.add("tlstudio / bare pyqtgraph update time", "ratio", [a / b for a, b in zip(studio[0], plain[0]) if b])
     section.add("chart update with 100,000 points, GUI-thread CPU time: tlstudio loss chart", "ms", studio_cpu[0])
     section.add("chart update with 100,000 points, GUI-thread CPU time: bare pyqtgraph", "ms", plain_cpu[0])
     section.add("chart repaint with 100,000 points, GUI-thread CPU time: tlstudio loss chart", "ms", studio_cpu[1])
     section.add("chart repaint with 100,000 points, GUI-thread CPU time: bare pyqtgraph", "ms", plain_cpu[1])
-    section.notes.append(f"training run: {steps} steps of batch 16 on the bundled backbone, a chart point every "
-                         f"step, an evaluation every {max(1, steps // 2)} steps; {len(late)} ticks of a "
-                         f"{TICK_MS} ms timer, median lateness {statistics.median(late):.1f} ms. One run; the "
-                         "longest and p99 are over all its ticks.")
+    section.notes.append(
+        f"training run: {steps} steps of batch 16 on the bundled backbone, a chart point every "
+        f"step, an evaluation every {max(1, steps // 2)} steps; {len(late)} ticks of a "
+        f"{TICK_MS} ms timer, median lateness {statistics.median(late):.1f} ms. One run; the "
+        "longest and p99 are over all its ticks."
+    )
     if stalls:
-        section.findings.append("Where the GUI thread was when its timer ran more than 40 ms late during training "
-                                "(its Python stack sampled every 10 ms from another thread; [the run's stage]):")
+        section.findings.append(
+            "Where the GUI thread was when its timer ran more than 40 ms late during training "
+            "(its Python stack sampled every 10 ms from another thread; [the run's stage]):"
+        )
         section.findings += [f"- {line}" for line in stalls]
     section.notes.append(f"load average (1 min) during this section: max {max(load.samples):.1f}")
     window.close()

@@ -64,21 +64,47 @@ def _metrics(prediction):
     from sklearn.metrics import accuracy_score, f1_score
 
     predicted = prediction.predictions.argmax(-1)
-    return {"accuracy": accuracy_score(prediction.label_ids, predicted),
-            "f1": f1_score(prediction.label_ids, predicted, average="macro")}
+    return {
+        "accuracy": accuracy_score(prediction.label_ids, predicted),
+        "f1": f1_score(prediction.label_ids, predicted, average="macro"),
+    }
 
 
-def _train(train_csv, eval_csv, output, *, batch_size, max_length, epochs, seed, learning_rate, padding,
-           group_by_length, bf16, warmup, weight_decay, metric, save_total_limit, max_steps=-1):
-    from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer,
-                              TrainingArguments, set_seed)
+def _train(
+    train_csv,
+    eval_csv,
+    output,
+    *,
+    batch_size,
+    max_length,
+    epochs,
+    seed,
+    learning_rate,
+    padding,
+    group_by_length,
+    bf16,
+    warmup,
+    weight_decay,
+    metric,
+    save_total_limit,
+    max_steps=-1,
+):
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        DataCollatorWithPadding,
+        Trainer,
+        TrainingArguments,
+        set_seed,
+    )
 
     set_seed(seed)
     path = backbone_path()
     tokenizer = AutoTokenizer.from_pretrained(path)
     train_ds, eval_ds, names = _datasets(tokenizer, train_csv, eval_csv, max_length, padding)
     model = AutoModelForSequenceClassification.from_pretrained(
-        path, num_labels=len(names), id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)})
+        path, num_labels=len(names), id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)}
+    )
     args = TrainingArguments(
         output_dir=os.path.join(output, "checkpoints"),
         per_device_train_batch_size=batch_size,
@@ -103,20 +129,41 @@ def _train(train_csv, eval_csv, output, *, batch_size, max_length, epochs, seed,
         disable_tqdm=True,
         dataloader_num_workers=0,
     )
-    trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
-                      processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
-                      compute_metrics=_metrics)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=eval_ds,
+        processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=_metrics,
+    )
     result = trainer.train()
     trainer.save_model(output)
     return result
 
 
-def careful_script(train_csv, eval_csv, output, *, batch_size=32, max_length=128, epochs=1.0, seed=42,
-                   learning_rate=1e-4):
+def careful_script(
+    train_csv, eval_csv, output, *, batch_size=32, max_length=128, epochs=1.0, seed=42, learning_rate=1e-4
+):
     """(b): the careful hand-written script, with tlstudio's hyperparameters."""
-    return _train(train_csv, eval_csv, output, batch_size=batch_size, max_length=max_length, epochs=epochs,
-                  seed=seed, learning_rate=learning_rate, padding=False, group_by_length=True, bf16=native_bf16(),
-                  warmup=0.06, weight_decay=0.01, metric="f1", save_total_limit=2)
+    return _train(
+        train_csv,
+        eval_csv,
+        output,
+        batch_size=batch_size,
+        max_length=max_length,
+        epochs=epochs,
+        seed=seed,
+        learning_rate=learning_rate,
+        padding=False,
+        group_by_length=True,
+        bf16=native_bf16(),
+        warmup=0.06,
+        weight_decay=0.01,
+        metric="f1",
+        save_total_limit=2,
+    )
 
 
 def autotrain_like(train_csv, eval_csv, output, *, epochs=1.0, seed=42, max_steps=-1):
@@ -125,6 +172,21 @@ def autotrain_like(train_csv, eval_csv, output, *, epochs=1.0, seed=42, max_step
     Every batch has the same shape, so its rate is steady from the first steps: ``max_steps``
     can stop it early on a busy machine without changing the rate measured.
     """
-    return _train(train_csv, eval_csv, output, batch_size=8, max_length=128, epochs=epochs, seed=seed,
-                  learning_rate=5e-5, padding="max_length", group_by_length=False, bf16=False, warmup=0.1,
-                  weight_decay=0.0, metric="loss", save_total_limit=1, max_steps=max_steps)
+    return _train(
+        train_csv,
+        eval_csv,
+        output,
+        batch_size=8,
+        max_length=128,
+        epochs=epochs,
+        seed=seed,
+        learning_rate=5e-5,
+        padding="max_length",
+        group_by_length=False,
+        bf16=False,
+        warmup=0.1,
+        weight_decay=0.0,
+        metric="loss",
+        save_total_limit=1,
+        max_steps=max_steps,
+    )

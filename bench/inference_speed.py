@@ -43,8 +43,24 @@ def cli(*argv: str) -> None:
 def model_folders(work: Path) -> tuple[Path, Path, list[str]]:
     train_csv, eval_csv = write_split(work, 256, 600)
     run, export = work / "run", work / "onnx"
-    cli("train", str(train_csv), "--eval-data", str(eval_csv), "--text-column", "text", "--label-column", "label",
-        "--output", str(run), "--max-steps", "2", "--batch-size", "16", "--max-length", "128")
+    cli(
+        "train",
+        str(train_csv),
+        "--eval-data",
+        str(eval_csv),
+        "--text-column",
+        "text",
+        "--label-column",
+        "label",
+        "--output",
+        str(run),
+        "--max-steps",
+        "2",
+        "--batch-size",
+        "16",
+        "--max-length",
+        "128",
+    )
     cli("export", str(run), "--format", "onnx", "--quantize", "int8", "--output", str(export))
     return run, export, read_rows(eval_csv)[0]
 
@@ -97,10 +113,12 @@ def measure(quick: bool = False) -> Section:
     singles, batch, repeats = (16, 64, 1) if quick else (32, 256, 3)
     work = Path(tempfile.mkdtemp(prefix="tlstudio-bench-infer-"))
     run, export, texts = model_folders(work)
-    runners = {"tlstudio predict (PyTorch)": Studio(run, "pytorch"),
-               "transformers.pipeline": Pipeline(run),
-               "tlstudio predict, ONNX": Studio(export, "onnx"),
-               "tlstudio predict, int8 ONNX": Studio(export, "onnx-int8")}
+    runners = {
+        "tlstudio predict (PyTorch)": Studio(run, "pytorch"),
+        "transformers.pipeline": Pipeline(run),
+        "tlstudio predict, ONNX": Studio(export, "onnx"),
+        "tlstudio predict, int8 ONNX": Studio(export, "onnx-int8"),
+    }
     for runner in runners.values():  # warm-up
         runner.one(texts[0])
         runner.batch(texts[:16])
@@ -122,10 +140,12 @@ def measure(quick: bool = False) -> Section:
         if name != base:
             section.add(f"{name} / pipeline, batch throughput", "ratio", ratios(many[name], many[base]))
             section.add(f"pipeline / {name}, one-text latency", "ratio", ratios(one[base], one[name]))
-    section.notes.append(f"all-MiniLM-L6-v2 classifier (2 labels), max length 128, {torch.get_num_threads()} "
-                         f"threads; one-text figures are the median over {singles} review texts, batch figures "
-                         f"over {batch} texts; {repeats} repeats, runtimes interleaved. Ratios above 1 favour "
-                         "tlstudio.")
+    section.notes.append(
+        f"all-MiniLM-L6-v2 classifier (2 labels), max length 128, {torch.get_num_threads()} "
+        f"threads; one-text figures are the median over {singles} review texts, batch figures "
+        f"over {batch} texts; {repeats} repeats, runtimes interleaved. Ratios above 1 favour "
+        "tlstudio."
+    )
     section.notes.append(f"load average (1 min) during this section: max {max(load.samples):.1f}")
     return section
 

@@ -23,8 +23,10 @@ import tempfile
 from pathlib import Path
 
 CASES = ["8x64", "16x128", "32x128", "8x256", "16x256"]
-WORDS = ("river station window morning garden history silver market engine letter summer village "
-         "doctor bridge answer island season winter paper kitchen number forest cotton castle").split()
+WORDS = (
+    "river station window morning garden history silver market engine letter summer village "
+    "doctor bridge answer island season winter paper kitchen number forest cotton castle"
+).split()
 
 
 def _status(field: str) -> int:
@@ -68,9 +70,18 @@ def measure(batch: int, length: int, folder: Path, backbone: str) -> dict:
                 Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to now
                 marks["baseline"] = _status("VmRSS")
 
-    config = RunConfig(data=str(data), output=str(folder / "run"), text_column="text", label_column="label",
-                       backbone=backbone,
-                       batch_size=batch, max_length=length, max_steps=4, eval_fraction=0.1, device="cpu")
+    config = RunConfig(
+        data=str(data),
+        output=str(folder / "run"),
+        text_column="text",
+        label_column="label",
+        backbone=backbone,
+        batch_size=batch,
+        max_length=length,
+        max_steps=4,
+        eval_fraction=0.1,
+        device="cpu",
+    )
     train(config, Sink())
     return {"baseline": marks["baseline"], "peak": _status("VmHWM")}
 
@@ -89,14 +100,20 @@ def main(cases: list[str], layers: int) -> None:
     for case in cases:
         batch, length = map(int, case.split("x"))
         with tempfile.TemporaryDirectory() as tmp:
-            out = subprocess.run([sys.executable, __file__, "--child", str(batch), str(length), tmp, str(backbone)],
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(batch), str(length), tmp, str(backbone)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
         result = json.loads(out.stdout.strip().splitlines()[-1])
         measured = result["peak"] - result["baseline"]
         estimate = estimate_training_memory(info.dims, info.parameters, batch_size=batch, sequence_length=length)
         error = (estimate.total - measured) / measured
-        print(f"| {batch} x {length} | {estimate.total / 2**20:.0f} MiB | {measured / 2**20:.0f} MiB | {error:+.0%} |",
-              flush=True)
+        print(
+            f"| {batch} x {length} | {estimate.total / 2**20:.0f} MiB | {measured / 2**20:.0f} MiB | {error:+.0%} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,10 @@ def write_subsets(datasets: Path, out: Path, rows: int, seed: int) -> tuple[Path
     with open(datasets / "rotten_tomatoes.csv", encoding="utf-8", newline="") as handle:
         reviews = list(csv.DictReader(handle))
     news_file, reviews_file = out / "news.csv", out / "reviews.csv"
-    for path, picked, text, label in ((news_file, rng.sample(news, rows), "title", "source"),
-                                      (reviews_file, rng.sample(reviews, rows), "text", "label")):
+    for path, picked, text, label in (
+        (news_file, rng.sample(news, rows), "title", "source"),
+        (reviews_file, rng.sample(reviews, rows), "text", "label"),
+    ):
         with open(path, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["text", "label"])
@@ -54,16 +56,31 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     news, reviews = write_subsets(Path(args.datasets), out, args.rows, args.seed)
-    subtasks = [{"name": "outlet", "data": str(news), "text_column": "text", "label_column": "label"},
-                {"name": "sentiment", "data": str(reviews), "text_column": "text", "label_column": "label"}]
-    config = RunConfig(task="multi-task", subtasks=subtasks, compare_single_task=True, output=str(out / "run"),
-                       epochs=args.epochs, batch_size=16, max_length=48, eval_fraction=0.25, seed=args.seed,
-                       device="cpu")
+    subtasks = [
+        {"name": "outlet", "data": str(news), "text_column": "text", "label_column": "label"},
+        {"name": "sentiment", "data": str(reviews), "text_column": "text", "label_column": "label"},
+    ]
+    config = RunConfig(
+        task="multi-task",
+        subtasks=subtasks,
+        compare_single_task=True,
+        output=str(out / "run"),
+        epochs=args.epochs,
+        batch_size=16,
+        max_length=48,
+        eval_fraction=0.25,
+        seed=args.seed,
+        device="cpu",
+    )
     started = time.time()
     result = train(config, ConsoleSink())
     print_multitask(result.metrics, result.output_dir)
-    results = {"rows_per_dataset": args.rows, "epochs": args.epochs, "wall_seconds": round(time.time() - started),
-               "metrics": {k: v for k, v in result.metrics.items() if k != "tasks"}}
+    results = {
+        "rows_per_dataset": args.rows,
+        "epochs": args.epochs,
+        "wall_seconds": round(time.time() - started),
+        "metrics": {k: v for k, v in result.metrics.items() if k != "tasks"},
+    }
     (out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     return 0
 

@@ -30,7 +30,7 @@ def texts_for(args) -> list[str]:
         from tlstudio.core.samples import sample_path
 
         texts = [r["text"] for r in csv.DictReader(open(sample_path("sentiment"), encoding="utf-8"))]
-    return (texts * (args.texts // max(1, len(texts)) + 1))[:args.texts]
+    return (texts * (args.texts // max(1, len(texts)) + 1))[: args.texts]
 
 
 def timed(predictor, texts, batch_size, repeats) -> float:
@@ -64,12 +64,16 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     texts = texts_for(args)
-    predictors = {"pytorch": Classifier(args.model_dir, device="cpu"),
-                  "onnx": OnnxClassifier(args.model_dir, "onnx", threads=args.threads)}
+    predictors = {
+        "pytorch": Classifier(args.model_dir, device="cpu"),
+        "onnx": OnnxClassifier(args.model_dir, "onnx", threads=args.threads),
+    }
     if (Path(args.model_dir) / "onnx" / "model_int8.onnx").is_file():
         predictors["onnx-int8"] = OnnxClassifier(args.model_dir, "onnx-int8", threads=args.threads)
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {args.threads} threads, "
-          f"load average {os.getloadavg()[0]:.1f}; {len(texts)} texts, median of {args.repeats}")
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {args.threads} threads, "
+        f"load average {os.getloadavg()[0]:.1f}; {len(texts)} texts, median of {args.repeats}"
+    )
     print(f"{'runtime':10} {'1 text (ms/text)':>18} {'batch 64 (ms/text)':>20}")
     for name, predictor in predictors.items():
         one, many = timed(predictor, texts, 1, args.repeats), timed(predictor, texts, 64, args.repeats)

@@ -74,8 +74,15 @@ def target_text(figure: Figure) -> str:
 def row(figure: Figure) -> list[str]:
     if not figure.values:
         return [figure.name, figure.unit, "n/a", "", "", "0", target_text(figure)]
-    return [figure.name, figure.unit, fmt(figure.median), fmt(min(figure.values)), fmt(max(figure.values)),
-            str(len(figure.values)), target_text(figure)]
+    return [
+        figure.name,
+        figure.unit,
+        fmt(figure.median),
+        fmt(min(figure.values)),
+        fmt(max(figure.values)),
+        str(len(figure.values)),
+        target_text(figure),
+    ]
 
 
 HEADER = ["figure", "unit", "median", "min", "max", "runs", "target"]
@@ -87,8 +94,12 @@ def print_table(sections: list[Section]) -> None:
     for section in sections:
         print(f"\n== {section.title}")
         for r in [HEADER] + [row(f) for f in section.figures]:
-            print("  ".join(cell[:60].ljust(w) if i in (0, 1, 6) else cell.rjust(w)
-                            for i, (cell, w) in enumerate(zip(r, widths))))
+            print(
+                "  ".join(
+                    cell[:60].ljust(w) if i in (0, 1, 6) else cell.rjust(w)
+                    for i, (cell, w) in enumerate(zip(r, widths))
+                )
+            )
 
 
 def notes_on(section: Section) -> list[str]:
@@ -97,28 +108,39 @@ def notes_on(section: Section) -> list[str]:
 
 
 def markdown(sections: list[Section], info: dict, load: list[float], command: str, quick: bool) -> str:
-    lines = ["# Benchmarks", "",
-             "tlstudio measured side by side with the plain Hugging Face baselines, on one machine, in one session. "
-             "The machine is shared: absolute times are noisy, so pairs are run back to back and their ratios "
-             "are what to compare. Every figure is the median of its runs, with the min and max.", "",
-             f"Reproduce: `{command}` (writes this file).", ""]
+    lines = [
+        "# Benchmarks",
+        "",
+        "tlstudio measured side by side with the plain Hugging Face baselines, on one machine, in one session. "
+        "The machine is shared: absolute times are noisy, so pairs are run back to back and their ratios "
+        "are what to compare. Every figure is the median of its runs, with the min and max.",
+        "",
+        f"Reproduce: `{command}` (writes this file).",
+        "",
+    ]
     if quick:
         lines += ["> **Quick mode**: tiny sizes to check that the suite runs; these figures mean little.", ""]
     versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
-    lines += ["## Machine", "",
-              f"- date: {info['date']}",
-              f"- CPU: {info['cpu']}, {info['cpus']} logical CPUs, {info['memory']} memory; {info['os']}",
-              f"- versions: {versions}",
-              f"- load average (1 min) during the run: median {sorted(load)[len(load) // 2]:.1f}, "
-              f"min {min(load):.1f}, max {max(load):.1f} (sampled every 5 s over every section's run; each section "
-              f"gives its own below; {info['cpus']} CPUs: a load above {info['cpus']} means other work was "
-              f"competing for them)", ""]
+    lines += [
+        "## Machine",
+        "",
+        f"- date: {info['date']}",
+        f"- CPU: {info['cpu']}, {info['cpus']} logical CPUs, {info['memory']} memory; {info['os']}",
+        f"- versions: {versions}",
+        f"- load average (1 min) during the run: median {sorted(load)[len(load) // 2]:.1f}, "
+        f"min {min(load):.1f}, max {max(load):.1f} (sampled every 5 s over every section's run; each section "
+        f"gives its own below; {info['cpus']} CPUs: a load above {info['cpus']} means other work was "
+        f"competing for them)",
+        "",
+    ]
     open_targets = [(s, f) for s in sections for f in s.figures if f.met is False]
     lines += ["## Open targets", ""]
     if open_targets:
         for section, figure in open_targets:
-            lines.append(f"- **{figure.name}** ({section.title}): median {fmt(figure.median)} {figure.unit}, "
-                         f"target {target_text(figure).split(':')[0]}.")
+            lines.append(
+                f"- **{figure.name}** ({section.title}): median {fmt(figure.median)} {figure.unit}, "
+                f"target {target_text(figure).split(':')[0]}."
+            )
         lines.append("")
         for section in sections:
             if notes_on(section) and any(f.met is False for f in section.figures):
@@ -144,20 +166,30 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: check the suite works end to end")
     parser.add_argument("--only", help="comma-separated sections: " + ", ".join(SECTIONS))
-    parser.add_argument("--output", default=str(HERE.parent / "docs" / "benchmarks.md"),
-                        help="markdown file to write (default docs/benchmarks.md); the raw figures go beside it "
-                             "as .json")
-    parser.add_argument("--render", action="store_true",
-                        help="run nothing: write the markdown again from the existing .json")
-    parser.add_argument("--merge", action="store_true",
-                        help="keep the other sections of the existing .json and replace only those run now")
+    parser.add_argument(
+        "--output",
+        default=str(HERE.parent / "docs" / "benchmarks.md"),
+        help="markdown file to write (default docs/benchmarks.md); the raw figures go beside it as .json",
+    )
+    parser.add_argument(
+        "--render", action="store_true", help="run nothing: write the markdown again from the existing .json"
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other sections of the existing .json and replace only those run now",
+    )
     args = parser.parse_args()
     keys = args.only.split(",") if args.only else list(SECTIONS)
     unknown = [k for k in keys if k not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")])),
+    }
     info = machine()
     sections = []
     if args.render:
@@ -186,9 +218,18 @@ def main() -> int:
     command = "PYTHONPATH=. python bench/run_all.py" + (" --quick" if args.quick else "")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(markdown(sections, info, samples, command, args.quick), encoding="utf-8")
-    raw.write_text(json.dumps({"machine": info, "load": samples, "quick": args.quick,
-                               "sections": {k: s.to_dict() for k, s in zip(keys, sections)}}, indent=1),
-                   encoding="utf-8")
+    raw.write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "load": samples,
+                "quick": args.quick,
+                "sections": {k: s.to_dict() for k, s in zip(keys, sections)},
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     print(f"\nwrote {output}")
     return 1 if any(s.title.endswith("(failed)") for s in sections) else 0
 

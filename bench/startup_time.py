@@ -80,8 +80,9 @@ app.exec()
 
 def launch(probe: str, env: dict) -> dict:
     start = time.time()
-    done = subprocess.run([sys.executable, "-c", f"HEAVY = {HEAVY!r}\n" + probe], env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", f"HEAVY = {HEAVY!r}\n" + probe], env=env, capture_output=True, text=True, timeout=300
+    )
     marks = {}
     for line in done.stdout.splitlines():
         if line.startswith("PROBE "):
@@ -95,12 +96,18 @@ def measure(quick: bool = False) -> Section:
     repeats = 2 if quick else 7
     home = Path(tempfile.mkdtemp(prefix="tlstudio-bench-start-"))
     # A first start: no saved settings or recent files (the sample reviews open); logs kept apart.
-    env = {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_STATE_HOME": str(home / "state"),
-           "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache"),
-           "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"), "HF_HUB_OFFLINE": "1",
-           # Run from bytecode as an installed package does, even where PYTHONDONTWRITEBYTECODE is set
-           # (compiling tlstudio's modules from source took a quarter of a second at every launch).
-           "PYTHONPYCACHEPREFIX": str(home / "pycache")}
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        "HF_HUB_OFFLINE": "1",
+        # Run from bytecode as an installed package does, even where PYTHONDONTWRITEBYTECODE is set
+        # (compiling tlstudio's modules from source took a quarter of a second at every launch).
+        "PYTHONPYCACHEPREFIX": str(home / "pycache"),
+    }
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     launch(PLAIN_PROBE, env)  # warm the file cache for both
     studio, plain = [], []
@@ -111,13 +118,16 @@ def measure(quick: bool = False) -> Section:
     section = Section("Start-up")
     section.add("tlstudio: launch to a shown, responsive window", "s", [m["settled"] for m in studio], ("<=", 1.5))
     section.add("bare PySide6 QMainWindow: launch to a responsive window", "s", [m["settled"] for m in plain])
-    section.add("tlstudio / bare PySide6", "ratio", ratios([m["settled"] for m in studio],
-                                                          [m["settled"] for m in plain]))
+    section.add(
+        "tlstudio / bare PySide6", "ratio", ratios([m["settled"] for m in studio], [m["settled"] for m in plain])
+    )
     section.add("tlstudio: launch to the sample data on screen", "s", [m["data"] for m in studio if "data" in m])
     heavy = sorted({name for m in studio for name in m.get("heavy", [])})
-    section.notes.append(f"{repeats} launches each, alternating, warm file cache, first start (no saved settings). "
-                         f"Libraries already imported when the window became responsive: "
-                         f"{', '.join(heavy) if heavy else 'none of ' + ', '.join(HEAVY)}.")
+    section.notes.append(
+        f"{repeats} launches each, alternating, warm file cache, first start (no saved settings). "
+        f"Libraries already imported when the window became responsive: "
+        f"{', '.join(heavy) if heavy else 'none of ' + ', '.join(HEAVY)}."
+    )
     section.notes.append(f"load average (1 min) during this section: max {max(load.samples):.1f}")
     return section
 

@@ -76,8 +76,10 @@ def prepare(datasets: Path, out: Path, text_column: str, seed: int) -> tuple[Pat
     train_file.write_text("".join([line(r, r["source"]) for r in labelled] + [line(r, "") for r in unlabelled]))
     eval_file = out / "news_validation.jsonl"
     eval_file.write_text("".join(line(r, r["source"]) for r in evaluation))
-    print(f"{len(labelled)} labelled, {len(unlabelled)} unlabelled training rows; {len(evaluation)} validation rows "
-          f"(text column '{text_column}')")
+    print(
+        f"{len(labelled)} labelled, {len(unlabelled)} unlabelled training rows; {len(evaluation)} validation rows "
+        f"(text column '{text_column}')"
+    )
     return train_file, eval_file
 
 
@@ -88,9 +90,12 @@ def main() -> None:
     parser.add_argument("--text-column", default="title")
     parser.add_argument("--quick", action="store_true", help="fewer epochs and adaptation steps (a busy machine)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--part", choices=("all", "labels", "techniques", "table"), default="all",
-                        help="run one half (two processes can share --out), or only print the table of a finished "
-                             "--out")
+    parser.add_argument(
+        "--part",
+        choices=("all", "labels", "techniques", "table"),
+        default="all",
+        help="run one half (two processes can share --out), or only print the table of a finished --out",
+    )
     args = parser.parse_args()
     started = time.time()
     if (args.out / "news_train.jsonl").is_file() and args.part != "all":
@@ -100,23 +105,36 @@ def main() -> None:
     else:
         train_file, eval_file = prepare(args.datasets, args.out, args.text_column, args.seed)
     epochs = 4.0 if args.quick else 8.0
-    base = RunConfig(data=str(train_file), eval_data=str(eval_file), text_column=args.text_column,
-                     label_column="source", max_length=48 if args.text_column == "title" else 128, batch_size=16,
-                     epochs=epochs, seed=args.seed, save_total_limit=1)
+    base = RunConfig(
+        data=str(train_file),
+        eval_data=str(eval_file),
+        text_column=args.text_column,
+        label_column="source",
+        max_length=48 if args.text_column == "title" else 128,
+        batch_size=16,
+        epochs=epochs,
+        seed=args.seed,
+        save_total_limit=1,
+    )
     sink = TuneConsoleSink()
     results: dict[str, dict] = {}
 
     t0 = time.time()
     if args.part in ("all", "labels"):
-        labels_needed(RunConfig(**{**base.to_dict(), "output": str(args.out / "labels-needed")}),
-                      [50, 100, LABELLED], sink=sink)
+        labels_needed(
+            RunConfig(**{**base.to_dict(), "output": str(args.out / "labels-needed")}), [50, 100, LABELLED], sink=sink
+        )
     study_minutes = (time.time() - t0) / 60
 
     techniques = {
         "frozen": dict(strategy="frozen"),
         "lora": dict(strategy="lora"),
-        "adapted+full": dict(adapt_source="dataset", adapt_column="text", adapt_max_steps=60 if args.quick else 150,
-                             adapt_learning_rate=1e-4),
+        "adapted+full": dict(
+            adapt_source="dataset",
+            adapt_column="text",
+            adapt_max_steps=60 if args.quick else 150,
+            adapt_learning_rate=1e-4,
+        ),
     }
     for name, options in techniques.items() if args.part in ("all", "techniques") else ():
         config = RunConfig(**{**base.to_dict(), **options, "output": str(args.out / name)})
@@ -135,45 +153,66 @@ def main() -> None:
     lines = _table(results, study_minutes, total, args)
     print("\n".join(lines))
     (args.out / "results.md").write_text("\n".join(lines) + "\n")
-    (args.out / "results.json").write_text(json.dumps({"results": results, "minutes": round(total, 1),
-                                                       "quick": args.quick, "text_column": args.text_column},
-                                                      indent=2))
+    (args.out / "results.json").write_text(
+        json.dumps(
+            {"results": results, "minutes": round(total, 1), "quick": args.quick, "text_column": args.text_column},
+            indent=2,
+        )
+    )
 
 
 def _row(folder) -> dict:
     folder = Path(folder)
     metrics = json.loads((folder / "metrics.json").read_text())
     record = json.loads((folder / "run.json").read_text())
-    row = {"macro_f1": metrics["macro_f1"], "accuracy": metrics["accuracy"],
-           "trainable_parameters": record["strategy"]["trainable_parameters"],
-           "total_parameters": record["strategy"]["total_parameters"],
-           "train_seconds": metrics["train_runtime_seconds"], "learning_rate": record["config"]["learning_rate"]}
+    row = {
+        "macro_f1": metrics["macro_f1"],
+        "accuracy": metrics["accuracy"],
+        "trainable_parameters": record["strategy"]["trainable_parameters"],
+        "total_parameters": record["strategy"]["total_parameters"],
+        "train_seconds": metrics["train_runtime_seconds"],
+        "learning_rate": record["config"]["learning_rate"],
+    }
     if "adaptation" in record:
         adaptation = record["adaptation"]
-        row["adaptation"] = {k: adaptation[k] for k in ("steps", "blocks", "held_out_loss_before",
-                                                          "held_out_loss_after")}
+        row["adaptation"] = {
+            k: adaptation[k] for k in ("steps", "blocks", "held_out_loss_before", "held_out_loss_after")
+        }
         row["adaptation"]["texts"] = adaptation["source"]["texts"]
     return row
 
 
 def _table(results: dict, study_minutes: float, total: float, args) -> list[str]:
     took = f"; {total:.1f} minutes in all" if args.part == "all" else ""
-    lines = [f"200 labelled headlines, 9 outlets, 270 validation rows; all-MiniLM-L6-v2; "
-             f"{'reduced (--quick)' if args.quick else 'full'} settings{took}.", "",
-             "| technique | macro-F1 | accuracy | trained parameters | learning rate | training time |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"200 labelled headlines, 9 outlets, 270 validation rows; all-MiniLM-L6-v2; "
+        f"{'reduced (--quick)' if args.quick else 'full'} settings{took}.",
+        "",
+        "| technique | macro-F1 | accuracy | trained parameters | learning rate | training time |",
+        "|---|---|---|---|---|---|",
+    ]
     for name in ("frozen", "full", "lora", "adapted+full"):
         r = results[name]
         share = f"{r['trainable_parameters']:,} ({100 * r['trainable_parameters'] / r['total_parameters']:.1f}%)"
-        lines.append(f"| {name} | {r['macro_f1']:.3f} | {r['accuracy']:.3f} | {share} | {r['learning_rate']:g} | "
-                     f"{r['train_seconds']:.0f} s |")
+        lines.append(
+            f"| {name} | {r['macro_f1']:.3f} | {r['accuracy']:.3f} | {share} | {r['learning_rate']:g} | "
+            f"{r['train_seconds']:.0f} s |"
+        )
     if "adaptation" in results["adapted+full"]:
         a = results["adapted+full"]["adaptation"]
-        lines += ["", f"Domain adaptation: {a['steps']} masked-LM steps over {a['blocks']} blocks from {a['texts']} "
-                      f"article bodies; held-out masked-LM loss {a['held_out_loss_before']} -> "
-                      f"{a['held_out_loss_after']}."]
-    lines += ["", "Labels needed (full fine-tuning, macro-F1):", "",
-              "| labels | pretrained | random init | difference |", "|---|---|---|---|"]
+        lines += [
+            "",
+            f"Domain adaptation: {a['steps']} masked-LM steps over {a['blocks']} blocks from {a['texts']} "
+            f"article bodies; held-out masked-LM loss {a['held_out_loss_before']} -> "
+            f"{a['held_out_loss_after']}.",
+        ]
+    lines += [
+        "",
+        "Labels needed (full fine-tuning, macro-F1):",
+        "",
+        "| labels | pretrained | random init | difference |",
+        "|---|---|---|---|",
+    ]
     for size in (50, 100, LABELLED):
         if f"pretrained-{size}" not in results or f"random-{size}" not in results:
             continue

@@ -101,10 +101,15 @@ class StepCounter:
 
     def result(self) -> dict:
         step_seconds = max(1e-9, self.train_seconds - self.log_save_eval_seconds)
-        return {"examples_per_s": self.examples / self.train_seconds, "tokens_per_s": self.tokens / self.train_seconds,
-                "flops_per_s": self.flops / step_seconds, "train_seconds": self.train_seconds,
-                "step_seconds": step_seconds, "padding_share": 1 - self.tokens / max(1, self.padded_tokens),
-                "steps": self.steps}
+        return {
+            "examples_per_s": self.examples / self.train_seconds,
+            "tokens_per_s": self.tokens / self.train_seconds,
+            "flops_per_s": self.flops / step_seconds,
+            "train_seconds": self.train_seconds,
+            "step_seconds": step_seconds,
+            "padding_share": 1 - self.tokens / max(1, self.padded_tokens),
+            "steps": self.steps,
+        }
 
 
 def matmul_peak(size: int = 1024, repeats: int = 10) -> float:
@@ -129,7 +134,7 @@ def write_split(folder: Path, train_rows: int, eval_rows: int, seed: int = 0) ->
         rows = [(r["text"], r["label"]) for r in csv.DictReader(handle)]
     random.Random(seed).shuffle(rows)
     paths = []
-    for name, chunk in (("train.csv", rows[:train_rows]), ("eval.csv", rows[train_rows:train_rows + eval_rows])):
+    for name, chunk in (("train.csv", rows[:train_rows]), ("eval.csv", rows[train_rows : train_rows + eval_rows])):
         path = folder / name
         with open(path, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
@@ -142,9 +147,26 @@ def write_split(folder: Path, train_rows: int, eval_rows: int, seed: int = 0) ->
 def run_tlstudio(train_csv: Path, eval_csv: Path, output: Path, epochs: float, batch: int, max_length: int) -> None:
     from tlstudio.cli import main
 
-    argv = ["train", str(train_csv), "--eval-data", str(eval_csv), "--text-column", "text", "--label-column",
-            "label", "--output", str(output), "--batch-size", str(batch), "--max-length", str(max_length),
-            "--epochs", str(epochs), "--seed", "42"]
+    argv = [
+        "train",
+        str(train_csv),
+        "--eval-data",
+        str(eval_csv),
+        "--text-column",
+        "text",
+        "--label-column",
+        "label",
+        "--output",
+        str(output),
+        "--batch-size",
+        str(batch),
+        "--max-length",
+        str(max_length),
+        "--epochs",
+        str(epochs),
+        "--seed",
+        "42",
+    ]
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
         code = main(argv)
     if code:
@@ -172,15 +194,15 @@ def measure(quick: bool = False) -> Section:
     train_csv, eval_csv = write_split(work, train_rows, eval_rows)
     jobs = {
         "a": lambda out: run_tlstudio(train_csv, eval_csv, out, epochs, batch, max_length),
-        "b": lambda out: hf_baselines.careful_script(train_csv, eval_csv, str(out), batch_size=batch,
-                                                     max_length=max_length, epochs=epochs),
-        "c": lambda out: hf_baselines.autotrain_like(train_csv, eval_csv, str(out), epochs=epochs,
-                                                     max_steps=c_steps),
+        "b": lambda out: hf_baselines.careful_script(
+            train_csv, eval_csv, str(out), batch_size=batch, max_length=max_length, epochs=epochs
+        ),
+        "c": lambda out: hf_baselines.autotrain_like(train_csv, eval_csv, str(out), epochs=epochs, max_steps=c_steps),
     }
     with LoadSampler() as load:
         for repeat in range(repeats):
             peaks.append(matmul_peak())
-            for key in ("abc" if repeat % 2 == 0 else "bac"):
+            for key in "abc" if repeat % 2 == 0 else "bac":
                 counter.reset()
                 start = time.perf_counter()
                 jobs[key](work / f"{key}{repeat}")
@@ -189,8 +211,12 @@ def measure(quick: bool = False) -> Section:
                 shutil.rmtree(work / f"{key}{repeat}", ignore_errors=True)  # checkpoints: hundreds of MB a run
                 if key in walls:
                     walls[key].append(wall)
-                print(f"repeat {repeat + 1}/{repeats} ({key}): {runs[key][-1]['examples_per_s']:.1f} examples/s, "
-                      f"{wall:.0f} s", file=sys.stderr, flush=True)
+                print(
+                    f"repeat {repeat + 1}/{repeats} ({key}): {runs[key][-1]['examples_per_s']:.1f} examples/s, "
+                    f"{wall:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     shutil.rmtree(work, ignore_errors=True)
     section = Section("Training throughput")
     names = {"a": "(a) tlstudio train", "b": "(b) careful Trainer script", "c": "(c) AutoTrain-like defaults"}
@@ -199,14 +225,18 @@ def measure(quick: bool = False) -> Section:
         section.add(f"{label}: tokens/s", "tokens/s", [r["tokens_per_s"] for r in runs[key]])
     a, b, c = ([r["examples_per_s"] for r in runs[k]] for k in "abc")
     section.add("a/b samples/s", "ratio", ratios(a, b), (">=", 0.97))
-    section.add("a/b tokens/s", "ratio", ratios([r["tokens_per_s"] for r in runs["a"]],
-                                                [r["tokens_per_s"] for r in runs["b"]]))
+    section.add(
+        "a/b tokens/s", "ratio", ratios([r["tokens_per_s"] for r in runs["a"]], [r["tokens_per_s"] for r in runs["b"]])
+    )
     section.add("a/c samples/s", "ratio", ratios(a, c), (">=", 6.0))
     section.add("fp32 matmul peak (1024x1024)", "GFLOP/s", [p / 1e9 for p in peaks])
     for key, label in names.items():
-        section.add(f"{label}: training FLOP/s / peak", "%",
-                    [100 * r["flops_per_s"] / p for r, p in zip(runs[key], peaks)],
-                    (">=", 40.0) if key == "a" else None)
+        section.add(
+            f"{label}: training FLOP/s / peak",
+            "%",
+            [100 * r["flops_per_s"] / p for r, p in zip(runs[key], peaks)],
+            (">=", 40.0) if key == "a" else None,
+        )
     section.add("(a) whole run, reading the CSV to the saved model", "s", walls["a"])
     section.add("(b) whole run, reading the CSV to the saved model", "s", walls["b"])
     section.add("a/b whole run time", "ratio", ratios(walls["a"], walls["b"]))
@@ -217,9 +247,12 @@ def measure(quick: bool = False) -> Section:
         f"{c_steps} steps (the same rows); evaluation and a checkpoint at the end of the epoch in all three; "
         f"{torch.get_num_threads()} torch threads; precision fp32 (this CPU has no native bf16: "
         f"{'yes' if hf_baselines.native_bf16() else 'no'}). Padding share of the tokens computed: "
-        f"a {pad['a']:.0f} %, b {pad['b']:.0f} %, c {pad['c']:.0f} %. {repeats} repeats.")
-    section.notes.append(f"load average (1 min) during this section: median {sorted(load.samples)[len(load.samples)//2]:.1f}, "
-                         f"max {max(load.samples):.1f}")
+        f"a {pad['a']:.0f} %, b {pad['b']:.0f} %, c {pad['c']:.0f} %. {repeats} repeats."
+    )
+    section.notes.append(
+        f"load average (1 min) during this section: median {sorted(load.samples)[len(load.samples) // 2]:.1f}, "
+        f"max {max(load.samples):.1f}"
+    )
     return section
 
 

@@ -31,8 +31,19 @@ def folder_size(path: Path) -> tuple[int, int]:
 
 def build(clean: bool) -> dict:
     started = time.time()
-    command = [sys.executable, "-m", "PyInstaller", str(ROOT / "packaging" / "tlstudio.spec"), "--noconfirm",
-               "--distpath", str(DIST), "--workpath", str(ROOT / "build" / "pyinstaller"), "--log-level", "WARN"]
+    command = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        str(ROOT / "packaging" / "tlstudio.spec"),
+        "--noconfirm",
+        "--distpath",
+        str(DIST),
+        "--workpath",
+        str(ROOT / "build" / "pyinstaller"),
+        "--log-level",
+        "WARN",
+    ]
     if clean:
         command.append("--clean")
     subprocess.run(command, cwd=ROOT, check=True)
@@ -68,8 +79,10 @@ def main() -> int:
     else:
         info = build(args.clean)
     if args.smoke or args.skip_build:
-        return subprocess.run([sys.executable, str(ROOT / "packaging" / "smoke_test.py"), info["executable"]]
-                              + (["--app"] if info["has_ui"] else [])).returncode
+        return subprocess.run(
+            [sys.executable, str(ROOT / "packaging" / "smoke_test.py"), info["executable"]]
+            + (["--app"] if info["has_ui"] else [])
+        ).returncode
     return 0
 
 

@@ -118,8 +118,10 @@ def main(sections: set[str], project: str | None = None) -> None:
         wait_until(lambda: evaluate.view is not None and evaluate.view.records)
         labels = evaluate.view.matrix.model.labels
         matrix = evaluate.view.matrix.model.matrix
-        wrong = max(((i, j) for i in range(len(labels)) for j in range(len(labels)) if i != j),
-                    key=lambda ij: matrix[ij[0]][ij[1]])
+        wrong = max(
+            ((i, j) for i in range(len(labels)) for j in range(len(labels)) if i != j),
+            key=lambda ij: matrix[ij[0]][ij[1]],
+        )
         evaluate.view.matrix.choose(labels[wrong[0]], labels[wrong[1]])
         shoot("evaluate", "evaluate")
 
@@ -136,8 +138,9 @@ def main(sections: set[str], project: str | None = None) -> None:
         export.choose_format("onnx")
         export.fields["description"].setPlainText("Tells positive from negative customer reviews.")
         export.fields["intended_use"].setPlainText("Triage of short English product and service reviews.")
-        export.fields["limitations"].setPlainText("Trained on 432 short reviews; expect mistakes on sarcasm and "
-                                                  "mixed opinions.")
+        export.fields["limitations"].setPlainText(
+            "Trained on 432 short reviews; expect mistakes on sarcasm and mixed opinions."
+        )
         wait_until(lambda: export.plan is not None and "Triage" in export.plan.card and export.plan.format == "onnx")
         export.preview.setCurrentIndex(1)
         export.export()
@@ -154,21 +157,27 @@ def main(sections: set[str], project: str | None = None) -> None:
         wait_until(lambda: "ms with ONNX" in trying.view.latency.text())
         shoot("try-onnx", "try")
 
-
     if "try" in sections and "classification" not in sections:
         # The try-it shots again, from the finished review run of an earlier pass (--project) and its ONNX export.
         import json
 
-        finished = next(p for p in sorted(Path(project).iterdir()) if (p / "metrics.json").is_file()
-                        and json.loads((p / "run.json").read_text())["config"]["task"] == "text-classification")
+        finished = next(
+            p
+            for p in sorted(Path(project).iterdir())
+            if (p / "metrics.json").is_file()
+            and json.loads((p / "run.json").read_text())["config"]["task"] == "text-classification"
+        )
         window.session.open_run(finished)
         review = "The room was tiny, but the staff were lovely and breakfast was excellent."
         wait_until(lambda: trying.view is not None and trying.view.predictor is not None)
         trying.view.input.setPlainText(review)
         wait_until(lambda: "confident" in trying.view.verdict.text())
         shoot("try", "try")
-        exported = [e["path"] for e in json.loads((finished / "run.json").read_text()).get("exports", [])
-                    if e.get("format") == "onnx"]
+        exported = [
+            e["path"]
+            for e in json.loads((finished / "run.json").read_text()).get("exports", [])
+            if e.get("format") == "onnx"
+        ]
         if exported:
             trying.set_model(exported[-1])
             wait_until(lambda: trying.view.predictor is not None and trying.view.runtime_combo.count() > 1)
@@ -200,8 +209,9 @@ def main(sections: set[str], project: str | None = None) -> None:
         if pair is not None:
             runs.table.clearSelection()
             runs.select_run(pair[1].path)
-            runs._select(next(r for r in range(runs.proxy.rowCount()) if runs._summary_at(r).path == pair[0].path),
-                         clear=False)
+            runs._select(
+                next(r for r in range(runs.proxy.rowCount()) if runs._summary_at(r).path == pair[0].path), clear=False
+            )
             runs.compare_metrics()
             wait_until(lambda: runs.comparison.comparison is not None)
             shoot("runs-compare", "runs")
@@ -212,8 +222,13 @@ def main(sections: set[str], project: str | None = None) -> None:
         wait_until(lambda: window.session.config.tags_column == "tags" and window.session.token_lengths is not None)
         shoot("data-entities", "data")
         model.apply_preset("quick")
-        for name, value in (("max_steps", 48), ("batch_size", 16), ("logging_steps", 4), ("max_length", 48),
-                            ("eval_steps", 16)):
+        for name, value in (
+            ("max_steps", 48),
+            ("batch_size", 16),
+            ("logging_steps", 4),
+            ("max_length", 48),
+            ("eval_steps", 16),
+        ):
             model.form.editor(name).setValue(value)
         wait_until(lambda: "uncased" in model.task_notes.text())
         name = "entities-quick"
@@ -246,8 +261,9 @@ def main(sections: set[str], project: str | None = None) -> None:
 
         window.open_sample("sentiment")
         wait_until(lambda: window.session.table is not None and window.session.config.label_column)
-        window.session.update_config(max_steps=10, batch_size=8, max_length=48, learning_rate=2e-4,
-                                     logging_steps=2, save_total_limit=1)
+        window.session.update_config(
+            max_steps=10, batch_size=8, max_length=48, learning_rate=2e-4, logging_steps=2, save_total_limit=1
+        )
         dialog = LabelsNeededDialog(window.session, window)
         dialog.sizes.setText("16, 32, 64")
         dialog.show()

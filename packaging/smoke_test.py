@@ -51,12 +51,26 @@ def make_backbone(folder: Path, texts: list[str]) -> Path:
     tokenizer.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=200, special_tokens=specials))
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)])
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
+    )
     tokenizer.decoder = decoders.WordPiece()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]",
-                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]", model_max_length=64)
-    config = BertConfig(vocab_size=fast.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=64)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=64,
+    )
+    config = BertConfig(
+        vocab_size=fast.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
     BertModel(config).save_pretrained(folder)
     fast.save_pretrained(folder)
     return folder
@@ -92,8 +106,14 @@ def app_trains_on_a_real_screen(exe: str, tmp: Path) -> bool:
     backbone, the run finishes with a model, the frozen CLI exports it, and the window closes with Ctrl+Q."""
     home = tmp / "home"
     home.mkdir()
-    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share"),
-           "XDG_CONFIG_HOME": str(home / ".config"), "HF_HUB_OFFLINE": "1", "PYTHONPATH": ""}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": "",
+    }
     env.pop("QT_QPA_PLATFORM", None)
     runs = home / ".local" / "share" / "tlstudio" / "runs"
     started = time.monotonic()
@@ -101,8 +121,9 @@ def app_trains_on_a_real_screen(exe: str, tmp: Path) -> bool:
     try:
         window = None
         while window is None and time.monotonic() - started < 120 and app.poll() is None:
-            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^tlstudio"], capture_output=True,
-                                   text=True)
+            found = subprocess.run(
+                ["xdotool", "search", "--onlyvisible", "--name", "^tlstudio"], capture_output=True, text=True
+            )
             window = found.stdout.split()[0] if found.stdout.split() else None
             time.sleep(1)
         if window is None:
@@ -123,8 +144,7 @@ def app_trains_on_a_real_screen(exe: str, tmp: Path) -> bool:
             return False
         run = finished[0].parent
         print(f"app on a real screen: trained {run.name} in {time.monotonic() - started:.0f} s", flush=True)
-        step("export the app's run", [exe, "export", str(run), "--format", "hf", "--output", str(tmp / "app-hf")],
-             env)
+        step("export the app's run", [exe, "export", str(run), "--format", "hf", "--output", str(tmp / "app-hf")], env)
         subprocess.run(["xdotool", "windowfocus", "--sync", window], capture_output=True)
         subprocess.run(["xdotool", "key", "ctrl+q"], capture_output=True)
         app.wait(timeout=60)
@@ -148,18 +168,42 @@ def main() -> int:
         backbone = make_backbone(tmp / "tiny", data.read_text().splitlines()[1:])
         step("--version", [exe, "--version"], env)
         step("samples", [exe, "samples"], env)
-        step("train 6 steps", [exe, "train", str(data), "--backbone", str(backbone), "--max-steps", "6",
-                               "--batch-size", "8", "--eval-strategy", "steps", "--eval-steps", "3",
-                               "--output", str(tmp / "run")], env)
+        step(
+            "train 6 steps",
+            [
+                exe,
+                "train",
+                str(data),
+                "--backbone",
+                str(backbone),
+                "--max-steps",
+                "6",
+                "--batch-size",
+                "8",
+                "--eval-strategy",
+                "steps",
+                "--eval-steps",
+                "3",
+                "--output",
+                str(tmp / "run"),
+            ],
+            env,
+        )
         predicted = step("predict", [exe, "predict", str(tmp / "run"), "a great film", "--json"], env)
         assert json.loads(predicted.stdout)[0]["label"] in ("positive", "negative")
         step("export hf", [exe, "export", str(tmp / "run"), "--format", "hf", "--output", str(tmp / "hf")], env)
-        step("export onnx (verified)", [exe, "export", str(tmp / "run"), "--format", "onnx", "--quantize", "int8",
-                                        "--output", str(tmp / "onnx")], env)
+        step(
+            "export onnx (verified)",
+            [exe, "export", str(tmp / "run"), "--format", "onnx", "--quantize", "int8", "--output", str(tmp / "onnx")],
+            env,
+        )
         onnx_run = step("predict with onnx", [exe, "predict", str(tmp / "onnx"), "a great film"], env)
         assert "with onnx" in onnx_run.stderr, onnx_run.stderr
-        step("export bundle", [exe, "export", str(tmp / "onnx"), "--format", "bundle",
-                               "--output", str(tmp / "model.zip")], env)
+        step(
+            "export bundle",
+            [exe, "export", str(tmp / "onnx"), "--format", "bundle", "--output", str(tmp / "model.zip")],
+            env,
+        )
         assert "model/predict.py" in zipfile.ZipFile(tmp / "model.zip").namelist()
         if args.app and os.environ.get("DISPLAY") and shutil.which("xdotool"):
             if not app_trains_on_a_real_screen(exe, tmp):

@@ -25,13 +25,35 @@ DATASETS = Path(os.environ.get("TLSTUDIO_DATASETS", REPO.parent / "shared" / "da
 
 # End-to-end CLI runs of several tasks that take close to a minute each on 2 cores. Their parts are
 # covered in-process by faster tests; the default suite skips them to stay under ten minutes.
-heavy = pytest.mark.skipif(not os.environ.get("TLSTUDIO_HEAVY_TESTS"),
-                           reason="a long end-to-end CLI run; set TLSTUDIO_HEAVY_TESTS=1 to include it")
+heavy = pytest.mark.skipif(
+    not os.environ.get("TLSTUDIO_HEAVY_TESTS"),
+    reason="a long end-to-end CLI run; set TLSTUDIO_HEAVY_TESTS=1 to include it",
+)
 
 POSITIVE = ["great", "lovely", "excellent", "superb", "wonderful", "delightful", "fantastic", "pleasant"]
 NEGATIVE = ["awful", "terrible", "dreadful", "horrible", "poor", "nasty", "broken", "disappointing"]
-FILLER = ["the", "room", "was", "food", "service", "phone", "really", "quite", "and", "staff", "screen", "very",
-          "film", "ending", "battery", "delivery", "chair", "price", "music", "today"]
+FILLER = [
+    "the",
+    "room",
+    "was",
+    "food",
+    "service",
+    "phone",
+    "really",
+    "quite",
+    "and",
+    "staff",
+    "screen",
+    "very",
+    "film",
+    "ending",
+    "battery",
+    "delivery",
+    "chair",
+    "price",
+    "music",
+    "today",
+]
 
 
 def make_sentence(rng: random.Random, label: str) -> str:
@@ -90,8 +112,20 @@ def write_entities_jsonl(path: Path, rows: int = 160, seed: int = 0) -> Path:
     return path
 
 
-EN_FR = {"the": "le", "red": "rouge", "small": "petit", "old": "vieux", "cat": "chat", "dog": "chien",
-         "coffee": "café", "tea": "thé", "is": "est", "here": "ici", "there": "là", "good": "bon"}
+EN_FR = {
+    "the": "le",
+    "red": "rouge",
+    "small": "petit",
+    "old": "vieux",
+    "cat": "chat",
+    "dog": "chien",
+    "coffee": "café",
+    "tea": "thé",
+    "is": "est",
+    "here": "ici",
+    "there": "là",
+    "good": "bon",
+}
 
 
 def make_translation_pair(rng: random.Random) -> tuple[str, str]:
@@ -146,9 +180,18 @@ def require_dataset(name: str) -> Path:
 def tiny_config(data: Path, output: Path, backbone: Path, **overrides):
     from tlstudio.core.config import RunConfig
 
-    values = dict(data=str(data), output=str(output), backbone=str(backbone), text_column="text",
-                  label_column="label", epochs=6, batch_size=16, learning_rate=3e-3, logging_steps=2,
-                  warmup_ratio=0.0)
+    values = dict(
+        data=str(data),
+        output=str(output),
+        backbone=str(backbone),
+        text_column="text",
+        label_column="label",
+        epochs=6,
+        batch_size=16,
+        learning_rate=3e-3,
+        logging_steps=2,
+        warmup_ratio=0.0,
+    )
     values.update(overrides)
     return RunConfig(**values)
 
@@ -158,8 +201,14 @@ def run_cli(*args, timeout=600, env=None, **kwargs):
     import subprocess
 
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "tlstudio", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=full_env, cwd=kwargs.get("cwd", REPO))
+    return subprocess.run(
+        [sys.executable, "-m", "tlstudio", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        cwd=kwargs.get("cwd", REPO),
+    )
 
 
 def assert_user_error(result, *fragments):
@@ -181,8 +230,12 @@ def imported_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str):
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if called in ("import_module", "__import__"):
@@ -194,15 +247,28 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-def write_run(project: Path, name: str, metrics: dict, *, status: str = "completed", started: str = "2026-01-01",
-              eval_size: int = 400, **config) -> Path:
+def write_run(
+    project: Path,
+    name: str,
+    metrics: dict,
+    *,
+    status: str = "completed",
+    started: str = "2026-01-01",
+    eval_size: int = 400,
+    **config,
+) -> Path:
     """A finished run folder (run.json and metrics.json) without training, for comparing runs."""
     from tlstudio.core.config import RunConfig
 
     run = project / name
     run.mkdir(parents=True)
-    values = {"task": "text-classification", "data": "/data/news.csv", "backbone": "minilm",
-              "output": str(run), **config}
+    values = {
+        "task": "text-classification",
+        "data": "/data/news.csv",
+        "backbone": "minilm",
+        "output": str(run),
+        **config,
+    }
     record = {"status": status, "started_at": started, "config": RunConfig(**values).to_dict()}
     if values.get("adapt_source", "off") != "off":
         record["adaptation"] = {"steps": 10}

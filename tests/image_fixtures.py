@@ -48,8 +48,9 @@ def make_tiny_vit(folder: Path) -> Path:
     from transformers.models.vit.image_processing_pil_vit import ViTImageProcessorPil
 
     torch.manual_seed(0)
-    config = ViTConfig(image_size=SIZE, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                       intermediate_size=64)
+    config = ViTConfig(
+        image_size=SIZE, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64
+    )
     ViTForImageClassification(config).save_pretrained(folder)
     ViTImageProcessorPil(size={"height": SIZE, "width": SIZE}).save_pretrained(folder)
     return folder

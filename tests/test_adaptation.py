@@ -57,8 +57,9 @@ def test_two_stage_run_resumes_in_stage_one_and_saves_a_backbone_to_pick(tmp_pat
                 cancel.cancel()
 
     run = tmp_path / "run"
-    config = tiny_config(sentiment_csv, run, tiny_backbone, adapt_source="dataset", adapt_epochs=4, max_steps=4,
-                         batch_size=2)
+    config = tiny_config(
+        sentiment_csv, run, tiny_backbone, adapt_source="dataset", adapt_epochs=4, max_steps=4, batch_size=2
+    )
     first = train(config, StopInStageOne(), cancel)
     assert first.status == "cancelled" and not (run / "adapted-backbone").exists()
     assert json.loads((run / "run.json").read_text())["status"] == "stopped"

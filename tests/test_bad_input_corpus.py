@@ -55,14 +55,21 @@ class Case:
 def loaded_texts(*expected):
     def check(data, messages):
         assert sorted(data.train.texts + data.eval.texts) == sorted(expected)
+
     return check
 
 
 def _check_ragged(data, messages):
     # The long line is skipped and named; the short one is padded (so it has no label and counts as unlabelled).
     assert "too many fields" not in " ".join(data.train.texts + data.eval.texts)
-    assert sorted(data.train.texts + data.eval.texts) == ["fifth row", "fine one", "fourth row", "ok two",
-                                                          "sixth row", "third row"]
+    assert sorted(data.train.texts + data.eval.texts) == [
+        "fifth row",
+        "fine one",
+        "fourth row",
+        "ok two",
+        "sixth row",
+        "third row",
+    ]
     assert any("more fields than the header (3)" in m for m in messages)
     assert any("1 row(s) have no 'label'" in m for m in messages)
 
@@ -108,51 +115,87 @@ CORPUS = [
     Case("empty.csv", b"", refused="is empty"),
     Case("header_only.csv", b"text,label\r\n", refused="has a header row but no data rows"),
     Case("blank_lines.csv", b"\n \n\t\n", refused="holds no text"),
-    Case("ragged.csv", ("text,label\nfine one,a\ntoo,many,fields,here\nshort\nok two,b\n" + BALANCED).encode(),
-         check=_check_ragged),
-    Case("quoted_newlines.csv",
-         ('text,label\n"first line\nsecond line, with comma",a\n"he said ""hi""",b\n' + BALANCED).encode(),
-         check=loaded_texts("first line\nsecond line, with comma", 'he said "hi"', "third row", "fourth row",
-                            "fifth row", "sixth row")),
+    Case(
+        "ragged.csv",
+        ("text,label\nfine one,a\ntoo,many,fields,here\nshort\nok two,b\n" + BALANCED).encode(),
+        check=_check_ragged,
+    ),
+    Case(
+        "quoted_newlines.csv",
+        ('text,label\n"first line\nsecond line, with comma",a\n"he said ""hi""",b\n' + BALANCED).encode(),
+        check=loaded_texts(
+            "first line\nsecond line, with comma", 'he said "hi"', "third row", "fourth row", "fifth row", "sixth row"
+        ),
+    ),
     Case("unclosed_quote.csv", b'text,label\n"never closed,a\nsecond,b\nthird,a\n', refused="unclosed quote"),
     Case("nul_bytes.csv", ("text,la\x00bel\nab\x00c,a\nfine,b\n" + BALANCED).encode(), check=_check_nul),
     Case("binary_garbage.csv", _random_bytes(20_000), refused="binary data"),
-    Case("image_named.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(4000) + _random_bytes(4000, 1),
-         refused="binary data"),
+    Case(
+        "image_named.csv",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(4000) + _random_bytes(4000, 1),
+        refused="binary data",
+    ),
     Case("utf16_bom.csv", ACCENTED.encode("utf-16"), check=_check_accented),
     Case("utf16_no_bom.csv", ACCENTED.encode("utf-16-le"), check=_check_accented),
     Case("cp1252.csv", ACCENTED.encode("cp1252"), check=_check_accented),
     Case("utf8_bom.csv", codecs.BOM_UTF8 + ACCENTED.encode("utf-8"), check=_check_accented),
     Case("object_not_list.json", b'{"rows": [{"text": "a", "label": "b"}]}', refused="not a list of records"),
-    Case("one_broken_line.jsonl",
-         b'{"text": "one", "label": "x"}\n{"text": "two", "label":\n{"text": "three", "label": "y"}\n'
-         b'{"text": "four", "label": "x"}\n{"text": "five", "label": "y"}\n',
-         check=lambda data, messages: (loaded_texts("one", "three", "four", "five")(data, messages),
-                                       any("not valid JSON (2)" in m for m in messages) or pytest.fail(messages))),
-    Case("mixed_types.jsonl",
-         b'{"text": "a", "label": 1}\n{"text": 5, "label": "1"}\n{"text": "c", "label": 1.0}\n'
-         b'{"text": "d", "label": 0}\n{"text": "e", "label": "0"}\n{"text": "f", "label": 0.0}\n',
-         check=_check_mixed_types),
-    Case("missing_and_nan_labels.csv", ("text,label\nr1,x\nr2,\nr3,NaN\nr4,y\nr5,x\nr6,y\nr7,nan\n").encode(),
-         check=_check_missing_labels),
-    Case("nan_labels.json",
-         b'[{"text": "r1", "label": "x"}, {"text": "r2", "label": null}, {"text": "r3", "label": NaN},'
-         b' {"text": "r4", "label": "y"}, {"text": "r5", "label": "x"}, {"text": "r6", "label": "y"},'
-         b' {"text": "r7"}]',
-         check=_check_missing_labels),
+    Case(
+        "one_broken_line.jsonl",
+        b'{"text": "one", "label": "x"}\n{"text": "two", "label":\n{"text": "three", "label": "y"}\n'
+        b'{"text": "four", "label": "x"}\n{"text": "five", "label": "y"}\n',
+        check=lambda data, messages: (
+            loaded_texts("one", "three", "four", "five")(data, messages),
+            any("not valid JSON (2)" in m for m in messages) or pytest.fail(messages),
+        ),
+    ),
+    Case(
+        "mixed_types.jsonl",
+        b'{"text": "a", "label": 1}\n{"text": 5, "label": "1"}\n{"text": "c", "label": 1.0}\n'
+        b'{"text": "d", "label": 0}\n{"text": "e", "label": "0"}\n{"text": "f", "label": 0.0}\n',
+        check=_check_mixed_types,
+    ),
+    Case(
+        "missing_and_nan_labels.csv",
+        ("text,label\nr1,x\nr2,\nr3,NaN\nr4,y\nr5,x\nr6,y\nr7,nan\n").encode(),
+        check=_check_missing_labels,
+    ),
+    Case(
+        "nan_labels.json",
+        b'[{"text": "r1", "label": "x"}, {"text": "r2", "label": null}, {"text": "r3", "label": NaN},'
+        b' {"text": "r4", "label": "y"}, {"text": "r5", "label": "x"}, {"text": "r6", "label": "y"},'
+        b' {"text": "r7"}]',
+        check=_check_missing_labels,
+    ),
     Case("no_labels_at_all.csv", b"text,label\nnice one,\nalso nice,\n", refused="no rows with both"),
-    Case("label_only_in_eval.csv", ("text,label\n" + BALANCED).encode(), refused="never appear in training: neutral",
-         eval_content=b"text,label\ngreat room,a\nodd one,neutral\n", names_file=False),
-    Case("single_class.csv", b"text,label\nnice one,pos\nalso nice,pos\nnice again,pos\n",
-         refused="fewer than two classes"),
-    Case("one_megabyte_text.csv", ('text,label\n"' + "word " * 210_000 + '",a\n' + BALANCED).encode(),
-         check=_check_long_text),
-    Case("duplicate_columns.csv", ("text,text,label\nfirst,second,a\n" + BALANCED.replace("row,", "row,x,")).encode(),
-         check=_check_duplicate_columns),
-    Case("duplicate_keys.json",
-         b'[{"text": "first", "text": "second", "label": "a"}, {"text": "r2", "label": "b"},'
-         b' {"text": "r3", "label": "a"}, {"text": "r4", "label": "b"}]',
-         check=_check_duplicate_keys),
+    Case(
+        "label_only_in_eval.csv",
+        ("text,label\n" + BALANCED).encode(),
+        refused="never appear in training: neutral",
+        eval_content=b"text,label\ngreat room,a\nodd one,neutral\n",
+        names_file=False,
+    ),
+    Case(
+        "single_class.csv",
+        b"text,label\nnice one,pos\nalso nice,pos\nnice again,pos\n",
+        refused="fewer than two classes",
+    ),
+    Case(
+        "one_megabyte_text.csv",
+        ('text,label\n"' + "word " * 210_000 + '",a\n' + BALANCED).encode(),
+        check=_check_long_text,
+    ),
+    Case(
+        "duplicate_columns.csv",
+        ("text,text,label\nfirst,second,a\n" + BALANCED.replace("row,", "row,x,")).encode(),
+        check=_check_duplicate_columns,
+    ),
+    Case(
+        "duplicate_keys.json",
+        b'[{"text": "first", "text": "second", "label": "a"}, {"text": "r2", "label": "b"},'
+        b' {"text": "r3", "label": "a"}, {"text": "r4", "label": "b"}]',
+        check=_check_duplicate_keys,
+    ),
 ]
 
 
@@ -188,15 +231,26 @@ def test_broken_input(case, tmp_path, tiny_backbone, capsys):
     before = {p.name: digest(p) for p in source.iterdir()}
 
     if case.refused:
-        argv = ["train", path, "--backbone", tiny_backbone, "--output", tmp_path / "run",
-                "--text-column", "text", "--label-column", "label"]
+        argv = [
+            "train",
+            path,
+            "--backbone",
+            tiny_backbone,
+            "--output",
+            tmp_path / "run",
+            "--text-column",
+            "text",
+            "--label-column",
+            "label",
+        ]
         if eval_path:
             argv += ["--eval-data", eval_path]
         assert main_in_process(argv) == 2
         assert_one_error_line(capsys, case.refused, *([str(path)] if case.names_file else []))
     else:
-        config = RunConfig(data=str(path), output=str(tmp_path / "run"), text_column="text", label_column="label",
-                           eval_fraction=0.25)
+        config = RunConfig(
+            data=str(path), output=str(tmp_path / "run"), text_column="text", label_column="label", eval_fraction=0.25
+        )
         sink = ListSink()
         data = TextClassificationTask().prepare(config, sink)
         case.check(data, [m.text for m in sink.of_type(Message)])
@@ -207,18 +261,37 @@ def test_broken_input(case, tmp_path, tiny_backbone, capsys):
 
 def test_corpus_covers_every_kind_of_broken_input():
     # The list the project promises to survive; a case dropped from CORPUS must fail here.
-    promised = ["empty", "header_only", "ragged", "quoted_newlines", "nul_bytes", "binary_garbage", "utf16",
-                "cp1252", "bom", "object_not_list", "one_broken_line", "mixed_types", "missing_and_nan_labels",
-                "label_only_in_eval", "single_class", "one_megabyte", "duplicate_columns"]
+    promised = [
+        "empty",
+        "header_only",
+        "ragged",
+        "quoted_newlines",
+        "nul_bytes",
+        "binary_garbage",
+        "utf16",
+        "cp1252",
+        "bom",
+        "object_not_list",
+        "one_broken_line",
+        "mixed_types",
+        "missing_and_nan_labels",
+        "label_only_in_eval",
+        "single_class",
+        "one_megabyte",
+        "duplicate_columns",
+    ]
     names = " ".join(c.name for c in CORPUS)
     assert [p for p in promised if p not in names] == []
 
 
-@pytest.mark.parametrize("name, content", [
-    ("vanishing.csv", b"text,label\nnice one,a\nawful one,b\n"),
-    ("vanishing.jsonl", b'{"text": "nice one", "label": "a"}\n'),
-    ("vanishing.json", b'[{"text": "nice one", "label": "a"}]'),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("vanishing.csv", b"text,label\nnice one,a\nawful one,b\n"),
+        ("vanishing.jsonl", b'{"text": "nice one", "label": "a"}\n'),
+        ("vanishing.json", b'[{"text": "nice one", "label": "a"}]'),
+    ],
+)
 def test_a_file_that_disappears_while_loading(name, content, tmp_path, tiny_backbone, capsys, monkeypatch):
     from tlstudio.core.data import json_records, sniff
 
@@ -264,8 +337,14 @@ def test_a_megabyte_text_is_truncated_for_training_and_counted(tmp_path, tiny_ba
 
     path = tmp_path / "long.csv"
     path.write_bytes(('text,label\n"' + "word " * 210_000 + '",a\n' + BALANCED).encode())
-    config = RunConfig(data=str(path), output=str(tmp_path / "run"), text_column="text", label_column="label",
-                       eval_fraction=0.25, max_length=32)
+    config = RunConfig(
+        data=str(path),
+        output=str(tmp_path / "run"),
+        text_column="text",
+        label_column="label",
+        eval_fraction=0.25,
+        max_length=32,
+    )
     sink = ListSink()
     task = TextClassificationTask()
     data = task.prepare(config, sink)

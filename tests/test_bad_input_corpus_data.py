@@ -25,8 +25,14 @@ from tlstudio.core.errors import DataError
 from tlstudio.core.progress import ListSink, Message
 from tlstudio.core.tasks.text_classification import TextClassificationTask
 
-PAIRS = [("a lovely quiet room", "pos"), ("an awful noisy room", "neg"), ("great friendly staff", "pos"),
-         ("rude slow staff", "neg"), ("superb breakfast", "pos"), ("cold dreadful food", "neg")]
+PAIRS = [
+    ("a lovely quiet room", "pos"),
+    ("an awful noisy room", "neg"),
+    ("great friendly staff", "pos"),
+    ("rude slow staff", "neg"),
+    ("superb breakfast", "pos"),
+    ("cold dreadful food", "neg"),
+]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -130,8 +136,23 @@ def test_50000_named_columns_load_in_seconds_for_train_and_health(tmp_path, coun
     # The train command's own path: the data loads (hours before the fix; about 5 s on 2 busy cores), then
     # the missing backbone stops the run before any training.
     started = time.perf_counter()
-    assert run(["train", path, "--text-column", "text", "--label-column", "label", "--output", tmp_path / "run",
-                "--backbone", tmp_path / "no-such-backbone"]) == 2
+    assert (
+        run(
+            [
+                "train",
+                path,
+                "--text-column",
+                "text",
+                "--label-column",
+                "label",
+                "--output",
+                tmp_path / "run",
+                "--backbone",
+                tmp_path / "no-such-backbone",
+            ]
+        )
+        == 2
+    )
     assert time.perf_counter() - started < 60
     out, err = capsys.readouterr()
     assert "loading backbone" in out and "no-such-backbone" in err and "Traceback" not in err
@@ -170,8 +191,12 @@ def parquet(path: Path, **columns) -> Path:
 def token_ids_parquet(path: Path, names=None) -> Path:
     """Texts, labels and a list column of token ids, as ``datasets`` exports them; ``names`` renames labels."""
     texts = [t for t, _ in PAIRS] * 2
-    return parquet(path, text=texts, label=[(names or {}).get(label, label) for _, label in PAIRS] * 2,
-                   input_ids=[[101, 7 + i, 102] for i in range(len(texts))])
+    return parquet(
+        path,
+        text=texts,
+        label=[(names or {}).get(label, label) for _, label in PAIRS] * 2,
+        input_ids=[[101, 7 + i, 102] for i in range(len(texts))],
+    )
 
 
 def test_a_parquet_list_column_beside_the_named_columns_trains(tmp_path):
@@ -188,24 +213,34 @@ def test_parquet_list_columns_in_health_with_and_without_column_flags(tmp_path, 
     assert "Traceback" not in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv, fragments", [
-    (["--text-column", "input_ids", "--label-column", "label"], ["column 'input_ids'", "holds a list", "not text"]),
-    (["--text-column", "text", "--label-column", "input_ids"], ["column 'input_ids'", "not single labels"]),
-    (["--text-column", "text", "--label-column", "meta"], ["column 'meta'", "not single labels"]),
-    (["--text-column", "blob", "--label-column", "label"], ["column 'blob'", "a binary value", "not text"]),
-], ids=["list-as-text", "list-as-label", "struct-as-label", "binary-as-text"])
+@pytest.mark.parametrize(
+    "argv, fragments",
+    [
+        (["--text-column", "input_ids", "--label-column", "label"], ["column 'input_ids'", "holds a list", "not text"]),
+        (["--text-column", "text", "--label-column", "input_ids"], ["column 'input_ids'", "not single labels"]),
+        (["--text-column", "text", "--label-column", "meta"], ["column 'meta'", "not single labels"]),
+        (["--text-column", "blob", "--label-column", "label"], ["column 'blob'", "a binary value", "not text"]),
+    ],
+    ids=["list-as-text", "list-as-label", "struct-as-label", "binary-as-text"],
+)
 def test_nested_and_binary_cells_are_refused_naming_the_column(tmp_path, tiny_backbone, capsys, argv, fragments):
     rows = len(PAIRS)
-    path = parquet(tmp_path / "cells.parquet", text=[t for t, _ in PAIRS], label=[label for _, label in PAIRS],
-                   input_ids=[[1, 2, i] for i in range(rows)], meta=[{"source": "web", "n": i} for i in range(rows)],
-                   blob=[bytes([0xff, 0xfe, i]) for i in range(rows)])
+    path = parquet(
+        tmp_path / "cells.parquet",
+        text=[t for t, _ in PAIRS],
+        label=[label for _, label in PAIRS],
+        input_ids=[[1, 2, i] for i in range(rows)],
+        meta=[{"source": "web", "n": i} for i in range(rows)],
+        blob=[bytes([0xFF, 0xFE, i]) for i in range(rows)],
+    )
     refused(capsys, train_argv(path, tmp_path, tiny_backbone, *argv), str(path), *fragments, files=[path])
     refused(capsys, ["health", path, *argv], str(path), *fragments, files=[path])
 
 
 def test_utf8_binary_cells_read_as_text(tmp_path):
-    path = parquet(tmp_path / "bytes.parquet", text=[t.encode() for t, _ in PAIRS],
-                   label=[label.encode() for _, label in PAIRS])
+    path = parquet(
+        tmp_path / "bytes.parquet", text=[t.encode() for t, _ in PAIRS], label=[label.encode() for _, label in PAIRS]
+    )
     data, _ = prepare(path, eval_fraction=0.34)
     assert set(data.label_names) == {"neg", "pos"} and "superb breakfast" in data.train.texts + data.eval.texts
 
@@ -235,17 +270,28 @@ def test_a_parquet_list_column_is_evaluated_and_predicted(tmp_path, trained_run,
 # --------------------------------------------------------------------------- 4. pathological data
 
 
-@pytest.mark.parametrize("name, content, fragment", [
-    ("deep.json", '[{"text": "a", "label": ' + "[" * 100_000 + "]" * 100_000 + "}]", "nests its values too deeply"),
-    ("deep_top.json", "[" * 100_000 + "]" * 100_000, "nests its values too deeply"),
-    ("deep.jsonl", '{"text": "a", "label": "x"}\n{"text": "b", "label": ' + "[" * 100_000 + "]" * 100_000 + "}\n",
-     "line 2 of"),
-])
+@pytest.mark.parametrize(
+    "name, content, fragment",
+    [
+        ("deep.json", '[{"text": "a", "label": ' + "[" * 100_000 + "]" * 100_000 + "}]", "nests its values too deeply"),
+        ("deep_top.json", "[" * 100_000 + "]" * 100_000, "nests its values too deeply"),
+        (
+            "deep.jsonl",
+            '{"text": "a", "label": "x"}\n{"text": "b", "label": ' + "[" * 100_000 + "]" * 100_000 + "}\n",
+            "line 2 of",
+        ),
+    ],
+)
 def test_json_nested_past_pythons_limit_is_one_clear_error(tmp_path, tiny_backbone, capsys, name, content, fragment):
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
-    refused(capsys, train_argv(path, tmp_path, tiny_backbone, "--text-column", "text", "--label-column", "label"),
-            str(path), fragment, files=[path])
+    refused(
+        capsys,
+        train_argv(path, tmp_path, tiny_backbone, "--text-column", "text", "--label-column", "label"),
+        str(path),
+        fragment,
+        files=[path],
+    )
     refused(capsys, ["health", path], str(path), fragment, files=[path])
 
 
@@ -261,14 +307,14 @@ def test_resume_when_the_data_file_became_a_folder(tmp_path, capsys):
     run_folder = RunFolder(tmp_path / "run")
     run_folder.path.mkdir()
     config = RunConfig(data=str(data), output=str(run_folder.path)).to_dict()
-    run_folder.run_file.write_text(json.dumps({"status": "stopped", "config": config,
-                                               "data": {"sha256": "0" * 64, "path": str(data)}}))
+    run_folder.run_file.write_text(
+        json.dumps({"status": "stopped", "config": config, "data": {"sha256": "0" * 64, "path": str(data)}})
+    )
     checkpoint = run_folder.checkpoints / "checkpoint-3"
     checkpoint.mkdir(parents=True)
     (checkpoint / STATE_FILE).write_text(json.dumps({"global_step": 3}))
     save_file({"weight": np.zeros(2, dtype=np.float32)}, str(checkpoint / "model.safetensors"))
-    refused(capsys, ["train", "--resume", run_folder.path], str(data), "is a folder",
-            files=[run_folder.run_file])
+    refused(capsys, ["train", "--resume", run_folder.path], str(data), "is a folder", files=[run_folder.run_file])
 
 
 def test_a_label_too_long_for_a_file_name_becomes_a_short_folder(tmp_path, capsys):
@@ -325,33 +371,59 @@ def test_a_few_rare_classes_keep_a_stratified_split():
 
 def test_one_row_per_label_says_why_nothing_can_be_validated(tmp_path, tiny_backbone, capsys):
     path = write_csv(tmp_path / "ids.csv", [(f"text {i}", f"id{i}") for i in range(5000)])
-    refused(capsys, train_argv(path, tmp_path, tiny_backbone, "--text-column", "text", "--label-column", "label"),
-            str(path), "every label", "single row", files=[path])
+    refused(
+        capsys,
+        train_argv(path, tmp_path, tiny_backbone, "--text-column", "text", "--label-column", "label"),
+        str(path),
+        "every label",
+        "single row",
+        files=[path],
+    )
 
 
 def test_printed_tables_of_thousands_of_classes_stay_short(capsys):
     from tlstudio.cli.health import print_report
     from tlstudio.cli.output import print_metrics
 
-    per_class = {f"class{i}": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 1 + (i == 42)}
-                 for i in range(5000)}
+    per_class = {
+        f"class{i}": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 1 + (i == 42)} for i in range(5000)
+    }
     print_metrics({"accuracy": 0.5, "per_class": per_class})
     out = capsys.readouterr().out
     assert len(out.splitlines()) < 40 and "class42 " in out and "… and 4,980 more" in out
-    print_report({"file": "f.csv", "rows": 10_000, "text_column": "text", "label_column": "label",
-            "class_counts": {f"class{i}": 2 for i in range(5000)}, "findings": []})
+    print_report(
+        {
+            "file": "f.csv",
+            "rows": 10_000,
+            "text_column": "text",
+            "label_column": "label",
+            "class_counts": {f"class{i}": 2 for i in range(5000)},
+            "findings": [],
+        }
+    )
     out = capsys.readouterr().out
     assert len(out) < 2000 and "classes (5,000)" in out and "… and 4,980 more" in out
 
 
 def test_labels_differing_only_in_case_are_flagged(tmp_path, capsys):
-    rows = [("one", "Pos"), ("two", "pos "), ("three", "POS"), ("four", "neg"), ("five", "neg"), ("six", "Pos"),
-            ("seven", "pos"), ("eight", "POS"), ("nine", "neg"), ("ten", "neg")]
+    rows = [
+        ("one", "Pos"),
+        ("two", "pos "),
+        ("three", "POS"),
+        ("four", "neg"),
+        ("five", "neg"),
+        ("six", "Pos"),
+        ("seven", "pos"),
+        ("eight", "POS"),
+        ("nine", "neg"),
+        ("ten", "neg"),
+    ]
     path = write_csv(tmp_path / "cases.csv", rows)
     data, messages = prepare(path, eval_fraction=0.3)
     assert data.label_names == ["neg", "POS", "Pos", "pos"]
-    assert any("differ only in upper/lower case" in m and "'POS', 'Pos', 'pos'" in m and "merge" in m
-               for m in messages), messages
+    assert any(
+        "differ only in upper/lower case" in m and "'POS', 'Pos', 'pos'" in m and "merge" in m for m in messages
+    ), messages
     assert run(["health", path, "--no-near", "--text-column", "text", "--label-column", "label"]) == 0
     assert "'POS', 'Pos', 'pos'" in capsys.readouterr().out
 
@@ -373,14 +445,24 @@ def workbook(tmp_path) -> Path:
 
 
 def test_a_workbook_with_several_sheets_names_them_and_sheet_chooses(workbook, tmp_path, tiny_backbone, capsys):
-    line = refused(capsys, train_argv(workbook, tmp_path, tiny_backbone, "--text-column", "text",
-                                      "--label-column", "label"),
-                   "sheet 'Notes'", "'Data'", "--sheet", files=[workbook])
+    line = refused(
+        capsys,
+        train_argv(workbook, tmp_path, tiny_backbone, "--text-column", "text", "--label-column", "label"),
+        "sheet 'Notes'",
+        "'Data'",
+        "--sheet",
+        files=[workbook],
+    )
     assert "no data rows" in line
     data, _ = prepare(workbook, sheet="Data", eval_fraction=0.34)
     assert sorted(data.train.texts + data.eval.texts) == sorted(t for t, _ in PAIRS)
-    refused(capsys, ["health", workbook, "--sheet", "data"], "no sheet named 'data'", "Did you mean 'Data'",
-            files=[workbook])
+    refused(
+        capsys,
+        ["health", workbook, "--sheet", "data"],
+        "no sheet named 'data'",
+        "Did you mean 'Data'",
+        files=[workbook],
+    )
     assert run(["health", workbook, "--sheet", "Data", "--no-near"]) == 0
 
 
@@ -402,8 +484,13 @@ def test_the_first_of_several_sheets_is_read_with_a_note(tmp_path):
 
 def test_every_command_that_reads_a_data_file_takes_sheet():
     parser = cli.build_parser()
-    for argv in (["train", "d.xlsx"], ["health", "d.xlsx"], ["predict", "m", "--input", "d.xlsx"],
-                 ["evaluate", "m", "d.xlsx"], ["tune", "d.xlsx"]):
+    for argv in (
+        ["train", "d.xlsx"],
+        ["health", "d.xlsx"],
+        ["predict", "m", "--input", "d.xlsx"],
+        ["evaluate", "m", "d.xlsx"],
+        ["tune", "d.xlsx"],
+    ):
         assert parser.parse_args([*argv, "--sheet", "Data"]).sheet == "Data"
 
 
@@ -430,21 +517,30 @@ def test_conll_extra_columns_are_named_and_stray_tags_refused(tmp_path, tiny_bac
     from tlstudio.core.tasks.token_classification import TokenClassificationTask
 
     wide = tmp_path / "wide.conll"
-    wide.write_text("Anna NNP B-NP B-PER\nflew VBD B-VP O\n.\t.\tO\tO\n\nSara NNP B-NP B-PER\nsmiled VBD B-VP O\n"
-                    "\nTom NNP B-NP B-PER\nran VBD B-VP O\n\nLena NNP B-NP B-PER\nsang VBD B-VP O\n",
-                    encoding="utf-8")
+    wide.write_text(
+        "Anna NNP B-NP B-PER\nflew VBD B-VP O\n.\t.\tO\tO\n\nSara NNP B-NP B-PER\nsmiled VBD B-VP O\n"
+        "\nTom NNP B-NP B-PER\nran VBD B-VP O\n\nLena NNP B-NP B-PER\nsang VBD B-VP O\n",
+        encoding="utf-8",
+    )
     table = read_table(wide)
     assert table.frame["tags"].tolist()[0] == ["B-PER", "O", "O"]
     assert any("up to 4 fields (line 1)" in w and "last as its tag" in w for w in table.warnings)
     sink = ListSink()
-    TokenClassificationTask().prepare(RunConfig(data=str(wide), output="unused", task="token-classification",
-                                                eval_fraction=0.25), sink)
+    TokenClassificationTask().prepare(
+        RunConfig(data=str(wide), output="unused", task="token-classification", eval_fraction=0.25), sink
+    )
     assert any("last as its tag" in m.text for m in sink.of_type(Message))
 
     stray = tmp_path / "stray.conll"
     stray.write_text("Anna B-PER\nflew O\n\nSara PER\nsmiled O\n\nin O\nOslo B-LOC\n", encoding="utf-8")
-    refused(capsys, train_argv(stray, tmp_path, tiny_backbone, "--task", "token-classification"),
-            str(stray), "line(s) 4", "'PER'", files=[stray])
+    refused(
+        capsys,
+        train_argv(stray, tmp_path, tiny_backbone, "--task", "token-classification"),
+        str(stray),
+        "line(s) 4",
+        "'PER'",
+        files=[stray],
+    )
     # A file that is bare types all through is IO tagging, not strays.
     bare = tmp_path / "bare.conll"
     bare.write_text("Anna PER\nflew O\n\nOslo LOC\nshone O\n", encoding="utf-8")

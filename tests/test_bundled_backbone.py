@@ -23,8 +23,9 @@ def test_bundled_backbone_resolves_offline():
 
 def test_fine_tune_sample_reviews_and_reload_with_pipeline(tmp_path):
     out = tmp_path / "run"
-    result = run_cli("train", sample_path("sentiment"), "--task", "text-classification", "--epochs", "2",
-                     "--output", out, "--json")
+    result = run_cli(
+        "train", sample_path("sentiment"), "--task", "text-classification", "--epochs", "2", "--output", out, "--json"
+    )
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)["metrics"]
     # 48 validation reviews, two classes: after 2 short epochs the model must clearly beat the majority class.
@@ -39,8 +40,14 @@ def test_fine_tune_sample_reviews_and_reload_with_pipeline(tmp_path):
         "assert 'tlstudio' not in sys.modules\n"
         "print(json.dumps(out))"
     )
-    loaded = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, cwd=tmp_path,
-                            env={"HF_HUB_OFFLINE": "1", "PATH": ""}, check=True)
+    loaded = subprocess.run(
+        [sys.executable, "-c", code, str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"HF_HUB_OFFLINE": "1", "PATH": ""},
+        check=True,
+    )
     predictions = json.loads(loaded.stdout.strip().splitlines()[-1])
     assert [p["label"] for p in predictions] == ["positive", "negative"]
 
@@ -50,8 +57,19 @@ def test_rotten_tomatoes_short_run_beats_majority(tmp_path):
     # 60 steps, not fewer: at 40 the model is only starting to learn and whether it beats the majority
     # depends on which batches happen to come first (measured: accuracy 0.59 to 0.74 across training
     # orders at 40 steps; 0.75 and 0.76 at 60).
-    result = run_cli("train", data, "--text-column", "text", "--label-column", "label", "--max-steps", "60",
-                     "--output", tmp_path / "run", "--json")
+    result = run_cli(
+        "train",
+        data,
+        "--text-column",
+        "text",
+        "--label-column",
+        "label",
+        "--max-steps",
+        "60",
+        "--output",
+        tmp_path / "run",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)["metrics"]
     assert metrics["eval_size"] == 1280  # 10% of each class, stratified

@@ -19,7 +19,7 @@ def test_each_bucket_keeps_exactly_its_minimum_and_maximum():
     edges = np.linspace(x[0], x[-1], buckets + 1)
     which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, buckets - 1)
     expected = [(y[which == b].min(), y[which == b].max()) for b in range(buckets) if (which == b).any()]
-    pairs = [tuple(sorted(out_y[i:i + 2])) for i in range(0, len(out_y), 2)]
+    pairs = [tuple(sorted(out_y[i : i + 2])) for i in range(0, len(out_y), 2)]
     assert pairs == expected
     assert out_x[0] == x[0] and out_x[-1] == x[-1] and np.all(np.diff(out_x) >= 0)
 
@@ -50,7 +50,7 @@ def test_unordered_x_is_thinned_in_equal_runs_of_points():
     y = rng.normal(0, 1, 10_000)
     _, out_y = peak_decimate(x, y, 100)
     runs = y.reshape(100, 100)
-    pairs = [tuple(sorted(out_y[i:i + 2])) for i in range(0, len(out_y), 2)]
+    pairs = [tuple(sorted(out_y[i : i + 2])) for i in range(0, len(out_y), 2)]
     assert pairs == list(zip(runs.min(axis=1), runs.max(axis=1)))
 
 

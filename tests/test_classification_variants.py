@@ -18,6 +18,7 @@ from tlstudio.core.predictors.loading import LabelSet, Value, load_predictor
 from tlstudio.core.tasks.windows import aggregate
 from tlstudio.core.training.engine import train
 
+
 def write_csv(path, header, rows):
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -31,8 +32,11 @@ def multi_label_rows(rng, count):
     rows = []
     for _ in range(count):
         labels = [name for name in ("complaint", "praise") if rng.random() < 0.5]
-        words = rng.sample(FILLER, 4) + [rng.choice(POSITIVE)] * ("praise" in labels) + \
-            [rng.choice(NEGATIVE)] * ("complaint" in labels)
+        words = (
+            rng.sample(FILLER, 4)
+            + [rng.choice(POSITIVE)] * ("praise" in labels)
+            + [rng.choice(NEGATIVE)] * ("complaint" in labels)
+        )
         rng.shuffle(words)
         rows.append([" ".join(words), "|".join(labels)])
     return rows
@@ -69,27 +73,39 @@ def test_regression_predicts_in_the_users_units_after_export(tmp_path, tiny_back
         rng.shuffle(words)
         rows.append([" ".join(words), str(1000 + 250 * good)])  # large units: scaling must be undone
     data = write_csv(tmp_path / "scores.csv", ["text", "score"], rows)
-    result = train(tiny_config(data, tmp_path / "run", tiny_backbone, label_column="score", regression=True,
-                               epochs=8))
+    result = train(tiny_config(data, tmp_path / "run", tiny_backbone, label_column="score", regression=True, epochs=8))
     metrics = result.metrics
     assert metrics["spearman"] > 0.8 and metrics["mse"] < 0.5 * metrics["mean_baseline_mse"]
-    values = [v.value for v in load_predictor(tmp_path / "run").predict(
-        ["great lovely superb the room was", "the room was very quite today"])]
+    values = [
+        v.value
+        for v in load_predictor(tmp_path / "run").predict(
+            ["great lovely superb the room was", "the room was very quite today"]
+        )
+    ]
     assert values[0] > values[1] and 900 < values[1] < 1900  # in the data's units, not standardised
-    code = ("import sys\nfrom transformers import pipeline\n"
-            "p = pipeline('text-classification', model=sys.argv[1], function_to_apply='none')\n"
-            "print(p('great lovely superb the room was')[0]['score'])")
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "run")], capture_output=True, text=True,
-                          check=True)
+    code = (
+        "import sys\nfrom transformers import pipeline\n"
+        "p = pipeline('text-classification', model=sys.argv[1], function_to_apply='none')\n"
+        "print(p('great lovely superb the room was')[0]['score'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "run")], capture_output=True, text=True, check=True
+    )
     assert float(done.stdout.strip().splitlines()[-1]) == pytest.approx(values[0], rel=1e-3)
     assert isinstance(load_predictor(tmp_path / "run").predict(["x"])[0], Value)
 
     # The portable bundle's predict.py answers in the same units (not a softmax over one output).
-    assert run_cli("export", tmp_path / "run", "--format", "bundle", "--output", tmp_path / "scores.zip").returncode == 0
+    assert (
+        run_cli("export", tmp_path / "run", "--format", "bundle", "--output", tmp_path / "scores.zip").returncode == 0
+    )
     zipfile.ZipFile(tmp_path / "scores.zip").extractall(tmp_path)
-    bundled = subprocess.run([sys.executable, "predict.py", "--json", "great lovely superb the room was",
-                              "the room was very quite today"], cwd=tmp_path / "scores", capture_output=True,
-                             text=True, timeout=300)
+    bundled = subprocess.run(
+        [sys.executable, "predict.py", "--json", "great lovely superb the room was", "the room was very quite today"],
+        cwd=tmp_path / "scores",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert bundled.returncode == 0, bundled.stderr
     assert [r["value"] for r in json.loads(bundled.stdout)] == pytest.approx(values, rel=1e-4)
     result = run_cli("export", tmp_path / "run", "--format", "bundle", "--with-onnx", "--output", tmp_path / "o.zip")
@@ -109,14 +125,42 @@ def test_sentence_pairs_through_the_cli(tmp_path, tiny_backbone):
     data = write_csv(tmp_path / "pairs.csv", ["question", "answer", "label"], rows)
     # A short warmup: at 3e-3 from the first step this tiny random BERT can sit at chance for several epochs
     # (how long depends on the batch order), on pairs and single texts alike.
-    result = run_cli("train", data, "--text-column", "question", "--text-pair-column", "answer", "--label-column",
-                     "label", "--backbone", tiny_backbone, "--epochs", "6", "--batch-size", "16",
-                     "--learning-rate", "3e-3", "--warmup-ratio", "0.1", "--output", tmp_path / "run")
+    result = run_cli(
+        "train",
+        data,
+        "--text-column",
+        "question",
+        "--text-pair-column",
+        "answer",
+        "--label-column",
+        "label",
+        "--backbone",
+        tiny_backbone,
+        "--epochs",
+        "6",
+        "--batch-size",
+        "16",
+        "--learning-rate",
+        "3e-3",
+        "--warmup-ratio",
+        "0.1",
+        "--output",
+        tmp_path / "run",
+    )
     assert result.returncode == 0, result.stderr
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["accuracy"] > 0.9
-    result = run_cli("predict", tmp_path / "run", "was the room", "the food was", "--pair", "lovely chair",
-                     "--pair", "awful film", "--json")
+    result = run_cli(
+        "predict",
+        tmp_path / "run",
+        "was the room",
+        "the food was",
+        "--pair",
+        "lovely chair",
+        "--pair",
+        "awful film",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     assert [p["label"] for p in json.loads(result.stdout)] == ["positive", "negative"]
     result = run_cli("predict", tmp_path / "run", "great room")
@@ -127,9 +171,23 @@ def test_sentence_pairs_through_the_cli(tmp_path, tiny_backbone):
     # The bundle's predict.py takes the pair the same way; the run bundle's data carries both texts.
     assert run_cli("export", tmp_path / "run", "--format", "bundle", "--output", tmp_path / "pairs.zip").returncode == 0
     zipfile.ZipFile(tmp_path / "pairs.zip").extractall(tmp_path)
-    bundled = subprocess.run([sys.executable, "predict.py", "--json", "was the room", "the food was", "--pair",
-                              "lovely chair", "--pair", "awful film"], cwd=tmp_path / "pairs", capture_output=True,
-                             text=True, timeout=300)
+    bundled = subprocess.run(
+        [
+            sys.executable,
+            "predict.py",
+            "--json",
+            "was the room",
+            "the food was",
+            "--pair",
+            "lovely chair",
+            "--pair",
+            "awful film",
+        ],
+        cwd=tmp_path / "pairs",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert bundled.returncode == 0, bundled.stderr
     assert [p["label"] for p in json.loads(bundled.stdout)] == ["positive", "negative"]
     result = run_cli("export", tmp_path / "run", "--format", "run-bundle", "--output", tmp_path / "cluster")
@@ -146,13 +204,22 @@ def test_long_texts_read_in_overlapping_windows(tmp_path, tiny_backbone):
         # never sees it.  Every window is trained with its document's label, so the filler-only windows are
         # noise the model must learn to leave undecided; one clue word alone is too faint beside them for
         # this tiny model to pick up reliably within a few epochs.
-        return " ".join([rng.choice(FILLER) for _ in range(40)] + rng.sample(
-            POSITIVE if label == "positive" else NEGATIVE, 2))
+        return " ".join(
+            [rng.choice(FILLER) for _ in range(40)] + rng.sample(POSITIVE if label == "positive" else NEGATIVE, 2)
+        )
 
     rows = [[long_text(label), label] for label in ["negative", "positive"] * 80]
     data = write_csv(tmp_path / "long.csv", ["text", "label"], rows)
-    config = tiny_config(data, tmp_path / "run", tiny_backbone, max_length=32, long_texts="windows",
-                         window_overlap=4, epochs=6, warmup_ratio=0.1)
+    config = tiny_config(
+        data,
+        tmp_path / "run",
+        tiny_backbone,
+        max_length=32,
+        long_texts="windows",
+        window_overlap=4,
+        epochs=6,
+        warmup_ratio=0.1,
+    )
     result = train(config)
     assert result.metrics["accuracy"] > 0.9 and result.metrics["train_truncated"] == 144
     record = json.loads((tmp_path / "run" / "run.json").read_text())

@@ -32,8 +32,9 @@ def test_missing_path_or_directory(tmp_path, target):
 
 def test_bad_arguments_are_one_error_line(tmp_path, sentiment_csv):
     assert_user_error(run_cli("train", sentiment_csv, "--epochs", "lots", "--output", tmp_path / "o"), "--epochs")
-    assert_user_error(run_cli("train", sentiment_csv, "--learning-rate", "5", "--output", tmp_path / "o"),
-                      "learning_rate")
+    assert_user_error(
+        run_cli("train", sentiment_csv, "--learning-rate", "5", "--output", tmp_path / "o"), "learning_rate"
+    )
     assert_user_error(run_cli("train", sentiment_csv), "--output")
 
 
@@ -43,8 +44,18 @@ def test_train_predict_evaluate_and_repeat_from_run_json(tmp_path, tiny_backbone
     mixed = data.read_text().replace("\n", "\r\n")
     data.write_bytes(mixed.encode("utf-8-sig"))  # Windows line endings and a BOM
     before = digest(data)
-    common = ["--backbone", tiny_backbone, "--epochs", "6", "--batch-size", "16", "--learning-rate", "3e-3",
-              "--warmup-ratio", "0"]
+    common = [
+        "--backbone",
+        tiny_backbone,
+        "--epochs",
+        "6",
+        "--batch-size",
+        "16",
+        "--learning-rate",
+        "3e-3",
+        "--warmup-ratio",
+        "0",
+    ]
     result = run_cli("train", data, *common, "--output", tmp_path / "run")
     assert result.returncode == 0, result.stderr
     assert "using column 'text' as the text" in result.stderr  # suggested roles are printed
@@ -76,9 +87,27 @@ def test_train_predict_evaluate_and_repeat_from_run_json(tmp_path, tiny_backbone
 def test_ctrl_c_saves_a_checkpoint_exits_130_and_resume_finishes(tmp_path, tiny_backbone):
     data = write_sentiment_csv(tmp_path / "big.csv", rows=2000)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tlstudio", "train", data, "--backbone", tiny_backbone, "--epochs", "3",
-         "--batch-size", "8", "--logging-steps", "1", "--output", tmp_path / "run"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "tlstudio",
+            "train",
+            data,
+            "--backbone",
+            tiny_backbone,
+            "--epochs",
+            "3",
+            "--batch-size",
+            "8",
+            "--logging-steps",
+            "1",
+            "--output",
+            tmp_path / "run",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
     )
     for line in process.stdout:
         if line.startswith("step 3/"):

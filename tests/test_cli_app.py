@@ -43,8 +43,9 @@ def test_a_word_that_is_neither_a_command_nor_a_file_is_a_one_line_error(tmp_pat
 
 def test_without_a_display_the_app_says_so_instead_of_crashing(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    result = subprocess.run([sys.executable, "-m", "tlstudio"], capture_output=True, text=True, env=env, cwd=REPO,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "tlstudio"], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
+    )
     if not sys.platform.startswith("linux"):
         return
     assert result.returncode == 2 and result.stderr.startswith("error: no display")
@@ -52,9 +53,11 @@ def test_without_a_display_the_app_says_so_instead_of_crashing(tmp_path):
 
 
 def test_commands_still_work_and_start_without_qt():
-    code = ("import sys, tlstudio.cli\n"
-            "assert 'PySide6' not in sys.modules and 'pyqtgraph' not in sys.modules\n"
-            "raise SystemExit(tlstudio.cli.main(['samples']))")
+    code = (
+        "import sys, tlstudio.cli\n"
+        "assert 'PySide6' not in sys.modules and 'pyqtgraph' not in sys.modules\n"
+        "raise SystemExit(tlstudio.cli.main(['samples']))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert result.returncode == 0 and "sentiment" in result.stdout
 

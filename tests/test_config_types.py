@@ -13,21 +13,75 @@ from tlstudio.core.errors import ConfigError
 # run.json's "config" exactly as the main branch before typed settings wrote it (a text-classification run whose
 # learning rate was filled in at launch); files like it sit in users' run folders and must keep loading.
 OLD_RUN_JSON_CONFIG = {
-    "data": "/home/u/proj/reviews.csv", "task": "text-classification", "text_column": "text", "image_column": None,
-    "prompt_column": None, "response_column": None, "label_column": "label", "text_pair_column": None,
-    "tokens_column": None, "tags_column": None, "source_column": None, "target_column": None, "subtasks": None,
-    "compare_single_task": False, "eval_data": None, "split_column": None, "eval_fraction": 0.1, "sheet": None,
-    "backbone": "minilm", "max_length": 128, "strategy": "full", "gradual_stages": 3, "layer_lr_decay": 0.8,
-    "lora_rank": 8, "lora_alpha": 16, "lora_dropout": 0.1, "lora_target_modules": None, "adapt_source": "off",
-    "adapt_column": None, "adapt_path": None, "adapt_epochs": 1.0, "adapt_max_steps": None,
-    "adapt_learning_rate": 0.0001, "mlm_probability": 0.15, "multi_label": False, "label_delimiter": None,
-    "regression": False, "long_texts": "truncate", "window_overlap": 32, "image_size": None, "augment": "none",
-    "prompt_template": None, "sample_prompts": None, "num_beams": 4, "max_new_tokens": 128, "temperature": 0.8,
-    "top_p": 0.95, "length_penalty": 1.0, "source_prefix": None, "generation_eval_rows": 200, "epochs": 3.0,
-    "max_steps": 200, "batch_size": 32, "learning_rate": 0.0001, "warmup_ratio": 0.06, "weight_decay": 0.01,
-    "gradient_accumulation_steps": 1, "class_weighting": "auto", "early_stopping_patience": 0, "seed": 42,
-    "eval_strategy": "steps", "eval_steps": 50, "checkpoint_steps": None, "logging_steps": None,
-    "save_total_limit": 2, "keep_checkpoints": False, "device": "auto", "precision": "auto", "report_to": "none",
+    "data": "/home/u/proj/reviews.csv",
+    "task": "text-classification",
+    "text_column": "text",
+    "image_column": None,
+    "prompt_column": None,
+    "response_column": None,
+    "label_column": "label",
+    "text_pair_column": None,
+    "tokens_column": None,
+    "tags_column": None,
+    "source_column": None,
+    "target_column": None,
+    "subtasks": None,
+    "compare_single_task": False,
+    "eval_data": None,
+    "split_column": None,
+    "eval_fraction": 0.1,
+    "sheet": None,
+    "backbone": "minilm",
+    "max_length": 128,
+    "strategy": "full",
+    "gradual_stages": 3,
+    "layer_lr_decay": 0.8,
+    "lora_rank": 8,
+    "lora_alpha": 16,
+    "lora_dropout": 0.1,
+    "lora_target_modules": None,
+    "adapt_source": "off",
+    "adapt_column": None,
+    "adapt_path": None,
+    "adapt_epochs": 1.0,
+    "adapt_max_steps": None,
+    "adapt_learning_rate": 0.0001,
+    "mlm_probability": 0.15,
+    "multi_label": False,
+    "label_delimiter": None,
+    "regression": False,
+    "long_texts": "truncate",
+    "window_overlap": 32,
+    "image_size": None,
+    "augment": "none",
+    "prompt_template": None,
+    "sample_prompts": None,
+    "num_beams": 4,
+    "max_new_tokens": 128,
+    "temperature": 0.8,
+    "top_p": 0.95,
+    "length_penalty": 1.0,
+    "source_prefix": None,
+    "generation_eval_rows": 200,
+    "epochs": 3.0,
+    "max_steps": 200,
+    "batch_size": 32,
+    "learning_rate": 0.0001,
+    "warmup_ratio": 0.06,
+    "weight_decay": 0.01,
+    "gradient_accumulation_steps": 1,
+    "class_weighting": "auto",
+    "early_stopping_patience": 0,
+    "seed": 42,
+    "eval_strategy": "steps",
+    "eval_steps": 50,
+    "checkpoint_steps": None,
+    "logging_steps": None,
+    "save_total_limit": 2,
+    "keep_checkpoints": False,
+    "device": "auto",
+    "precision": "auto",
+    "report_to": "none",
     "output": "/home/u/proj/runs/reviews-20250101-1200",
 }
 
@@ -60,8 +114,14 @@ def test_a_run_json_written_by_the_previous_version_still_loads(tmp_path):
 
 
 def test_to_dict_and_back_gives_the_same_config():
-    config = RunConfig(data="train.csv", output="run", learning_rate=3e-4, max_steps=10, multi_label=True,
-                       subtasks=[{"name": "topic", "task": "text-classification", "data": "a.csv"}])
+    config = RunConfig(
+        data="train.csv",
+        output="run",
+        learning_rate=3e-4,
+        max_steps=10,
+        multi_label=True,
+        subtasks=[{"name": "topic", "task": "text-classification", "data": "a.csv"}],
+    )
     again = RunConfig.from_dict(json.loads(json.dumps(config.to_dict())))
     assert again == config
     assert RunConfig.from_dict(RunConfig().to_dict()) == RunConfig()
@@ -98,8 +158,17 @@ def test_a_wrong_type_names_the_run_json_key_or_the_flag():
 
 
 def test_values_written_as_text_are_still_read():
-    config = RunConfig.from_dict({"learning_rate": "1e-4", "batch_size": "16", "max_steps": 20.0, "epochs": 2,
-                                  "multi_label": "yes", "regression": 0, "sheet": 2024})
+    config = RunConfig.from_dict(
+        {
+            "learning_rate": "1e-4",
+            "batch_size": "16",
+            "max_steps": 20.0,
+            "epochs": 2,
+            "multi_label": "yes",
+            "regression": 0,
+            "sheet": 2024,
+        }
+    )
     assert (config.learning_rate, config.batch_size, config.max_steps, config.epochs) == (1e-4, 16, 20, 2.0)
     assert (config.multi_label, config.regression, config.sheet) == (True, False, "2024")
     assert type(config.epochs) is float and type(config.max_steps) is int

@@ -80,33 +80,46 @@ def edit_json(file: Path, change) -> None:
 
 def truncate(file: Path, keep: float = 0.8) -> None:
     content = file.read_bytes()
-    file.write_bytes(content[:int(len(content) * keep)])
+    file.write_bytes(content[: int(len(content) * keep)])
 
 
 # What each damage does to a model folder, and a fragment of the one error line it must give.
 DAMAGE = {
     "weights cut short": (lambda f: truncate(f / "model.safetensors"), "model.safetensors is damaged: it is cut short"),
     "weights header cut short": (lambda f: truncate(f / "model.safetensors", 0.001), "model.safetensors is damaged"),
-    "weights junk": (lambda f: (f / "model.safetensors").write_bytes(b"not safetensors at all " * 50),
-                     "model.safetensors is damaged"),
-    "tokenizer.json not JSON": (lambda f: truncate(f / "tokenizer.json", 0.5), "tokenizer.json is damaged: it is not "
-                                                                              "valid JSON"),
-    "tokenizer.json not a tokenizer": (lambda f: (f / "tokenizer.json").write_text("{}"),
-                                       "the tokenizer in"),
-    "config.json a list": (lambda f: (f / "config.json").write_text("[1, 2]"),
-                           "config.json does not hold a JSON object (it holds a list)"),
-    "config.json wrong type": (lambda f: edit_json(f / "config.json", lambda c: {**c, "hidden_size": "big"}),
-                               "config.json is not a usable model config: Validation error for field 'hidden_size'"),
-    "config.json unknown model_type": (lambda f: edit_json(f / "config.json", lambda c: {**c, "model_type": "nonsuch"}),
-                                       "config.json names the architecture 'nonsuch' (model_type)"),
+    "weights junk": (
+        lambda f: (f / "model.safetensors").write_bytes(b"not safetensors at all " * 50),
+        "model.safetensors is damaged",
+    ),
+    "tokenizer.json not JSON": (
+        lambda f: truncate(f / "tokenizer.json", 0.5),
+        "tokenizer.json is damaged: it is not valid JSON",
+    ),
+    "tokenizer.json not a tokenizer": (lambda f: (f / "tokenizer.json").write_text("{}"), "the tokenizer in"),
+    "config.json a list": (
+        lambda f: (f / "config.json").write_text("[1, 2]"),
+        "config.json does not hold a JSON object (it holds a list)",
+    ),
+    "config.json wrong type": (
+        lambda f: edit_json(f / "config.json", lambda c: {**c, "hidden_size": "big"}),
+        "config.json is not a usable model config: Validation error for field 'hidden_size'",
+    ),
+    "config.json unknown model_type": (
+        lambda f: edit_json(f / "config.json", lambda c: {**c, "model_type": "nonsuch"}),
+        "config.json names the architecture 'nonsuch' (model_type)",
+    ),
     "config.json no model_type": (
         lambda f: edit_json(f / "config.json", lambda c: {k: v for k, v in c.items() if k != "model_type"}),
-        "config.json does not say which architecture the model is"),
-    "config.json architectures a number": (lambda f: edit_json(f / "config.json", lambda c: {**c, "architectures": 5}),
-                                           "'architectures' must be a list of class names, not 5"),
+        "config.json does not say which architecture the model is",
+    ),
+    "config.json architectures a number": (
+        lambda f: edit_json(f / "config.json", lambda c: {**c, "architectures": 5}),
+        "'architectures' must be a list of class names, not 5",
+    ),
     "config.json sizes do not match the weights": (
         lambda f: edit_json(f / "config.json", lambda c: {**c, "hidden_size": 64, "intermediate_size": 128}),
-        "the weights do not have the sizes config.json gives"),
+        "the weights do not have the sizes config.json gives",
+    ),
 }
 
 
@@ -121,28 +134,50 @@ def test_a_damaged_backbone_is_one_plain_error_naming_the_file(backbone, data, t
     assert fragment in line and str(backbone) in line, line
 
 
-MODEL_DAMAGE = ["weights cut short", "tokenizer.json not JSON", "tokenizer.json not a tokenizer",
-                "config.json wrong type", "config.json unknown model_type", "config.json sizes do not match the weights"]
+MODEL_DAMAGE = [
+    "weights cut short",
+    "tokenizer.json not JSON",
+    "tokenizer.json not a tokenizer",
+    "config.json wrong type",
+    "config.json unknown model_type",
+    "config.json sizes do not match the weights",
+]
 
 
 # A PyTorch bundle copies the weights without building the model, so sizes that do not match go unseen there.
-@pytest.mark.parametrize("command, damage", [
-    (command, damage) for command in ("predict", "evaluate", "export-onnx", "export-bundle") for damage in MODEL_DAMAGE
-    if not (command == "export-bundle" and damage == "config.json sizes do not match the weights")])
+@pytest.mark.parametrize(
+    "command, damage",
+    [
+        (command, damage)
+        for command in ("predict", "evaluate", "export-onnx", "export-bundle")
+        for damage in MODEL_DAMAGE
+        if not (command == "export-bundle" and damage == "config.json sizes do not match the weights")
+    ],
+)
 def test_a_damaged_trained_model_is_one_plain_error_naming_the_file(model, data, tmp_path, capsys, damage, command):
     change, fragment = DAMAGE[damage]
     change(model)
-    argv = {"predict": ["predict", model, "hello world"],
-            "evaluate": ["evaluate", model, data],
-            "export-onnx": ["export", model, "--format", "onnx", "--output", tmp_path / "out"],
-            "export-bundle": ["export", model, "--format", "bundle", "--output", tmp_path / "out.zip"]}[command]
+    argv = {
+        "predict": ["predict", model, "hello world"],
+        "evaluate": ["evaluate", model, data],
+        "export-onnx": ["export", model, "--format", "onnx", "--output", tmp_path / "out"],
+        "export-bundle": ["export", model, "--format", "bundle", "--output", tmp_path / "out.zip"],
+    }[command]
     line = refused(capsys, argv)
     assert fragment in line and str(model) in line, line
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.zip").exists()
 
 
-@pytest.mark.parametrize("damage", ["weights cut short", "weights junk", "tokenizer.json not JSON",
-                                    "config.json a list", "config.json architectures a number"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "weights cut short",
+        "weights junk",
+        "tokenizer.json not JSON",
+        "config.json a list",
+        "config.json architectures a number",
+    ],
+)
 def test_a_plain_copy_export_refuses_damaged_files_instead_of_copying_them(model, tmp_path, capsys, damage):
     change, fragment = DAMAGE[damage]
     change(model)
@@ -169,14 +204,17 @@ def test_the_checks_read_each_unchanged_file_once(model, monkeypatch):
 
 
 @pytest.mark.parametrize("file", ["tokenizer_config.json", "preprocessor_config.json", "processor_config.json"])
-def test_a_backbone_whose_tokenizer_or_processor_asks_for_remote_code_is_refused(backbone, data, tmp_path, capsys,
-                                                                                file):
+def test_a_backbone_whose_tokenizer_or_processor_asks_for_remote_code_is_refused(
+    backbone, data, tmp_path, capsys, file
+):
     from tlstudio.core.backbones import resolve_backbone
 
     target = backbone / file
     settings = json.loads(target.read_text()) if target.is_file() else {}
-    settings["auto_map"] = {"AutoTokenizer": ["tokenization_evil.EvilTokenizer", None],
-                            "AutoImageProcessor": "image_processing_evil.EvilProcessor"}
+    settings["auto_map"] = {
+        "AutoTokenizer": ["tokenization_evil.EvilTokenizer", None],
+        "AutoImageProcessor": "image_processing_evil.EvilProcessor",
+    }
     target.write_text(json.dumps(settings))
     (backbone / "tokenization_evil.py").write_text(f"open({str(tmp_path / 'pwned')!r}, 'w')\n")
     line = refused(capsys, ["train", data, "--backbone", backbone, "--output", tmp_path / "run"])
@@ -189,11 +227,15 @@ def test_a_backbone_whose_tokenizer_or_processor_asks_for_remote_code_is_refused
 def test_a_trained_model_whose_tokenizer_asks_for_remote_code_is_neither_run_nor_exported(model, tmp_path, capsys):
     from tlstudio.core.backbones import load_tokenizer
 
-    edit_json(model / "tokenizer_config.json",
-              lambda c: {**c, "auto_map": {"AutoTokenizer": ["tokenization_evil.EvilTokenizer", None]}})
-    for argv in (["predict", model, "hello world"],
-                 ["export", model, "--format", "hf", "--output", tmp_path / "out"],
-                 ["export", model, "--format", "bundle", "--output", tmp_path / "out.zip"]):
+    edit_json(
+        model / "tokenizer_config.json",
+        lambda c: {**c, "auto_map": {"AutoTokenizer": ["tokenization_evil.EvilTokenizer", None]}},
+    )
+    for argv in (
+        ["predict", model, "hello world"],
+        ["export", model, "--format", "hf", "--output", tmp_path / "out"],
+        ["export", model, "--format", "bundle", "--output", tmp_path / "out.zip"],
+    ):
         line = refused(capsys, argv)
         assert "auto_map in tokenizer_config.json" in line, line
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.zip").exists()
@@ -214,8 +256,18 @@ def poison(folder: Path, tensor: str, value: float) -> None:
 
 def test_nan_in_the_backbone_is_named_instead_of_blaming_the_learning_rate(backbone, data, tmp_path, capsys):
     poison(backbone, "embeddings.LayerNorm.weight", float("nan"))
-    line = refused(capsys, ["train", data, "--backbone", backbone, "--output", tmp_path / "run",
-                            *[f"--{k.replace('_', '-')}={v}" for k, v in FAST.items()]])
+    line = refused(
+        capsys,
+        [
+            "train",
+            data,
+            "--backbone",
+            backbone,
+            "--output",
+            tmp_path / "run",
+            *[f"--{k.replace('_', '-')}={v}" for k, v in FAST.items()],
+        ],
+    )
     assert "the backbone's weights hold NaN values in embeddings.LayerNorm.weight" in line, line
     assert "backbone file is damaged" in line and "model.safetensors" in line
     assert "Lower the learning rate" not in line
@@ -247,8 +299,10 @@ def stopped_run(tmp_path_factory, tiny_backbone) -> Path:
                 cancel.cancel()
 
     assert train(tiny_config(data, folder / "run", tiny_backbone, **FAST), StopAtStep3(), cancel).status == "cancelled"
-    assert [p.name for p in checkpoints.complete_checkpoints(folder / "run" / "checkpoints")] == \
-        ["checkpoint-2", "checkpoint-3"]
+    assert [p.name for p in checkpoints.complete_checkpoints(folder / "run" / "checkpoints")] == [
+        "checkpoint-2",
+        "checkpoint-3",
+    ]
     return folder / "run"
 
 
@@ -264,18 +318,25 @@ def payload_pickle(file: Path, marker: Path) -> None:
 
 
 CHECKPOINT_DAMAGE = {
-    "optimizer.pt payload": (lambda c, m: payload_pickle(c / "optimizer.pt", m),
-                             "optimizer.pt is unsafe: it holds more than plain tensors"),
+    "optimizer.pt payload": (
+        lambda c, m: payload_pickle(c / "optimizer.pt", m),
+        "optimizer.pt is unsafe: it holds more than plain tensors",
+    ),
     "scheduler.pt payload": (lambda c, m: payload_pickle(c / "scheduler.pt", m), "scheduler.pt is unsafe"),
     "rng_state.pth payload": (lambda c, m: payload_pickle(c / "rng_state.pth", m), "rng_state.pth is unsafe"),
     "optimizer.pt cut short": (lambda c, m: truncate(c / "optimizer.pt"), "optimizer.pt is damaged: it cannot be read"),
-    "weights cut short": (lambda c, m: truncate(c / "model.safetensors"), "model.safetensors is damaged: it is cut "
-                                                                          "short"),
-    "trainer_state.json junk": (lambda c, m: (c / "trainer_state.json").write_text("{junk"),
-                                "trainer_state.json is damaged (not valid JSON"),
+    "weights cut short": (
+        lambda c, m: truncate(c / "model.safetensors"),
+        "model.safetensors is damaged: it is cut short",
+    ),
+    "trainer_state.json junk": (
+        lambda c, m: (c / "trainer_state.json").write_text("{junk"),
+        "trainer_state.json is damaged (not valid JSON",
+    ),
     "trainer_state.json not a state": (
         lambda c, m: edit_json(c / "trainer_state.json", lambda s: {**s, "injected": True}),
-        "trainer_state.json is not a trainer state (unknown entries: injected)"),
+        "trainer_state.json is not a trainer state (unknown entries: injected)",
+    ),
 }
 
 
@@ -296,7 +357,9 @@ def test_resume_passes_over_a_damaged_or_unsafe_checkpoint_to_the_newest_intact_
     assert not marker.exists()
     assert json.loads((run / "run.json").read_text())["resumed_from"] == "checkpoint-2"
     # Saving step 3 again replaced the bad checkpoint: whatever checkpoints the finished run keeps read back.
-    assert all(resume_point.checkpoint_problem(p) is None for p in checkpoints.complete_checkpoints(run / "checkpoints"))
+    assert all(
+        resume_point.checkpoint_problem(p) is None for p in checkpoints.complete_checkpoints(run / "checkpoints")
+    )
 
 
 def test_resume_through_the_cli_warns_about_the_unsafe_file_and_continues(run, tmp_path, capsys):
@@ -328,7 +391,8 @@ def test_a_damaged_best_checkpoint_is_forgotten_not_loaded_at_the_end(tmp_path):
         (root / f"checkpoint-{step}").mkdir(parents=True)
     (root / "checkpoint-2" / "model.safetensors").write_bytes(b"cut")
     state_file = root / "checkpoint-4" / "trainer_state.json"
-    state_file.write_text(json.dumps({"global_step": 4, "best_global_step": 2,
-                                      "best_model_checkpoint": str(root / "checkpoint-2")}))
+    state_file.write_text(
+        json.dumps({"global_step": 4, "best_global_step": 2, "best_model_checkpoint": str(root / "checkpoint-2")})
+    )
     resume_point.prepare_for_resume(root / "checkpoint-4", root)
     assert json.loads(state_file.read_text())["best_model_checkpoint"] is None

@@ -15,11 +15,41 @@ from helpers import REPO, write_sentiment_csv
 
 def test_two_process_run_writes_one_complete_run_folder(tmp_path, tiny_backbone):
     data = write_sentiment_csv(tmp_path / "reviews.csv", rows=160)
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-               "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
-               "-m", "tlstudio", "train", str(data), "--backbone", str(tiny_backbone), "--epochs", "6",
-               "--batch-size", "16", "--learning-rate", "3e-3", "--warmup-ratio", "0", "--text-column", "text",
-               "--label-column", "label", "--keep-checkpoints", "--output", str(tmp_path / "run")]
+    command = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--multi_gpu",
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "-m",
+        "tlstudio",
+        "train",
+        str(data),
+        "--backbone",
+        str(tiny_backbone),
+        "--epochs",
+        "6",
+        "--batch-size",
+        "16",
+        "--learning-rate",
+        "3e-3",
+        "--warmup-ratio",
+        "0",
+        "--text-column",
+        "text",
+        "--label-column",
+        "label",
+        "--keep-checkpoints",
+        "--output",
+        str(tmp_path / "run"),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.count("model saved to") == 1  # one voice per run

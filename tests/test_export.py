@@ -99,8 +99,14 @@ def test_onnx_bundle_runs_in_a_fresh_virtualenv_with_only_its_requirements(onnx_
     with zipfile.ZipFile(zip_path) as archive:
         names = set(archive.namelist())
         archive.extractall(tmp_path / "unzipped")
-    assert {"sentiment/predict.py", "sentiment/requirements.txt", "sentiment/labels.json", "sentiment/README.md",
-            "sentiment/model/model.safetensors", "sentiment/model/onnx/model.onnx"} <= names
+    assert {
+        "sentiment/predict.py",
+        "sentiment/requirements.txt",
+        "sentiment/labels.json",
+        "sentiment/README.md",
+        "sentiment/model/model.safetensors",
+        "sentiment/model/onnx/model.onnx",
+    } <= names
     root = tmp_path / "unzipped" / "sentiment"
     requirements = (root / "requirements.txt").read_text().split()
     assert [r.split(">")[0] for r in requirements] == ["onnxruntime", "tokenizers", "numpy"]
@@ -109,11 +115,16 @@ def test_onnx_bundle_runs_in_a_fresh_virtualenv_with_only_its_requirements(onnx_
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     python = venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
-    install = subprocess.run([python, "-m", "pip", "install", "-q", "-r", root / "requirements.txt"],
-                             capture_output=True, text=True, timeout=600)
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "-q", "-r", root / "requirements.txt"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert install.returncode == 0, install.stderr
-    run = subprocess.run([python, "predict.py", "--json", *TEXTS], capture_output=True, text=True, cwd=root,
-                         timeout=120)
+    run = subprocess.run(
+        [python, "predict.py", "--json", *TEXTS], capture_output=True, text=True, cwd=root, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     reference = json.loads(run_cli("predict", out, *TEXTS, "--json", "--runtime", "pytorch").stdout)
     got = json.loads(run.stdout)
@@ -125,14 +136,17 @@ def test_onnx_bundle_runs_in_a_fresh_virtualenv_with_only_its_requirements(onnx_
 
 
 def test_export_errors_are_one_line(tmp_path, trained_run):
-    assert_user_error(run_cli("export", trained_run, "--format", "hf", "--quantize", "int8", "--output", tmp_path / "x"),
-                      "--quantize")
+    assert_user_error(
+        run_cli("export", trained_run, "--format", "hf", "--quantize", "int8", "--output", tmp_path / "x"), "--quantize"
+    )
     assert_user_error(run_cli("export", trained_run, "--format", "bundle", "--output", tmp_path / "x.tar"), ".zip")
-    assert_user_error(run_cli("export", tmp_path / "missing", "--format", "onnx", "--output", tmp_path / "y"),
-                      "does not exist")
+    assert_user_error(
+        run_cli("export", tmp_path / "missing", "--format", "onnx", "--output", tmp_path / "y"), "does not exist"
+    )
     assert_user_error(run_cli("export", trained_run, "--format", "zip", "--output", tmp_path / "y"), "--format")
-    assert_user_error(run_cli("export", trained_run, "--format", "hf", "--with-onnx", "--output", tmp_path / "z"),
-                      "--with-onnx")
+    assert_user_error(
+        run_cli("export", trained_run, "--format", "hf", "--with-onnx", "--output", tmp_path / "z"), "--with-onnx"
+    )
 
 
 def test_bundle_templates_never_import_tlstudio():
@@ -144,8 +158,10 @@ def test_bundle_templates_never_import_tlstudio():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("TLSTUDIO_HEAVY_TESTS"),
-                    reason="installs torch and transformers into a fresh virtualenv; set TLSTUDIO_HEAVY_TESTS=1")
+@pytest.mark.skipif(
+    not os.environ.get("TLSTUDIO_HEAVY_TESTS"),
+    reason="installs torch and transformers into a fresh virtualenv; set TLSTUDIO_HEAVY_TESTS=1",
+)
 def test_transformers_bundle_runs_in_a_fresh_virtualenv(trained_run, tmp_path):
     zip_path = tmp_path / "plain.zip"
     assert run_cli("export", trained_run, "--format", "bundle", "--output", zip_path).returncode == 0
@@ -156,12 +172,26 @@ def test_transformers_bundle_runs_in_a_fresh_virtualenv(trained_run, tmp_path):
     subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     python = venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
     # The constraints keep torch on its CPU build, as for the project's own test installs.
-    install = subprocess.run([python, "-m", "pip", "install", "-q", "-r", root / "requirements.txt",
-                              "-c", REPO / "packaging" / "constraints-cpu.txt"], capture_output=True, text=True,
-                             timeout=1800)
+    install = subprocess.run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "-r",
+            root / "requirements.txt",
+            "-c",
+            REPO / "packaging" / "constraints-cpu.txt",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert install.returncode == 0, install.stderr
-    run = subprocess.run([python, "predict.py", "--json", *TEXTS], capture_output=True, text=True, cwd=root,
-                         timeout=300)
+    run = subprocess.run(
+        [python, "predict.py", "--json", *TEXTS], capture_output=True, text=True, cwd=root, timeout=300
+    )
     assert run.returncode == 0, run.stderr
     reference = json.loads(run_cli("predict", trained_run, *TEXTS, "--json").stdout)
     assert [p["label"] for p in json.loads(run.stdout)] == [p["label"] for p in reference]

@@ -78,15 +78,29 @@ def run_json(run):
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
 def test_non_finite_loss_stops_at_once_naming_the_step_and_keeps_the_last_good_checkpoint(
-        tmp_path, tiny_backbone, data, monkeypatch, capsys, bad):
+    tmp_path, tiny_backbone, data, monkeypatch, capsys, bad
+):
     # From the 5th optimizer step on the loss is NaN/inf, as when a learning rate is far too high.
-    patch_loss(monkeypatch,
-               lambda trainer, model, inputs: bad if model.training and trainer.state.global_step >= 4 else None)
+    patch_loss(
+        monkeypatch, lambda trainer, model, inputs: bad if model.training and trainer.state.global_step >= 4 else None
+    )
     run = tmp_path / "run"
     config = tiny_config(data, run, tiny_backbone, **FAST)
-    code = main_in_process(["train", str(data), "--backbone", str(tiny_backbone), "--output", str(run),
-                            *[f"--{k.replace('_', '-')}={v}" for k, v in FAST.items()],
-                            "--learning-rate", str(config.learning_rate), "--warmup-ratio", "0"])
+    code = main_in_process(
+        [
+            "train",
+            str(data),
+            "--backbone",
+            str(tiny_backbone),
+            "--output",
+            str(run),
+            *[f"--{k.replace('_', '-')}={v}" for k, v in FAST.items()],
+            "--learning-rate",
+            str(config.learning_rate),
+            "--warmup-ratio",
+            "0",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     [line] = [text for text in err.splitlines() if text.startswith("error:")]
@@ -125,7 +139,8 @@ def test_nan_weights_are_never_saved_as_a_checkpoint(tmp_path, tiny_backbone, da
 
 
 def test_out_of_memory_halves_the_batch_keeps_the_effective_batch_and_continues(
-        tmp_path, tiny_backbone, data, monkeypatch):
+    tmp_path, tiny_backbone, data, monkeypatch
+):
     def fake_cuda_oom(trainer, model, inputs):
         # Training batches above 2 examples "do not fit" once training is under way (after the step-2 checkpoint).
         if model.training and inputs["input_ids"].shape[0] > 2 and trainer.state.global_step >= 3:
@@ -211,13 +226,17 @@ def test_a_disk_too_small_for_any_checkpoint_is_said_up_front(tmp_path, tiny_bac
     assert "has 1.0 KB free" in warning and "ready to resume once there is room" in warning
 
 
-@pytest.mark.parametrize("failure", [
-    OSError(errno.ENOSPC, "No space left on device"),
-    RuntimeError("PytorchStreamWriter failed writing file data/0: file write failed"),
-    OSError(errno.EACCES, "Permission denied"),
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        OSError(errno.ENOSPC, "No space left on device"),
+        RuntimeError("PytorchStreamWriter failed writing file data/0: file write failed"),
+        OSError(errno.EACCES, "Permission denied"),
+    ],
+)
 def test_a_save_that_fails_midway_leaves_the_previous_checkpoint_intact(
-        tmp_path, tiny_backbone, data, monkeypatch, failure):
+    tmp_path, tiny_backbone, data, monkeypatch, failure
+):
     original = StudioTrainer._save_optimizer_and_scheduler
 
     def fail_at_step_4(self, output_dir):
@@ -237,8 +256,13 @@ def test_a_save_that_fails_midway_leaves_the_previous_checkpoint_intact(
 
     with pytest.raises(checkpoints.CheckpointWriteError) as info:
         train(tiny_config(data, run, tiny_backbone, **FAST), Snapshot())
-    reason = "cannot be written" if getattr(failure, "errno", None) == errno.EACCES else "disk is full" \
-        if isinstance(failure, OSError) else "writing failed"
+    reason = (
+        "cannot be written"
+        if getattr(failure, "errno", None) == errno.EACCES
+        else "disk is full"
+        if isinstance(failure, OSError)
+        else "writing failed"
+    )
     assert reason in str(info.value) and "step 4" in str(info.value)
     kept = checkpoints.complete_checkpoints(run / "checkpoints")
     assert [p.name for p in kept] == ["checkpoint-2"]
@@ -295,8 +319,9 @@ def _cancel_in_thread(config, trigger):
 
 
 @pytest.mark.parametrize("moment", ["mid-step", "mid-eval", "mid-save"])
-def test_cancel_at_any_moment_ends_cleanly_with_a_resumable_checkpoint(tmp_path, tiny_backbone, data, monkeypatch,
-                                                                       moment):
+def test_cancel_at_any_moment_ends_cleanly_with_a_resumable_checkpoint(
+    tmp_path, tiny_backbone, data, monkeypatch, moment
+):
     import psutil
 
     config = tiny_config(data, tmp_path / "run", tiny_backbone, **{**FAST, "checkpoint_steps": 4})

@@ -14,6 +14,7 @@ def _row_by_row(frame: pd.DataFrame, text: str, label: str) -> tuple:
     """The counts as the first version of the check computed them: one Python value at a time."""
     names, usable_texts = [], []
     empty = unlabelled = 0
+
     def missing(value) -> bool:
         return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 

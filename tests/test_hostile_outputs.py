@@ -183,12 +183,18 @@ def test_the_bundle_reads_any_encoding_prints_no_escapes_and_names_no_local_fold
     folder = tmp_path / "unzipped" / "model"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONIOENCODING": "utf-8"}
     # printf 'caf\xe9 film\n' | python predict.py: Latin-1 bytes on standard input
-    answer = subprocess.run([sys.executable, "predict.py"], input=b"caf\xe9 film\n", cwd=folder,
-                            capture_output=True, env=env, timeout=300)
+    answer = subprocess.run(
+        [sys.executable, "predict.py"], input=b"caf\xe9 film\n", cwd=folder, capture_output=True, env=env, timeout=300
+    )
     assert answer.returncode == 0, answer.stderr.decode()
     assert "café film" in answer.stdout.decode("utf-8") and b"Traceback" not in answer.stderr
-    hostile = subprocess.run([sys.executable, "predict.py", "\x1b[2Jcleared \u202eevil", "--json"], cwd=folder,
-                             capture_output=True, env=env, timeout=300)
+    hostile = subprocess.run(
+        [sys.executable, "predict.py", "\x1b[2Jcleared \u202eevil", "--json"],
+        cwd=folder,
+        capture_output=True,
+        env=env,
+        timeout=300,
+    )
     assert hostile.returncode == 0, hostile.stderr.decode()
     out = hostile.stdout.decode("utf-8")
     assert "\x1b" not in out and "\u202e" not in out and "\\u202e" in out
@@ -212,8 +218,9 @@ def test_an_eval_file_that_is_the_training_file_is_called_out(tmp_path, tiny_bac
     assert any("same rows as the training file" in w for w in warnings), warnings
 
 
-def test_export_force_over_an_older_run_folder_refuses_what_the_user_added_anywhere_in_it(tmp_path, trained_run,
-                                                                                          capsys):
+def test_export_force_over_an_older_run_folder_refuses_what_the_user_added_anywhere_in_it(
+    tmp_path, trained_run, capsys
+):
     import shutil
 
     older = tmp_path / "proj"

@@ -7,12 +7,45 @@ import pytest
 from tlstudio.core.backbones import looks_like_hub_id, resolve_backbone
 from tlstudio.core.errors import BackboneError
 
-HUB_IDS = ["bert-base-uncased", "distilbert/distilbert-base-uncased", "google-bert/bert-base-cased",
-           "sentence-transformers/all-MiniLM-L6-v2", "owner_1/model.v2", "a/b", "x" * 96, "o/" + "n" * 96]
-NOT_HUB_IDS = ["", "/", "owner/", "/name", "a/b/c", "/home/me/model", "C:\\models\\bert", "models\\bert",
-               "~/models/bert", "~", "./model", "../model", ".hidden", "name.", "-name", "name-", "owner/.name",
-               "a..b", "a--b", "owner/name.git", "my model", "owner/my model", "modèle", "x" * 97,
-               "o/" + "n" * 97, "owner:name", "name?"]
+HUB_IDS = [
+    "bert-base-uncased",
+    "distilbert/distilbert-base-uncased",
+    "google-bert/bert-base-cased",
+    "sentence-transformers/all-MiniLM-L6-v2",
+    "owner_1/model.v2",
+    "a/b",
+    "x" * 96,
+    "o/" + "n" * 96,
+]
+NOT_HUB_IDS = [
+    "",
+    "/",
+    "owner/",
+    "/name",
+    "a/b/c",
+    "/home/me/model",
+    "C:\\models\\bert",
+    "models\\bert",
+    "~/models/bert",
+    "~",
+    "./model",
+    "../model",
+    ".hidden",
+    "name.",
+    "-name",
+    "name-",
+    "owner/.name",
+    "a..b",
+    "a--b",
+    "owner/name.git",
+    "my model",
+    "owner/my model",
+    "modèle",
+    "x" * 97,
+    "o/" + "n" * 97,
+    "owner:name",
+    "name?",
+]
 
 
 @pytest.mark.parametrize("name", HUB_IDS)

@@ -30,9 +30,21 @@ def trained(tmp_path_factory, tiny_vit):
     data = write_image_folder(root / "shapes")
     (data / "red" / "broken.png").write_bytes(b"not an image at all")
     sink = ListSink()
-    config = RunConfig(data=str(data), task="image-classification", backbone=str(tiny_vit),
-                       output=str(root / "run"), epochs=10, batch_size=9, learning_rate=5e-3, warmup_ratio=0.0,
-                       eval_fraction=0.25, augment="color", logging_steps=5, eval_strategy="steps", eval_steps=15)
+    config = RunConfig(
+        data=str(data),
+        task="image-classification",
+        backbone=str(tiny_vit),
+        output=str(root / "run"),
+        epochs=10,
+        batch_size=9,
+        learning_rate=5e-3,
+        warmup_ratio=0.0,
+        eval_fraction=0.25,
+        augment="color",
+        logging_steps=5,
+        eval_strategy="steps",
+        eval_steps=15,
+    )
     result = train(config, sink)
     return result, sink, data
 
@@ -122,8 +134,9 @@ def test_onnx_export_matches_pytorch_and_its_bundle_runs_without_tlstudio(traine
     zipfile.ZipFile(tmp_path / "shapes.zip").extractall(tmp_path / "unzipped")
     image = data / "green" / "green_03.png"
     script = tmp_path / "unzipped" / "shapes" / "predict.py"
-    ran = subprocess.run([sys.executable, str(script), str(image), "--json"], capture_output=True, text=True,
-                         timeout=120, cwd=tmp_path)
+    ran = subprocess.run(
+        [sys.executable, str(script), str(image), "--json"], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
     assert ran.returncode == 0, ran.stderr
     answer = json.loads(ran.stdout)[0]
     from tlstudio.core.predictors.loading import load_predictor
@@ -177,8 +190,9 @@ def test_image_folder_refuses_column_flags_and_empty_folders(tmp_path, tiny_vit)
     from tlstudio.core.training.engine import train
 
     (tmp_path / "empty" / "cats").mkdir(parents=True)
-    config = RunConfig(data=str(tmp_path / "empty"), task="image-classification", backbone=str(tiny_vit),
-                       output=str(tmp_path / "run"))
+    config = RunConfig(
+        data=str(tmp_path / "empty"), task="image-classification", backbone=str(tiny_vit), output=str(tmp_path / "run")
+    )
     with pytest.raises(DataError, match="no images"):
         train(config)
 
@@ -191,8 +205,15 @@ def test_efficientnet_lite0_from_its_wheel_trains_and_exports(tmp_path, monkeypa
 
     monkeypatch.setenv("TLSTUDIO_CACHE", str(tmp_path / "cache"))
     data = write_image_folder(tmp_path / "shapes", per_class=4)
-    config = RunConfig(data=str(data), task="image-classification", output=str(tmp_path / "run"), image_size=32,
-                       max_steps=2, batch_size=8, eval_fraction=0.25)
+    config = RunConfig(
+        data=str(data),
+        task="image-classification",
+        output=str(tmp_path / "run"),
+        image_size=32,
+        max_steps=2,
+        batch_size=8,
+        eval_fraction=0.25,
+    )
     result = train(config)
     assert result.status == "completed"
     run = json.loads((result.output_dir / "run.json").read_text())

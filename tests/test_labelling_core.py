@@ -57,8 +57,15 @@ def test_a_trained_models_least_sure_rows_are_queued_first(trained_run):
 
 
 def test_exact_and_near_duplicates():
-    texts = ["The room was great", "the room  was GREAT", "A long review about the lovely staff and food here",
-             "A long review about the lovely staff and food here!", "something else entirely", None, ""]
+    texts = [
+        "The room was great",
+        "the room  was GREAT",
+        "A long review about the lovely staff and food here",
+        "A long review about the lovely staff and food here!",
+        "something else entirely",
+        None,
+        "",
+    ]
     report = find_duplicates(texts)
     assert report.exact_groups == [[0, 1]] and report.exact_extra == 1
     assert [(i, j, score) for i, j, score in report.near_pairs] == [(2, 3, 1.0)]  # only punctuation differs
@@ -83,8 +90,9 @@ def test_health_report_names_leaked_rows_under_the_runs_split(tmp_path):
     rows += ["a copied review,positive"] * 6 + ["a copied review,negative"]
     path = tmp_path / "d.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    report = dataset_health(read_table(path), RunConfig(data=str(path), text_column="text", label_column="label",
-                                                        eval_fraction=0.3))
+    report = dataset_health(
+        read_table(path), RunConfig(data=str(path), text_column="text", label_column="label", eval_fraction=0.3)
+    )
     kinds = {item.kind: item for item in report.findings}
     assert {"duplicates", "conflicts", "leakage"} <= set(kinds)
     assert set(kinds["conflicts"].rows) == set(range(80, 87))
@@ -141,8 +149,10 @@ def test_health_command_reports_duplicates_leakage_and_slices(tmp_path, capsys):
     from tlstudio.cli import main
 
     rng = random.Random(2)
-    lines = ["text,label,shop"] + [f"{make_sentence(rng, lab)},{lab},{'north' if i % 3 else 'south'}"
-                                   for i, lab in enumerate(["positive", "negative"] * 30)]
+    lines = ["text,label,shop"] + [
+        f"{make_sentence(rng, lab)},{lab},{'north' if i % 3 else 'south'}"
+        for i, lab in enumerate(["positive", "negative"] * 30)
+    ]
     lines += ["the same words again,positive,north"] * 4
     path = tmp_path / "d.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -182,8 +192,13 @@ def test_quick_retrain_starts_from_the_last_model_and_reads_unsaved_labels(tmp_p
 
     rng = random.Random(5)
     rows = [(make_sentence(rng, lab), lab) for lab in ["positive", "negative"] * 20]
-    frame = pd.DataFrame({"review": [t for t, _ in rows] + ["not labelled yet"],
-                          "label": [lab for _, lab in rows] + [None], "other": ["x"] * 41})
+    frame = pd.DataFrame(
+        {
+            "review": [t for t, _ in rows] + ["not labelled yet"],
+            "label": [lab for _, lab in rows] + [None],
+            "other": ["x"] * 41,
+        }
+    )
     result = quick_retrain(trained_run, frame, "review", "label", tmp_path / "refresh")
     assert result.status == "completed"
     record = jsonlib.loads((tmp_path / "refresh" / "run.json").read_text())["config"]

@@ -18,12 +18,12 @@ from tlstudio.core.labelling.save import save
 from tlstudio.core.labelling.text_bytes import SaveConflict
 
 TRICKY = (
-    'id;review;label;note\r\n'
+    "id;review;label;note\r\n"
     '1;"Great film; ""truly"" great\r\nsecond line";pos;"kept ""as is"""\r\n'
-    '2;Crème brûlée, 3,50 €;;007\r\n'
+    "2;Crème brûlée, 3,50 €;;007\r\n"
     '3;"plain";neg;\r\n'
-    '\r\n'
-    '4;  spaced  ;pos;1.50\r\n'
+    "\r\n"
+    "4;  spaced  ;pos;1.50\r\n"
 )
 
 
@@ -48,7 +48,7 @@ def test_csv_save_changes_only_the_edited_records(tmp_path, encoding, bom):
     edited = _edit(path, {1: "neg", 2: "pos"})
     save(edited)
     after = path.read_bytes()
-    assert after.startswith(bom) and not after[len(bom):].startswith(b"\xef\xbb\xbf")
+    assert after.startswith(bom) and not after[len(bom) :].startswith(b"\xef\xbb\xbf")
     assert _line_diff(original, after) == [
         ("2;Crème brûlée, 3,50 €;;007".encode(encoding), "2;Crème brûlée, 3,50 €;neg;007".encode(encoding)),
         (b'3;"plain";neg;', b'3;"plain";pos;'),
@@ -66,7 +66,7 @@ def test_csv_save_quotes_new_values_that_need_it_and_keeps_quoted_fields_quoted(
     assert frame["label"].tolist()[0] == 'mixed; "odd"'
     assert frame["review"].tolist()[0] == 'Great film; "truly" great\r\nsecond line'
     assert frame["label"].isna().tolist() == [False, True, False, True]
-    assert b'4;  spaced  ;;1.50\r\n' in path.read_bytes()
+    assert b"4;  spaced  ;;1.50\r\n" in path.read_bytes()
 
 
 def test_editing_back_to_the_original_value_leaves_the_file_identical(tmp_path):
@@ -119,14 +119,24 @@ def test_a_save_killed_midway_leaves_the_original_intact(tmp_path, monkeypatch):
 
 def test_jsonl_save_keeps_other_lines_and_number_types(tmp_path):
     path = tmp_path / "rows.jsonl"
-    lines = ['{"text": "a \\u00e9", "label": 1, "score": 1.50}', '', 'not json', '{"text":"b","label":0}',
-             '{"text": "c"}']
+    lines = [
+        '{"text": "a \\u00e9", "label": 1, "score": 1.50}',
+        "",
+        "not json",
+        '{"text":"b","label":0}',
+        '{"text": "c"}',
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     edited = _edit(path, {0: "0", 1: "2", 2: "1"})
     save(edited)
     assert path.read_text(encoding="utf-8").split("\n") == [
-        '{"text": "a \\u00e9", "label": 0, "score": 1.50}', '', 'not json', '{"text":"b","label":2}',
-        '{"text": "c", "label": 1}', '']
+        '{"text": "a \\u00e9", "label": 0, "score": 1.50}',
+        "",
+        "not json",
+        '{"text":"b","label":2}',
+        '{"text": "c", "label": 1}',
+        "",
+    ]
 
 
 def test_json_array_save_splices_values_in_place(tmp_path):
@@ -204,7 +214,11 @@ def test_journal_survives_a_killed_process_and_replays(tmp_path):
     assert found.edit_count == 50 and found.classes == ["neg", "pos", "meh"]
     assert found.columns == {"label": "label"}
     assert {cell: new for cell, (_old, new) in found.net_changes().items()} == {
-        (0, "label"): "v48", (1, "label"): "v49", (2, "label"): "v46", (3, "label"): "v47"}
+        (0, "label"): "v48",
+        (1, "label"): "v49",
+        (2, "label"): "v46",
+        (3, "label"): "v47",
+    }
     # Replaying onto the file as loaded gives the edited table; a new session can continue the same journal.
     edited = EditedTable(read_table(data))
     for batch in found.batches:

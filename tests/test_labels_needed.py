@@ -19,9 +19,26 @@ def test_samples_are_nested_and_stratified():
 
 def test_cli_study_compares_pretrained_and_random_weights(tmp_path, tiny_backbone, sentiment_csv, capsys):
     out = tmp_path / "study"
-    code = main(["labels-needed", str(sentiment_csv), "--output", str(out), "--sizes", "8",
-                 "--backbone", str(tiny_backbone), "--text-column", "text", "--label-column", "label",
-                 "--max-steps", "2", "--batch-size", "8"])
+    code = main(
+        [
+            "labels-needed",
+            str(sentiment_csv),
+            "--output",
+            str(out),
+            "--sizes",
+            "8",
+            "--backbone",
+            str(tiny_backbone),
+            "--text-column",
+            "text",
+            "--label-column",
+            "label",
+            "--max-steps",
+            "2",
+            "--batch-size",
+            "8",
+        ]
+    )
     assert code == 0
     rows = list(csv.DictReader((out / "labels_needed.csv").open()))
     assert [r["labels"] for r in rows] == ["8"] and rows[0]["random_macro_f1"] != ""
@@ -29,8 +46,15 @@ def test_cli_study_compares_pretrained_and_random_weights(tmp_path, tiny_backbon
     assert {(p["size"], p["init"]) for p in points} == {(8, "pretrained"), (8, "random")}
     assert json.loads((out / "runs" / "random-8" / "run.json").read_text())["data"]["train_size"] == 8
     # both runs are scored on the same validation rows
-    assert len({json.loads((out / "runs" / f"{i}-8" / "metrics.json").read_text())["eval_size"]
-                for i in ("pretrained", "random")}) == 1
+    assert (
+        len(
+            {
+                json.loads((out / "runs" / f"{i}-8" / "metrics.json").read_text())["eval_size"]
+                for i in ("pretrained", "random")
+            }
+        )
+        == 1
+    )
     from safetensors.torch import load_file
 
     random_weights = load_file(str(out / "random-init-backbone" / "model.safetensors"))

@@ -34,11 +34,13 @@ def test_sort_labels_numeric_and_text():
 
 
 def test_suggested_roles_with_reasons():
-    frame = pd.DataFrame({
-        "id": [str(i) for i in range(60)],
-        "review": [f"this is a fairly long review number {i} about a product" for i in range(60)],
-        "stars": [str(i % 3) for i in range(60)],
-    })
+    frame = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(60)],
+            "review": [f"this is a fairly long review number {i} about a product" for i in range(60)],
+            "stars": [str(i % 3) for i in range(60)],
+        }
+    )
     roles = suggest_roles(frame)
     assert roles["text"].column == "review" and "words" in roles["text"].reason
     assert roles["label"].column == "stars" and "3 distinct values" in roles["label"].reason

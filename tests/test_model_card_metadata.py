@@ -10,12 +10,18 @@ from tlstudio.core.runs.model_card import render_model_card
 
 
 def record(task: str = "text-classification", **config) -> dict:
-    settings = RunConfig(task=task, data="/data/reviews.csv", output="/models/sentiment",
-                         backbone="prajjwal1/bert-tiny").to_dict()
+    settings = RunConfig(
+        task=task, data="/data/reviews.csv", output="/models/sentiment", backbone="prajjwal1/bert-tiny"
+    ).to_dict()
     settings.update(config)
-    return {"config": settings, "base_model": "prajjwal1/bert-tiny", "backbone_license": "mit",
-            "data": {"sha256": "ab" * 32, "split": {"method": "stratified"}, "train_size": 10, "eval_size": 4},
-            "labels": ["neg", "pos"], "versions": {"torch": "2.0"}}
+    return {
+        "config": settings,
+        "base_model": "prajjwal1/bert-tiny",
+        "backbone_license": "mit",
+        "data": {"sha256": "ab" * 32, "split": {"method": "stratified"}, "train_size": 10, "eval_size": 4},
+        "labels": ["neg", "pos"],
+        "versions": {"torch": "2.0"},
+    }
 
 
 def test_front_matter_is_the_hubs_metadata_with_the_eval_results():
@@ -23,14 +29,21 @@ def test_front_matter_is_the_hubs_metadata_with_the_eval_results():
     card = ModelCard(card_text)
     assert card.content == card_text  # the Hub's parser and writer leave it as it is
     data = card.data
-    assert (data.library_name, data.pipeline_tag, data.base_model, data.license) == \
-        ("transformers", "text-classification", "prajjwal1/bert-tiny", "apache-2.0")  # the user's licence wins
+    assert (data.library_name, data.pipeline_tag, data.base_model, data.license) == (
+        "transformers",
+        "text-classification",
+        "prajjwal1/bert-tiny",
+        "apache-2.0",
+    )  # the user's licence wins
     assert data.tags == ["text-classification", "tlstudio", "generated_from_trainer"]
     assert data.metrics == ["accuracy", "f1"] and data.model_name == "sentiment"
-    assert [(r.metric_type, r.metric_value, r.metric_name, r.dataset_name, r.dataset_type, r.task_type)
-            for r in data.eval_results] == [
+    assert [
+        (r.metric_type, r.metric_value, r.metric_name, r.dataset_name, r.dataset_type, r.task_type)
+        for r in data.eval_results
+    ] == [
         ("accuracy", 0.75, "Accuracy", "reviews.csv", "custom", "text-classification"),
-        ("f1", 0.7, "Macro F1", "reviews.csv", "custom", "text-classification")]
+        ("f1", 0.7, "Macro F1", "reviews.csv", "custom", "text-classification"),
+    ]
     assert type(data.eval_results[1].metric_value) is float  # a NumPy figure is written as a plain number
     assert card_text.startswith("---\nlibrary_name: transformers\npipeline_tag: text-classification\n")
     assert card.text.startswith("\n# sentiment\n") and "tlstudio" in card.text  # export --force knows its own card

@@ -43,8 +43,9 @@ def test_parameters_are_counted_from_safetensors_headers(tiny_backbone):
 def test_dimensions_understand_other_architectures_names():
     gpt2 = dimensions({"n_embd": 768, "n_layer": 12, "n_head": 12, "vocab_size": 50257, "n_positions": 1024})
     assert (gpt2.hidden, gpt2.layers, gpt2.heads, gpt2.intermediate) == (768, 12, 12, 3072)
-    t5 = dimensions({"d_model": 512, "num_layers": 6, "num_heads": 8, "d_ff": 2048, "is_encoder_decoder": True,
-                     "vocab_size": 32128})
+    t5 = dimensions(
+        {"d_model": 512, "num_layers": 6, "num_heads": 8, "d_ff": 2048, "is_encoder_decoder": True, "vocab_size": 32128}
+    )
     assert t5.decoder_layers == 6
     assert dimensions({"model_type": "mystery"}) is None
 
@@ -81,14 +82,22 @@ def test_activation_estimate_tracks_what_autograd_saves(tiny_backbone, batch, le
 
 
 def test_memory_estimate_parts_scale_as_training_does():
-    dims = dimensions({"hidden_size": 384, "num_hidden_layers": 6, "num_attention_heads": 12,
-                       "intermediate_size": 1536, "vocab_size": 30522})
+    dims = dimensions(
+        {
+            "hidden_size": 384,
+            "num_hidden_layers": 6,
+            "num_attention_heads": 12,
+            "intermediate_size": 1536,
+            "vocab_size": 30522,
+        }
+    )
     small = estimate_training_memory(dims, 22_700_000, batch_size=8, sequence_length=128)
     double = estimate_training_memory(dims, 22_700_000, batch_size=16, sequence_length=128)
     assert small.weights == 4 * 22_700_000 and small.optimizer == 2 * small.gradients
     assert double.activations == pytest.approx(2 * small.activations, rel=1e-6)
-    gpu = estimate_training_memory(dims, 22_700_000, batch_size=8, sequence_length=128, device="cuda:0",
-                                   precision="bf16")
+    gpu = estimate_training_memory(
+        dims, 22_700_000, batch_size=8, sequence_length=128, device="cuda:0", precision="bf16"
+    )
     assert gpu.activations < small.activations / 2  # 16-bit values and no attention maps kept
     assert gpu.runtime > 0 and small.runtime == 0
     assert small.total == max(small.backward_peak, small.step_peak)

@@ -12,9 +12,16 @@ from tlstudio.core.runs.lock import RunLock, is_locked
 
 def make_run(folder, status, steps=(), max_steps=30, **extra):
     folder.mkdir(parents=True)
-    (folder / "run.json").write_text(json.dumps({"status": status, "started_at": f"2026-01-0{len(steps) + 1}",
-                                                 "config": {"task": "text-classification", "data": "d.csv"},
-                                                 **extra}))
+    (folder / "run.json").write_text(
+        json.dumps(
+            {
+                "status": status,
+                "started_at": f"2026-01-0{len(steps) + 1}",
+                "config": {"task": "text-classification", "data": "d.csv"},
+                **extra,
+            }
+        )
+    )
     for step in steps:
         checkpoint = folder / "checkpoints" / f"checkpoint-{step}"
         checkpoint.mkdir(parents=True)

@@ -25,8 +25,16 @@ from tlstudio.core.runs.recovery import find_interrupted_runs
 from tlstudio.core.training.engine import resume, train
 
 # 96 rows -> 86 training rows, batch 8 -> 11 steps per epoch, 33 in all; epoch 2 is steps 12-22.
-SETTINGS = dict(epochs=3, batch_size=8, checkpoint_steps=4, logging_steps=1, device="cpu", precision="fp32",
-                learning_rate=1e-3, keep_checkpoints=True)  # the final checkpoints are compared
+SETTINGS = dict(
+    epochs=3,
+    batch_size=8,
+    checkpoint_steps=4,
+    logging_steps=1,
+    device="cpu",
+    precision="fp32",
+    learning_rate=1e-3,
+    keep_checkpoints=True,
+)  # the final checkpoints are compared
 CHECKPOINT_BEFORE_KILL = 16
 KILLED_DURING_SAVE_OF = 20
 
@@ -75,7 +83,10 @@ def test_sigkill_mid_save_in_epoch_two_resumes_to_the_same_weights(tmp_path, tin
     config = tiny_config(data, killed, tiny_backbone, **SETTINGS)
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD.format(step=KILLED_DURING_SAVE_OF), json.dumps(config.to_dict())],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:

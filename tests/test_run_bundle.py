@@ -19,8 +19,18 @@ def test_run_bundle_trains_with_two_processes_and_the_model_predicts(tmp_path, t
     assert result.returncode == 0, result.stderr
 
     names = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
-    assert {"train.py", "run.json", "accelerate_config.yaml", "data_manifest.json", "requirements.txt", "README.md",
-            "slurm.sbatch", "data/train.jsonl", "data/validation.jsonl", "backbone/model.safetensors"} <= names
+    assert {
+        "train.py",
+        "run.json",
+        "accelerate_config.yaml",
+        "data_manifest.json",
+        "requirements.txt",
+        "README.md",
+        "slurm.sbatch",
+        "data/train.jsonl",
+        "data/validation.jsonl",
+        "backbone/model.safetensors",
+    } <= names
     assert "tlstudio" not in imported_modules(bundle / "train.py")
     manifest = json.loads((bundle / "data_manifest.json").read_text())
     for entry in manifest["files"]:
@@ -33,20 +43,27 @@ def test_run_bundle_trains_with_two_processes_and_the_model_predicts(tmp_path, t
     assert "torchrun --nproc-per-node" in readme and "srun torchrun" in readme
 
     # The bundle's own accelerate config, here without GPUs: two CPU processes over gloo.
-    launch = subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--config_file",
-                             "accelerate_config.yaml", "train.py"], cwd=bundle, capture_output=True, text=True,
-                            timeout=900)
+    launch = subprocess.run(
+        [sys.executable, "-m", "accelerate.commands.launch", "--config_file", "accelerate_config.yaml", "train.py"],
+        cwd=bundle,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert launch.returncode == 0, launch.stderr[-3000:]
     assert "training on 2 process(es)" in launch.stdout
     metrics = json.loads((bundle / "output" / "metrics.json").read_text())
     assert metrics["world_size"] == 2 and metrics["eval_accuracy"] > 0.8
     assert not list((bundle / "output").glob("*.bin"))
 
-    code = ("import json, sys\nfrom transformers import pipeline\n"
-            "clf = pipeline('text-classification', model=sys.argv[1])\n"
-            "print(json.dumps([o['label'] for o in clf(['a great and lovely film', 'awful broken phone'])]))")
-    predicted = subprocess.run([sys.executable, "-c", code, str(bundle / "output")], capture_output=True, text=True,
-                               check=True)
+    code = (
+        "import json, sys\nfrom transformers import pipeline\n"
+        "clf = pipeline('text-classification', model=sys.argv[1])\n"
+        "print(json.dumps([o['label'] for o in clf(['a great and lovely film', 'awful broken phone'])]))"
+    )
+    predicted = subprocess.run(
+        [sys.executable, "-c", code, str(bundle / "output")], capture_output=True, text=True, check=True
+    )
     assert json.loads(predicted.stdout.strip().splitlines()[-1]) == ["positive", "negative"]
 
 

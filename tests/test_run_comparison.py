@@ -12,8 +12,13 @@ from tlstudio.core.runs.comparison import compare_runs, find_counterpart, withou
 
 def test_metrics_side_by_side_say_which_run_is_better_each_way(tmp_path):
     a = write_run(tmp_path, "plain", {"accuracy": 0.80, "macro_f1": 0.70, "train_runtime_seconds": 100.0})
-    b = write_run(tmp_path, "adapted", {"accuracy": 0.85, "macro_f1": 0.66, "train_runtime_seconds": 160.0},
-                  adapt_source="dataset", started="2026-01-02")
+    b = write_run(
+        tmp_path,
+        "adapted",
+        {"accuracy": 0.85, "macro_f1": 0.66, "train_runtime_seconds": 160.0},
+        adapt_source="dataset",
+        started="2026-01-02",
+    )
     comparison = compare_runs(a, b)
     rows = {row.key: row for row in comparison.metrics}
     assert list(rows) == ["accuracy", "macro_f1", "train_runtime_seconds"]

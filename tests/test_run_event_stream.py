@@ -4,8 +4,17 @@ or re-attaching to one kept going) reads to redraw the charts and the run's stat
 from __future__ import annotations
 
 from helpers import tiny_config
-from tlstudio.core.progress import (CancelToken, Evaluated, ListSink, Message, RunFinished, RunStarted,
-                                    StageChanged, StepEnded, StepLogged)
+from tlstudio.core.progress import (
+    CancelToken,
+    Evaluated,
+    ListSink,
+    Message,
+    RunFinished,
+    RunStarted,
+    StageChanged,
+    StepEnded,
+    StepLogged,
+)
 from tlstudio.core.runs.events import replay
 from tlstudio.core.runs.folder import RunFolder
 from tlstudio.core.training.engine import resume, train
@@ -40,7 +49,7 @@ def test_a_run_and_its_resume_leave_the_events_the_sink_saw(tmp_path, tiny_backb
     # The resume appends: a reader sees both sessions, the second starting where the first stopped.
     starts = [e for e in events if isinstance(e, RunStarted)]
     assert [s.resumed_from_step for s in starts] == [0, 5]
-    assert _without_heartbeats(events[len(stopped):]) == _without_heartbeats(second_sink.events)
+    assert _without_heartbeats(events[len(stopped) :]) == _without_heartbeats(second_sink.events)
     steps = [e.step for e in events if isinstance(e, StepLogged)]
     assert steps == list(range(1, 55))
     assert [e.step for e in events if isinstance(e, Evaluated)]  # the charts' evaluation points

@@ -18,18 +18,41 @@ from pathlib import Path
 import pytest
 
 from tlstudio.core import progress
-from tlstudio.core.progress import (Evaluated, ListSink, Message, RunFinished, StageChanged, StepEnded, StepLogged,
-                                    TrialProgressed)
-from tlstudio.core.runs.events import (EVENT_TYPES, EVENTS_FILE, FORMAT_VERSION, EventFollower, EventLog, TeeSink,
-                                      UnknownEvent, decode_line, encode_line, event_from_dict, event_to_dict, replay)
+from tlstudio.core.progress import (
+    Evaluated,
+    ListSink,
+    Message,
+    RunFinished,
+    StageChanged,
+    StepEnded,
+    StepLogged,
+    TrialProgressed,
+)
+from tlstudio.core.runs.events import (
+    EVENT_TYPES,
+    EVENTS_FILE,
+    FORMAT_VERSION,
+    EventFollower,
+    EventLog,
+    TeeSink,
+    UnknownEvent,
+    decode_line,
+    encode_line,
+    event_from_dict,
+    event_to_dict,
+    replay,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def event_classes() -> list[type]:
     """Every event dataclass progress.py defines: a new one must get an encoding (EVENT_TYPES) to pass."""
-    return [cls for _, cls in inspect.getmembers(progress, inspect.isclass)
-            if dataclasses.is_dataclass(cls) and cls.__module__ == progress.__name__]
+    return [
+        cls
+        for _, cls in inspect.getmembers(progress, inspect.isclass)
+        if dataclasses.is_dataclass(cls) and cls.__module__ == progress.__name__
+    ]
 
 
 def sample(hint, *, none: bool):
@@ -115,7 +138,12 @@ def test_nested_event_keeps_its_type():
 
 
 def test_unknown_event_and_newer_fields_are_tolerated():
-    record = {"v": FORMAT_VERSION + 1, "event": "RunPaused", "time": 1.0, "data": {"why": "user", "x": {"$float": "inf"}}}
+    record = {
+        "v": FORMAT_VERSION + 1,
+        "event": "RunPaused",
+        "time": 1.0,
+        "data": {"why": "user", "x": {"$float": "inf"}},
+    }
     event = event_from_dict(record)
     assert event == UnknownEvent("RunPaused", {"why": "user", "x": math.inf})
     assert event_to_dict(event, time=1.0) == {**record, "v": FORMAT_VERSION}  # passes through unchanged
@@ -137,8 +165,14 @@ def test_follower_skips_damaged_lines_and_waits_for_a_partial_one(tmp_path):
     follower = EventFollower(path)
     assert follower.read_new() == []  # no file yet
     good = encode_line(Message("info", "one"))
-    path.write_bytes(good.encode() + b'{"event": "Message", "da\n' + b"\xff\xfe\n\n" + b"[1]\n"
-                     + encode_line(Message("info", "two")).encode() + good.encode()[:10])
+    path.write_bytes(
+        good.encode()
+        + b'{"event": "Message", "da\n'
+        + b"\xff\xfe\n\n"
+        + b"[1]\n"
+        + encode_line(Message("info", "two")).encode()
+        + good.encode()[:10]
+    )
     assert follower.read_new() == [Message("info", "one"), Message("info", "two")]
     assert follower.damaged == 3
     with open(path, "ab") as handle:

@@ -14,15 +14,13 @@ def _resume(run) -> int:
     return cli_in_process(["train", "--resume", str(run)])
 
 
-def test_a_run_started_with_relative_paths_resumes_from_another_folder(tmp_path, tiny_backbone, monkeypatch,
-                                                                       capsys):
+def test_a_run_started_with_relative_paths_resumes_from_another_folder(tmp_path, tiny_backbone, monkeypatch, capsys):
     project = tmp_path / "project"
     (project / "sets").mkdir(parents=True)
     write_sentiment_csv(project / "sets" / "reviews.csv", rows=80)
     monkeypatch.chdir(project)
     cancel = CancelToken()
-    config = tiny_config("sets/reviews.csv", "runs/first", tiny_backbone, epochs=2,
-                         eval_strategy="steps", eval_steps=2)
+    config = tiny_config("sets/reviews.csv", "runs/first", tiny_backbone, epochs=2, eval_strategy="steps", eval_steps=2)
     result = train(config, cancel_at(4, cancel), cancel)
     assert result.status == "cancelled"
     run = project / "runs" / "first"

@@ -9,8 +9,16 @@ import pytest
 
 from tlstudio.core.errors import ConfigError, DataError
 from tlstudio.core.runs.folder import (
-    EVENTS_FILE, METRICS_FILE, PREDICTIONS_FILE, RUN_FILE, RunFolder, RunRecord, find_run_file, is_run_folder,
-    open_run, record_in_file,
+    EVENTS_FILE,
+    METRICS_FILE,
+    PREDICTIONS_FILE,
+    RUN_FILE,
+    RunFolder,
+    RunRecord,
+    find_run_file,
+    is_run_folder,
+    open_run,
+    record_in_file,
 )
 
 # A finished run as the previous main wrote it (engine._run_record, then record.update on completion).
@@ -18,14 +26,27 @@ COMPLETED = {
     "format": "tlstudio-run/1",
     "status": "completed",
     "started_at": "2024-05-02T09:14:03+00:00",
-    "config": {"task": "text-classification", "data": "/home/u/reviews.csv", "backbone": "minilm",
-               "strategy": "lora", "epochs": 3, "text_column": "review"},
+    "config": {
+        "task": "text-classification",
+        "data": "/home/u/reviews.csv",
+        "backbone": "minilm",
+        "strategy": "lora",
+        "epochs": 3,
+        "text_column": "review",
+    },
     "base_model": None,
     "backbone_source": "bundled",
     "backbone_license": "apache-2.0",
     "labels": ["negative", "positive"],
-    "data": {"path": "/home/u/reviews.csv", "sha256": "ab" * 32, "text_column": "review", "label_column": "label",
-             "train_size": 80, "eval_size": 20, "train_tokens": 1234},
+    "data": {
+        "path": "/home/u/reviews.csv",
+        "sha256": "ab" * 32,
+        "text_column": "review",
+        "label_column": "label",
+        "train_size": 80,
+        "eval_size": 20,
+        "train_tokens": 1234,
+    },
     "hardware": {"device": "cpu", "name": "CPU", "precision": "fp32", "processes": 1},
     "versions": {"python": "3.11.9", "tlstudio": "0.9.0", "torch": "2.3.0"},
     "strategy": {"name": "lora", "trainable_parameters": 1200, "total_parameters": 90000},
@@ -35,8 +56,7 @@ COMPLETED = {
     "total_steps": 12,
     "duration_seconds": 398.2,
     "checkpoints_deleted_bytes": 1048576,
-    "exports": [{"path": "/tmp/out", "format": "hf", "at": "2024-05-02T10:00:00+00:00",
-                 "card": {"license": "mit"}}],
+    "exports": [{"path": "/tmp/out", "format": "hf", "at": "2024-05-02T10:00:00+00:00", "card": {"license": "mit"}}],
 }
 
 # An early record: no format, no start time, strategy kept as a bare name, a stop without a finish.
@@ -97,8 +117,13 @@ def test_an_old_record_without_format_or_some_keys_opens_and_round_trips(tmp_pat
 
 
 def test_unknown_keys_survive_reading_changing_and_writing(tmp_path):
-    newer = {**COMPLETED, "format": "tlstudio-run/2", "restored_heads": ["a"], "future": {"x": [1, 2]},
-             "labels": [0, 1]}  # labels of another shape: kept as written
+    newer = {
+        **COMPLETED,
+        "format": "tlstudio-run/2",
+        "restored_heads": ["a"],
+        "future": {"x": [1, 2]},
+        "labels": [0, 1],
+    }  # labels of another shape: kept as written
     run = run_folder(tmp_path, newer)
     record = run.record()
     assert record.extra == {"restored_heads": ["a"], "future": {"x": [1, 2]}, "labels": [0, 1]}
@@ -126,11 +151,14 @@ def test_recorded_settings_are_the_config_with_its_paths(tmp_path):
     assert record.settings()["epochs"] == 3 and record.settings()["data"] == "/home/u/reviews.csv"
 
 
-@pytest.mark.parametrize("text, said", [
-    ("{not json", "cannot be read"),
-    ("[1, 2]", "is not a tlstudio run record"),
-    ('{"status": "completed"}', "has no 'config' object"),
-])
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("{not json", "cannot be read"),
+        ("[1, 2]", "is not a tlstudio run record"),
+        ('{"status": "completed"}', "has no 'config' object"),
+    ],
+)
 def test_a_damaged_run_record_names_its_file(tmp_path, text, said):
     folder = tmp_path / "run"
     folder.mkdir()
@@ -145,8 +173,10 @@ def test_a_damaged_run_record_names_its_file(tmp_path, text, said):
 def test_metrics_are_read_with_their_headline(tmp_path):
     run = run_folder(tmp_path, COMPLETED)
     assert run.metrics() is None  # not finished yet
-    write(run.metrics_file, {"task": "token-classification", "accuracy": 0.97, "f1": 0.61,
-                             "notes": ["only 20 validation rows"]})
+    write(
+        run.metrics_file,
+        {"task": "token-classification", "accuracy": 0.97, "f1": 0.61, "notes": ["only 20 validation rows"]},
+    )
     metrics = run.metrics()
     assert metrics.task == "token-classification"
     assert metrics.headline() == ("f1", 0.61)  # entity F1, never the token accuracy
@@ -166,13 +196,16 @@ def test_metrics_are_read_with_their_headline(tmp_path):
 def test_predictions_are_rows_and_a_damaged_line_is_named(tmp_path):
     run = run_folder(tmp_path, COMPLETED)
     assert list(run.predictions()) == []  # no file: no rows
-    rows = [{"text": "great", "label": "positive", "predicted": "positive"},
-            {"text": "awful", "label": "negative", "predicted": "positive"}]
+    rows = [
+        {"text": "great", "label": "positive", "predicted": "positive"},
+        {"text": "awful", "label": "negative", "predicted": "positive"},
+    ]
     run.predictions_file.write_text("".join(json.dumps(r) + "\n" for r in rows) + "\n", encoding="utf-8")
     assert list(run.predictions()) == rows
 
-    run.predictions_file.write_text(json.dumps(rows[0]) + '\n{"text": "cut off\n[1]\n' + json.dumps(rows[1]) + "\n",
-                                    encoding="utf-8")
+    run.predictions_file.write_text(
+        json.dumps(rows[0]) + '\n{"text": "cut off\n[1]\n' + json.dumps(rows[1]) + "\n", encoding="utf-8"
+    )
     with pytest.raises(DataError) as raised:
         list(run.predictions())
     assert f"{run.predictions_file}, line 2" in str(raised.value)

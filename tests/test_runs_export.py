@@ -12,7 +12,14 @@ from helpers import tiny_config, write_sentiment_csv
 from tlstudio.core.errors import ConfigError, TlStudioError
 from tlstudio.core.predictors.evaluation import evaluate_file_with_rows
 from tlstudio.core.progress import CancelToken, ListSink, StepEnded
-from tlstudio.core.runs.listing import delete_checkpoints, delete_run, list_runs, loss_history, read_config, summarize_run
+from tlstudio.core.runs.listing import (
+    delete_checkpoints,
+    delete_run,
+    list_runs,
+    loss_history,
+    read_config,
+    summarize_run,
+)
 from tlstudio.core.training.engine import train
 
 
@@ -89,8 +96,12 @@ def test_export_plan_previews_the_users_card_and_the_export_writes_it_and_nothin
     from tlstudio.core.export import ExportOptions, export
     from tlstudio.core.export.plan import plan_export, record_export, usage_snippet
 
-    fields = {"description": "Sorts hotel reviews.", "intended_use": "Triage of feedback.",
-              "limitations": "English only.", "license": "mit"}
+    fields = {
+        "description": "Sorts hotel reviews.",
+        "intended_use": "Triage of feedback.",
+        "limitations": "English only.",
+        "license": "mit",
+    }
     options = ExportOptions("hf", tmp_path / "exported", card_fields=fields)
     plan = plan_export(project / "finished", options)
     names = {name for name, _ in plan.files}
@@ -100,7 +111,9 @@ def test_export_plan_previews_the_users_card_and_the_export_writes_it_and_nothin
     assert "Sorts hotel reviews." in plan.card and "license: mit" in plan.card and "# exported" in plan.card
     assert not (tmp_path / "exported").exists()  # planning writes nothing
     out = export(project / "finished", options, ListSink()).output
-    assert sorted(p.name for p in out.iterdir()) == sorted(names | {".tlstudio-export.json"})  # + what --force may replace
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        names | {".tlstudio-export.json"}
+    )  # + what --force may replace
     assert (out / "README.md").read_text() == plan.card
     record_export(project / "finished", out, "hf")
     record = json.loads((project / "finished" / "run.json").read_text())
@@ -116,8 +129,12 @@ def test_export_plan_previews_the_users_card_and_the_export_writes_it_and_nothin
     assert zipped.output.name == "b.zip" and "predict.py" in dict(zipped.files)
     assert dict(zipped.files)["model/onnx/model.onnx"] is None  # made by the export, size unknown yet
     snippet = usage_snippet(out, "text-classification", record)
-    result = subprocess.run([sys.executable, "-c", snippet + "import sys; assert 'tlstudio' not in sys.modules"],
-                            capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", snippet + "import sys; assert 'tlstudio' not in sys.modules"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "'label':" in result.stdout
 

@@ -88,8 +88,11 @@ def test_pickle_weights_are_refused_by_default_and_blocked_when_allowed(evil_mod
     [line] = error_lines(err)
     assert "weights-only loader refused them and nothing was run" in line
 
-    for command in (["predict", folder, "some text"], ["predict", folder, "some text", "--allow-pickle"],
-                    ["evaluate", folder, data, "--allow-pickle"]):
+    for command in (
+        ["predict", folder, "some text"],
+        ["predict", folder, "some text", "--allow-pickle"],
+        ["evaluate", folder, data, "--allow-pickle"],
+    ):
         assert main_in_process(command) == 2
         assert len(error_lines(capsys.readouterr().err)) == 1
     assert not marker.exists()
@@ -99,9 +102,9 @@ def test_trusted_pickle_weights_load_when_allowed(tmp_path, tiny_backbone, capsy
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    model = AutoModelForSequenceClassification.from_pretrained(str(tiny_backbone), num_labels=2,
-                                                               id2label={0: "neg", 1: "pos"},
-                                                               label2id={"neg": 0, "pos": 1})
+    model = AutoModelForSequenceClassification.from_pretrained(
+        str(tiny_backbone), num_labels=2, id2label={0: "neg", 1: "pos"}, label2id={"neg": 0, "pos": 1}
+    )
     folder = _model_folder_without_weights(tiny_backbone, tmp_path / "legacy")
     model.config.architectures = [type(model).__name__]
     model.config.save_pretrained(folder)
@@ -115,10 +118,13 @@ def test_trusted_pickle_weights_load_when_allowed(tmp_path, tiny_backbone, capsy
     assert "warning: loading pickle weights" in err
 
 
-@pytest.mark.parametrize("key, value, fragment", [
-    ("auto_map", {"AutoModel": "modeling_evil.EvilModel"}, "asks to run its own Python code"),
-    ("_attn_implementation_internal", "kernels-community/evil", "can make loading fetch and run code"),
-])
+@pytest.mark.parametrize(
+    "key, value, fragment",
+    [
+        ("auto_map", {"AutoModel": "modeling_evil.EvilModel"}, "asks to run its own Python code"),
+        ("_attn_implementation_internal", "kernels-community/evil", "can make loading fetch and run code"),
+    ],
+)
 def test_a_model_asking_for_remote_code_is_refused_through_the_cli(tmp_path, tiny_backbone, key, value, fragment):
     from helpers import run_cli
 
@@ -181,8 +187,9 @@ def test_run_folder_holds_only_data_files_and_resume_stays_inside_it(tmp_path, t
     best = json.loads((run / "trainer_state.json").read_text())["best_model_checkpoint"]
     assert Path(best).parent == (run / "checkpoints").resolve()
 
-    pickles = sorted(str(p.relative_to(run)) for p in run.rglob("*")
-                     if p.suffix in (".bin", ".pt", ".pth", ".pkl", ".pickle"))
+    pickles = sorted(
+        str(p.relative_to(run)) for p in run.rglob("*") if p.suffix in (".bin", ".pt", ".pth", ".pkl", ".pickle")
+    )
     # The Trainer's own optimizer/scheduler/RNG files lived inside checkpoints (the one exception), and the
     # finished run deleted its checkpoints: no pickle is left at all.
     assert pickles == [], pickles
@@ -222,7 +229,8 @@ def test_resume_rewrites_a_best_checkpoint_path_that_leaves_the_run(tmp_path):
         ("../../../etc", 6, None),  # no such checkpoint in this run: dropped
         (str(root / "checkpoint-8"), 8, str(root / "checkpoint-8")),
     ]:
-        state_file.write_text(json.dumps({"global_step": 8, "best_global_step": best_step,
-                                          "best_model_checkpoint": recorded}))
+        state_file.write_text(
+            json.dumps({"global_step": 8, "best_global_step": best_step, "best_model_checkpoint": recorded})
+        )
         prepare_for_resume(root / "checkpoint-8", root)
         assert json.loads(state_file.read_text())["best_model_checkpoint"] == expected

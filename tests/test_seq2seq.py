@@ -24,8 +24,19 @@ STANDALONE_GENERATE = (
 
 
 def seq2seq_config(data, output, backbone, **overrides):
-    values = dict(task="translation", text_column=None, label_column=None, source_column="en", target_column="fr",
-                  epochs=2, batch_size=16, learning_rate=3e-3, num_beams=2, max_new_tokens=12, max_length=32)
+    values = dict(
+        task="translation",
+        text_column=None,
+        label_column=None,
+        source_column="en",
+        target_column="fr",
+        epochs=2,
+        batch_size=16,
+        learning_rate=3e-3,
+        num_beams=2,
+        max_new_tokens=12,
+        max_length=32,
+    )
     values.update(overrides)
     return tiny_config(data, output, backbone, **values)
 
@@ -52,8 +63,13 @@ def test_warm_started_encoder_decoder_exports_a_folder_generate_works_with(tmp_p
     records = (tmp_path / "run" / "eval_predictions.jsonl").read_text().splitlines()
     assert len(records) == 8 and set(json.loads(records[0])) == {"row", "source", "reference", "generated"}
 
-    done = subprocess.run([sys.executable, "-c", STANDALONE_GENERATE, str(tmp_path / "run")], capture_output=True,
-                          text=True, cwd=tmp_path, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", STANDALONE_GENERATE, str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    )
     [text] = json.loads(done.stdout.strip().splitlines()[-1])
     assert isinstance(text, str)
 
@@ -67,12 +83,34 @@ def test_warm_started_encoder_decoder_exports_a_folder_generate_works_with(tmp_p
 @heavy
 def test_t5_summarization_through_the_cli(tmp_path, tiny_t5):
     data = tmp_path / "docs.jsonl"
-    rows = [{"document": f"The {c} cat is here. It sat on the {m} mat all day long.", "summary": f"The {c} cat sat."}
-            for c in ("red", "small", "old", "good") for m in ("red", "old", "small")] * 4
+    rows = [
+        {"document": f"The {c} cat is here. It sat on the {m} mat all day long.", "summary": f"The {c} cat sat."}
+        for c in ("red", "small", "old", "good")
+        for m in ("red", "old", "small")
+    ] * 4
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    result = run_cli("train", data, "--task", "summarization", "--backbone", tiny_t5, "--epochs", "1",
-                     "--batch-size", "16", "--learning-rate", "3e-3", "--num-beams", "1", "--max-new-tokens", "8",
-                     "--generation-eval-rows", "4", "--output", tmp_path / "run")
+    result = run_cli(
+        "train",
+        data,
+        "--task",
+        "summarization",
+        "--backbone",
+        tiny_t5,
+        "--epochs",
+        "1",
+        "--batch-size",
+        "16",
+        "--learning-rate",
+        "3e-3",
+        "--num-beams",
+        "1",
+        "--max-new-tokens",
+        "8",
+        "--generation-eval-rows",
+        "4",
+        "--output",
+        tmp_path / "run",
+    )
     assert result.returncode == 0, result.stderr
     assert "using column 'document' as the source" in result.stderr
     assert "rouge1" in result.stdout and "copying the source" in result.stdout
@@ -80,8 +118,7 @@ def test_t5_summarization_through_the_cli(tmp_path, tiny_t5):
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert {"rouge1", "rouge2", "rougeL", "rougeLsum", "copy_rouge1"} <= set(metrics)
 
-    result = run_cli("predict", tmp_path / "run", "The red cat is here. It sat all day.", "--num-beams", "1",
-                     "--json")
+    result = run_cli("predict", tmp_path / "run", "The red cat is here. It sat all day.", "--num-beams", "1", "--json")
     assert result.returncode == 0, result.stderr
     [answer] = json.loads(result.stdout)
     assert answer["text"] == "The red cat is here. It sat all day." and isinstance(answer["generated"], str)
@@ -105,8 +142,13 @@ def test_t5_summarization_through_the_cli(tmp_path, tiny_t5):
     generation = json.loads((tmp_path / "summarizer" / "model" / "generation_config.json").read_text())
     assert generation["max_new_tokens"] == 8
     texts = ["The red cat is here. It sat all day.", "The old cat is here. It sat on the small mat all day long."]
-    bundled = subprocess.run([sys.executable, "predict.py", "--json", *texts], cwd=tmp_path / "summarizer",
-                             capture_output=True, text=True, timeout=300)
+    bundled = subprocess.run(
+        [sys.executable, "predict.py", "--json", *texts],
+        cwd=tmp_path / "summarizer",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert bundled.returncode == 0, bundled.stderr
     reference = json.loads(run_cli("predict", tmp_path / "run", *texts, "--json").stdout)
     assert [r["generated"] for r in json.loads(bundled.stdout)] == [r["generated"] for r in reference]

@@ -103,8 +103,13 @@ def test_lora_resumes_and_exports_a_plain_model_with_the_adapter_beside_it(tmp_p
         "print(json.dumps({'close': bool(torch.allclose(a, b, atol=1e-4)), 'labels': "
         "[merged.config.id2label[i] for i in a.argmax(-1).tolist()]}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(run), str(tiny_backbone)], capture_output=True, text=True,
-                         check=True, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(run), str(tiny_backbone)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
     answer = json.loads(out.stdout.strip().splitlines()[-1])
     assert answer["close"] and set(answer["labels"]) <= {"positive", "negative"}
 
@@ -120,29 +125,45 @@ def test_gradual_unfreezing_resumes_exactly_in_its_stage(tmp_path, tiny_backbone
     sink = ListSink()
     train(tiny_config(sentiment_csv, tmp_path / "whole", tiny_backbone, **options), sink)
     stages = [e.text for e in sink.of_type(Message) if e.text.startswith("gradual unfreezing")]
-    assert [t.split(" from ")[0] for t in stages] == ["gradual unfreezing: stage 2 of 3",
-                                                      "gradual unfreezing: stage 3 of 3"]
+    assert [t.split(" from ")[0] for t in stages] == [
+        "gradual unfreezing: stage 2 of 3",
+        "gradual unfreezing: stage 3 of 3",
+    ]
     cancel = CancelToken()
-    first = train(tiny_config(sentiment_csv, tmp_path / "split", tiny_backbone, **options), CancelAt(5, cancel),
-                  cancel)
+    first = train(tiny_config(sentiment_csv, tmp_path / "split", tiny_backbone, **options), CancelAt(5, cancel), cancel)
     assert first.status == "cancelled" and first.step == 5  # in stage 2: the top layer trains, not the lowest
     assert resume(tmp_path / "split").status == "completed"
     whole, split = _tensors(tmp_path / "whole"), _tensors(tmp_path / "split")
-    for name in ("bert.embeddings.word_embeddings.weight", "bert.encoder.layer.0.output.dense.weight",
-                 "classifier.weight"):
+    for name in (
+        "bert.embeddings.word_embeddings.weight",
+        "bert.encoder.layer.0.output.dense.weight",
+        "classifier.weight",
+    ):
         assert (whole[name] - split[name]).abs().max() < 1e-5, name
 
 
 @pytest.mark.parametrize("task", ["token-classification", "translation"])
 def test_lora_and_frozen_work_for_tagging_and_seq2seq(tmp_path, tiny_task_backbone, task):
-    data = write_entities_jsonl(tmp_path / "e.jsonl") if task == "token-classification" \
+    data = (
+        write_entities_jsonl(tmp_path / "e.jsonl")
+        if task == "token-classification"
         else write_translation_csv(tmp_path / "t.csv", rows=60)
+    )
     extra = {} if task == "token-classification" else dict(num_beams=1, max_new_tokens=8, generation_eval_rows=4)
     # Frozen differs by task only for seq2seq (the encoder is frozen, the decoder trains).
     for strategy in ("lora", "frozen") if task == "translation" else ("lora",):
         run = tmp_path / strategy
-        config = tiny_config(data, run, tiny_task_backbone, task=task, text_column=None, label_column=None,
-                             strategy=strategy, max_steps=4, **extra)
+        config = tiny_config(
+            data,
+            run,
+            tiny_task_backbone,
+            task=task,
+            text_column=None,
+            label_column=None,
+            strategy=strategy,
+            max_steps=4,
+            **extra,
+        )
         assert train(config).status == "completed"
         record = json.loads((run / "run.json").read_text())
         assert record["strategy"]["trainable_parameters"] < record["strategy"]["total_parameters"]
@@ -166,5 +187,7 @@ def test_strategy_is_a_flag_and_validated():
     assert (config.strategy, config.lora_rank, config.learning_rate) == ("lora", 4, 5e-4)
     with pytest.raises(ConfigError, match="gradual_stages"):
         RunConfig(data="d.csv", output="o", strategy="gradual", gradual_stages=1).validate()
-    assert RunConfig(data="d", output="o", strategy="frozen", learning_rate=3e-5).with_task_defaults() \
-        .learning_rate == 3e-5  # a rate the user chose wins over the strategy's default
+    assert (
+        RunConfig(data="d", output="o", strategy="frozen", learning_rate=3e-5).with_task_defaults().learning_rate
+        == 3e-5
+    )  # a rate the user chose wins over the strategy's default

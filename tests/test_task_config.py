@@ -22,14 +22,41 @@ def test_every_task_is_registered_with_headline_metrics():
 
 
 def test_every_config_field_is_a_flag_of_the_same_name():
-    args = build_parser().parse_args([
-        "train", "d.csv", "--output", "o", "--task", "token-classification", "--tokens-column", "words",
-        "--tags-column", "labels", "--num-beams", "1", "--max-new-tokens", "9", "--length-penalty", "0.8",
-        "--multi-label", "--regression", "--text-pair-column", "b", "--source-column", "en", "--target-column", "fr",
-    ])
+    args = build_parser().parse_args(
+        [
+            "train",
+            "d.csv",
+            "--output",
+            "o",
+            "--task",
+            "token-classification",
+            "--tokens-column",
+            "words",
+            "--tags-column",
+            "labels",
+            "--num-beams",
+            "1",
+            "--max-new-tokens",
+            "9",
+            "--length-penalty",
+            "0.8",
+            "--multi-label",
+            "--regression",
+            "--text-pair-column",
+            "b",
+            "--source-column",
+            "en",
+            "--target-column",
+            "fr",
+        ]
+    )
     config = config_from_args(args)
     assert (config.tokens_column, config.tags_column, config.num_beams, config.max_new_tokens) == (
-        "words", "labels", 1, 9)
+        "words",
+        "labels",
+        1,
+        9,
+    )
     assert config.multi_label and config.regression and config.length_penalty == 0.8
     flags = build_parser()._subparsers._group_actions[0].choices["train"]._option_string_actions
     for f in config_fields():
@@ -44,34 +71,41 @@ def test_task_defaults_fill_only_what_the_user_left_unset():
     assert RunConfig(data="d", output="o", learning_rate=2e-5).with_task_defaults().learning_rate == 2e-5
 
 
-@pytest.mark.parametrize("task, backbone, expected", [
-    ("image-classification", "minilm", "efficientnet-lite0"),  # the text default cannot read images
-    ("image-classification", "all-MiniLM-L6-v2", "efficientnet-lite0"),
-    ("text-classification", "efficientnet-lite0", "minilm"),  # nor the image CNN text
-    ("translation", "efficientnet-lite", "minilm"),
-    ("image-classification", "/models/my-vit", "/models/my-vit"),  # a backbone the user named is kept
-    ("text-classification", "bert-base-uncased", "bert-base-uncased"),
-])
+@pytest.mark.parametrize(
+    "task, backbone, expected",
+    [
+        ("image-classification", "minilm", "efficientnet-lite0"),  # the text default cannot read images
+        ("image-classification", "all-MiniLM-L6-v2", "efficientnet-lite0"),
+        ("text-classification", "efficientnet-lite0", "minilm"),  # nor the image CNN text
+        ("translation", "efficientnet-lite", "minilm"),
+        ("image-classification", "/models/my-vit", "/models/my-vit"),  # a backbone the user named is kept
+        ("text-classification", "bert-base-uncased", "bert-base-uncased"),
+    ],
+)
 def test_the_offline_backbone_follows_the_task(task, backbone, expected):
     config = RunConfig(data="d", output="o", task=task, backbone=backbone)
     assert config.with_offline_backbone_for_task().backbone == expected
     assert config.with_task_defaults().backbone == expected
 
 
-@pytest.mark.parametrize("settings, message", [
-    ({"task": "translation", "multi_label": True}, "multi_label is a setting for text-classification"),
-    ({"task": "text-classification", "source_column": "en"}, "source_column is a setting for translation"),
-    ({"multi_label": True, "regression": True}, "cannot both be on"),
-    ({"long_texts": "windows", "window_overlap": 100}, "window_overlap must be between"),
-])
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"task": "translation", "multi_label": True}, "multi_label is a setting for text-classification"),
+        ({"task": "text-classification", "source_column": "en"}, "source_column is a setting for translation"),
+        ({"multi_label": True, "regression": True}, "cannot both be on"),
+        ({"long_texts": "windows", "window_overlap": 100}, "window_overlap must be between"),
+    ],
+)
 def test_settings_that_cannot_go_together_are_refused(settings, message):
     with pytest.raises(ConfigError, match=message):
         RunConfig(data="d", output="o", **settings).validate()
 
 
 def test_column_suggestions_per_task():
-    tagged = pd.DataFrame({"id": ["1", "2"], "words": [["Anna", "ran"], ["Oslo"]], "ner_tags": [["B-PER", "O"],
-                                                                                                  ["B-LOC"]]})
+    tagged = pd.DataFrame(
+        {"id": ["1", "2"], "words": [["Anna", "ran"], ["Oslo"]], "ner_tags": [["B-PER", "O"], ["B-LOC"]]}
+    )
     roles = suggest_roles(tagged, "token-classification")
     assert (roles["tokens"].column, roles["tags"].column) == ("words", "ner_tags")
     spans = pd.DataFrame({"text": ["Anna ran"], "entities": [[{"start": 0, "end": 4, "label": "PER"}]]})
@@ -80,8 +114,9 @@ def test_column_suggestions_per_task():
     pairs = pd.DataFrame({"article": ["a long text about many things " * 5] * 3, "highlights": ["short"] * 3})
     roles = suggest_roles(pairs, "summarization")
     assert (roles["source"].column, roles["target"].column) == ("article", "highlights")
-    rated = pd.DataFrame({"review": [f"review number {i} is fine" for i in range(30)],
-                          "stars": [str(i % 5 + 0.5) for i in range(30)]})
+    rated = pd.DataFrame(
+        {"review": [f"review number {i} is fine" for i in range(30)], "stars": [str(i % 5 + 0.5) for i in range(30)]}
+    )
     assert suggest_roles(rated, "text-classification", "regression")["label"].column == "stars"
 
 

@@ -28,20 +28,23 @@ SUMMARIES = table(split=["train"] * 300, abstract=[t * 4 for t in TEXTS], summar
 TAGS = table(tokens=[t.split() for t in TEXTS], tags=[["O"] * len(t.split()) for t in TEXTS])
 
 
-@pytest.mark.parametrize("data,current,expected", [
-    (LABELLED, "translation", "text-classification"),
-    (LABELLED, "token-classification", "text-classification"),
-    (LABELLED, "text-classification", None),
-    (PAIRS, "text-classification", "translation"),
-    (PAIRS, "token-classification", "translation"),
-    (SUMMARIES, "text-classification", "summarization"),  # a train/test column is not a label
-    (TAGS, "text-classification", "token-classification"),
-    (SCORES, "text-classification", None),  # a regression file keeps classification (its number mode)
-    (UNLABELLED, "text-classification", None),  # a file to label keeps classification, not text generation
-    (UNLABELLED, "translation", "text-classification"),
-    (UNLABELLED, "text-generation", None),
-    (PAIRS, "multi-task", None),
-])
+@pytest.mark.parametrize(
+    "data,current,expected",
+    [
+        (LABELLED, "translation", "text-classification"),
+        (LABELLED, "token-classification", "text-classification"),
+        (LABELLED, "text-classification", None),
+        (PAIRS, "text-classification", "translation"),
+        (PAIRS, "token-classification", "translation"),
+        (SUMMARIES, "text-classification", "summarization"),  # a train/test column is not a label
+        (TAGS, "text-classification", "token-classification"),
+        (SCORES, "text-classification", None),  # a regression file keeps classification (its number mode)
+        (UNLABELLED, "text-classification", None),  # a file to label keeps classification, not text generation
+        (UNLABELLED, "translation", "text-classification"),
+        (UNLABELLED, "text-generation", None),
+        (PAIRS, "multi-task", None),
+    ],
+)
 def test_the_task_follows_the_data_only_when_it_must(data, current, expected):
     hint = suggest_task(data, current)
     assert (hint[0] if hint else None) == expected

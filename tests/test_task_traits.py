@@ -17,8 +17,15 @@ from tlstudio.core.tasks import find_task, get_task, is_single_label_text, task_
 INPUT_KINDS = {"text", "tokens", "image", "prompt"}
 LABEL_KINDS = {"class", "classes", "number", "tags", "text", None}
 # The keys ui/views maps to evaluation widgets.
-EVALUATION_VIEWS = {"single-label", "multi-label", "regression", "entities", "generation", "language-model",
-                    "multi-task"}
+EVALUATION_VIEWS = {
+    "single-label",
+    "multi-label",
+    "regression",
+    "entities",
+    "generation",
+    "language-model",
+    "multi-task",
+}
 COLUMN_FIELDS = {f.name for f in config_fields() if f.name.endswith("_column")}
 
 
@@ -69,10 +76,15 @@ def test_every_task_with_its_own_model_has_a_predictor(task):
 def test_a_classifier_follows_its_label_mode():
     task = get_task("text-classification")
     config = RunConfig()
-    assert [task.label_kind(dataclasses.replace(config, **flags)) for flags in
-            ({}, {"multi_label": True}, {"regression": True})] == ["class", "classes", "number"]
-    assert [task.view_for(report) for report in ({}, {"micro_f1": 0.5}, {"mse": 1.0})] == \
-        ["single-label", "multi-label", "regression"]
+    assert [
+        task.label_kind(dataclasses.replace(config, **flags))
+        for flags in ({}, {"multi_label": True}, {"regression": True})
+    ] == ["class", "classes", "number"]
+    assert [task.view_for(report) for report in ({}, {"micro_f1": 0.5}, {"mse": 1.0})] == [
+        "single-label",
+        "multi-label",
+        "regression",
+    ]
     assert task.best_metric(dataclasses.replace(config, regression=True))[1] is False  # a lower error is better
     assert is_single_label_text(config)
     assert not is_single_label_text(dataclasses.replace(config, multi_label=True))
@@ -86,9 +98,13 @@ def test_an_unknown_task_is_none_not_another_tasks_behaviour():
 
 
 def test_the_data_page_counts_come_from_the_task():
-    frame = pd.DataFrame({"tags": [["B-PER", "I-PER", "O", "B-LOC"], ["O", "B-PER"]],
-                          "spans": [[{"start": 0, "end": 3, "label": "ORG"}], []],
-                          "label": ["cat", "dog"]})
+    frame = pd.DataFrame(
+        {
+            "tags": [["B-PER", "I-PER", "O", "B-LOC"], ["O", "B-PER"]],
+            "spans": [[{"start": 0, "end": 3, "label": "ORG"}], []],
+            "label": ["cat", "dog"],
+        }
+    )
     tagger = get_task("token-classification")
     assert tagger.count_labels(frame, "tags") == {"PER": 2, "LOC": 1}
     assert tagger.count_labels(frame, "spans") == {"ORG": 1}
@@ -99,7 +115,12 @@ def test_the_measured_column_is_the_tasks_input():
     from tlstudio.core.run_plan import measured_column
 
     config = RunConfig(text_column="review", tokens_column="words", source_column="english")
-    assert {name: measured_column(dataclasses.replace(config, task=name)) for name in
-            ("text-classification", "token-classification", "translation", "summarization")} == \
-        {"text-classification": "review", "token-classification": "words", "translation": "english",
-         "summarization": "english"}
+    assert {
+        name: measured_column(dataclasses.replace(config, task=name))
+        for name in ("text-classification", "token-classification", "translation", "summarization")
+    } == {
+        "text-classification": "review",
+        "token-classification": "words",
+        "translation": "english",
+        "summarization": "english",
+    }

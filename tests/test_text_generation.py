@@ -25,9 +25,20 @@ def trained(tmp_path_factory, tiny_gpt2):
     root = tmp_path_factory.mktemp("lm")
     data = write_stories_csv(root / "stories.csv")
     sink = ListSink()
-    config = RunConfig(data=str(data), task="text-generation", backbone=str(tiny_gpt2), output=str(root / "run"),
-                       text_column="story", epochs=2, batch_size=16, learning_rate=3e-3, warmup_ratio=0.0,
-                       max_length=32, max_new_tokens=12, logging_steps=5)
+    config = RunConfig(
+        data=str(data),
+        task="text-generation",
+        backbone=str(tiny_gpt2),
+        output=str(root / "run"),
+        text_column="story",
+        epochs=2,
+        batch_size=16,
+        learning_rate=3e-3,
+        warmup_ratio=0.0,
+        max_length=32,
+        max_new_tokens=12,
+        logging_steps=5,
+    )
     return train(config, sink), sink
 
 
@@ -41,7 +52,8 @@ def test_held_out_perplexity_falls_by_at_least_30_percent(trained):
     assert metrics["perplexity_drop"] >= 0.30
     evaluations = sink.of_type(Evaluated)
     assert evaluations[0].step == 0 and evaluations[0].metrics["perplexity"] == pytest.approx(
-        metrics["initial_perplexity"])
+        metrics["initial_perplexity"]
+    )
     assert evaluations[-1].metrics["perplexity"] == pytest.approx(metrics["perplexity"], rel=1e-4)
     assert [e.step for e in evaluations] == sorted(e.step for e in evaluations) and len(evaluations) == 3
 
@@ -133,11 +145,13 @@ def test_text_generation_refuses_an_encoder_backbone_and_half_given_columns(tmp_
     with pytest.raises(BackboneError, match="causal language model"):
         train(RunConfig(data=str(data), task="text-generation", output=str(tmp_path / "run"), text_column="story"))
     with pytest.raises(ConfigError, match="go together"):
-        RunConfig(data=str(data), task="text-generation", output=str(tmp_path / "run2"),
-                  prompt_column="story").validate()
+        RunConfig(
+            data=str(data), task="text-generation", output=str(tmp_path / "run2"), prompt_column="story"
+        ).validate()
     with pytest.raises(ConfigError, match="prompt_template"):
-        RunConfig(data=str(data), task="text-generation", output=str(tmp_path / "run3"),
-                  prompt_template="no placeholders").validate()
+        RunConfig(
+            data=str(data), task="text-generation", output=str(tmp_path / "run3"), prompt_template="no placeholders"
+        ).validate()
 
 
 def test_generation_never_runs_past_the_model_positions(trained):
@@ -152,8 +166,9 @@ def test_generation_never_runs_past_the_model_positions(trained):
         generator.generate([" ".join(["the cat sleeps"] * 100)], max_new_tokens=5)
 
 
-def test_the_auto_strategy_trains_lora_on_a_large_backbone_and_everything_on_a_small_one(tiny_gpt2, tmp_path,
-                                                                                          monkeypatch):
+def test_the_auto_strategy_trains_lora_on_a_large_backbone_and_everything_on_a_small_one(
+    tiny_gpt2, tmp_path, monkeypatch
+):
     from tlstudio.core.config import STRATEGY_DEFAULTS, TASK_DEFAULTS, RunConfig
     from tlstudio.core.progress import ListSink, Message
     from tlstudio.core.training import strategy_choice
@@ -165,9 +180,18 @@ def test_the_auto_strategy_trains_lora_on_a_large_backbone_and_everything_on_a_s
 
     def run(name: str):
         sink = ListSink()
-        config = RunConfig(data=str(data), task="text-generation", backbone=str(tiny_gpt2),
-                           output=str(tmp_path / name), text_column="story", max_steps=2, batch_size=8,
-                           max_length=32, max_new_tokens=4, sample_prompts="Once")
+        config = RunConfig(
+            data=str(data),
+            task="text-generation",
+            backbone=str(tiny_gpt2),
+            output=str(tmp_path / name),
+            text_column="story",
+            max_steps=2,
+            batch_size=8,
+            max_length=32,
+            max_new_tokens=4,
+            sample_prompts="Once",
+        )
         assert config.strategy == "auto"  # the default
         assert train(config, sink).status == "completed"
         notes = [m.text for m in sink.of_type(Message) if m.text.startswith("strategy auto")]

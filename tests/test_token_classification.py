@@ -42,8 +42,7 @@ def test_conll_files_read_as_sentences_of_tokens_and_tags(tmp_path, suffix):
     path.write_text(CONLL, encoding="utf-8")
     table = read_table(path)
     assert table.format == "conll" and table.columns == ["tokens", "tags"]
-    assert table.frame["tokens"].tolist() == [["Anna", "flew", "to", "New", "York", "."],
-                                              ["Orbitel", "hired", "Sara"]]
+    assert table.frame["tokens"].tolist() == [["Anna", "flew", "to", "New", "York", "."], ["Orbitel", "hired", "Sara"]]
     assert table.frame["tags"].tolist()[1] == ["B-ORG", "O", "B-PER"]  # the last column is the tag
     assert table.where(2) == "sentence 2 (line 10)"
 
@@ -54,13 +53,16 @@ def test_a_csv_named_txt_is_still_a_table(tmp_path):
     assert read_table(path).format == "csv"
 
 
-@pytest.mark.parametrize("tags, expected", [
-    (["B-PER", "I-PER", "O", "I-LOC"], ["B-PER", "I-PER", "O", "B-LOC"]),  # BIO with a stray I-
-    (["I-PER", "I-PER", "O", "I-LOC"], ["B-PER", "I-PER", "O", "B-LOC"]),  # IO
-    (["PER", "PER", "O", "LOC"], ["B-PER", "I-PER", "O", "B-LOC"]),  # bare types
-    (["B-PER", "E-PER", "S-LOC", "S-LOC"], ["B-PER", "I-PER", "B-LOC", "B-LOC"]),  # BIOES keeps two entities
-    (["U-ORG", "B-PER", "L-PER"], ["B-ORG", "B-PER", "I-PER"]),  # BILOU
-])
+@pytest.mark.parametrize(
+    "tags, expected",
+    [
+        (["B-PER", "I-PER", "O", "I-LOC"], ["B-PER", "I-PER", "O", "B-LOC"]),  # BIO with a stray I-
+        (["I-PER", "I-PER", "O", "I-LOC"], ["B-PER", "I-PER", "O", "B-LOC"]),  # IO
+        (["PER", "PER", "O", "LOC"], ["B-PER", "I-PER", "O", "B-LOC"]),  # bare types
+        (["B-PER", "E-PER", "S-LOC", "S-LOC"], ["B-PER", "I-PER", "B-LOC", "B-LOC"]),  # BIOES keeps two entities
+        (["U-ORG", "B-PER", "L-PER"], ["B-ORG", "B-PER", "I-PER"]),  # BILOU
+    ],
+)
 def test_tag_schemes_become_bio(tags, expected):
     assert to_bio(tags)[0] == expected
 
@@ -97,12 +99,19 @@ def test_training_reports_entity_metrics_and_exports_a_pipeline_model(tmp_path, 
     assert metrics["f1"] > 0.8  # template entities are easy
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["id2label"]["0"] == "O" and set(config["label2id"]) == {
-        "O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER"}
+        "O",
+        "B-LOC",
+        "I-LOC",
+        "B-ORG",
+        "I-ORG",
+        "B-PER",
+        "I-PER",
+    }
     assert any(isinstance(e, Message) and "uncased" in e.text for e in sink.events)  # capitals matter for names
     record = json.loads((tmp_path / "run" / "eval_predictions.jsonl").read_text().splitlines()[0])
     assert {"tokens", "tags", "predicted", "entities", "predicted_entities"} <= set(record)
     card = (tmp_path / "run" / "README.md").read_text()
-    assert "aggregation_strategy=\"first\"" in card and "| LOC |" in card and "uncased" in card
+    assert 'aggregation_strategy="first"' in card and "| LOC |" in card and "uncased" in card
 
     code = (
         "import sys, json\n"
@@ -112,8 +121,9 @@ def test_training_reports_entity_metrics_and_exports_a_pipeline_model(tmp_path, 
         "assert 'tlstudio' not in sys.modules\n"
         "print(json.dumps([[o['entity_group'], o['word']] for o in out]))"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "run")], capture_output=True, text=True,
-                          cwd=tmp_path, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "run")], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
     groups = json.loads(done.stdout.strip().splitlines()[-1])
     assert ["PER", "sara"] in groups and ["LOC", "oslo"] in groups
 
@@ -124,7 +134,7 @@ def test_training_reports_entity_metrics_and_exports_a_pipeline_model(tmp_path, 
     assert isinstance(tagged, TaggedText)
     found = {(e.text, e.label) for e in tagged.entities}
     assert ("Sara", "PER") in found and ("Oslo", "LOC") in found
-    assert all(tagged.text[e.start:e.end] == e.text and 0 < e.score <= 1 for e in tagged.entities)
+    assert all(tagged.text[e.start : e.end] == e.text and 0 < e.score <= 1 for e in tagged.entities)
 
 
 @heavy
@@ -140,8 +150,22 @@ def test_cli_trains_on_conll_without_column_flags_then_predicts_and_evaluates(tm
         lines += [f"{token}\t{tag}" for token, tag in zip(tokens, tags)] + [""]
     data = tmp_path / "train.conll"
     data.write_text("\n".join(lines), encoding="utf-8")
-    result = run_cli("train", data, "--task", "token-classification", "--backbone", tiny_task_backbone,
-                     "--epochs", "6", "--learning-rate", "5e-3", "--batch-size", "16", "--output", tmp_path / "run")
+    result = run_cli(
+        "train",
+        data,
+        "--task",
+        "token-classification",
+        "--backbone",
+        tiny_task_backbone,
+        "--epochs",
+        "6",
+        "--learning-rate",
+        "5e-3",
+        "--batch-size",
+        "16",
+        "--output",
+        tmp_path / "run",
+    )
     assert result.returncode == 0, result.stderr
     assert "entity type" in result.stdout and "f1" in result.stdout
 
@@ -169,8 +193,13 @@ def test_cli_trains_on_conll_without_column_flags_then_predicts_and_evaluates(tm
     zipfile.ZipFile(zip_path).extractall(tmp_path)
     assert json.loads((tmp_path / "tagger" / "labels.json").read_text())["labels"][0] == "O"
     texts = ["Anna flew to Paris on Monday.", "Marco Rossi works for Orbitel in New York."]
-    bundled = subprocess.run([sys.executable, "predict.py", "--json", *texts], cwd=tmp_path / "tagger",
-                             capture_output=True, text=True, timeout=300)
+    bundled = subprocess.run(
+        [sys.executable, "predict.py", "--json", *texts],
+        cwd=tmp_path / "tagger",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert bundled.returncode == 0, bundled.stderr
     reference = json.loads(run_cli("predict", tmp_path / "run", *texts, "--json").stdout)
     spans = [[(e["start"], e["end"], e["label"]) for e in r["entities"]] for r in json.loads(bundled.stdout)]

@@ -20,8 +20,15 @@ def test_run_folder_is_a_standard_model_folder(tmp_path, tiny_backbone, sentimen
     run = tmp_path / "run"
     assert result.status == "completed"
     names = {p.name for p in run.iterdir()}
-    assert {"config.json", "model.safetensors", "tokenizer.json", "README.md", "run.json", "metrics.json",
-            "trainer_state.json"} <= names
+    assert {
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "README.md",
+        "run.json",
+        "metrics.json",
+        "trainer_state.json",
+    } <= names
     assert not [n for n in names if n.endswith((".bin", ".pt", ".pth", ".pkl"))]
     config = json.loads((run / "config.json").read_text())
     assert config["id2label"] == {"0": "negative", "1": "positive"}
@@ -52,8 +59,9 @@ def test_export_loads_with_pipeline_in_a_process_without_tlstudio(tmp_path, tiny
         "assert 'tlstudio' not in sys.modules\n"
         "print(json.dumps([o['label'] for o in out]))"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "run")], capture_output=True, text=True,
-                            cwd=tmp_path, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "run")], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == ["positive", "negative"]
 
 
@@ -135,8 +143,9 @@ def test_gradient_accumulation_keeps_the_loss_on_the_plain_batch_scale(tmp_path,
     # by the accumulation steps for them (they take **kwargs), doubling the loss and gradients here.
     def first_loss(name, **settings):
         sink = ListSink()
-        train(tiny_config(sentiment_csv, tmp_path / name, tiny_backbone, max_steps=1, logging_steps=1,
-                          **settings), sink)
+        train(
+            tiny_config(sentiment_csv, tmp_path / name, tiny_backbone, max_steps=1, logging_steps=1, **settings), sink
+        )
         return sink.of_type(StepLogged)[0].loss
 
     plain = first_loss("plain", batch_size=16)

@@ -12,13 +12,39 @@ from tlstudio.core.progress import CancelToken, Evaluated, ListSink, TrialFinish
 from tlstudio.core.training.engine import RunResult
 
 
-def test_tune_writes_the_trials_and_a_best_config_that_train_promotes(tmp_path, tiny_backbone, sentiment_csv,
-                                                                      capsys):
+def test_tune_writes_the_trials_and_a_best_config_that_train_promotes(tmp_path, tiny_backbone, sentiment_csv, capsys):
     out = tmp_path / "search"
-    flags = ["--backbone", str(tiny_backbone), "--text-column", "text", "--label-column", "label", "--max-steps", "4",
-             "--batch-size", "16", "--eval-strategy", "steps", "--eval-steps", "2", "--warmup-ratio", "0"]
-    code = main(["tune", str(sentiment_csv), "--output", str(out), "--trials", "2",
-                 "--space", "learning_rate,strategy,batch_size", *flags])
+    flags = [
+        "--backbone",
+        str(tiny_backbone),
+        "--text-column",
+        "text",
+        "--label-column",
+        "label",
+        "--max-steps",
+        "4",
+        "--batch-size",
+        "16",
+        "--eval-strategy",
+        "steps",
+        "--eval-steps",
+        "2",
+        "--warmup-ratio",
+        "0",
+    ]
+    code = main(
+        [
+            "tune",
+            str(sentiment_csv),
+            "--output",
+            str(out),
+            "--trials",
+            "2",
+            "--space",
+            "learning_rate,strategy,batch_size",
+            *flags,
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     header = next(line for line in printed.splitlines() if line.startswith("trial  "))
@@ -60,8 +86,9 @@ def test_a_trial_below_the_median_is_stopped_early(tmp_path, monkeypatch, sentim
 
     monkeypatch.setattr(engine, "train", fake_train)
     sink = ListSink()
-    result = tuning.tune(tiny_config(sentiment_csv, tmp_path / "search", tiny_backbone), trials=3,
-                         space=["learning_rate"], sink=sink)
+    result = tuning.tune(
+        tiny_config(sentiment_csv, tmp_path / "search", tiny_backbone), trials=3, space=["learning_rate"], sink=sink
+    )
     assert [t.state for t in result.trials] == ["complete", "complete", "pruned"]
     assert result.best.number == 0 and result.best.value == 0.9
     assert sum(1 for output in evaluations if output.endswith("trial-002")) == 1  # stopped after one evaluation
@@ -81,8 +108,9 @@ def test_cancelling_a_search_keeps_the_finished_trials(tmp_path, monkeypatch, se
         return RunResult("cancelled" if token.cancelled else "completed", config.output, step=1)
 
     monkeypatch.setattr(engine, "train", fake_train)
-    result = tuning.tune(tiny_config(sentiment_csv, tmp_path / "search", tiny_backbone), trials=5,
-                         space=["learning_rate"], cancel=cancel)
+    result = tuning.tune(
+        tiny_config(sentiment_csv, tmp_path / "search", tiny_backbone), trials=5, space=["learning_rate"], cancel=cancel
+    )
     assert result.status == "cancelled" and [t.state for t in result.trials] == ["stopped"]
     assert (tmp_path / "search" / "tuning.json").is_file() and not (tmp_path / "search" / "best_run.json").exists()
 
@@ -90,6 +118,8 @@ def test_cancelling_a_search_keeps_the_finished_trials(tmp_path, monkeypatch, se
 def test_tune_needs_a_budget(tmp_path, sentiment_csv, capsys):
     assert main(["tune", str(sentiment_csv), "--output", str(tmp_path / "s")]) == 2
     assert "--trials N, --minutes M" in capsys.readouterr().err
-    assert main(["tune", str(sentiment_csv), "--output", str(tmp_path / "s"), "--trials", "2",
-                 "--space", "max_length"]) == 2
+    assert (
+        main(["tune", str(sentiment_csv), "--output", str(tmp_path / "s"), "--trials", "2", "--space", "max_length"])
+        == 2
+    )
     assert RunConfig().strategy == "auto"

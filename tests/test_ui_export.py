@@ -24,14 +24,16 @@ def _export(qtbot, page, fmt: str, name: str, **checks) -> None:
     for box, on in checks.items():
         getattr(page, box).setChecked(on)
     page.name_edit.setText(name)
-    qtbot.waitUntil(lambda: page.plan is not None and page.plan.format == fmt and page.plan.output.stem == name,
-                    timeout=LONG)
+    qtbot.waitUntil(
+        lambda: page.plan is not None and page.plan.format == fmt and page.plan.output.stem == name, timeout=LONG
+    )
     page.export_button.click()
     qtbot.waitUntil(lambda: page.result is not None and page.result.format == fmt, timeout=LONG)
 
 
-def test_onnx_export_shows_its_verification_and_the_try_page_compares_runtimes(qtbot, window, run_copy, tmp_path,
-                                                                              dialogs):
+def test_onnx_export_shows_its_verification_and_the_try_page_compares_runtimes(
+    qtbot, window, run_copy, tmp_path, dialogs
+):
     page = window.export_page
     page.parent_field.set_path(tmp_path / "exports", notify=True)
     window.session.open_run(run_copy)
@@ -78,8 +80,9 @@ def test_onnx_export_shows_its_verification_and_the_try_page_compares_runtimes(q
     assert not page.export_button.isEnabled() and dialogs == []
 
 
-def test_hub_push_asks_for_the_token_once_and_keeps_it_in_the_keyring(qtbot, window, run_copy, monkeypatch,
-                                                                    app_settings):
+def test_hub_push_asks_for_the_token_once_and_keeps_it_in_the_keyring(
+    qtbot, window, run_copy, monkeypatch, app_settings
+):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("HF_TOKEN", raising=False)
     FakeHub.uploads = []
@@ -102,8 +105,9 @@ def test_hub_push_asks_for_the_token_once_and_keeps_it_in_the_keyring(qtbot, win
     assert GOOD not in open(app_settings.store.fileName(), encoding="utf-8").read()  # never in the settings file
 
 
-def test_pickle_weights_are_loaded_only_after_the_user_read_the_risk(qtbot, tmp_path, trained_run, monkeypatch,
-                                                                   dialogs):
+def test_pickle_weights_are_loaded_only_after_the_user_read_the_risk(
+    qtbot, tmp_path, trained_run, monkeypatch, dialogs
+):
     import torch
     from PySide6.QtWidgets import QMessageBox
     from safetensors.torch import load_file
@@ -118,8 +122,9 @@ def test_pickle_weights_are_loaded_only_after_the_user_read_the_risk(qtbot, tmp_
     torch.save(load_file(trained_run / "model.safetensors"), folder / "pytorch_model.bin")
     questions = []
     answer = [QMessageBox.No]
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(
-        lambda parent, title, text, *args: questions.append(text) or answer[0]))
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda parent, title, text, *args: questions.append(text) or answer[0])
+    )
     monkeypatch.setattr(pickle_prompt, "_allowed", set())
 
     view = TryView()

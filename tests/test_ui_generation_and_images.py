@@ -13,8 +13,7 @@ LONG = 120_000
 
 def _load(qtbot, window, path):
     window.open_data(path)
-    qtbot.waitUntil(lambda: window.session.table is not None and window.session.table.path == Path(path),
-                    timeout=LONG)
+    qtbot.waitUntil(lambda: window.session.table is not None and window.session.table.path == Path(path), timeout=LONG)
 
 
 def test_a_text_generation_run_shows_its_sample_texts_beside_the_charts(qtbot, window, tmp_path):
@@ -26,11 +25,20 @@ def test_a_text_generation_run_shows_its_sample_texts_beside_the_charts(qtbot, w
     roles = window.data_page.roles
     assert window.session.config.text_column == "story"
     assert roles.form.isRowVisible(roles.combos["prompt_column"]) and not roles.form.isRowVisible(
-        roles.combos["label_column"])
+        roles.combos["label_column"]
+    )
     backbone = make_tiny_gpt2(tmp_path / "gpt2")
-    window.session.update_config(backbone=str(backbone), max_steps=4, eval_strategy="steps", eval_steps=2,
-                                 batch_size=8, max_length=32, max_new_tokens=8, logging_steps=1,
-                                 sample_prompts="Once upon a time|The cat")
+    window.session.update_config(
+        backbone=str(backbone),
+        max_steps=4,
+        eval_strategy="steps",
+        eval_steps=2,
+        batch_size=8,
+        max_length=32,
+        max_new_tokens=8,
+        logging_steps=1,
+        sample_prompts="Once upon a time|The cat",
+    )
     train = window.train_page
     assert not train.samples.isVisible()
     window.start_training()
@@ -39,8 +47,9 @@ def test_a_text_generation_run_shows_its_sample_texts_beside_the_charts(qtbot, w
     qtbot.waitUntil(lambda: not window.controller.running, timeout=LONG)
     assert "finished" in train.summary.text()
     events = train.samples.events
-    assert events and events[0].step == 4 and [s["prompt"] for s in events[0].samples] == ["Once upon a time",
-                                                                                            "The cat"]
+    assert (
+        events and events[0].step == 4 and [s["prompt"] for s in events[0].samples] == ["Once upon a time", "The cat"]
+    )
     text = train.samples.browser.toPlainText()
     assert text.index("step 4") < text.index("step 2") and "Once upon a time" in text
     assert any("sample generations at step 4" in line for line in train.log.lines())
@@ -59,8 +68,9 @@ def test_an_image_column_shows_thumbnails_in_the_data_table(qtbot, window, tmp_p
     assert page.table_view.verticalHeader().defaultSectionSize() >= 40  # rows tall enough for a thumbnail
     window.show_page("data")
     page.stack.setCurrentIndex(1)
-    qtbot.waitUntil(lambda: model.thumbnails_pending == 0 and model.data(
-        model.index(0, 0), 1) is not None, timeout=LONG)  # 1 = Qt.DecorationRole, asked by the view itself
+    qtbot.waitUntil(
+        lambda: model.thumbnails_pending == 0 and model.data(model.index(0, 0), 1) is not None, timeout=LONG
+    )  # 1 = Qt.DecorationRole, asked by the view itself
     thumbnail = model.data(model.index(0, 0), 1)
     assert max(thumbnail.width(), thumbnail.height()) == 40
     # Another task: no thumbnails, plain rows.
@@ -82,8 +92,10 @@ def test_a_folder_of_class_sub_folders_opens_as_image_data(qtbot, window, tmp_pa
     assert (config.task, config.image_column, config.label_column) == ("image-classification", "image", "label")
     assert config.data == str(folder) and len(window.session.table) == 12
     model = window.data_page.table_model
-    qtbot.waitUntil(lambda: model.thumbnails_pending == 0 and model.data(model.index(0, 0), Qt.DecorationRole)
-                    is not None, timeout=LONG)  # paths relative to the folder itself
+    qtbot.waitUntil(
+        lambda: model.thumbnails_pending == 0 and model.data(model.index(0, 0), Qt.DecorationRole) is not None,
+        timeout=LONG,
+    )  # paths relative to the folder itself
     chart = window.data_page.label_chart
     qtbot.waitUntil(lambda: chart._counts == {"blue": 4, "green": 4, "red": 4}, timeout=LONG)
 

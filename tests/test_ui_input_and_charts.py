@@ -22,8 +22,16 @@ def _wheel(widget, delta_y: int) -> bool:
     from PySide6.QtWidgets import QApplication
 
     centre = QPointF(widget.width() / 2, widget.height() / 2)
-    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre)), QPoint(0, 0), QPoint(0, delta_y), Qt.NoButton,
-                        Qt.NoModifier, Qt.NoScrollPhase, False)
+    event = QWheelEvent(
+        centre,
+        QPointF(widget.mapToGlobal(centre)),
+        QPoint(0, 0),
+        QPoint(0, delta_y),
+        Qt.NoButton,
+        Qt.NoModifier,
+        Qt.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(widget, event)
     return event.isAccepted()
 
@@ -151,8 +159,9 @@ def _frame_contrast(widget, element=None) -> float:
     scale = image.width() / widget.width()
     window = QApplication.palette().color(QPalette.Window)
     row = int(rect.center().y() * scale)
-    return max(contrast_ratio(image.pixelColor(int(x * scale), row), window)
-               for x in range(rect.left(), rect.left() + 3))
+    return max(
+        contrast_ratio(image.pixelColor(int(x * scale), row), window) for x in range(rect.left(), rect.left() + 3)
+    )
 
 
 def test_check_boxes_and_radio_buttons_have_frames_of_at_least_3_to_1_in_the_dark_theme(qtbot, window):
@@ -211,10 +220,17 @@ def test_a_single_point_is_drawn_as_a_dot_with_the_view_centred_on_it(qtbot):
     item = chart._series["lr"].item
     qtbot.waitUntil(lambda: _drawn(item) == 1, timeout=5_000)
     assert item.opts["symbol"] is not None and len(item.scatter.points()) == 1  # a visible dot
+
     def centred_on_the_point():  # around step 2, not -3..7; around 1e-4, not -0.5..0.5
         (x0, x1), (y0, y1) = chart.plot.getViewBox().viewRange()
-        return (x0 < 2 < x1 and abs((x0 + x1) / 2 - 2) < 1e-9 and x1 - x0 <= 4
-                and y0 < 1e-4 < y1 and abs((y0 + y1) / 2 - 1e-4) < 1e-9 and y1 - y0 < 1e-4)
+        return (
+            x0 < 2 < x1
+            and abs((x0 + x1) / 2 - 2) < 1e-9
+            and x1 - x0 <= 4
+            and y0 < 1e-4 < y1
+            and abs((y0 + y1) / 2 - 1e-4) < 1e-9
+            and y1 - y0 < 1e-4
+        )
 
     qtbot.waitUntil(centred_on_the_point, timeout=5_000)  # pyqtgraph's own auto-range runs on a later paint
 
@@ -252,14 +268,17 @@ def test_the_legend_sits_above_the_data_and_wraps_when_the_chart_narrows(qtbot):
 
     def clear_of_the_data() -> bool:
         shown, data = legend.sceneBoundingRect(), box.sceneBoundingRect()
-        return shown.height() > 0 and shown.bottom() <= data.top() + 1 and not shown.intersects(data.adjusted(
-            0, 2, 0, 0))
+        return (
+            shown.height() > 0 and shown.bottom() <= data.top() + 1 and not shown.intersects(data.adjusted(0, 2, 0, 0))
+        )
 
     qtbot.waitUntil(lambda: clear_of_the_data() and rows() == 1, timeout=5_000)
     chart.resize(260, 300)  # the window made narrow: more lines of entries, still above the data
     qtbot.waitUntil(lambda: rows() > 1 and clear_of_the_data(), timeout=5_000)
-    assert all(label.sceneBoundingRect().right() <= chart.plot.sceneBoundingRect().right() + 1
-               for _sample, label in legend.items)
+    assert all(
+        label.sceneBoundingRect().right() <= chart.plot.sceneBoundingRect().right() + 1
+        for _sample, label in legend.items
+    )
     chart.resize(900, 300)
     qtbot.waitUntil(lambda: rows() == 1 and clear_of_the_data(), timeout=5_000)
     chart.clear()
@@ -294,14 +313,20 @@ def _start_fake(qtbot, window, monkeypatch, metrics, fail=None, release=None):
     from PySide6.QtCore import Qt
 
     controller, page = window.controller, window.train_page
-    monkeypatch.setattr(controller, "start", lambda config, allow_pickle=False: controller.launch(
-        _fake_run(config.output, metrics, fail, release), Path(config.output)))
+    monkeypatch.setattr(
+        controller,
+        "start",
+        lambda config, allow_pickle=False: controller.launch(
+            _fake_run(config.output, metrics, fail, release), Path(config.output)
+        ),
+    )
     with qtbot.waitSignal(controller.evaluated, timeout=LONG):
         qtbot.mouseClick(page.start_button, Qt.LeftButton)
 
 
-def test_a_new_run_starts_with_empty_charts_and_the_time_left_goes_when_it_stops(qtbot, window, tmp_path,
-                                                                              monkeypatch, dialogs):
+def test_a_new_run_starts_with_empty_charts_and_the_time_left_goes_when_it_stops(
+    qtbot, window, tmp_path, monkeypatch, dialogs
+):
     from PySide6.QtCore import Qt
 
     from tlstudio.core.errors import DataError
@@ -311,12 +336,15 @@ def test_a_new_run_starts_with_empty_charts_and_the_time_left_goes_when_it_stops
     window.show_page("train")
     page, controller = window.train_page, window.controller
     charts = page.charts
-    qtbot.waitUntil(lambda: all(chart.plot is not None for chart in (charts.loss, charts.learning_rate,
-                                                                     charts.metrics)), timeout=30_000)
+    qtbot.waitUntil(
+        lambda: all(chart.plot is not None for chart in (charts.loss, charts.learning_rate, charts.metrics)),
+        timeout=30_000,
+    )
 
     # A classification run: its metrics, and the lone first points drawn as dots around them.
-    _start_fake(qtbot, window, monkeypatch, {"loss": 0.7, "accuracy": 0.8, "macro_f1": 0.75, "precision": 0.7,
-                                             "recall": 0.72})
+    _start_fake(
+        qtbot, window, monkeypatch, {"loss": 0.7, "accuracy": 0.8, "macro_f1": 0.75, "precision": 0.7, "recall": 0.72}
+    )
     classification = ["accuracy", "macro f1", "precision", "recall"]
     qtbot.waitUntil(lambda: charts.metrics.legend_names() == classification, timeout=5_000)
     assert "ETA" in page.rate.text()
@@ -368,8 +396,17 @@ def test_missing_xcb_libraries_are_named_with_one_apt_line(monkeypatch):
     assert problem.startswith("error: ") and "\n" not in problem
     assert "libxcb-icccm.so.4, libxcb-keysyms.so.1" in problem and "packages libxcb-icccm4, libxcb-keysyms1" in problem
     assert problem.endswith(qt_libraries.APT_LINE)
-    for package in ("libxcb-cursor0", "libxcb-icccm4", "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0",
-                    "libxcb-render-util0", "libxcb-shape0", "libxcb-xkb1", "libxkbcommon-x11-0"):
+    for package in (
+        "libxcb-cursor0",
+        "libxcb-icccm4",
+        "libxcb-image0",
+        "libxcb-keysyms1",
+        "libxcb-randr0",
+        "libxcb-render-util0",
+        "libxcb-shape0",
+        "libxcb-xkb1",
+        "libxkbcommon-x11-0",
+    ):
         assert f" {package}" in qt_libraries.APT_LINE
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     assert qt_libraries.APT_LINE in readme

@@ -12,8 +12,9 @@ ROWS = 60
 
 
 def _unlabelled_csv(path: Path, rows: int = ROWS) -> bytes:
-    lines = ["id;review;label"] + [f'{i};"review {i}; with a ""quote""";' if i % 7 else f"{i};review {i};seen"
-                                   for i in range(rows)]
+    lines = ["id;review;label"] + [
+        f'{i};"review {i}; with a ""quote""";' if i % 7 else f"{i};review {i};seen" for i in range(rows)
+    ]
     data = ("\r\n".join(lines) + "\r\n").encode("cp1252")
     path.write_bytes(data)
     return data
@@ -21,8 +22,9 @@ def _unlabelled_csv(path: Path, rows: int = ROWS) -> bytes:
 
 def _open(qtbot, window, path: Path):
     window.open_data(path)
-    qtbot.waitUntil(lambda: window.session.table is not None and window.session.table.path == Path(path),
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: window.session.table is not None and window.session.table.path == Path(path), timeout=60_000
+    )
     window.session.update_config(text_column="review", label_column="label")
     window.show_page("label")
     page = window.label_page
@@ -62,8 +64,10 @@ def test_number_keys_label_rows_and_jump_to_the_next_unlabelled_one(qtbot, windo
     assert page.save()
     after = path.read_bytes()
     changed = [(a, b) for a, b in zip(original.split(b"\r\n"), after.split(b"\r\n")) if a != b]
-    assert changed == [(b'1;"review 1; with a ""quote""";', b'1;"review 1; with a ""quote""";good'),
-                       (b'2;"review 2; with a ""quote""";', b'2;"review 2; with a ""quote""";bad')]
+    assert changed == [
+        (b'1;"review 1; with a ""quote""";', b'1;"review 1; with a ""quote""";good'),
+        (b'2;"review 2; with a ""quote""";', b'2;"review 2; with a ""quote""";bad'),
+    ]
     assert not page.controller.dirty and not journal_path(path, page.journal_dir()).exists()
 
 
@@ -80,8 +84,9 @@ def test_typing_into_one_cell_is_one_undo_step_and_new_names_become_classes(qtbo
     assert page.controller.label(4) is None
 
 
-def test_fifty_keyboard_labels_survive_a_crash_and_discard_throws_them_away(qtbot, window, app_settings, tmp_path,
-                                                                           dialogs):
+def test_fifty_keyboard_labels_survive_a_crash_and_discard_throws_them_away(
+    qtbot, window, app_settings, tmp_path, dialogs
+):
     from tlstudio.ui.main_window import MainWindow
 
     path = tmp_path / "reviews.csv"
@@ -102,8 +107,14 @@ def test_fifty_keyboard_labels_survive_a_crash_and_discard_throws_them_away(qtbo
 
     second = MainWindow(app_settings, notifications=False)  # the next start: recovery is offered (and accepted)
     qtbot.addWidget(second)
-    qtbot.waitUntil(lambda: second.session.table is not None and second.label_page.controller is not None
-                    and second.label_page.controller.dirty, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: (
+            second.session.table is not None
+            and second.label_page.controller is not None
+            and second.label_page.controller.dirty
+        ),
+        timeout=60_000,
+    )
     recovered = second.label_page
     assert [i for i in range(ROWS) if recovered.controller.label(i) == "good"] == labelled
     assert "good" in recovered.classes
@@ -172,8 +183,13 @@ def test_labels_typed_into_the_app_survive_it_being_killed(qtbot, app_settings, 
     path = tmp_path / "reviews.csv"
     original = _unlabelled_csv(path)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    killed = subprocess.run([sys.executable, "-c", _KILLED_APP, str(path), str(tmp_path / "journals"), str(ROWS)],
-                            capture_output=True, text=True, timeout=120, env=env)
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_APP, str(path), str(tmp_path / "journals"), str(ROWS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert killed.returncode == -9, killed.stderr[-2000:]
     labelled = ast.literal_eval(killed.stdout.split("LABELLED", 1)[1].strip())
     assert len(labelled) == 30
@@ -181,8 +197,14 @@ def test_labels_typed_into_the_app_survive_it_being_killed(qtbot, app_settings, 
 
     again = MainWindow(app_settings, notifications=False)  # the next start offers recovery; dialogs says yes
     qtbot.addWidget(again)
-    qtbot.waitUntil(lambda: again.session.table is not None and again.label_page.controller is not None
-                    and again.label_page.controller.dirty, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: (
+            again.session.table is not None
+            and again.label_page.controller is not None
+            and again.label_page.controller.dirty
+        ),
+        timeout=60_000,
+    )
     controller = again.label_page.controller
     assert [i for i in range(ROWS) if controller.label(i) == "good"] == labelled
     assert again.label_page.save()
@@ -220,8 +242,7 @@ def test_model_suggestions_fill_the_queue_and_a_accepts(qtbot, window, tmp_path,
         writer.writerow(["text", "label"])
         writer.writerows([[t, ""] for t in texts])
     window.open_data(path)
-    qtbot.waitUntil(lambda: window.label_page.model is not None and window.session.table.path == path,
-                    timeout=60_000)
+    qtbot.waitUntil(lambda: window.label_page.model is not None and window.session.table.path == path, timeout=60_000)
     window.session.update_config(text_column="text", label_column="label")
     page = window.label_page
     page.assist.set_model(str(trained_run))
@@ -241,12 +262,13 @@ def test_entities_are_tagged_by_selecting_words_and_saved_into_jsonl(qtbot, wind
 
     assert tag_span(["B-x", "I-x", "I-x", "O"], 0, 0, "y") == ["B-y", "B-x", "I-x", "O"]
     path = tmp_path / "ner.jsonl"
-    lines = ['{"tokens": ["Anna", "flew", "to", "New", "York"], "tags": ["B-person", "O", "O", "O", "O"]}',
-             '{"tokens": ["Hi"], "tags": ["O"]}']
+    lines = [
+        '{"tokens": ["Anna", "flew", "to", "New", "York"], "tags": ["B-person", "O", "O", "O", "O"]}',
+        '{"tokens": ["Hi"], "tags": ["O"]}',
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     window.open_data(path)
-    qtbot.waitUntil(lambda: window.label_page.model is not None and window.session.table.path == path,
-                    timeout=60_000)
+    qtbot.waitUntil(lambda: window.label_page.model is not None and window.session.table.path == path, timeout=60_000)
     page = window.label_page
     panel = page.entities
     assert panel.columns() == ("tokens", "tags") and panel.kind.findText("person") >= 0
@@ -344,20 +366,33 @@ def test_no_button_or_action_feeds_its_checked_flag_into_an_optional_argument():
         for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
             methods = {f.name: f for f in cls.body if isinstance(f, ast.FunctionDef)}
             for node in ast.walk(cls):
-                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and node.func.attr == "connect" and node.args):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "connect"
+                    and node.args
+                ):
                     continue
                 signal = node.func.value
                 target = node.args[0]
                 if not (isinstance(signal, ast.Attribute) and signal.attr in {"clicked", "triggered", "toggled"}):
                     continue
-                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
-                        and target.value.id == "self" and target.attr in methods:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"
+                    and target.attr in methods
+                ):
                     method = methods[target.attr]
                     params = [a.arg for a in method.args.args[1:]]
                     # A toggled handler's one parameter is the flag it wants; a clicked(QModelIndex) is an index.
-                    if params and not (signal.attr == "toggled" and len(params) == 1) \
-                            and params[0] not in {"index", "checked"}:
-                        offenders.append(f"{source.relative_to(root)}:{node.lineno} {signal.attr} -> "
-                                         f"{target.attr}({', '.join(params)})")
+                    if (
+                        params
+                        and not (signal.attr == "toggled" and len(params) == 1)
+                        and params[0] not in {"index", "checked"}
+                    ):
+                        offenders.append(
+                            f"{source.relative_to(root)}:{node.lineno} {signal.attr} -> "
+                            f"{target.attr}({', '.join(params)})"
+                        )
     assert offenders == []

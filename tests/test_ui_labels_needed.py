@@ -134,8 +134,9 @@ def test_a_finished_study_opens_again_from_its_folder(qtbot, session, tmp_path):
     folder = tmp_path / "labels-needed-old"
     folder.mkdir()
     points = [{"size": size, "init": init, "macro_f1": SCORES[(size, init)]} for size, init in SCORES]
-    (folder / "labels_needed.json").write_text(json.dumps({"status": "completed", "metric": "macro_f1",
-                                                           "points": points}))
+    (folder / "labels_needed.json").write_text(
+        json.dumps({"status": "completed", "metric": "macro_f1", "points": points})
+    )
     dialog = LabelsNeededDialog(session)
     qtbot.addWidget(dialog)
     dialog.show_study(tmp_path / "nowhere")
@@ -159,8 +160,13 @@ def test_the_run_menu_opens_the_study(qtbot, window):
         seen.append(type(dialog))
         dialog.reject()
 
-    action = next(a for menu in window.menuBar().actions() if menu.text() == "&Run"
-                  for a in menu.menu().actions() if "labels" in a.text())
+    action = next(
+        a
+        for menu in window.menuBar().actions()
+        if menu.text() == "&Run"
+        for a in menu.menu().actions()
+        if "labels" in a.text()
+    )
     QTimer.singleShot(200, look)
     action.trigger()
     assert seen == [LabelsNeededDialog]

@@ -81,8 +81,7 @@ def test_the_offline_backbone_follows_the_task_and_a_chosen_one_is_kept(qtbot, w
     assert session.config.backbone == str(tmp_path)
 
 
-def test_the_estimate_says_when_auto_will_train_lora_and_counts_only_the_adapters(qtbot, window, tmp_path,
-                                                                                  monkeypatch):
+def test_the_estimate_says_when_auto_will_train_lora_and_counts_only_the_adapters(qtbot, window, tmp_path, monkeypatch):
     from lm_fixtures import make_tiny_gpt2
     from tlstudio.core.training import strategy_choice
 

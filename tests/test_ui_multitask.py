@@ -7,8 +7,9 @@ from pathlib import Path
 from helpers import write_two_label_csv
 
 
-def test_the_app_sets_up_a_two_task_run_charts_each_sub_task_and_shows_their_results(qtbot, window, tmp_path,
-                                                                                      tiny_backbone):
+def test_the_app_sets_up_a_two_task_run_charts_each_sub_task_and_shows_their_results(
+    qtbot, window, tmp_path, tiny_backbone
+):
     data = write_two_label_csv(tmp_path / "reviews.csv", rows=64)
     window.open_data(str(data))
     qtbot.waitUntil(lambda: window.session.table is not None, timeout=60_000)
@@ -22,8 +23,10 @@ def test_the_app_sets_up_a_two_task_run_charts_each_sub_task_and_shows_their_res
     editor.table.item(1, 5).setText("0.5")
     assert not editor.problem.isVisibleTo(editor)
     subtasks = window.session.config.subtasks
-    assert [(s["name"], s["label_column"], s["weight"]) for s in subtasks] == [("sentiment", "sentiment", 1.0),
-                                                                                ("topic", "topic", 0.5)]
+    assert [(s["name"], s["label_column"], s["weight"]) for s in subtasks] == [
+        ("sentiment", "sentiment", 1.0),
+        ("topic", "topic", 0.5),
+    ]
     editor.table.item(1, 0).setText("sentiment")  # a mistake is shown where it is made, naming the field
     assert "two sub-tasks are named 'sentiment'" in editor.problem.text()
     editor.table.item(1, 0).setText("topic")

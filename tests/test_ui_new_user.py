@@ -7,8 +7,16 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import (QAbstractButton, QApplication, QAbstractScrollArea, QAbstractSpinBox, QComboBox, QLabel,
-                               QLineEdit, QScrollArea)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+)
 
 from helpers import cli_in_process, write_sentiment_csv, write_translation_csv
 
@@ -17,8 +25,9 @@ LONG = 180_000
 
 def _open(qtbot, window, path):
     window.open_data(path)
-    qtbot.waitUntil(lambda: window.session.table is not None and str(window.session.table.path) == str(path),
-                    timeout=LONG)
+    qtbot.waitUntil(
+        lambda: window.session.table is not None and str(window.session.table.path) == str(path), timeout=LONG
+    )
 
 
 def _backbone_and_settings(window, backbone, **settings):
@@ -36,8 +45,9 @@ def test_opening_a_file_suggests_its_task_unless_the_task_is_pinned(qtbot, windo
     pairs = write_translation_csv(tmp_path / "pairs.csv", rows=40)
     reviews = write_sentiment_csv(tmp_path / "reviews.csv", rows=40)
     records = tmp_path / "pairs.json"
-    records.write_text(json.dumps([{"source": f"the cat number {i} sleeps", "target": f"le chat numéro {i} dort"}
-                                   for i in range(40)]))
+    records.write_text(
+        json.dumps([{"source": f"the cat number {i} sleeps", "target": f"le chat numéro {i} dort"} for i in range(40)])
+    )
     conll = tmp_path / "ner.conll"
     conll.write_text("".join("Alice B-PER\nvisits O\nParis B-LOC\n\n" for _ in range(20)))
 
@@ -68,19 +78,33 @@ def test_runs_show_the_tasks_headline_strategy_and_a_warning_below_baseline(qtbo
     project.mkdir(parents=True, exist_ok=True)
     tagger = project / "tweets-tagger-20261207-1530"
     tagger.mkdir()
-    (tagger / "run.json").write_text(json.dumps({"status": "completed", "config": {"task": "token-classification"},
-                                                 "strategy": {"name": "frozen"}}))
-    (tagger / "metrics.json").write_text(json.dumps({"task": "token-classification", "accuracy": 0.11, "f1": 0.005,
-                                                     "precision": 0.01, "recall": 0.004}))
+    (tagger / "run.json").write_text(
+        json.dumps({"status": "completed", "config": {"task": "token-classification"}, "strategy": {"name": "frozen"}})
+    )
+    (tagger / "metrics.json").write_text(
+        json.dumps({"task": "token-classification", "accuracy": 0.11, "f1": 0.005, "precision": 0.01, "recall": 0.004})
+    )
     reviews = project / "drug-reviews-20261207-1545"
     reviews.mkdir()
     (reviews / "run.json").write_text(json.dumps({"status": "completed", "config": {"task": "text-classification"}}))
-    (reviews / "metrics.json").write_text(json.dumps({"task": "text-classification", "accuracy": 0.576,
-                                                      "macro_f1": 0.4, "majority_accuracy": 0.644,
-                                                      "majority_macro_f1": 0.26}))
+    (reviews / "metrics.json").write_text(
+        json.dumps(
+            {
+                "task": "text-classification",
+                "accuracy": 0.576,
+                "macro_f1": 0.4,
+                "majority_accuracy": 0.644,
+                "majority_macro_f1": 0.26,
+            }
+        )
+    )
     summary = summarize_run(tagger)
-    assert (summary.score_key, summary.score_title, summary.score, summary.strategy) == ("f1", "entity F1", 0.005,
-                                                                                         "frozen")
+    assert (summary.score_key, summary.score_title, summary.score, summary.strategy) == (
+        "f1",
+        "entity F1",
+        0.005,
+        "frozen",
+    )
     assert summarize_run(reviews).warning and "0.644" in summarize_run(reviews).warning
 
     window.resize(1280, 800)
@@ -102,8 +126,9 @@ def test_runs_show_the_tasks_headline_strategy_and_a_warning_below_baseline(qtbo
 def test_the_label_page_shows_the_whole_text_and_keys_and_counts_stay_right_after_a_save(qtbot, window, tmp_path):
     long_text = "This review goes on and on " * 30
     path = tmp_path / "reviews.csv"
-    rows = ["id,source,stars,text,label"] + [f'{i},web,{i % 5},"{long_text}{i}",{"good" if i % 3 else "bad"}'
-                                           for i in range(30)]
+    rows = ["id,source,stars,text,label"] + [
+        f'{i},web,{i % 5},"{long_text}{i}",{"good" if i % 3 else "bad"}' for i in range(30)
+    ]
     path.write_text("\n".join(rows) + "\n")
     _open(qtbot, window, path)
     window.show_page("label")
@@ -113,8 +138,11 @@ def test_the_label_page_shows_the_whole_text_and_keys_and_counts_stay_right_afte
     from tlstudio.ui.labelling.label_model import TEXT
 
     def text_has_the_room():
-        others = [page.table_view.columnWidth(c) for c in range(page.model.columnCount())
-                  if c != TEXT and not page.table_view.isColumnHidden(c)]
+        others = [
+            page.table_view.columnWidth(c)
+            for c in range(page.model.columnCount())
+            if c != TEXT and not page.table_view.isColumnHidden(c)
+        ]
         return page.table_view.columnWidth(TEXT) > max(others)
 
     qtbot.waitUntil(text_has_the_room, timeout=5_000)
@@ -144,8 +172,12 @@ def _reachable(window, widget) -> bool:
         area = parent.viewport()
         left = widget.mapTo(area, rect.topLeft()).x()  # scrolling sideways to find a control does not count
         return left >= 0 and left + min(rect.width(), 40) <= area.width()
-    return (top_left.x() >= 0 and top_left.y() >= 0 and top_left.x() + min(rect.width(), 40) <= window.width()
-            and top_left.y() + min(rect.height(), 16) <= window.height())
+    return (
+        top_left.x() >= 0
+        and top_left.y() >= 0
+        and top_left.x() + min(rect.width(), 40) <= window.width()
+        and top_left.y() + min(rect.height(), 16) <= window.height()
+    )
 
 
 def test_every_page_fits_a_1024x700_screen(qtbot, window, tmp_path):
@@ -155,14 +187,23 @@ def test_every_page_fits_a_1024x700_screen(qtbot, window, tmp_path):
         window.show_page(page.key)
         qtbot.waitUntil(page.isVisible, timeout=5_000)
         QApplication.processEvents()  # the page's layout, for the size it is shown at
-        controls = [w for kind in (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit)
-                    for w in page.findChildren(kind) if w.isVisibleTo(page) and w.isVisible()]
-        lost = [w.accessibleName() or w.objectName() or type(w).__name__ for w in controls
-                if not _reachable(window, w)]
+        controls = [
+            w
+            for kind in (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit)
+            for w in page.findChildren(kind)
+            if w.isVisibleTo(page) and w.isVisible()
+        ]
+        lost = [w.accessibleName() or w.objectName() or type(w).__name__ for w in controls if not _reachable(window, w)]
         assert not lost, f"{page.key}: {lost}"
         # Help text that wraps is shown whole, not cut mid-line by a squeezed layout.
-        cut = [label.text()[:40] for label in page.findChildren(QLabel) if label.isVisible() and label.wordWrap()
-               and label.text() and label.heightForWidth(label.width()) > label.height() + 2]
+        cut = [
+            label.text()[:40]
+            for label in page.findChildren(QLabel)
+            if label.isVisible()
+            and label.wordWrap()
+            and label.text()
+            and label.heightForWidth(label.width()) > label.height() + 2
+        ]
         assert not cut, f"{page.key}: {cut}"
 
 
@@ -171,8 +212,10 @@ def test_nothing_of_the_previous_file_or_run_leaks_into_the_next(qtbot, window, 
 
     reviews = write_sentiment_csv(tmp_path / "reviews.csv", rows=40)
     debates = tmp_path / "debates.csv"
-    debates.write_text("speech,stance\n" + "".join(f"motion {i} is argued at length by the speaker,"
-                                                  f"{'pro' if i % 2 else 'con'}\n" for i in range(40)))
+    debates.write_text(
+        "speech,stance\n"
+        + "".join(f"motion {i} is argued at length by the speaker,{'pro' if i % 2 else 'con'}\n" for i in range(40))
+    )
     other_run = tmp_path / "other-run"
     shutil.copytree(trained_run, other_run)
 
@@ -210,16 +253,25 @@ def test_the_model_page_and_train_dry_run_show_the_same_plan(qtbot, window, tmp_
     _open(qtbot, window, data)
     model = _backbone_and_settings(window, tiny_backbone, batch_size=8)
     qtbot.waitUntil(lambda: window.session.token_lengths is not None, timeout=LONG)
-    qtbot.waitUntil(lambda: model.plan is not None and model.plan.estimate is not None
-                    and model.plan.sequence_length < 128, timeout=LONG)
+    qtbot.waitUntil(
+        lambda: model.plan is not None and model.plan.estimate is not None and model.plan.sequence_length < 128,
+        timeout=LONG,
+    )
     shown = model.plan.to_dict()
     assert "RAM at the peak" in model.memory_label.text() and "Disk: about" in model.memory_label.text()
 
     code = cli_in_process(["train", data, "--backbone", tiny_backbone, "--batch-size", "8", "--dry-run", "--json"])
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
-    for key in ("strategy", "sequence_length", "device", "precision", "memory", "disk_during_bytes",
-                "disk_after_bytes"):
+    for key in (
+        "strategy",
+        "sequence_length",
+        "device",
+        "precision",
+        "memory",
+        "disk_during_bytes",
+        "disk_after_bytes",
+    ):
         assert printed[key] == shown[key], key
     assert not (tmp_path / "runs").exists() and not list(tmp_path.glob("*/run.json"))  # nothing was trained
 

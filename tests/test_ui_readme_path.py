@@ -129,10 +129,12 @@ def test_open_train_stop_resume_evaluate_try_export(qtbot, window, tiny_backbone
     qtbot.waitUntil(lambda: export.exported is not None, timeout=LONG)
     target = tmp_path / "exports" / "review-model"
     assert "pipeline" in export.snippet.text.toPlainText() and str(target) in export.snippet.text.toPlainText()
-    code = ("import sys, json\nfrom transformers import pipeline\n"
-            "clf = pipeline('text-classification', model=sys.argv[1])\n"
-            "labels = [o['label'] for o in clf(['great lovely excellent superb', 'awful terrible dreadful'])]\n"
-            "assert 'tlstudio' not in sys.modules\nprint(json.dumps(labels))")
+    code = (
+        "import sys, json\nfrom transformers import pipeline\n"
+        "clf = pipeline('text-classification', model=sys.argv[1])\n"
+        "labels = [o['label'] for o in clf(['great lovely excellent superb', 'awful terrible dreadful'])]\n"
+        "assert 'tlstudio' not in sys.modules\nprint(json.dumps(labels))"
+    )
     result = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == ["positive", "negative"]
@@ -140,8 +142,9 @@ def test_open_train_stop_resume_evaluate_try_export(qtbot, window, tiny_backbone
     assert dialogs == []  # no error reached the user along the way
 
 
-def test_a_second_file_labelled_saved_as_a_new_file_trained_exported_and_compared(qtbot, window, tiny_backbone,
-                                                                                  tmp_path, monkeypatch, dialogs):
+def test_a_second_file_labelled_saved_as_a_new_file_trained_exported_and_compared(
+    qtbot, window, tiny_backbone, tmp_path, monkeypatch, dialogs
+):
     """The README path goes on: open a file of another kind (topics, three classes, some rows unlabelled),
     label three rows with the keys, Save as a new file (the source's bytes unchanged), train on it, export it
     with a card, and compare the two runs."""
@@ -155,8 +158,10 @@ def test_a_second_file_labelled_saved_as_a_new_file_trained_exported_and_compare
     first = write_sentiment_csv(tmp_path / "reviews.csv", rows=60)
     rng = random.Random(5)
     topics = ["sport", "politics", "tech"]
-    lines = ["text,topic"] + [f"{make_sentence(rng, 'positive')} {topics[i % 3]} news {i},"
-                              f"{topics[i % 3] if i % 10 else ''}" for i in range(90)]
+    lines = ["text,topic"] + [
+        f"{make_sentence(rng, 'positive')} {topics[i % 3]} news {i},{topics[i % 3] if i % 10 else ''}"
+        for i in range(90)
+    ]
     source = tmp_path / "topics.csv"
     source.write_bytes(("\n".join(lines) + "\n").encode())
     original = source.read_bytes()
@@ -216,10 +221,16 @@ def test_a_second_file_labelled_saved_as_a_new_file_trained_exported_and_compare
     runs.refresh()
     qtbot.waitUntil(lambda: runs.model.rowCount() == 2, timeout=LONG)
     runs.select_run(first_run)
-    runs._select(next(r for r in range(runs.proxy.rowCount()) if runs._summary_at(r).path == second_run.resolve()),
-                 clear=False)
+    runs._select(
+        next(r for r in range(runs.proxy.rowCount()) if runs._summary_at(r).path == second_run.resolve()), clear=False
+    )
     assert len(runs.selected()) == 2
     qtbot.mouseClick(runs.buttons["compare"], Qt.LeftButton)
-    qtbot.waitUntil(lambda: runs.compare_chart.has_series(f"{first_run.resolve()}:train")
-                    and runs.compare_chart.has_series(f"{second_run.resolve()}:train"), timeout=LONG)
+    qtbot.waitUntil(
+        lambda: (
+            runs.compare_chart.has_series(f"{first_run.resolve()}:train")
+            and runs.compare_chart.has_series(f"{second_run.resolve()}:train")
+        ),
+        timeout=LONG,
+    )
     assert dialogs == []

@@ -26,8 +26,9 @@ print("survived")
 
 
 def test_signals_can_be_emitted_for_hours_without_aborting():
-    guarded = subprocess.run([sys.executable, "-c", STRESS, "guarded"], capture_output=True, text=True, cwd=REPO,
-                             timeout=300)
+    guarded = subprocess.run(
+        [sys.executable, "-c", STRESS, "guarded"], capture_output=True, text=True, cwd=REPO, timeout=300
+    )
     assert guarded.returncode == 0 and "survived" in guarded.stdout, guarded.stderr[-2000:]
 
 

@@ -18,8 +18,9 @@ def _select(page, *paths) -> None:
 def test_two_runs_metrics_side_by_side_with_the_better_value_marked(qtbot, window):
     project = window.session.project_dir
     plain = write_run(project, "plain", {"accuracy": 0.80, "macro_f1": 0.70}, started="2026-01-01")
-    adapted = write_run(project, "adapted", {"accuracy": 0.86, "macro_f1": 0.75}, started="2026-01-02",
-                        adapt_source="dataset")
+    adapted = write_run(
+        project, "adapted", {"accuracy": 0.86, "macro_f1": 0.75}, started="2026-01-02", adapt_source="dataset"
+    )
     ner = write_run(project, "tagger", {"f1": 0.5}, task="token-classification", started="2026-01-03")
     page = window.runs_page
     window.show_page("runs")
@@ -42,13 +43,26 @@ def test_two_runs_metrics_side_by_side_with_the_better_value_marked(qtbot, windo
     assert "adapt_source" in settings and "output" not in settings
 
 
-def test_an_adapted_run_is_compared_with_the_same_run_trained_without_adaptation(qtbot, window, tiny_backbone,
-                                                                                tmp_path):
+def test_an_adapted_run_is_compared_with_the_same_run_trained_without_adaptation(
+    qtbot, window, tiny_backbone, tmp_path
+):
     project = window.session.project_dir
     data = write_sentiment_csv(tmp_path / "reviews.csv", rows=60)
-    adapted = write_run(project, "adapted", {"accuracy": 0.9, "macro_f1": 0.9}, adapt_source="dataset",
-                        data=str(data), backbone=str(tiny_backbone), text_column="text", label_column="label",
-                        max_steps=2, batch_size=8, max_length=32, logging_steps=1, eval_fraction=0.2)
+    adapted = write_run(
+        project,
+        "adapted",
+        {"accuracy": 0.9, "macro_f1": 0.9},
+        adapt_source="dataset",
+        data=str(data),
+        backbone=str(tiny_backbone),
+        text_column="text",
+        label_column="label",
+        max_steps=2,
+        batch_size=8,
+        max_length=32,
+        logging_steps=1,
+        eval_fraction=0.2,
+    )
     (adapted / "config.json").write_text("{}")  # a finished run holds its model
     page = window.runs_page
     window.show_page("runs")

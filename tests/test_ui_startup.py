@@ -40,8 +40,14 @@ print("DRAWN", charts.loss._series["train"].item.getData()[1].tolist())
 
 def test_the_window_opens_without_heavy_imports_and_builds_charts_when_shown(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "settings.ini"), str(tmp_path / "project")],
-                            capture_output=True, text=True, env=env, cwd=REPO, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path / "settings.ini"), str(tmp_path / "project")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     lines = dict(line.split(" ", 1) if " " in line else (line, "") for line in result.stdout.splitlines())
     assert lines["HEAVY"] == ""

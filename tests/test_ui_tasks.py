@@ -17,8 +17,7 @@ LONG = 60_000
 
 def _load(qtbot, window, path):
     window.open_data(path)
-    qtbot.waitUntil(lambda: window.session.table is not None and window.session.table.path == Path(path),
-                    timeout=LONG)
+    qtbot.waitUntil(lambda: window.session.table is not None and window.session.table.path == Path(path), timeout=LONG)
 
 
 def _row_shown(combo) -> bool:
@@ -124,12 +123,26 @@ def tagger_dir(tmp_path_factory, tiny_task_backbone):
     labels = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
     folder = tmp_path_factory.mktemp("tagger")
     model = AutoModelForTokenClassification.from_pretrained(
-        tiny_task_backbone, num_labels=len(labels), id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)})
+        tiny_task_backbone,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
     model.save_pretrained(folder)
     AutoTokenizer.from_pretrained(tiny_task_backbone).save_pretrained(folder)
-    (folder / "run.json").write_text(json.dumps({"status": "completed", "config": {
-        "task": "token-classification", "tokens_column": "tokens", "tags_column": "tags", "max_length": 64}}))
+    (folder / "run.json").write_text(
+        json.dumps(
+            {
+                "status": "completed",
+                "config": {
+                    "task": "token-classification",
+                    "tokens_column": "tokens",
+                    "tags_column": "tags",
+                    "max_length": 64,
+                },
+            }
+        )
+    )
     (folder / "metrics.json").write_text(json.dumps({"f1": 0.0, "notes": ["the backbone is uncased"]}))
     return folder
 
@@ -150,27 +163,69 @@ def test_trying_an_entity_tagger_highlights_entities_and_pytorch_is_the_only_run
 
 
 REPORTS = {
-    "entities": ({"f1": 0.5, "precision": 0.6, "recall": 0.4, "accuracy": 0.9,
-                  "per_type": {"LOC": {"precision": 1.0, "recall": 0.5, "f1": 0.667, "support": 2},
-                               "PER": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}},
-                  "notes": ["the backbone is uncased"]},
-                 [{"row": 2, "text": "Anna flew to Lisbon", "tokens": ["Anna", "flew", "to", "Lisbon"],
-                   "entities": [{"start": 0, "end": 1, "label": "PER"}, {"start": 3, "end": 4, "label": "LOC"}],
-                   "predicted_entities": [{"start": 0, "end": 1, "label": "PER", "score": 0.9}]},
-                  {"row": 3, "text": "Tom works", "tokens": ["Tom", "works"],
-                   "entities": [{"start": 0, "end": 1, "label": "PER"}],
-                   "predicted_entities": [{"start": 0, "end": 1, "label": "PER", "score": 0.8}]}]),
-    "generation": ({"bleu": 12.5, "chrf": 40.0, "copy_bleu": 3.0, "copy_chrf": 20.0, "rows": 2,
-                    "generation": {"num_beams": 4, "max_new_tokens": 64}},
-                   [{"row": 2, "source": "hello", "reference": "bonjour", "generated": "bonjour"},
-                    {"row": 3, "source": "thanks", "reference": "merci", "generated": "merci bien"}]),
-    "multi-label": ({"micro_f1": 0.7, "macro_f1": 0.6, "threshold": 0.4, "exact_match": 0.5,
-                     "per_class": {"sport": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}}},
-                    [{"row": 2, "text": "a", "labels": ["sport"], "predicted": ["sport"], "scores": {"sport": 0.9}},
-                     {"row": 3, "text": "b", "labels": ["news"], "predicted": ["sport"], "scores": {"sport": 0.6}}]),
-    "regression": ({"mse": 0.5, "mae": 0.4, "mean_baseline_mse": 2.0, "mean_baseline_mae": 1.2, "spearman": 0.8},
-                   [{"row": 2, "text": "a", "label": 1.0, "predicted": 1.1},
-                    {"row": 3, "text": "b", "label": 3.0, "predicted": 1.0}]),
+    "entities": (
+        {
+            "f1": 0.5,
+            "precision": 0.6,
+            "recall": 0.4,
+            "accuracy": 0.9,
+            "per_type": {
+                "LOC": {"precision": 1.0, "recall": 0.5, "f1": 0.667, "support": 2},
+                "PER": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2},
+            },
+            "notes": ["the backbone is uncased"],
+        },
+        [
+            {
+                "row": 2,
+                "text": "Anna flew to Lisbon",
+                "tokens": ["Anna", "flew", "to", "Lisbon"],
+                "entities": [{"start": 0, "end": 1, "label": "PER"}, {"start": 3, "end": 4, "label": "LOC"}],
+                "predicted_entities": [{"start": 0, "end": 1, "label": "PER", "score": 0.9}],
+            },
+            {
+                "row": 3,
+                "text": "Tom works",
+                "tokens": ["Tom", "works"],
+                "entities": [{"start": 0, "end": 1, "label": "PER"}],
+                "predicted_entities": [{"start": 0, "end": 1, "label": "PER", "score": 0.8}],
+            },
+        ],
+    ),
+    "generation": (
+        {
+            "bleu": 12.5,
+            "chrf": 40.0,
+            "copy_bleu": 3.0,
+            "copy_chrf": 20.0,
+            "rows": 2,
+            "generation": {"num_beams": 4, "max_new_tokens": 64},
+        },
+        [
+            {"row": 2, "source": "hello", "reference": "bonjour", "generated": "bonjour"},
+            {"row": 3, "source": "thanks", "reference": "merci", "generated": "merci bien"},
+        ],
+    ),
+    "multi-label": (
+        {
+            "micro_f1": 0.7,
+            "macro_f1": 0.6,
+            "threshold": 0.4,
+            "exact_match": 0.5,
+            "per_class": {"sport": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}},
+        },
+        [
+            {"row": 2, "text": "a", "labels": ["sport"], "predicted": ["sport"], "scores": {"sport": 0.9}},
+            {"row": 3, "text": "b", "labels": ["news"], "predicted": ["sport"], "scores": {"sport": 0.6}},
+        ],
+    ),
+    "regression": (
+        {"mse": 0.5, "mae": 0.4, "mean_baseline_mse": 2.0, "mean_baseline_mae": 1.2, "spearman": 0.8},
+        [
+            {"row": 2, "text": "a", "label": 1.0, "predicted": 1.1},
+            {"row": 3, "text": "b", "label": 3.0, "predicted": 1.0},
+        ],
+    ),
 }
 
 
@@ -207,11 +262,16 @@ def test_train_page_says_in_plain_words_when_memory_ran_out_or_the_loss_diverged
     from tlstudio.ui.workers.failures import failure_from_exception
 
     page = window.train_page
-    window.controller.message.emit(Message("warning", "ran out of memory with batch_size 16; continuing with "
-                                                      "batch_size 8 and gradient_accumulation_steps 2."))
+    window.controller.message.emit(
+        Message(
+            "warning",
+            "ran out of memory with batch_size 16; continuing with batch_size 8 and gradient_accumulation_steps 2.",
+        )
+    )
     assert not page.notice.isHidden() and page.notice.text().startswith("Ran out of memory with batch_size 16")
-    failure = failure_from_exception(TrainingDiverged("training diverged: the loss became NaN at step 12.",
-                                                      "Lower the learning rate."))
+    failure = failure_from_exception(
+        TrainingDiverged("training diverged: the loss became NaN at step 12.", "Lower the learning rate.")
+    )
     window.controller.run_failed.emit(failure)
     assert "NaN at step 12" in page.notice.text() and "Lower the learning rate" in page.notice.text()
     assert window.train_page.summary.text() == "The run failed."
@@ -236,14 +296,16 @@ def test_many_truncated_texts_offer_reading_them_as_windows(qtbot, window, tiny_
     assert window.model_page.form.is_shown("window_overlap")
 
 
-def test_a_run_the_memory_estimate_says_will_not_fit_is_started_only_when_the_user_says_so(qtbot, window,
-                                                                                          sentiment_csv, monkeypatch):
+def test_a_run_the_memory_estimate_says_will_not_fit_is_started_only_when_the_user_says_so(
+    qtbot, window, sentiment_csv, monkeypatch
+):
     from PySide6.QtWidgets import QMessageBox
 
     _load(qtbot, window, sentiment_csv)
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda parent, title, text, *a: asked.append(text)
-                                                              or QMessageBox.No))
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda parent, title, text, *a: asked.append(text) or QMessageBox.No)
+    )
     window.session.memory_warning = "needs about 9.0 GB but the device has 8.0 GB: lower the batch size."
     window.train_page.start()
     assert asked and "memory estimate" in asked[0] and "9.0 GB" in asked[0]

@@ -4,13 +4,31 @@ both texts on the Evaluate page."""
 from __future__ import annotations
 
 PAIR_RECORDS = [
-    {"row": 2, "text": "Is the room quiet?", "text_pair": "Very noisy street outside.", "label": "no",
-     "predicted": "yes", "confidence": 0.81, "probabilities": {"yes": 0.81, "no": 0.19}},
-    {"row": 5, "text": "Was breakfast included?", "text_pair": "Yes, a full buffet.", "label": "yes",
-     "predicted": "yes", "confidence": 0.9, "probabilities": {"yes": 0.9, "no": 0.1}},
+    {
+        "row": 2,
+        "text": "Is the room quiet?",
+        "text_pair": "Very noisy street outside.",
+        "label": "no",
+        "predicted": "yes",
+        "confidence": 0.81,
+        "probabilities": {"yes": 0.81, "no": 0.19},
+    },
+    {
+        "row": 5,
+        "text": "Was breakfast included?",
+        "text_pair": "Yes, a full buffet.",
+        "label": "yes",
+        "predicted": "yes",
+        "confidence": 0.9,
+        "probabilities": {"yes": 0.9, "no": 0.1},
+    },
 ]
-REPORT = {"accuracy": 0.5, "macro_f1": 0.33, "per_class": {},
-          "confusion_matrix": {"labels": ["no", "yes"], "matrix": [[0, 1], [0, 1]]}}
+REPORT = {
+    "accuracy": 0.5,
+    "macro_f1": 0.33,
+    "per_class": {},
+    "confusion_matrix": {"labels": ["no", "yes"], "matrix": [[0, 1], [0, 1]]},
+}
 
 
 def _background_lightness(widget) -> int:
@@ -62,8 +80,20 @@ def test_multi_label_and_regression_pair_rows_show_both_texts(qtbot):
 
     multi = MultiLabelEvaluation()
     qtbot.addWidget(multi)
-    multi.show_report({"micro_f1": 0.5}, [{"row": 1, "text": "first", "text_pair": "second", "labels": ["a"],
-                                           "predicted": ["b"], "scores": {"a": 0.2, "b": 0.7}}], "x")
+    multi.show_report(
+        {"micro_f1": 0.5},
+        [
+            {
+                "row": 1,
+                "text": "first",
+                "text_pair": "second",
+                "labels": ["a"],
+                "predicted": ["b"],
+                "scores": {"a": 0.2, "b": 0.7},
+            }
+        ],
+        "x",
+    )
     assert not multi.rows_view.isColumnHidden(2)
     assert multi.rows_view.model().index(0, 2).data() == "second"
     assert "Second text:</b> second" in multi.detail_html(multi.records[0])

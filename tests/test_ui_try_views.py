@@ -33,8 +33,9 @@ def test_image_view_shows_the_image_and_every_class_probability(qtbot, vit_folde
     image = tmp_path / "sample.png"
     draw("red", 1).save(image)
     view.classify(image)
-    qtbot.waitUntil(lambda: "sample.png" in view.verdict.text() and "Classifying" not in view.verdict.text(),
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: "sample.png" in view.verdict.text() and "Classifying" not in view.verdict.text(), timeout=60_000
+    )
     assert not view.thumbnail.pixmap().isNull()
     assert "Class probabilities" == view.bars.accessibleName()
     assert any(name in view.verdict.text() for name in ("red", "green"))
@@ -99,6 +100,7 @@ def test_data_table_shows_thumbnails_for_an_image_column(qtbot, tmp_path):
 
     seen = []
     original = thumbnails._Decode.run
+
     def monkeypatched(self):
         seen.append(threading.current_thread() is threading.main_thread())
         return original(self)
@@ -131,8 +133,14 @@ def test_sample_panel_lists_the_newest_evaluation_first(qtbot):
 def test_text_generation_evaluation_shows_perplexity_samples_and_the_hardest_rows(qtbot):
     from tlstudio.ui.views import evaluation_kind, evaluation_view
 
-    report = {"task": "text-generation", "perplexity": 12.5, "initial_perplexity": 300.0, "perplexity_drop": 0.96,
-              "eval_loss": 2.5, "samples": [{"prompt": "the cat", "text": "sleeps at home"}]}
+    report = {
+        "task": "text-generation",
+        "perplexity": 12.5,
+        "initial_perplexity": 300.0,
+        "perplexity_drop": 0.96,
+        "eval_loss": 2.5,
+        "samples": [{"prompt": "the cat", "text": "sleeps at home"}],
+    }
     records = [{"row": i, "text": f"text {i}", "loss": 1.0 + i, "perplexity": float(i + 2)} for i in range(4)]
     kind = evaluation_kind("text-generation", report)
     view = evaluation_view(kind)

@@ -21,15 +21,27 @@ def test_trials_fill_the_table_and_the_best_settings_reach_the_session(qtbot, tm
         asked["thread"] = QThread.currentThread().objectName()
         asked.update(trials=trials, minutes=minutes, space=space, output=config.output)
         found = []
-        for number, (lr, value, state) in enumerate([(1e-4, 0.7, "complete"), (3e-4, 0.9, "complete"),
-                                                     (1e-3, None, "pruned")]):
+        for number, (lr, value, state) in enumerate(
+            [(1e-4, 0.7, "complete"), (3e-4, 0.9, "complete"), (1e-3, None, "pruned")]
+        ):
             params = {"learning_rate": lr, "strategy": "lora"}
             sink.emit(TrialStarted(number, params, f"{config.output}/trials/trial-{number:03d}"))
             found.append(Trial(number, params, state, value, 3.0))
-            sink.emit(TrialFinished(number, params, state, value, 3.0, 1 if number else 0, 0.9 if number else 0.7,
-                                    "stopped early" if value is None else ""))
-        return TuneResult("completed", Path(config.output), "macro_f1", True, found, found[1],
-                          Path(config.output) / "best_run.json")
+            sink.emit(
+                TrialFinished(
+                    number,
+                    params,
+                    state,
+                    value,
+                    3.0,
+                    1 if number else 0,
+                    0.9 if number else 0.7,
+                    "stopped early" if value is None else "",
+                )
+            )
+        return TuneResult(
+            "completed", Path(config.output), "macro_f1", True, found, found[1], Path(config.output) / "best_run.json"
+        )
 
     monkeypatch.setattr(tuning, "tune", fake_tune)
     session = Session(tmp_path)
@@ -68,8 +80,9 @@ def test_stop_ends_the_search_and_keeps_the_finished_trials(qtbot, tmp_path, mon
         sink.emit(TrialStarted(1, params, "t1"))
         while not cancel.cancelled:  # trial 1 trains until Stop
             time.sleep(0.02)
-        return TuneResult("cancelled", Path(config.output), "macro_f1", True, [first], first,
-                          Path(config.output) / "best_run.json")
+        return TuneResult(
+            "cancelled", Path(config.output), "macro_f1", True, [first], first, Path(config.output) / "best_run.json"
+        )
 
     monkeypatch.setattr(tuning, "tune", endless_tune)
     session = Session(tmp_path)

@@ -15,8 +15,9 @@ from tlstudio.core.samples import sample_path
 
 def load(qtbot, window, path):
     window.open_data(path)
-    qtbot.waitUntil(lambda: window.session.table is not None and window.session.table.path == Path(path),
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: window.session.table is not None and window.session.table.path == Path(path), timeout=60_000
+    )
 
 
 def test_settings_persist_and_missing_recent_files_are_pruned(qtbot, app_settings, dialogs, tmp_path):
@@ -43,20 +44,40 @@ def test_settings_persist_and_missing_recent_files_are_pruned(qtbot, app_setting
 
 
 def test_every_control_can_be_reached_by_keyboard_and_has_a_name(window):
-    from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QLabel,
-                                   QLineEdit, QPlainTextEdit, QTabWidget, QTextEdit)
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSpinBox,
+        QComboBox,
+        QLabel,
+        QLineEdit,
+        QPlainTextEdit,
+        QTabWidget,
+        QTextEdit,
+    )
 
-    kinds = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit, QPlainTextEdit, QTextEdit, QAbstractItemView,
-             QTabWidget)
+    kinds = (
+        QAbstractButton,
+        QComboBox,
+        QAbstractSpinBox,
+        QLineEdit,
+        QPlainTextEdit,
+        QTextEdit,
+        QAbstractItemView,
+        QTabWidget,
+    )
     buddies = {label.buddy() for label in window.findChildren(QLabel) if label.buddy() is not None}
     unnamed, unreachable, checked = [], [], 0
     for kind in kinds:
         for widget in window.findChildren(kind):
             parent = widget.parentWidget()
-            if (isinstance(parent, (QAbstractSpinBox, QComboBox, QAbstractItemView))
-                    or widget.objectName().startswith("qt_")
-                    or type(widget).__module__.startswith("pyqtgraph") or isinstance(widget.window(), QComboBox)
-                    or parent.metaObject().className() == "QComboBoxPrivateContainer"):
+            if (
+                isinstance(parent, (QAbstractSpinBox, QComboBox, QAbstractItemView))
+                or widget.objectName().startswith("qt_")
+                or type(widget).__module__.startswith("pyqtgraph")
+                or isinstance(widget.window(), QComboBox)
+                or parent.metaObject().className() == "QComboBoxPrivateContainer"
+            ):
                 continue  # parts of a compound widget (a spin box's line edit, a table's header, a combo's popup)
             checked += 1
             text = widget.text() if isinstance(widget, QAbstractButton) else ""
@@ -98,8 +119,13 @@ def test_a_data_file_dropped_on_the_window_opens_and_other_files_are_refused(qtb
 
     # The events do not own their QMimeData: each is kept referenced here while its event lives.
     # A Qt event starts out accepted: each is ignored first, so only the window's handler can accept it.
-    for path, accepted in ((picture, False), (document, False), (tmp_path / "missing.csv", False),
-                           (images, True), (data, True)):
+    for path, accepted in (
+        (picture, False),
+        (document, False),
+        (tmp_path / "missing.csv", False),
+        (images, True),
+        (data, True),
+    ):
         mime = mime_of(path)
         event = QDragEnterEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
         event.ignore()
@@ -138,8 +164,9 @@ def test_closing_during_a_run_asks_then_stops_the_worker_cleanly(qtbot, window, 
     assert window.isVisible() and window.controller.running
 
 
-def test_an_unexpected_error_is_logged_shown_with_details_and_the_app_goes_on(qtbot, window, dialogs, monkeypatch,
-                                                                               tmp_path):
+def test_an_unexpected_error_is_logged_shown_with_details_and_the_app_goes_on(
+    qtbot, window, dialogs, monkeypatch, tmp_path
+):
     from tlstudio.ui.error_dialog import ExceptionHook
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
@@ -176,14 +203,15 @@ def test_data_page_shows_labels_problems_and_token_lengths_against_max_length(qt
     qtbot.waitUntil(lambda: "both 'text'" in page.problems.item(0).text(), timeout=60_000)
 
 
-def test_devices_are_listed_when_the_model_page_is_first_shown_not_at_start(qtbot, app_settings, dialogs,
-                                                                            monkeypatch):
+def test_devices_are_listed_when_the_model_page_is_first_shown_not_at_start(qtbot, app_settings, dialogs, monkeypatch):
     # Listing devices imports torch: seconds of start-up on a busy 2-core machine (docs/benchmarks.md).
     from tlstudio.ui import main_window
     from tlstudio.ui.pages import model_page
 
     calls = []
-    monkeypatch.setattr(model_page, "_devices", lambda: calls.append(1) or [{"id": "cpu", "name": "CPU", "precisions": ["fp32"]}])
+    monkeypatch.setattr(
+        model_page, "_devices", lambda: calls.append(1) or [{"id": "cpu", "name": "CPU", "precisions": ["fp32"]}]
+    )
     win = main_window.MainWindow(app_settings, notifications=False)
     qtbot.addWidget(win)
     win.show()
@@ -216,8 +244,12 @@ def test_model_page_estimates_memory_and_applies_presets(qtbot, window, tiny_bac
 def fake_run(project: Path, name: str, status: str, losses: list[float], checkpoint: bool) -> Path:
     run = project / name
     (run / "checkpoints").mkdir(parents=True)
-    state = {"max_steps": 10, "log_history": [{"step": i + 1, "loss": loss, "learning_rate": 1e-4, "epoch": 0.1}
-                                              for i, loss in enumerate(losses)]}
+    state = {
+        "max_steps": 10,
+        "log_history": [
+            {"step": i + 1, "loss": loss, "learning_rate": 1e-4, "epoch": 0.1} for i, loss in enumerate(losses)
+        ],
+    }
     if checkpoint:
         (run / "checkpoints" / "checkpoint-4").mkdir()
         (run / "checkpoints" / "checkpoint-4" / "trainer_state.json").write_text(json.dumps(state))
@@ -225,9 +257,15 @@ def fake_run(project: Path, name: str, status: str, losses: list[float], checkpo
     if status == "completed":
         (run / "trainer_state.json").write_text(json.dumps(state))
         (run / "metrics.json").write_text(json.dumps({"accuracy": 0.9, "macro_f1": 0.88}))
-    (run / "run.json").write_text(json.dumps({"status": status, "started_at": f"2026-01-0{len(name)}T10:00:00",
-                                              "config": {"task": "text-classification", "data": "/x/reviews.csv",
-                                                         "backbone": "minilm"}}))
+    (run / "run.json").write_text(
+        json.dumps(
+            {
+                "status": status,
+                "started_at": f"2026-01-0{len(name)}T10:00:00",
+                "config": {"task": "text-classification", "data": "/x/reviews.csv", "backbone": "minilm"},
+            }
+        )
+    )
     return run
 
 
@@ -298,8 +336,9 @@ def test_help_shows_the_user_guide_and_about_names_the_versions(qtbot):
         assert name in about
 
 
-def test_an_interrupted_run_is_offered_for_resume_at_start_and_a_no_is_remembered(qtbot, app_settings, dialogs,
-                                                                                  monkeypatch):
+def test_an_interrupted_run_is_offered_for_resume_at_start_and_a_no_is_remembered(
+    qtbot, app_settings, dialogs, monkeypatch
+):
     from tlstudio.ui.main_window import MainWindow
 
     fake_run(app_settings.project_dir(), "crashed", "running", [0.9, 0.7], checkpoint=True)
@@ -337,7 +376,8 @@ def test_deleting_the_run_on_show_clears_the_pages_that_showed_it(qtbot, window)
 
 
 def test_a_big_file_shows_its_first_rows_while_the_rest_loads_and_a_failed_load_puts_back_the_last_file(
-        qtbot, window, dialogs, tmp_path, monkeypatch):
+    qtbot, window, dialogs, tmp_path, monkeypatch
+):
     import threading
 
     from tlstudio.core.errors import DataError
@@ -388,8 +428,9 @@ def test_opening_another_file_lets_the_first_one_go(qtbot, window, tiny_backbone
     qtbot.waitUntil(lambda: window.session.token_lengths is not None, timeout=60_000)
     first = weakref.ref(window.session.table.frame)
     load(qtbot, window, sample_path("topics"))
-    qtbot.waitUntil(lambda: window.session.token_lengths is not None and bool(window.data_page.label_chart._counts),
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: window.session.token_lengths is not None and bool(window.data_page.label_chart._counts), timeout=60_000
+    )
     from tlstudio.ui.workers.background import jobs_running
 
     qtbot.waitUntil(lambda: jobs_running() == 0, timeout=60_000)

@@ -57,8 +57,10 @@ def test_stop_sets_the_cancel_token_from_the_gui_thread_and_the_thread_ends(qtbo
     assert changed.args == [False] and not controller.running
 
 
-@pytest.mark.parametrize("error,user_error", [(DataError("column 'x' is missing.", "Pick another."), True),
-                                              (ZeroDivisionError("boom"), False)])
+@pytest.mark.parametrize(
+    "error,user_error",
+    [(DataError("column 'x' is missing.", "Pick another."), True), (ZeroDivisionError("boom"), False)],
+)
 def test_a_failing_run_reports_once_and_frees_the_thread(qtbot, controller, error, user_error, monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))  # the bug's log file goes to a temporary folder
     with qtbot.waitSignal(controller.run_failed, timeout=30_000) as failed:
@@ -80,16 +82,21 @@ def test_background_jobs_deliver_on_the_gui_thread_and_cancelling_is_not_an_erro
     from tlstudio.ui.workers.background import run_in_background
 
     results = []
-    run_in_background(lambda job: threading.current_thread(),
-                      on_success=lambda value: results.append((value, threading.current_thread())))
+    run_in_background(
+        lambda job: threading.current_thread(),
+        on_success=lambda value: results.append((value, threading.current_thread())),
+    )
     qtbot.waitUntil(lambda: bool(results), timeout=10_000)
     worker_thread, callback_thread = results[0]
     assert worker_thread is not threading.main_thread() and callback_thread is threading.main_thread()
 
     failures, cancelled = [], []
     run_in_background(lambda job: 1 / 0, on_failure=failures.append)
-    run_in_background(lambda job: (_ for _ in ()).throw(RunCancelled()), on_failure=failures.append,
-                      on_cancelled=lambda: cancelled.append(True))
+    run_in_background(
+        lambda job: (_ for _ in ()).throw(RunCancelled()),
+        on_failure=failures.append,
+        on_cancelled=lambda: cancelled.append(True),
+    )
     qtbot.waitUntil(lambda: bool(failures and cancelled), timeout=10_000)
     assert len(failures) == 1 and not failures[0].user_error
     run_in_background(lambda job: (_ for _ in ()).throw(DataError("bad file.")))  # no handler: the default dialog
@@ -129,6 +136,7 @@ def test_latest_only_shows_the_newest_request_and_skips_the_ones_in_between(qtbo
             if text == "a":
                 gate.wait(10)
             return text
+
         return run
 
     for text in ("a", "ab", "abc", "abcd"):

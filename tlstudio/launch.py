@@ -25,18 +25,26 @@ def main(argv: list[str] | None = None) -> int:
         return open_app(None)
     # A single word that is neither a command nor a flag opens the app when it names a data file; any other
     # word goes to the command line, which says what is wrong with it.
-    if len(argv) == 1 and argv[0] not in COMMANDS and not argv[0].startswith("-") \
-            and Path(argv[0]).expanduser().is_file():
+    if (
+        len(argv) == 1
+        and argv[0] not in COMMANDS
+        and not argv[0].startswith("-")
+        and Path(argv[0]).expanduser().is_file()
+    ):
         return open_app(argv[0])
     return cli_main(argv)
 
 
 def open_app(path: str | None) -> int:
     """Start the desktop app (imported only now: Qt is heavy and the CLI never needs it)."""
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                                                 or os.environ.get("QT_QPA_PLATFORM")):
-        print("error: no display to open the tlstudio window on. Use the command line instead "
-              "(see 'tlstudio --help'), or run it under a desktop session.", file=sys.stderr)
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        print(
+            "error: no display to open the tlstudio window on. Use the command line instead "
+            "(see 'tlstudio --help'), or run it under a desktop session.",
+            file=sys.stderr,
+        )
         return EXIT_USER_ERROR
     from .qt_libraries import xcb_problem
 
@@ -47,8 +55,10 @@ def open_app(path: str | None) -> int:
     try:
         from .ui.app import run_app
     except ImportError as exc:
-        print(f"error: the desktop app cannot start ({exc}). Install it with: pip install PySide6-Essentials pyqtgraph",
-              file=sys.stderr)
+        print(
+            f"error: the desktop app cannot start ({exc}). Install it with: pip install PySide6-Essentials pyqtgraph",
+            file=sys.stderr,
+        )
         return EXIT_USER_ERROR
     return run_app(str(Path(path).expanduser().resolve()) if path else None)
 

@@ -77,12 +77,15 @@ def missing_libraries(loads: Callable[[str], bool] | None = None) -> list[str]:
 def missing_libraries_message(missing: list[str]) -> str:
     """One ``error:`` line naming what is missing and the apt line that installs it all."""
     packages = ", ".join(XCB_LIBRARIES[name] for name in missing)
-    return (f"error: the window cannot open: Qt's X11 (xcb) platform needs system libraries that are not "
-            f"installed ({', '.join(missing)}; Debian/Ubuntu packages {packages}). Install them with: {APT_LINE}")
+    return (
+        f"error: the window cannot open: Qt's X11 (xcb) platform needs system libraries that are not "
+        f"installed ({', '.join(missing)}; Debian/Ubuntu packages {packages}). Install them with: {APT_LINE}"
+    )
 
 
-def xcb_problem(environ: dict[str, str] | None = None, platform: str | None = None,
-                loads: Callable[[str], bool] | None = None) -> str | None:
+def xcb_problem(
+    environ: dict[str, str] | None = None, platform: str | None = None, loads: Callable[[str], bool] | None = None
+) -> str | None:
     """The error line to print before starting Qt, or None when the window can open (or xcb is not used)."""
     if not uses_xcb(environ, platform):
         return None

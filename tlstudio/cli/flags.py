@@ -23,9 +23,10 @@ def add_allow_pickle(parser: argparse.ArgumentParser, what: str) -> None:
     # Deliberately a per-command flag and not a run.json setting: trusting a file is the
     # decision of the person running the command, never something a shared config can carry.
     parser.add_argument(
-        "--allow-pickle", action="store_true",
+        "--allow-pickle",
+        action="store_true",
         help=f"load {what}'s weights from a pickle (.bin/.pt) when it has no safetensors. Pickle files can run code "
-             "when loaded; they are loaded weights-only, but use this only for models from a source you trust",
+        "when loaded; they are loaded weights-only, but use this only for models from a source you trust",
     )
 
 
@@ -36,24 +37,39 @@ def warn_if_loading_pickle(model_dir: str, allowed: bool) -> None:
     from ..api import PICKLE_RISK, uses_pickle_weights
 
     if allowed and Path(model_dir).is_dir() and uses_pickle_weights(model_dir):
-        print(f"warning: loading pickle weights from {model_dir} because of --allow-pickle. {PICKLE_RISK}",
-              file=sys.stderr)
+        print(
+            f"warning: loading pickle weights from {model_dir} because of --allow-pickle. {PICKLE_RISK}",
+            file=sys.stderr,
+        )
 
 
 def add_runtime_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--runtime", choices=("auto", "pytorch", "onnx", "onnx-int8"), default="auto",
-                        help="how to run the model: 'auto' uses MODEL_DIR/onnx/model.onnx in onnxruntime when "
-                             "present, else PyTorch (default: auto)")
+    parser.add_argument(
+        "--runtime",
+        choices=("auto", "pytorch", "onnx", "onnx-int8"),
+        default="auto",
+        help="how to run the model: 'auto' uses MODEL_DIR/onnx/model.onnx in onnxruntime when "
+        "present, else PyTorch (default: auto)",
+    )
 
 
 def add_subtask_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--subtask", metavar="NAME",
-                        help="MODEL_DIR is a multi-task run: use its sub-task NAME (the folder MODEL_DIR/tasks/NAME)")
+    parser.add_argument(
+        "--subtask",
+        metavar="NAME",
+        help="MODEL_DIR is a multi-task run: use its sub-task NAME (the folder MODEL_DIR/tasks/NAME)",
+    )
 
 
-_METAVARS = {"output": "DIR", "eval_data": "FILE", "backbone": "NAME_OR_PATH", "learning_rate": "LR",
-             "label_delimiter": "SEP", "source_prefix": "TEXT",
-             "subtasks": "FILE"}
+_METAVARS = {
+    "output": "DIR",
+    "eval_data": "FILE",
+    "backbone": "NAME_OR_PATH",
+    "learning_rate": "LR",
+    "label_delimiter": "SEP",
+    "source_prefix": "TEXT",
+    "subtasks": "FILE",
+}
 GENERATION_FLAGS = ("num_beams", "max_new_tokens", "length_penalty", "temperature", "top_p")
 
 
@@ -76,8 +92,12 @@ def add_generation_flags(parser: argparse.ArgumentParser) -> None:
     fields = {f.name: f for f in config_fields()}
     for name in GENERATION_FLAGS:
         kind = int if str(fields[name].type).startswith("int") else float
-        parser.add_argument("--" + name.replace("_", "-"), dest=name, type=kind,
-                            help=_help(fields[name].metadata["help"]) + " (default: the model's own setting)")
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            type=kind,
+            help=_help(fields[name].metadata["help"]) + " (default: the model's own setting)",
+        )
 
 
 def add_config_flags(parser: argparse.ArgumentParser) -> None:

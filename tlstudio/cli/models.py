@@ -28,11 +28,21 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
         if not args.output:
             raise ConfigError("--input needs --output FILE for the predictions.")
         if options:
-            raise ConfigError("generation settings apply to texts given on the command line; a file is predicted "
-                              "with the model's own settings.")
-        summary = predict_file(args.model_dir, args.input, args.output, columns=_columns(args), cancel=cancel,
-                               runtime=args.runtime, allow_pickle=args.allow_pickle, force=args.force,
-                               sheet=args.sheet)
+            raise ConfigError(
+                "generation settings apply to texts given on the command line; a file is predicted "
+                "with the model's own settings."
+            )
+        summary = predict_file(
+            args.model_dir,
+            args.input,
+            args.output,
+            columns=_columns(args),
+            cancel=cancel,
+            runtime=args.runtime,
+            allow_pickle=args.allow_pickle,
+            force=args.force,
+            sheet=args.sheet,
+        )
         if args.json:
             print(json.dumps(summary, indent=2))
         else:
@@ -54,19 +64,23 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
         if not getattr(predictor, "pairs", False):
             raise ConfigError("--pair is for models trained on sentence pairs (--text-pair-column); this one is not.")
         if len(args.pair) != len(texts):
-            raise ConfigError(f"got {len(texts)} text(s) but {len(args.pair)} --pair text(s).",
-                              "Give one --pair TEXT for each TEXT.")
+            raise ConfigError(
+                f"got {len(texts)} text(s) but {len(args.pair)} --pair text(s).", "Give one --pair TEXT for each TEXT."
+            )
         options["pairs"] = args.pair
     task = find_task(predictor.folder.task)
     writes = task is not None and task.generates_text
     seq2seq = task is not None and task.is_sequence_to_sequence
     continues = task is not None and task.input_kind == "prompt"  # a language model samples its continuation
     if any(name in options for name in GENERATION_FLAGS) and not writes:
-        raise ConfigError("--num-beams, --max-new-tokens, --length-penalty, --temperature and --top-p are for "
-                          "models that write text.")
+        raise ConfigError(
+            "--num-beams, --max-new-tokens, --length-penalty, --temperature and --top-p are for models that write text."
+        )
     if seq2seq and any(name in options for name in ("temperature", "top_p")):
-        raise ConfigError("--temperature and --top-p are for text generation; translation and summarization "
-                          "use beam search (--num-beams).")
+        raise ConfigError(
+            "--temperature and --top-p are for text generation; translation and summarization "
+            "use beam search (--num-beams)."
+        )
     if continues and any(name in options for name in ("num_beams", "length_penalty")):
         raise ConfigError("text generation samples with --temperature and --top-p, not beams.")
     if args.stream:
@@ -81,8 +95,11 @@ def cmd_predict(args: argparse.Namespace, cancel: CancelToken) -> int:
     elapsed = time.perf_counter() - started
     print_predictions(texts, predictions, as_json=args.json)
     runtime = getattr(predictor, "runtime", "pytorch")
-    print(f"note: {len(texts)} input(s) in {elapsed * 1000:.0f} ms with {runtime} "
-          f"({elapsed * 1000 / len(texts):.1f} ms per text)", file=sys.stderr)
+    print(
+        f"note: {len(texts)} input(s) in {elapsed * 1000:.0f} ms with {runtime} "
+        f"({elapsed * 1000 / len(texts):.1f} ms per text)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -93,9 +110,17 @@ def cmd_evaluate(args: argparse.Namespace, cancel: CancelToken) -> int:
     warn_if_loading_pickle(args.model_dir, args.allow_pickle)
     if args.max_rows is not None and args.max_rows < 1:
         raise ConfigError("--max-rows must be at least 1.")
-    report = evaluate_file(args.model_dir, args.data, columns=_columns(args), max_rows=args.max_rows,
-                           sink=ConsoleSink(stream=sys.stderr), cancel=cancel,
-                           runtime=args.runtime, allow_pickle=args.allow_pickle, sheet=args.sheet)
+    report = evaluate_file(
+        args.model_dir,
+        args.data,
+        columns=_columns(args),
+        max_rows=args.max_rows,
+        sink=ConsoleSink(stream=sys.stderr),
+        cancel=cancel,
+        runtime=args.runtime,
+        allow_pickle=args.allow_pickle,
+        sheet=args.sheet,
+    )
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:

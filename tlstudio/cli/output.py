@@ -7,8 +7,17 @@ import sys
 
 from ..api import format_duration
 from ..api import (
-    CheckpointSaved, Evaluated, Message, RunStarted, SamplesGenerated, StageChanged, StepLogged, StudyPointMeasured,
-    TrialFinished, TrialProgressed, TrialStarted,
+    CheckpointSaved,
+    Evaluated,
+    Message,
+    RunStarted,
+    SamplesGenerated,
+    StageChanged,
+    StepLogged,
+    StudyPointMeasured,
+    TrialFinished,
+    TrialProgressed,
+    TrialStarted,
 )
 
 TABLE_ROWS = 20  # rows of a printed per-class table; 5,000 classes must not print 5,000 lines
@@ -36,16 +45,19 @@ class ConsoleSink:
         if isinstance(event, StepLogged):
             loss = f"{event.loss:.4f}" if isinstance(event.loss, float) else str(event.loss)
             lr = f"{event.learning_rate:.2e}" if event.learning_rate is not None else "?"
-            self._print(f"step {event.step}/{event.total_steps} | epoch {event.epoch:.2f} | loss {loss} | lr {lr} | "
-                        f"{event.samples_per_second:.1f} samples/s | ETA {format_duration(event.eta_seconds)}")
+            self._print(
+                f"step {event.step}/{event.total_steps} | epoch {event.epoch:.2f} | loss {loss} | lr {lr} | "
+                f"{event.samples_per_second:.1f} samples/s | ETA {format_duration(event.eta_seconds)}"
+            )
         elif isinstance(event, Evaluated):
-            shown = " ".join(f"{k} {v:.4f}" for k, v in event.metrics.items()
-                             if isinstance(v, float) and k != "epoch")
+            shown = " ".join(f"{k} {v:.4f}" for k, v in event.metrics.items() if isinstance(v, float) and k != "epoch")
             self._print(f"eval at step {event.step}: {shown}")
         elif isinstance(event, RunStarted):
             resumed = f", resuming from step {event.resumed_from_step}" if event.resumed_from_step else ""
-            self._print(f"training on {event.device} in {event.precision}: {event.train_size} training / "
-                        f"{event.eval_size} validation rows, {event.total_steps} steps{resumed}")
+            self._print(
+                f"training on {event.device} in {event.precision}: {event.train_size} training / "
+                f"{event.eval_size} validation rows, {event.total_steps} steps{resumed}"
+            )
         elif isinstance(event, SamplesGenerated):
             self._print(f"samples at step {event.step}:")
             for sample in event.samples:
@@ -56,9 +68,19 @@ class ConsoleSink:
             prefix = "warning" if event.level == "warning" else "note"
             print(f"{prefix}: {event.text}", file=sys.stderr, flush=True)
         elif isinstance(event, StageChanged) and (
-                event.stage in ("loading data", "loading backbone", "domain adaptation", "exporting", "verifying",
-                                "timing", "quantizing", "uploading")
-                or (event.stage == "training" and event.detail)):  # a two-stage run names its second stage
+            event.stage
+            in (
+                "loading data",
+                "loading backbone",
+                "domain adaptation",
+                "exporting",
+                "verifying",
+                "timing",
+                "quantizing",
+                "uploading",
+            )
+            or (event.stage == "training" and event.detail)
+        ):  # a two-stage run names its second stage
             self._print(f"{event.stage}: {event.detail}" if event.detail else event.stage)
 
 
@@ -78,8 +100,10 @@ def print_metrics(metrics: dict, heading: str = "results on the validation split
             beside = f"   (copying the source: {baseline:.4f})" if baseline is not None else ""
             print(f"  {key:18} {value:.4f}{beside}")
     if "majority_accuracy" in metrics:
-        print(f"  {'majority class':16} accuracy {metrics['majority_accuracy']:.4f}, "
-              f"macro_f1 {metrics['majority_macro_f1']:.4f}")
+        print(
+            f"  {'majority class':16} accuracy {metrics['majority_accuracy']:.4f}, "
+            f"macro_f1 {metrics['majority_macro_f1']:.4f}"
+        )
     if "mean_baseline_mse" in metrics:
         print(f"  {'mean baseline':16} mse {metrics['mean_baseline_mse']:.4f}, mae {metrics['mean_baseline_mae']:.4f}")
     from ..api import below_baseline
@@ -93,11 +117,15 @@ def print_metrics(metrics: dict, heading: str = "results on the validation split
             width = min(40, max(12, *(len(name) for name in shown)))
             print(f"\n  {title:{width}} precision  recall     f1  support")
             for name, row in shown.items():
-                print(f"  {_shorten(name, width):{width}} {row['precision']:9.3f} {row['recall']:7.3f} "
-                      f"{row['f1']:6.3f} {row['support']:8d}")
+                print(
+                    f"  {_shorten(name, width):{width}} {row['precision']:9.3f} {row['recall']:7.3f} "
+                    f"{row['f1']:6.3f} {row['support']:8d}"
+                )
             if more:
-                print(f"  … and {more:,} more (the {TABLE_ROWS} with the most support are shown; all are in the "
-                      "JSON output and the run's metrics.json)")
+                print(
+                    f"  … and {more:,} more (the {TABLE_ROWS} with the most support are shown; all are in the "
+                    "JSON output and the run's metrics.json)"
+                )
     examples = metrics.get("examples") or []
     if examples:
         print("\n  examples (source / reference / generated):")
@@ -138,7 +166,7 @@ def print_multitask(metrics: dict, output_dir) -> None:
 
 def _shorten(text: str, width: int) -> str:
     text = " ".join(str(text).split())
-    return text if len(text) <= width else text[:width - 3] + "..."
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def print_predictions(texts, predictions, *, as_json: bool) -> None:
@@ -179,13 +207,25 @@ def _bundle_text():
 
 def print_export(result, *, as_json: bool) -> None:
     if as_json:
-        print(json.dumps({"format": result.format, "output": str(result.output), "files": result.files,
-                          "verification": result.verification, "notes": result.notes}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "format": result.format,
+                    "output": str(result.output),
+                    "files": result.files,
+                    "verification": result.verification,
+                    "notes": result.notes,
+                },
+                indent=2,
+            )
+        )
         return
     check = (result.verification or {}).get("check")
     if check:
-        print(f"ONNX verified: largest logit difference {check['max_abs_diff']:.2e}, "
-              f"label agreement {check['label_agreement']:.1%} on {check['compared']} inputs")
+        print(
+            f"ONNX verified: largest logit difference {check['max_abs_diff']:.2e}, "
+            f"label agreement {check['label_agreement']:.1%} on {check['compared']} inputs"
+        )
         for name, speed in result.verification["latency"].items():
             key = next(k for k in speed if k.startswith("batch_1_ms_per_"))
             unit = key.removeprefix("batch_1_ms_per_")
@@ -205,10 +245,15 @@ def ask_token() -> str:
     if not sys.stdin.isatty():
         from ..api import ConfigError
 
-        raise ConfigError("no Hugging Face token is stored and there is no terminal to ask for one.",
-                          "Run tlstudio push in a terminal once, or set HF_TOKEN.")
-    print("A Hugging Face token with write access is needed (create one at your Hub account's settings, "
-          "'Access Tokens'). It is kept in the system keyring, not in a file.", file=sys.stderr)
+        raise ConfigError(
+            "no Hugging Face token is stored and there is no terminal to ask for one.",
+            "Run tlstudio push in a terminal once, or set HF_TOKEN.",
+        )
+    print(
+        "A Hugging Face token with write access is needed (create one at your Hub account's settings, "
+        "'Access Tokens'). It is kept in the system keyring, not in a file.",
+        file=sys.stderr,
+    )
     return getpass.getpass("token: ").strip()
 
 
@@ -229,8 +274,12 @@ class TuneConsoleSink:
             value = f"{event.value:.4f}" if event.value is not None else "-"
             best = f"{event.best_value:.4f} (trial {event.best_number})" if event.best_value is not None else "-"
             note = f" ({event.note})" if event.note and event.state != "complete" else ""
-            print(f"trial {event.number} {event.state}{note}: {value} in {format_duration(event.duration_seconds)}; "
-                  f"best so far {best}", file=self.stream, flush=True)
+            print(
+                f"trial {event.number} {event.state}{note}: {value} in {format_duration(event.duration_seconds)}; "
+                f"best so far {best}",
+                file=self.stream,
+                flush=True,
+            )
         elif isinstance(event, StudyPointMeasured):
             shown = ", ".join(f"{k} {v:.4f}" for k, v in event.metrics.items() if isinstance(v, float))
             print(f"{event.size} labels, {event.init} weights: {shown}", file=self.stream, flush=True)
@@ -245,14 +294,25 @@ class TuneConsoleSink:
 def print_trials(result) -> None:
     """The results table of a search, best first."""
     names = list(dict.fromkeys(name for t in result.trials for name in t.params))
-    done = sorted((t for t in result.trials if t.value is not None),
-                  key=lambda t: -t.value if result.greater_is_better else t.value)
+    done = sorted(
+        (t for t in result.trials if t.value is not None),
+        key=lambda t: -t.value if result.greater_is_better else t.value,
+    )
     rows = done + [t for t in result.trials if t.value is None]
     header = ["trial", "state", result.objective, "time", *names]
-    table = [[str(t.number), t.state, f"{t.value:.4f}" if t.value is not None else "-",
-              format_duration(t.duration_seconds),
-              *[(f"{t.params[n]:.3g}" if isinstance(t.params.get(n), float) else str(t.params.get(n, "")))
-                for n in names]] for t in rows]
+    table = [
+        [
+            str(t.number),
+            t.state,
+            f"{t.value:.4f}" if t.value is not None else "-",
+            format_duration(t.duration_seconds),
+            *[
+                (f"{t.params[n]:.3g}" if isinstance(t.params.get(n), float) else str(t.params.get(n, "")))
+                for n in names
+            ],
+        ]
+        for t in rows
+    ]
     widths = [max(len(str(c)) for c in column) for column in zip(header, *table)]
     print()
     for line in [header, *table]:

@@ -22,13 +22,29 @@ def cmd_tune(args: argparse.Namespace, cancel: CancelToken) -> int:
     config = config_from_args(args)
     fixed = {f.name for f in config_fields() if hasattr(args, f.name) and f.name not in ("data", "output")}
     space = [n.strip() for n in args.space.split(",") if n.strip()] if args.space else None
-    result = tune(config, trials=args.trials, minutes=args.minutes, space=space, fixed=fixed,
-                  sink=TuneConsoleSink(stream=sys.stderr if args.json else sys.stdout), cancel=cancel,
-                  allow_pickle=args.allow_pickle)
+    result = tune(
+        config,
+        trials=args.trials,
+        minutes=args.minutes,
+        space=space,
+        fixed=fixed,
+        sink=TuneConsoleSink(stream=sys.stderr if args.json else sys.stdout),
+        cancel=cancel,
+        allow_pickle=args.allow_pickle,
+    )
     if args.json:
-        print(json.dumps({"status": result.status, "output_dir": str(result.output_dir),
-                          "objective": result.objective, "best_config": str(result.best_config or ""),
-                          "trials": [dataclasses.asdict(t) for t in result.trials]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "status": result.status,
+                    "output_dir": str(result.output_dir),
+                    "objective": result.objective,
+                    "best_config": str(result.best_config or ""),
+                    "trials": [dataclasses.asdict(t) for t in result.trials],
+                },
+                indent=2,
+            )
+        )
     else:
         print_trials(result)
     return EXIT_INTERRUPTED if result.status == "cancelled" else 0
@@ -42,8 +58,9 @@ def cmd_labels_needed(args: argparse.Namespace, cancel: CancelToken) -> int:
         sizes = [int(n) for n in args.sizes.split(",") if n.strip()]
     except ValueError:
         raise ConfigError(f"--sizes must be whole numbers separated by commas, got '{args.sizes}'.") from None
-    result = labels_needed(config_from_args(args), sizes, sink=TuneConsoleSink(), cancel=cancel,
-                           allow_pickle=args.allow_pickle)
+    result = labels_needed(
+        config_from_args(args), sizes, sink=TuneConsoleSink(), cancel=cancel, allow_pickle=args.allow_pickle
+    )
     print(f"\n{'labels':>8}  " + "  ".join(f"{init:>10}" for init in INITS) + f"  {'gain':>8}   ({result.metric})")
     for size, values in result.table().items():
         cells = [values.get(init) for init in INITS]

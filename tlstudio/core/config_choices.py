@@ -6,8 +6,15 @@ their checks in ``config_checks.py`` read the same tuples without importing each
 
 from __future__ import annotations
 
-TASKS = ("text-classification", "token-classification", "translation", "summarization", "image-classification",
-         "text-generation", "multi-task")
+TASKS = (
+    "text-classification",
+    "token-classification",
+    "translation",
+    "summarization",
+    "image-classification",
+    "text-generation",
+    "multi-task",
+)
 SEQ2SEQ_TASKS = ("translation", "summarization")
 GENERATION_TASKS = SEQ2SEQ_TASKS + ("text-generation",)
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")

@@ -26,19 +26,30 @@ _ES_CONTINUOUS = 0x80000000
 _ES_SYSTEM_REQUIRED = 0x00000001
 
 
-def keep_awake_command(pid: int, reason: str, *, platform: str = sys.platform,
-                       which: Callable[[str], str | None] = shutil.which) -> list[str] | None:
+def keep_awake_command(
+    pid: int, reason: str, *, platform: str = sys.platform, which: Callable[[str], str | None] = shutil.which
+) -> list[str] | None:
     """The command that keeps the machine awake until process ``pid`` ends (None: no way here)."""
     if platform.startswith("linux") and which("systemd-inhibit") and which("tail"):
-        return ["systemd-inhibit", "--what=sleep:idle", "--who=tlstudio", f"--why={reason}", "--mode=block",
-                "tail", f"--pid={pid}", "-f", "/dev/null"]
+        return [
+            "systemd-inhibit",
+            "--what=sleep:idle",
+            "--who=tlstudio",
+            f"--why={reason}",
+            "--mode=block",
+            "tail",
+            f"--pid={pid}",
+            "-f",
+            "/dev/null",
+        ]
     if platform == "darwin" and which("caffeinate"):
         return ["caffeinate", "-i", "-w", str(pid)]
     return None
 
 
-def notification_command(title: str, body: str, *, platform: str = sys.platform,
-                         which: Callable[[str], str | None] = shutil.which) -> list[str] | None:
+def notification_command(
+    title: str, body: str, *, platform: str = sys.platform, which: Callable[[str], str | None] = shutil.which
+) -> list[str] | None:
     """A command that shows a desktop notification, for when the app has no tray icon to use."""
     if platform.startswith("linux") and which("notify-send"):
         return ["notify-send", "--app-name=tlstudio", title, body]
@@ -71,8 +82,9 @@ class KeepAwake:
         if command is None:
             return False
         try:
-            self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                             stderr=subprocess.DEVNULL)
+            self._process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
         except OSError as exc:
             log.info("cannot keep the machine awake: %s", exc)
             self._process = None

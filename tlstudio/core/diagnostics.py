@@ -12,23 +12,41 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-PACKAGES = ("tlstudio", "torch", "transformers", "accelerate", "datasets", "peft", "safetensors", "tokenizers",
-            "PySide6-Essentials", "pyqtgraph", "onnxruntime", "numpy", "pandas", "pyarrow")
+PACKAGES = (
+    "tlstudio",
+    "torch",
+    "transformers",
+    "accelerate",
+    "datasets",
+    "peft",
+    "safetensors",
+    "tokenizers",
+    "PySide6-Essentials",
+    "pyqtgraph",
+    "onnxruntime",
+    "numpy",
+    "pandas",
+    "pyarrow",
+)
 LOG_LINES = 40
 
 
 def diagnostics_text(run_dir: str | Path | None = None, *, devices: list[dict] | None = None) -> str:
-    lines = ["tlstudio diagnostics", "",
-             f"python {platform.python_version()} on {platform.platform()} ({platform.machine()})"]
+    lines = [
+        "tlstudio diagnostics",
+        "",
+        f"python {platform.python_version()} on {platform.platform()} ({platform.machine()})",
+    ]
     for name in PACKAGES:
         try:
             lines.append(f"{name} {version(name)}")
         except PackageNotFoundError:
             pass
     if devices:
-        lines += ["", "devices:"] + [f"  {d.get('name', d.get('id'))}" + ("" if d.get("usable", True) else
-                                                                         f" (unusable: {d.get('reason')})")
-                                     for d in devices]
+        lines += ["", "devices:"] + [
+            f"  {d.get('name', d.get('id'))}" + ("" if d.get("usable", True) else f" (unusable: {d.get('reason')})")
+            for d in devices
+        ]
     lines += ["", f"last {LOG_LINES} log lines:"] + [f"  {line}" for line in _log_tail()]
     if run_dir:
         lines += ["", f"run {Path(run_dir).name}:", _run_record(Path(run_dir))]

@@ -44,22 +44,30 @@ def available_devices() -> list[dict]:
     """
     import torch
 
-    devices = [{"id": "cpu", "name": f"CPU ({torch.get_num_threads()} threads)", "precisions": _cpu_precisions(),
-                "usable": True}]
+    devices = [
+        {
+            "id": "cpu",
+            "name": f"CPU ({torch.get_num_threads()} threads)",
+            "precisions": _cpu_precisions(),
+            "usable": True,
+        }
+    ]
     cuda_ok, _ = _cuda_available()
     if cuda_ok:
         for index in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(index)
             problem = gpu_problem(index)
             precisions = [] if problem else ["fp32", "fp16"] + (["bf16"] if torch.cuda.is_bf16_supported() else [])
-            devices.append({
-                "id": f"cuda:{index}",
-                "name": f"{props.name} (cuda:{index}, {props.total_memory / 2**30:.0f} GiB)",
-                "precisions": precisions,
-                "memory_bytes": props.total_memory,
-                "usable": problem is None,
-                "reason": problem,
-            })
+            devices.append(
+                {
+                    "id": f"cuda:{index}",
+                    "name": f"{props.name} (cuda:{index}, {props.total_memory / 2**30:.0f} GiB)",
+                    "precisions": precisions,
+                    "memory_bytes": props.total_memory,
+                    "usable": problem is None,
+                    "reason": problem,
+                }
+            )
     return devices
 
 
@@ -85,8 +93,10 @@ def gpu_problem(index: int) -> str | None:
     major, minor = torch.cuda.get_device_capability(index)
     built_for = torch.cuda.get_arch_list()
     if built_for and not _arch_supported(major, minor, built_for):
-        return (f"this torch build supports GPUs of compute capability {_arch_range(built_for)}, and "
-                f"{torch.cuda.get_device_name(index)} is {major}.{minor}")
+        return (
+            f"this torch build supports GPUs of compute capability {_arch_range(built_for)}, and "
+            f"{torch.cuda.get_device_name(index)} is {major}.{minor}"
+        )
     try:
         torch.ones(1, device=f"cuda:{index}").add_(1).item()
     except RuntimeError as exc:
@@ -134,8 +144,9 @@ def choose_device(device: str = "auto", precision: str = "auto") -> DeviceChoice
         index = int(device.split(":")[1]) if ":" in device else 0
         if not cuda_ok:
             detail = f" ({why_not})" if why_not else ""
-            notes.append(f"{device} was asked for but torch cannot use a GPU here{detail}; "
-                         "training on the CPU instead.")
+            notes.append(
+                f"{device} was asked for but torch cannot use a GPU here{detail}; training on the CPU instead."
+            )
             device = "cpu"
         elif index >= torch.cuda.device_count():
             raise ConfigError(f"device {device} does not exist; this machine has {torch.cuda.device_count()} GPU(s).")
@@ -144,8 +155,10 @@ def choose_device(device: str = "auto", precision: str = "auto") -> DeviceChoice
     if device.startswith("cuda"):
         problem = gpu_problem(int(device.split(":")[1]))
         if problem:
-            notes.append(f"{device} cannot be used: {problem}. Training on the CPU instead; installing a torch "
-                         "build that matches this GPU and its driver would make it usable.")
+            notes.append(
+                f"{device} cannot be used: {problem}. Training on the CPU instead; installing a torch "
+                "build that matches this GPU and its driver would make it usable."
+            )
             device = "cpu"
     elif device == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
         notes.append("mps was asked for but is not available; training on the CPU instead.")

@@ -75,16 +75,25 @@ class MemoryEstimate:
         return max(self.backward_peak, self.step_peak) + self.runtime
 
     def parts(self) -> list[tuple[str, int]]:
-        rows = [("weights", self.weights), ("gradients", self.gradients), ("optimizer state (AdamW)", self.optimizer),
-                (f"activations (batch {self.batch_size} x {self.sequence_length} tokens)",
-                 self.activations + self.backward_working)]
+        rows = [
+            ("weights", self.weights),
+            ("gradients", self.gradients),
+            ("optimizer state (AdamW)", self.optimizer),
+            (
+                f"activations (batch {self.batch_size} x {self.sequence_length} tokens)",
+                self.activations + self.backward_working,
+            ),
+        ]
         if self.runtime:
             rows.append(("CUDA runtime", self.runtime))
         return rows
 
     def describe(self) -> str:
-        return f"about {format_bytes(self.total)} at peak (" + ", ".join(
-            f"{name} {format_bytes(size)}" for name, size in self.parts()) + ")"
+        return (
+            f"about {format_bytes(self.total)} at peak ("
+            + ", ".join(f"{name} {format_bytes(size)}" for name, size in self.parts())
+            + ")"
+        )
 
 
 def activation_values_per_token(dims: Dimensions, sequence_length: int, *, fused_attention: bool) -> float:
@@ -153,8 +162,10 @@ def fits(estimate: MemoryEstimate, available_bytes: int | None) -> str | None:
     if not available_bytes:
         return None
     if estimate.total > available_bytes:
-        return (f"needs about {format_bytes(estimate.total)} but the device has {format_bytes(available_bytes)}: "
-                "lower the batch size or max length (gradient accumulation keeps the effective batch).")
+        return (
+            f"needs about {format_bytes(estimate.total)} but the device has {format_bytes(available_bytes)}: "
+            "lower the batch size or max length (gradient accumulation keeps the effective batch)."
+        )
     if estimate.total > 0.85 * available_bytes:
         return f"needs about {format_bytes(estimate.total)} of {format_bytes(available_bytes)}: close to the limit."
     return None

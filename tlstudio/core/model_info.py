@@ -16,8 +16,20 @@ from typing import Any
 from .errors import BackboneError
 
 # safetensors dtype names -> bytes per element
-DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
-               "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
+DTYPE_BYTES = {
+    "F64": 8,
+    "F32": 4,
+    "F16": 2,
+    "BF16": 2,
+    "I64": 8,
+    "I32": 4,
+    "I16": 2,
+    "I8": 1,
+    "U8": 1,
+    "BOOL": 1,
+    "F8_E4M3": 1,
+    "F8_E5M2": 1,
+}
 # Where different architectures keep the same dimension in config.json.
 _DIM_KEYS = {
     "hidden": ("hidden_size", "d_model", "n_embd", "dim"),
@@ -117,6 +129,7 @@ def folder_size(folder: Path, *, skip: tuple[str, ...] = ()) -> int:
 
 def dimensions(config: dict[str, Any]) -> Dimensions | None:
     """The transformer's sizes from config.json, whatever the architecture calls them."""
+
     def pick(role: str, source: dict[str, Any]) -> int | None:
         for key in _DIM_KEYS[role]:
             value = source.get(key)
@@ -131,10 +144,15 @@ def dimensions(config: dict[str, Any]) -> Dimensions | None:
     decoder_layers = source.get("num_decoder_layers") or source.get("decoder_layers") or 0
     if source.get("is_encoder_decoder") and not decoder_layers:
         decoder_layers = layers
-    return Dimensions(hidden=hidden, layers=layers, heads=heads,
-                      intermediate=pick("intermediate", source) or 4 * hidden,
-                      vocab=pick("vocab", source) or 30_000, positions=pick("positions", source),
-                      decoder_layers=int(decoder_layers or 0))
+    return Dimensions(
+        hidden=hidden,
+        layers=layers,
+        heads=heads,
+        intermediate=pick("intermediate", source) or 4 * hidden,
+        vocab=pick("vocab", source) or 30_000,
+        positions=pick("positions", source),
+        decoder_layers=int(decoder_layers or 0),
+    )
 
 
 def card_license(folder: Path) -> str | None:
@@ -147,7 +165,7 @@ def card_license(folder: Path) -> str | None:
     if not text.startswith("---"):
         return None
     end = text.find("\n---", 3)
-    for line in text[3:end if end > 0 else None].splitlines():
+    for line in text[3 : end if end > 0 else None].splitlines():
         if line.startswith("license:"):
             return line.split(":", 1)[1].strip().strip("'\"") or None
     return None

@@ -32,16 +32,52 @@ class Preset:
 _DEFAULTS = RunConfig()
 
 PRESETS: tuple[Preset, ...] = (
-    Preset("quick", "Quick try", "One epoch on short inputs: a first result in minutes.",
-           {"epochs": 1.0, "max_steps": None, "max_length": 64, "batch_size": 32, "learning_rate": 2e-4,
-            "warmup_ratio": 0.06, "early_stopping_patience": 0}),
-    Preset("balanced", "Balanced", "The defaults: three epochs at length 128.",
-           {name: getattr(_DEFAULTS, name) for name in ("epochs", "max_steps", "max_length", "batch_size",
-                                                        "learning_rate", "warmup_ratio", "early_stopping_patience")}),
-    Preset("best", "Best quality", "Up to eight epochs on longer inputs at a gentler learning rate; "
-           "stops early when validation macro-F1 stops improving.",
-           {"epochs": 8.0, "max_steps": None, "max_length": 256, "batch_size": 16, "learning_rate": 5e-5,
-            "warmup_ratio": 0.1, "early_stopping_patience": 2}),
+    Preset(
+        "quick",
+        "Quick try",
+        "One epoch on short inputs: a first result in minutes.",
+        {
+            "epochs": 1.0,
+            "max_steps": None,
+            "max_length": 64,
+            "batch_size": 32,
+            "learning_rate": 2e-4,
+            "warmup_ratio": 0.06,
+            "early_stopping_patience": 0,
+        },
+    ),
+    Preset(
+        "balanced",
+        "Balanced",
+        "The defaults: three epochs at length 128.",
+        {
+            name: getattr(_DEFAULTS, name)
+            for name in (
+                "epochs",
+                "max_steps",
+                "max_length",
+                "batch_size",
+                "learning_rate",
+                "warmup_ratio",
+                "early_stopping_patience",
+            )
+        },
+    ),
+    Preset(
+        "best",
+        "Best quality",
+        "Up to eight epochs on longer inputs at a gentler learning rate; "
+        "stops early when validation macro-F1 stops improving.",
+        {
+            "epochs": 8.0,
+            "max_steps": None,
+            "max_length": 256,
+            "batch_size": 16,
+            "learning_rate": 5e-5,
+            "warmup_ratio": 0.1,
+            "early_stopping_patience": 2,
+        },
+    ),
 )
 
 

@@ -37,16 +37,28 @@ class RunPlan:
         estimate = None
         if self.estimate is not None:
             estimate = {"total_bytes": self.estimate.total, **{name: size for name, size in self.estimate.parts()}}
-        return {"strategy": self.strategy, "sequence_length": self.sequence_length, "device": self.device,
-                "device_name": self.device_name, "precision": self.precision, "memory": estimate,
-                "memory_warning": self.memory_warning, "disk_during_bytes": self.disk_during,
-                "disk_after_bytes": self.disk_after, "notes": list(self.notes), "no_estimate": self.no_estimate}
+        return {
+            "strategy": self.strategy,
+            "sequence_length": self.sequence_length,
+            "device": self.device,
+            "device_name": self.device_name,
+            "precision": self.precision,
+            "memory": estimate,
+            "memory_warning": self.memory_warning,
+            "disk_during_bytes": self.disk_during,
+            "disk_after_bytes": self.disk_after,
+            "notes": list(self.notes),
+            "no_estimate": self.no_estimate,
+        }
 
     def lines(self) -> list[str]:
         """The plan in plain words, one line each (the CLI prints these)."""
         where = "GPU memory" if self.device.startswith("cuda") else "RAM"
-        lines = [f"strategy: {self.strategy}", f"device: {self.device_name} in {self.precision}",
-                 f"longest batch: {self.sequence_length} tokens"]
+        lines = [
+            f"strategy: {self.strategy}",
+            f"device: {self.device_name} in {self.precision}",
+            f"longest batch: {self.sequence_length} tokens",
+        ]
         if self.estimate is None:
             lines.append(f"memory: {self.no_estimate or 'no estimate'}")
         else:
@@ -56,8 +68,10 @@ class RunPlan:
         if self.memory_warning:
             lines.append(f"warning: this run {self.memory_warning}")
         if self.disk_during is not None:
-            lines.append(f"disk: about {format_bytes(self.disk_during)} while training, "
-                         f"{format_bytes(self.disk_after or 0)} once finished")
+            lines.append(
+                f"disk: about {format_bytes(self.disk_during)} while training, "
+                f"{format_bytes(self.disk_after or 0)} once finished"
+            )
         lines += [f"note: {note}" for note in self.notes]
         return lines
 
@@ -122,8 +136,9 @@ def resolve_precision(device: dict | None, wanted: str = "auto") -> str:
     return wanted if wanted != "auto" and wanted in supported else best
 
 
-def plan_run(config, info: ModelInfo | None, *, device: dict | None, precision: str, token_lengths=None,
-             no_info_reason: str = "") -> RunPlan:
+def plan_run(
+    config, info: ModelInfo | None, *, device: dict | None, precision: str, token_lengths=None, no_info_reason: str = ""
+) -> RunPlan:
     """The plan for ``config`` on ``device`` in ``precision`` (both resolved), with the data's token lengths when
     they are known."""
     from .memory_estimate import estimate_training_memory, fits, lora_trainable_parameters, training_shape
@@ -134,29 +149,52 @@ def plan_run(config, info: ModelInfo | None, *, device: dict | None, precision: 
     length = config.max_length
     if token_lengths is not None and token_lengths.longest and token_lengths.longest < config.max_length:
         length = token_lengths.longest
-        notes.append(f"The longest text is {token_lengths.longest} tokens, so batches never reach max length "
-                     f"{config.max_length}.")
-    base = dict(sequence_length=length, device=device["id"], device_name=device.get("name", device["id"]),
-                precision=precision)
+        notes.append(
+            f"The longest text is {token_lengths.longest} tokens, so batches never reach max length "
+            f"{config.max_length}."
+        )
+    base = dict(
+        sequence_length=length, device=device["id"], device_name=device.get("name", device["id"]), precision=precision
+    )
     if info is None or info.dims is None:
         strategy = "full" if config.strategy == "auto" else config.strategy
-        reason = no_info_reason or ("no estimate for this architecture: the estimate covers transformer models "
-                                    "only" if info is not None else "no estimate: the backbone's size is not known")
+        reason = no_info_reason or (
+            "no estimate for this architecture: the estimate covers transformer models only"
+            if info is not None
+            else "no estimate: the backbone's size is not known"
+        )
         return RunPlan(strategy=strategy, estimate=None, notes=tuple(notes), no_estimate=reason, **base)
     dims, parameters = training_shape(info.dims, info.parameters or 0, config.task)
     strategy = config.strategy
     if strategy == "auto":
         strategy = "lora" if lora_by_default(config.task, parameters) else "full"
         if strategy == "lora":
-            notes.append(f"Strategy auto trains LoRA adapters on this backbone: it has more than "
-                         f"{LORA_ABOVE_PARAMETERS / 1e6:.0f} M parameters (choose 'full' to train every weight).")
+            notes.append(
+                f"Strategy auto trains LoRA adapters on this backbone: it has more than "
+                f"{LORA_ABOVE_PARAMETERS / 1e6:.0f} M parameters (choose 'full' to train every weight)."
+            )
     trainable = lora_trainable_parameters(dims, config.lora_rank) if strategy == "lora" else None
-    estimate = estimate_training_memory(dims, parameters, batch_size=config.batch_size, sequence_length=length,
-                                        device=device["id"], precision=precision, trainable_parameters=trainable)
-    during, after = disk_needed(parameters, trainable if trainable is not None else
-                                (0 if strategy == "frozen" else parameters), config)
-    return RunPlan(strategy=strategy, estimate=estimate, memory_warning=fits(estimate, device.get("memory_bytes")),
-                   disk_during=during, disk_after=after, notes=tuple(notes), **base)
+    estimate = estimate_training_memory(
+        dims,
+        parameters,
+        batch_size=config.batch_size,
+        sequence_length=length,
+        device=device["id"],
+        precision=precision,
+        trainable_parameters=trainable,
+    )
+    during, after = disk_needed(
+        parameters, trainable if trainable is not None else (0 if strategy == "frozen" else parameters), config
+    )
+    return RunPlan(
+        strategy=strategy,
+        estimate=estimate,
+        memory_warning=fits(estimate, device.get("memory_bytes")),
+        disk_during=during,
+        disk_after=after,
+        notes=tuple(notes),
+        **base,
+    )
 
 
 def disk_needed(parameters: int, trainable: int, config) -> tuple[int, int]:
@@ -188,8 +226,14 @@ def plan_for_config(config, cancel=None) -> RunPlan:
     lengths = None
     if info is not None and info.dims is not None and config.data:
         lengths = _data_lengths(config, cancel)
-    return plan_run(config, info, device=device, precision=resolve_precision(device, config.precision),
-                    token_lengths=lengths, no_info_reason=reason)
+    return plan_run(
+        config,
+        info,
+        device=device,
+        precision=resolve_precision(device, config.precision),
+        token_lengths=lengths,
+        no_info_reason=reason,
+    )
 
 
 def _data_lengths(config, cancel):

@@ -45,7 +45,7 @@ def safe_component(text: object, fallback: str = "unnamed") -> str:
     if len(encoded) > MAX_NAME_BYTES:
         # Keep a readable start and make the cut name unique with a digest of the whole text.
         digest = hashlib.sha256(str(text).encode("utf-8", "surrogatepass")).hexdigest()[:10]
-        name = encoded[:MAX_NAME_BYTES - 11].decode("utf-8", "ignore").rstrip(". ") + "-" + digest
+        name = encoded[: MAX_NAME_BYTES - 11].decode("utf-8", "ignore").rstrip(". ") + "-" + digest
     return name
 
 
@@ -70,6 +70,8 @@ def child(folder: str | Path, *parts: str) -> Path:
     root = Path(folder).resolve()
     path = root.joinpath(*parts).resolve()
     if path != root and root not in path.parents:
-        raise DataError(f"refusing to write {path}: it lies outside {root}.",
-                        "A name in the data points outside the output folder; rename it in the data.")
+        raise DataError(
+            f"refusing to write {path}: it lies outside {root}.",
+            "A name in the data points outside the output folder; rename it in the data.",
+        )
     return path

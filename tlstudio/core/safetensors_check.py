@@ -10,8 +10,23 @@ from pathlib import Path
 
 
 # Bytes per element of each safetensors dtype, to check that every tensor's bytes are all there.
-_DTYPE_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
-                "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8}
+_DTYPE_BYTES = {
+    "BOOL": 1,
+    "U8": 1,
+    "I8": 1,
+    "F8_E5M2": 1,
+    "F8_E4M3": 1,
+    "I16": 2,
+    "U16": 2,
+    "F16": 2,
+    "BF16": 2,
+    "I32": 4,
+    "U32": 4,
+    "F32": 4,
+    "I64": 8,
+    "U64": 8,
+    "F64": 8,
+}
 
 
 def safetensors_problem(file: Path) -> str | None:
@@ -61,6 +76,8 @@ def safetensors_problem(file: Path) -> str | None:
             return "it is not a readable safetensors file (its tensors overlap or leave gaps)"
         position = end
     if position != size - 8 - length:
-        return (f"it is cut short or is not a complete safetensors file (its tensors need {position:,} bytes after "
-                f"the header, the file has {size - 8 - length:,})")
+        return (
+            f"it is cut short or is not a complete safetensors file (its tensors need {position:,} bytes after "
+            f"the header, the file has {size - 8 - length:,})"
+        )
     return None

@@ -20,21 +20,55 @@ class Sample:
 
 
 SAMPLES = (
-    Sample("sentiment", "sentiment.csv", "text-classification", "Product and service reviews (positive / negative)",
-           {"text_column": "text", "label_column": "label"}),
-    Sample("topics", "topics.csv", "text-classification", "Short posts in four topics",
-           {"text_column": "text", "label_column": "topic"}),
-    Sample("entities", "entities.jsonl", "token-classification",
-           "Sentences with people, organisations and places tagged (BIO)",
-           {"tokens_column": "tokens", "tags_column": "tags"}),
-    Sample("translation", "translation_en_fr.csv", "translation", "Everyday English sentences with French translations",
-           {"source_column": "en", "target_column": "fr"}),
-    Sample("summaries", "summaries.jsonl", "summarization", "Short news items and notices with one-sentence summaries",
-           {"source_column": "document", "target_column": "summary"}),
-    Sample("shapes", "shapes.csv", "image-classification", "Small pictures of circles, squares and triangles",
-           {"image_column": "image", "label_column": "shape"}),
-    Sample("conversions", "conversions.csv", "text-generation", "Unit-conversion questions with worked answers",
-           {"prompt_column": "prompt", "response_column": "response"}),
+    Sample(
+        "sentiment",
+        "sentiment.csv",
+        "text-classification",
+        "Product and service reviews (positive / negative)",
+        {"text_column": "text", "label_column": "label"},
+    ),
+    Sample(
+        "topics",
+        "topics.csv",
+        "text-classification",
+        "Short posts in four topics",
+        {"text_column": "text", "label_column": "topic"},
+    ),
+    Sample(
+        "entities",
+        "entities.jsonl",
+        "token-classification",
+        "Sentences with people, organisations and places tagged (BIO)",
+        {"tokens_column": "tokens", "tags_column": "tags"},
+    ),
+    Sample(
+        "translation",
+        "translation_en_fr.csv",
+        "translation",
+        "Everyday English sentences with French translations",
+        {"source_column": "en", "target_column": "fr"},
+    ),
+    Sample(
+        "summaries",
+        "summaries.jsonl",
+        "summarization",
+        "Short news items and notices with one-sentence summaries",
+        {"source_column": "document", "target_column": "summary"},
+    ),
+    Sample(
+        "shapes",
+        "shapes.csv",
+        "image-classification",
+        "Small pictures of circles, squares and triangles",
+        {"image_column": "image", "label_column": "shape"},
+    ),
+    Sample(
+        "conversions",
+        "conversions.csv",
+        "text-generation",
+        "Unit-conversion questions with worked answers",
+        {"prompt_column": "prompt", "response_column": "response"},
+    ),
 )
 
 

@@ -62,9 +62,11 @@ def versions() -> dict[str, str]:
 
 def about_text() -> str:
     rows = "".join(f"<tr><td>{name}</td><td>&nbsp;{value}</td></tr>" for name, value in versions().items())
-    return ("<h3>tlstudio</h3><p>A desktop studio for transfer learning: fine-tune pretrained transformers on "
-            "your own data, offline.</p><p>Apache-2.0. The bundled backbone is all-MiniLM-L6-v2 (Apache-2.0).</p>"
-            f"<table>{rows}</table>")
+    return (
+        "<h3>tlstudio</h3><p>A desktop studio for transfer learning: fine-tune pretrained transformers on "
+        "your own data, offline.</p><p>Apache-2.0. The bundled backbone is all-MiniLM-L6-v2 (Apache-2.0).</p>"
+        f"<table>{rows}</table>"
+    )
 
 
 def show_about(parent: QWidget | None) -> None:

@@ -17,8 +17,9 @@ def app_icon() -> QIcon:
         painter.setPen(Qt.NoPen)
         painter.drawRoundedRect(QRectF(0, 0, size, size), size * 0.2, size * 0.2)
         curve = QPainterPath(QPointF(size * 0.18, size * 0.78))
-        curve.cubicTo(QPointF(size * 0.45, size * 0.75), QPointF(size * 0.5, size * 0.3),
-                      QPointF(size * 0.82, size * 0.22))
+        curve.cubicTo(
+            QPointF(size * 0.45, size * 0.75), QPointF(size * 0.5, size * 0.3), QPointF(size * 0.82, size * 0.22)
+        )
         painter.setPen(QPen(QColor("#ffffff"), max(1.5, size * 0.09), Qt.SolidLine, Qt.RoundCap))
         painter.setBrush(Qt.NoBrush)
         painter.drawPath(curve)

@@ -16,8 +16,19 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLineEdit, QProgressBar,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
 from ..api import TlStudioError
 from ..api import StageChanged, StepEnded, StudyPointMeasured
@@ -57,10 +68,13 @@ class LabelsNeededDialog(QDialog):
         self.output: Path | None = None
         self.points: list[tuple[int, str, float]] = []
 
-        intro = QLabel("Trains the run set up on the Model page with a few labelled-set sizes, each twice: from "
-                       "the pretrained backbone and from the same architecture with random weights. Every run is "
-                       "scored on the same validation rows, so the gap between the curves is what pretraining "
-                       "saves.", self)
+        intro = QLabel(
+            "Trains the run set up on the Model page with a few labelled-set sizes, each twice: from "
+            "the pretrained backbone and from the same architecture with random weights. Every run is "
+            "scored on the same validation rows, so the gap between the curves is what pretraining "
+            "saves.",
+            self,
+        )
         intro.setWordWrap(True)
         config = session.config
         table = getattr(session.table, "frame", None)
@@ -85,9 +99,18 @@ class LabelsNeededDialog(QDialog):
         self.plot.setLabel("left", "macro-F1")
         self.plot.setLogMode(x=True, y=False)
         colors = chart_colors()
-        self.curves = {init: self.plot.plot([], [], name=INIT_TITLES[init], pen=pg.mkPen(color, width=2),
-                                            symbol="o", symbolBrush=color, symbolPen=color)
-                       for init, color in zip(INIT_TITLES, colors.series)}
+        self.curves = {
+            init: self.plot.plot(
+                [],
+                [],
+                name=INIT_TITLES[init],
+                pen=pg.mkPen(color, width=2),
+                symbol="o",
+                symbolBrush=color,
+                symbolPen=color,
+            )
+            for init, color in zip(INIT_TITLES, colors.series)
+        }
         style_plot(self.plot, colors, "What pretraining saves")
 
         self.table = QTableWidget(0, 4, self)
@@ -117,7 +140,8 @@ class LabelsNeededDialog(QDialog):
         self.stop_button.clicked.connect(self.stop)
         self.open_button.clicked.connect(self.choose_study)
         self.folder_button.clicked.connect(
-            lambda: self.output and QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.output))))
+            lambda: self.output and QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.output)))
+        )
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
@@ -158,8 +182,11 @@ class LabelsNeededDialog(QDialog):
             return
         config = self.session.config
         too_big = [size for size in sizes if self._available and size > self._available]
-        text = (f"{2 * len(sizes)} runs with the Model page's settings ({config.epochs:g} epochs"
-                + (f", at most {config.max_steps} steps" if config.max_steps else "") + f") on {config.backbone}.")
+        text = (
+            f"{2 * len(sizes)} runs with the Model page's settings ({config.epochs:g} epochs"
+            + (f", at most {config.max_steps} steps" if config.max_steps else "")
+            + f") on {config.backbone}."
+        )
         if too_big:
             text += f" The data has about {self._available} labelled training rows: {too_big[-1]} is too many."
         self.plan.setText(text)
@@ -188,8 +215,9 @@ class LabelsNeededDialog(QDialog):
         self._set_ticks(sizes)
         self.bar.setValue(0)
         self.status.setText(f"Starting; the runs are saved in {self.output}.")
-        self.controller.start(lambda sink, cancel: labels_needed(config, sizes, sink=sink, cancel=cancel),
-                              "tlstudio-labels-needed")
+        self.controller.start(
+            lambda sink, cancel: labels_needed(config, sizes, sink=sink, cancel=cancel), "tlstudio-labels-needed"
+        )
 
     def choose_study(self) -> None:
         from PySide6.QtWidgets import QFileDialog
@@ -210,8 +238,11 @@ class LabelsNeededDialog(QDialog):
             self.status.setText(exc.message[:1].upper() + exc.message[1:] + (f" {exc.hint}" if exc.hint else ""))
             return
         self.output = result.output_dir
-        self.points = [(int(p["size"]), str(p["init"]), float(p[result.metric])) for p in result.points
-                       if isinstance(p.get(result.metric), (int, float))]
+        self.points = [
+            (int(p["size"]), str(p["init"]), float(p[result.metric]))
+            for p in result.points
+            if isinstance(p.get(result.metric), (int, float))
+        ]
         self._set_ticks(sorted({size for size, _i, _v in self.points}))
         self._draw()
         self.bar.setValue(1000 if result.status == "completed" else 0)
@@ -248,8 +279,11 @@ class LabelsNeededDialog(QDialog):
         if isinstance(event, (StudyPointMeasured, StepEnded, StageChanged)):
             self.bar.setValue(int(progress.fraction * 1000))
             current = progress.current_run
-            doing = (f"Run {progress.measured + 1} of {len(progress.runs)}: {current[0]} labels, "
-                     f"{INIT_TITLES[current[1]]}" if current else "Writing the results")
+            doing = (
+                f"Run {progress.measured + 1} of {len(progress.runs)}: {current[0]} labels, {INIT_TITLES[current[1]]}"
+                if current
+                else "Writing the results"
+            )
             self.status.setText(f"{doing} — {_duration(progress.eta_seconds())}.")
 
     def _set_ticks(self, sizes: list[int]) -> None:
@@ -267,8 +301,12 @@ class LabelsNeededDialog(QDialog):
         for row, (size, values) in enumerate(sorted(by_size.items())):
             pre, rand = values.get("pretrained"), values.get("random")
             gain = None if pre is None or rand is None else pre - rand
-            cells = [str(size), "" if pre is None else f"{pre:.3f}", "" if rand is None else f"{rand:.3f}",
-                     "" if gain is None else f"{gain * 100:+.1f} points"]
+            cells = [
+                str(size),
+                "" if pre is None else f"{pre:.3f}",
+                "" if rand is None else f"{rand:.3f}",
+                "" if gain is None else f"{gain * 100:+.1f} points",
+            ]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -285,9 +323,11 @@ class LabelsNeededDialog(QDialog):
         if complete:
             size, values = complete[-1]
             gain = (values["pretrained"] - values["random"]) * 100
-            self.status.setText(f"Done. With {size} labels the pretrained backbone scores {gain:+.1f} macro-F1 "
-                                f"points against random weights. Results: {result.output_dir} "
-                                "(labels_needed.csv, labels_needed.json).")
+            self.status.setText(
+                f"Done. With {size} labels the pretrained backbone scores {gain:+.1f} macro-F1 "
+                f"points against random weights. Results: {result.output_dir} "
+                "(labels_needed.csv, labels_needed.json)."
+            )
         else:
             self.status.setText(f"Done. Results: {result.output_dir}.")
 

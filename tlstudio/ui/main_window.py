@@ -11,8 +11,17 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, QTimer
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-                               QStackedWidget, QStyle, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QStyle,
+    QWidget,
+)
 
 from ..api import RunConfig
 from ..api import KeepAwake
@@ -35,16 +44,59 @@ from .workers.failures import Failure
 from .workers.log_bridge import LogBridge
 from .workers.training import TrainingController
 
-PAGE_ICONS = {"data": QStyle.SP_FileDialogDetailedView, "label": QStyle.SP_FileDialogListView, "model": QStyle.SP_ComputerIcon,
-              "train": QStyle.SP_MediaPlay, "evaluate": QStyle.SP_FileDialogContentsView,
-              "try": QStyle.SP_DialogApplyButton, "export": QStyle.SP_DialogSaveButton, "runs": QStyle.SP_DirIcon}
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".parquet", ".pq", ".xlsx", ".xlsm", ".conll",
-                 ".iob")
+PAGE_ICONS = {
+    "data": QStyle.SP_FileDialogDetailedView,
+    "label": QStyle.SP_FileDialogListView,
+    "model": QStyle.SP_ComputerIcon,
+    "train": QStyle.SP_MediaPlay,
+    "evaluate": QStyle.SP_FileDialogContentsView,
+    "try": QStyle.SP_DialogApplyButton,
+    "export": QStyle.SP_DialogSaveButton,
+    "runs": QStyle.SP_DirIcon,
+}
+DATA_SUFFIXES = (
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".parquet",
+    ".pq",
+    ".xlsx",
+    ".xlsm",
+    ".conll",
+    ".iob",
+)
 # Settings of a run remembered between sessions (the data, columns and output belong to one dataset).
-REMEMBERED = ("task", "multi_label", "regression", "long_texts", "num_beams", "max_new_tokens", "length_penalty",
-              "backbone", "max_length", "epochs", "max_steps", "batch_size", "learning_rate", "warmup_ratio",
-              "weight_decay", "gradient_accumulation_steps", "class_weighting", "early_stopping_patience", "seed",
-              "eval_strategy", "eval_steps", "logging_steps", "save_total_limit", "device", "precision", "report_to")
+REMEMBERED = (
+    "task",
+    "multi_label",
+    "regression",
+    "long_texts",
+    "num_beams",
+    "max_new_tokens",
+    "length_penalty",
+    "backbone",
+    "max_length",
+    "epochs",
+    "max_steps",
+    "batch_size",
+    "learning_rate",
+    "warmup_ratio",
+    "weight_decay",
+    "gradient_accumulation_steps",
+    "class_weighting",
+    "early_stopping_patience",
+    "seed",
+    "eval_strategy",
+    "eval_steps",
+    "logging_steps",
+    "save_total_limit",
+    "device",
+    "precision",
+    "report_to",
+)
 
 
 class MainWindow(QMainWindow):
@@ -75,8 +127,16 @@ class MainWindow(QMainWindow):
         self.runs_page = RunsPage(self.session, self.settings, self.controller)
         self.label_page = LabelPage(self.session, self.settings)
         # Last, so the pages before keep their Ctrl+1.. keys.
-        self.pages = [self.data_page, self.model_page, self.train_page, self.evaluate_page, self.try_page,
-                      self.export_page, self.runs_page, self.label_page]
+        self.pages = [
+            self.data_page,
+            self.model_page,
+            self.train_page,
+            self.evaluate_page,
+            self.try_page,
+            self.export_page,
+            self.runs_page,
+            self.label_page,
+        ]
 
         self.nav = QListWidget(self)
         self.nav.setAccessibleName("Pages")
@@ -110,7 +170,8 @@ class MainWindow(QMainWindow):
         self.runs_page.baseline_requested.connect(self.train_without_adaptation)
         self.controller.running_changed.connect(self._on_running_changed)
         self.controller.step_ended.connect(
-            lambda e: self.training_label.setText(f"Training: step {e.step} of {e.total_steps}"))
+            lambda e: self.training_label.setText(f"Training: step {e.step} of {e.total_steps}")
+        )
         self.session.run_opened.connect(lambda path: path and self.settings.set("files/last_run", str(path)))
         self.log_bridge = LogBridge(self)
         self.log_bridge.record_logged.connect(lambda level, text: self.train_page.log.add(text, level))
@@ -126,16 +187,22 @@ class MainWindow(QMainWindow):
         from .workers.background import run_in_background
 
         project = self.session.project_dir
-        run_in_background(lambda job: _find_interrupted(project), context=self, on_success=self._offer_resume,
-                          on_failure=lambda failure: None, uses_transformers=False)
+        run_in_background(
+            lambda job: _find_interrupted(project),
+            context=self,
+            on_success=self._offer_resume,
+            on_failure=lambda failure: None,
+            uses_transformers=False,
+        )
 
     def _offer_resume(self, stranded) -> None:
         from .pages.runs_page import resume_question
 
         if not stranded or self.controller.running:
             return
-        names = ", ".join(f"{r.path.name} ({'crashed' if r.crashed else r.status} at step {r.step})"
-                          for r in stranded[:3])
+        names = ", ".join(
+            f"{r.path.name} ({'crashed' if r.crashed else r.status} at step {r.step})" for r in stranded[:3]
+        )
         self.statusBar().showMessage(f"Interrupted run(s) can be resumed from the Runs page: {names}", 20_000)
         declined = set(self.settings.get("recovery/declined", "", str).split("\n")) - {""}
         run = next((r for r in stranded if f"{r.path}@{r.step}" not in declined), None)
@@ -220,8 +287,10 @@ class MainWindow(QMainWindow):
         try:
             config = RunConfig.from_dict(read_config(path))
             if not Path(config.data).is_file():
-                raise TlStudioError(f"the data file of this run, {config.data}, no longer exists.",
-                                    "Open the data again on the Data page and start a new run.")
+                raise TlStudioError(
+                    f"the data file of this run, {config.data}, no longer exists.",
+                    "Open the data again on the Data page and start a new run.",
+                )
         except TlStudioError as exc:
             error_dialog.show_failure(self, Failure(exc.message[:1].upper() + exc.message[1:], exc.hint))
             return None
@@ -299,8 +368,10 @@ class MainWindow(QMainWindow):
             event.ignore()
             if self._close_when_stopped:
                 return
-            if self.ask("A run is training. Stop it and quit?\n\nA checkpoint is saved first, so the run can be "
-                        "resumed later from the Runs page."):
+            if self.ask(
+                "A run is training. Stop it and quit?\n\nA checkpoint is saved first, so the run can be "
+                "resumed later from the Runs page."
+            ):
                 self._close_when_stopped = True
                 self.stop_training()
                 self.statusBar().showMessage("Stopping the run, then quitting…")

@@ -59,20 +59,27 @@ def build_menus(window) -> WindowActions:
     from ..api import task_names
 
     for sample in available_samples():
-        action = _action(window, samples, f"{sample.title} ({sample.task})",
-                         lambda name=sample.name: window.open_sample(name))
+        action = _action(
+            window, samples, f"{sample.title} ({sample.task})", lambda name=sample.name: window.open_sample(name)
+        )
         action.setEnabled(sample.task in task_names())
     recent = file_menu.addMenu("Open &recent")
     file_menu.addSeparator()
-    _action(window, file_menu, "&Project folder…", lambda: (window.show_page("runs"),
-                                                            window.runs_page.project_field.browse()))
+    _action(
+        window,
+        file_menu,
+        "&Project folder…",
+        lambda: (window.show_page("runs"), window.runs_page.project_field.browse()),
+    )
     file_menu.addSeparator()
     _action(window, file_menu, "&Quit", window.close, QKeySequence.Quit)
 
     edit_menu = bar.addMenu("&Edit")
     undo_group = window.label_page.undo_group  # label edits: the only undoable document the app has
-    for action, keys in ((undo_group.createUndoAction(window, "Undo"), QKeySequence.Undo),
-                         (undo_group.createRedoAction(window, "Redo"), QKeySequence.Redo)):
+    for action, keys in (
+        (undo_group.createUndoAction(window, "Undo"), QKeySequence.Undo),
+        (undo_group.createRedoAction(window, "Redo"), QKeySequence.Redo),
+    ):
         action.setShortcut(keys)
         edit_menu.addAction(action)
     undo, redo = edit_menu.actions()

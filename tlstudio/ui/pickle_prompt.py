@@ -27,9 +27,13 @@ def ask_allow_pickle(parent: QWidget | None, folder: str | Path, failure=None) -
         return True
     detail = f"{failure.message}\n\n" if failure is not None else ""
     answer = QMessageBox.question(
-        parent, "Load pickle weights?",
+        parent,
+        "Load pickle weights?",
         f"{detail}The model in {folder} has no safetensors weights, only a pickle file.\n\n{PICKLE_RISK}\n\n"
-        "Load it anyway?", QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        "Load it anyway?",
+        QMessageBox.Yes | QMessageBox.No,
+        QMessageBox.No,
+    )
     if answer == QMessageBox.Yes:
         _allowed.add(str(Path(folder).expanduser().resolve()))
         return True

@@ -16,8 +16,15 @@ from PySide6.QtCore import QObject, Signal
 from ..api import RunConfig
 
 # Column roles the core suggests (core.data.roles.suggest_roles) and the RunConfig field each one fills.
-ROLE_FIELDS = {"text": "text_column", "label": "label_column", "tokens": "tokens_column", "tags": "tags_column",
-               "source": "source_column", "target": "target_column", "image": "image_column"}
+ROLE_FIELDS = {
+    "text": "text_column",
+    "label": "label_column",
+    "tokens": "tokens_column",
+    "tags": "tags_column",
+    "source": "source_column",
+    "target": "target_column",
+    "image": "image_column",
+}
 COLUMN_FIELDS = (*ROLE_FIELDS.values(), "text_pair_column", "prompt_column", "response_column")
 
 
@@ -70,8 +77,11 @@ class Session(QObject):
     def set_suggestions(self, suggestions: dict) -> None:
         """Column suggestions for the current task (after a task change); fills the roles' columns."""
         self.suggestions = suggestions
-        changes = {field: suggestions[role].column for role, field in ROLE_FIELDS.items()
-                   if role in suggestions and self._applies(field, self.config.task)}
+        changes = {
+            field: suggestions[role].column
+            for role, field in ROLE_FIELDS.items()
+            if role in suggestions and self._applies(field, self.config.task)
+        }
         self.update_config(**changes)
         self.columns_changed.emit()
 

@@ -31,10 +31,26 @@ class ChartColors:
 
 
 # Okabe-Ito colours (readable for colour-blind users), lightened for dark backgrounds.
-LIGHT = ChartColors("#ffffff", "#202020", 0.18, ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"),
-                    "#b00020", "#f4f6fb", "#1f4e9c", False)
-DARK = ChartColors("#1e1f22", "#e6e6e6", 0.15, ("#56B4E9", "#F0A35E", "#3CC79A", "#E69FCB", "#F5C342", "#9AD0F5"),
-                   "#ff6b6b", "#2a2d33", "#5b9cf5", True)
+LIGHT = ChartColors(
+    "#ffffff",
+    "#202020",
+    0.18,
+    ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"),
+    "#b00020",
+    "#f4f6fb",
+    "#1f4e9c",
+    False,
+)
+DARK = ChartColors(
+    "#1e1f22",
+    "#e6e6e6",
+    0.15,
+    ("#56B4E9", "#F0A35E", "#3CC79A", "#E69FCB", "#F5C342", "#9AD0F5"),
+    "#ff6b6b",
+    "#2a2d33",
+    "#5b9cf5",
+    True,
+)
 
 
 # Fusion strokes the frame of a check box or radio button a shade darker than the palette's window colour: about
@@ -68,21 +84,39 @@ def indicator_palette(palette: QPalette, dark: bool) -> QPalette:
     for group in (QPalette.Active, QPalette.Inactive):
         result.setColor(group, QPalette.Window, frame)
     window = palette.color(QPalette.Disabled, QPalette.Window)
-    result.setColor(QPalette.Disabled, QPalette.Window, QColor((frame.red() + window.red()) // 2,
-                                                               (frame.green() + window.green()) // 2,
-                                                               (frame.blue() + window.blue()) // 2))
+    result.setColor(
+        QPalette.Disabled,
+        QPalette.Window,
+        QColor(
+            (frame.red() + window.red()) // 2,
+            (frame.green() + window.green()) // 2,
+            (frame.blue() + window.blue()) // 2,
+        ),
+    )
     return result
 
 
 def dark_palette() -> QPalette:
     palette = QPalette()
     colors = {
-        QPalette.Window: "#2b2d31", QPalette.WindowText: "#e6e6e6", QPalette.Base: "#1e1f22",
-        QPalette.AlternateBase: "#26282c", QPalette.ToolTipBase: "#2b2d31", QPalette.ToolTipText: "#e6e6e6",
-        QPalette.Text: "#e6e6e6", QPalette.Button: "#33363b", QPalette.ButtonText: "#e6e6e6",
-        QPalette.BrightText: "#ff6b6b", QPalette.Link: "#6ea8ff", QPalette.Highlight: "#3d6fd1",
-        QPalette.HighlightedText: "#ffffff", QPalette.PlaceholderText: "#8b8e94", QPalette.Mid: "#45484e",
-        QPalette.Dark: "#18191b", QPalette.Light: "#4a4d53", QPalette.Shadow: "#000000",
+        QPalette.Window: "#2b2d31",
+        QPalette.WindowText: "#e6e6e6",
+        QPalette.Base: "#1e1f22",
+        QPalette.AlternateBase: "#26282c",
+        QPalette.ToolTipBase: "#2b2d31",
+        QPalette.ToolTipText: "#e6e6e6",
+        QPalette.Text: "#e6e6e6",
+        QPalette.Button: "#33363b",
+        QPalette.ButtonText: "#e6e6e6",
+        QPalette.BrightText: "#ff6b6b",
+        QPalette.Link: "#6ea8ff",
+        QPalette.Highlight: "#3d6fd1",
+        QPalette.HighlightedText: "#ffffff",
+        QPalette.PlaceholderText: "#8b8e94",
+        QPalette.Mid: "#45484e",
+        QPalette.Dark: "#18191b",
+        QPalette.Light: "#4a4d53",
+        QPalette.Shadow: "#000000",
     }
     for role, color in colors.items():
         palette.setColor(role, QColor(color))

@@ -13,8 +13,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
 from ..api import TrialFinished, TrialStarted
 from ..api import SPACE
@@ -100,8 +112,9 @@ class TuneDialog(QDialog):
             return
         trials, minutes = self.trials.value() or None, self.minutes.value() or None
         space = [name for name, box in self.space.items() if box.isChecked()]
-        output = self.session.project_dir / ("search-" + new_run_name(self.session.project_dir,
-                                                                      self.session.config.data or None))
+        output = self.session.project_dir / (
+            "search-" + new_run_name(self.session.project_dir, self.session.config.data or None)
+        )
         config = dataclasses.replace(self.session.config, output=str(output))
         objective, self._greater = objective_of(config)
         self.plot.setLabel("left", objective)
@@ -109,8 +122,10 @@ class TuneDialog(QDialog):
         self._rows.clear()
         self._points.clear()
         self.status.setText(f"Searching; trials are saved in {output}.")
-        self.controller.start(lambda sink, cancel: tune(config, trials=trials, minutes=minutes, space=space,
-                                                        sink=sink, cancel=cancel), "tlstudio-search")
+        self.controller.start(
+            lambda sink, cancel: tune(config, trials=trials, minutes=minutes, space=space, sink=sink, cancel=cancel),
+            "tlstudio-search",
+        )
 
     def stop(self) -> None:
         if self.controller.running and not self.controller.stopping:
@@ -145,10 +160,13 @@ class TuneDialog(QDialog):
                 self._draw(event)
 
     def _fill(self, row: int, number: int, state: str, value, seconds, params: dict) -> None:
-        cells = [str(number), state, "" if value is None else f"{value:.4f}",
-                 "" if seconds is None else f"{seconds:.0f} s"]
-        cells += [(f"{params[n]:.3g}" if isinstance(params.get(n), float) else str(params.get(n, "")))
-                  for n in SPACE]
+        cells = [
+            str(number),
+            state,
+            "" if value is None else f"{value:.4f}",
+            "" if seconds is None else f"{seconds:.0f} s",
+        ]
+        cells += [(f"{params[n]:.3g}" if isinstance(params.get(n), float) else str(params.get(n, ""))) for n in SPACE]
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter if column != 1 else Qt.AlignLeft | Qt.AlignVCenter)
@@ -159,7 +177,7 @@ class TuneDialog(QDialog):
         ys = [v for _, v in self._points]
         self.scatter.setData(xs, ys)
         pick = max if self._greater else min
-        line = [pick(ys[:i + 1]) for i in range(len(ys))]  # the best so far, in trial order
+        line = [pick(ys[: i + 1]) for i in range(len(ys))]  # the best so far, in trial order
         self.best_line.setData(xs, line)
 
     def _on_finished(self, result) -> None:
@@ -170,8 +188,10 @@ class TuneDialog(QDialog):
             return
         self.promote_button.setEnabled(True)
         stopped = "Stopped. " if result.status == "cancelled" else ""
-        self.status.setText(f"{stopped}Best: trial {best.number}, {result.objective} {best.value:.4f}. Results are in "
-                            f"{result.output_dir} (trials.csv, best_run.json).")
+        self.status.setText(
+            f"{stopped}Best: trial {best.number}, {result.objective} {best.value:.4f}. Results are in "
+            f"{result.output_dir} (trials.csv, best_run.json)."
+        )
 
     def _on_failed(self, failure) -> None:
         from . import error_dialog
@@ -184,5 +204,7 @@ class TuneDialog(QDialog):
             return
         self.promoted = dict(self.result.best.params)
         self.session.update_config(**self.promoted)
-        self.status.setText(f"The best settings are on the Model page; start a run to train it in full "
-                            f"({Path(self.result.best_config).name} holds them too).")
+        self.status.setText(
+            f"The best settings are on the Model page; start a run to train it in full "
+            f"({Path(self.result.best_config).name} holds them too)."
+        )

@@ -9,7 +9,6 @@ from .table import Table
 from .text_tables import unique_names
 
 
-
 def read_parquet(path: Path, nrows: int | None) -> Table:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -43,8 +42,13 @@ def _plain_python_cells(frame, arrow) -> None:
 
     for position, column in enumerate(arrow.schema):
         kind = column.type
-        nested = pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind) \
-            or pa.types.is_struct(kind) or pa.types.is_map(kind)
+        nested = (
+            pa.types.is_list(kind)
+            or pa.types.is_large_list(kind)
+            or pa.types.is_fixed_size_list(kind)
+            or pa.types.is_struct(kind)
+            or pa.types.is_map(kind)
+        )
         binary = pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)
         if not (nested or binary):
             continue
@@ -80,16 +84,22 @@ def read_excel(path: Path, nrows: int | None, sheet: str | None = None) -> Table
     where = f"sheet '{chosen}' of {path}" if sheet or len(sheets) > 1 else f"the first sheet of {path}"
     if len(frame) < 2:
         others = [name for name in sheets if name != chosen]
-        hint = (f"Its other sheets are {_listed(others)}: choose one with --sheet NAME." if others
-                else "Put a header row and data on the first sheet.")
+        hint = (
+            f"Its other sheets are {_listed(others)}: choose one with --sheet NAME."
+            if others
+            else "Put a header row and data on the first sheet."
+        )
         raise DataError(f"{where} has no data rows.", hint)
     header = ["" if (isinstance(v, float) or v is None) else str(v) for v in frame.iloc[0].tolist()]
     names, notes = unique_names(header, str(path))
     frame = frame.iloc[1:].reset_index(drop=True)
     frame.columns = names
     if sheet is None and len(sheets) > 1:
-        notes.insert(0, f"{path} has {len(sheets)} sheets ({_listed(sheets)}); reading the first, '{chosen}'. "
-                        "Read another with --sheet NAME.")
+        notes.insert(
+            0,
+            f"{path} has {len(sheets)} sheets ({_listed(sheets)}); reading the first, '{chosen}'. "
+            "Read another with --sheet NAME.",
+        )
     return Table(frame, path, "excel", warnings=notes, complete=nrows is None or len(frame) < nrows)
 
 
@@ -102,12 +112,14 @@ def _read_sheet(path: Path, nrows: int | None, sheet: str | None):
         if sheet is not None and sheet not in sheets:
             close = [name for name in sheets if name.strip().casefold() == sheet.strip().casefold()]
             hint = f"Did you mean '{close[0]}'? " if close else ""
-            raise DataError(f"{path} has no sheet named '{sheet}' (from --sheet).",
-                            f"{hint}Its sheets are {_listed(sheets)}.")
+            raise DataError(
+                f"{path} has no sheet named '{sheet}' (from --sheet).", f"{hint}Its sheets are {_listed(sheets)}."
+            )
         chosen = sheet if sheet is not None else sheets[0]
         # header=None: take the header row ourselves so duplicate names get the same treatment as CSV.
-        frame = pd.read_excel(workbook, sheet_name=chosen, dtype=str, header=None,
-                              nrows=None if nrows is None else nrows + 1)
+        frame = pd.read_excel(
+            workbook, sheet_name=chosen, dtype=str, header=None, nrows=None if nrows is None else nrows + 1
+        )
     return frame, sheets, chosen
 
 

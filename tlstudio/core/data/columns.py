@@ -11,8 +11,18 @@ from .table import Table
 # Flags whose column must hold one text (or path, or split name) per row: a list, an object or binary data
 # there would be trained on as its printed form ("[101 2023 ...]").  Label, tokens and tags columns may hold
 # lists (multi-label, token classification); their readers judge each cell.
-TEXT_FLAGS = ("--text-column", "--text-pair-column", "--source-column", "--target-column", "--prompt-column",
-              "--response-column", "--image-column", "--split-column", "--slice-column", "--adapt-column")
+TEXT_FLAGS = (
+    "--text-column",
+    "--text-pair-column",
+    "--source-column",
+    "--target-column",
+    "--prompt-column",
+    "--response-column",
+    "--image-column",
+    "--split-column",
+    "--slice-column",
+    "--adapt-column",
+)
 
 
 def require_column(table: Table, column: str, flag: str) -> str:
@@ -40,7 +50,10 @@ def choose_column(table: Table, given: str | None, suggestion: RoleSuggestion, f
         )
     if flag.split(" ")[0] in TEXT_FLAGS:
         refuse_nested_cells(table, suggestion.column, flag)
-    return suggestion.column, f"using column '{suggestion.column}' as the {suggestion.role} ({suggestion.reason}); change it with {flag}"
+    return (
+        suggestion.column,
+        f"using column '{suggestion.column}' as the {suggestion.role} ({suggestion.reason}); change it with {flag}",
+    )
 
 
 def refuse_nested_cells(table: Table, column: str, flag: str, wanted: str = "text") -> None:

@@ -88,27 +88,31 @@ def read_conll(path: Path, nrows: int | None) -> Table:
             sentences.append((tokens, tags))
             starts.append(start)
     if not sentences:
-        raise DataError(f"{path} holds no sentences.", "Write one 'token tag' pair per line, a blank line between "
-                                                       "sentences.")
+        raise DataError(
+            f"{path} holds no sentences.", "Write one 'token tag' pair per line, a blank line between sentences."
+        )
     if len(malformed) > max(10, len(sentences) // 10):
         raise DataError(
             f"{path} does not read as a CoNLL file: line(s) {list_numbers(malformed)} hold a single field.",
-            "Each line needs a token and its tag separated by a space or tab; sentences are separated by "
-            "blank lines.",
+            "Each line needs a token and its tag separated by a space or tab; sentences are separated by blank lines.",
         )
     if prefixed and bare:
         _refuse_stray_tags(path, bare)
-    frame = pd.DataFrame({
-        "tokens": pd.Series([s[0] for s in sentences], dtype=object),
-        "tags": pd.Series([s[1] for s in sentences], dtype=object),
-    })
+    frame = pd.DataFrame(
+        {
+            "tokens": pd.Series([s[0] for s in sentences], dtype=object),
+            "tags": pd.Series([s[1] for s in sentences], dtype=object),
+        }
+    )
     table = Table(frame, path, "conll", encoding, complete=not nrows or len(sentences) < nrows)
     table.row_lines = starts
     if malformed:
         table.warnings.append(f"{path}: skipped {len(malformed)} line(s) without a tag ({list_numbers(malformed)}).")
     if widest > 2:
-        table.warnings.append(f"{path}: lines have up to {widest} fields (line {widest_line}); the first field is "
-                              f"read as the token and the last as its tag, the {widest - 2} between are ignored.")
+        table.warnings.append(
+            f"{path}: lines have up to {widest} fields (line {widest_line}); the first field is "
+            f"read as the token and the last as its tag, the {widest - 2} between are ignored."
+        )
     return table
 
 

@@ -89,8 +89,9 @@ class Leakage:
         return len({e for _, e in self.exact} | {e for _, e, _ in self.near})
 
 
-def find_leakage(train_texts: Sequence, eval_texts: Sequence, *, near: bool = True,
-                 threshold: float = NEAR_THRESHOLD) -> Leakage:
+def find_leakage(
+    train_texts: Sequence, eval_texts: Sequence, *, near: bool = True, threshold: float = NEAR_THRESHOLD
+) -> Leakage:
     """Validation texts that also appear, exactly or nearly, among the training texts."""
     train_norm = [normalize_text(t) for t in train_texts]
     eval_norm = [normalize_text(t) for t in eval_texts]
@@ -126,7 +127,7 @@ def _all_shingles(texts: Sequence[str]) -> list:
     ids = ids.astype(np.uint64) + np.uint64(1)
     result, start = [], 0
     for ws in words:
-        doc = ids[start:start + len(ws)]
+        doc = ids[start : start + len(ws)]
         start += len(ws)
         if len(doc) >= 3:
             grams = doc[:-2] * np.uint64(0x9E3779B97F4A7C15) + doc[1:-1] * np.uint64(0xC2B2AE3D27D4EB4F) + doc[2:]
@@ -160,7 +161,7 @@ def _candidates(shingles: list) -> set[tuple[int, int]]:
                 continue
             signature = ((np.outer(a, values) + b[:, None]) >> np.uint64(32)).min(axis=1)
             for band in range(_BANDS):
-                buckets[band][signature[band * rows:(band + 1) * rows].tobytes()].append(index)
+                buckets[band][signature[band * rows : (band + 1) * rows].tobytes()].append(index)
     pairs: set[tuple[int, int]] = set()
     for band in buckets:
         for members in band.values():

@@ -24,6 +24,8 @@ def eval_leak_warning(data: str, eval_data: str | None) -> str | None:
         same = sha256_of(train) == sha256_of(held)  # a copy under another name
     if not same:
         return None
-    return (f"the evaluation file {held.name} holds the same rows as the training file {train.name}: the "
-            "validation scores will be measured on rows the model trained on and look better than they are. "
-            "Leave out --eval-data to hold out a validation split instead.")
+    return (
+        f"the evaluation file {held.name} holds the same rows as the training file {train.name}: the "
+        "validation scores will be measured on rows the model trained on and look better than they are. "
+        "Leave out --eval-data to hold out a validation split instead."
+    )

@@ -47,15 +47,22 @@ class ClassificationHealth:
         return not any(f.level == "error" for f in self.findings)
 
 
-def classification_health(frame: "pd.DataFrame", text_column: str | None,
-                          label_column: str | None) -> ClassificationHealth:
+def classification_health(
+    frame: "pd.DataFrame", text_column: str | None, label_column: str | None
+) -> ClassificationHealth:
     findings: list[Finding] = []
     if not text_column or not label_column:
         missing = "text" if not text_column else "label"
         return ClassificationHealth({}, 0, 0, 0, 0, (Finding("error", f"Choose the {missing} column."),))
     if text_column == label_column:
-        return ClassificationHealth({}, 0, 0, 0, 0, (
-            Finding("error", f"The text and label columns are both '{text_column}'; choose different columns."),))
+        return ClassificationHealth(
+            {},
+            0,
+            0,
+            0,
+            0,
+            (Finding("error", f"The text and label columns are both '{text_column}'; choose different columns."),),
+        )
 
     texts = frame[text_column]
     text_missing = _blank(texts)
@@ -72,35 +79,56 @@ def classification_health(frame: "pd.DataFrame", text_column: str | None,
     if labelled == 0:
         findings.append(Finding("error", f"No row has both a '{text_column}' and a '{label_column}'."))
     elif len(counts) < 2:
-        findings.append(Finding("error", f"Only one class ('{next(iter(counts))}') among the labelled rows; "
-                                         "a classifier needs at least two."))
+        findings.append(
+            Finding(
+                "error",
+                f"Only one class ('{next(iter(counts))}') among the labelled rows; a classifier needs at least two.",
+            )
+        )
     elif len(counts) > MAX_CLASSES:
-        findings.append(Finding("warning", f"'{label_column}' has {len(counts):,} different values: is it really "
-                                           "the label column?"))
+        findings.append(
+            Finding("warning", f"'{label_column}' has {len(counts):,} different values: is it really the label column?")
+        )
     variants = case_variants_note(counts, label_column)
     if variants:
         findings.append(Finding("warning", variants, "label variants"))
     if unlabelled:
         findings.append(Finding("info", f"{unlabelled:,} row(s) have no label and will not be used for training."))
     if empty_text:
-        findings.append(Finding("warning", f"{empty_text:,} labelled row(s) have an empty '{text_column}' and will "
-                                           "be skipped."))
+        findings.append(
+            Finding("warning", f"{empty_text:,} labelled row(s) have an empty '{text_column}' and will be skipped.")
+        )
     if len(counts) >= 2:
         largest, smallest = max(counts.values()), min(counts.values())
         if largest >= SKEW_RATIO * smallest:
             rare = min(counts, key=counts.get)
             common = max(counts, key=counts.get)
-            findings.append(Finding("warning", f"Classes are skewed: '{common}' has {largest / smallest:.1f}x the rows "
-                                               f"of '{rare}'. The loss is weighted by class frequency (class "
-                                               "weighting 'auto')."))
+            findings.append(
+                Finding(
+                    "warning",
+                    f"Classes are skewed: '{common}' has {largest / smallest:.1f}x the rows "
+                    f"of '{rare}'. The loss is weighted by class frequency (class "
+                    "weighting 'auto').",
+                )
+            )
         singletons = [name for name, n in counts.items() if n < 2]
         if singletons:
-            findings.append(Finding("warning", f"{len(singletons)} class(es) have a single row "
-                                               f"({', '.join(singletons[:5])}); they cannot appear in validation."))
+            findings.append(
+                Finding(
+                    "warning",
+                    f"{len(singletons)} class(es) have a single row "
+                    f"({', '.join(singletons[:5])}); they cannot appear in validation.",
+                )
+            )
     if duplicates:
-        findings.append(Finding("warning", f"{duplicates:,} labelled row(s) repeat an earlier text; a duplicate in "
-                                           "both splits makes validation scores look better than they are.",
-                                "duplicates"))
+        findings.append(
+            Finding(
+                "warning",
+                f"{duplicates:,} labelled row(s) repeat an earlier text; a duplicate in "
+                "both splits makes validation scores look better than they are.",
+                "duplicates",
+            )
+        )
     if not findings:
         findings.append(Finding("info", f"{labelled:,} labelled rows in {len(counts)} classes; no problems found."))
     return ClassificationHealth(counts, labelled, unlabelled, empty_text, duplicates, tuple(findings))

@@ -40,8 +40,12 @@ class HealthReport:
     def findings(self) -> list[HealthItem]:
         """Every item, the basic checks first (their duplicate count gives way to the fuller one here)."""
         replaced = {item.kind for item in self.items}
-        basic = [HealthItem(f.level, f.text, f.kind) for f in self.basic.findings
-                 if not (f.kind and f.kind in replaced) and not (f.level == "info" and "no problems" in f.text and self.items)]
+        basic = [
+            HealthItem(f.level, f.text, f.kind)
+            for f in self.basic.findings
+            if not (f.kind and f.kind in replaced)
+            and not (f.level == "info" and "no problems" in f.text and self.items)
+        ]
         return basic + self.items
 
     @property
@@ -63,28 +67,52 @@ def dataset_health(table, config, *, near: bool = True, cancel=None) -> HealthRe
 
         report.skewed = ratio >= SKEW_RATIO
         if report.skewed and config.class_weighting == "off":
-            report.items.append(HealthItem("warning", f"Classes are skewed ({ratio:.1f}x) and class weighting is "
-                                                      "off: rare classes will be predicted rarely.", "balance"))
+            report.items.append(
+                HealthItem(
+                    "warning",
+                    f"Classes are skewed ({ratio:.1f}x) and class weighting is "
+                    "off: rare classes will be predicted rarely.",
+                    "balance",
+                )
+            )
 
     texts = frame[text_column].tolist()
     labels = [_label(v) for v in frame[label_column].tolist()]
     duplicates = find_duplicates(texts, near=near)
     if duplicates.exact_groups:
         rows = [r for group in duplicates.exact_groups for r in group]
-        report.items.append(HealthItem(
-            "warning", f"{duplicates.exact_extra:,} row(s) repeat an earlier text exactly (ignoring case and spaces), "
-                       f"in {len(duplicates.exact_groups):,} group(s).", "duplicates", tuple(rows[:LISTED])))
+        report.items.append(
+            HealthItem(
+                "warning",
+                f"{duplicates.exact_extra:,} row(s) repeat an earlier text exactly (ignoring case and spaces), "
+                f"in {len(duplicates.exact_groups):,} group(s).",
+                "duplicates",
+                tuple(rows[:LISTED]),
+            )
+        )
         conflicts = [g for g in duplicates.exact_groups if len({labels[r] for r in g if labels[r]}) > 1]
         if conflicts:
             rows = [r for group in conflicts for r in group]
-            report.items.append(HealthItem(
-                "warning", f"{len(conflicts):,} text(s) appear with different labels; a model cannot get both right. "
-                           "Review them and keep one label.", "conflicts", tuple(rows[:LISTED])))
+            report.items.append(
+                HealthItem(
+                    "warning",
+                    f"{len(conflicts):,} text(s) appear with different labels; a model cannot get both right. "
+                    "Review them and keep one label.",
+                    "conflicts",
+                    tuple(rows[:LISTED]),
+                )
+            )
     if duplicates.near_pairs:
         rows = [r for i, j, _ in duplicates.near_pairs for r in (i, j)]
-        report.items.append(HealthItem(
-            "info", f"{len(duplicates.near_pairs):,} pair(s) of texts are near-duplicates (80% or more of their "
-                    "word sequences shared).", "near-duplicates", tuple(rows[:LISTED])))
+        report.items.append(
+            HealthItem(
+                "info",
+                f"{len(duplicates.near_pairs):,} pair(s) of texts are near-duplicates (80% or more of their "
+                "word sequences shared).",
+                "near-duplicates",
+                tuple(rows[:LISTED]),
+            )
+        )
     if cancel is not None and cancel.cancelled:
         return report
     _add_leakage(report, table, config, near)
@@ -110,19 +138,30 @@ def _add_leakage(report: HealthReport, table, config, near: bool) -> None:
     leakage = find_leakage(train.texts, evaluation.texts, near=near)
     leaked = leakage.eval_rows_leaked
     if not leaked:
-        report.items.append(HealthItem("info", f"No validation text repeats a training text ({len(evaluation.texts):,} "
-                                               f"validation rows, {summary.get('method')} split).", "leakage"))
+        report.items.append(
+            HealthItem(
+                "info",
+                f"No validation text repeats a training text ({len(evaluation.texts):,} "
+                f"validation rows, {summary.get('method')} split).",
+                "leakage",
+            )
+        )
         return
     rows_out = []
     for t, e in leakage.exact:
         rows_out += [train.rows[t] - 1, evaluation.rows[e] - 1]
     for t, e, _ in leakage.near:
         rows_out += [train.rows[t] - 1, evaluation.rows[e] - 1]
-    report.items.append(HealthItem(
-        "warning", f"{leaked:,} of {len(evaluation.texts):,} validation rows repeat a training text "
-                   f"({len(leakage.exact):,} exactly, {len(leakage.near):,} nearly): validation scores will look "
-                   "better than the model is. Remove the copies, or keep each group in one split with a split column.",
-        "leakage", tuple(rows_out[:LISTED])))
+    report.items.append(
+        HealthItem(
+            "warning",
+            f"{leaked:,} of {len(evaluation.texts):,} validation rows repeat a training text "
+            f"({len(leakage.exact):,} exactly, {len(leakage.near):,} nearly): validation scores will look "
+            "better than the model is. Remove the copies, or keep each group in one split with a split column.",
+            "leakage",
+            tuple(rows_out[:LISTED]),
+        )
+    )
 
 
 def _label(value) -> str | None:

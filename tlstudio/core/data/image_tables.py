@@ -43,9 +43,11 @@ def read_image_folder(folder: str | Path) -> Table:
             images.append(item.name)
             labels.append(None)
     if not images:
-        raise DataError(f"{folder} holds no images in class sub-folders.",
-                        "Put each class's images in a sub-folder named after the class (cats/001.png, dogs/002.png), "
-                        "or give a CSV/JSON file with an image-path column and a label column.")
+        raise DataError(
+            f"{folder} holds no images in class sub-folders.",
+            "Put each class's images in a sub-folder named after the class (cats/001.png, dogs/002.png), "
+            "or give a CSV/JSON file with an image-path column and a label column.",
+        )
     frame = pd.DataFrame({"image": images, "label": labels}, dtype=object)
     return Table(frame, folder, "image folder")
 
@@ -126,8 +128,10 @@ def unreadable_images(paths: list[Path], *, check: str = "open") -> dict[int, st
 def describe_unreadable(source: Path, rows: list[int], reasons: list[str], names: list[str]) -> str:
     listed = "; ".join(f"{name} ({reason})" for name, reason in list(zip(names, reasons))[:5])
     more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-    return (f"{source}: left out {len(rows)} image(s) that cannot be read (data row(s) {list_numbers(rows)}): "
-            f"{listed}{more}.")
+    return (
+        f"{source}: left out {len(rows)} image(s) that cannot be read (data row(s) {list_numbers(rows)}): "
+        f"{listed}{more}."
+    )
 
 
 def folder_fingerprint(folder: Path) -> str:

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-
 def _decode_whole(path: Path) -> tuple[str, str]:
     raw = path.read_bytes()
     encoding = sniff.detect_encoding(raw, complete=True, name=str(path))
@@ -87,8 +86,14 @@ def read_json(path: Path, nrows: int | None) -> Table:
             'Each record must look like {"text": "...", "label": "..."}.',
         )
     records = value[:nrows] if nrows else value
-    return Table(_frame_from_records(records), path, "json", encoding, warnings=duplicates.note(path),
-                 complete=nrows is None or len(value) <= nrows)
+    return Table(
+        _frame_from_records(records),
+        path,
+        "json",
+        encoding,
+        warnings=duplicates.note(path),
+        complete=nrows is None or len(value) <= nrows,
+    )
 
 
 def read_jsonl(path: Path, nrows: int | None) -> Table:
@@ -121,9 +126,10 @@ def _records_from_lines(path: Path, text: str, nrows: int | None) -> Table:
             broken.append(number)
             continue
         except RecursionError:
-            raise DataError(f"line {number} of {path} nests its values too deeply to be read (more than about "
-                            "1,000 levels).", "Flatten that record: it should hold plain texts, labels and lists.") \
-                from None
+            raise DataError(
+                f"line {number} of {path} nests its values too deeply to be read (more than about 1,000 levels).",
+                "Flatten that record: it should hold plain texts, labels and lists.",
+            ) from None
         if duplicates.found:
             duplicated.append(number)
         if not isinstance(value, dict):
@@ -144,7 +150,9 @@ def _records_from_lines(path: Path, text: str, nrows: int | None) -> Table:
     if broken:
         notes.append(f"{path}: skipped {len(broken)} line(s) that are not valid JSON ({list_numbers(broken)}).")
     if not_objects:
-        notes.append(f"{path}: skipped {len(not_objects)} line(s) that are not JSON objects ({list_numbers(not_objects)}).")
+        notes.append(
+            f"{path}: skipped {len(not_objects)} line(s) that are not JSON objects ({list_numbers(not_objects)})."
+        )
     if duplicated:
         notes += duplicates.note(path, f" (line(s) {list_numbers(duplicated)})")
     table = Table(_frame_from_records(records), path, "jsonl", warnings=notes)

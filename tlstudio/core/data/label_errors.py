@@ -14,8 +14,9 @@ from .label_noise import NoiseCandidate, find_label_errors
 from .labels import normalize_label
 
 
-def label_errors_in_columns(texts: Sequence, labels: Sequence, *, limit: int = 500,
-                            cancel=None) -> list[NoiseCandidate]:
+def label_errors_in_columns(
+    texts: Sequence, labels: Sequence, *, limit: int = 500, cancel=None
+) -> list[NoiseCandidate]:
     """Candidates most suspicious first; each one's ``position`` is its row's 0-based index in the columns."""
     positions, kept_texts, kept_labels = [], [], []
     for position, (text, label) in enumerate(zip(texts, labels)):

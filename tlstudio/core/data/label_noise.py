@@ -41,8 +41,9 @@ class NoiseCandidate:
         return self.suggested_probability - self.given_probability
 
 
-def out_of_fold_probabilities(texts: Sequence[str], labels: Sequence[str], *, folds: int = FOLDS, seed: int = 0,
-                              cancel=None):
+def out_of_fold_probabilities(
+    texts: Sequence[str], labels: Sequence[str], *, folds: int = FOLDS, seed: int = 0, cancel=None
+):
     """``(probabilities (n, k), class names)``, each row predicted by a model that did not train on it."""
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -60,8 +61,10 @@ def out_of_fold_probabilities(texts: Sequence[str], labels: Sequence[str], *, fo
     smallest = int(np.bincount(y).min())
     folds = max(2, min(folds, smallest))
     if smallest < 2:
-        raise DataError("every class needs at least two labelled rows to look for label errors.",
-                        "Label more rows of the rarest classes first.")
+        raise DataError(
+            "every class needs at least two labelled rows to look for label errors.",
+            "Label more rows of the rarest classes first.",
+        )
     # The vocabulary and IDF weights use no labels, so fitting them once on every text leaks nothing.
     vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_features=MAX_FEATURES)
     try:
@@ -85,14 +88,16 @@ def out_of_fold_probabilities(texts: Sequence[str], labels: Sequence[str], *, fo
     return probabilities, names
 
 
-def find_label_errors(texts: Sequence[str], labels: Sequence[str], *, folds: int = FOLDS, seed: int = 0,
-                      limit: int = 500, cancel=None) -> list[NoiseCandidate]:
+def find_label_errors(
+    texts: Sequence[str], labels: Sequence[str], *, folds: int = FOLDS, seed: int = 0, limit: int = 500, cancel=None
+) -> list[NoiseCandidate]:
     probabilities, names = out_of_fold_probabilities(texts, labels, folds=folds, seed=seed, cancel=cancel)
     return candidates_from_probabilities(probabilities, labels, names, limit=limit)
 
 
-def candidates_from_probabilities(probabilities, labels: Sequence[str], names: list[str], *,
-                                  limit: int = 500) -> list[NoiseCandidate]:
+def candidates_from_probabilities(
+    probabilities, labels: Sequence[str], names: list[str], *, limit: int = 500
+) -> list[NoiseCandidate]:
     """Confident-learning candidates from out-of-fold ``probabilities`` (rows in the order of ``labels``)."""
     import numpy as np
 
@@ -107,8 +112,11 @@ def candidates_from_probabilities(probabilities, labels: Sequence[str], names: l
         row = probs[position]
         # Another class beats what its own rows usually get, or simply wins by a clear margin (a weak
         # model's probabilities are modest everywhere, so its thresholds alone would flag nothing).
-        confident = [k for k in range(len(names))
-                     if k != given and (row[k] >= thresholds[k] or row[k] - row[given] >= CLEAR_MARGIN)]
+        confident = [
+            k
+            for k in range(len(names))
+            if k != given and (row[k] >= thresholds[k] or row[k] - row[given] >= CLEAR_MARGIN)
+        ]
         if row[given] >= thresholds[given] or not confident:
             continue
         best = max(confident, key=lambda k: row[k])

@@ -90,9 +90,11 @@ def case_variants_note(names, column: str) -> str | None:
         return None
     shown = "; ".join(", ".join(f"'{name}'" for name in group) for group in groups[:5])
     more = f" and {len(groups) - 5:,} more group(s)" if len(groups) > 5 else ""
-    return (f"column '{column}' has labels that differ only in upper/lower case (surrounding spaces are already "
-            f"ignored), and they train as separate classes: {shown}{more}. If each group is one class, merge them "
-            "(the Label page can merge classes) or make them the same in the file.")
+    return (
+        f"column '{column}' has labels that differ only in upper/lower case (surrounding spaces are already "
+        f"ignored), and they train as separate classes: {shown}{more}. If each group is one class, merge them "
+        "(the Label page can merge classes) or make them the same in the file."
+    )
 
 
 def sort_labels(labels) -> list[str]:

@@ -17,6 +17,7 @@ from ..errors import ConfigError, DataError
 from ..progress import NullSink, WorkProgressed
 from ..safe_paths import child, unique_components
 
+
 @dataclass
 class PixelConversion:
     output: Path
@@ -26,9 +27,18 @@ class PixelConversion:
     classes: dict[str, int]
 
 
-def images_from_pixels(source: str | Path, output: str | Path, *, label_column: str | None = None,
-                       width: int | None = None, channels: int = 1, limit: int | None = None, force: bool = False,
-                       sink=None, cancel=None) -> PixelConversion:
+def images_from_pixels(
+    source: str | Path,
+    output: str | Path,
+    *,
+    label_column: str | None = None,
+    width: int | None = None,
+    channels: int = 1,
+    limit: int | None = None,
+    force: bool = False,
+    sink=None,
+    cancel=None,
+) -> PixelConversion:
     import numpy as np
     import pandas as pd
     from PIL import Image
@@ -55,8 +65,10 @@ def images_from_pixels(source: str | Path, output: str | Path, *, label_column: 
     try:
         values = pixels.to_numpy(dtype=np.float64)
     except ValueError:
-        raise DataError(f"{source} holds values that are not numbers outside the label column '{label}'.",
-                        "Name the label column with --label-column.") from None
+        raise DataError(
+            f"{source} holds values that are not numbers outside the label column '{label}'.",
+            "Name the label column with --label-column.",
+        ) from None
     if np.isnan(values).any():
         raise DataError(f"{source} has empty pixel cells.", "Every row needs every pixel value.")
     count = values.shape[1] // channels
@@ -82,8 +94,9 @@ def images_from_pixels(source: str | Path, output: str | Path, *, label_column: 
     # --force writes into a folder that has files, never over one of them.
     taken = next((t for t in targets if t.exists()), None) if output.exists() else None
     if taken is not None:
-        raise ConfigError(f"{taken} already exists; tlstudio does not write over files.",
-                          "Choose a new or empty folder for --output.")
+        raise ConfigError(
+            f"{taken} already exists; tlstudio does not write over files.", "Choose a new or empty folder for --output."
+        )
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -77,7 +77,7 @@ def candidate_columns(frame: "pd.DataFrame", names: tuple[str, ...] = (), exclud
     others in file order; rows per column shrink on wide tables so the cells looked at stay under CELL_BUDGET."""
     columns = [c for c in frame.columns if c not in exclude]
     named = [c for c in columns if str(c).lower() in names]
-    chosen = named + [c for c in columns if str(c).lower() not in names][:max(0, MAX_CANDIDATES - len(named))]
+    chosen = named + [c for c in columns if str(c).lower() not in names][: max(0, MAX_CANDIDATES - len(named))]
     chosen = chosen[:MAX_CANDIDATES]
     rows = max(MIN_SAMPLE_ROWS, min(SAMPLE_ROWS, CELL_BUDGET // max(1, len(chosen))))
     # Keep file order among those chosen: ties between equally good columns go to the earlier one, as before.

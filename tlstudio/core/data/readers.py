@@ -59,8 +59,10 @@ def read_table(path: str | Path, *, nrows: int | None = None, sheet: str | None 
             "tlstudio reads .csv, .tsv, .json, .jsonl, .parquet, .xlsx and CoNLL (.conll, .iob) files.",
         )
     if sheet is not None and suffix not in EXCEL_SUFFIXES:
-        raise DataError(f"--sheet '{sheet}' was given but {name} is not an Excel workbook.",
-                        "Leave out --sheet for this file (it names a sheet of an .xlsx file).")
+        raise DataError(
+            f"--sheet '{sheet}' was given but {name} is not an Excel workbook.",
+            "Leave out --sheet for this file (it names a sheet of an .xlsx file).",
+        )
     try:
         if suffix in CONLL_SUFFIXES or (suffix == ".txt" and _conll_text(path)):
             table = read_conll(path, nrows)
@@ -83,11 +85,15 @@ def read_table(path: str | Path, *, nrows: int | None = None, sheet: str | None 
     except IsADirectoryError:
         raise DataError(f"{name} is a folder, not a data file.") from None
     except RecursionError:  # JSON like [[[[...]]]] thousands of levels deep: Python's parser gives up
-        raise DataError(f"{name} nests its values too deeply to be read (more than about 1,000 levels).",
-                        "Flatten the data: each record should hold plain texts, labels and lists.") from None
+        raise DataError(
+            f"{name} nests its values too deeply to be read (more than about 1,000 levels).",
+            "Flatten the data: each record should hold plain texts, labels and lists.",
+        ) from None
     except OSError as exc:  # a network drive dropping out, a failing disk: the file could not be read to the end
-        raise DataError(f"cannot read {name}: {exc.strerror or exc}.",
-                        "Check that the file is still there and readable, then try again.") from None
+        raise DataError(
+            f"cannot read {name}: {exc.strerror or exc}.",
+            "Check that the file is still there and readable, then try again.",
+        ) from None
     # A preview's few rows are searched directly; scanning the whole file would cost more than reading them.
     _finish(table, nul_free=nrows is None and suffix in TEXT_TABLE_SUFFIXES and _no_nul_bytes(path, table.encoding))
     return table

@@ -15,13 +15,12 @@ from .profiles import CELL_BUDGET, MAX_CANDIDATES, SAMPLE_ROWS, Candidates, cand
 if TYPE_CHECKING:
     import pandas as pd
 
+
 @dataclass(frozen=True)
 class RoleSuggestion:
     role: str
     column: str | None
     reason: str
-
-
 
 
 def suggest_text_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) -> RoleSuggestion:
@@ -73,7 +72,7 @@ def suggest_number_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) 
     best, best_score, best_distinct = None, -1.0, 0
     candidates = candidate_columns(frame, LABEL_NAMES + NUMBER_NAMES, exclude)
     for column in candidates.columns:
-        values = [v for v in frame[column].iloc[:candidates.rows].tolist() if _filled(v)]
+        values = [v for v in frame[column].iloc[: candidates.rows].tolist() if _filled(v)]
         numbers = [_as_number(v) for v in values]
         if not values or any(n is None for n in numbers) or len(set(numbers)) < 3:
             continue
@@ -82,7 +81,9 @@ def suggest_number_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) 
             best, best_score, best_distinct = column, score, len(set(numbers))
     if best is None:
         return RoleSuggestion("label", None, "no column holds only numbers" + candidates.note)
-    return RoleSuggestion("label", str(best), f"numbers in every row ({best_distinct} distinct values)" + candidates.note)
+    return RoleSuggestion(
+        "label", str(best), f"numbers in every row ({best_distinct} distinct values)" + candidates.note
+    )
 
 
 def suggest_label_set_column(frame: "pd.DataFrame", exclude: tuple[str, ...] = ()) -> RoleSuggestion:
@@ -106,16 +107,23 @@ def suggest_token_columns(frame: "pd.DataFrame") -> dict[str, RoleSuggestion]:
     token_like = [c for c in lists if c not in spans and c not in tag_like]
     if spans:
         text = suggest_text_column(frame, exclude=tuple(lists))
-        return {"tokens": RoleSuggestion("tokens", text.column, f"the text the spans in '{spans[0]}' point into"),
-                "tags": RoleSuggestion("tags", str(spans[0]), "holds {start, end, label} spans")}
+        return {
+            "tokens": RoleSuggestion("tokens", text.column, f"the text the spans in '{spans[0]}' point into"),
+            "tags": RoleSuggestion("tags", str(spans[0]), "holds {start, end, label} spans"),
+        }
     tags = tag_like[0] if tag_like else (lists[1] if len(lists) > 1 else None)
     tokens = next((c for c in token_like if c != tags), None)
     return {
-        "tokens": RoleSuggestion("tokens", str(tokens) if tokens else None,
-                                 ("a list of tokens in each row" if tokens else "no column holds token lists")
-                                 + candidates.note),
-        "tags": RoleSuggestion("tags", str(tags) if tags else None,
-                               ("a list of tags in each row" if tags else "no column holds tag lists") + candidates.note),
+        "tokens": RoleSuggestion(
+            "tokens",
+            str(tokens) if tokens else None,
+            ("a list of tokens in each row" if tokens else "no column holds token lists") + candidates.note,
+        ),
+        "tags": RoleSuggestion(
+            "tags",
+            str(tags) if tags else None,
+            ("a list of tags in each row" if tags else "no column holds tag lists") + candidates.note,
+        ),
     }
 
 
@@ -126,21 +134,31 @@ def suggest_seq2seq_columns(frame: "pd.DataFrame", task: str) -> dict[str, RoleS
     named = {str(c).lower(): c for c in texts}
     for source_name, target_name in SEQ2SEQ_NAMES:
         if source_name in named and target_name in named:
-            return {"source": RoleSuggestion("source", str(named[source_name]), f"named '{named[source_name]}'"),
-                    "target": RoleSuggestion("target", str(named[target_name]), f"named '{named[target_name]}'")}
+            return {
+                "source": RoleSuggestion("source", str(named[source_name]), f"named '{named[source_name]}'"),
+                "target": RoleSuggestion("target", str(named[target_name]), f"named '{named[target_name]}'"),
+            }
     if len(texts) < 2:
         missing = RoleSuggestion("source", None, "fewer than two text columns" + candidates.note)
         return {"source": missing, "target": RoleSuggestion("target", None, missing.reason)}
     if _shortens(task):
         by_length = sorted(texts[:6], key=lambda c: -candidates.profile(frame, c)["mean_length"])
-        return {"source": RoleSuggestion("source", str(by_length[0]), "the longest text"),
-                "target": RoleSuggestion("target", str(by_length[1]), "the shorter text beside it")}
-    return {"source": RoleSuggestion("source", str(texts[0]), "the first text column"),
-            "target": RoleSuggestion("target", str(texts[1]), "the second text column")}
+        return {
+            "source": RoleSuggestion("source", str(by_length[0]), "the longest text"),
+            "target": RoleSuggestion("target", str(by_length[1]), "the shorter text beside it"),
+        }
+    return {
+        "source": RoleSuggestion("source", str(texts[0]), "the first text column"),
+        "target": RoleSuggestion("target", str(texts[1]), "the second text column"),
+    }
 
 
-def suggest_roles(frame: "pd.DataFrame", task: str = "text-classification",
-                  mode: str = "single-label", given: dict[str, str | None] | None = None) -> dict[str, RoleSuggestion]:
+def suggest_roles(
+    frame: "pd.DataFrame",
+    task: str = "text-classification",
+    mode: str = "single-label",
+    given: dict[str, str | None] | None = None,
+) -> dict[str, RoleSuggestion]:
     """Suggestions for each role the task needs, keyed by role.
 
     ``given`` maps text-classification roles (``text``, ``label``) to the columns the user named: those are
@@ -221,5 +239,6 @@ def _holds_spans(series: "pd.Series") -> bool:
         if isinstance(value, list) and value:
             first = value[0]
             return (isinstance(first, dict) and {"start", "end"} <= set(first)) or (
-                isinstance(first, (list, tuple)) and len(first) == 3 and isinstance(first[0], int))
+                isinstance(first, (list, tuple)) and len(first) == 3 and isinstance(first[0], int)
+            )
     return False

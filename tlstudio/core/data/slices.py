@@ -54,9 +54,11 @@ class SliceReport:
         if gap is None:
             return f"Too few validation rows per '{self.column}' value to compare slices (at least {MIN_ROWS} each)."
         best, worst = gap
-        return (f"Largest gap: accuracy {best.accuracy:.1%} on '{best.value}' ({best.rows} rows) against "
-                f"{worst.accuracy:.1%} on '{worst.value}' ({worst.rows} rows), {best.accuracy - worst.accuracy:.1%} "
-                "apart.")
+        return (
+            f"Largest gap: accuracy {best.accuracy:.1%} on '{best.value}' ({best.rows} rows) against "
+            f"{worst.accuracy:.1%} on '{worst.value}' ({worst.rows} rows), {best.accuracy - worst.accuracy:.1%} "
+            "apart."
+        )
 
 
 def _metrics(value: str, pairs: list[tuple[str, str]]) -> SliceMetrics:
@@ -65,8 +67,9 @@ def _metrics(value: str, pairs: list[tuple[str, str]]) -> SliceMetrics:
     truth = [t for t, _ in pairs]
     predicted = [p for _, p in pairs]
     accuracy = sum(t == p for t, p in pairs) / len(pairs)
-    return SliceMetrics(value, len(pairs), accuracy,
-                        float(f1_score(truth, predicted, average="macro", zero_division=0)))
+    return SliceMetrics(
+        value, len(pairs), accuracy, float(f1_score(truth, predicted, average="macro", zero_division=0))
+    )
 
 
 def slice_metrics(records: Sequence[dict], values: Sequence[Any], column: str, *, top: int = TOP_SLICES) -> SliceReport:
@@ -88,8 +91,9 @@ def slice_metrics(records: Sequence[dict], values: Sequence[Any], column: str, *
         raise DataError("the run has no validation predictions to slice.")
     largest = sorted(by_value, key=lambda v: (-len(by_value[v]), v))[:top]
     other = sum(len(by_value[v]) for v in by_value if v not in largest)
-    return SliceReport(column, _metrics("all rows", everything), [_metrics(v, by_value[v]) for v in largest],
-                       other, missing)
+    return SliceReport(
+        column, _metrics("all rows", everything), [_metrics(v, by_value[v]) for v in largest], other, missing
+    )
 
 
 def run_slice_metrics(run_dir: str | Path, column: str, *, top: int = TOP_SLICES) -> SliceReport:
@@ -101,17 +105,20 @@ def run_slice_metrics(run_dir: str | Path, column: str, *, top: int = TOP_SLICES
     run = RunFolder(run_dir)
     predictions = run.path / PREDICTIONS_FILE
     if not predictions.is_file():
-        raise DataError(f"{run.path} has no validation predictions ({PREDICTIONS_FILE}).",
-                        "Slice metrics need a finished classification run.")
+        raise DataError(
+            f"{run.path} has no validation predictions ({PREDICTIONS_FILE}).",
+            "Slice metrics need a finished classification run.",
+        )
     config = run.read_run().get("config") or {}
     source = config.get("eval_data") or config.get("data")
     if not source or not Path(source).is_file():
-        raise DataError(f"the data file of the run in {run.path} ({source}) is no longer there.",
-                        "Slices are read from the file the run was validated on.")
+        raise DataError(
+            f"the data file of the run in {run.path} ({source}) is no longer there.",
+            "Slices are read from the file the run was validated on.",
+        )
     table = read_table(source)
     name = require_column(table, column, "slice column")
-    records = [json.loads(line) for line in predictions.read_text(encoding="utf-8").split("\n")
-               if line.strip()]
+    records = [json.loads(line) for line in predictions.read_text(encoding="utf-8").split("\n") if line.strip()]
     return slice_metrics(records, table.frame[name].tolist(), name, top=top)
 
 
@@ -130,8 +137,9 @@ class SliceBalance:
         return max(self.label_counts, key=self.label_counts.get)
 
 
-def label_balance_by_slice(slice_values: Sequence[Any], labels: Sequence[Any], *,
-                           top: int = TOP_SLICES) -> tuple[list[SliceBalance], list[str]]:
+def label_balance_by_slice(
+    slice_values: Sequence[Any], labels: Sequence[Any], *, top: int = TOP_SLICES
+) -> tuple[list[SliceBalance], list[str]]:
     """The class counts within the largest slices, and a warning for each slice that is a label shortcut."""
     groups: dict[str, Counter] = defaultdict(Counter)
     overall: Counter = Counter()
@@ -148,10 +156,12 @@ def label_balance_by_slice(slice_values: Sequence[Any], labels: Sequence[Any], *
     overall_top = max(overall.values()) / total if total else 1.0
     for balance in balances:
         if balance.rows >= 20 and balance.top_share >= SHORTCUT_SHARE and overall_top < 0.75:
-            warnings.append(f"'{balance.value}': {balance.top_share:.0%} of its {balance.rows} rows are "
-                            f"'{balance.top_label}' (overall {overall[balance.top_label] / total:.0%}); where the "
-                            "texts reveal the slice (a source's name, a brand), a model can learn the slice instead "
-                            "of the content.")
+            warnings.append(
+                f"'{balance.value}': {balance.top_share:.0%} of its {balance.rows} rows are "
+                f"'{balance.top_label}' (overall {overall[balance.top_label] / total:.0%}); where the "
+                "texts reveal the slice (a source's name, a brand), a model can learn the slice instead "
+                "of the content."
+            )
     return balances, warnings
 
 

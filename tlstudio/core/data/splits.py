@@ -65,9 +65,11 @@ def split_by_label(labels: list[str], fraction: float, seed: int) -> tuple[list[
 
 def _small_classes_note(small: list[str], by_class: dict[str, list[int]], fraction: float) -> str:
     need = math.ceil(0.5 / fraction) if fraction > 0 else 2
-    return (f"{len(small):,} of {len(by_class):,} classes have only 2 to {need - 1} rows, too few to give each one "
-            f"validation row at {fraction:.0%}; a random {fraction:.0%} of their rows is held out instead (each keeps "
-            "at least one training row, so some of them have no validation row). The other classes are stratified.")
+    return (
+        f"{len(small):,} of {len(by_class):,} classes have only 2 to {need - 1} rows, too few to give each one "
+        f"validation row at {fraction:.0%}; a random {fraction:.0%} of their rows is held out instead (each keeps "
+        "at least one training row, so some of them have no validation row). The other classes are stratified."
+    )
 
 
 def random_split(count: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:

@@ -22,8 +22,14 @@ _PROMPT_PAIRS = (("prompt", "response"), ("instruction", "output"), ("question",
 
 def task_fits(table) -> dict[str, str]:
     """Each task the data clearly fits, with the reason, in the order the app would switch to them."""
-    from .roles import (SEQ2SEQ_NAMES, column_profile, suggest_label_column, suggest_label_set_column,
-                        suggest_text_column, suggest_token_columns)
+    from .roles import (
+        SEQ2SEQ_NAMES,
+        column_profile,
+        suggest_label_column,
+        suggest_label_set_column,
+        suggest_text_column,
+        suggest_token_columns,
+    )
 
     fits: dict[str, str] = {}
     fmt = getattr(table, "format", "")
@@ -34,8 +40,9 @@ def task_fits(table) -> dict[str, str]:
         return {"image-classification": "it is a folder of images in one sub-folder per class"}
     tokens = suggest_token_columns(frame)
     if tokens["tokens"].column and tokens["tags"].column:
-        fits["token-classification"] = (f"'{tokens['tokens'].column}' and '{tokens['tags'].column}' hold a token "
-                                        "list and a tag list in each row")
+        fits["token-classification"] = (
+            f"'{tokens['tokens'].column}' and '{tokens['tags'].column}' hold a token list and a tag list in each row"
+        )
     from .image_tables import suggest_image_column
 
     image, _ = suggest_image_column(frame)
@@ -50,16 +57,19 @@ def task_fits(table) -> dict[str, str]:
             elif source in _LANGUAGE_NAMES:
                 fits["translation"] = reason
             else:  # source/target, input/output: either; a much shorter target reads as a summary
-                short = column_profile(frame[names[target]])["mean_length"] < \
-                    0.5 * column_profile(frame[names[source]])["mean_length"]
+                short = (
+                    column_profile(frame[names[target]])["mean_length"]
+                    < 0.5 * column_profile(frame[names[source]])["mean_length"]
+                )
                 if short:  # offered first
                     fits["summarization"] = reason
                 fits["translation"] = reason
                 fits.setdefault("summarization", reason)
             break
     text = suggest_text_column(frame)
-    splits = tuple(c for c in frame.columns if str(c).lower() in _SPLIT_COLUMN_NAMES
-                   and _holds_split_names(frame[c]))  # train/test marks are not labels
+    splits = tuple(
+        c for c in frame.columns if str(c).lower() in _SPLIT_COLUMN_NAMES and _holds_split_names(frame[c])
+    )  # train/test marks are not labels
     label = suggest_label_column(frame, exclude=((text.column,) if text.column else ()) + splits)
     if text.column and label.column:
         fits["text-classification"] = f"'{text.column}' holds free text and '{label.column}' a few repeated values"
@@ -82,8 +92,10 @@ def usable_by(table) -> dict[str, str]:
     text = suggest_text_column(table.frame).column
     if not text:
         return {}
-    return {"text-classification": f"'{text}' holds free text (label it on the Label page)",
-            "text-generation": f"'{text}' holds free text"}
+    return {
+        "text-classification": f"'{text}' holds free text (label it on the Label page)",
+        "text-generation": f"'{text}' holds free text",
+    }
 
 
 def suggest_task(table, current: str | None = None) -> tuple[str, str] | None:
@@ -112,8 +124,11 @@ def suggest_task(table, current: str | None = None) -> tuple[str, str] | None:
 
 def _free_text(profile: dict) -> bool:
     """Mostly distinct strings of a few words: a sentence column, not a label column."""
-    return profile["string_share"] >= 0.8 and profile["distinct"] >= 0.5 * max(1, profile["filled"]) \
+    return (
+        profile["string_share"] >= 0.8
+        and profile["distinct"] >= 0.5 * max(1, profile["filled"])
         and profile["mean_words"] >= 2
+    )
 
 
 def _holds_split_names(series) -> bool:

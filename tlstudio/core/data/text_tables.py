@@ -61,9 +61,7 @@ def _read_csv_fast(path: Path, encoding: str, delimiter: str, nrows: int | None)
         skip_rows=1,
         block_size=1 << 22,
     )
-    parse_options = pacsv.ParseOptions(
-        delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
-    )
+    parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row)
     convert_options = pacsv.ConvertOptions(
         column_types={n: pa.string() for n in names},
         null_values=[""],
@@ -172,7 +170,9 @@ def unique_names(header: list[str], name: str) -> tuple[list[str], list[str]]:
             n += 1
             candidate = f"{base}_{n}"
         if candidate != base:
-            notes.append(f"{name}: column name '{base}' appears more than once; column {position} is called '{candidate}'.")
+            notes.append(
+                f"{name}: column name '{base}' appears more than once; column {position} is called '{candidate}'."
+            )
         seen[candidate] = position
         names.append(candidate)
     return names, notes
@@ -198,9 +198,22 @@ def looks_like_table_text(raw: bytes, name: str) -> bool:
         return False
     if delimiter == "\t":
         return True
-    known = {*TEXT_NAMES, *LABEL_NAMES, *NUMBER_NAMES, *TAG_NAMES, *IMAGE_NAMES,
-             *(name for pair in SEQ2SEQ_NAMES for name in pair),
-             "tokens", "words", "split", "id", "prompt", "response", "instruction", "text_pair"}
+    known = {
+        *TEXT_NAMES,
+        *LABEL_NAMES,
+        *NUMBER_NAMES,
+        *TAG_NAMES,
+        *IMAGE_NAMES,
+        *(name for pair in SEQ2SEQ_NAMES for name in pair),
+        "tokens",
+        "words",
+        "split",
+        "id",
+        "prompt",
+        "response",
+        "instruction",
+        "text_pair",
+    }
     header = next(csv.reader(text.splitlines()[:1], delimiter=delimiter), [])
     # 'review_text' or 'Sentiment Label' names a column as surely as 'text' or 'label' does.
     words = {word for cell in header for word in re.split(r"[\s_\-.]+", cell.strip().lower()) if word}

@@ -44,14 +44,20 @@ class TokenLengths:
             return "no texts to measure"
         share = self.truncated_share(max_length)
         sample = f" (a sample of {len(self.lengths):,} of {self.total_rows:,} rows)" if self.sampled else ""
-        cut = (f"{share:.1%} are longer than max length {max_length} and will be truncated"
-               if share else f"none is longer than max length {max_length}")
-        return (f"median {self.percentile(50)} tokens, 95% under {self.percentile(95)}, longest {self.longest}; "
-                f"{cut}{sample}.")
+        cut = (
+            f"{share:.1%} are longer than max length {max_length} and will be truncated"
+            if share
+            else f"none is longer than max length {max_length}"
+        )
+        return (
+            f"median {self.percentile(50)} tokens, 95% under {self.percentile(95)}, longest {self.longest}; "
+            f"{cut}{sample}."
+        )
 
 
-def measure_token_lengths(tokenizer, texts: list, *, limit: int = SAMPLE_LIMIT, seed: int = 0,
-                          cancel=None, total_rows: int | None = None) -> TokenLengths:
+def measure_token_lengths(
+    tokenizer, texts: list, *, limit: int = SAMPLE_LIMIT, seed: int = 0, cancel=None, total_rows: int | None = None
+) -> TokenLengths:
     """Token counts of (a sample of) ``texts``; empty and missing cells are left out.
 
     ``total_rows`` is the size of the column when ``texts`` is already a sample of it.
@@ -72,7 +78,7 @@ def measure_token_lengths(tokenizer, texts: list, *, limit: int = SAMPLE_LIMIT, 
         for start in range(0, len(clean), BATCH):
             if cancel is not None and cancel.cancelled:
                 raise RunCancelled()
-            batch = clean[start:start + BATCH]
+            batch = clean[start : start + BATCH]
             if backend is not None:
                 # The Rust tokenizer alone (it releases the GIL while it works): the full call also builds
                 # attention masks and Python lists for every token, GIL-bound work the window waited for.

@@ -58,8 +58,10 @@ def export(source: str | Path, options: ExportOptions, sink=None, cancel=None) -
     if options.quantize and options.quantize not in QUANTIZATIONS:
         raise ConfigError(f"unknown quantization '{options.quantize}'.", "The only one offered is int8.")
     if options.quantize and options.format in ("hf", "run-bundle"):
-        raise ConfigError(f"--quantize applies to ONNX models; the '{options.format}' format has none.",
-                          "Use --format onnx (or --format bundle --with-onnx).")
+        raise ConfigError(
+            f"--quantize applies to ONNX models; the '{options.format}' format has none.",
+            "Use --format onnx (or --format bundle --with-onnx).",
+        )
     if options.with_onnx and options.format != "bundle":
         raise ConfigError("--with-onnx is for --format bundle.", "--format onnx always writes the ONNX model.")
     if options.format in ("onnx", "bundle") and _reads_images(_task_of(source)):

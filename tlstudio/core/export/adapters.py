@@ -33,8 +33,10 @@ class TextClassificationAdapter:
 
     def bundle_settings(self, run: dict) -> dict[str, Any]:
         """What bundle.json adds for predict.py to read its inputs as training did (``run``: run.json's config)."""
-        return {"text_pairs": bool(run.get("text_pair_column")),
-                "window_overlap": int(run.get("window_overlap", 32)) if run.get("long_texts") == "windows" else None}
+        return {
+            "text_pairs": bool(run.get("text_pair_column")),
+            "window_overlap": int(run.get("window_overlap", 32)) if run.get("long_texts") == "windows" else None,
+        }
 
     def model_class(self):
         from transformers import AutoModelForSequenceClassification
@@ -48,8 +50,10 @@ class TextClassificationAdapter:
 
     def example_texts(self) -> list[str]:
         # Two texts of different lengths: torch.export must not take batch or length for a constant.
-        return ["an example sentence for tracing the model", "a second, somewhat longer example sentence so the "
-                "two inputs differ in length and padding is traced too"]
+        return [
+            "an example sentence for tracing the model",
+            "a second, somewhat longer example sentence so the two inputs differ in length and padding is traced too",
+        ]
 
     def verification_rows(self, source) -> tuple[list[str], list[str] | None, str]:
         """Texts (with gold labels when known) to verify an export on, and where they came from."""
@@ -71,7 +75,9 @@ class TextClassificationAdapter:
 
         reference, candidate = np.asarray(reference, dtype=np.float64), np.asarray(candidate, dtype=np.float64)
         if reference.shape != candidate.shape:
-            raise TlStudioError(f"the exported model's output has shape {candidate.shape}, PyTorch's {reference.shape}.")
+            raise TlStudioError(
+                f"the exported model's output has shape {candidate.shape}, PyTorch's {reference.shape}."
+            )
         diff = float(np.abs(reference - candidate).max()) if reference.size else 0.0
         agreement = float((reference.argmax(-1) == candidate.argmax(-1)).mean()) if len(reference) else 1.0
         return Comparison(diff, agreement, len(reference))
@@ -91,8 +97,9 @@ class TokenClassificationAdapter:
     task = "token-classification"
     predict_scripts = {"pytorch": "predict_entities.py"}
     writes_labels = True
-    loads_with = ('`transformers.pipeline("token-classification", model="model", aggregation_strategy="first")` '
-                  "loads it too.")
+    loads_with = (
+        '`transformers.pipeline("token-classification", model="model", aggregation_strategy="first")` loads it too.'
+    )
     prints = "each entity found, with its type, character offsets and score"
 
     def bundle_settings(self, run: dict) -> dict[str, Any]:
@@ -104,8 +111,10 @@ class Seq2SeqAdapter:
 
     predict_scripts = {"pytorch": "predict_generate.py"}
     writes_labels = False  # a text generator has no label map
-    loads_with = ("`AutoModelForSeq2SeqLM.from_pretrained(\"model\")` loads it too, and `generate()` needs no extra "
-                  "settings (they are in `generation_config.json`).")
+    loads_with = (
+        '`AutoModelForSeq2SeqLM.from_pretrained("model")` loads it too, and `generate()` needs no extra '
+        "settings (they are in `generation_config.json`)."
+    )
     prints = "the generated text for each input"
 
     def __init__(self, task: str) -> None:

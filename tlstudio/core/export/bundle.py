@@ -55,8 +55,13 @@ def export_bundle(source_path, options: ExportOptions, sink, cancel=None) -> Exp
     with tempfile.TemporaryDirectory(prefix="tlstudio-bundle-") as tmp:
         root = Path(tmp) / output.stem
         sink.emit(StageChanged("exporting", f"collecting the model for {output.name}"))
-        copy_model_folder(source, root / "model", include_onnx=variant == "onnx" and existing,
-                          card_fields=options.card_fields, name=output.stem)
+        copy_model_folder(
+            source,
+            root / "model",
+            include_onnx=variant == "onnx" and existing,
+            card_fields=options.card_fields,
+            name=output.stem,
+        )
         report = None
         if variant == "onnx" and not existing:
             from .onnx_folder import build_onnx
@@ -67,26 +72,36 @@ def export_bundle(source_path, options: ExportOptions, sink, cancel=None) -> Exp
         _write_bundle_files(root, source, adapter, variant, report)
         with staged_file(output, force=options.force) as staged:
             members = zip_folder(root, staged)
-    notes = ["unzip it and run: pip install -r requirements.txt && python predict.py \"some text\" "
-             f"(it prints {adapter.prints})"]
+    notes = [
+        'unzip it and run: pip install -r requirements.txt && python predict.py "some text" '
+        f"(it prints {adapter.prints})"
+    ]
     return ExportResult("bundle", output, members, verification=report, notes=notes)
 
 
 def _onnx_bundle_problem(source: ModelSource) -> str | None:
     """What the ONNX predict.py (one text in, one class out) cannot answer for, or None."""
     run = source.run.get("config") or {}
-    return ("a multi-label classifier" if source.config.get("problem_type") == "multi_label_classification"
-            else "a regression model" if source.config.get("problem_type") == "regression"
-            else "a sentence-pair classifier" if run.get("text_pair_column")
-            else "a classifier that reads long texts in windows" if run.get("long_texts") == "windows" else None)
+    return (
+        "a multi-label classifier"
+        if source.config.get("problem_type") == "multi_label_classification"
+        else "a regression model"
+        if source.config.get("problem_type") == "regression"
+        else "a sentence-pair classifier"
+        if run.get("text_pair_column")
+        else "a classifier that reads long texts in windows"
+        if run.get("long_texts") == "windows"
+        else None
+    )
 
 
 def _check_onnx_bundle(source: ModelSource) -> None:
     kind = _onnx_bundle_problem(source)
     if kind:
-        raise ConfigError(f"the ONNX bundle's predict.py reads single texts with one class each; {source.path} "
-                          f"holds {kind}.",
-                          "Export the bundle without --with-onnx/--quantize: its transformers predict.py handles it.")
+        raise ConfigError(
+            f"the ONNX bundle's predict.py reads single texts with one class each; {source.path} holds {kind}.",
+            "Export the bundle without --with-onnx/--quantize: its transformers predict.py handles it.",
+        )
 
 
 def _verified_onnx(source: ModelSource, quantize: str | None) -> bool:
@@ -113,18 +128,30 @@ def _write_bundle_files(root: Path, source: ModelSource, adapter, variant: str, 
     write_predict_script(root, adapter.predict_scripts[variant])
     (root / "requirements.txt").write_text("\n".join(_requirements(variant)) + "\n", encoding="utf-8")
     if adapter.writes_labels:
-        (root / "labels.json").write_text(json.dumps({"labels": source.labels,
-                                                     "id2label": dict(enumerate(source.labels))},
-                                                    indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (root / "labels.json").write_text(
+            json.dumps(
+                {"labels": source.labels, "id2label": dict(enumerate(source.labels))}, indent=2, ensure_ascii=False
+            )
+            + "\n",
+            encoding="utf-8",
+        )
     try:
         tokenizer = load_tokenizer(root / "model")
     except DamagedModelError as exc:  # name the source's own files, not the staged copy's
         raise DamagedModelError(exc.message.replace(str(root / "model"), str(source.path)), exc.hint) from None
     if variant == "onnx" and not (root / "model" / "tokenizer.json").is_file():
-        raise TlStudioError(f"the tokenizer of {source.path} has no tokenizer.json, which the ONNX predict.py reads.",
-                            "Export the bundle without --with-onnx (its predict.py uses transformers).")
-    settings = {"format": "tlstudio-bundle/1", "task": source.task, "runtime": variant, "max_length": source.max_length,
-                "pad_token": tokenizer.pad_token, "pad_token_id": tokenizer.pad_token_id}
+        raise TlStudioError(
+            f"the tokenizer of {source.path} has no tokenizer.json, which the ONNX predict.py reads.",
+            "Export the bundle without --with-onnx (its predict.py uses transformers).",
+        )
+    settings = {
+        "format": "tlstudio-bundle/1",
+        "task": source.task,
+        "runtime": variant,
+        "max_length": source.max_length,
+        "pad_token": tokenizer.pad_token,
+        "pad_token_id": tokenizer.pad_token_id,
+    }
     run = source.run.get("config") or {}
     settings.update(adapter.bundle_settings(run))
     if not adapter.writes_labels:
@@ -138,8 +165,9 @@ def _write_bundle_files(root: Path, source: ModelSource, adapter, variant: str, 
 
         card = upsert_section(card, "## ONNX", onnx_section(report))
         card_file.write_text(card, encoding="utf-8")
-    (root / "README.md").write_text(upsert_section(card, "## Using this bundle", _usage(variant, adapter)),
-                                    encoding="utf-8")
+    (root / "README.md").write_text(
+        upsert_section(card, "## Using this bundle", _usage(variant, adapter)), encoding="utf-8"
+    )
 
 
 def _requirements(variant: str) -> list[str]:

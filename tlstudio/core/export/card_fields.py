@@ -18,7 +18,7 @@ def upsert_section(card: str, heading: str, body: str, *, before: str = "## How 
         return pattern.sub(lambda _: section, card, count=1)
     index = card.find(f"\n{before}")
     if index >= 0:
-        return card[:index + 1] + section + card[index + 1:]
+        return card[: index + 1] + section + card[index + 1 :]
     return card.rstrip("\n") + "\n\n" + section
 
 
@@ -36,29 +36,51 @@ def onnx_section(report: dict) -> str:
     for bucket in check["buckets"]:
         low, high = bucket["tokens"]
         span = f"{low}" if low == high else f"{low}–{high}"
-        lines.append(f"| {bucket['name']} | {span} | {bucket['texts']} | {bucket['max_abs_diff']:.2e} | "
-                     f"{bucket['label_agreement']:.1%} |")
+        lines.append(
+            f"| {bucket['name']} | {span} | {bucket['texts']} | {bucket['max_abs_diff']:.2e} | "
+            f"{bucket['label_agreement']:.1%} |"
+        )
     verdict = "passed" if report["passed"] else "FAILED"
-    lines += ["", f"Verification **{verdict}**: largest difference {check['max_abs_diff']:.2e} "
-                  f"(tolerance {report['tolerance']:g}), label agreement {check['label_agreement']:.1%}.", ""]
+    lines += [
+        "",
+        f"Verification **{verdict}**: largest difference {check['max_abs_diff']:.2e} "
+        f"(tolerance {report['tolerance']:g}), label agreement {check['label_agreement']:.1%}.",
+        "",
+    ]
     speed = report["latency"]
     batch_key = next(k for k in speed["pytorch"] if k.startswith("batch_") and k != "batch_1_ms_per_text")
     size = batch_key.split("_")[1]
-    lines += [f"Speed on this machine's CPU ({report['hardware']}), milliseconds per text:", "",
-              f"| runtime | one text at a time | batches of {size} |", "|---|---|---|"]
-    for name, title in (("pytorch", "PyTorch (fp32)"), ("onnx", "onnxruntime (fp32)"), ("onnx-int8", "onnxruntime (int8)")):
+    lines += [
+        f"Speed on this machine's CPU ({report['hardware']}), milliseconds per text:",
+        "",
+        f"| runtime | one text at a time | batches of {size} |",
+        "|---|---|---|",
+    ]
+    for name, title in (
+        ("pytorch", "PyTorch (fp32)"),
+        ("onnx", "onnxruntime (fp32)"),
+        ("onnx-int8", "onnxruntime (int8)"),
+    ):
         if name in speed:
             lines.append(f"| {title} | {speed[name]['batch_1_ms_per_text']:.2f} | {speed[name][batch_key]:.2f} |")
     int8 = report.get("int8")
     if int8:
-        lines += ["", f"`onnx/model_int8.onnx` is the same model with int8 weights (dynamic quantization, "
-                      f"{int8['size_mb']:.1f} MB instead of {report['size_mb']:.1f} MB). Against fp32 PyTorch: "
-                      f"label agreement {int8['check']['label_agreement']:.1%}, largest logit difference "
-                      f"{int8['check']['max_abs_diff']:.2e}."]
+        lines += [
+            "",
+            f"`onnx/model_int8.onnx` is the same model with int8 weights (dynamic quantization, "
+            f"{int8['size_mb']:.1f} MB instead of {report['size_mb']:.1f} MB). Against fp32 PyTorch: "
+            f"label agreement {int8['check']['label_agreement']:.1%}, largest logit difference "
+            f"{int8['check']['max_abs_diff']:.2e}.",
+        ]
         if int8.get("metric") is not None:
             change = int8["metric"] - int8["reference_metric"]
-            lines.append(f"{int8['metric_name'].capitalize()} on the labelled sample: {int8['metric']:.4f} "
-                         f"(fp32: {int8['reference_metric']:.4f}, change {change:+.4f}).")
-    lines += ["", "Run it with `tlstudio predict MODEL_DIR --runtime onnx` or any onnxruntime program; "
-                  "`onnx/verification.json` holds the full figures."]
+            lines.append(
+                f"{int8['metric_name'].capitalize()} on the labelled sample: {int8['metric']:.4f} "
+                f"(fp32: {int8['reference_metric']:.4f}, change {change:+.4f})."
+            )
+    lines += [
+        "",
+        "Run it with `tlstudio predict MODEL_DIR --runtime onnx` or any onnxruntime program; "
+        "`onnx/verification.json` holds the full figures.",
+    ]
     return "\n".join(lines)

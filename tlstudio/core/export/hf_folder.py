@@ -24,12 +24,31 @@ from .staging import check_output, staged_folder
 
 # Files of a standard model folder; anything else (checkpoints/, *.bin, *.pt, logs, data) is left out.
 KEEP = (
-    "config.json", "generation_config.json", "model.safetensors", "model-*-of-*.safetensors",
-    "model.safetensors.index.json", "adapter_config.json", "adapter_model.safetensors",
-    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
-    "vocab.txt", "vocab.json", "merges.txt", "spiece.model", "sentencepiece.bpe.model", "*.tiktoken",
-    "chat_template.jinja", "preprocessor_config.json", "processor_config.json",
-    "README.md", RUN_FILE, METRICS_FILE, "trainer_state.json", "training_args.json",
+    "config.json",
+    "generation_config.json",
+    "model.safetensors",
+    "model-*-of-*.safetensors",
+    "model.safetensors.index.json",
+    "adapter_config.json",
+    "adapter_model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+    "*.tiktoken",
+    "chat_template.jinja",
+    "preprocessor_config.json",
+    "processor_config.json",
+    "README.md",
+    RUN_FILE,
+    METRICS_FILE,
+    "trainer_state.json",
+    "training_args.json",
 )
 # The ONNX files an earlier ``onnx`` export put beside the model travel with it.
 KEEP_ONNX = ("model.onnx", "model.onnx.data", "model_int8.onnx", "model_int8.onnx.data", "verification.json")
@@ -50,8 +69,11 @@ def model_files(source: ModelSource) -> list[Path]:
         kept += [Path("onnx") / name for name in KEEP_ONNX if (onnx_dir / name).is_file()]
     adapter_dir = source.path / "adapter"  # a LoRA run's adapter alone, beside the merged model
     if (adapter_dir / "adapter_config.json").is_file():
-        kept += [Path("adapter") / item.name for item in sorted(adapter_dir.iterdir())
-                 if item.is_file() and any(fnmatch.fnmatch(item.name, pattern) for pattern in KEEP)]
+        kept += [
+            Path("adapter") / item.name
+            for item in sorted(adapter_dir.iterdir())
+            if item.is_file() and any(fnmatch.fnmatch(item.name, pattern) for pattern in KEEP)
+        ]
     for path in kept:
         if path.suffix in NEVER:  # a pattern can never match these, but the promise is worth a check
             raise TlStudioError(f"refusing to export pickle file {path}.")
@@ -71,14 +93,25 @@ def _strip_paths(value):
         return {key: _strip_paths(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_strip_paths(item) for item in value]
-    if isinstance(value, str) and value and (value.startswith(("/", "~")) or ntpath.isabs(value)) \
-            and "\n" not in value and len(value) < 4096:
+    if (
+        isinstance(value, str)
+        and value
+        and (value.startswith(("/", "~")) or ntpath.isabs(value))
+        and "\n" not in value
+        and len(value) < 4096
+    ):
         return ntpath.basename(value.rstrip("/\\")) if "\\" in value else Path(value).name
     return value
 
 
-def copy_model_folder(source: ModelSource, target: Path, *, include_onnx: bool = True,
-                      card_fields: dict[str, str] | None = None, name: str | None = None) -> list[str]:
+def copy_model_folder(
+    source: ModelSource,
+    target: Path,
+    *,
+    include_onnx: bool = True,
+    card_fields: dict[str, str] | None = None,
+    name: str | None = None,
+) -> list[str]:
     """Copy the clean model files into ``target``; return their relative paths.
 
     ``card_fields`` (the user's words) re-render a run's model card, naming the model ``name``.
@@ -90,8 +123,9 @@ def copy_model_folder(source: ModelSource, target: Path, *, include_onnx: bool =
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         if relative.name in RECORDS:
-            destination.write_text(_without_local_paths((source.path / relative).read_text(encoding="utf-8")),
-                                   encoding="utf-8")
+            destination.write_text(
+                _without_local_paths((source.path / relative).read_text(encoding="utf-8")), encoding="utf-8"
+            )
         else:
             shutil.copyfile(source.path / relative, destination)
         destination.chmod(FILE_MODE)

@@ -68,8 +68,17 @@ class TokenStore:
             return False
 
 
-def push_model(model_dir, repo_id: str, *, private: bool = False, ask_token: Callable[[], str], sink,
-               cancel=None, store: TokenStore | None = None, api_factory=None) -> str:
+def push_model(
+    model_dir,
+    repo_id: str,
+    *,
+    private: bool = False,
+    ask_token: Callable[[], str],
+    sink,
+    cancel=None,
+    store: TokenStore | None = None,
+    api_factory=None,
+) -> str:
     """Upload the clean model folder (weights, tokenizer, model card, ONNX files if any); return the repo URL."""
     from .hf_folder import copy_model_folder
     from .source import open_model_folder
@@ -77,8 +86,10 @@ def push_model(model_dir, repo_id: str, *, private: bool = False, ask_token: Cal
     if not _REPO_ID.match(repo_id or ""):
         raise ConfigError(f"'{repo_id}' is not a Hub repository id.", "Use USER/NAME or ORGANISATION/NAME.")
     if os.environ.get("HF_HUB_OFFLINE", "0").strip().lower() in ("1", "true", "yes", "on"):
-        raise TlStudioError("cannot push: tlstudio is working offline (HF_HUB_OFFLINE is set).",
-                            "Connect to the internet and unset HF_HUB_OFFLINE, then push again.")
+        raise TlStudioError(
+            "cannot push: tlstudio is working offline (HF_HUB_OFFLINE is set).",
+            "Connect to the internet and unset HF_HUB_OFFLINE, then push again.",
+        )
     source = open_model_folder(model_dir, require_task=False)
     store = store or TokenStore()
     if api_factory is None:
@@ -92,11 +103,17 @@ def push_model(model_dir, repo_id: str, *, private: bool = False, ask_token: Cal
     except _Rejected:
         if origin == "keyring":
             store.forget()  # a revoked token must not be offered again
-        raise TlStudioError("the Hugging Face Hub rejected the token (expired, revoked or mistyped).",
-                            "Push again to enter a new one" + (" (unset HF_TOKEN first)." if origin == "env" else "."))
+        raise TlStudioError(
+            "the Hugging Face Hub rejected the token (expired, revoked or mistyped).",
+            "Push again to enter a new one" + (" (unset HF_TOKEN first)." if origin == "env" else "."),
+        )
     if origin == "asked" and not store.set(token):
-        sink.emit(Message("warning", "no system keyring is available, so the token was not stored; "
-                                     "it will be asked for again next time."))
+        sink.emit(
+            Message(
+                "warning",
+                "no system keyring is available, so the token was not stored; it will be asked for again next time.",
+            )
+        )
     with tempfile.TemporaryDirectory(prefix="tlstudio-push-") as staging:
         copy_model_folder(source, Path(staging))
         sink.emit(StageChanged("uploading", f"{source.path} to {repo_id} as {user.get('name', '?')}"))
@@ -105,8 +122,13 @@ def push_model(model_dir, repo_id: str, *, private: bool = False, ask_token: Cal
             from ..errors import RunCancelled
 
             raise RunCancelled()
-        _call(api.upload_folder, repo_id=repo_id, folder_path=staging, repo_type="model",
-              commit_message=f"Upload {source.name} from tlstudio")
+        _call(
+            api.upload_folder,
+            repo_id=repo_id,
+            folder_path=staging,
+            repo_type="model",
+            commit_message=f"Upload {source.name} from tlstudio",
+        )
     return str(url)
 
 
@@ -133,21 +155,29 @@ def _call(function, *args, **kwargs):
     try:
         return function(*args, **kwargs)
     except OfflineModeIsEnabled:
-        raise TlStudioError("cannot push: tlstudio is working offline (HF_HUB_OFFLINE is set).",
-                            "Connect to the internet and unset HF_HUB_OFFLINE, then push again.") from None
+        raise TlStudioError(
+            "cannot push: tlstudio is working offline (HF_HUB_OFFLINE is set).",
+            "Connect to the internet and unset HF_HUB_OFFLINE, then push again.",
+        ) from None
     except HfHubHTTPError as exc:
         status = getattr(getattr(exc, "response", None), "status_code", None)
         if status == 401:
             raise _Rejected() from None
         if status == 403:
-            raise TlStudioError("the token may not write to that repository (403 Forbidden).",
-                                "Use a token with write access, or a repository in your own namespace.") from None
+            raise TlStudioError(
+                "the token may not write to that repository (403 Forbidden).",
+                "Use a token with write access, or a repository in your own namespace.",
+            ) from None
         raise TlStudioError(f"the Hugging Face Hub refused the upload: {str(exc).splitlines()[0]}") from None
     except (ConnectionError, TimeoutError, OSError) as exc:
-        raise TlStudioError(f"cannot reach the Hugging Face Hub ({type(exc).__name__}).",
-                            "Check the internet connection (and any proxy), then push again.") from None
+        raise TlStudioError(
+            f"cannot reach the Hugging Face Hub ({type(exc).__name__}).",
+            "Check the internet connection (and any proxy), then push again.",
+        ) from None
     except Exception as exc:
         if type(exc).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore", "requests", "urllib3"):
-            raise TlStudioError(f"cannot reach the Hugging Face Hub ({type(exc).__name__}).",
-                                "Check the internet connection (and any proxy), then push again.") from None
+            raise TlStudioError(
+                f"cannot reach the Hugging Face Hub ({type(exc).__name__}).",
+                "Check the internet connection (and any proxy), then push again.",
+            ) from None
         raise

@@ -28,14 +28,19 @@ from .staging import check_output, staged_file, staged_folder
 TOLERANCE = 1e-3
 VERIFY_IMAGES = 64
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-REQUIREMENTS = {"onnx": ["onnxruntime>=1.20", "numpy>=1.24", "pillow>=10"],
-                "pytorch": ["transformers>=5.10,<6", "torch>=2.10", "safetensors>=0.4.3", "pillow>=10"]}
+REQUIREMENTS = {
+    "onnx": ["onnxruntime>=1.20", "numpy>=1.24", "pillow>=10"],
+    "pytorch": ["transformers>=5.10,<6", "torch>=2.10", "safetensors>=0.4.3", "pillow>=10"],
+}
 
 
 def _refuse_int8(options: ExportOptions) -> None:
     if options.quantize:
-        raise ConfigError("int8 quantization is offered for text classifiers only; convolutional image models "
-                          "gain little from dynamic quantization.", "Leave out --quantize.")
+        raise ConfigError(
+            "int8 quantization is offered for text classifiers only; convolutional image models "
+            "gain little from dynamic quantization.",
+            "Leave out --quantize.",
+        )
 
 
 def export_image_onnx_folder(source_path, options: ExportOptions, sink, cancel=None) -> ExportResult:
@@ -79,15 +84,24 @@ def build_image_onnx(source: ModelSource, folder: Path, *, sink, cancel=None) ->
     folder.mkdir(parents=True, exist_ok=True)
     try:
         with quiet(), torch.no_grad():
-            program = torch.onnx.export(model, (), kwargs={"pixel_values": example},
-                                        dynamic_shapes={"pixel_values": {0: torch.export.Dim("batch")}},
-                                        input_names=["pixel_values"], output_names=["logits"], dynamo=True,
-                                        verbose=False, optimize=True)
+            program = torch.onnx.export(
+                model,
+                (),
+                kwargs={"pixel_values": example},
+                dynamic_shapes={"pixel_values": {0: torch.export.Dim("batch")}},
+                input_names=["pixel_values"],
+                output_names=["logits"],
+                dynamo=True,
+                verbose=False,
+                optimize=True,
+            )
             program.save(str(path))
     except Exception as exc:
         summary = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-        raise TlStudioError(f"the {type(model).__name__} model could not be converted to ONNX ({summary}).",
-                            "The Hugging Face folder export still works.") from exc
+        raise TlStudioError(
+            f"the {type(model).__name__} model could not be converted to ONNX ({summary}).",
+            "The Hugging Face folder export still works.",
+        ) from exc
     if cancel is not None and cancel.cancelled:
         from ..errors import RunCancelled
 
@@ -103,25 +117,36 @@ def build_image_onnx(source: ModelSource, folder: Path, *, sink, cancel=None) ->
     def run_onnx(batch):
         return session.run(["logits"], {"pixel_values": batch.numpy()})[0]
 
-    reference = np.concatenate([run_torch(inputs[i:i + 16]) for i in range(0, len(inputs), 16)])
-    candidate = np.concatenate([run_onnx(inputs[i:i + 16]) for i in range(0, len(inputs), 16)])
-    singles = [run_onnx(inputs[i:i + 1])[0] for i in range(min(8, len(inputs)))]
-    diff = float(max(np.abs(reference - candidate).max(),
-                     max((np.abs(reference[i] - s).max() for i, s in enumerate(singles)), default=0.0)))
+    reference = np.concatenate([run_torch(inputs[i : i + 16]) for i in range(0, len(inputs), 16)])
+    candidate = np.concatenate([run_onnx(inputs[i : i + 16]) for i in range(0, len(inputs), 16)])
+    singles = [run_onnx(inputs[i : i + 1])[0] for i in range(min(8, len(inputs)))]
+    diff = float(
+        max(
+            np.abs(reference - candidate).max(),
+            max((np.abs(reference[i] - s).max() for i, s in enumerate(singles)), default=0.0),
+        )
+    )
     agreement = float((reference.argmax(-1) == candidate.argmax(-1)).mean())
     if diff >= TOLERANCE or agreement < 1.0:
-        raise TlStudioError(f"the ONNX model does not match PyTorch: largest logit difference {diff:.2e} "
-                            f"(tolerance {TOLERANCE:g}), label agreement {agreement:.1%}; it was not kept.",
-                            "Please report this with the model type; the Hugging Face folder export is unaffected.")
+        raise TlStudioError(
+            f"the ONNX model does not match PyTorch: largest logit difference {diff:.2e} "
+            f"(tolerance {TOLERANCE:g}), label agreement {agreement:.1%}; it was not kept.",
+            "Please report this with the model type; the Hugging Face folder export is unaffected.",
+        )
     sink.emit(StageChanged("timing", "measuring PyTorch and onnxruntime on the CPU"))
     speed = {"pytorch": _latency(run_torch, inputs), "onnx": _latency(run_onnx, inputs)}
     report = {
-        "format": "tlstudio-onnx-check/1", "task": "image-classification", "passed": True, "tolerance": TOLERANCE,
-        "sample": origin, "image_size": size,
+        "format": "tlstudio-onnx-check/1",
+        "task": "image-classification",
+        "passed": True,
+        "tolerance": TOLERANCE,
+        "sample": origin,
+        "image_size": size,
         "check": {"max_abs_diff": diff, "label_agreement": agreement, "compared": len(images)},
-        "latency": speed, "opset": next((o.version for o in onnx.load(str(path)).opset_import
-                                         if o.domain in ("", "ai.onnx")), None),
-        "size_mb": round(path.stat().st_size / 1e6, 2), "inputs": ["pixel_values"],
+        "latency": speed,
+        "opset": next((o.version for o in onnx.load(str(path)).opset_import if o.domain in ("", "ai.onnx")), None),
+        "size_mb": round(path.stat().st_size / 1e6, 2),
+        "inputs": ["pixel_values"],
         "hardware": f"{platform.machine() or 'CPU'}, {os.cpu_count()} threads, torch using {torch.get_num_threads()}",
         "versions": {"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
         "files": ["model.onnx", "verification.json"],
@@ -162,7 +187,7 @@ def _latency(run, inputs) -> dict:
     count = min(16, len(inputs))
     start = time.perf_counter()
     for i in range(count):
-        run(inputs[i:i + 1])
+        run(inputs[i : i + 1])
     one = (time.perf_counter() - start) / count
     start = time.perf_counter()
     run(inputs[:32])
@@ -172,16 +197,22 @@ def _latency(run, inputs) -> dict:
 
 def image_onnx_section(report: dict) -> str:
     check, speed = report["check"], report["latency"]
-    lines = [f"`onnx/model.onnx` (opset {report['opset']}, input `pixel_values` of shape (batch, 3, "
-             f"{report['image_size']}, {report['image_size']}), exported with torch {report['versions']['torch']}) "
-             f"was run in onnxruntime {report['versions']['onnxruntime']} on {report['sample']} and compared with "
-             f"the fp32 PyTorch model: largest logit difference {check['max_abs_diff']:.2e} (tolerance "
-             f"{report['tolerance']:g}), label agreement {check['label_agreement']:.1%}.", "",
-             f"Speed on this machine's CPU ({report['hardware']}), milliseconds per image:", "",
-             "| runtime | one image at a time | batches of 32 |", "|---|---|---|"]
+    lines = [
+        f"`onnx/model.onnx` (opset {report['opset']}, input `pixel_values` of shape (batch, 3, "
+        f"{report['image_size']}, {report['image_size']}), exported with torch {report['versions']['torch']}) "
+        f"was run in onnxruntime {report['versions']['onnxruntime']} on {report['sample']} and compared with "
+        f"the fp32 PyTorch model: largest logit difference {check['max_abs_diff']:.2e} (tolerance "
+        f"{report['tolerance']:g}), label agreement {check['label_agreement']:.1%}.",
+        "",
+        f"Speed on this machine's CPU ({report['hardware']}), milliseconds per image:",
+        "",
+        "| runtime | one image at a time | batches of 32 |",
+        "|---|---|---|",
+    ]
     for name, title in (("pytorch", "PyTorch (fp32)"), ("onnx", "onnxruntime (fp32)")):
-        lines.append(f"| {title} | {speed[name]['batch_1_ms_per_image']:.2f} | "
-                     f"{speed[name]['batch_32_ms_per_image']:.2f} |")
+        lines.append(
+            f"| {title} | {speed[name]['batch_1_ms_per_image']:.2f} | {speed[name]['batch_32_ms_per_image']:.2f} |"
+        )
     return "\n".join(lines + ["", "Preprocessing (resize, scale to 0-1, normalize) is in `preprocessor_config.json`."])
 
 
@@ -197,32 +228,50 @@ def export_image_bundle(source_path, options: ExportOptions, sink, cancel=None) 
     output = check_output(output, force=options.force, source=source.path)
     # EfficientNet-Lite is not a transformers architecture: its portable form is the ONNX one.
     native = source.config.get("model_type") != "tlstudio-efficientnet-lite"
-    variant = "onnx" if options.with_onnx or not native or (source.path / "onnx" / "model.onnx").is_file() \
-        else "pytorch"
+    variant = (
+        "onnx" if options.with_onnx or not native or (source.path / "onnx" / "model.onnx").is_file() else "pytorch"
+    )
     with tempfile.TemporaryDirectory(prefix="tlstudio-bundle-") as tmp:
         root = Path(tmp) / output.stem
         sink.emit(StageChanged("exporting", f"collecting the model for {output.name}"))
         copy_model_folder(source, root / "model", include_onnx=False)
-        report = build_image_onnx(source, root / "model" / "onnx", sink=sink, cancel=cancel) \
-            if variant == "onnx" else None
+        report = (
+            build_image_onnx(source, root / "model" / "onnx", sink=sink, cancel=cancel) if variant == "onnx" else None
+        )
         script = TEMPLATES / ("predict_image_onnx.py" if variant == "onnx" else "predict_image_transformers.py")
         write_predict_script(root, script.name)
         (root / "requirements.txt").write_text("\n".join(REQUIREMENTS[variant]) + "\n", encoding="utf-8")
-        (root / "labels.json").write_text(json.dumps({"labels": source.labels}, indent=2, ensure_ascii=False) + "\n",
-                                          encoding="utf-8")
-        (root / "bundle.json").write_text(json.dumps({"format": "tlstudio-bundle/1", "task": source.task,
-                                                      "runtime": variant}, indent=2) + "\n", encoding="utf-8")
+        (root / "labels.json").write_text(
+            json.dumps({"labels": source.labels}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        (root / "bundle.json").write_text(
+            json.dumps({"format": "tlstudio-bundle/1", "task": source.task, "runtime": variant}, indent=2) + "\n",
+            encoding="utf-8",
+        )
         card_file = root / "model" / "README.md"
         card = card_file.read_text(encoding="utf-8") if card_file.is_file() else f"# {source.name}\n"
         if report:
             card = upsert_section(card, "## ONNX", image_onnx_section(report))
             card_file.write_text(card, encoding="utf-8")
         needs = "onnxruntime, numpy and pillow" if variant == "onnx" else "transformers, torch and pillow"
-        usage = "\n".join([f"This bundle's `predict.py` needs only {needs}. In the unzipped folder:", "", "```bash",
-                           "pip install -r requirements.txt", "python predict.py photo.jpg another.png",
-                           "python predict.py --json *.png", "```"])
+        usage = "\n".join(
+            [
+                f"This bundle's `predict.py` needs only {needs}. In the unzipped folder:",
+                "",
+                "```bash",
+                "pip install -r requirements.txt",
+                "python predict.py photo.jpg another.png",
+                "python predict.py --json *.png",
+                "```",
+            ]
+        )
         (root / "README.md").write_text(upsert_section(card, "## Using this bundle", usage), encoding="utf-8")
         with staged_file(output, force=options.force) as staged:
             members = zip_folder(root, staged)
-    return ExportResult("bundle", output, members, verification=report,
-                        notes=["unzip it and run: pip install -r requirements.txt && python predict.py IMAGE"])
+    return ExportResult(
+        "bundle",
+        output,
+        members,
+        verification=report,
+        notes=["unzip it and run: pip install -r requirements.txt && python predict.py IMAGE"],
+    )

@@ -35,8 +35,10 @@ def require_onnx_packages() -> None:
         except ImportError:
             missing.append(module)
     if missing:
-        raise TlStudioError(f"ONNX export needs {', '.join(missing)}, which is not installed.",
-                            'Install it with: pip install "tlstudio[onnx]"')
+        raise TlStudioError(
+            f"ONNX export needs {', '.join(missing)}, which is not installed.",
+            'Install it with: pip install "tlstudio[onnx]"',
+        )
 
 
 def export_to_onnx(model, tokenizer, adapter, path: Path, *, max_length: int) -> list[str]:
@@ -54,9 +56,16 @@ def export_to_onnx(model, tokenizer, adapter, path: Path, *, max_length: int) ->
     try:
         with quiet(), torch.inference_mode(False), torch.no_grad():
             program = torch.onnx.export(
-                model, (), kwargs=dict(inputs), dynamic_shapes=shapes, input_names=list(inputs),
-                output_names=list(adapter.output_names), dynamo=True, external_data=size > SINGLE_FILE_LIMIT,
-                verbose=False, optimize=True,
+                model,
+                (),
+                kwargs=dict(inputs),
+                dynamic_shapes=shapes,
+                input_names=list(inputs),
+                output_names=list(adapter.output_names),
+                dynamo=True,
+                external_data=size > SINGLE_FILE_LIMIT,
+                verbose=False,
+                optimize=True,
             )
             program.save(str(path), external_data=size > SINGLE_FILE_LIMIT)
     except TlStudioError:
@@ -97,8 +106,10 @@ def quantize_int8(source: Path, target: Path) -> None:
 @contextlib.contextmanager
 def quiet():
     """torch.onnx and onnxruntime.quantization print progress and developer warnings; users see tlstudio's."""
-    loggers = [logging.getLogger(name) for name in ("torch.onnx", "torch.export", "torch._dynamo", "root",
-                                                    "onnxscript", "onnx_ir")]
+    loggers = [
+        logging.getLogger(name)
+        for name in ("torch.onnx", "torch.export", "torch._dynamo", "root", "onnxscript", "onnx_ir")
+    ]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.ERROR)

@@ -36,8 +36,9 @@ def export_onnx_folder(source_path, options: ExportOptions, sink, cancel=None) -
     output = check_output(Path(options.output), force=options.force, source=source.path)
     with staged_folder(output, force=options.force) as staging:
         sink.emit(StageChanged("exporting", f"copying the model to {output}"))
-        files = copy_model_folder(source, staging, include_onnx=False, card_fields=options.card_fields,
-                                  name=output.name)
+        files = copy_model_folder(
+            source, staging, include_onnx=False, card_fields=options.card_fields, name=output.name
+        )
         report = build_onnx(source, staging / "onnx", quantize=options.quantize, sink=sink, cancel=cancel)
         files += [f"onnx/{name}" for name in report["files"]]
         card = staging / "README.md"
@@ -104,12 +105,18 @@ def build_onnx(source: ModelSource, folder: Path, *, quantize: str | None, sink,
     }
     faster = speed["onnx"]["batch_1_ms_per_text"] < speed["pytorch"]["batch_1_ms_per_text"]
     if not faster:
-        sink.emit(Message("warning", "onnxruntime was not faster than PyTorch for single texts on this machine "
-                                     f"({speed['onnx']['batch_1_ms_per_text']:.1f} vs "
-                                     f"{speed['pytorch']['batch_1_ms_per_text']:.1f} ms per text)."))
+        sink.emit(
+            Message(
+                "warning",
+                "onnxruntime was not faster than PyTorch for single texts on this machine "
+                f"({speed['onnx']['batch_1_ms_per_text']:.1f} vs "
+                f"{speed['pytorch']['batch_1_ms_per_text']:.1f} ms per text).",
+            )
+        )
     if quantize == "int8":
-        report["int8"] = _int8(path, folder, reference, buckets, adapter, tokenizer, source, max_length,
-                               timed, sink, cancel)
+        report["int8"] = _int8(
+            path, folder, reference, buckets, adapter, tokenizer, source, max_length, timed, sink, cancel
+        )
         report["latency"]["onnx-int8"] = report["int8"].pop("latency")
         report["files"].append("model_int8.onnx")
     report["files"].append("verification.json")
@@ -125,8 +132,13 @@ def _int8(path, folder, reference, buckets, adapter, tokenizer, source, max_leng
     quantize_int8(path, target)
     runner = onnx_runner(create_session(target), tokenizer, adapter, max_length)
     check = compare_runtimes(reference, runner, buckets, adapter, cancel)
-    result = {"check": check, "size_mb": _size_mb(target), "metric_name": adapter.metric_name,
-              "metric": None, "reference_metric": None}
+    result = {
+        "check": check,
+        "size_mb": _size_mb(target),
+        "metric_name": adapter.metric_name,
+        "metric": None,
+        "reference_metric": None,
+    }
     texts, gold = labelled(buckets)
     if gold:
         from .onnx_verify import batched

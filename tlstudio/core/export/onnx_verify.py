@@ -42,8 +42,14 @@ def sample_buckets(texts, labels, tokenizer, max_length: int) -> list[Bucket]:
             step = len(chosen) / PER_BUCKET
             chosen = [chosen[int(k * step)] for k in range(PER_BUCKET)]
         if chosen:
-            buckets.append(Bucket(name, [texts[i] for i in chosen], [labels[i] for i in chosen] if labels else None,
-                                  (min(lengths[i] for i in chosen), max(lengths[i] for i in chosen))))
+            buckets.append(
+                Bucket(
+                    name,
+                    [texts[i] for i in chosen],
+                    [labels[i] for i in chosen] if labels else None,
+                    (min(lengths[i] for i in chosen), max(lengths[i] for i in chosen)),
+                )
+            )
     # Texts joined until they overflow, so the longest input the model takes is checked even on short data.
     long_texts, current = [], ""
     for k in range(len(texts) * 64):
@@ -83,7 +89,7 @@ def onnx_runner(session, tokenizer, adapter, max_length):
 def batched(run, texts, batch_size):
     import numpy as np
 
-    return np.concatenate([run(texts[i:i + batch_size]) for i in range(0, len(texts), batch_size)])
+    return np.concatenate([run(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)])
 
 
 def compare_runtimes(reference, candidate, buckets, adapter, cancel=None) -> dict:
@@ -97,8 +103,15 @@ def compare_runtimes(reference, candidate, buckets, adapter, cancel=None) -> dic
         ref = np.concatenate([batched(reference, bucket.texts, BATCH), batched(reference, singles, 1)])
         got = np.concatenate([batched(candidate, bucket.texts, BATCH), batched(candidate, singles, 1)])
         result = adapter.compare(ref, got)
-        rows.append({"name": bucket.name, "tokens": list(bucket.tokens), "texts": len(bucket.texts),
-                     "max_abs_diff": result.max_abs_diff, "label_agreement": result.agreement})
+        rows.append(
+            {
+                "name": bucket.name,
+                "tokens": list(bucket.tokens),
+                "texts": len(bucket.texts),
+                "max_abs_diff": result.max_abs_diff,
+                "label_agreement": result.agreement,
+            }
+        )
         worst = max(worst, result.max_abs_diff)
         agree += round(result.agreement * result.count)
         total += result.count
@@ -118,10 +131,13 @@ def latency(run, texts, cancel=None) -> dict:
     start = time.perf_counter()
     for i in range(0, len(ordered), LATENCY_BATCH):
         _check(cancel)
-        run(ordered[i:i + LATENCY_BATCH])
+        run(ordered[i : i + LATENCY_BATCH])
     many = (time.perf_counter() - start) / len(ordered)
-    return {"batch_1_ms_per_text": round(one * 1000, 3), f"batch_{LATENCY_BATCH}_ms_per_text": round(many * 1000, 3),
-            "texts": len(ordered)}
+    return {
+        "batch_1_ms_per_text": round(one * 1000, 3),
+        f"batch_{LATENCY_BATCH}_ms_per_text": round(many * 1000, 3),
+        "texts": len(ordered),
+    }
 
 
 def labelled(buckets) -> tuple[list[str], list[str]]:

@@ -19,17 +19,29 @@ from .source import open_model_folder
 
 # What each format adds beside the model's own files (name, what it is); sizes are known only after writing.
 FORMAT_EXTRAS = {
-    "onnx": [("onnx/model.onnx", "the model for onnxruntime, verified against PyTorch"),
-             ("onnx/verification.json", "the check's figures and timings")],
-    "bundle": [("predict.py", "runs the model with only transformers (or onnxruntime)"),
-               ("requirements.txt", "what predict.py needs"), ("labels.json", "the label map")],
-    "run-bundle": [("train.py", "plain transformers training script (no tlstudio)"),
-                   ("accelerate_config.yaml", "multi-GPU / multi-node settings"),
-                   ("data/", "the training data with SHA-256 checksums"),
-                   ("requirements.txt", "pinned versions"), ("README.md", "accelerate, torchrun and Slurm lines")],
+    "onnx": [
+        ("onnx/model.onnx", "the model for onnxruntime, verified against PyTorch"),
+        ("onnx/verification.json", "the check's figures and timings"),
+    ],
+    "bundle": [
+        ("predict.py", "runs the model with only transformers (or onnxruntime)"),
+        ("requirements.txt", "what predict.py needs"),
+        ("labels.json", "the label map"),
+    ],
+    "run-bundle": [
+        ("train.py", "plain transformers training script (no tlstudio)"),
+        ("accelerate_config.yaml", "multi-GPU / multi-node settings"),
+        ("data/", "the training data with SHA-256 checksums"),
+        ("requirements.txt", "pinned versions"),
+        ("README.md", "accelerate, torchrun and Slurm lines"),
+    ],
 }
-FORMAT_TITLES = {"hf": "Hugging Face folder", "onnx": "ONNX (verified)", "bundle": "Portable zip bundle",
-                 "run-bundle": "Run bundle for a cluster"}
+FORMAT_TITLES = {
+    "hf": "Hugging Face folder",
+    "onnx": "ONNX (verified)",
+    "bundle": "Portable zip bundle",
+    "run-bundle": "Run bundle for a cluster",
+}
 
 
 @dataclass(frozen=True)
@@ -55,10 +67,14 @@ def supported_formats(task: str) -> dict[str, str | None]:
 
     reasons: dict[str, str | None] = {"hf": None}
     reasons["onnx"] = None if runs_on_onnx(task) else "ONNX export is available for text classifiers only so far."
-    reasons["bundle"] = None if task in adapters._ADAPTERS else \
-        f"Portable bundles exist for {', '.join(adapters._ADAPTERS)} models so far."
-    reasons["run-bundle"] = None if task in TRAIN_SCRIPTS else \
-        f"Run bundles exist only for {', '.join(TRAIN_SCRIPTS)} runs so far."
+    reasons["bundle"] = (
+        None
+        if task in adapters._ADAPTERS
+        else f"Portable bundles exist for {', '.join(adapters._ADAPTERS)} models so far."
+    )
+    reasons["run-bundle"] = (
+        None if task in TRAIN_SCRIPTS else f"Run bundles exist only for {', '.join(TRAIN_SCRIPTS)} runs so far."
+    )
     return reasons
 
 
@@ -84,8 +100,7 @@ def plan_export(source_path, options: ExportOptions) -> ExportPlan:
     notes: list[str] = []
     if options.format == "run-bundle":
         files = [(name, None) for name, _ in FORMAT_EXTRAS["run-bundle"]]
-        notes.append("The run bundle re-runs the training elsewhere; it carries the data and settings, not this "
-                     "model.")
+        notes.append("The run bundle re-runs the training elsewhere; it carries the data and settings, not this model.")
         return ExportPlan(source.path, output, options.format, source.task, tuple(files), card, tuple(notes))
     prefix = "model/" if options.format == "bundle" else ""
     files = []
@@ -115,8 +130,10 @@ def usage_snippet(destination: str | Path, task: str, run_record: dict | None = 
 
     destination = Path(destination)
     if destination.suffix == ".zip":
-        return (f"# unzip {destination.name}, then in its folder:\n"
-                "pip install -r requirements.txt\npython predict.py \"Write a sentence here.\"\n")
+        return (
+            f"# unzip {destination.name}, then in its folder:\n"
+            'pip install -r requirements.txt\npython predict.py "Write a sentence here."\n'
+        )
     record = run_record if run_record and run_record.get("config") else {"config": {"task": task}}
     try:
         lines = get_task(task).card_usage(record, str(destination))
@@ -125,9 +142,11 @@ def usage_snippet(destination: str | Path, task: str, run_record: dict | None = 
     code = [line for line in _code_block(lines)]
     if code:
         return "\n".join(code) + "\n"
-    return ("from transformers import AutoModel, AutoTokenizer\n\n"
-            f'tokenizer = AutoTokenizer.from_pretrained(r"{destination}")\n'
-            f'model = AutoModel.from_pretrained(r"{destination}")\n')
+    return (
+        "from transformers import AutoModel, AutoTokenizer\n\n"
+        f'tokenizer = AutoTokenizer.from_pretrained(r"{destination}")\n'
+        f'model = AutoModel.from_pretrained(r"{destination}")\n'
+    )
 
 
 def _code_block(lines: list[str]):
@@ -142,8 +161,9 @@ def _code_block(lines: list[str]):
             yield line
 
 
-def record_export(source: str | Path, destination: str | Path, format: str,
-                  card_fields: dict[str, str] | None = None) -> None:
+def record_export(
+    source: str | Path, destination: str | Path, format: str, card_fields: dict[str, str] | None = None
+) -> None:
     """Note the export in the run's run.json, so the runs list knows where the model went (and the app shows
     this model's own card words the next time it is exported)."""
     from ..errors import TlStudioError
@@ -155,8 +175,11 @@ def record_export(source: str | Path, destination: str | Path, format: str,
     try:
         record = run.read_run()
         exports = list(record.get("exports") or [])
-        entry = {"path": str(destination), "format": format,
-                 "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        entry = {
+            "path": str(destination),
+            "format": format,
+            "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
         if card_fields:
             entry["card"] = {key: str(value) for key, value in card_fields.items() if value}
         exports.append(entry)

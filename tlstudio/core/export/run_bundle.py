@@ -32,9 +32,20 @@ from .staging import check_output, staged_folder
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TRAIN_SCRIPTS = {"text-classification": "train_text_classification.py"}
-BACKBONE_FILES = ("config.json", "*.safetensors", "model.safetensors.index.json", "tokenizer.json",
-                  "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.txt", "vocab.json",
-                  "merges.txt", "spiece.model", "sentencepiece.bpe.model")
+BACKBONE_FILES = (
+    "config.json",
+    "*.safetensors",
+    "model.safetensors.index.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+)
 PINNED = ("torch", "transformers", "accelerate", "safetensors", "tokenizers", "numpy")
 
 
@@ -78,8 +89,7 @@ def export_run_bundle(source_path, options: ExportOptions, sink, cancel=None) ->
     source = Path(source_path).expanduser().resolve()
     config, record = read_run_config(source)
     check_supported(config)
-    output = check_output(Path(options.output), force=options.force,
-                          source=source if source.is_dir() else None)
+    output = check_output(Path(options.output), force=options.force, source=source if source.is_dir() else None)
     expected = record.data_sha256 if record is not None else None
     if expected and Path(config.data).is_file() and sha256_of(config.data) != expected:
         sink.emit(Message("warning", f"{config.data} has changed since the run; the bundle holds its current content."))
@@ -92,11 +102,21 @@ def export_run_bundle(source_path, options: ExportOptions, sink, cancel=None) ->
         files = _write_data(staging, data)
         manifest = {
             "format": "tlstudio-data-manifest/1",
-            "files": [{"path": f, "sha256": sha256_of(staging / f), "bytes": (staging / f).stat().st_size,
-                       "rows": len((staging / f).read_text(encoding="utf-8").splitlines())} for f in files],
-            "source": {"path": str(Path(config.data).resolve()), "sha256": sha256_of(config.data),
-                       **{key: value for key, value in data.columns.items() if value},
-                       "split": data.summary.get("split")},
+            "files": [
+                {
+                    "path": f,
+                    "sha256": sha256_of(staging / f),
+                    "bytes": (staging / f).stat().st_size,
+                    "rows": len((staging / f).read_text(encoding="utf-8").splitlines()),
+                }
+                for f in files
+            ],
+            "source": {
+                "path": str(Path(config.data).resolve()),
+                "sha256": sha256_of(config.data),
+                **{key: value for key, value in data.columns.items() if value},
+                "split": data.summary.get("split"),
+            },
         }
         _write_json(staging / "data_manifest.json", manifest)
         copied = _copy_backbone(backbone.path, staging / "backbone")
@@ -107,8 +127,10 @@ def export_run_bundle(source_path, options: ExportOptions, sink, cancel=None) ->
         (staging / "slurm.sbatch").write_text(slurm_script(output.name), encoding="utf-8")
         (staging / "README.md").write_text(readme(output.name, config, data, backbone), encoding="utf-8")
         written = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
-    notes = [f"copied {len(copied)} backbone file(s) and {sum(e['rows'] for e in manifest['files'])} data rows",
-             f"launch it with: accelerate launch --config_file accelerate_config.yaml train.py (see {output}/README.md)"]
+    notes = [
+        f"copied {len(copied)} backbone file(s) and {sum(e['rows'] for e in manifest['files'])} data rows",
+        f"launch it with: accelerate launch --config_file accelerate_config.yaml train.py (see {output}/README.md)",
+    ]
     return ExportResult("run-bundle", output, written, notes=notes)
 
 
@@ -153,9 +175,23 @@ def _copy_backbone(source: Path, target: Path) -> list[str]:
 
 
 def _settings(config: RunConfig, data, backbone, files: list[str]) -> dict:
-    keys = ("epochs", "max_steps", "batch_size", "learning_rate", "warmup_ratio", "weight_decay",
-            "gradient_accumulation_steps", "max_length", "seed", "eval_strategy", "eval_steps", "logging_steps",
-            "save_total_limit", "early_stopping_patience", "precision")
+    keys = (
+        "epochs",
+        "max_steps",
+        "batch_size",
+        "learning_rate",
+        "warmup_ratio",
+        "weight_decay",
+        "gradient_accumulation_steps",
+        "max_length",
+        "seed",
+        "eval_strategy",
+        "eval_steps",
+        "logging_steps",
+        "save_total_limit",
+        "early_stopping_patience",
+        "precision",
+    )
     return {
         "format": "tlstudio-run-bundle/1",
         "task": config.task,
@@ -173,8 +209,10 @@ def _settings(config: RunConfig, data, backbone, files: list[str]) -> dict:
 def _requirements() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
-    lines = ["# The versions this bundle was made with. On a GPU machine pip picks torch's CUDA build.",
-             "# To use another CUDA version, install torch first as its site describes, then the rest."]
+    lines = [
+        "# The versions this bundle was made with. On a GPU machine pip picks torch's CUDA build.",
+        "# To use another CUDA version, install torch first as its site describes, then the rest.",
+    ]
     for package in PINNED:
         try:
             lines.append(f"{package}=={version(package).split('+')[0]}")

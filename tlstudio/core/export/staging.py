@@ -30,27 +30,73 @@ MANIFEST_FORMAT = "tlstudio-export/1"
 # anything inside these folders of its own. Anything else (a hidden file such as .git, a notes file, a user's
 # README) makes --force refuse.
 _OLD_TOP_FILES = {
-    "config.json", "generation_config.json", "model.safetensors", "model.safetensors.index.json",
-    "adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "tokenizer_config.json",
-    "special_tokens_map.json", "added_tokens.json", "vocab.txt", "vocab.json", "merges.txt", "spiece.model",
-    "sentencepiece.bpe.model", "chat_template.jinja", "preprocessor_config.json", "processor_config.json",
-    RUN_FILE, METRICS_FILE, "trainer_state.json", "training_args.json", PREDICTIONS_FILE,
-    "labels.json", "bundle.json", "predict.py", "bundle_text.py", "data_manifest.json", "events.jsonl",
-    "train.log", "study.json", "best_run.json", "trials.json", "results.json",
+    "config.json",
+    "generation_config.json",
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "adapter_config.json",
+    "adapter_model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+    "chat_template.jinja",
+    "preprocessor_config.json",
+    "processor_config.json",
+    RUN_FILE,
+    METRICS_FILE,
+    "trainer_state.json",
+    "training_args.json",
+    PREDICTIONS_FILE,
+    "labels.json",
+    "bundle.json",
+    "predict.py",
+    "bundle_text.py",
+    "data_manifest.json",
+    "events.jsonl",
+    "train.log",
+    "study.json",
+    "best_run.json",
+    "trials.json",
+    "results.json",
 }
 _OLD_PATTERNS = ("model-*-of-*.safetensors", "*.tiktoken")
-_OLD_FOLDERS = {"checkpoints", "onnx", "adapter", "tasks", "joint", "model", "backbone", "tensorboard", "trials",
-                "random-init-backbone", "adapted-backbone"}
-_RUN_BUNDLE_FILES = {"train.py", "requirements.txt", "accelerate_config.yaml", "slurm.sbatch", "torchrun.sh",
-                     "launch.sh"}
+_OLD_FOLDERS = {
+    "checkpoints",
+    "onnx",
+    "adapter",
+    "tasks",
+    "joint",
+    "model",
+    "backbone",
+    "tensorboard",
+    "trials",
+    "random-init-backbone",
+    "adapted-backbone",
+}
+_RUN_BUNDLE_FILES = {
+    "train.py",
+    "requirements.txt",
+    "accelerate_config.yaml",
+    "slurm.sbatch",
+    "torchrun.sh",
+    "launch.sh",
+}
 _OWN_HIDDEN = {".run.lock", ".write-test"}
 
 
 def check_output(path: Path, *, force: bool, source: Path | None = None) -> Path:
     path = Path(path).expanduser().resolve()
     if source is not None and (path == source or source in path.parents or path in source.parents):
-        raise ConfigError(f"the export's output {path} overlaps the model folder {source}.",
-                          "Choose an output outside the model folder.")
+        raise ConfigError(
+            f"the export's output {path} overlaps the model folder {source}.",
+            "Choose an output outside the model folder.",
+        )
     if path.exists() and not force:
         if path.is_dir() and not any(path.iterdir()):
             return path
@@ -78,18 +124,26 @@ def refuse_unless_replaceable(path: Path) -> None:
         return
     listed = _manifest_files(path)
     if listed is not None:
-        foreign = [p for p in sorted(path.rglob("*")) if (p.is_file() or p.is_symlink())
-                   and p.relative_to(path).as_posix() not in listed and p.name != MANIFEST]
+        foreign = [
+            p
+            for p in sorted(path.rglob("*"))
+            if (p.is_file() or p.is_symlink()) and p.relative_to(path).as_posix() not in listed and p.name != MANIFEST
+        ]
     elif _holds_tlstudio_record(path):
-        foreign = [p for p in sorted(path.rglob("*")) if (p.is_file() or p.is_symlink())
-                   and not _old_file_is_ours(path, p.relative_to(path))]
+        foreign = [
+            p
+            for p in sorted(path.rglob("*"))
+            if (p.is_file() or p.is_symlink()) and not _old_file_is_ours(path, p.relative_to(path))
+        ]
     else:
         raise ConfigError(f"{path} is not an earlier tlstudio export; --force will not delete it.", hint)
     if foreign:
         shown = ", ".join(str(p.relative_to(path)) for p in foreign[:3])
         more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
-        raise ConfigError(f"{path} holds files tlstudio did not write ({shown}{more}); --force will not delete them.",
-                          "Move them out first, or choose a new output.")
+        raise ConfigError(
+            f"{path} holds files tlstudio did not write ({shown}{more}); --force will not delete them.",
+            "Move them out first, or choose a new output.",
+        )
 
 
 def _old_file_is_ours(folder: Path, relative: Path) -> bool:
@@ -116,8 +170,9 @@ def _old_file_is_ours(folder: Path, relative: Path) -> bool:
 
 def write_manifest(folder: Path, kind: str) -> None:
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    (folder / MANIFEST).write_text(json.dumps({"format": MANIFEST_FORMAT, "export": kind, "files": files},
-                                              indent=2) + "\n", encoding="utf-8")
+    (folder / MANIFEST).write_text(
+        json.dumps({"format": MANIFEST_FORMAT, "export": kind, "files": files}, indent=2) + "\n", encoding="utf-8"
+    )
 
 
 def _manifest_files(folder: Path) -> set[str] | None:
@@ -125,8 +180,11 @@ def _manifest_files(folder: Path) -> set[str] | None:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT \
-            or not isinstance(manifest.get("files"), list):
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != MANIFEST_FORMAT
+        or not isinstance(manifest.get("files"), list)
+    ):
         return None
     return {f for f in manifest["files"] if isinstance(f, str)}
 
@@ -137,8 +195,9 @@ def _holds_tlstudio_record(folder: Path) -> bool:
             record = json.loads((folder / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if isinstance(record, dict) and (isinstance(record.get("config"), dict)
-                                         or str(record.get("format", "")).startswith("tlstudio-")):
+        if isinstance(record, dict) and (
+            isinstance(record.get("config"), dict) or str(record.get("format", "")).startswith("tlstudio-")
+        ):
             return True
     return False
 
@@ -191,8 +250,10 @@ def staged_file(path: Path, *, force: bool):
 def _replace(staged: Path, path: Path, *, force: bool) -> None:
     if not force and (path.is_file() or path.is_symlink() or (path.is_dir() and any(path.iterdir()))):
         # Something appeared at the output while the export ran: it is not tlstudio's to replace.
-        raise ConfigError(f"{path} appeared while the export was being written; it was left as it is.",
-                          "Choose a new output, or pass --force to replace an earlier export.")
+        raise ConfigError(
+            f"{path} appeared while the export was being written; it was left as it is.",
+            "Choose a new output, or pass --force to replace an earlier export.",
+        )
     if path.is_dir() and (force or not any(path.iterdir())):
         # Move the old export aside first: the new one appears in one rename.
         old = path.with_name(f".{path.name}.old-{os.getpid()}")

@@ -18,8 +18,9 @@ from .edits import same_value
 from .text_bytes import SaveConflict
 
 
-def rewrite_parquet(path: Path, columns: list[str], row_count: int,
-                    edits: dict[tuple[int, str], tuple[Any, Any]]) -> bytes:
+def rewrite_parquet(
+    path: Path, columns: list[str], row_count: int, edits: dict[tuple[int, str], tuple[Any, Any]]
+) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -27,8 +28,10 @@ def rewrite_parquet(path: Path, columns: list[str], row_count: int,
     table = parquet.read()
     compression = _compression(parquet)
     if table.num_rows != row_count:
-        raise SaveConflict(f"{path} has {table.num_rows:,} rows now, not the {row_count:,} that were loaded.",
-                           "It may have changed since it was opened; use 'Save as' to keep your edits.")
+        raise SaveConflict(
+            f"{path} has {table.num_rows:,} rows now, not the {row_count:,} that were loaded.",
+            "It may have changed since it was opened; use 'Save as' to keep your edits.",
+        )
     names = list(table.column_names)
     by_column: dict[str, dict[int, Any]] = {}
     for (row, column), (old, new) in edits.items():
@@ -40,9 +43,11 @@ def rewrite_parquet(path: Path, columns: list[str], row_count: int,
             kind = table.schema.field(index).type
             for row, (old, new) in cells.items():
                 if not same_value(values[row], old) and not same_value(_text(values[row]), _text(old)):
-                    raise SaveConflict(f"{path}: row {row + 1}, column '{column}' holds {values[row]!r} on disk, "
-                                       f"not {old!r} as when it was opened.",
-                                       "The file changed since it was opened; use 'Save as' to keep your edits.")
+                    raise SaveConflict(
+                        f"{path}: row {row + 1}, column '{column}' holds {values[row]!r} on disk, "
+                        f"not {old!r} as when it was opened.",
+                        "The file changed since it was opened; use 'Save as' to keep your edits.",
+                    )
                 values[row] = new
             table = table.set_column(index, table.schema.field(index), _typed_array(values, kind, path, column))
         else:
@@ -55,8 +60,9 @@ def rewrite_parquet(path: Path, columns: list[str], row_count: int,
     return buffer.getvalue()
 
 
-def rewrite_excel(path: Path, columns: list[str], row_count: int,
-                  edits: dict[tuple[int, str], tuple[Any, Any]]) -> bytes:
+def rewrite_excel(
+    path: Path, columns: list[str], row_count: int, edits: dict[tuple[int, str], tuple[Any, Any]]
+) -> bytes:
     from openpyxl import load_workbook
 
     book = load_workbook(path)
@@ -64,8 +70,10 @@ def rewrite_excel(path: Path, columns: list[str], row_count: int,
     width = len(columns)
     data_rows = _last_filled_row(sheet) - 1
     if data_rows != row_count:
-        raise SaveConflict(f"the first sheet of {path} has {data_rows:,} data rows now, not the {row_count:,} "
-                           "that were loaded.", "It may have changed since it was opened; use 'Save as'.")
+        raise SaveConflict(
+            f"the first sheet of {path} has {data_rows:,} data rows now, not the {row_count:,} that were loaded.",
+            "It may have changed since it was opened; use 'Save as'.",
+        )
     for (row, column), (old, new) in edits.items():
         if column in columns:
             position = columns.index(column) + 1
@@ -74,9 +82,11 @@ def rewrite_excel(path: Path, columns: list[str], row_count: int,
             sheet.cell(row=1, column=position).value = column
         cell = sheet.cell(row=row + 2, column=position)
         if column in columns and not same_value(_text(cell.value), _text(old)):
-            raise SaveConflict(f"{path}: row {row + 2}, column '{column}' holds {cell.value!r} on disk, not {old!r} "
-                               "as when it was opened.",
-                               "The workbook changed since it was opened; use 'Save as' to keep your edits.")
+            raise SaveConflict(
+                f"{path}: row {row + 2}, column '{column}' holds {cell.value!r} on disk, not {old!r} "
+                "as when it was opened.",
+                "The workbook changed since it was opened; use 'Save as' to keep your edits.",
+            )
         cell.value = _excel_value(new, cell.value)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -102,8 +112,10 @@ def _typed_array(values: list, kind, path: Path, column: str):
     try:  # class names typed as text into a numeric column: convert them like the file's other values
         return pa.array([None if v is None else str(v) for v in values], pa.string()).cast(kind)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        raise DataError(f"{path}: column '{column}' holds {kind} values, and a new value is not one.",
-                        "Use 'Save as' to write a CSV or JSON copy, where any label can be written.") from None
+        raise DataError(
+            f"{path}: column '{column}' holds {kind} values, and a new value is not one.",
+            "Use 'Save as' to write a CSV or JSON copy, where any label can be written.",
+        ) from None
 
 
 def _compression(parquet) -> str:

@@ -71,13 +71,13 @@ def split_records(text: str, delimiter: str) -> list[Record]:
 
 
 def field_value(text: str, field: Field) -> str:
-    raw = text[field.start:field.end]
+    raw = text[field.start : field.end]
     if not field.quoted:
         return raw
     match = _QUOTED.match(text, field.start)
     if match is None or match.end() > field.end:
         return raw[1:]
-    return text[field.start + 1:match.end() - 1].replace('""', '"') + text[match.end():field.end]
+    return text[field.start + 1 : match.end() - 1].replace('""', '"') + text[match.end() : field.end]
 
 
 def format_field(value: Any, delimiter: str, quoted: bool) -> str:
@@ -90,8 +90,15 @@ def format_field(value: Any, delimiter: str, quoted: bool) -> str:
     return text
 
 
-def rewrite_csv(path: Path, encoding: str | None, delimiter: str, columns: list[str], row_count: int,
-                edits: dict[tuple[int, str], tuple[Any, Any]], added: list[str] | None = None) -> bytes:
+def rewrite_csv(
+    path: Path,
+    encoding: str | None,
+    delimiter: str,
+    columns: list[str],
+    row_count: int,
+    edits: dict[tuple[int, str], tuple[Any, Any]],
+    added: list[str] | None = None,
+) -> bytes:
     """The bytes of ``path`` with ``edits`` (``{(row, column): (old, new)}``) put in; new ``added`` columns go last.
 
     ``columns`` and ``row_count`` describe the table as it was loaded; a file that no longer fits them
@@ -102,17 +109,22 @@ def rewrite_csv(path: Path, encoding: str | None, delimiter: str, columns: list[
     records = split_records(text, delimiter)
     header_index = next((i for i, r in enumerate(records) if not r.blank), None)
     if header_index is None:
-        raise SaveConflict(f"{path} no longer has a header row.", "Use 'Save as' to write the edited data to a new file.")
+        raise SaveConflict(
+            f"{path} no longer has a header row.", "Use 'Save as' to write the edited data to a new file."
+        )
     header = records[header_index]
     width = len(header.fields)
-    rows = [i for i in range(header_index + 1, len(records))
-            if not records[i].blank and len(records[i].fields) <= width]
+    rows = [
+        i for i in range(header_index + 1, len(records)) if not records[i].blank and len(records[i].fields) <= width
+    ]
     added = [c for c in (added or []) if c not in columns[:width]]
     all_columns = list(columns[:width]) + added
     positions = {name: i for i, name in enumerate(all_columns)}
     if len(rows) != row_count:
-        raise SaveConflict(f"{path} has {len(rows):,} data rows now, not the number that was loaded.",
-                           "It may have changed since it was opened; use 'Save as' to write a new file.")
+        raise SaveConflict(
+            f"{path} has {len(rows):,} data rows now, not the number that was loaded.",
+            "It may have changed since it was opened; use 'Save as' to write a new file.",
+        )
 
     by_record: dict[int, dict[int, Any]] = {}
     for (row, column), (old, new) in edits.items():
@@ -122,9 +134,11 @@ def rewrite_csv(path: Path, encoding: str | None, delimiter: str, columns: list[
         if position < width:
             in_file = field_value(text, record.fields[position]) if position < len(record.fields) else ""
             if not same_value(in_file or None, None if old is None else str(old)):
-                raise SaveConflict(f"{path}: data row {row + 1}, column '{column}' holds {in_file!r} on disk, "
-                                   f"not {old!r} as when it was opened.",
-                                   "The file changed since it was opened; use 'Save as' to keep your edits.")
+                raise SaveConflict(
+                    f"{path}: data row {row + 1}, column '{column}' holds {in_file!r} on disk, "
+                    f"not {old!r} as when it was opened.",
+                    "The file changed since it was opened; use 'Save as' to keep your edits.",
+                )
         by_record.setdefault(rows[row], {})[position] = new
 
     if added:
@@ -135,13 +149,13 @@ def rewrite_csv(path: Path, encoding: str | None, delimiter: str, columns: list[
     for index, record in enumerate(records):
         changes = by_record.get(index)
         if changes is None:
-            pieces.append(text[record.start:record.end])
+            pieces.append(text[record.start : record.end])
             continue
-        fields = [text[f.start:f.end] for f in record.fields]
+        fields = [text[f.start : f.end] for f in record.fields]
         needed = max([len(fields), *(p + 1 for p in changes)]) if not added else max(len(fields), total)
         fields += [""] * (needed - len(fields))
         for position, value in changes.items():
             quoted = position < len(record.fields) and record.fields[position].quoted
             fields[position] = format_field(value, delimiter, quoted)
-        pieces.append(delimiter.join(fields) + text[record.content_end:record.end])
+        pieces.append(delimiter.join(fields) + text[record.content_end : record.end])
     return source.encode("".join(pieces), str(path))

@@ -81,8 +81,15 @@ class Recovered:
 class Journal:
     """The open journal of one data file: append steps, then close, delete (saved) or keep (crash)."""
 
-    def __init__(self, data_path: str | Path, data_format: str, columns: dict[str, str] | None = None,
-                 folder: str | Path | None = None, *, resume: bool = False):
+    def __init__(
+        self,
+        data_path: str | Path,
+        data_format: str,
+        columns: dict[str, str] | None = None,
+        folder: str | Path | None = None,
+        *,
+        resume: bool = False,
+    ):
         self.data_path = Path(data_path).expanduser().resolve()
         self.path = journal_path(self.data_path, folder)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,10 +106,18 @@ class Journal:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600)
             if not self._resume:
                 stat = self.data_path.stat() if self.data_path.exists() else None
-                self._append({"kind": "header", "version": VERSION, "data": str(self.data_path),
-                              "format": self._format, "columns": self._columns,
-                              "size": stat.st_size if stat else None, "mtime_ns": stat.st_mtime_ns if stat else None,
-                              "created": time.time()})
+                self._append(
+                    {
+                        "kind": "header",
+                        "version": VERSION,
+                        "data": str(self.data_path),
+                        "format": self._format,
+                        "columns": self._columns,
+                        "size": stat.st_size if stat else None,
+                        "mtime_ns": stat.st_mtime_ns if stat else None,
+                        "created": time.time(),
+                    }
+                )
                 _fsync_dir(self.path.parent)
             self._resume = True
         return self._fd
@@ -161,8 +176,14 @@ def read_journal(path: str | Path) -> Recovered:
         raise ValueError(f"{path} is not a tlstudio edit journal")
     header = entries[0]
     data_path = Path(header["data"])
-    recovered = Recovered(path, data_path, header.get("format", ""), dict(header.get("columns") or {}),
-                          created=float(header.get("created", 0)), torn=torn)
+    recovered = Recovered(
+        path,
+        data_path,
+        header.get("format", ""),
+        dict(header.get("columns") or {}),
+        created=float(header.get("created", 0)),
+        torn=torn,
+    )
     recovered.updated = recovered.created
     for entry in entries[1:]:
         kind = entry.get("kind")

@@ -72,8 +72,9 @@ def scan_object(text: str, pos: int) -> ObjectSpans:
         return spans
 
 
-def rewrite_json(path: Path, encoding: str | None, lines: bool, row_count: int,
-                 edits: dict[tuple[int, str], tuple[Any, Any]]) -> bytes:
+def rewrite_json(
+    path: Path, encoding: str | None, lines: bool, row_count: int, edits: dict[tuple[int, str], tuple[Any, Any]]
+) -> bytes:
     """The bytes of ``path`` with ``edits`` (``{(row, column): (old, new)}``) put in."""
     source = open_text(path, encoding)
     text = source.text
@@ -83,11 +84,15 @@ def rewrite_json(path: Path, encoding: str | None, lines: bool, row_count: int,
             lines = not text.startswith("[", start) and _parses_as_lines(text)
         objects = _line_objects(text) if lines else _array_objects(text)
     except (ValueError, IndexError):
-        raise SaveConflict(f"{path} is no longer valid JSON in the places that were loaded.",
-                           "It may have changed since it was opened; use 'Save as' to keep your edits.") from None
+        raise SaveConflict(
+            f"{path} is no longer valid JSON in the places that were loaded.",
+            "It may have changed since it was opened; use 'Save as' to keep your edits.",
+        ) from None
     if len(objects) != row_count:
-        raise SaveConflict(f"{path} has {len(objects):,} records now, not the {row_count:,} that were loaded.",
-                           "It may have changed since it was opened; use 'Save as' to keep your edits.")
+        raise SaveConflict(
+            f"{path} has {len(objects):,} records now, not the {row_count:,} that were loaded.",
+            "It may have changed since it was opened; use 'Save as' to keep your edits.",
+        )
     numeric = _numeric_keys(objects)
     splices: dict[tuple[int, int], str] = {}
     for (row, column), (old, new) in sorted(edits.items()):
@@ -95,9 +100,11 @@ def rewrite_json(path: Path, encoding: str | None, lines: bool, row_count: int,
         member = spans.members.get(column)
         in_file = plain(member[2]) if member else None
         if not same_value(in_file, old):
-            raise SaveConflict(f"{path}: record {row + 1}, key '{column}' holds {in_file!r} on disk, not {old!r} "
-                               "as when it was opened.",
-                               "The file changed since it was opened; use 'Save as' to keep your edits.")
+            raise SaveConflict(
+                f"{path}: record {row + 1}, key '{column}' holds {in_file!r} on disk, not {old!r} "
+                "as when it was opened.",
+                "The file changed since it was opened; use 'Save as' to keep your edits.",
+            )
         value = _json_text(new, column in numeric, source)
         if member:
             splices[(member[0], member[1])] = value

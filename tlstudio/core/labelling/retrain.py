@@ -32,9 +32,15 @@ def write_snapshot(frame, columns: list[str], label_column: str, path: str | Pat
     return len(labelled)
 
 
-def quick_retrain_config(model_dir: str | Path, snapshot: str | Path, output: str | Path,
-                         text_column: str, label_column: str, base: RunConfig | None = None,
-                         epochs: float = QUICK_EPOCHS) -> RunConfig:
+def quick_retrain_config(
+    model_dir: str | Path,
+    snapshot: str | Path,
+    output: str | Path,
+    text_column: str,
+    label_column: str,
+    base: RunConfig | None = None,
+    epochs: float = QUICK_EPOCHS,
+) -> RunConfig:
     """The last model's own settings, pointed at the snapshot and shortened."""
     known = {f.name for f in fields(RunConfig)}
     recorded = {}
@@ -46,14 +52,35 @@ def quick_retrain_config(model_dir: str | Path, snapshot: str | Path, output: st
         recorded = {}
     config = RunConfig.from_dict(recorded) if recorded else (base or RunConfig())
     return dataclasses.replace(
-        config, task="text-classification", data=str(snapshot), eval_data=None, split_column=None,
-        text_column=text_column, label_column=label_column, backbone=str(Path(model_dir).resolve()),
-        output=str(output), epochs=epochs, max_steps=None, early_stopping_patience=0, report_to="none",
-        multi_label=False, regression=False)
+        config,
+        task="text-classification",
+        data=str(snapshot),
+        eval_data=None,
+        split_column=None,
+        text_column=text_column,
+        label_column=label_column,
+        backbone=str(Path(model_dir).resolve()),
+        output=str(output),
+        epochs=epochs,
+        max_steps=None,
+        early_stopping_patience=0,
+        report_to="none",
+        multi_label=False,
+        regression=False,
+    )
 
 
-def quick_retrain(model_dir: str | Path, frame, text_column: str, label_column: str, output: str | Path,
-                  *, base: RunConfig | None = None, sink=None, cancel=None):
+def quick_retrain(
+    model_dir: str | Path,
+    frame,
+    text_column: str,
+    label_column: str,
+    output: str | Path,
+    *,
+    base: RunConfig | None = None,
+    sink=None,
+    cancel=None,
+):
     """Snapshot the labels and fine-tune the last model on them; returns the engine's ``RunResult``.
 
     The snapshot is kept in ``label-snapshots/`` beside the run, so the run's ``run.json`` can repeat it.

@@ -21,11 +21,16 @@ from .edits import EditedTable
 from .text_bytes import SaveConflict
 
 FORMAT_SUFFIXES = {
-    "csv": (".csv", ".txt"), "tsv": (".tsv", ".tab"), "json": (".json",), "jsonl": (".jsonl", ".ndjson"),
-    "parquet": (".parquet", ".pq"), "excel": (".xlsx", ".xlsm"),
+    "csv": (".csv", ".txt"),
+    "tsv": (".tsv", ".tab"),
+    "json": (".json",),
+    "jsonl": (".jsonl", ".ndjson"),
+    "parquet": (".parquet", ".pq"),
+    "excel": (".xlsx", ".xlsm"),
 }
-SAVE_AS_FILTER = ("CSV (*.csv);;TSV (*.tsv);;JSON Lines (*.jsonl);;JSON (*.json);;Parquet (*.parquet);;"
-                  "Excel workbook (*.xlsx)")
+SAVE_AS_FILTER = (
+    "CSV (*.csv);;TSV (*.tsv);;JSON Lines (*.jsonl);;JSON (*.json);;Parquet (*.parquet);;Excel workbook (*.xlsx)"
+)
 
 
 def save(edited: EditedTable, target: str | Path | None = None) -> Path:
@@ -40,8 +45,10 @@ def save(edited: EditedTable, target: str | Path | None = None) -> Path:
     try:
         atomic_write_bytes(target, data)
     except OSError as exc:
-        raise DataError(f"cannot write {target}: {exc.strerror or exc}.",
-                        "Check there is free space and that the folder is writable; your edits are kept.") from None
+        raise DataError(
+            f"cannot write {target}: {exc.strerror or exc}.",
+            "Check there is free space and that the folder is writable; your edits are kept.",
+        ) from None
     if in_place:
         edited.mark_saved()
     return target
@@ -52,8 +59,10 @@ def edited_bytes(edited: EditedTable) -> bytes:
     table = edited.table
     path, fmt = Path(table.path), table.format
     if not table.complete:
-        raise DataError(f"only the first rows of {path} were loaded, so it cannot be saved in place.",
-                        "Open the whole file to edit it.")
+        raise DataError(
+            f"only the first rows of {path} were loaded, so it cannot be saved in place.",
+            "Open the whole file to edit it.",
+        )
     edits = edited.pending()
     added = [c for c in edited.added_columns if c in edited.frame.columns]
     columns = [c for c in edited.table.columns if c not in added]
@@ -73,8 +82,10 @@ def edited_bytes(edited: EditedTable) -> bytes:
         from .binary_writeback import rewrite_excel
 
         return rewrite_excel(path, columns, len(edited), edits)
-    raise DataError(f"{path} is a {fmt.upper()} file, which tlstudio cannot write back into.",
-                    "Use 'Save as' to write the edited data as JSON Lines or CSV.")
+    raise DataError(
+        f"{path} is a {fmt.upper()} file, which tlstudio cannot write back into.",
+        "Use 'Save as' to write the edited data as JSON Lines or CSV.",
+    )
 
 
 def format_for(path: Path) -> str:
@@ -82,8 +93,9 @@ def format_for(path: Path) -> str:
     for fmt, suffixes in FORMAT_SUFFIXES.items():
         if suffix in suffixes:
             return fmt
-    raise DataError(f"tlstudio cannot write '{suffix or path.name}' files.",
-                    "Save as .csv, .tsv, .jsonl, .json, .parquet or .xlsx.")
+    raise DataError(
+        f"tlstudio cannot write '{suffix or path.name}' files.", "Save as .csv, .tsv, .jsonl, .json, .parquet or .xlsx."
+    )
 
 
 def _save_as_bytes(edited: EditedTable, target: Path) -> bytes:

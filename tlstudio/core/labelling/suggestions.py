@@ -32,9 +32,10 @@ def load_suggester(model_dir: str | Path, device: str = "auto"):
 
     predictor = load_predictor(model_dir, device)
     if getattr(predictor, "task", "") != "text-classification" or predictor.mode.name != "single-label":
-        raise TlStudioError(f"the model in {model_dir} is not a single-label classifier, so it cannot suggest "
-                            "one class per row.",
-                            "Choose a run trained for text classification with one label per row.")
+        raise TlStudioError(
+            f"the model in {model_dir} is not a single-label classifier, so it cannot suggest one class per row.",
+            "Choose a run trained for text classification with one label per row.",
+        )
     return predictor
 
 
@@ -50,8 +51,9 @@ def model_labels(model_dir: str | Path) -> list[str]:
     return [str(v) for v in id2label.values()] if isinstance(id2label, dict) else []
 
 
-def suggest(predictor, texts: list[str], rows: list[int], *, method: str = "entropy", sink=None,
-            cancel=None) -> list[Suggestion]:
+def suggest(
+    predictor, texts: list[str], rows: list[int], *, method: str = "entropy", sink=None, cancel=None
+) -> list[Suggestion]:
     """A suggestion for each of ``texts`` (at table positions ``rows``), in the same order."""
     import numpy as np
 
@@ -64,10 +66,10 @@ def suggest(predictor, texts: list[str], rows: list[int], *, method: str = "entr
         if cancel is not None and cancel.cancelled:
             raise RunCancelled()
         sink.emit(StageChanged("suggesting", f"Suggesting labels: {start:,} of {len(texts):,} rows"))
-        probs = np.asarray(predictor.scores(texts[start:start + BATCH], cancel=cancel))
+        probs = np.asarray(predictor.scores(texts[start : start + BATCH], cancel=cancel))
         scores = uncertainty(probs, method)
         order = np.argsort(-probs, axis=1)
-        for i, row in enumerate(rows[start:start + BATCH]):
+        for i, row in enumerate(rows[start : start + BATCH]):
             best, second = int(order[i, 0]), int(order[i, 1])
             results.append(Suggestion(row, labels[best], float(probs[i, best]), float(scores[i]), labels[second]))
     return results

@@ -36,10 +36,11 @@ class TextFile:
         try:
             return self.bom + text.encode(self.codec)
         except UnicodeEncodeError as exc:
-            char = exc.object[exc.start:exc.end]
-            raise DataError(f"{where}: the character {char!r} cannot be written in the file's encoding "
-                            f"({self.codec}).",
-                            "Use 'Save as' to write a UTF-8 copy, or choose a label without that character.") from None
+            char = exc.object[exc.start : exc.end]
+            raise DataError(
+                f"{where}: the character {char!r} cannot be written in the file's encoding ({self.codec}).",
+                "Use 'Save as' to write a UTF-8 copy, or choose a label without that character.",
+            ) from None
 
 
 def open_text(path: Path, encoding: str | None) -> TextFile:
@@ -52,15 +53,19 @@ def open_text(path: Path, encoding: str | None) -> TextFile:
             break
     else:  # a BOM-carrying codec without its BOM: the plain form
         codec = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}.get(codec, codec)
-    body = raw[len(bom):]
+    body = raw[len(bom) :]
     try:
         text = body.decode(codec)
     except (UnicodeDecodeError, LookupError):
-        raise SaveConflict(f"{path} is no longer readable as {encoding}; it may have changed since it was opened.",
-                           "Use 'Save as' to write the edited data to a new file.") from None
+        raise SaveConflict(
+            f"{path} is no longer readable as {encoding}; it may have changed since it was opened.",
+            "Use 'Save as' to write the edited data to a new file.",
+        ) from None
     if text.encode(codec) != body:
-        raise SaveConflict(f"{path} cannot be rewritten byte for byte in {encoding}.",
-                           "Use 'Save as' to write the edited data to a new file.")
+        raise SaveConflict(
+            f"{path} cannot be rewritten byte for byte in {encoding}.",
+            "Use 'Save as' to write the edited data to a new file.",
+        )
     return TextFile(bom, codec, text)
 
 

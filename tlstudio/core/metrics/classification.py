@@ -29,9 +29,7 @@ def full_report(y_true: list[int], y_pred: list[int], label_names: list[str]) ->
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
     ids = list(range(len(label_names)))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=ids, zero_division=0
-    )
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=ids, zero_division=0)
     # Averages run over the classes present in either list (sklearn's default), so a
     # class missing from a small validation split does not count as a zero.
     macro_p, macro_r, macro_f1, _ = precision_recall_fscore_support(y_true, y_pred, average="macro", zero_division=0)

@@ -29,9 +29,14 @@ def full_report(true_tags: list[list[str]], predicted_tags: list[list[str]]) -> 
     report["accuracy"] = correct / tokens if tokens else 0.0
     details = classification_report(true_tags, predicted_tags, output_dict=True, zero_division=0)
     report["per_type"] = {
-        kind: {"precision": float(row["precision"]), "recall": float(row["recall"]), "f1": float(row["f1-score"]),
-               "support": int(row["support"])}
-        for kind, row in sorted(details.items()) if not kind.endswith(" avg")
+        kind: {
+            "precision": float(row["precision"]),
+            "recall": float(row["recall"]),
+            "f1": float(row["f1-score"]),
+            "support": int(row["support"]),
+        }
+        for kind, row in sorted(details.items())
+        if not kind.endswith(" avg")
     }
     for average in ("macro", "weighted"):
         row = details.get(f"{average} avg")

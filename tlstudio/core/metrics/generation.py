@@ -30,8 +30,9 @@ def rouge(generated: list[str], references: list[str]) -> dict[str, float]:
     totals = dict.fromkeys(kinds, 0.0)
     for hypothesis, reference in zip(generated, references):
         # rougeLsum scores sentence by sentence: one sentence per line.
-        scores = scorer.score("\n".join(_SENTENCE_END.split(reference.strip())),
-                              "\n".join(_SENTENCE_END.split(hypothesis.strip())))
+        scores = scorer.score(
+            "\n".join(_SENTENCE_END.split(reference.strip())), "\n".join(_SENTENCE_END.split(hypothesis.strip()))
+        )
         for kind in kinds:
             totals[kind] += scores[kind].fmeasure
     count = max(1, len(generated))
@@ -49,5 +50,8 @@ def length_stats(generated: list[str], references: list[str]) -> dict[str, float
     def mean_words(texts: list[str]) -> float:
         return sum(len(t.split()) for t in texts) / max(1, len(texts))
 
-    return {"generated_words_mean": mean_words(generated), "reference_words_mean": mean_words(references),
-            "empty_outputs": sum(1 for t in generated if not t.strip())}
+    return {
+        "generated_words_mean": mean_words(generated),
+        "reference_words_mean": mean_words(references),
+        "empty_outputs": sum(1 for t in generated if not t.strip()),
+    }

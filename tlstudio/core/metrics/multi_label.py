@@ -55,8 +55,7 @@ def full_report(y_true, scores, label_names: list[str], threshold: float | None 
         threshold = best_threshold(truth, scores)
     predicted = scores >= threshold
     precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, zero_division=0)
-    micro_p, micro_r, micro_f1, _ = precision_recall_fscore_support(truth, predicted, average="micro",
-                                                                    zero_division=0)
+    micro_p, micro_r, micro_f1, _ = precision_recall_fscore_support(truth, predicted, average="micro", zero_division=0)
     at_half = scores >= 0.5
     report = {
         "micro_f1": float(micro_f1),
@@ -71,8 +70,12 @@ def full_report(y_true, scores, label_names: list[str], threshold: float | None 
         "micro_f1_at_0.5": float(f1_score(truth, at_half, average="micro", zero_division=0)),
         "labels_per_row": float(truth.sum(axis=1).mean()) if len(truth) else 0.0,
         "per_class": {
-            name: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
-                   "support": int(support[i])}
+            name: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
             for i, name in enumerate(label_names)
         },
     }

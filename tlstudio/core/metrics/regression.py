@@ -10,7 +10,7 @@ def headline(y_true, y_pred) -> dict[str, float]:
 
     truth, predicted = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
     error = predicted - truth
-    return {"mse": float(np.mean(error ** 2)), "mae": float(np.mean(np.abs(error)))}
+    return {"mse": float(np.mean(error**2)), "mae": float(np.mean(np.abs(error)))}
 
 
 def r2(y_true, y_pred) -> float:

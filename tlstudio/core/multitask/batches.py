@@ -99,7 +99,7 @@ class TaskBatchSampler(Sampler):
             while len(order) < needed:  # whole passes over the rows, each in a fresh order
                 order += torch.randperm(size, generator=generator).tolist()
             order = [self.offsets[task] + i for i in order[:needed]]
-            per_task.append([order[i:i + self.batch_size] for i in range(0, needed, self.batch_size)])
+            per_task.append([order[i : i + self.batch_size] for i in range(0, needed, self.batch_size)])
         tasks = [task for task, count in enumerate(self.counts) for _ in range(count)]
         mixed = [tasks[i] for i in torch.randperm(len(tasks), generator=generator).tolist()]
         taken = [0] * len(self.sizes)

@@ -38,8 +38,13 @@ class _Quiet:
         elif isinstance(event, RunStarted):
             self.sink.emit(Message("info", f"{self.name} alone: {event.total_steps} steps on {event.device}."))
         elif isinstance(event, Evaluated) and isinstance(event.metrics.get(self.metric), (int, float)):
-            self.sink.emit(Message("info", f"{self.name} alone: step {event.step}, epoch {event.epoch:g}: "
-                                           f"{self.metric} {event.metrics[self.metric]:.4f}"))
+            self.sink.emit(
+                Message(
+                    "info",
+                    f"{self.name} alone: step {event.step}, epoch {event.epoch:g}: "
+                    f"{self.metric} {event.metrics[self.metric]:.4f}",
+                )
+            )
 
 
 def comparison_row(name: str, multi: dict, single: dict | None, single_run: str | None) -> dict[str, Any]:
@@ -51,8 +56,9 @@ def comparison_row(name: str, multi: dict, single: dict | None, single_run: str 
     return row
 
 
-def compare_single_tasks(config, subtasks, configs, run: RunFolder, record, metrics: dict, sink, cancel,
-                         allow_pickle: bool, *, train) -> dict:
+def compare_single_tasks(
+    config, subtasks, configs, run: RunFolder, record, metrics: dict, sink, cancel, allow_pickle: bool, *, train
+) -> dict:
     """``train`` is the engine's (handed in by it, so this module does not import the engine)."""
     from .export import render_card
 
@@ -73,8 +79,9 @@ def compare_single_tasks(config, subtasks, configs, run: RunFolder, record, metr
                 single = result.metrics
         except TlStudioError as exc:
             sink.emit(Message("warning", f"the single-task run of {sub.name} failed: {exc}"))
-        comparison[sub.name] = comparison_row(sub.name, metrics["tasks"][sub.name], single,
-                                              str(folder) if single is not None else None)
+        comparison[sub.name] = comparison_row(
+            sub.name, metrics["tasks"][sub.name], single, str(folder) if single is not None else None
+        )
         if cancel is not None and cancel.cancelled:
             sink.emit(Message("warning", "single-task comparison stopped; the multi-task results are complete."))
             break

@@ -25,8 +25,9 @@ from .model import JOINT_FOLDER, save_joint
 from .trainer import MEAN_SCORE
 
 
-def write_results(run: RunFolder, record: dict, subtasks, configs, tasks, datas, built, reports: dict,
-                  training: dict) -> dict[str, Any]:
+def write_results(
+    run: RunFolder, record: dict, subtasks, configs, tasks, datas, built, reports: dict, training: dict
+) -> dict[str, Any]:
     """Each sub-task's folder and the joint checkpoint; returns the run's metrics (the engine writes them)."""
     per_task: dict[str, Any] = {}
     for sub in subtasks:
@@ -37,23 +38,42 @@ def write_results(run: RunFolder, record: dict, subtasks, configs, tasks, datas,
         data = datas[sub.name]
         stats = built.token_stats[sub.name]
         task_metrics = {
-            "task": sub.task, **report,
-            "train_size": data.summary.get("train_size"), "eval_size": data.summary.get("eval_size"),
-            "train_truncated": stats.get("train_truncated", 0), "eval_truncated": stats.get("eval_truncated", 0),
-            "weight": sub.weight, "batch_share": round(built.shares[sub.name], 4),
+            "task": sub.task,
+            **report,
+            "train_size": data.summary.get("train_size"),
+            "eval_size": data.summary.get("eval_size"),
+            "train_truncated": stats.get("train_truncated", 0),
+            "eval_truncated": stats.get("eval_truncated", 0),
+            "weight": sub.weight,
+            "batch_share": round(built.shares[sub.name], 4),
             "score_metric": built.score_keys[sub.name],
             "data": data.summary,
         }
         sub_record = {
-            "format": RUN_FORMAT, "status": "completed", "started_at": record["started_at"],
-            "finished_at": utc_now(), "config": config.to_dict(),
-            "base_model": record.get("base_model"), "backbone_source": record.get("backbone_source"),
-            "backbone_license": record.get("backbone_license"), "labels": list(data.label_names),
-            "data": {"path": sub.data, "sha256": tasks[sub.name].data_sha256(configs[sub.name]), **data.columns,
-                     **data.summary, **stats},
-            "hardware": record.get("hardware", {}), "versions": record.get("versions", {}),
-            "multi_task": {"run": str(run.path), "name": sub.name, "weight": sub.weight,
-                           "tasks": [s.name for s in subtasks]},
+            "format": RUN_FORMAT,
+            "status": "completed",
+            "started_at": record["started_at"],
+            "finished_at": utc_now(),
+            "config": config.to_dict(),
+            "base_model": record.get("base_model"),
+            "backbone_source": record.get("backbone_source"),
+            "backbone_license": record.get("backbone_license"),
+            "labels": list(data.label_names),
+            "data": {
+                "path": sub.data,
+                "sha256": tasks[sub.name].data_sha256(configs[sub.name]),
+                **data.columns,
+                **data.summary,
+                **stats,
+            },
+            "hardware": record.get("hardware", {}),
+            "versions": record.get("versions", {}),
+            "multi_task": {
+                "run": str(run.path),
+                "name": sub.name,
+                "weight": sub.weight,
+                "tasks": [s.name for s in subtasks],
+            },
         }
         folder.export_model(built.model.model(sub.name), built.tokenizer)
         folder.write_json(METRICS_FILE, task_metrics)
@@ -62,23 +82,30 @@ def write_results(run: RunFolder, record: dict, subtasks, configs, tasks, datas,
         folder.write_text("README.md", render_model_card(sub_record, task_metrics))
         per_task[sub.name] = task_metrics
 
-    save_joint(built.model, built.tokenizer, run.path / JOINT_FOLDER,
-               [{"name": s.name, "task": s.task, "labels": list(datas[s.name].label_names)} for s in subtasks],
-               record.get("base_model"))
+    save_joint(
+        built.model,
+        built.tokenizer,
+        run.path / JOINT_FOLDER,
+        [{"name": s.name, "task": s.task, "labels": list(datas[s.name].label_names)} for s in subtasks],
+        record.get("base_model"),
+    )
     scores = {name: m.get(m["score_metric"]) for name, m in per_task.items()}
     metrics: dict[str, Any] = {"task": "multi-task"}
     if all(isinstance(v, (int, float)) for v in scores.values()):
         metrics[MEAN_SCORE] = sum(scores.values()) / len(scores)
     metrics.update({f"{name}/{per_task[name]['score_metric']}": value for name, value in scores.items()})
-    metrics.update({
-        "score_metrics": {name: m["score_metric"] for name, m in per_task.items()},
-        "tasks": per_task,
-        "train_size": len(built.train_set), "batches_per_epoch": dict(zip(per_task, built.sampler.counts)),
-        "eval_size": sum(m.get("eval_size") or 0 for m in per_task.values()),
-        "strategy": record["config"]["strategy"],
-        "trainable_parameters": built.trainable,
-        **training,
-    })
+    metrics.update(
+        {
+            "score_metrics": {name: m["score_metric"] for name, m in per_task.items()},
+            "tasks": per_task,
+            "train_size": len(built.train_set),
+            "batches_per_epoch": dict(zip(per_task, built.sampler.counts)),
+            "eval_size": sum(m.get("eval_size") or 0 for m in per_task.values()),
+            "strategy": record["config"]["strategy"],
+            "trainable_parameters": built.trainable,
+            **training,
+        }
+    )
     return metrics
 
 
@@ -87,10 +114,15 @@ def render_card(record: dict, metrics: dict) -> str:
     config = record["config"]
     name = Path(config["output"]).name or "run"
     base = record.get("base_model") or config["backbone"]
-    lines = [f"# {name}", "",
-             f"A multi-task run of tlstudio: {len(metrics['tasks'])} sub-tasks trained together on one shared "
-             f"encoder (`{base}`), each with its own head.", "",
-             "| sub-task | task | weight | batch share | metric | validation |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"# {name}",
+        "",
+        f"A multi-task run of tlstudio: {len(metrics['tasks'])} sub-tasks trained together on one shared "
+        f"encoder (`{base}`), each with its own head.",
+        "",
+        "| sub-task | task | weight | batch share | metric | validation |",
+        "|---|---|---|---|---|---|",
+    ]
     for task_name, m in metrics["tasks"].items():
         key = m["score_metric"]
         value = m.get(key)
@@ -101,15 +133,26 @@ def render_card(record: dict, metrics: dict) -> str:
     comparison = metrics.get("comparison")
     if comparison:
         lines += ["", "## Against each sub-task trained alone", "", *comparison_table(comparison)]
-    lines += ["", "## Files", "",
-              "- `tasks/<name>/`: each sub-task's model, a standard transformers folder with its own model card:",
-              "", "```python", "from transformers import pipeline", ""]
+    lines += [
+        "",
+        "## Files",
+        "",
+        "- `tasks/<name>/`: each sub-task's model, a standard transformers folder with its own model card:",
+        "",
+        "```python",
+        "from transformers import pipeline",
+        "",
+    ]
     for task_name, m in metrics["tasks"].items():
         lines.append(f'{task_name.replace("-", "_")} = pipeline("{m["task"]}", model="{name}/tasks/{task_name}")')
-    lines += ["```", "",
-              "- `joint/`: the shared encoder and all heads (safetensors), to continue training: "
-              f"`tlstudio train --task multi-task --subtasks TASKS.json --backbone {name}/joint --output NEW`",
-              "- `run.json` (settings, the sub-task list), `metrics.json`, `checkpoints/` (to resume)", ""]
+    lines += [
+        "```",
+        "",
+        "- `joint/`: the shared encoder and all heads (safetensors), to continue training: "
+        f"`tlstudio train --task multi-task --subtasks TASKS.json --backbone {name}/joint --output NEW`",
+        "- `run.json` (settings, the sub-task list), `metrics.json`, `checkpoints/` (to resume)",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -120,8 +163,9 @@ def comparison_table(comparison: dict) -> list[str]:
         if alone is None:
             lines.append(f"| {name} | {row['metric']} | {row['multi_task']:.4f} | not run | |")
             continue
-        lines.append(f"| {name} | {row['metric']} | {row['multi_task']:.4f} | {alone:.4f} | "
-                     f"{row['multi_task'] - alone:+.4f} |")
+        lines.append(
+            f"| {name} | {row['metric']} | {row['multi_task']:.4f} | {alone:.4f} | {row['multi_task'] - alone:+.4f} |"
+        )
     return lines
 
 

@@ -30,11 +30,15 @@ def refuse_multitask_run(path: str | Path) -> None:
         return
     names = subtask_names(path)
     if not names:
-        raise ConfigError(f"{path} is a multi-task run that has not finished; it holds no models yet.",
-                          f"Resume it with: tlstudio train --resume {path}")
-    raise ConfigError(f"{path} is a multi-task run: each sub-task's model is its own folder "
-                      f"({', '.join(f'{TASKS_FOLDER}/{n}' for n in names)}).",
-                      f"Add --subtask {names[0]}, or pass {Path(path) / TASKS_FOLDER / names[0]}.")
+        raise ConfigError(
+            f"{path} is a multi-task run that has not finished; it holds no models yet.",
+            f"Resume it with: tlstudio train --resume {path}",
+        )
+    raise ConfigError(
+        f"{path} is a multi-task run: each sub-task's model is its own folder "
+        f"({', '.join(f'{TASKS_FOLDER}/{n}' for n in names)}).",
+        f"Add --subtask {names[0]}, or pass {Path(path) / TASKS_FOLDER / names[0]}.",
+    )
 
 
 def subtask_folder(path: str | Path, name: str | None) -> str:
@@ -42,10 +46,11 @@ def subtask_folder(path: str | Path, name: str | None) -> str:
     if not name:
         return str(path)
     if not is_multitask_run(path):
-        raise ConfigError(f"--subtask applies to multi-task run folders; {path} is not one.",
-                          "Leave out --subtask.")
+        raise ConfigError(f"--subtask applies to multi-task run folders; {path} is not one.", "Leave out --subtask.")
     names = subtask_names(path)
     if name not in names:
-        raise ConfigError(f"{path} has no sub-task '{name}'.",
-                          f"Its sub-tasks are: {', '.join(names) or 'none yet (the run has not finished)'}.")
+        raise ConfigError(
+            f"{path} has no sub-task '{name}'.",
+            f"Its sub-tasks are: {', '.join(names) or 'none yet (the run has not finished)'}.",
+        )
     return str(Path(path).expanduser() / TASKS_FOLDER / name)

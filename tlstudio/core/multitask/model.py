@@ -76,8 +76,9 @@ class MultiTaskModel(nn.Module):
         result = super().load_state_dict(state_dict, strict=False, assign=assign)
         missing = [k for k in result.missing_keys if k not in self._duplicates]
         if strict and (missing or result.unexpected_keys):
-            raise RuntimeError(f"joint weights do not fit: missing {missing[:5]}, unexpected "
-                               f"{result.unexpected_keys[:5]}")
+            raise RuntimeError(
+                f"joint weights do not fit: missing {missing[:5]}, unexpected {result.unexpected_keys[:5]}"
+            )
         return type(result)(missing, result.unexpected_keys)
 
 
@@ -98,8 +99,9 @@ def _duplicate_names(module: nn.Module) -> set[str]:
     """State-dict names of tensors already listed under an earlier name (the shared encoder)."""
     seen: set[int] = set()
     duplicates: set[str] = set()
-    for name, tensor in itertools.chain(module.named_parameters(remove_duplicate=False),
-                                        module.named_buffers(remove_duplicate=False)):
+    for name, tensor in itertools.chain(
+        module.named_parameters(remove_duplicate=False), module.named_buffers(remove_duplicate=False)
+    ):
         if id(tensor) in seen:
             duplicates.add(name)
         seen.add(id(tensor))
@@ -132,9 +134,13 @@ def save_joint(model: MultiTaskModel, tokenizer, folder: Path, heads: list[dict[
     save_file(state, str(folder / WEIGHTS), metadata={"format": "pt"})
     tokenizer.save_pretrained(folder)
     described = [{**head, "config": model.tasks[head["name"]].config.to_dict()} for head in heads]
-    (folder / JOINT_FILE).write_text(json.dumps({"format": JOINT_FORMAT, "base_model": base_model,
-                                                 "shared_modules": model.shared, "tasks": described}, indent=2),
-                                     encoding="utf-8")
+    (folder / JOINT_FILE).write_text(
+        json.dumps(
+            {"format": JOINT_FORMAT, "base_model": base_model, "shared_modules": model.shared, "tasks": described},
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
 
 
 def read_joint(folder: str | Path) -> dict[str, Any]:

@@ -26,8 +26,10 @@ def prepare_config(config):
         from .model import is_joint_folder
 
         if is_joint_folder(config.backbone):
-            raise ConfigError("compare_single_task needs a pretrained backbone, not a multi-task joint checkpoint.",
-                              "Compare against runs started from the backbone the joint checkpoint came from.")
+            raise ConfigError(
+                "compare_single_task needs a pretrained backbone, not a multi-task joint checkpoint.",
+                "Compare against runs started from the backbone the joint checkpoint came from.",
+            )
     return dataclasses.replace(config, subtasks=resolved(subtasks))
 
 
@@ -54,20 +56,29 @@ def build(config, run, sink, cancel, checkpoint, allow_pickle: bool) -> RunParts
     per_task = {}
     for sub in subtasks:
         data = datas[sub.name]
-        per_task[sub.name] = {"task": sub.task, "path": sub.data, "weight": sub.weight,
-                              "batch_share": round(built.shares[sub.name], 4), "labels": list(data.label_names),
-                              **data.columns, **data.summary, **built.token_stats[sub.name]}
+        per_task[sub.name] = {
+            "task": sub.task,
+            "path": sub.data,
+            "weight": sub.weight,
+            "batch_share": round(built.shares[sub.name], 4),
+            "labels": list(data.label_names),
+            **data.columns,
+            **data.summary,
+            **built.token_stats[sub.name],
+        }
     record = {
         "base_model": built.base_model,
         "backbone_source": built.backbone_source,
         "backbone_license": built.backbone_license,
         "labels": [],
-        "data": {"path": subtasks[0].data, "sha256": combined_sha256(configs.values()),
-                 "train_size": sum(d.summary.get("train_size", 0) for d in datas.values()),
-                 "eval_size": sum(d.summary.get("eval_size", 0) for d in datas.values()),
-                 "tasks": per_task},
-        "strategy": {"name": config.strategy, "trainable_parameters": built.trainable,
-                     "total_parameters": built.total},
+        "data": {
+            "path": subtasks[0].data,
+            "sha256": combined_sha256(configs.values()),
+            "train_size": sum(d.summary.get("train_size", 0) for d in datas.values()),
+            "eval_size": sum(d.summary.get("eval_size", 0) for d in datas.values()),
+            "tasks": per_task,
+        },
+        "strategy": {"name": config.strategy, "trainable_parameters": built.trainable, "total_parameters": built.total},
         **({"restored_heads": built.restored} if built.restored is not None else {}),
     }
 
@@ -78,14 +89,23 @@ def build(config, run, sink, cancel, checkpoint, allow_pickle: bool) -> RunParts
             cached = hook.last if hook is not None and hook.last_step == trained.best_step else None
             try:
                 reports[sub.name] = tasks[sub.name].final_report(
-                    built.model.model(sub.name), built.tokenizer, datas[sub.name], configs[sub.name],
-                    PrefixedSink(sink, sub.name), cancel=cancel, eval_outputs=cached)
+                    built.model.model(sub.name),
+                    built.tokenizer,
+                    datas[sub.name],
+                    configs[sub.name],
+                    PrefixedSink(sink, sub.name),
+                    cancel=cancel,
+                    eval_outputs=cached,
+                )
             except TlStudioError as exc:
                 raise about_subtask(sub.name, exc) from None
         sink.emit(StageChanged("exporting", str(run.path)))
-        training = {"best_step": trained.best_step, "total_steps": trained.total_steps,
-                    "train_runtime_seconds": trained.runtime_seconds,
-                    "train_samples_per_second": trained.samples_per_second}
+        training = {
+            "best_step": trained.best_step,
+            "total_steps": trained.total_steps,
+            "train_runtime_seconds": trained.runtime_seconds,
+            "train_samples_per_second": trained.samples_per_second,
+        }
         metrics = write_results(run, trained.record, subtasks, configs, tasks, datas, built, reports, training)
         return Finished(metrics)
 
@@ -94,8 +114,9 @@ def build(config, run, sink, cancel, checkpoint, allow_pickle: bool) -> RunParts
             return metrics
         from .compare import compare_single_tasks
 
-        return compare_single_tasks(config, subtasks, configs, run, final_record, metrics, sink, cancel,
-                                    allow_pickle, train=train)
+        return compare_single_tasks(
+            config, subtasks, configs, run, final_record, metrics, sink, cancel, allow_pickle, train=train
+        )
 
     return RunParts(
         task=get_task(config.task),
@@ -114,9 +135,13 @@ def build(config, run, sink, cancel, checkpoint, allow_pickle: bool) -> RunParts
         tokens_per_example=built.train_tokens / max(1, len(built.train_set)),
         metric_hooks=tuple(hook for hook in built.metric_hooks.values() if hook is not None),
         trainer_class=MultiTaskTrainer,
-        trainer_options={"task_batches": built.sampler, "eval_sets": built.eval_sets,
-                         "metric_hooks": built.metric_hooks, "score_keys": built.score_keys,
-                         "weights": built.weights},
+        trainer_options={
+            "task_batches": built.sampler,
+            "eval_sets": built.eval_sets,
+            "metric_hooks": built.metric_hooks,
+            "score_keys": built.score_keys,
+            "weights": built.weights,
+        },
         evaluating="best checkpoint on each sub-task's validation split",
         after=after,
     )

@@ -99,8 +99,10 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
     from .model import MultiTaskModel, freeze_encoder, is_joint_folder, models_from_joint, read_joint
 
     if distributed.is_distributed():
-        raise ConfigError("multi-task runs train in one process; they cannot run under accelerate or torchrun yet.",
-                          "Start it with tlstudio train, on one GPU.")
+        raise ConfigError(
+            "multi-task runs train in one process; they cannot run under accelerate or torchrun yet.",
+            "Start it with tlstudio train, on one GPU.",
+        )
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
@@ -115,8 +117,9 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
     else:
         backbone = resolve_backbone(config.backbone, allow_pickle=allow_pickle)
         if uses_pickle_weights(backbone.path):
-            sink.emit(Message("warning", f"loading pickle weights from {backbone.path} because you allowed it. "
-                                         f"{PICKLE_RISK}"))
+            sink.emit(
+                Message("warning", f"loading pickle weights from {backbone.path} because you allowed it. {PICKLE_RISK}")
+            )
         processor_path = backbone.path
         base_model, source, license_id = backbone.base_model, backbone.source, backbone.license
     choice = choose_device(config.device, config.precision)
@@ -130,8 +133,9 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
     pad = 8 if choice.device.startswith("cuda") else None
     for index, sub in enumerate(subtasks):
         try:
-            train_ds, eval_ds, stats = tasks[sub.name].build_datasets(tokenizer, datas[sub.name], configs[sub.name],
-                                                                      PrefixedSink(sink, sub.name))
+            train_ds, eval_ds, stats = tasks[sub.name].build_datasets(
+                tokenizer, datas[sub.name], configs[sub.name], PrefixedSink(sink, sub.name)
+            )
         except TlStudioError as exc:
             raise about_subtask(sub.name, exc) from None
         train_parts.append(train_ds)
@@ -140,9 +144,16 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
         collators.append(tasks[sub.name].data_collator(tokenizer, pad))
         check_cancel(cancel)
 
-    wanted = [{"name": s.name, "task": s.task, "model_class": tasks[s.name].model_class(),
-               "kwargs": tasks[s.name].model_kwargs(datas[s.name]), "labels": list(datas[s.name].label_names)}
-              for s in subtasks]
+    wanted = [
+        {
+            "name": s.name,
+            "task": s.task,
+            "model_class": tasks[s.name].model_class(),
+            "kwargs": tasks[s.name].model_kwargs(datas[s.name]),
+            "labels": list(datas[s.name].label_names),
+        }
+        for s in subtasks
+    ]
     restored, mapped = None, None
     if joint:
         models, restored, mapped = models_from_joint(joint_path, joint_record, wanted)
@@ -151,16 +162,26 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
             if mode is not None:
                 mode.prepare_model(models[sub.name], datas[sub.name])
     else:
-        models = {s.name: tasks[s.name].load_model(backbone, tokenizer, datas[s.name], configs[s.name], sink,
-                                                   allow_pickle=allow_pickle) for s in subtasks}
+        models = {
+            s.name: tasks[s.name].load_model(
+                backbone, tokenizer, datas[s.name], configs[s.name], sink, allow_pickle=allow_pickle
+            )
+            for s in subtasks
+        }
     weights = {s.name: s.weight for s in subtasks}
     model = MultiTaskModel(models, weights, {s.name: tasks[s.name].loss_function(datas[s.name]) for s in subtasks})
     if mapped is not None:
         model.load_state_dict(mapped, strict=False)
         fresh = [s.name for s in subtasks if s.name not in restored]
-        sink.emit(Message("info", f"continuing from the multi-task checkpoint {joint_path}: shared encoder"
-                                  + (f" and the heads of {', '.join(restored)}" if restored else "")
-                                  + (f"; new heads for {', '.join(fresh)}" if fresh else "") + "."))
+        sink.emit(
+            Message(
+                "info",
+                f"continuing from the multi-task checkpoint {joint_path}: shared encoder"
+                + (f" and the heads of {', '.join(restored)}" if restored else "")
+                + (f"; new heads for {', '.join(fresh)}" if fresh else "")
+                + ".",
+            )
+        )
     if config.strategy == "frozen":
         freeze_encoder(model)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -170,19 +191,41 @@ def build(config, subtasks, configs, tasks, datas, sink, cancel, allow_pickle: b
     per_device = config.batch_size  # one process (see above)
     sampler = TaskBatchSampler(sizes, shares, per_device, config.seed)
     built = Built(
-        tokenizer=tokenizer, model=model, train_set=MultiTaskDataset(train_parts), eval_sets=eval_sets,
-        sampler=sampler, collator=MultiTaskCollator(collators),
+        tokenizer=tokenizer,
+        model=model,
+        train_set=MultiTaskDataset(train_parts),
+        eval_sets=eval_sets,
+        sampler=sampler,
+        collator=MultiTaskCollator(collators),
         metric_hooks={s.name: _metrics_hook(tasks[s.name], datas[s.name]) for s in subtasks},
         score_keys={s.name: score_key(tasks[s.name], datas[s.name]) for s in subtasks},
-        weights=weights, shares={s.name: share for s, share in zip(subtasks, shares)}, token_stats=token_stats,
-        choice=choice, base_model=base_model, backbone_source=source, backbone_license=license_id,
-        trainable=trainable, total=total, restored=restored,
+        weights=weights,
+        shares={s.name: share for s, share in zip(subtasks, shares)},
+        token_stats=token_stats,
+        choice=choice,
+        base_model=base_model,
+        backbone_source=source,
+        backbone_license=license_id,
+        trainable=trainable,
+        total=total,
+        restored=restored,
         train_tokens=sum(stats.get("train_tokens", 0) for stats in token_stats.values()),
     )
     what = "the heads only (the shared encoder is frozen)" if config.strategy == "frozen" else "the whole model"
-    sink.emit(Message("info", f"strategy {config.strategy}: training {what}: {trainable:,} of {total:,} parameters "
-                              f"({100 * trainable / max(1, total):.2f}%), one encoder shared by {len(subtasks)} heads."))
+    sink.emit(
+        Message(
+            "info",
+            f"strategy {config.strategy}: training {what}: {trainable:,} of {total:,} parameters "
+            f"({100 * trainable / max(1, total):.2f}%), one encoder shared by {len(subtasks)} heads.",
+        )
+    )
     counts = dict(zip([s.name for s in subtasks], sampler.counts))
-    sink.emit(Message("info", "batches per epoch: " + ", ".join(f"{name} {count}" for name, count in counts.items())
-                      + f" (batch size {per_device}, one sub-task per batch)."))
+    sink.emit(
+        Message(
+            "info",
+            "batches per epoch: "
+            + ", ".join(f"{name} {count}" for name, count in counts.items())
+            + f" (batch size {per_device}, one sub-task per batch).",
+        )
+    )
     return built

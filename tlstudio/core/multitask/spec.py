@@ -53,9 +53,13 @@ def sub_settings() -> list[str]:
     """RunConfig fields a sub-task entry may carry."""
     from ..config import config_fields
 
-    return [f.name for f in config_fields()
-            if (f.metadata.get("group") in _SUB_GROUPS or f.name in _EXTRA_SUB_SETTINGS)
-            and f.name not in ("data", "task") and "multi-task" not in f.metadata.get("tasks", ())]
+    return [
+        f.name
+        for f in config_fields()
+        if (f.metadata.get("group") in _SUB_GROUPS or f.name in _EXTRA_SUB_SETTINGS)
+        and f.name not in ("data", "task")
+        and "multi-task" not in f.metadata.get("tasks", ())
+    ]
 
 
 def read_spec(value: Any, *, default_data: str = "") -> list[SubTask]:
@@ -64,8 +68,10 @@ def read_spec(value: Any, *, default_data: str = "") -> list[SubTask]:
     if isinstance(value, str):
         text = value.strip()
         if not text:
-            raise ConfigError("a multi-task run needs its sub-tasks.",
-                              "Pass --subtasks TASKS.json (see docs/techniques.md, Multi-task learning).")
+            raise ConfigError(
+                "a multi-task run needs its sub-tasks.",
+                "Pass --subtasks TASKS.json (see docs/techniques.md, Multi-task learning).",
+            )
         if text[0] in "[{":
             raw = _parse(text, source)
         else:
@@ -82,18 +88,24 @@ def read_spec(value: Any, *, default_data: str = "") -> list[SubTask]:
     if isinstance(raw, dict) and "tasks" in raw:
         raw = raw["tasks"]
     if not isinstance(raw, list) or not all(isinstance(entry, dict) for entry in raw):
-        raise ConfigError(f"{source} must be a JSON list of sub-task objects.",
-                          'For example: [{"name": "sentiment", "label_column": "sentiment"}, '
-                          '{"name": "topic", "label_column": "topic"}]')
+        raise ConfigError(
+            f"{source} must be a JSON list of sub-task objects.",
+            'For example: [{"name": "sentiment", "label_column": "sentiment"}, '
+            '{"name": "topic", "label_column": "topic"}]',
+        )
     if len(raw) < 2:
-        raise ConfigError(f"{source} lists {len(raw)} sub-task(s); multi-task learning needs at least two.",
-                          "Add another sub-task, or train a single task with --task text-classification.")
+        raise ConfigError(
+            f"{source} lists {len(raw)} sub-task(s); multi-task learning needs at least two.",
+            "Add another sub-task, or train a single task with --task text-classification.",
+        )
     subtasks = [_subtask(entry, i + 1, source, base, default_data) for i, entry in enumerate(raw)]
     seen: dict[str, str] = {}
     for sub in subtasks:
         if sub.name.lower() in seen:
-            raise ConfigError(f"{source}: two sub-tasks are named '{sub.name}'.",
-                              "Give every sub-task its own name (it names its export folder).")
+            raise ConfigError(
+                f"{source}: two sub-tasks are named '{sub.name}'.",
+                "Give every sub-task its own name (it names its export folder).",
+            )
         seen[sub.name.lower()] = sub.name
     return subtasks
 
@@ -102,8 +114,7 @@ def _parse(text: str, source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{source} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") \
-            from None
+        raise ConfigError(f"{source} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") from None
 
 
 def _subtask(entry: dict, number: int, source: str, base: Path, default_data: str) -> SubTask:
@@ -114,33 +125,47 @@ def _subtask(entry: dict, number: int, source: str, base: Path, default_data: st
         return ConfigError(f"{where}: '{key}' must be {expected}, got {entry.get(key)!r}.", hint)
 
     if not isinstance(name, str) or not _NAME.match(name):
-        raise bad("name", "a short name of letters, digits, '-' or '_'",
-                  "The name labels the sub-task's metrics and its export folder tasks/NAME.")
+        raise bad(
+            "name",
+            "a short name of letters, digits, '-' or '_'",
+            "The name labels the sub-task's metrics and its export folder tasks/NAME.",
+        )
     task = entry.get("task", "text-classification")
     if task not in SUBTASK_TASKS:
         raise bad("task", " or ".join(SUBTASK_TASKS))
     data = entry.get("data", default_data)
     if not isinstance(data, str) or not data.strip():
-        raise ConfigError(f"{where}: no data file.",
-                          "Give the sub-task a \"data\" file, or pass the shared data file as the first argument.")
+        raise ConfigError(
+            f"{where}: no data file.",
+            'Give the sub-task a "data" file, or pass the shared data file as the first argument.',
+        )
     path = Path(data).expanduser()
     path = (path if path.is_absolute() else base / path).resolve()
     if not path.exists():
-        raise DataError(f"{where}: data file {path} does not exist.", "Check its \"data\" path.")
+        raise DataError(f"{where}: data file {path} does not exist.", 'Check its "data" path.')
     weight = entry.get("weight", 1.0)
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight <= 0:
         raise bad("weight", "a positive number (the multiplier of this sub-task's loss)")
     proportion = entry.get("proportion")
-    if proportion is not None and (isinstance(proportion, bool) or not isinstance(proportion, (int, float))
-                                   or not math.isfinite(proportion) or proportion <= 0):
-        raise bad("proportion", "a positive number (this sub-task's share of the batches; the shares are "
-                                "normalised) or left out (its share of the training rows)")
+    if proportion is not None and (
+        isinstance(proportion, bool)
+        or not isinstance(proportion, (int, float))
+        or not math.isfinite(proportion)
+        or proportion <= 0
+    ):
+        raise bad(
+            "proportion",
+            "a positive number (this sub-task's share of the batches; the shares are "
+            "normalised) or left out (its share of the training rows)",
+        )
     allowed = sub_settings()
     settings = {key: value for key, value in entry.items() if key not in _OWN_KEYS}
     unknown = sorted(set(settings) - set(allowed))
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}.",
-                          f"A sub-task takes {', '.join(_OWN_KEYS)} and the settings {', '.join(allowed)}.")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)}.",
+            f"A sub-task takes {', '.join(_OWN_KEYS)} and the settings {', '.join(allowed)}.",
+        )
     return SubTask(name, task, str(path), float(weight), None if proportion is None else float(proportion), settings)
 
 
@@ -151,8 +176,11 @@ def sub_config(base, sub: SubTask):
     defaults = RunConfig()
     values = base.to_dict()
     for f in config_fields():  # data and task settings are the sub-task's own
-        if f.metadata.get("group") in _SUB_GROUPS or f.name in _EXTRA_SUB_SETTINGS or f.name in ("subtasks",
-                                                                                                  "compare_single_task"):
+        if (
+            f.metadata.get("group") in _SUB_GROUPS
+            or f.name in _EXTRA_SUB_SETTINGS
+            or f.name in ("subtasks", "compare_single_task")
+        ):
             values[f.name] = getattr(defaults, f.name)
     values.update(eval_fraction=base.eval_fraction, **sub.settings, task=sub.task, data=sub.data)
     try:
@@ -170,13 +198,22 @@ def resolved(subtasks: list[SubTask]) -> list[dict[str, Any]]:
 
 
 # The app's sub-task table: one row per sub-task, its input and label columns named by task.
-ROW_COLUMNS = {"text-classification": ("text_column", "label_column"),
-               "token-classification": ("tokens_column", "tags_column")}
+ROW_COLUMNS = {
+    "text-classification": ("text_column", "label_column"),
+    "token-classification": ("tokens_column", "tags_column"),
+}
 
 
-def entry_from_row(name: str, task: str, data: str = "", input_column: str = "", label_column: str = "",
-                   weight: str | float = 1.0, proportion: str | float | None = None,
-                   other: dict[str, Any] | None = None) -> dict[str, Any]:
+def entry_from_row(
+    name: str,
+    task: str,
+    data: str = "",
+    input_column: str = "",
+    label_column: str = "",
+    weight: str | float = 1.0,
+    proportion: str | float | None = None,
+    other: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A spec entry from the table's cells (blank cells: the defaults); ``other`` keeps settings it does not show."""
     entry: dict[str, Any] = {**(other or {}), "name": name.strip(), "task": task}
     if str(data).strip():
@@ -196,9 +233,15 @@ def entry_from_row(name: str, task: str, data: str = "", input_column: str = "",
 def row_from_entry(entry: dict[str, Any]) -> dict[str, Any]:
     task = entry.get("task", "text-classification")
     first, second = ROW_COLUMNS.get(task, ROW_COLUMNS["text-classification"])
-    return {"name": entry.get("name", ""), "task": task, "data": entry.get("data", ""),
-            "input_column": entry.get(first) or "", "label_column": entry.get(second) or "",
-            "weight": entry.get("weight", 1.0), "proportion": entry.get("proportion")}
+    return {
+        "name": entry.get("name", ""),
+        "task": task,
+        "data": entry.get("data", ""),
+        "input_column": entry.get(first) or "",
+        "label_column": entry.get(second) or "",
+        "weight": entry.get("weight", 1.0),
+        "proportion": entry.get("proportion"),
+    }
 
 
 def check_entries(entries: list[dict[str, Any]], default_data: str = "") -> str | None:

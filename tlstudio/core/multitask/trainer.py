@@ -17,8 +17,9 @@ MEAN_SCORE = "mean_task_score"
 
 
 class MultiTaskTrainer(StudioTrainer):
-    def __init__(self, *args, task_batches, eval_sets: dict, metric_hooks: dict, score_keys: dict,
-                 weights: dict, **kwargs):
+    def __init__(
+        self, *args, task_batches, eval_sets: dict, metric_hooks: dict, score_keys: dict, weights: dict, **kwargs
+    ):
         super().__init__(*args, train_sampler=task_batches, **kwargs)
         self.task_batches = task_batches
         self.eval_sets = eval_sets
@@ -37,9 +38,13 @@ class MultiTaskTrainer(StudioTrainer):
                 hook = self.metric_hooks.get(name)
                 self.compute_metrics = hook
                 prefix = f"{metric_key_prefix}_{name}"
-                output = self.evaluation_loop(self.get_eval_dataloader(dataset), description=f"Evaluation ({name})",
-                                              prediction_loss_only=True if hook is None else None,
-                                              ignore_keys=ignore_keys, metric_key_prefix=prefix)
+                output = self.evaluation_loop(
+                    self.get_eval_dataloader(dataset),
+                    description=f"Evaluation ({name})",
+                    prediction_loss_only=True if hook is None else None,
+                    ignore_keys=ignore_keys,
+                    metric_key_prefix=prefix,
+                )
                 for key, value in output.metrics.items():
                     metric = key.removeprefix(prefix + "_")
                     if metric.endswith(("runtime", "per_second")):

@@ -44,8 +44,9 @@ def _room(model, prompt_tokens: int, settings: dict) -> dict:
     if room < 1:
         from ..errors import DataError
 
-        raise DataError(f"the prompt is {prompt_tokens} tokens long; this model reads at most {limit}.",
-                        "Shorten the prompt.")
+        raise DataError(
+            f"the prompt is {prompt_tokens} tokens long; this model reads at most {limit}.", "Shorten the prompt."
+        )
     wanted = settings.get("max_new_tokens") or model.generation_config.max_new_tokens or room
     return {**settings, "max_new_tokens": min(int(wanted), room)}
 
@@ -63,9 +64,18 @@ class _CancelCriteria:
         return torch.full((input_ids.shape[0],), stop, dtype=torch.bool, device=input_ids.device)
 
 
-def generate_continuations(model, tokenizer, prompts: list[str], *, max_new_tokens: int | None = None,
-                           temperature: float | None = None, top_p: float | None = None, seed: int | None = None,
-                           cancel=None, batch_size: int = 8) -> list[str]:
+def generate_continuations(
+    model,
+    tokenizer,
+    prompts: list[str],
+    *,
+    max_new_tokens: int | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    seed: int | None = None,
+    cancel=None,
+    batch_size: int = 8,
+) -> list[str]:
     """The text each prompt is continued with (without the prompt), in order.
 
     With ``seed`` the sampling is repeatable and the caller's random state is left as it was (the
@@ -89,12 +99,15 @@ def generate_continuations(model, tokenizer, prompts: list[str], *, max_new_toke
             if seed is not None:
                 torch.manual_seed(seed)
             for start in range(0, len(prompts), batch_size):
-                chunk = prompts[start:start + batch_size]
+                chunk = prompts[start : start + batch_size]
                 batch = tokenizer(chunk, return_tensors="pt", padding=True, return_token_type_ids=False).to(device)
-                generated = model.generate(**batch, **_room(model, batch["input_ids"].shape[1], settings),
-                                           pad_token_id=tokenizer.pad_token_id,
-                                           stopping_criteria=StoppingCriteriaList([_CancelCriteria(cancel)]))
-                new = generated[:, batch["input_ids"].shape[1]:]
+                generated = model.generate(
+                    **batch,
+                    **_room(model, batch["input_ids"].shape[1], settings),
+                    pad_token_id=tokenizer.pad_token_id,
+                    stopping_criteria=StoppingCriteriaList([_CancelCriteria(cancel)]),
+                )
+                new = generated[:, batch["input_ids"].shape[1] :]
                 outputs += [t.strip() for t in tokenizer.batch_decode(new, skip_special_tokens=True)]
     finally:
         tokenizer.padding_side = side
@@ -133,32 +146,59 @@ class CausalGenerator:
         """The model's default generation settings (the playground's starting values)."""
         config = self.model.generation_config
         temperature = config.temperature if config.do_sample else 0.0
-        return {"max_new_tokens": config.max_new_tokens or 64, "temperature": temperature,
-                "top_p": config.top_p if config.do_sample else 1.0}
+        return {
+            "max_new_tokens": config.max_new_tokens or 64,
+            "temperature": temperature,
+            "top_p": config.top_p if config.do_sample else 1.0,
+        }
 
     def format_prompt(self, prompt: str) -> str:
         from ..tasks.lm_data import prompt_part
 
         return prompt_part(self.template, prompt) if self.template else prompt
 
-    def generate(self, prompts: list[str], *, cancel=None, max_new_tokens: int | None = None,
-                 temperature: float | None = None, top_p: float | None = None, seed: int | None = None) -> list[str]:
-        return generate_continuations(self.model, self.tokenizer, [self.format_prompt(p) for p in prompts],
-                                      max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
-                                      seed=seed, cancel=cancel)
+    def generate(
+        self,
+        prompts: list[str],
+        *,
+        cancel=None,
+        max_new_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+    ) -> list[str]:
+        return generate_continuations(
+            self.model,
+            self.tokenizer,
+            [self.format_prompt(p) for p in prompts],
+            max_new_tokens=max_new_tokens,
+            temperature=temperature,
+            top_p=top_p,
+            seed=seed,
+            cancel=cancel,
+        )
 
     def predict(self, prompts: list[str], *, cancel=None, **settings) -> list[GeneratedText]:
         return [GeneratedText(t) for t in self.generate(prompts, cancel=cancel, **settings)]
 
-    def stream(self, prompt: str, *, cancel=None, max_new_tokens: int | None = None, temperature: float | None = None,
-               top_p: float | None = None, seed: int | None = None):
+    def stream(
+        self,
+        prompt: str,
+        *,
+        cancel=None,
+        max_new_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+    ):
         """Yield the continuation of ``prompt`` piece by piece as the model writes it."""
         import torch
         from transformers import StoppingCriteriaList, TextIteratorStreamer
 
         device = next(self.model.parameters()).device
-        inputs = self.tokenizer([self.format_prompt(prompt)], return_tensors="pt",
-                                return_token_type_ids=False).to(device)
+        inputs = self.tokenizer([self.format_prompt(prompt)], return_tensors="pt", return_token_type_ids=False).to(
+            device
+        )
         settings = _room(self.model, inputs["input_ids"].shape[1], _sampling(temperature, top_p, max_new_tokens))
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600)
         failure: list[BaseException] = []
@@ -168,9 +208,13 @@ class CausalGenerator:
                 with torch.inference_mode():
                     if seed is not None:
                         torch.manual_seed(seed)
-                    self.model.generate(**inputs, **settings, streamer=streamer,
-                                        pad_token_id=self.tokenizer.pad_token_id,
-                                        stopping_criteria=StoppingCriteriaList([_CancelCriteria(cancel)]))
+                    self.model.generate(
+                        **inputs,
+                        **settings,
+                        streamer=streamer,
+                        pad_token_id=self.tokenizer.pad_token_id,
+                        stopping_criteria=StoppingCriteriaList([_CancelCriteria(cancel)]),
+                    )
             except BaseException as exc:  # handed to the consumer's thread below
                 failure.append(exc)
                 streamer.end()

@@ -32,8 +32,13 @@ class Classifier:
         self.model.to(choose_device(device, "fp32").device)
         self.model.eval()
         config = self.model.config
-        self._configure(folder, [config.id2label[i] for i in range(config.num_labels)], config.problem_type,
-                        getattr(config, "multi_label_threshold", None), config)
+        self._configure(
+            folder,
+            [config.id2label[i] for i in range(config.num_labels)],
+            config.problem_type,
+            getattr(config, "multi_label_threshold", None),
+            config,
+        )
 
     def _open(self, model_dir) -> ModelFolder:
         folder = model_dir if isinstance(model_dir, ModelFolder) else open_model_folder(model_dir)
@@ -63,36 +68,54 @@ class Classifier:
 
     def logits(self, texts: list[str], pairs: list[str] | None = None, *, batch_size: int = 64, cancel=None):
         """``(logits, doc_index)`` as :func:`~.outputs.classifier_logits` returns them."""
-        return classifier_logits(self.model, self.tokenizer, texts, pairs, max_length=self.max_length,
-                                 batch_size=batch_size, cancel=cancel, overlap=self.overlap)
+        return classifier_logits(
+            self.model,
+            self.tokenizer,
+            texts,
+            pairs,
+            max_length=self.max_length,
+            batch_size=batch_size,
+            cancel=cancel,
+            overlap=self.overlap,
+        )
 
     def scores(self, texts: list[str], pairs: list[str] | None = None, *, batch_size: int = 64, cancel=None):
         """Per text: class probabilities, label scores, or the predicted value, as a (len(texts), k) array."""
         from ..tasks.windows import aggregate
 
         if self.pairs and pairs is None:
-            raise TlStudioError("this model reads sentence pairs: give a second text for each text.",
-                                "On the command line use --pair TEXT (or --text-pair-column with --input).")
+            raise TlStudioError(
+                "this model reads sentence pairs: give a second text for each text.",
+                "On the command line use --pair TEXT (or --text-pair-column with --input).",
+            )
         logits, doc_index = self.logits(texts, pairs, batch_size=batch_size, cancel=cancel)
         return aggregate(self.mode.scores(logits), doc_index, len(texts), self.mode.window_aggregation)
 
     # The name the single-label API has always had.
     probabilities = scores
 
-    def predict(self, texts: list[str], pairs: list[str] | None = None, *, batch_size: int = 64,
-                cancel=None) -> list[Prediction | LabelSet | Value]:
+    def predict(
+        self, texts: list[str], pairs: list[str] | None = None, *, batch_size: int = 64, cancel=None
+    ) -> list[Prediction | LabelSet | Value]:
         scores = self.scores(texts, pairs, batch_size=batch_size, cancel=cancel)
         if self.mode.name == "regression":
             return [Value(float(row[0]), self.labels[0]) for row in scores]
         if self.mode.name == "multi-label":
             threshold = self.mode.threshold
-            return [LabelSet([label for label, s in zip(self.labels, row) if s >= threshold],
-                             {label: float(s) for label, s in zip(self.labels, row)}, threshold) for row in scores]
+            return [
+                LabelSet(
+                    [label for label, s in zip(self.labels, row) if s >= threshold],
+                    {label: float(s) for label, s in zip(self.labels, row)},
+                    threshold,
+                )
+                for row in scores
+            ]
         results = []
         for row in scores:
             best = int(row.argmax())
-            results.append(Prediction(self.labels[best], float(row[best]),
-                                      {label: float(p) for label, p in zip(self.labels, row)}))
+            results.append(
+                Prediction(self.labels[best], float(row[best]), {label: float(p) for label, p in zip(self.labels, row)})
+            )
         return results
 
     def table_columns(self, texts: list[str], pairs: list[str] | None = None, *, cancel=None) -> dict[str, list]:
@@ -103,8 +126,9 @@ class Classifier:
         columns: dict[str, list] = {}
         if self.mode.name == "multi-label":
             threshold = self.mode.threshold
-            columns["prediction"] = ["|".join(label for label, s in zip(self.labels, row) if s >= threshold)
-                                     for row in scores]
+            columns["prediction"] = [
+                "|".join(label for label, s in zip(self.labels, row) if s >= threshold) for row in scores
+            ]
         else:
             columns["prediction"] = [self.labels[i] for i in scores.argmax(-1)]
             columns["confidence"] = scores.max(-1).round(6).tolist()
@@ -121,14 +145,17 @@ class Classifier:
         from ..errors import ConfigError
         from ..tasks.classification_rows import cell_text
 
-        text_column, _ = choose_column(table, columns.get("text_column"), suggest_text_column(table.frame),
-                                       "--text-column")
+        text_column, _ = choose_column(
+            table, columns.get("text_column"), suggest_text_column(table.frame), "--text-column"
+        )
         used = {"text_column": text_column}
         pairs = None
         if self.pairs:
             if not columns.get("text_pair_column"):
-                raise ConfigError("this model reads sentence pairs, so it needs the column of second texts.",
-                                  "Name it with --text-pair-column.")
+                raise ConfigError(
+                    "this model reads sentence pairs, so it needs the column of second texts.",
+                    "Name it with --text-pair-column.",
+                )
             pair_column = require_column(table, columns["text_pair_column"], "--text-pair-column")
             pairs = [cell_text(v) for v in table.frame[pair_column].tolist()]
             used["text_pair_column"] = pair_column

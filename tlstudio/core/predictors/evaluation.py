@@ -19,10 +19,20 @@ def evaluate_file(model_dir, data_path, **options) -> dict:
     return report
 
 
-def evaluate_file_with_rows(model_dir, data_path, *, columns: dict[str, str | None] | None = None,
-                            text_column=None, label_column=None, max_rows: int | None = None, sink=None,
-                            cancel=None, runtime: str = "auto", allow_pickle: bool = False,
-                            sheet: str | None = None) -> tuple[dict, list[dict]]:
+def evaluate_file_with_rows(
+    model_dir,
+    data_path,
+    *,
+    columns: dict[str, str | None] | None = None,
+    text_column=None,
+    label_column=None,
+    max_rows: int | None = None,
+    sink=None,
+    cancel=None,
+    runtime: str = "auto",
+    allow_pickle: bool = False,
+    sheet: str | None = None,
+) -> tuple[dict, list[dict]]:
     """The report, and one record per scored row (eval_predictions.jsonl's layout) for finding mistakes.
 
     ``columns`` maps RunConfig column fields to the file's columns.

@@ -40,8 +40,7 @@ class ModelFolder:
         the training data is predicted and evaluated without column flags.
         """
         columns = {key: str(value) for key, value in self.data.items() if key.endswith("_column") and value}
-        columns.update({key: str(value) for key, value in self.run_config.items()
-                        if key.endswith("_column") and value})
+        columns.update({key: str(value) for key, value in self.run_config.items() if key.endswith("_column") and value})
         return columns
 
 
@@ -67,8 +66,9 @@ def open_model_folder(path: str | Path, *, allow_pickle: bool = False) -> ModelF
             f"the model in {path} is a {architecture}, which tlstudio cannot run as a trained task model.",
             "Choose a folder holding a classifier, an entity tagger or a translation/summarization model.",
         )
-    return ModelFolder(path, config, guessed, run_config, task_known=guessed != "translation",
-                       allow_pickle=allow_pickle)
+    return ModelFolder(
+        path, config, guessed, run_config, task_known=guessed != "translation", allow_pickle=allow_pickle
+    )
 
 
 def task_from_config(config: dict[str, Any]) -> str | None:
@@ -82,7 +82,8 @@ def task_from_config(config: dict[str, Any]) -> str | None:
     if any(a.endswith("ForCausalLM") or a.endswith("LMHeadModel") for a in architectures):
         return "text-generation"
     if config.get("is_encoder_decoder") or any(
-            a.endswith("ForConditionalGeneration") or a == "EncoderDecoderModel" for a in architectures):
+        a.endswith("ForConditionalGeneration") or a == "EncoderDecoderModel" for a in architectures
+    ):
         return "translation"  # or summarization: the folder does not say; both generate text
     return None
 

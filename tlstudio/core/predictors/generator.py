@@ -16,8 +16,9 @@ from .results import GeneratedText
 GENERATION_SETTINGS = ("num_beams", "max_new_tokens", "length_penalty")
 
 
-def generate_texts(model, tokenizer, texts: list[str], *, max_length: int, batch_size: int = 16, cancel=None,
-                   **settings) -> list[str]:
+def generate_texts(
+    model, tokenizer, texts: list[str], *, max_length: int, batch_size: int = 16, cancel=None, **settings
+) -> list[str]:
     """The model's output for each text, in the caller's order; ``settings`` override generation_config."""
     import torch
 
@@ -36,12 +37,17 @@ def generate_texts(model, tokenizer, texts: list[str], *, max_length: int, batch
             for start in range(0, len(order), batch_size):
                 if cancel is not None and cancel.cancelled:
                     raise RunCancelled()
-                chunk = order[start:start + batch_size]
-                batch = tokenizer([texts[i] for i in chunk], truncation=True, max_length=max_length, padding=True,
-                                  return_tensors="pt", return_token_type_ids=False).to(device)
+                chunk = order[start : start + batch_size]
+                batch = tokenizer(
+                    [texts[i] for i in chunk],
+                    truncation=True,
+                    max_length=max_length,
+                    padding=True,
+                    return_tensors="pt",
+                    return_token_type_ids=False,
+                ).to(device)
                 generated = model.generate(**batch, **settings)
-                decoded = tokenizer.batch_decode(generated, skip_special_tokens=True,
-                                                 clean_up_tokenization_spaces=True)
+                decoded = tokenizer.batch_decode(generated, skip_special_tokens=True, clean_up_tokenization_spaces=True)
                 for index, text in zip(chunk, decoded):
                     out[index] = text.strip()
     finally:
@@ -63,8 +69,9 @@ class TextGenerator:
         self.model = load_model(AutoModelForSeq2SeqLM, folder.path, allow_pickle=folder.allow_pickle)
         self.model.to(choose_device(device, "fp32").device)
         self.model.eval()
-        self.max_length = inference_max_length(folder, self.tokenizer, getattr(self.model.config, "encoder",
-                                                                               self.model.config))
+        self.max_length = inference_max_length(
+            folder, self.tokenizer, getattr(self.model.config, "encoder", self.model.config)
+        )
         self.prefix = folder.run_config.get("source_prefix") or ""
 
     @property
@@ -74,8 +81,15 @@ class TextGenerator:
         return {name: getattr(config, name, None) for name in GENERATION_SETTINGS}
 
     def generate(self, texts: list[str], *, cancel=None, batch_size: int = 16, **settings) -> list[str]:
-        return generate_texts(self.model, self.tokenizer, [self.prefix + t for t in texts], max_length=self.max_length,
-                              batch_size=batch_size, cancel=cancel, **settings)
+        return generate_texts(
+            self.model,
+            self.tokenizer,
+            [self.prefix + t for t in texts],
+            max_length=self.max_length,
+            batch_size=batch_size,
+            cancel=cancel,
+            **settings,
+        )
 
     def predict(self, texts: list[str], *, cancel=None, **settings) -> list[GeneratedText]:
         return [GeneratedText(t) for t in self.generate(texts, cancel=cancel, **settings)]

@@ -27,9 +27,9 @@ def image_logits(model, processor, images: list, *, batch_size: int = 32, cancel
             for start in range(0, len(images), batch_size):
                 if cancel is not None and cancel.cancelled:
                     raise RunCancelled()
-                batch = [open_image(image) for image in images[start:start + batch_size]]
+                batch = [open_image(image) for image in images[start : start + batch_size]]
                 values = pixel_values(processor, batch).to(device=device, dtype=next(model.parameters()).dtype)
-                out[start:start + len(batch)] = model(pixel_values=values).logits.float().cpu().numpy()
+                out[start : start + len(batch)] = model(pixel_values=values).logits.float().cpu().numpy()
     finally:
         model.train(was_training)
     return out
@@ -72,8 +72,9 @@ class ImageClassifier:
         results = []
         for row in self.scores(images, batch_size=batch_size, cancel=cancel):
             best = int(row.argmax())
-            results.append(Prediction(self.labels[best], float(row[best]),
-                                      {label: float(p) for label, p in zip(self.labels, row)}))
+            results.append(
+                Prediction(self.labels[best], float(row[best]), {label: float(p) for label, p in zip(self.labels, row)})
+            )
         return results
 
     def predict_table(self, table, columns: dict, *, cancel=None) -> tuple[dict[str, list], dict[str, str]]:
@@ -88,8 +89,10 @@ class ImageClassifier:
         else:
             column, reason = suggest_image_column(table.frame)
             if column is None:
-                raise TlStudioError(f"cannot tell which column of {table.path} holds the image paths: {reason}.",
-                                    "Name it with --image-column.")
+                raise TlStudioError(
+                    f"cannot tell which column of {table.path} holds the image paths: {reason}.",
+                    "Name it with --image-column.",
+                )
         root = image_root(table)
         paths = [resolve_image(v, root) for v in table.frame[column].tolist()]
         bad = unreadable_images([p or root / "" for p in paths])
@@ -104,8 +107,11 @@ class ImageClassifier:
             for label, p in zip(self.labels, row):
                 probs[label][i] = round(float(p), 6)
         problems = ["" if i in good else bad.get(i, "no image path") for i in range(len(paths))]
-        result = {"prediction": prediction, "confidence": confidence,
-                  **{f"prob_{label}": values for label, values in probs.items()}}
+        result = {
+            "prediction": prediction,
+            "confidence": confidence,
+            **{f"prob_{label}": values for label, values in probs.items()},
+        }
         if any(problems):
             result["image_problem"] = problems
         return result, {"image_column": column}

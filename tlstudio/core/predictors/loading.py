@@ -17,8 +17,19 @@ from .folder import ModelFolder, open_model_folder
 from .outputs import softmax
 from .results import Entity, GeneratedText, LabelSet, Prediction, TaggedText, Value
 
-__all__ = ["Classifier", "Entity", "GeneratedText", "LabelSet", "Prediction", "TaggedText", "Value",
-           "load_predictor", "model_task", "predict_probabilities", "softmax"]
+__all__ = [
+    "Classifier",
+    "Entity",
+    "GeneratedText",
+    "LabelSet",
+    "Prediction",
+    "TaggedText",
+    "Value",
+    "load_predictor",
+    "model_task",
+    "predict_probabilities",
+    "softmax",
+]
 
 
 def model_task(model_dir: str | Path) -> str:
@@ -26,8 +37,9 @@ def model_task(model_dir: str | Path) -> str:
     return open_model_folder(model_dir).task
 
 
-def load_predictor(model_dir: str | Path | ModelFolder, device: str = "auto", *, runtime: str = "auto",
-                   allow_pickle: bool = False):
+def load_predictor(
+    model_dir: str | Path | ModelFolder, device: str = "auto", *, runtime: str = "auto", allow_pickle: bool = False
+):
     """The predictor for the folder's task, on ``runtime`` (see ``predictors/runtime.py``).
 
     ``allow_pickle`` admits PyTorch weights that are only a pickle; the caller must have shown the
@@ -35,8 +47,9 @@ def load_predictor(model_dir: str | Path | ModelFolder, device: str = "auto", *,
     """
     from .runtime import resolve_runtime
 
-    folder = model_dir if isinstance(model_dir, ModelFolder) else open_model_folder(model_dir,
-                                                                                      allow_pickle=allow_pickle)
+    folder = (
+        model_dir if isinstance(model_dir, ModelFolder) else open_model_folder(model_dir, allow_pickle=allow_pickle)
+    )
     runtime = resolve_runtime(folder.path, runtime, folder.task)
     if runtime != "pytorch":
         from .onnx import OnnxClassifier

@@ -36,8 +36,10 @@ def create_session(path: Path, *, threads: int | None = None):
     try:
         import onnxruntime as ort
     except ImportError:
-        raise TlStudioError("running ONNX models needs onnxruntime, which is not installed.",
-                            'Install it with: pip install "tlstudio[onnx]"') from None
+        raise TlStudioError(
+            "running ONNX models needs onnxruntime, which is not installed.",
+            'Install it with: pip install "tlstudio[onnx]"',
+        ) from None
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only: its warnings are about graph internals
@@ -46,8 +48,10 @@ def create_session(path: Path, *, threads: int | None = None):
     try:
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own exception types for unreadable files
-        raise TlStudioError(f"onnxruntime cannot load {path} ({str(exc).splitlines()[0][:200]}).",
-                            "Export the model again with: tlstudio export MODEL_DIR --format onnx") from None
+        raise TlStudioError(
+            f"onnxruntime cannot load {path} ({str(exc).splitlines()[0][:200]}).",
+            "Export the model again with: tlstudio export MODEL_DIR --format onnx",
+        ) from None
 
 
 class OnnxClassifier(Classifier):
@@ -62,9 +66,11 @@ class OnnxClassifier(Classifier):
         self.runtime = runtime
         self.path = onnx_file(folder.path, runtime)
         if not self.path.is_file():
-            raise TlStudioError(f"{folder.path} holds no {ONNX_DIR}/{self.path.name}.",
-                                f"Create it with: tlstudio export {folder.path} --format onnx --output NEW_DIR"
-                                + (" --quantize int8" if runtime == "onnx-int8" else ""))
+            raise TlStudioError(
+                f"{folder.path} holds no {ONNX_DIR}/{self.path.name}.",
+                f"Create it with: tlstudio export {folder.path} --format onnx --output NEW_DIR"
+                + (" --quantize int8" if runtime == "onnx-int8" else ""),
+            )
         config = folder.config
         id2label = config.get("id2label") or {}
         labels = [str(id2label.get(str(i), f"LABEL_{i}")) for i in range(len(id2label))]
@@ -85,5 +91,14 @@ class OnnxClassifier(Classifier):
             feed = {name: np.asarray(encoded[name], dtype=np.int64) for name in self.input_names}
             return self.session.run(None, feed)[0]
 
-        return batched_logits(forward, self.tokenizer, texts, pairs, num_labels=len(self.labels),
-                              max_length=self.max_length, batch_size=batch_size, cancel=cancel, overlap=self.overlap)
+        return batched_logits(
+            forward,
+            self.tokenizer,
+            texts,
+            pairs,
+            num_labels=len(self.labels),
+            max_length=self.max_length,
+            batch_size=batch_size,
+            cancel=cancel,
+            overlap=self.overlap,
+        )

@@ -18,8 +18,17 @@ def sigmoid(logits):
     return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
 
 
-def classifier_logits(model, tokenizer, texts: list[str], pairs: list[str] | None = None, *, max_length: int,
-                      batch_size: int = 64, cancel=None, overlap: int | None = None):
+def classifier_logits(
+    model,
+    tokenizer,
+    texts: list[str],
+    pairs: list[str] | None = None,
+    *,
+    max_length: int,
+    batch_size: int = 64,
+    cancel=None,
+    overlap: int | None = None,
+):
     """``(logits, doc_index)``: one row of logits per text, or per window when ``overlap`` is given.
 
     ``doc_index[i]`` is the text row ``i`` belongs to (the identity without windows).
@@ -36,14 +45,33 @@ def classifier_logits(model, tokenizer, texts: list[str], pairs: list[str] | Non
     model.eval()
     try:
         with torch.inference_mode():
-            return batched_logits(forward, tokenizer, texts, pairs, num_labels=model.config.num_labels,
-                                  max_length=max_length, batch_size=batch_size, cancel=cancel, overlap=overlap)
+            return batched_logits(
+                forward,
+                tokenizer,
+                texts,
+                pairs,
+                num_labels=model.config.num_labels,
+                max_length=max_length,
+                batch_size=batch_size,
+                cancel=cancel,
+                overlap=overlap,
+            )
     finally:
         model.train(was_training)
 
 
-def batched_logits(forward, tokenizer, texts: list[str], pairs: list[str] | None = None, *, num_labels: int,
-                   max_length: int, batch_size: int = 64, cancel=None, overlap: int | None = None):
+def batched_logits(
+    forward,
+    tokenizer,
+    texts: list[str],
+    pairs: list[str] | None = None,
+    *,
+    num_labels: int,
+    max_length: int,
+    batch_size: int = 64,
+    cancel=None,
+    overlap: int | None = None,
+):
     """The runtime-independent part of :func:`classifier_logits`.
 
     ``forward(rows)`` turns a list of tokenized rows into a ``(len(rows), num_labels)`` array; the
@@ -68,6 +96,6 @@ def batched_logits(forward, tokenizer, texts: list[str], pairs: list[str] | None
     for start in range(0, count, batch_size):
         if cancel is not None and cancel.cancelled:
             raise RunCancelled()
-        chunk = order[start:start + batch_size]
+        chunk = order[start : start + batch_size]
         out[chunk] = forward([{k: v[i] for k, v in features.items()} for i in chunk])
     return out, doc_index

@@ -11,9 +11,19 @@ from ..files import atomic_write_bytes
 from ..tasks import find_task
 
 
-def predict_file(model_dir, input_path, output_path, *, text_column: str | None = None,
-                 columns: dict[str, str | None] | None = None, cancel=None, runtime: str = "auto",
-                 allow_pickle: bool = False, force: bool = False, sheet: str | None = None) -> dict:
+def predict_file(
+    model_dir,
+    input_path,
+    output_path,
+    *,
+    text_column: str | None = None,
+    columns: dict[str, str | None] | None = None,
+    cancel=None,
+    runtime: str = "auto",
+    allow_pickle: bool = False,
+    force: bool = False,
+    sheet: str | None = None,
+) -> dict:
     """Write the input's rows plus the model's prediction columns (which depend on the task).
 
     ``columns`` maps RunConfig column fields (``text_column``, ``text_pair_column``, ``tokens_column``,
@@ -24,8 +34,10 @@ def predict_file(model_dir, input_path, output_path, *, text_column: str | None 
 
     output_path = Path(output_path).expanduser()
     if output_path.exists() and output_path.resolve() == Path(input_path).expanduser().resolve():
-        raise ConfigError("--output must not be the input file: tlstudio never overwrites your data.",
-                          "Choose another file name for the predictions.")
+        raise ConfigError(
+            "--output must not be the input file: tlstudio never overwrites your data.",
+            "Choose another file name for the predictions.",
+        )
     if output_path.suffix.lower() not in (".csv", ".jsonl", ".tsv"):
         raise ConfigError(f"cannot write predictions to {output_path}.", "Use a .csv, .tsv or .jsonl file name.")
     if output_path.is_dir():
@@ -52,8 +64,13 @@ def predict_file(model_dir, input_path, output_path, *, text_column: str | None 
     else:
         data = frame.to_csv(index=False, sep="\t" if suffix == ".tsv" else ",").encode("utf-8")
     atomic_write_bytes(output_path, data)
-    summary = {"rows": len(frame), "output": str(output_path), "task": predictor.folder.task,
-               "runtime": getattr(predictor, "runtime", "pytorch"), **used}
+    summary = {
+        "rows": len(frame),
+        "output": str(output_path),
+        "task": predictor.folder.task,
+        "runtime": getattr(predictor, "runtime", "pytorch"),
+        **used,
+    }
     if getattr(predictor, "labels", None):
         summary["labels"] = list(predictor.labels)
     return summary

@@ -35,8 +35,10 @@ def resolve_runtime(model_dir: str | Path, runtime: str = "auto", task: str = "t
         raise ConfigError(f"unknown runtime '{runtime}'.", f"Choose one of: {', '.join(RUNTIMES)}.")
     if runtime != "auto":
         if runtime != "pytorch" and not runs_on_onnx(task):
-            raise ConfigError(f"the {runtime} runtime runs text classifiers only; {model_dir} does {task}.",
-                              "Leave out --runtime (or choose pytorch).")
+            raise ConfigError(
+                f"the {runtime} runtime runs text classifiers only; {model_dir} does {task}.",
+                "Leave out --runtime (or choose pytorch).",
+            )
         return runtime
     usable = runs_on_onnx(task) and onnx_file(model_dir).is_file() and onnxruntime_available()
     return "onnx" if usable else "pytorch"

@@ -20,18 +20,58 @@ from ..errors import ConfigError
 from .folder import METRICS_FILE, RUN_FILE
 
 # Quality figures in the order a reader looks for them; the first few present make the table.
-QUALITY = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall", "micro_f1", "samples_f1",
-           "exact_match", "f1", "precision", "recall", "mse", "rmse", "mae", "pearson", "spearman", "r2", "bleu",
-           "chrf", "rouge1", "rouge2", "rougeL", "rougeLsum", "perplexity", "eval_loss")
+QUALITY = (
+    "accuracy",
+    "macro_f1",
+    "weighted_f1",
+    "macro_precision",
+    "macro_recall",
+    "micro_f1",
+    "samples_f1",
+    "exact_match",
+    "f1",
+    "precision",
+    "recall",
+    "mse",
+    "rmse",
+    "mae",
+    "pearson",
+    "spearman",
+    "r2",
+    "bleu",
+    "chrf",
+    "rouge1",
+    "rouge2",
+    "rougeL",
+    "rougeLsum",
+    "perplexity",
+    "eval_loss",
+)
 LOWER_IS_BETTER = {"mse", "rmse", "mae", "perplexity", "eval_loss", "train_runtime_seconds"}
 NEUTRAL = {"trainable_parameters"}  # more or fewer is a trade-off, not a win
 # What the runs cost, after the quality figures.
 COST = ("train_runtime_seconds", "trainable_parameters")
-TITLES = {"macro_f1": "macro-F1", "weighted_f1": "weighted F1", "micro_f1": "micro-F1", "samples_f1": "samples F1",
-          "f1": "entity F1", "eval_loss": "validation loss", "train_runtime_seconds": "training time (s)",
-          "trainable_parameters": "trainable parameters", "exact_match": "exact match", "rougeL": "ROUGE-L",
-          "rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeLsum": "ROUGE-Lsum", "bleu": "BLEU", "chrf": "chrF",
-          "r2": "R²", "mse": "MSE", "rmse": "RMSE", "mae": "MAE"}
+TITLES = {
+    "macro_f1": "macro-F1",
+    "weighted_f1": "weighted F1",
+    "micro_f1": "micro-F1",
+    "samples_f1": "samples F1",
+    "f1": "entity F1",
+    "eval_loss": "validation loss",
+    "train_runtime_seconds": "training time (s)",
+    "trainable_parameters": "trainable parameters",
+    "exact_match": "exact match",
+    "rougeL": "ROUGE-L",
+    "rouge1": "ROUGE-1",
+    "rouge2": "ROUGE-2",
+    "rougeLsum": "ROUGE-Lsum",
+    "bleu": "BLEU",
+    "chrf": "chrF",
+    "r2": "R²",
+    "mse": "MSE",
+    "rmse": "RMSE",
+    "mae": "MAE",
+}
 # Settings that never change what a model learns (where it is written, how often it logs).
 IRRELEVANT = {"output", "device", "report_to", "logging_steps", "save_total_limit", "checkpoint_steps"}
 # Settings that, if different, mean the validation rows differ too.
@@ -83,8 +123,9 @@ class RunComparison:
             verdict = f"Both runs score the same {row.title} ({_number(row.a)})."
         else:
             winner = self.b.name if row.better == "b" else self.a.name
-            verdict = (f"{winner} scores better: {row.title} {_number(row.a)} → {_number(row.b)} "
-                       f"({_signed(row.difference)}).")
+            verdict = (
+                f"{winner} scores better: {row.title} {_number(row.a)} → {_number(row.b)} ({_signed(row.difference)})."
+            )
         if self.adaptation[0] != self.adaptation[1]:
             adapted = self.a.name if self.adaptation[0] else self.b.name
             verdict += f" {adapted} had the domain-adaptation stage."
@@ -119,8 +160,9 @@ def _read(path: Path) -> tuple[dict, dict]:
     try:
         record = json.loads((path / RUN_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise ConfigError(f"{path} is not a readable tlstudio run (no {RUN_FILE}).",
-                          "Choose a run folder from the Runs list.") from None
+        raise ConfigError(
+            f"{path} is not a readable tlstudio run (no {RUN_FILE}).", "Choose a run folder from the Runs list."
+        ) from None
     try:
         metrics = json.loads((path / METRICS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -151,20 +193,39 @@ def compare_runs(a: str | Path, b: str | Path) -> RunComparison:
     config_a, config_b = record_a["config"], record_b["config"]
     task_a, task_b = config_a.get("task"), config_b.get("task")
     if task_a != task_b:
-        raise ConfigError(f"{a.name} learnt {task_a} and {b.name} {task_b}: their metrics do not compare.",
-                          "Choose two runs of the same task.")
+        raise ConfigError(
+            f"{a.name} learnt {task_a} and {b.name} {task_b}: their metrics do not compare.",
+            "Choose two runs of the same task.",
+        )
     rows = []
     for key in QUALITY + COST:
         value_a, value_b = _number_or_none(metrics_a.get(key)), _number_or_none(metrics_b.get(key))
         if value_a is None and value_b is None:
             continue
-        rows.append(MetricRow(key, TITLES.get(key, key.replace("_", " ")), value_a, value_b,
-                              key not in LOWER_IS_BETTER, key in QUALITY))
+        rows.append(
+            MetricRow(
+                key,
+                TITLES.get(key, key.replace("_", " ")),
+                value_a,
+                value_b,
+                key not in LOWER_IS_BETTER,
+                key in QUALITY,
+            )
+        )
     settings = _setting_changes(_config(config_a), _config(config_b))
-    adaptation = (bool(record_a.get("adaptation") or metrics_a.get("adaptation")),
-                  bool(record_b.get("adaptation") or metrics_b.get("adaptation")))
-    return RunComparison(a, b, task_a or "", tuple(rows), settings, adaptation,
-                         tuple(_notes(record_a, record_b, metrics_a, metrics_b, settings)))
+    adaptation = (
+        bool(record_a.get("adaptation") or metrics_a.get("adaptation")),
+        bool(record_b.get("adaptation") or metrics_b.get("adaptation")),
+    )
+    return RunComparison(
+        a,
+        b,
+        task_a or "",
+        tuple(rows),
+        settings,
+        adaptation,
+        tuple(_notes(record_a, record_b, metrics_a, metrics_b, settings)),
+    )
 
 
 def _setting_changes(config_a: RunConfig, config_b: RunConfig):
@@ -186,19 +247,24 @@ def _notes(record_a, record_b, metrics_a, metrics_b, settings) -> list[str]:
     notes = []
     for record in (record_a, record_b):
         if record.get("status") not in (None, "completed"):
-            notes.append(f"One run did not finish ({record.get('status')}): its figures are from its last "
-                         "evaluation, if any.")
+            notes.append(
+                f"One run did not finish ({record.get('status')}): its figures are from its last evaluation, if any."
+            )
             break
     changed = {name for name, _a, _b in settings}
     split_a = (metrics_a.get("data") or {}).get("eval_size"), (metrics_a.get("data") or {}).get("split")
     split_b = (metrics_b.get("data") or {}).get("eval_size"), (metrics_b.get("data") or {}).get("split")
     if changed & set(SPLIT_SETTINGS) or split_a != split_b:
-        notes.append("The runs were scored on different validation rows (the data or the split differs), so part "
-                     "of the difference may come from the rows rather than the training.")
+        notes.append(
+            "The runs were scored on different validation rows (the data or the split differs), so part "
+            "of the difference may come from the rows rather than the training."
+        )
     eval_size = (metrics_a.get("data") or {}).get("eval_size") or metrics_a.get("eval_size")
     if isinstance(eval_size, (int, float)) and 0 < eval_size < 200:
-        notes.append(f"Only {int(eval_size)} validation rows: differences of a few points can be chance; "
-                     "repeat with other seeds before trusting them.")
+        notes.append(
+            f"Only {int(eval_size)} validation rows: differences of a few points can be chance; "
+            "repeat with other seeds before trusting them."
+        )
     return notes
 
 

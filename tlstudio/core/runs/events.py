@@ -43,13 +43,39 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..progress import (CheckpointSaved, Evaluated, Message, RunFinished, RunStarted, SamplesGenerated,
-                       StageChanged, StepEnded, StepLogged, StudyPointMeasured, TrialFinished, TrialProgressed,
-                       TrialStarted, WorkProgressed)
+from ..progress import (
+    CheckpointSaved,
+    Evaluated,
+    Message,
+    RunFinished,
+    RunStarted,
+    SamplesGenerated,
+    StageChanged,
+    StepEnded,
+    StepLogged,
+    StudyPointMeasured,
+    TrialFinished,
+    TrialProgressed,
+    TrialStarted,
+    WorkProgressed,
+)
 from .folder import EVENTS_FILE
 
-__all__ = ["EVENTS_FILE", "EVENT_TYPES", "FORMAT_VERSION", "EventFollower", "EventLog", "LoggedEvent", "TeeSink",
-           "UnknownEvent", "decode_line", "encode_line", "event_from_dict", "event_to_dict", "replay"]
+__all__ = [
+    "EVENTS_FILE",
+    "EVENT_TYPES",
+    "FORMAT_VERSION",
+    "EventFollower",
+    "EventLog",
+    "LoggedEvent",
+    "TeeSink",
+    "UnknownEvent",
+    "decode_line",
+    "encode_line",
+    "event_from_dict",
+    "event_to_dict",
+    "replay",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +83,25 @@ FORMAT_VERSION = 1
 
 # The file format is a contract with readers in other processes, so the encoded types are listed, not
 # discovered: tests/test_run_events.py fails for an event type of progress.py missing here.
-EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (
-    RunStarted, StepLogged, StepEnded, Evaluated, SamplesGenerated, CheckpointSaved, Message, StageChanged,
-    RunFinished, WorkProgressed, TrialStarted, TrialFinished, TrialProgressed, StudyPointMeasured)}
+EVENT_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        RunStarted,
+        StepLogged,
+        StepEnded,
+        Evaluated,
+        SamplesGenerated,
+        CheckpointSaved,
+        Message,
+        StageChanged,
+        RunFinished,
+        WorkProgressed,
+        TrialStarted,
+        TrialFinished,
+        TrialProgressed,
+        StudyPointMeasured,
+    )
+}
 
 HEARTBEAT_INTERVAL = 0.25  # seconds between written StepEnded heartbeats: a progress bar needs no more
 
@@ -118,7 +160,7 @@ def _decode_value(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
-        (key, inner), = value.items()
+        ((key, inner),) = value.items()
         if key == _FLOAT_TAG and isinstance(inner, str) and inner in _NON_FINITE:
             return _NON_FINITE[inner]
         if key == _EVENT_TAG and isinstance(inner, dict):

@@ -135,8 +135,10 @@ class RunRecord:
         """Read a run.json's object, as any tlstudio wrote it; ConfigError when it is no run record."""
         where = source or RUN_FILE
         if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
-            raise ConfigError(f"{where} is not a tlstudio run record (it has no 'config' object).",
-                              "Pass the --output folder of a tlstudio run.")
+            raise ConfigError(
+                f"{where} is not a tlstudio run record (it has no 'config' object).",
+                "Pass the --output folder of a tlstudio run.",
+            )
         typed: dict[str, Any] = {}
         extra: dict[str, Any] = {}
         for key, value in record.items():
@@ -151,8 +153,11 @@ class RunRecord:
     def to_dict(self) -> dict[str, Any]:
         """The JSON object for run.json (a copy: changing it leaves the record as it is)."""
         values = {name: getattr(self, name) for name in _SHAPES}
-        defaults = {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()
-                    for f in dataclasses.fields(self) if f.name in _SHAPES and f.name != "config"}
+        defaults = {
+            f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            for f in dataclasses.fields(self)
+            if f.name in _SHAPES and f.name != "config"
+        }
         defaults["config"] = None  # always written: a record without it is no run
         # A typed field replaces the odd-shaped value read under its key once it is given a value of its own.
         chosen = {key: value for key, value in values.items() if value != defaults[key] or key not in self.extra}
@@ -168,8 +173,7 @@ class RunRecord:
         for key, value in self.extra.items():
             if key not in chosen:
                 out.setdefault(key, value)
-        return {key: list(value) if isinstance(value, tuple) else value
-                for key, value in copy.deepcopy(out).items()}
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in copy.deepcopy(out).items()}
 
     def replace(self, **changes: Any) -> RunRecord:
         """This record with some fields changed (``dataclasses.replace``; the record is frozen)."""
@@ -295,8 +299,9 @@ class RunFolder:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"cannot create {self.path}: {exc.strerror}.",
-                              "Choose a folder you can write to.") from None
+            raise ConfigError(
+                f"cannot create {self.path}: {exc.strerror}.", "Choose a folder you can write to."
+            ) from None
         self.ensure_writable()
 
     def ensure_writable(self) -> None:
@@ -306,20 +311,26 @@ class RunFolder:
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise ConfigError(f"cannot write to {self.path}: {exc.strerror}.",
-                              "Choose a folder you can write to, or make this one writable.") from None
+            raise ConfigError(
+                f"cannot write to {self.path}: {exc.strerror}.",
+                "Choose a folder you can write to, or make this one writable.",
+            ) from None
 
     def read_run(self) -> dict[str, Any]:
         if not self.run_file.is_file():
-            raise ConfigError(f"{self.path} holds no tlstudio run (no {RUN_FILE}).", "Pass the --output folder of a run.")
+            raise ConfigError(
+                f"{self.path} holds no tlstudio run (no {RUN_FILE}).", "Pass the --output folder of a run."
+            )
         try:
             record = json.loads(self.run_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{self.run_file} cannot be read ({exc}).") from None
         # run.json is data only; anything else in it is a damaged or foreign file, not a run to act on.
         if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
-            raise ConfigError(f"{self.run_file} is not a tlstudio run record (it has no 'config' object).",
-                              "Pass the --output folder of a tlstudio run.")
+            raise ConfigError(
+                f"{self.run_file} is not a tlstudio run record (it has no 'config' object).",
+                "Pass the --output folder of a tlstudio run.",
+            )
         return record
 
     def write_run(self, record: dict[str, Any]) -> None:
@@ -347,11 +358,15 @@ class RunFolder:
         try:
             values = json.loads(self.metrics_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"{self.metrics_file} cannot be read ({exc}).",
-                              "Evaluate the model again on a labelled file, or train the run again.") from None
+            raise ConfigError(
+                f"{self.metrics_file} cannot be read ({exc}).",
+                "Evaluate the model again on a labelled file, or train the run again.",
+            ) from None
         if not isinstance(values, dict):
-            raise ConfigError(f"{self.metrics_file} is not a tlstudio metrics record (it is no JSON object).",
-                              "Evaluate the model again on a labelled file, or train the run again.")
+            raise ConfigError(
+                f"{self.metrics_file} is not a tlstudio metrics record (it is no JSON object).",
+                "Evaluate the model again on a labelled file, or train the run again.",
+            )
         return RunMetrics(values)
 
     def predictions(self, *, skip_damaged: bool = False) -> Iterator[dict[str, Any]]:
@@ -374,8 +389,10 @@ class RunFolder:
                 if isinstance(row, dict):
                     yield row
                 elif not skip_damaged:
-                    raise DataError(f"{self.predictions_file}, line {number}, is damaged: {problem}.",
-                                    "Evaluate the model again on a labelled file, or train the run again.")
+                    raise DataError(
+                        f"{self.predictions_file}, line {number}, is damaged: {problem}.",
+                        "Evaluate the model again on a labelled file, or train the run again.",
+                    )
 
     def update_run(self, **changes: Any) -> dict[str, Any]:
         record = self.read_run()
@@ -520,11 +537,16 @@ def recorded_config(record: dict[str, Any]) -> dict[str, Any]:
         return values
     # data 'sets/train.csv' recorded as '/home/u/proj/sets/train.csv': the run started in /home/u/proj.
     parts = Path(data).parts
-    started_in = recorded_path.parents[len(parts) - 1] if recorded_path.parts[-len(parts):] == parts else None
+    started_in = recorded_path.parents[len(parts) - 1] if recorded_path.parts[-len(parts) :] == parts else None
     values["data"] = str(recorded_path)
     for name in ("eval_data", "adapt_path", "backbone", "subtasks"):
         value = values.get(name)
-        if started_in is not None and isinstance(value, str) and value and not Path(value).is_absolute() \
-                and (started_in / value).exists():
+        if (
+            started_in is not None
+            and isinstance(value, str)
+            and value
+            and not Path(value).is_absolute()
+            and (started_in / value).exists()
+        ):
             values[name] = str(started_in / value)
     return values

@@ -194,9 +194,13 @@ def loss_history(path: str | Path) -> LossHistory:
                 rates.append((int(step), float(entry["learning_rate"])))
         if isinstance(entry.get("eval_loss"), (int, float)):
             evals.append((int(step), float(entry["eval_loss"])))
-            scores = {k.removeprefix("eval_"): float(v) for k, v in entry.items()
-                      if k.startswith("eval_") and k not in ("eval_loss", "eval_runtime", "eval_samples_per_second",
-                                                             "eval_steps_per_second") and isinstance(v, (int, float))}
+            scores = {
+                k.removeprefix("eval_"): float(v)
+                for k, v in entry.items()
+                if k.startswith("eval_")
+                and k not in ("eval_loss", "eval_runtime", "eval_samples_per_second", "eval_steps_per_second")
+                and isinstance(v, (int, float))
+            }
             metrics.append((float(entry.get("epoch") or 0.0), scores))
     return LossHistory(tuple(train), tuple(evals), tuple(rates), tuple(metrics), state.get("max_steps"))
 

@@ -37,8 +37,10 @@ class RunLock:
                 "Wait for it to finish or stop it first; a folder holds one run at a time.",
             ) from None
         except OSError as exc:
-            raise ConfigError(f"cannot write to {self.path.parent}: {exc.strerror or exc}.",
-                              "Choose a folder you can write to, or make this one writable.") from None
+            raise ConfigError(
+                f"cannot write to {self.path.parent}: {exc.strerror or exc}.",
+                "Choose a folder you can write to, or make this one writable.",
+            ) from None
         self._lock = lock
         return self
 

@@ -34,14 +34,18 @@ def render_model_card(record: dict[str, Any], metrics: dict[str, Any], fields: d
     base_model = record.get("base_model")
     task = config["task"]
     task_impl = get_task(task)
-    metadata = card_metadata(record, task_impl.card_metrics(record, metrics), name,
-                             fields.get("license") or record.get("backbone_license"))
+    metadata = card_metadata(
+        record, task_impl.card_metrics(record, metrics), name, fields.get("license") or record.get("backbone_license")
+    )
     lines = ["---", metadata.to_yaml(original_order=list(FRONT_ORDER)), "---", ""]
     lines += [f"# {name}", ""]
     source = f"[{base_model}](https://huggingface.co/{base_model})" if base_model else f"`{config['backbone']}`"
-    lines += [fields.get("description") or
-              f"{'An' if task[:1] in 'aeiou' else 'A'} {task.replace('-', ' ')} model fine-tuned from {source} with "
-              "tlstudio.", ""]
+    lines += [
+        fields.get("description")
+        or f"{'An' if task[:1] in 'aeiou' else 'A'} {task.replace('-', ' ')} model fine-tuned from {source} with "
+        "tlstudio.",
+        "",
+    ]
     if fields.get("intended_use"):
         lines += ["## Intended use", "", fields["intended_use"], ""]
     notes = record.get("data", {}).get("notes") or []
@@ -54,13 +58,18 @@ def render_model_card(record: dict[str, Any], metrics: dict[str, Any], fields: d
     data = record.get("data", {})
     lines += ["## Data", ""]
     lines += [f"- Training file: `{Path(config['data']).name}` (SHA-256 `{data.get('sha256', '?')[:16]}...`)"]
-    columns = [f"{key.removesuffix('_column').replace('_', ' ')} column `{value}`"
-               for key, value in data.items() if key.endswith("_column") and value]
+    columns = [
+        f"{key.removesuffix('_column').replace('_', ' ')} column `{value}`"
+        for key, value in data.items()
+        if key.endswith("_column") and value
+    ]
     if columns:
         lines += ["- " + "; ".join(columns).capitalize()]
     split = data.get("split", {})
-    lines += [f"- Split: {split.get('method', '?')}; {data.get('train_size', '?')} training and "
-              f"{data.get('eval_size', '?')} validation rows"]
+    lines += [
+        f"- Split: {split.get('method', '?')}; {data.get('train_size', '?')} training and "
+        f"{data.get('eval_size', '?')} validation rows"
+    ]
     lines += task_impl.card_data(record)
     if data.get("unlabelled_skipped"):
         lines += [f"- {data['unlabelled_skipped']} unlabelled rows were not used"]
@@ -99,22 +108,37 @@ def render_model_card(record: dict[str, Any], metrics: dict[str, Any], fields: d
     return str(ModelCard("\n".join(lines)))
 
 
-def card_metadata(record: dict[str, Any], card_metrics: list[dict[str, Any]], name: str,
-                  license_id: str | None) -> ModelCardData:
+def card_metadata(
+    record: dict[str, Any], card_metrics: list[dict[str, Any]], name: str, license_id: str | None
+) -> ModelCardData:
     """The card's front matter as the Hub models it; ``card_metrics`` are a task's ``{"type", "value", "name"}``."""
     from huggingface_hub import EvalResult, ModelCardData
 
     config = record["config"]
     task = config["task"]
-    results = [EvalResult(task_type=task, task_name=task.replace("-", " ").title(), dataset_type="custom",
-                          dataset_name=Path(config["data"]).name, metric_type=entry["type"],
-                          metric_value=plain(entry["value"]), metric_name=entry.get("name"))
-               for entry in card_metrics]
+    results = [
+        EvalResult(
+            task_type=task,
+            task_name=task.replace("-", " ").title(),
+            dataset_type="custom",
+            dataset_name=Path(config["data"]).name,
+            metric_type=entry["type"],
+            metric_value=plain(entry["value"]),
+            metric_name=entry.get("name"),
+        )
+        for entry in card_metrics
+    ]
     # Left out rather than empty: a model-index with no metrics states no result, and the Hub's validator asks for one.
-    return ModelCardData(library_name="transformers", pipeline_tag=task, base_model=record.get("base_model") or None,
-                         license=license_id or None, tags=[task, "tlstudio", "generated_from_trainer"],
-                         metrics=list(dict.fromkeys(entry["type"] for entry in card_metrics)) or None,
-                         model_name=name if results else None, eval_results=results or None)
+    return ModelCardData(
+        library_name="transformers",
+        pipeline_tag=task,
+        base_model=record.get("base_model") or None,
+        license=license_id or None,
+        tags=[task, "tlstudio", "generated_from_trainer"],
+        metrics=list(dict.fromkeys(entry["type"] for entry in card_metrics)) or None,
+        model_name=name if results else None,
+        eval_results=results or None,
+    )
 
 
 def plain(value: Any) -> Any:

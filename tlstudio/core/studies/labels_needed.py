@@ -71,8 +71,9 @@ def parse_sizes(text: str) -> list[int]:
     sizes = []
     for part in text.replace(",", " ").split():
         if not part.isdigit() or int(part) < 2:
-            raise ConfigError(f"'{part}' is not a labelled-set size.", "Type whole numbers of rows, such as "
-                                                                       "50, 100, 200.")
+            raise ConfigError(
+                f"'{part}' is not a labelled-set size.", "Type whole numbers of rows, such as 50, 100, 200."
+            )
         sizes.append(int(part))
     if not sizes:
         raise ConfigError("no labelled-set sizes given.", "Type a few numbers of rows, such as 50, 100, 200.")
@@ -156,8 +157,9 @@ def nested_samples(labels: list[str], sizes: list[int], seed: int) -> dict[int, 
     return {size: sorted(order[:size]) for size in sizes}
 
 
-def labels_needed(config, sizes: list[int], *, sink=None, cancel=None, allow_pickle: bool = False,
-                  inits: tuple[str, ...] = INITS) -> StudyResult:
+def labels_needed(
+    config, sizes: list[int], *, sink=None, cancel=None, allow_pickle: bool = False, inits: tuple[str, ...] = INITS
+) -> StudyResult:
     from ..backbones import resolve_backbone
     from ..runs.folder import RunFolder
     from ..tasks import get_task, is_single_label_text
@@ -174,11 +176,15 @@ def labels_needed(config, sizes: list[int], *, sink=None, cancel=None, allow_pic
     folder.prepare_new()
     data = get_task(config.task).prepare(config, sink)
     if sizes[-1] > len(data.train.texts):
-        raise ConfigError(f"the largest size, {sizes[-1]}, is more than the {len(data.train.texts)} labelled "
-                          "training rows.", "Choose smaller sizes.")
+        raise ConfigError(
+            f"the largest size, {sizes[-1]}, is more than the {len(data.train.texts)} labelled training rows.",
+            "Choose smaller sizes.",
+        )
     if sizes[0] < len(data.label_names):
-        raise ConfigError(f"the smallest size, {sizes[0]}, cannot hold one row of each of the "
-                          f"{len(data.label_names)} classes.", f"Use sizes of at least {len(data.label_names)}.")
+        raise ConfigError(
+            f"the smallest size, {sizes[0]}, cannot hold one row of each of the {len(data.label_names)} classes.",
+            f"Use sizes of at least {len(data.label_names)}.",
+        )
     files = folder.path / "data"
     files.mkdir()
     eval_file = _write_rows(files / "validation.jsonl", data.eval.texts, data.eval.targets)
@@ -186,28 +192,46 @@ def labels_needed(config, sizes: list[int], *, sink=None, cancel=None, allow_pic
     backbones = {"pretrained": config.backbone}
     if "random" in inits:
         sink.emit(StageChanged("preparing", "the backbone's architecture with random weights"))
-        backbones["random"] = str(random_init_backbone(resolve_backbone(config.backbone).path,
-                                                       folder.path / "random-init-backbone", config.seed))
+        backbones["random"] = str(
+            random_init_backbone(
+                resolve_backbone(config.backbone).path, folder.path / "random-init-backbone", config.seed
+            )
+        )
     metric = "macro_f1"
     result = StudyResult("completed", folder.path, metric)
     for size in sizes:
-        train_file = _write_rows(files / f"train-{size}.jsonl", [data.train.texts[i] for i in samples[size]],
-                                 [data.train.targets[i] for i in samples[size]])
+        train_file = _write_rows(
+            files / f"train-{size}.jsonl",
+            [data.train.texts[i] for i in samples[size]],
+            [data.train.targets[i] for i in samples[size]],
+        )
         for init in inits:
             if cancel is not None and cancel.cancelled:
                 result.status = "cancelled"
                 break
             run_config = dataclasses.replace(
-                config, data=str(train_file), eval_data=str(eval_file), text_column="text", label_column="label",
-                text_pair_column=None, split_column=None, backbone=backbones[init],
-                output=str(folder.path / "runs" / f"{init}-{size}"))
+                config,
+                data=str(train_file),
+                eval_data=str(eval_file),
+                text_column="text",
+                label_column="label",
+                text_pair_column=None,
+                split_column=None,
+                backbone=backbones[init],
+                output=str(folder.path / "runs" / f"{init}-{size}"),
+            )
             sink.emit(StageChanged("training", f"{size} labels, {init} weights"))
             outcome = train(run_config, sink, cancel, allow_pickle=allow_pickle)
             if outcome.status != "completed":
                 result.status = "cancelled"
                 break
-            point = {"size": size, "init": init, metric: outcome.metrics.get(metric),
-                     "accuracy": outcome.metrics.get("accuracy"), "run": str(outcome.output_dir)}
+            point = {
+                "size": size,
+                "init": init,
+                metric: outcome.metrics.get(metric),
+                "accuracy": outcome.metrics.get("accuracy"),
+                "run": str(outcome.output_dir),
+            }
             result.points.append(point)
             sink.emit(StudyPointMeasured(size, init, {k: point[k] for k in (metric, "accuracy")}))
     _write(result)
@@ -221,21 +245,25 @@ def read_study(folder: str | Path) -> StudyResult:
         raw = json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8"))
         return StudyResult(str(raw["status"]), folder, str(raw["metric"]), list(raw["points"]))
     except FileNotFoundError:
-        raise ConfigError(f"{folder} holds no {RESULTS_FILE}.",
-                          "Choose the folder a labels-needed study wrote (labels-needed-… in the project).") from None
+        raise ConfigError(
+            f"{folder} holds no {RESULTS_FILE}.",
+            "Choose the folder a labels-needed study wrote (labels-needed-… in the project).",
+        ) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"cannot read {folder / RESULTS_FILE}: {exc}.") from None
 
 
 def _write_rows(path: Path, texts: list[str], labels: list[str]) -> Path:
-    atomic_write_text(path, "".join(json.dumps({"text": t, "label": y}, ensure_ascii=False) + "\n"
-                                    for t, y in zip(texts, labels)))
+    atomic_write_text(
+        path, "".join(json.dumps({"text": t, "label": y}, ensure_ascii=False) + "\n" for t, y in zip(texts, labels))
+    )
     return path
 
 
 def _write(result: StudyResult) -> None:
-    atomic_write_json(result.output_dir / RESULTS_FILE, {"status": result.status, "metric": result.metric,
-                                                         "points": result.points})
+    atomic_write_json(
+        result.output_dir / RESULTS_FILE, {"status": result.status, "metric": result.metric, "points": result.points}
+    )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["labels", *(f"{init}_{result.metric}" for init in INITS), "difference"])

@@ -98,9 +98,17 @@ class _TrialCancel:
         return self.pruned or self.out_of_time or bool(self.user is not None and self.user.cancelled)
 
 
-def tune(config: RunConfig, *, trials: int | None = None, minutes: float | None = None,
-         space: list[str] | None = None, fixed: set[str] = frozenset(), sink=None, cancel=None,
-         allow_pickle: bool = False) -> TuneResult:
+def tune(
+    config: RunConfig,
+    *,
+    trials: int | None = None,
+    minutes: float | None = None,
+    space: list[str] | None = None,
+    fixed: set[str] = frozenset(),
+    sink=None,
+    cancel=None,
+    allow_pickle: bool = False,
+) -> TuneResult:
     import optuna
 
     from ..training.engine import train
@@ -119,15 +127,19 @@ def tune(config: RunConfig, *, trials: int | None = None, minutes: float | None 
         config = prepare_config(config)
     searched = [n for n in check_space(list(space or SPACE)) if n not in fixed]
     if not searched:
-        raise ConfigError("every searchable setting is fixed, so there is nothing to search.",
-                          f"Leave out some of: {', '.join('--' + n.replace('_', '-') for n in SPACE)}.")
+        raise ConfigError(
+            "every searchable setting is fixed, so there is nothing to search.",
+            f"Leave out some of: {', '.join('--' + n.replace('_', '-') for n in SPACE)}.",
+        )
     folder = RunFolder(config.output)
     folder.prepare_new()
     objective, greater = objective_of(config)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="maximize" if greater else "minimize",
-                                sampler=optuna.samplers.TPESampler(seed=config.seed),
-                                pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0))
+    study = optuna.create_study(
+        direction="maximize" if greater else "minimize",
+        sampler=optuna.samplers.TPESampler(seed=config.seed),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0),
+    )
     deadline = time.monotonic() + minutes * 60 if minutes else None
     result = TuneResult("completed", folder.path, objective, greater)
 
@@ -156,8 +168,13 @@ def tune(config: RunConfig, *, trials: int | None = None, minutes: float | None 
             best = (max if greater else min)(scores) if scores else None
             if outcome.status == "cancelled":
                 record.state = "pruned" if trial_cancel.pruned else "stopped"
-                record.note = "stopped early: below the median of earlier trials" if trial_cancel.pruned else \
-                    "stopped: time limit reached" if trial_cancel.out_of_time else "stopped by the user"
+                record.note = (
+                    "stopped early: below the median of earlier trials"
+                    if trial_cancel.pruned
+                    else "stopped: time limit reached"
+                    if trial_cancel.out_of_time
+                    else "stopped by the user"
+                )
             elif best is None:
                 record.state, record.note = "failed", f"no '{objective}' was reported"
             else:
@@ -179,8 +196,13 @@ def tune(config: RunConfig, *, trials: int | None = None, minutes: float | None 
             return float("nan")  # optuna records the trial as failed and carries on
         return record.value
 
-    study.optimize(run_trial, n_trials=trials, timeout=minutes * 60 if minutes else None, catch=(),
-                   callbacks=[lambda s, t: s.stop() if cancel is not None and cancel.cancelled else None])
+    study.optimize(
+        run_trial,
+        n_trials=trials,
+        timeout=minutes * 60 if minutes else None,
+        catch=(),
+        callbacks=[lambda s, t: s.stop() if cancel is not None and cancel.cancelled else None],
+    )
     if cancel is not None and cancel.cancelled:
         result.status = "cancelled"
     _write_results(result, config, searched)
@@ -211,8 +233,18 @@ def _finish_trial(result: TuneResult, record: Trial, sink) -> None:
     elif record is not result.best:
         _drop_weights(Path(record.output_dir))
     best = result.best
-    sink.emit(TrialFinished(record.number, record.params, record.state, record.value, record.duration_seconds,
-                            best.number if best else None, best.value if best else None, record.note))
+    sink.emit(
+        TrialFinished(
+            record.number,
+            record.params,
+            record.state,
+            record.value,
+            record.duration_seconds,
+            best.number if best else None,
+            best.value if best else None,
+            record.note,
+        )
+    )
 
 
 def _tidy(folder: Path) -> None:
@@ -232,19 +264,40 @@ def _write_results(result: TuneResult, config: RunConfig, searched: list[str]) -
     writer = csv.writer(out)
     writer.writerow(["trial", "state", result.objective, "seconds", *searched, "note"])
     for t in result.trials:
-        writer.writerow([t.number, t.state, "" if t.value is None else f"{t.value:.6g}", t.duration_seconds,
-                         *[t.params.get(n, "") for n in searched], t.note])
+        writer.writerow(
+            [
+                t.number,
+                t.state,
+                "" if t.value is None else f"{t.value:.6g}",
+                t.duration_seconds,
+                *[t.params.get(n, "") for n in searched],
+                t.note,
+            ]
+        )
     atomic_write_text(result.output_dir / TRIALS_FILE, out.getvalue())
-    summary = {"objective": result.objective, "greater_is_better": result.greater_is_better, "searched": searched,
-               "status": result.status, "base_config": config.to_dict(),
-               "trials": [dataclasses.asdict(t) for t in result.trials],
-               "best": dataclasses.asdict(result.best) if result.best else None}
+    summary = {
+        "objective": result.objective,
+        "greater_is_better": result.greater_is_better,
+        "searched": searched,
+        "status": result.status,
+        "base_config": config.to_dict(),
+        "trials": [dataclasses.asdict(t) for t in result.trials],
+        "best": dataclasses.asdict(result.best) if result.best else None,
+    }
     atomic_write_json(result.output_dir / TUNING_FILE, summary)
     if result.best is not None:
         best = dataclasses.replace(config, output="", **result.best.params)
         result.best_config = result.output_dir / BEST_RUN_FILE
-        atomic_write_json(result.best_config, {
-            "format": "tlstudio-run/1", "status": "tuned", "config": best.to_dict(),
-            "tuning": {"trial": result.best.number, result.objective: result.best.value,
-                       "trial_folder": result.best.output_dir},
-        })
+        atomic_write_json(
+            result.best_config,
+            {
+                "format": "tlstudio-run/1",
+                "status": "tuned",
+                "config": best.to_dict(),
+                "tuning": {
+                    "trial": result.best.number,
+                    result.objective: result.best.value,
+                    "trial_folder": result.best.output_dir,
+                },
+            },
+        )

@@ -111,8 +111,10 @@ class Task:
         from ..files import sha256_of
 
         if Path(config.data).expanduser().is_dir():  # e.g. the file was replaced by a folder before --resume
-            raise DataError(f"{config.data} is a folder, not the data file this run was trained on.",
-                            "Put the data file back at that path, or start a new run with a data file.")
+            raise DataError(
+                f"{config.data} is a folder, not the data file this run was trained on.",
+                "Put the data file back at that path, or start a new run with a data file.",
+            )
         return sha256_of(config.data)
 
     def load_processor(self, path, config):
@@ -207,5 +209,8 @@ def emit_notes(sink, notes: list[str], level: str = "warning") -> None:
 
 def metric_rows(metrics: dict, names: dict[str, str]) -> list[str]:
     """Markdown table rows for the metrics present among ``names`` (key -> title)."""
-    return [f"| {title} | {metrics[key]:.4f} |" for key, title in names.items()
-            if isinstance(metrics.get(key), (int, float)) and not isinstance(metrics.get(key), bool)]
+    return [
+        f"| {title} | {metrics[key]:.4f} |"
+        for key, title in names.items()
+        if isinstance(metrics.get(key), (int, float)) and not isinstance(metrics.get(key), bool)
+    ]

@@ -79,11 +79,21 @@ def read_rows(table: Table, text_column: str, label_column: str, pair_column: st
         )
     columns = f"'{text_column}' or '{pair_column}'" if pair_column else f"'{text_column}'"
     if empty:
-        sink.emit(Message("warning", f"{table.path}: skipped {len(empty)} row(s) with an empty {columns} "
-                                     f"(data row(s) {list_numbers(empty)})."))
+        sink.emit(
+            Message(
+                "warning",
+                f"{table.path}: skipped {len(empty)} row(s) with an empty {columns} "
+                f"(data row(s) {list_numbers(empty)}).",
+            )
+        )
     if unlabelled:
-        sink.emit(Message("info", f"{table.path}: {len(unlabelled)} row(s) have no '{label_column}' and count as "
-                                  f"unlabelled; training uses the {len(texts)} labelled rows."))
+        sink.emit(
+            Message(
+                "info",
+                f"{table.path}: {len(unlabelled)} row(s) have no '{label_column}' and count as "
+                f"unlabelled; training uses the {len(texts)} labelled rows.",
+            )
+        )
     counts = {"labelled": len(texts), "unlabelled_skipped": len(unlabelled), "empty_text_skipped": len(empty)}
     return Rows(texts, pairs if pair_column else None, targets, rows, counts)
 
@@ -97,8 +107,7 @@ def read_eval_file(config, columns: list[str], flags: list[str], sink) -> Table:
     return table
 
 
-def split_rows(rows: Rows, table: Table, config, stratify: list | None,
-               sink=None) -> tuple[Rows, Rows, dict[str, Any]]:
+def split_rows(rows: Rows, table: Table, config, stratify: list | None, sink=None) -> tuple[Rows, Rows, dict[str, Any]]:
     """Training and validation rows from a split column or a (stratified when possible) random hold-out;
     ``sink`` hears why a split could not be stratified."""
     if config.split_column:
@@ -106,8 +115,11 @@ def split_rows(rows: Rows, table: Table, config, stratify: list | None,
         values = table.frame[column].tolist()
         split_values = [values[r - 1] for r in rows.rows]
         train_pos, eval_pos, kind = split_from_column(split_values, column, str(table.path))
-        return rows.take(train_pos), rows.take(eval_pos), {"method": "split column", "column": column,
-                                                           "eval_split": kind}
+        return (
+            rows.take(train_pos),
+            rows.take(eval_pos),
+            {"method": "split column", "column": column, "eval_split": kind},
+        )
     if len(rows.texts) < 2:
         raise DataError(
             f"{table.path} has too few usable rows to hold any out for validation.",
@@ -128,5 +140,8 @@ def split_rows(rows: Rows, table: Table, config, stratify: list | None,
     else:
         train_pos, eval_pos = random_split(len(rows.texts), config.eval_fraction, config.seed)
         method = "random"
-    return rows.take(train_pos), rows.take(eval_pos), {"method": method, "eval_fraction": config.eval_fraction,
-                                                       "seed": config.seed}
+    return (
+        rows.take(train_pos),
+        rows.take(eval_pos),
+        {"method": method, "eval_fraction": config.eval_fraction, "seed": config.seed},
+    )

@@ -44,8 +44,11 @@ def metric_title(key: str, metrics: dict | None = None, task: str | None = None)
 
 
 # Baselines a task reports beside its figures: (key prefix, what the baseline does).
-_BASELINES = (("majority_", "always predicting the most common class"), ("copy_", "copying the source text"),
-              ("mean_baseline_", "always predicting the mean"))
+_BASELINES = (
+    ("majority_", "always predicting the most common class"),
+    ("copy_", "copying the source text"),
+    ("mean_baseline_", "always predicting the mean"),
+)
 _LOWER_IS_BETTER = {"mse", "rmse", "mae", "eval_loss", "loss"}
 
 
@@ -70,5 +73,7 @@ def below_baseline(metrics: dict, task: str | None = None) -> str | None:
     worse = value >= base[0] if key in _LOWER_IS_BETTER else value <= base[0]
     if not worse:
         return None
-    return (f"{metric_title(key, metrics, task)} {value:.3f} is no better than {base[0]:.3f} for {base[1]}: the "
-            "model has not learned anything useful yet (train longer, check the labels, or try another backbone).")
+    return (
+        f"{metric_title(key, metrics, task)} {value:.3f} is no better than {base[0]:.3f} for {base[1]}: the "
+        "model has not learned anything useful yet (train longer, check the labels, or try another backbone)."
+    )

@@ -13,8 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from ..data.columns import require_column
-from ..data.image_tables import (describe_unreadable, folder_fingerprint, image_root, read_image_data,
-                                 resolve_image, suggest_image_column, unreadable_images)
+from ..data.image_tables import (
+    describe_unreadable,
+    folder_fingerprint,
+    image_root,
+    read_image_data,
+    resolve_image,
+    suggest_image_column,
+    unreadable_images,
+)
 from ..data.roles import RoleSuggestion, suggest_label_column
 from ..data.table import Table
 from ..errors import ConfigError, DataError
@@ -62,26 +69,40 @@ class ImageClassificationTask(Task):
             sink.emit(Message("warning", note))
         image_column, label_column = self.choose_columns(table, config.image_column, config.label_column, sink)
         rows, unreadable = self.read_images(table, image_column, label_column, sink)
-        summary: dict[str, Any] = {"rows": len(table), **rows.counts, "label_mode": mode.name,
-                                   "unreadable_images": len(unreadable)}
+        summary: dict[str, Any] = {
+            "rows": len(table),
+            **rows.counts,
+            "label_mode": mode.name,
+            "unreadable_images": len(unreadable),
+        }
         if unreadable:
             summary["unreadable"] = unreadable[:UNREADABLE_RECORDED]
         if config.eval_data:
             eval_table = read_image_data(config.eval_data)
-            eval_image, eval_label = self.choose_columns(eval_table, image_column if eval_table.format !=
-                                                         "image folder" else None, label_column if
-                                                         eval_table.format != "image folder" else None, sink)
+            eval_image, eval_label = self.choose_columns(
+                eval_table,
+                image_column if eval_table.format != "image folder" else None,
+                label_column if eval_table.format != "image folder" else None,
+                sink,
+            )
             evaluation, bad = self.read_images(eval_table, eval_image, eval_label, sink)
             train, summary["unreadable_images"] = rows, len(unreadable) + len(bad)
             summary["split"] = {"method": "eval file", "eval_file": str(eval_table.path)}
         else:
             train, evaluation, summary["split"] = split_rows(rows, table, config, mode.stratify(rows.targets), sink)
         if not evaluation.texts:
-            raise DataError(f"{config.data} has too few labelled images to hold any out for validation.",
-                            "Add images or give an evaluation folder or file with --eval-data.")
+            raise DataError(
+                f"{config.data} has too few labelled images to hold any out for validation.",
+                "Add images or give an evaluation folder or file with --eval-data.",
+            )
         label_names = mode.label_names(train.targets, evaluation.targets, label_column, config.data)
-        data = ClassificationData(columns={"image_column": image_column, "label_column": label_column},
-                                  label_names=label_names, train=train, eval=evaluation, mode=mode)
+        data = ClassificationData(
+            columns={"image_column": image_column, "label_column": label_column},
+            label_names=label_names,
+            train=train,
+            eval=evaluation,
+            mode=mode,
+        )
         summary.update(mode.summary(train.targets, label_names))
         summary["train_size"], summary["eval_size"] = len(train.texts), len(evaluation.texts)
         data.summary = summary
@@ -91,32 +112,42 @@ class ImageClassificationTask(Task):
     def choose_columns(self, table: Table, image: str | None, label: str | None, sink) -> tuple[str, str]:
         if table.format == "image folder":
             if (image and image != "image") or (label and label != "label"):
-                raise ConfigError(f"{table.path} is a folder of class sub-folders; it has no columns to name.",
-                                  "Leave out --image-column and --label-column.")
+                raise ConfigError(
+                    f"{table.path} is a folder of class sub-folders; it has no columns to name.",
+                    "Leave out --image-column and --label-column.",
+                )
             return "image", "label"
         if image:
             image = require_column(table, image, "--image-column")
         else:
             image, reason = suggest_image_column(table.frame)
             if image is None:
-                raise DataError(f"cannot tell which column of {table.path} holds the image paths: {reason}.",
-                                f"Name it with --image-column. Columns: {', '.join(table.columns)}.")
-            sink.emit(Message("info", f"using column '{image}' as the image ({reason}); change it with "
-                                      "--image-column"))
+                raise DataError(
+                    f"cannot tell which column of {table.path} holds the image paths: {reason}.",
+                    f"Name it with --image-column. Columns: {', '.join(table.columns)}.",
+                )
+            sink.emit(Message("info", f"using column '{image}' as the image ({reason}); change it with --image-column"))
         if label:
             label = require_column(table, label, "--label-column")
         else:
             rest = table.frame.drop(columns=[image])
             suggestion: RoleSuggestion = suggest_label_column(rest)
             if suggestion.column is None:
-                raise DataError(f"cannot tell which column of {table.path} is the label: {suggestion.reason}.",
-                                f"Name it with --label-column. Columns: {', '.join(table.columns)}.")
+                raise DataError(
+                    f"cannot tell which column of {table.path} is the label: {suggestion.reason}.",
+                    f"Name it with --label-column. Columns: {', '.join(table.columns)}.",
+                )
             label = suggestion.column
-            sink.emit(Message("info", f"using column '{label}' as the label ({suggestion.reason}); change it "
-                                      "with --label-column"))
+            sink.emit(
+                Message(
+                    "info", f"using column '{label}' as the label ({suggestion.reason}); change it with --label-column"
+                )
+            )
         if image == label:
-            raise DataError(f"the image and label columns are both '{image}'.",
-                            "Name different columns with --image-column and --label-column.")
+            raise DataError(
+                f"the image and label columns are both '{image}'.",
+                "Name different columns with --image-column and --label-column.",
+            )
         return image, label
 
     def read_images(self, table: Table, image_column: str, label_column: str, sink) -> tuple[Rows, list[dict]]:
@@ -127,12 +158,22 @@ class ImageClassificationTask(Task):
         bad = unreadable_images(paths)
         unreadable = [{"row": rows.rows[i], "image": rows.texts[i], "reason": reason} for i, reason in bad.items()]
         if bad:
-            sink.emit(Message("warning", describe_unreadable(table.path, [u["row"] for u in unreadable],
-                                                             [u["reason"] for u in unreadable],
-                                                             [u["image"] for u in unreadable])))
+            sink.emit(
+                Message(
+                    "warning",
+                    describe_unreadable(
+                        table.path,
+                        [u["row"] for u in unreadable],
+                        [u["reason"] for u in unreadable],
+                        [u["image"] for u in unreadable],
+                    ),
+                )
+            )
             if len(bad) == len(paths):
-                raise DataError(f"none of the images named in {table.path} can be read.",
-                                "Check that the paths are relative to the data file (or absolute).")
+                raise DataError(
+                    f"none of the images named in {table.path} can be read.",
+                    "Check that the paths are relative to the data file (or absolute).",
+                )
         keep = [i for i in range(len(paths)) if i not in bad]
         kept = rows.take(keep)
         kept.texts = [str(paths[i]) for i in keep]
@@ -146,11 +187,12 @@ class ImageClassificationTask(Task):
         model_config = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
         native = model_config.get("image_size")
         if config.image_size and model_config.get("patch_size") and native and config.image_size != native:
-            raise ConfigError(f"this backbone ({model_config.get('model_type')}) reads {native}-pixel images only.",
-                              f"Leave out --image-size, or pass --image-size {native}.")
+            raise ConfigError(
+                f"this backbone ({model_config.get('model_type')}) reads {native}-pixel images only.",
+                f"Leave out --image-size, or pass --image-size {native}.",
+            )
         if processor_size(processor) is None:
-            raise ConfigError(f"cannot tell which image size the backbone in {path} expects.",
-                              "Pass --image-size.")
+            raise ConfigError(f"cannot tell which image size the backbone in {path} expects.", "Pass --image-size.")
         return processor
 
     def build_datasets(self, processor, data: ClassificationData, config, sink):
@@ -160,10 +202,16 @@ class ImageClassificationTask(Task):
         names = parse_augment(config.augment)
         if names:
             sink.emit(Message("info", f"augmenting training images: {', '.join(names)}."))
-        labels = {split: data.mode.dataset_labels(rows.targets, data) for split, rows in
-                  (("train", data.train), ("eval", data.eval))}
-        train = ImageDataset([Path(p) for p in data.train.texts], labels["train"], processor,
-                             Augmenter(names, config.seed) if names else None)
+        labels = {
+            split: data.mode.dataset_labels(rows.targets, data)
+            for split, rows in (("train", data.train), ("eval", data.eval))
+        }
+        train = ImageDataset(
+            [Path(p) for p in data.train.texts],
+            labels["train"],
+            processor,
+            Augmenter(names, config.seed) if names else None,
+        )
         evaluation = ImageDataset([Path(p) for p in data.eval.texts], labels["eval"], processor)
         data.eval_doc_index = list(range(len(data.eval.texts)))
         if len(train) % config.batch_size == 1:
@@ -193,8 +241,10 @@ class ImageClassificationTask(Task):
         from ..vision.images import processor_size
 
         kwargs: dict[str, Any] = {
-            "num_labels": len(data.label_names), "id2label": dict(enumerate(data.label_names)),
-            "label2id": data.label2id, "ignore_mismatched_sizes": True,
+            "num_labels": len(data.label_names),
+            "id2label": dict(enumerate(data.label_names)),
+            "label2id": data.label2id,
+            "ignore_mismatched_sizes": True,
         }
         model_config = json.loads((Path(backbone.path) / "config.json").read_text(encoding="utf-8"))
         if model_config.get("model_type") == "tlstudio-efficientnet-lite":
@@ -208,12 +258,16 @@ class ImageClassificationTask(Task):
     def compute_metrics(self, data: ClassificationData):
         return EvalMetrics(data)
 
-    def final_report(self, model, processor, data: ClassificationData, config, sink, cancel=None,
-                     eval_outputs=None):
+    def final_report(self, model, processor, data: ClassificationData, config, sink, cancel=None, eval_outputs=None):
         from ..predictors.image_classifier import image_logits
 
-        logits = eval_outputs if eval_outputs is not None else image_logits(
-            model, processor, data.eval.texts, batch_size=max(8, config.batch_size * 2), cancel=cancel)
+        logits = (
+            eval_outputs
+            if eval_outputs is not None
+            else image_logits(
+                model, processor, data.eval.texts, batch_size=max(8, config.batch_size * 2), cancel=cancel
+            )
+        )
         scores = self.mode.scores(logits)
         report = self.mode.report(scores, data.eval.targets, data.label_names, sink)
         report["unreadable_images"] = data.summary.get("unreadable_images", 0)
@@ -221,27 +275,46 @@ class ImageClassificationTask(Task):
         root = root if root.is_dir() else root.parent
         records = []
         for row, path, target, score in zip(data.eval.rows, data.eval.texts, data.eval.targets, scores):
-            records.append({"row": row, "image": path, "text": _shown_path(path, root),
-                            **self.mode.record(score, target, data.label_names)})
+            records.append(
+                {
+                    "row": row,
+                    "image": path,
+                    "text": _shown_path(path, root),
+                    **self.mode.record(score, target, data.label_names),
+                }
+            )
         return report, records
 
     def evaluate(self, predictor, table, columns: dict, sink, cancel=None) -> tuple[dict, list[dict]]:
         """Score a trained image classifier on a labelled folder or table (``tlstudio evaluate``)."""
-        image_column, label_column = self.choose_columns(table, columns.get("image_column"),
-                                                         columns.get("label_column"), sink)
+        image_column, label_column = self.choose_columns(
+            table, columns.get("image_column"), columns.get("label_column"), sink
+        )
         rows, unreadable = self.read_images(table, image_column, label_column, sink)
         unknown = sorted(set(rows.targets) - set(predictor.labels))
         if unknown:
-            raise DataError(f"{table.path} has label(s) the model does not know: {', '.join(unknown[:10])}.",
-                            f"The model knows: {', '.join(predictor.labels)}.")
+            raise DataError(
+                f"{table.path} has label(s) the model does not know: {', '.join(unknown[:10])}.",
+                f"The model knows: {', '.join(predictor.labels)}.",
+            )
         scores = predictor.scores(rows.texts, cancel=cancel)
         report = self.mode.report(scores, rows.targets, predictor.labels)
-        report.update(rows=len(rows.texts), unreadable_images=len(unreadable), image_column=image_column,
-                      label_column=label_column)
+        report.update(
+            rows=len(rows.texts),
+            unreadable_images=len(unreadable),
+            image_column=image_column,
+            label_column=label_column,
+        )
         root = image_root(table)
-        records = [{"row": row, "image": path, "text": _shown_path(path, root),
-                    **self.mode.record(score, target, predictor.labels)}
-                   for row, path, target, score in zip(rows.rows, rows.texts, rows.targets, scores)]
+        records = [
+            {
+                "row": row,
+                "image": path,
+                "text": _shown_path(path, root),
+                **self.mode.record(score, target, predictor.labels),
+            }
+            for row, path, target, score in zip(rows.rows, rows.texts, rows.targets, scores)
+        ]
         return report, records
 
     # ------------------------------------------------------------ model card
@@ -253,12 +326,21 @@ class ImageClassificationTask(Task):
 
     def card_usage(self, record: dict, model_path: str) -> list[str]:
         if (record.get("base_model") or "") == "" and "efficientnet" in str(record["config"].get("backbone")):
-            return ["EfficientNet-Lite is not a transformers architecture: load this folder with tlstudio "
-                    "(`tlstudio predict MODEL_DIR image.png`), or export it with `tlstudio export --format onnx` "
-                    "and run `onnx/model.onnx` in onnxruntime.", ""]
-        return ["```python", "from transformers import pipeline", "",
-                f'classifier = pipeline("image-classification", model="{model_path}")',
-                'print(classifier("photo.jpg"))', "```", ""]
+            return [
+                "EfficientNet-Lite is not a transformers architecture: load this folder with tlstudio "
+                "(`tlstudio predict MODEL_DIR image.png`), or export it with `tlstudio export --format onnx` "
+                "and run `onnx/model.onnx` in onnxruntime.",
+                "",
+            ]
+        return [
+            "```python",
+            "from transformers import pipeline",
+            "",
+            f'classifier = pipeline("image-classification", model="{model_path}")',
+            'print(classifier("photo.jpg"))',
+            "```",
+            "",
+        ]
 
 
 def _shown_path(path: str, root: Path) -> str:

@@ -35,16 +35,25 @@ class SampleAndPerplexity(TrainerCallback):
         from ..predictors.causal_lm import generate_continuations
 
         try:
-            texts = generate_continuations(model, self.tokenizer, self.data.sample_prompts,
-                                           max_new_tokens=min(self.config.max_new_tokens, 64),
-                                           temperature=self.config.temperature, top_p=self.config.top_p,
-                                           seed=self.config.seed)
+            texts = generate_continuations(
+                model,
+                self.tokenizer,
+                self.data.sample_prompts,
+                max_new_tokens=min(self.config.max_new_tokens, 64),
+                temperature=self.config.temperature,
+                top_p=self.config.top_p,
+                seed=self.config.seed,
+            )
         except RuntimeError as exc:  # a sample is a nicety; it must never stop the run
             self.sink.emit(Message("warning", f"could not generate sample texts ({exc})."))
             return
-        self.sink.emit(SamplesGenerated(step=state.global_step, epoch=float(state.epoch or 0.0),
-                                        samples=[{"prompt": p, "text": t}
-                                                 for p, t in zip(self.data.sample_prompts, texts)]))
+        self.sink.emit(
+            SamplesGenerated(
+                step=state.global_step,
+                epoch=float(state.epoch or 0.0),
+                samples=[{"prompt": p, "text": t} for p, t in zip(self.data.sample_prompts, texts)],
+            )
+        )
 
 
 def example_losses(model, columns: dict, collator, *, batch_size: int = 8, cancel=None):
@@ -63,15 +72,20 @@ def example_losses(model, columns: dict, collator, *, batch_size: int = 8, cance
             for start in range(0, count, batch_size):
                 if cancel is not None and cancel.cancelled:
                     raise RunCancelled()
-                features = [{k: columns[k][i] for k in ("input_ids", "labels")}
-                            for i in range(start, min(count, start + batch_size))]
+                features = [
+                    {k: columns[k][i] for k in ("input_ids", "labels")}
+                    for i in range(start, min(count, start + batch_size))
+                ]
                 batch = {k: v.to(device) for k, v in collator(features).items()}
                 logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits.float()
                 # Token t predicts token t+1, as the model's own loss does.
                 targets = batch["labels"][:, 1:]
                 token_loss = torch.nn.functional.cross_entropy(
-                    logits[:, :-1].reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100,
-                    reduction="none").view(targets.shape)
+                    logits[:, :-1].reshape(-1, logits.shape[-1]),
+                    targets.reshape(-1),
+                    ignore_index=-100,
+                    reduction="none",
+                ).view(targets.shape)
                 mask = targets != -100
                 for row_loss, row_mask in zip(token_loss, mask):
                     n = int(row_mask.sum())

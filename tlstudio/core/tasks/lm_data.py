@@ -48,7 +48,7 @@ def template_of(config) -> str:
 
 def prompt_part(template: str, prompt: str) -> str:
     """The template filled with the prompt, up to where the response begins."""
-    head = template[:template.rindex("{response}")]
+    head = template[: template.rindex("{response}")]
     return head.replace("{prompt}", prompt)
 
 
@@ -63,23 +63,30 @@ def choose_lm_columns(table, config_values: dict) -> tuple[dict[str, str], str |
     if prompt or response:
         if not (prompt and response):
             raise ConfigError("prompt_column and response_column go together.", "Give both.")
-        return {"prompt_column": require_column(table, prompt, "--prompt-column"),
-                "response_column": require_column(table, response, "--response-column")}, None
+        return {
+            "prompt_column": require_column(table, prompt, "--prompt-column"),
+            "response_column": require_column(table, response, "--response-column"),
+        }, None
     if text:
         return {"text_column": require_column(table, text, "--text-column")}, None
     lower = {c.lower(): c for c in table.columns}
     found_prompt = next((lower[n] for n in PROMPT_NAMES if n in lower), None)
     found_response = next((lower[n] for n in RESPONSE_NAMES if n in lower), None)
     if found_prompt and found_response and found_prompt != found_response:
-        return ({"prompt_column": found_prompt, "response_column": found_response},
-                f"using '{found_prompt}' as the prompt and '{found_response}' as the response (their names); "
-                "give --text-column to learn plain text instead")
+        return (
+            {"prompt_column": found_prompt, "response_column": found_response},
+            f"using '{found_prompt}' as the prompt and '{found_response}' as the response (their names); "
+            "give --text-column to learn plain text instead",
+        )
     suggestion = suggest_text_column(table.frame)
     if suggestion.column is None:
-        raise DataError(f"cannot tell which column of {table.path} holds the text: {suggestion.reason}.",
-                        "Name it with --text-column, or give --prompt-column and --response-column.")
-    return {"text_column": suggestion.column}, (f"using column '{suggestion.column}' as the text "
-                                                f"({suggestion.reason}); change it with --text-column")
+        raise DataError(
+            f"cannot tell which column of {table.path} holds the text: {suggestion.reason}.",
+            "Name it with --text-column, or give --prompt-column and --response-column.",
+        )
+    return {"text_column": suggestion.column}, (
+        f"using column '{suggestion.column}' as the text ({suggestion.reason}); change it with --text-column"
+    )
 
 
 def read_lm_rows(table, columns: dict[str, str], template: str, sink) -> LMRows:
@@ -88,8 +95,10 @@ def read_lm_rows(table, columns: dict[str, str], template: str, sink) -> LMRows:
     if "text_column" in columns:
         pairs = (("", cell_text(v)) for v in frame[columns["text_column"]].tolist())
     else:
-        pairs = zip((cell_text(v) for v in frame[columns["prompt_column"]].tolist()),
-                    (cell_text(v) for v in frame[columns["response_column"]].tolist()))
+        pairs = zip(
+            (cell_text(v) for v in frame[columns["prompt_column"]].tolist()),
+            (cell_text(v) for v in frame[columns["response_column"]].tolist()),
+        )
     plain = "text_column" in columns
     for number, (prompt, response) in enumerate(pairs, start=1):
         if not response.strip() or (not plain and not prompt.strip()):
@@ -99,11 +108,18 @@ def read_lm_rows(table, columns: dict[str, str], template: str, sink) -> LMRows:
         responses.append(response if plain else response.strip())
         rows.append(number)
     if not rows:
-        raise DataError(f"{table.path} has no rows with text in {', '.join(repr(c) for c in columns.values())}.",
-                        "Check the column names.")
+        raise DataError(
+            f"{table.path} has no rows with text in {', '.join(repr(c) for c in columns.values())}.",
+            "Check the column names.",
+        )
     if empty:
-        sink.emit(Message("warning", f"{table.path}: skipped {len(empty)} row(s) with an empty text, prompt or "
-                                     f"response (data row(s) {list_numbers(empty)})."))
+        sink.emit(
+            Message(
+                "warning",
+                f"{table.path}: skipped {len(empty)} row(s) with an empty text, prompt or "
+                f"response (data row(s) {list_numbers(empty)}).",
+            )
+        )
     return LMRows(prompts, responses, rows)
 
 
@@ -133,12 +149,15 @@ def encode_lm(tokenizer, rows: LMRows, max_length: int) -> tuple[dict[str, list]
     for position, body in enumerate(bodies):
         head = [] if plain else heads[position]
         ids = head + list(body) + ([eos] if eos is not None else [])
-        labels = [-100] * len(head) + ids[len(head):]
+        labels = [-100] * len(head) + ids[len(head) :]
         if len(ids) <= max_length:
             pieces = [(ids, labels)]
         elif plain:
-            pieces = [(ids[s:s + max_length], ids[s:s + max_length]) for s in range(0, len(ids), max_length)
-                      if len(ids) - s >= 2]
+            pieces = [
+                (ids[s : s + max_length], ids[s : s + max_length])
+                for s in range(0, len(ids), max_length)
+                if len(ids) - s >= 2
+            ]
         else:
             pieces = [(ids[:max_length], labels[:max_length])]
         cut += len(ids) > max_length

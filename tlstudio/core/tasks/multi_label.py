@@ -21,8 +21,13 @@ from .single_label import per_class_table
 
 DELIMITERS = ("|", ";", ",")
 CARD_NAMES = {
-    "micro_f1": "Micro F1", "macro_f1": "Macro F1", "samples_f1": "Samples F1", "micro_precision": "Micro precision",
-    "micro_recall": "Micro recall", "exact_match": "Exact match (all labels right)", "threshold": "Threshold",
+    "micro_f1": "Micro F1",
+    "macro_f1": "Macro F1",
+    "samples_f1": "Samples F1",
+    "micro_precision": "Micro precision",
+    "micro_recall": "Micro recall",
+    "exact_match": "Exact match (all labels right)",
+    "threshold": "Threshold",
 }
 
 
@@ -40,8 +45,15 @@ class MultiLabel(LabelMode):
     problem_type = "multi_label_classification"
     metric_for_best = "micro_f1"
     greater_is_better = True
-    headline_metrics = ("micro_f1", "macro_f1", "samples_f1", "micro_precision", "micro_recall", "exact_match",
-                        "threshold")
+    headline_metrics = (
+        "micro_f1",
+        "macro_f1",
+        "samples_f1",
+        "micro_precision",
+        "micro_recall",
+        "exact_match",
+        "threshold",
+    )
     # A long document has a label when any part of it does.
     window_aggregation = "max"
     value_description = "label lists or separated label strings"
@@ -106,11 +118,17 @@ class MultiLabel(LabelMode):
 
     def setup(self, data, config, sink) -> None:
         if config.class_weighting == "on":
-            sink.emit(Message("warning", "class weighting applies to single-label classification; a multi-label "
-                                         "model tunes its decision threshold instead."))
+            sink.emit(
+                Message(
+                    "warning",
+                    "class weighting applies to single-label classification; a multi-label "
+                    "model tunes its decision threshold instead.",
+                )
+            )
         if self.delimiter:
-            sink.emit(Message("info", f"splitting label cells on '{self.delimiter}' "
-                                      "(change it with --label-delimiter)."))
+            sink.emit(
+                Message("info", f"splitting label cells on '{self.delimiter}' (change it with --label-delimiter).")
+            )
 
     # The model's own BCE-with-logits for multi_label_classification is the loss (LabelMode's default).
 
@@ -141,11 +159,16 @@ class MultiLabel(LabelMode):
 
     # ------------------------------------------------------------ model card
     def card_metrics(self, metrics: dict) -> list[dict]:
-        return [{"type": "f1", "value": round(metrics["micro_f1"], 4), "name": "Micro F1"},
-                {"type": "f1", "value": round(metrics["macro_f1"], 4), "name": "Macro F1"}]
+        return [
+            {"type": "f1", "value": round(metrics["micro_f1"], 4), "name": "Micro F1"},
+            {"type": "f1", "value": round(metrics["macro_f1"], 4), "name": "Macro F1"},
+        ]
 
     def card_results(self, metrics: dict) -> list[str]:
         lines = ["| metric | value |", "|---|---|", *metric_rows(metrics, CARD_NAMES), ""]
-        lines += [f"A label applies when its score is at least {metrics.get('threshold', 0.5):.2f} (tuned on the "
-                  "validation split; saved as `multi_label_threshold` in config.json).", ""]
+        lines += [
+            f"A label applies when its score is at least {metrics.get('threshold', 0.5):.2f} (tuned on the "
+            "validation split; saved as `multi_label_threshold` in config.json).",
+            "",
+        ]
         return lines + per_class_table(metrics.get("per_class", {}))

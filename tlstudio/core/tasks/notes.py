@@ -26,9 +26,11 @@ def is_uncased(tokenizer) -> bool:
 def uncased_note(tokenizer, backbone: str, purpose: str) -> str | None:
     if not is_uncased(tokenizer):
         return None
-    return (f"the backbone '{backbone}' is uncased: it reads 'Paris' and 'paris' alike, so capital letters, a "
-            f"strong clue for names, are lost to {purpose}. A cased backbone (bert-base-cased, for example) "
-            "usually tags entities better.")
+    return (
+        f"the backbone '{backbone}' is uncased: it reads 'Paris' and 'paris' alike, so capital letters, a "
+        f"strong clue for names, are lost to {purpose}. A cased backbone (bert-base-cased, for example) "
+        "usually tags entities better."
+    )
 
 
 def _squash(text: str) -> str:
@@ -39,9 +41,15 @@ def _strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
 
 
-def vocabulary_note(tokenizer, texts: list[str], *, case_matters: bool = True, scored_by: str = "BLEU and chrF",
-                    advice: str = "Choose a backbone whose vocabulary covers the texts' language.",
-                    what: str = "target texts") -> str | None:
+def vocabulary_note(
+    tokenizer,
+    texts: list[str],
+    *,
+    case_matters: bool = True,
+    scored_by: str = "BLEU and chrF",
+    advice: str = "Choose a backbone whose vocabulary covers the texts' language.",
+    what: str = "target texts",
+) -> str | None:
     """A note when the tokenizer cannot write ``texts`` back exactly (lowercasing, stripped accents, unknowns).
 
     ``scored_by`` names the metrics the lost characters lower; where they ignore case (ROUGE), ``case_matters`` is
@@ -70,16 +78,19 @@ def vocabulary_note(tokenizer, texts: list[str], *, case_matters: bool = True, s
         return None
     problems = []
     if lowercased or accents:
-        problems.append(f"writes only lower case ({lowercased + accents} of {len(sample)} sampled {what} have "
-                        "capitals)")
+        problems.append(
+            f"writes only lower case ({lowercased + accents} of {len(sample)} sampled {what} have capitals)"
+        )
     if accents:
         problems.append(f"strips accents (é becomes e) from {accents} of them")
     if unknown:
         problems.append(f"has no tokens for some characters in {unknown} of them")
     if other:
         problems.append(f"changes {other} of them in other ways")
-    return (f"the backbone's vocabulary {', '.join(problems)}, so the model cannot write those texts exactly, and "
-            f"{scored_by} against the references stay lower for that reason alone. {advice}")
+    return (
+        f"the backbone's vocabulary {', '.join(problems)}, so the model cannot write those texts exactly, and "
+        f"{scored_by} against the references stay lower for that reason alone. {advice}"
+    )
 
 
 WARM_START_NOTE = (

@@ -19,8 +19,9 @@ from .base import emit_notes
 Records = TypeVar("Records")
 
 
-def split_records(config, table, records: Records, read_eval: Callable[[object], Records], sink,
-                  unit: str = "rows") -> tuple[Records, Records, dict]:
+def split_records(
+    config, table, records: Records, read_eval: Callable[[object], Records], sink, unit: str = "rows"
+) -> tuple[Records, Records, dict]:
     """``(train, evaluation, split summary)``; ``read_eval(table)`` reads the eval file's records."""
     if config.eval_data:
         eval_table = read_table(config.eval_data)
@@ -29,14 +30,21 @@ def split_records(config, table, records: Records, read_eval: Callable[[object],
     if config.split_column:
         column = require_column(table, config.split_column, "--split-column")
         values = table.frame[column].tolist()
-        train_pos, eval_pos, kind = split_from_column([values[r - 1] for r in records.rows], column,
-                                                      str(table.path))
-        return (records.take(train_pos), records.take(eval_pos),
-                {"method": "split column", "column": column, "eval_split": kind})
+        train_pos, eval_pos, kind = split_from_column([values[r - 1] for r in records.rows], column, str(table.path))
+        return (
+            records.take(train_pos),
+            records.take(eval_pos),
+            {"method": "split column", "column": column, "eval_split": kind},
+        )
     count = len(records.rows)
     if count < 2:
-        raise DataError(f"{config.data} has too few {unit} to hold any out for validation.",
-                        f"Add {unit} or give an evaluation file with --eval-data.")
+        raise DataError(
+            f"{config.data} has too few {unit} to hold any out for validation.",
+            f"Add {unit} or give an evaluation file with --eval-data.",
+        )
     train_pos, eval_pos = random_split(count, config.eval_fraction, config.seed)
-    return (records.take(train_pos), records.take(eval_pos),
-            {"method": "random", "eval_fraction": config.eval_fraction, "seed": config.seed})
+    return (
+        records.take(train_pos),
+        records.take(eval_pos),
+        {"method": "random", "eval_fraction": config.eval_fraction, "seed": config.seed},
+    )

@@ -20,7 +20,12 @@ from .base import metric_rows
 from .label_mode import LabelMode, with_warning
 
 CARD_NAMES = {
-    "mse": "MSE", "rmse": "RMSE", "mae": "MAE", "r2": "R²", "pearson": "Pearson r", "spearman": "Spearman ρ",
+    "mse": "MSE",
+    "rmse": "RMSE",
+    "mae": "MAE",
+    "r2": "R²",
+    "pearson": "Pearson r",
+    "spearman": "Spearman ρ",
     "mean_baseline_mse": "MSE of always predicting the training mean",
 }
 
@@ -82,8 +87,10 @@ class Regression(LabelMode):
 
     def label_names(self, train_targets: list, eval_targets: list, column: str, source: str) -> list[str]:
         if len(set(train_targets)) < 2:
-            raise DataError(f"column '{column}' of {source} has the same value in every training row.",
-                            "A regression target must vary to be learned.")
+            raise DataError(
+                f"column '{column}' of {source} has the same value in every training row.",
+                "A regression target must vary to be learned.",
+            )
         return [column]  # the single output is named after the target column
 
     def encode(self, targets: list, names: list[str]) -> list[float]:
@@ -93,8 +100,12 @@ class Regression(LabelMode):
         import numpy as np
 
         values = np.asarray(train_targets, dtype=np.float64)
-        return {"target_min": float(values.min()), "target_max": float(values.max()),
-                "target_mean": float(values.mean()), "target_std": float(values.std())}
+        return {
+            "target_min": float(values.min()),
+            "target_max": float(values.max()),
+            "target_mean": float(values.mean()),
+            "target_std": float(values.std()),
+        }
 
     def setup(self, data, config, sink) -> None:
         import numpy as np
@@ -160,8 +171,10 @@ class Regression(LabelMode):
 
     # ------------------------------------------------------------ model card
     def card_metrics(self, metrics: dict) -> list[dict]:
-        return [{"type": "mse", "value": round(metrics["mse"], 4), "name": "MSE"},
-                {"type": "spearmanr", "value": round(metrics["spearman"], 4), "name": "Spearman correlation"}]
+        return [
+            {"type": "mse", "value": round(metrics["mse"], 4), "name": "MSE"},
+            {"type": "spearmanr", "value": round(metrics["spearman"], 4), "name": "Spearman correlation"},
+        ]
 
     def card_results(self, metrics: dict) -> list[str]:
         return ["| metric | value |", "|---|---|", *metric_rows(metrics, CARD_NAMES), ""]

@@ -45,8 +45,9 @@ class Seq2SeqData(TaskData):
 
 def read_pairs(table, source_column: str, target_column: str, sink) -> Pairs:
     sources, targets, rows, skipped = [], [], [], []
-    for number, (source, target) in enumerate(zip(table.frame[source_column].tolist(),
-                                                  table.frame[target_column].tolist()), start=1):
+    for number, (source, target) in enumerate(
+        zip(table.frame[source_column].tolist(), table.frame[target_column].tolist()), start=1
+    ):
         source, target = cell_text(source).strip(), cell_text(target).strip()
         if not source or not target:
             skipped.append(number)
@@ -55,11 +56,18 @@ def read_pairs(table, source_column: str, target_column: str, sink) -> Pairs:
         targets.append(target)
         rows.append(number)
     if not sources:
-        raise DataError(f"{table.path} has no rows with both a '{source_column}' and a '{target_column}'.",
-                        "Check the column names with --source-column and --target-column.")
+        raise DataError(
+            f"{table.path} has no rows with both a '{source_column}' and a '{target_column}'.",
+            "Check the column names with --source-column and --target-column.",
+        )
     if skipped:
-        sink.emit(Message("warning", f"{table.path}: skipped {len(skipped)} row(s) with an empty source or target "
-                                     f"(data row(s) {list_numbers(skipped)})."))
+        sink.emit(
+            Message(
+                "warning",
+                f"{table.path}: skipped {len(skipped)} row(s) with an empty source or target "
+                f"(data row(s) {list_numbers(skipped)}).",
+            )
+        )
     return Pairs(sources, targets, rows)
 
 
@@ -98,8 +106,9 @@ class Seq2SeqTask(Task):
     def vocabulary_note(self, tokenizer, texts: list[str]) -> str | None:
         from .notes import vocabulary_note
 
-        return vocabulary_note(tokenizer, texts, case_matters=self.case_matters, scored_by=self.scored_by,
-                               advice=self.vocabulary_advice)
+        return vocabulary_note(
+            tokenizer, texts, case_matters=self.case_matters, scored_by=self.scored_by, advice=self.vocabulary_advice
+        )
 
     def predictor_class(self):
         from ..predictors.generator import TextGenerator
@@ -115,8 +124,10 @@ class Seq2SeqTask(Task):
         source, note_s = choose_column(table, source, suggestions["source"], "--source-column")
         target, note_t = choose_column(table, target, suggestions["target"], "--target-column")
         if source == target:
-            raise DataError(f"the source and target columns are both '{source}'.",
-                            "Name different columns with --source-column and --target-column.")
+            raise DataError(
+                f"the source and target columns are both '{source}'.",
+                "Name different columns with --source-column and --target-column.",
+            )
         return source, target, [n for n in (note_s, note_t) if n]
 
     def prepare(self, config, sink) -> Seq2SeqData:
@@ -126,6 +137,7 @@ class Seq2SeqTask(Task):
         emit_notes(sink, notes, "info")
         pairs = read_pairs(table, source, target, sink)
         summary: dict[str, Any] = {"rows": len(table), "pairs": len(pairs.sources)}
+
         def read_eval(eval_table):
             require_column(eval_table, source, "--source-column (in the eval file)")
             require_column(eval_table, target, "--target-column (in the eval file)")
@@ -134,8 +146,9 @@ class Seq2SeqTask(Task):
         train, evaluation, summary["split"] = split_records(config, table, pairs, read_eval, sink)
         summary["train_size"], summary["eval_size"] = len(train.sources), len(evaluation.sources)
         summary["notes"] = []
-        return Seq2SeqData(columns={"source_column": source, "target_column": target}, summary=summary,
-                           train=train, eval=evaluation)
+        return Seq2SeqData(
+            columns={"source_column": source, "target_column": target}, summary=summary, train=train, eval=evaluation
+        )
 
     def build_datasets(self, tokenizer, data: Seq2SeqData, config, sink):
         from datasets import Dataset
@@ -158,15 +171,23 @@ class Seq2SeqTask(Task):
             stats[f"{split}_truncated"] = sources.truncated
             stats[f"{split}_targets_truncated"] = targets.truncated
             stats[f"{split}_tokens"] = sum(sources.lengths) + sum(map(len, labels))
-            columns = {"input_ids": sources.features["input_ids"],
-                       "attention_mask": sources.features["attention_mask"],
-                       "labels": labels, "length": sources.lengths}
+            columns = {
+                "input_ids": sources.features["input_ids"],
+                "attention_mask": sources.features["attention_mask"],
+                "labels": labels,
+                "length": sources.lengths,
+            }
             datasets.append(Dataset.from_dict(columns))
         for kind, what, flag in (("", "sources", "--max-length"), ("targets_", "targets", "--max-new-tokens")):
             total = stats[f"train_{kind}truncated"] + stats[f"eval_{kind}truncated"]
             if total:
-                sink.emit(Message("warning", f"{total} {what} are longer than {flag} allows and were truncated; "
-                                             f"raise {flag} to keep more of them."))
+                sink.emit(
+                    Message(
+                        "warning",
+                        f"{total} {what} are longer than {flag} allows and were truncated; "
+                        f"raise {flag} to keep more of them.",
+                    )
+                )
         return datasets[0], datasets[1], stats
 
     def data_collator(self, tokenizer, pad_to_multiple_of: int | None):
@@ -193,26 +214,44 @@ class Seq2SeqTask(Task):
         count = len(data.eval.sources)
         if config.generation_eval_rows:
             count = min(count, config.generation_eval_rows)
-        sink.emit(Message("info", f"generating text for {count} of {len(data.eval.sources)} validation rows "
-                                  f"({config.num_beams} beam(s), up to {config.max_new_tokens} new tokens)."))
+        sink.emit(
+            Message(
+                "info",
+                f"generating text for {count} of {len(data.eval.sources)} validation rows "
+                f"({config.num_beams} beam(s), up to {config.max_new_tokens} new tokens).",
+            )
+        )
         sources, references = data.eval.sources[:count], data.eval.targets[:count]
-        generated = generate_texts(model, tokenizer, [(config.source_prefix or "") + s for s in sources],
-                                   max_length=config.max_length, batch_size=max(4, config.batch_size // 2),
-                                   cancel=cancel)
+        generated = generate_texts(
+            model,
+            tokenizer,
+            [(config.source_prefix or "") + s for s in sources],
+            max_length=config.max_length,
+            batch_size=max(4, config.batch_size // 2),
+            cancel=cancel,
+        )
         report = self.report(generated, references, sources)
-        report["generation"] = {"rows": count, "num_beams": config.num_beams, "max_new_tokens": config.max_new_tokens,
-                                "length_penalty": config.length_penalty}
+        report["generation"] = {
+            "rows": count,
+            "num_beams": config.num_beams,
+            "max_new_tokens": config.max_new_tokens,
+            "length_penalty": config.length_penalty,
+        }
         report["notes"] = list(data.summary.get("notes", []))
-        records = [{"row": row, "source": s, "reference": r, "generated": g}
-                   for row, s, r, g in zip(data.eval.rows, sources, references, generated)]
+        records = [
+            {"row": row, "source": s, "reference": r, "generated": g}
+            for row, s, r, g in zip(data.eval.rows, sources, references, generated)
+        ]
         return report, records
 
     def report(self, generated: list[str], references: list[str], sources: list[str]) -> dict:
         report = self.score(generated, references, sources)
         report.update(gen_metrics.length_stats(generated, references))
         report["scale"] = "0-100"
-        report["examples"] = [{"source": s, "reference": r, "generated": g}
-                              for s, r, g in list(zip(sources, references, generated))[:EXAMPLES]]
+        report["examples"] = [
+            {"source": s, "reference": r, "generated": g}
+            for s, r, g in list(zip(sources, references, generated))[:EXAMPLES]
+        ]
         return report
 
     # ------------------------------------------------------------ evaluate
@@ -221,10 +260,13 @@ class Seq2SeqTask(Task):
         pairs = read_pairs(table, source, target, sink)
         generated = predictor.generate(pairs.sources, cancel=cancel)
         report = self.report(generated, pairs.targets, pairs.sources)
-        report.update(rows=len(pairs.sources), source_column=source, target_column=target,
-                      generation=predictor.settings)
-        records = [{"row": row, "source": s, "reference": r, "generated": g}
-                   for row, s, r, g in zip(pairs.rows, pairs.sources, pairs.targets, generated)]
+        report.update(
+            rows=len(pairs.sources), source_column=source, target_column=target, generation=predictor.settings
+        )
+        records = [
+            {"row": row, "source": s, "reference": r, "generated": g}
+            for row, s, r, g in zip(pairs.rows, pairs.sources, pairs.targets, generated)
+        ]
         return report, records
 
     # ------------------------------------------------------------ model card
@@ -234,32 +276,51 @@ class Seq2SeqTask(Task):
 
     def card_results(self, record: dict, metrics: dict) -> list[str]:
         names = {key: key for key in self.headline_metrics}
-        lines = [f"Generated text for {metrics.get('generation', {}).get('rows', '?')} validation rows, "
-                 "scores on a 0-100 scale.", "", "| metric | model | copying the source |", "|---|---|---|"]
+        lines = [
+            f"Generated text for {metrics.get('generation', {}).get('rows', '?')} validation rows, "
+            "scores on a 0-100 scale.",
+            "",
+            "| metric | model | copying the source |",
+            "|---|---|---|",
+        ]
         for key in names:
             if isinstance(metrics.get(key), (int, float)):
                 copy = metrics.get(f"copy_{key}")
-                lines.append(f"| {key} | {metrics[key]:.2f} | {copy:.2f} |" if isinstance(copy, (int, float))
-                             else f"| {key} | {metrics[key]:.2f} | |")
+                lines.append(
+                    f"| {key} | {metrics[key]:.2f} | {copy:.2f} |"
+                    if isinstance(copy, (int, float))
+                    else f"| {key} | {metrics[key]:.2f} | |"
+                )
         lines += metric_rows(metrics, {"eval_loss": "Validation loss"}) + [""]
         for example in metrics.get("examples", [])[:3]:
-            lines += [f"- **Source:** {example['source']}", f"  **Reference:** {example['reference']}",
-                      f"  **Generated:** {example['generated']}"]
+            lines += [
+                f"- **Source:** {example['source']}",
+                f"  **Reference:** {example['reference']}",
+                f"  **Generated:** {example['generated']}",
+            ]
         return lines + [""]
 
     def card_metrics(self, record: dict, metrics: dict) -> list[dict]:
-        return [{"type": key, "value": round(metrics[key], 2), "name": key}
-                for key in self.headline_metrics if isinstance(metrics.get(key), (int, float))]
+        return [
+            {"type": key, "value": round(metrics[key], 2), "name": key}
+            for key in self.headline_metrics
+            if isinstance(metrics.get(key), (int, float))
+        ]
 
     def card_usage(self, record: dict, model_path: str) -> list[str]:
         prefix = record["config"].get("source_prefix") or ""
-        return ["```python", "from transformers import AutoModelForSeq2SeqLM, AutoTokenizer", "",
-                f'tokenizer = AutoTokenizer.from_pretrained("{model_path}")',
-                f'model = AutoModelForSeq2SeqLM.from_pretrained("{model_path}")',
-                f'inputs = tokenizer(["{prefix}Write the text here."], return_tensors="pt", '
-                'return_token_type_ids=False)',
-                "outputs = model.generate(**inputs)  # beams and lengths come from generation_config.json",
-                "print(tokenizer.batch_decode(outputs, skip_special_tokens=True))", "```", ""]
+        return [
+            "```python",
+            "from transformers import AutoModelForSeq2SeqLM, AutoTokenizer",
+            "",
+            f'tokenizer = AutoTokenizer.from_pretrained("{model_path}")',
+            f'model = AutoModelForSeq2SeqLM.from_pretrained("{model_path}")',
+            f'inputs = tokenizer(["{prefix}Write the text here."], return_tensors="pt", return_token_type_ids=False)',
+            "outputs = model.generate(**inputs)  # beams and lengths come from generation_config.json",
+            "print(tokenizer.batch_decode(outputs, skip_special_tokens=True))",
+            "```",
+            "",
+        ]
 
 
 def strip_start_token(label_ids: list[list[int]], start: int | None) -> list[list[int]]:

@@ -19,8 +19,18 @@ from pathlib import Path
 from ..errors import BackboneError
 
 # Encoder architectures transformers can also run as a decoder with cross-attention.
-WARM_START_TYPES = ("bert", "roberta", "electra", "xlm-roberta", "camembert", "ernie", "bert-generation",
-                    "xlm-roberta-xl", "rembert", "big_bird")
+WARM_START_TYPES = (
+    "bert",
+    "roberta",
+    "electra",
+    "xlm-roberta",
+    "camembert",
+    "ernie",
+    "bert-generation",
+    "xlm-roberta-xl",
+    "rembert",
+    "big_bird",
+)
 
 
 def _config(path: Path) -> dict:
@@ -54,8 +64,10 @@ def special_ids(model_config, tokenizer) -> dict[str, int]:
     if pad is None:
         pad = tokenizer.pad_token_id
     if None in (start, end, pad):
-        raise BackboneError("the backbone's tokenizer has no start, end or padding token, so it cannot generate.",
-                            "Choose a seq2seq backbone (T5, BART, Marian) or a BERT-like encoder.")
+        raise BackboneError(
+            "the backbone's tokenizer has no start, end or padding token, so it cannot generate.",
+            "Choose a seq2seq backbone (T5, BART, Marian) or a BERT-like encoder.",
+        )
     return {"decoder_start_token_id": int(start), "eos_token_id": int(end), "pad_token_id": int(pad)}
 
 
@@ -71,12 +83,13 @@ def load_seq2seq(backbone_path: Path, tokenizer, config, *, allow_pickle: bool =
         model_type = _config(backbone_path).get("model_type")
         if model_type not in WARM_START_TYPES:
             raise BackboneError(
-                f"a {model_type or 'model of unknown type'} backbone cannot be used for translation or "
-                "summarization.",
+                f"a {model_type or 'model of unknown type'} backbone cannot be used for translation or summarization.",
                 "Choose a seq2seq backbone (T5, BART, Marian, mBART) or a BERT-like encoder such as 'minilm'.",
             )
         encoder = load_model(AutoModel, backbone_path, allow_pickle=allow_pickle)
-        decoder = load_model(AutoModelForCausalLM, backbone_path, allow_pickle=allow_pickle, is_decoder=True, add_cross_attention=True)
+        decoder = load_model(
+            AutoModelForCausalLM, backbone_path, allow_pickle=allow_pickle, is_decoder=True, add_cross_attention=True
+        )
         model, warm = EncoderDecoderModel(encoder=encoder, decoder=decoder), True
         # EncoderDecoderModel warns on every forward pass with labels about a change made in 2021; it is
         # addressed to people porting old checkpoints, not to our users.

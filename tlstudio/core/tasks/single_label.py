@@ -21,8 +21,12 @@ from .label_mode import LabelMode, with_warning
 SKEW_RATIO = 3.0
 
 CARD_NAMES = {
-    "accuracy": "Accuracy", "macro_f1": "Macro F1", "weighted_f1": "Weighted F1",
-    "macro_precision": "Macro precision", "macro_recall": "Macro recall", "eval_loss": "Validation loss",
+    "accuracy": "Accuracy",
+    "macro_f1": "Macro F1",
+    "weighted_f1": "Weighted F1",
+    "macro_precision": "Macro precision",
+    "macro_recall": "Macro recall",
+    "eval_loss": "Validation loss",
 }
 
 
@@ -49,8 +53,7 @@ class SingleLabel(LabelMode):
         if len(names) < 2:
             found = f"only '{names[0]}'" if names else "none"
             raise DataError(
-                f"column '{column}' of {source} has fewer than two classes among the labelled training rows "
-                f"({found}).",
+                f"column '{column}' of {source} has fewer than two classes among the labelled training rows ({found}).",
                 "A classifier needs at least two different labels.",
             )
         unseen = sorted(set(eval_targets) - set(names))
@@ -80,15 +83,25 @@ class SingleLabel(LabelMode):
         use = config.class_weighting == "on" or (config.class_weighting == "auto" and skew >= SKEW_RATIO)
         if not use:
             if skew >= SKEW_RATIO:
-                sink.emit(Message("warning", f"labels are skewed ({skew:.1f}x between the largest and smallest "
-                                             "class) and class weighting is off."))
+                sink.emit(
+                    Message(
+                        "warning",
+                        f"labels are skewed ({skew:.1f}x between the largest and smallest "
+                        "class) and class weighting is off.",
+                    )
+                )
             return
         total, k = sum(counts.values()), len(data.label_names)
         data.class_weights = [total / (k * counts[name]) for name in data.label_names]
         if config.class_weighting == "auto":
-            sink.emit(Message("info", f"labels are skewed ({skew:.1f}x between the largest and smallest class); "
-                                      "weighting the loss by inverse class frequency (turn off with "
-                                      "--class-weighting off)."))
+            sink.emit(
+                Message(
+                    "info",
+                    f"labels are skewed ({skew:.1f}x between the largest and smallest class); "
+                    "weighting the loss by inverse class frequency (turn off with "
+                    "--class-weighting off).",
+                )
+            )
 
     # ----------------------------------------------------------------- model
     def loss_function(self, data):

@@ -40,8 +40,12 @@ class TagRows:
     notes: list[str] = field(default_factory=list)
 
     def take(self, positions: list[int]) -> "TagRows":
-        return TagRows([self.tokens[p] for p in positions], [self.tags[p] for p in positions],
-                       [self.rows[p] for p in positions], [self.texts[p] for p in positions])
+        return TagRows(
+            [self.tokens[p] for p in positions],
+            [self.tags[p] for p in positions],
+            [self.rows[p] for p in positions],
+            [self.texts[p] for p in positions],
+        )
 
 
 def words_with_offsets(text: str) -> list[tuple[str, int, int]]:
@@ -106,8 +110,10 @@ def tags_from_spans(text: str, spans: list, where: str) -> tuple[list[str], list
         else:
             raise DataError(f"{where}: a span must be {{start, end, label}} or [start, end, label], got {span!r}.")
         if not isinstance(start, int) or not isinstance(end, int) or not label or not 0 <= start < end <= len(text):
-            raise DataError(f"{where}: span {span!r} does not fit the text ({len(text)} characters).",
-                            "Spans are character offsets: 0 <= start < end <= the text's length.")
+            raise DataError(
+                f"{where}: span {span!r} does not fit the text ({len(text)} characters).",
+                "Spans are character offsets: 0 <= start < end <= the text's length.",
+            )
         inside = [i for i, (_, s, e) in enumerate(words) if s < end and e > start]
         if inside and (words[inside[0]][1] != start or words[inside[-1]][2] != end):
             misaligned += 1
@@ -122,8 +128,9 @@ def read_tag_rows(table: Table, tokens_column: str, tags_column: str, sink) -> T
     empty, mismatched, numeric = [], [], []
     seen: Counter = Counter()
     inferred = misaligned = 0
-    for number, (tokens, tags) in enumerate(zip(table.frame[tokens_column].tolist(),
-                                                table.frame[tags_column].tolist()), start=1):
+    for number, (tokens, tags) in enumerate(
+        zip(table.frame[tokens_column].tolist(), table.frame[tags_column].tolist()), start=1
+    ):
         where = f"{table.path}, {table.where(number)}"
         text = None
         if _is_empty(tokens) or tags is None or (isinstance(tags, float) and tags != tags):
@@ -156,20 +163,30 @@ def read_tag_rows(table: Table, tokens_column: str, tags_column: str, sink) -> T
         texts.append(text)
     _raise_for_bad_rows(table, tags_column, numeric, mismatched)
     if not tokens_out:
-        raise DataError(f"{table.path} has no sentences with both tokens ('{tokens_column}') and tags "
-                        f"('{tags_column}').", "Check the column names with --tokens-column and --tags-column.")
+        raise DataError(
+            f"{table.path} has no sentences with both tokens ('{tokens_column}') and tags ('{tags_column}').",
+            "Check the column names with --tokens-column and --tags-column.",
+        )
     result = TagRows(tokens_out, tags_out, rows, texts, scheme=detect_scheme(seen))
-    result.counts = {"sentences": len(tokens_out), "tokens": sum(map(len, tokens_out)), "empty_skipped": len(empty),
-                     "span_rows": sum(text is not None for text in texts)}
+    result.counts = {
+        "sentences": len(tokens_out),
+        "tokens": sum(map(len, tokens_out)),
+        "empty_skipped": len(empty),
+        "span_rows": sum(text is not None for text in texts),
+    }
     if empty:
-        sink.emit(Message("warning", f"{table.path}: skipped {len(empty)} row(s) without tokens or tags "
-                                     f"({list_numbers(empty)})."))
+        sink.emit(
+            Message(
+                "warning", f"{table.path}: skipped {len(empty)} row(s) without tokens or tags ({list_numbers(empty)})."
+            )
+        )
     if result.scheme == "BIO":
         if inferred:
             result.notes.append(f"{inferred} entities start with an I- tag; read as B- (the BIO convention)")
     elif result.scheme.startswith("IO"):
-        result.notes.append(f"tags are {result.scheme}; converted to BIO (in IO, two neighbouring entities of "
-                            "one type read as one)")
+        result.notes.append(
+            f"tags are {result.scheme}; converted to BIO (in IO, two neighbouring entities of one type read as one)"
+        )
     else:
         result.notes.append(f"tags are {result.scheme}; converted to BIO")
     if misaligned:
@@ -180,8 +197,9 @@ def read_tag_rows(table: Table, tokens_column: str, tags_column: str, sink) -> T
 
 
 def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or (
-        isinstance(value, (str, list)) and not value)
+    return (
+        value is None or (isinstance(value, float) and value != value) or (isinstance(value, (str, list)) and not value)
+    )
 
 
 def _raise_for_bad_rows(table: Table, tags_column: str, numeric: list[int], mismatched: list[tuple]) -> None:
@@ -195,6 +213,7 @@ def _raise_for_bad_rows(table: Table, tags_column: str, numeric: list[int], mism
         number, n_tokens, n_tags = mismatched[0]
         raise DataError(
             f"{table.path}, {table.where(number)}: {n_tokens} tokens but {n_tags} tags"
-            + (f" (and {len(mismatched) - 1} more row(s) like it)" if len(mismatched) > 1 else "") + ".",
+            + (f" (and {len(mismatched) - 1} more row(s) like it)" if len(mismatched) > 1 else "")
+            + ".",
             "Each token needs exactly one tag.",
         )

@@ -117,21 +117,24 @@ class TextClassificationTask(Task):
         table = read_table(config.data, sheet=config.sheet)
         for note in table.warnings:
             sink.emit(Message("warning", note))
-        suggestions = suggest_roles(table.frame, self.name, mode.name,
-                                    given={"text": config.text_column, "label": config.label_column})
+        suggestions = suggest_roles(
+            table.frame, self.name, mode.name, given={"text": config.text_column, "label": config.label_column}
+        )
         text_column, note = choose_column(table, config.text_column, suggestions["text"], "--text-column")
         if note:
             sink.emit(Message("info", note))
         label_column, note = choose_column(table, config.label_column, suggestions["label"], "--label-column")
         if note:
             sink.emit(Message("info", note))
-        pair_column = require_column(table, config.text_pair_column, "--text-pair-column") \
-            if config.text_pair_column else None
+        pair_column = (
+            require_column(table, config.text_pair_column, "--text-pair-column") if config.text_pair_column else None
+        )
         used = [c for c in (text_column, label_column, pair_column) if c]
         if len(set(used)) < len(used):
             raise DataError(
                 f"the same column is used twice among text '{text_column}', label '{label_column}'"
-                + (f" and text pair '{pair_column}'" if pair_column else "") + ".",
+                + (f" and text pair '{pair_column}'" if pair_column else "")
+                + ".",
                 "Name different columns with --text-column, --label-column and --text-pair-column.",
             )
 
@@ -152,8 +155,14 @@ class TextClassificationTask(Task):
             )
         label_names = mode.label_names(train.targets, evaluation.targets, label_column, config.data)
         columns = {"text_column": text_column, "label_column": label_column, "text_pair_column": pair_column}
-        data = ClassificationData(columns=columns, label_names=label_names, train=train, eval=evaluation, mode=mode,
-                                  windows=config.long_texts == "windows")
+        data = ClassificationData(
+            columns=columns,
+            label_names=label_names,
+            train=train,
+            eval=evaluation,
+            mode=mode,
+            windows=config.long_texts == "windows",
+        )
         summary.update(mode.summary(train.targets, label_names))
         summary["train_size"], summary["eval_size"] = len(train.texts), len(evaluation.texts)
         data.summary = summary
@@ -195,13 +204,23 @@ class TextClassificationTask(Task):
             return
         size = len(data.train.texts) + len(data.eval.texts)
         if data.windows:
-            sink.emit(Message("info", f"{total} of {size} texts are longer than max_length={config.max_length} tokens "
-                                      f"and are split into overlapping windows ({stats['train_windows']} training "
-                                      f"windows from {len(data.train.texts)} texts)."))
+            sink.emit(
+                Message(
+                    "info",
+                    f"{total} of {size} texts are longer than max_length={config.max_length} tokens "
+                    f"and are split into overlapping windows ({stats['train_windows']} training "
+                    f"windows from {len(data.train.texts)} texts).",
+                )
+            )
         else:
-            sink.emit(Message("warning", f"{total} of {size} texts are longer than max_length={config.max_length} "
-                                         "tokens and were truncated; raise --max-length, or use --long-texts windows "
-                                         "to read them whole."))
+            sink.emit(
+                Message(
+                    "warning",
+                    f"{total} of {size} texts are longer than max_length={config.max_length} "
+                    "tokens and were truncated; raise --max-length, or use --long-texts windows "
+                    "to read them whole.",
+                )
+            )
 
     # ----------------------------------------------------------------- model
     def model_class(self):
@@ -244,9 +263,15 @@ class TextClassificationTask(Task):
             logits, doc_index = eval_outputs, data.eval_doc_index
         else:
             logits, doc_index = classifier_logits(
-                model, tokenizer, data.eval.texts, data.eval.pairs, max_length=config.max_length,
-                batch_size=max(8, config.batch_size * 2), cancel=cancel,
-                overlap=config.window_overlap if data.windows else None)
+                model,
+                tokenizer,
+                data.eval.texts,
+                data.eval.pairs,
+                max_length=config.max_length,
+                batch_size=max(8, config.batch_size * 2),
+                cancel=cancel,
+                overlap=config.window_overlap if data.windows else None,
+            )
         scores = aggregate(mode.scores(logits, data), doc_index, len(data.eval.texts), mode.window_aggregation)
         report = mode.report(scores, data.eval.targets, data.label_names, sink)
         mode.finish_model(model, data, report)
@@ -263,8 +288,12 @@ class TextClassificationTask(Task):
     def evaluate(self, predictor, table, columns: dict, sink, cancel=None) -> tuple[dict, list[dict]]:
         """Score a trained classifier on a labelled table (``tlstudio evaluate``)."""
         mode = predictor.mode
-        suggestions = suggest_roles(table.frame, self.name, mode.name,
-                                    given={"text": columns.get("text_column"), "label": columns.get("label_column")})
+        suggestions = suggest_roles(
+            table.frame,
+            self.name,
+            mode.name,
+            given={"text": columns.get("text_column"), "label": columns.get("label_column")},
+        )
         text_column, _ = choose_column(table, columns.get("text_column"), suggestions["text"], "--text-column")
         label_column, _ = choose_column(table, columns.get("label_column"), suggestions["label"], "--label-column")
         pair_column = None
@@ -287,8 +316,12 @@ class TextClassificationTask(Task):
                 )
         scores = predictor.scores(rows.texts, rows.pairs, cancel=cancel)
         report = mode.report(scores, rows.targets, predictor.labels)
-        report.update(rows=len(rows.texts), unlabelled_skipped=rows.counts["unlabelled_skipped"] +
-                      rows.counts["empty_text_skipped"], text_column=text_column, label_column=label_column)
+        report.update(
+            rows=len(rows.texts),
+            unlabelled_skipped=rows.counts["unlabelled_skipped"] + rows.counts["empty_text_skipped"],
+            text_column=text_column,
+            label_column=label_column,
+        )
         if pair_column:
             report["text_pair_column"] = pair_column
         records = []
@@ -306,8 +339,14 @@ class TextClassificationTask(Task):
 
     def card_data(self, record: dict) -> list[str]:
         if record["config"].get("regression"):
-            return [f"- Target: a number (training values {record['data'].get('target_min', '?'):.4g} to "
-                    f"{record['data'].get('target_max', '?'):.4g})"] if "target_min" in record.get("data", {}) else []
+            return (
+                [
+                    f"- Target: a number (training values {record['data'].get('target_min', '?'):.4g} to "
+                    f"{record['data'].get('target_max', '?'):.4g})"
+                ]
+                if "target_min" in record.get("data", {})
+                else []
+            )
         return super().card_data(record)
 
     def card_results(self, record: dict, metrics: dict) -> list[str]:
@@ -315,16 +354,32 @@ class TextClassificationTask(Task):
 
     def card_usage(self, record: dict, model_path: str) -> list[str]:
         config = record["config"]
-        options = ', top_k=None' if config.get("multi_label") else ', function_to_apply="none"' \
-            if config.get("regression") else ""
-        example = '{"text": "First text.", "text_pair": "Second text."}' if config.get("text_pair_column") \
+        options = (
+            ", top_k=None"
+            if config.get("multi_label")
+            else ', function_to_apply="none"'
+            if config.get("regression")
+            else ""
+        )
+        example = (
+            '{"text": "First text.", "text_pair": "Second text."}'
+            if config.get("text_pair_column")
             else '"Write a sentence here."'
-        lines = ["```python", "from transformers import pipeline", "",
-                 f'classifier = pipeline("text-classification", model="{model_path}"{options})',
-                 f"print(classifier({example}))", "```", ""]
+        )
+        lines = [
+            "```python",
+            "from transformers import pipeline",
+            "",
+            f'classifier = pipeline("text-classification", model="{model_path}"{options})',
+            f"print(classifier({example}))",
+            "```",
+            "",
+        ]
         if config.get("multi_label"):
-            lines += ["Each label gets its own score; a label applies when its score reaches "
-                      "`config.multi_label_threshold`.", ""]
+            lines += [
+                "Each label gets its own score; a label applies when its score reaches `config.multi_label_threshold`.",
+                "",
+            ]
         return lines
 
 
@@ -344,7 +399,8 @@ class EvalMetrics:
         self.last = logits
         self.last_step = self.step_source() if self.step_source else None
         data, mode = self.data, self.data.mode
-        scores = aggregate(mode.scores(logits, data), data.eval_doc_index, len(data.eval.texts),
-                           mode.window_aggregation)
+        scores = aggregate(
+            mode.scores(logits, data), data.eval_doc_index, len(data.eval.texts), mode.window_aggregation
+        )
         self.last_scores = scores
         return mode.headline(scores, data)

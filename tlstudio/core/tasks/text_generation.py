@@ -55,20 +55,30 @@ class TextGenerationTask(Task):
     def prepare(self, config, sink) -> LMData:
         table = read_table(config.data, sheet=config.sheet)
         emit_notes(sink, table.warnings)
-        columns, note = choose_lm_columns(table, {k: getattr(config, k) for k in
-                                                  ("text_column", "prompt_column", "response_column")})
+        columns, note = choose_lm_columns(
+            table, {k: getattr(config, k) for k in ("text_column", "prompt_column", "response_column")}
+        )
         if note:
             sink.emit(Message("info", note))
         template = None if "text_column" in columns else template_of(config)
         if template:
             shown = template.replace("\n", "\\n")
-            sink.emit(Message("info", f"each row is trained as: {shown} (the loss is on the response only; "
-                                      "change it with --prompt-template)"))
+            sink.emit(
+                Message(
+                    "info",
+                    f"each row is trained as: {shown} (the loss is on the response only; "
+                    "change it with --prompt-template)",
+                )
+            )
         rows = read_lm_rows(table, columns, template or "", sink)
-        summary: dict[str, Any] = {"rows": len(table), "examples": len(rows.rows),
-                                   "format": "plain text" if template is None else "prompt and response"}
+        summary: dict[str, Any] = {
+            "rows": len(table),
+            "examples": len(rows.rows),
+            "format": "plain text" if template is None else "prompt and response",
+        }
         if template:
             summary["template"] = template
+
         def read_eval(eval_table):
             for column in columns.values():
                 require_column(eval_table, column, "the column (in the eval file)")
@@ -90,11 +100,14 @@ class TextGenerationTask(Task):
             raise BackboneError(
                 f"text generation needs a causal language model; {config.backbone} is "
                 f"{'an encoder' if not architectures else ', '.join(architectures)}.",
-                "Give --backbone a GPT-2, Llama, Qwen, Phi or similar model: a local folder or a Hub id.")
+                "Give --backbone a GPT-2, Llama, Qwen, Phi or similar model: a local folder or a Hub id.",
+            )
         tokenizer = load_tokenizer(path)
         if tokenizer.eos_token_id is None:
-            raise BackboneError(f"the tokenizer in {path} has no end-of-text token, so the model could not learn "
-                                "where a text ends.", "Choose a model whose tokenizer defines eos_token.")
+            raise BackboneError(
+                f"the tokenizer in {path} has no end-of-text token, so the model could not learn where a text ends.",
+                "Choose a model whose tokenizer defines eos_token.",
+            )
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token  # padded positions are masked; any token will do
         tokenizer.padding_side = "left"  # generation continues from the right end of every prompt
@@ -113,11 +126,21 @@ class TextGenerationTask(Task):
             datasets.append(Dataset.from_dict(columns))
         cut = stats["train_truncated"] + stats["eval_truncated"]
         if cut and data.template is None:
-            sink.emit(Message("info", f"{cut} texts are longer than max_length={config.max_length} tokens and are "
-                                      "read in consecutive blocks."))
+            sink.emit(
+                Message(
+                    "info",
+                    f"{cut} texts are longer than max_length={config.max_length} tokens and are "
+                    "read in consecutive blocks.",
+                )
+            )
         elif cut:
-            sink.emit(Message("warning", f"{cut} prompt/response pairs are longer than max_length="
-                                         f"{config.max_length} tokens and were truncated; raise --max-length."))
+            sink.emit(
+                Message(
+                    "warning",
+                    f"{cut} prompt/response pairs are longer than max_length="
+                    f"{config.max_length} tokens and were truncated; raise --max-length.",
+                )
+            )
         return datasets[0], datasets[1], stats
 
     def data_collator(self, tokenizer, pad_to_multiple_of: int | None):
@@ -156,8 +179,13 @@ class TextGenerationTask(Task):
         from .lm_callbacks import example_losses
 
         eval_ds = CausalDatasetView(tokenizer, data.eval, config.max_length)
-        losses, counts = example_losses(model, eval_ds.columns, CausalCollator(tokenizer.pad_token_id),
-                                        batch_size=max(4, config.batch_size), cancel=cancel)
+        losses, counts = example_losses(
+            model,
+            eval_ds.columns,
+            CausalCollator(tokenizer.pad_token_id),
+            batch_size=max(4, config.batch_size),
+            cancel=cancel,
+        )
         total = sum(loss * c for loss, c in zip(losses, counts)) / max(1, sum(counts))
         report: dict[str, Any] = {"eval_loss": total, "perplexity": _perplexity(total)}
         initial = data.summary.get("initial_eval_loss")
@@ -165,9 +193,16 @@ class TextGenerationTask(Task):
             report["initial_eval_loss"] = initial
             report["initial_perplexity"] = _perplexity(initial)
             report["perplexity_drop"] = 1 - report["perplexity"] / report["initial_perplexity"]
-        texts = generate_continuations(model, tokenizer, data.sample_prompts, max_new_tokens=config.max_new_tokens,
-                                       temperature=config.temperature, top_p=config.top_p, seed=config.seed,
-                                       cancel=cancel)
+        texts = generate_continuations(
+            model,
+            tokenizer,
+            data.sample_prompts,
+            max_new_tokens=config.max_new_tokens,
+            temperature=config.temperature,
+            top_p=config.top_p,
+            seed=config.seed,
+            cancel=cancel,
+        )
         report["samples"] = [{"prompt": p, "text": t} for p, t in zip(data.sample_prompts, texts)]
         if data.template:
             report["template"] = data.template
@@ -179,8 +214,12 @@ class TextGenerationTask(Task):
         records = []
         for position, (weighted, count) in sorted(sums.items()):
             loss = weighted / max(1, count)
-            record = {"row": data.eval.rows[position], "text": data.eval.responses[position], "loss": loss,
-                      "perplexity": _perplexity(loss)}
+            record = {
+                "row": data.eval.rows[position],
+                "text": data.eval.responses[position],
+                "loss": loss,
+                "perplexity": _perplexity(loss),
+            }
             if data.template:
                 record["prompt"] = data.eval.prompts[position]
             records.append(record)
@@ -196,18 +235,24 @@ class TextGenerationTask(Task):
         template = None if "text_column" in chosen else template_of(trained)
         rows = read_lm_rows(table, chosen, template or "", sink)
         view = CausalDatasetView(predictor.tokenizer, rows, predictor.max_length)
-        losses, counts = example_losses(predictor.model, view.columns, CausalCollator(predictor.tokenizer.pad_token_id),
-                                        batch_size=8, cancel=cancel)
+        losses, counts = example_losses(
+            predictor.model, view.columns, CausalCollator(predictor.tokenizer.pad_token_id), batch_size=8, cancel=cancel
+        )
         total = sum(loss * c for loss, c in zip(losses, counts)) / max(1, sum(counts))
         report = {"eval_loss": total, "perplexity": _perplexity(total), "rows": len(rows.rows), **chosen}
-        records = [{"row": rows.rows[o], "text": rows.responses[o], "loss": loss, "perplexity": _perplexity(loss)}
-                   for o, loss in zip(view.owners, losses)]
+        records = [
+            {"row": rows.rows[o], "text": rows.responses[o], "loss": loss, "perplexity": _perplexity(loss)}
+            for o, loss in zip(view.owners, losses)
+        ]
         return report, records
 
     # ------------------------------------------------------------ model card
     def card_metrics(self, record: dict, metrics: dict) -> list[dict]:
-        return [{"type": "perplexity", "value": round(metrics["perplexity"], 3), "name": "Perplexity"}] \
-            if isinstance(metrics.get("perplexity"), float) else []
+        return (
+            [{"type": "perplexity", "value": round(metrics["perplexity"], 3), "name": "Perplexity"}]
+            if isinstance(metrics.get("perplexity"), float)
+            else []
+        )
 
     def card_data(self, record: dict) -> list[str]:
         template = record.get("data", {}).get("template")
@@ -216,21 +261,39 @@ class TextGenerationTask(Task):
         return ["- Format: prompt and response, joined as:", "", "```text", template, "```"]
 
     def card_results(self, record: dict, metrics: dict) -> list[str]:
-        lines = ["| metric | value |", "|---|---|", *metric_rows(metrics, {
-            "perplexity": "Validation perplexity", "initial_perplexity": "Perplexity before fine-tuning",
-            "eval_loss": "Validation loss"}), ""]
+        lines = [
+            "| metric | value |",
+            "|---|---|",
+            *metric_rows(
+                metrics,
+                {
+                    "perplexity": "Validation perplexity",
+                    "initial_perplexity": "Perplexity before fine-tuning",
+                    "eval_loss": "Validation loss",
+                },
+            ),
+            "",
+        ]
         for sample in metrics.get("samples", [])[:3]:
             lines += [f"- **Prompt:** {sample['prompt']!r}", f"  **Generated:** {sample['text']!r}"]
         return lines + [""]
 
     def card_usage(self, record: dict, model_path: str) -> list[str]:
         template = record.get("data", {}).get("template")
-        prompt = json.dumps(template[:template.rindex("{response}")].replace("{prompt}", "Your prompt here.")) \
-            if template else '"Once upon a time"'
-        return ["```python", "from transformers import pipeline", "",
-                f'generator = pipeline("text-generation", model="{model_path}")',
-                f"print(generator({prompt}, max_new_tokens=64, return_full_text=False)[0]['generated_text'])",
-                "```", ""]
+        prompt = (
+            json.dumps(template[: template.rindex("{response}")].replace("{prompt}", "Your prompt here."))
+            if template
+            else '"Once upon a time"'
+        )
+        return [
+            "```python",
+            "from transformers import pipeline",
+            "",
+            f'generator = pipeline("text-generation", model="{model_path}")',
+            f"print(generator({prompt}, max_new_tokens=64, return_full_text=False)[0]['generated_text'])",
+            "```",
+            "",
+        ]
 
 
 class CausalDatasetView:

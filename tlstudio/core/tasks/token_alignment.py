@@ -33,8 +33,9 @@ def require_fast(tokenizer) -> None:
         )
 
 
-def encode_words(tokenizer, sentences: list[list[str]], max_length: int,
-                 tag_ids: list[list[int]] | None = None) -> EncodedWords:
+def encode_words(
+    tokenizer, sentences: list[list[str]], max_length: int, tag_ids: list[list[int]] | None = None
+) -> EncodedWords:
     """Tokenize pre-split sentences; with ``tag_ids`` add ``labels`` on each word's first sub-token."""
     require_fast(tokenizer)
     encoded = tokenizer(sentences, is_split_into_words=True, truncation=True, max_length=max_length)
@@ -73,8 +74,9 @@ def chunk_words(tokenizer, words: list[str], max_length: int) -> list[tuple[int,
     return chunks
 
 
-def word_probabilities(model, tokenizer, sentences: list[list[str]], *, max_length: int, batch_size: int = 32,
-                       cancel=None):
+def word_probabilities(
+    model, tokenizer, sentences: list[list[str]], *, max_length: int, batch_size: int = 32, cancel=None
+):
     """Per sentence, a (words, num_tags) array of tag probabilities (a word with no sub-token gets all "O")."""
     import numpy as np
     import torch
@@ -102,7 +104,7 @@ def word_probabilities(model, tokenizer, sentences: list[list[str]], *, max_leng
             for begin in range(0, len(order), batch_size):
                 if cancel is not None and cancel.cancelled:
                     raise RunCancelled()
-                chunk = [pieces[i] for i in order[begin:begin + batch_size]]
+                chunk = [pieces[i] for i in order[begin : begin + batch_size]]
                 encoded = encode_words(tokenizer, [words for _, _, words in chunk], max_length)
                 batch = tokenizer.pad({k: v for k, v in encoded.features.items()}, return_tensors="pt")
                 logits = model(**batch.to(device)).logits.float().cpu().numpy()

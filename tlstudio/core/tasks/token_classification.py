@@ -24,8 +24,13 @@ from .record_split import split_records
 from .tagging_rows import TagRows, read_tag_rows
 from .token_alignment import IGNORE, encode_words, word_probabilities
 
-CARD_NAMES = {"f1": "Entity F1", "precision": "Entity precision", "recall": "Entity recall",
-              "accuracy": "Token accuracy", "eval_loss": "Validation loss"}
+CARD_NAMES = {
+    "f1": "Entity F1",
+    "precision": "Entity precision",
+    "recall": "Entity recall",
+    "accuracy": "Token accuracy",
+    "eval_loss": "Validation loss",
+}
 
 
 @dataclass
@@ -56,8 +61,10 @@ def columns_for(table, config_tokens: str | None, config_tags: str | None) -> tu
     tags, note = choose_column(table, config_tags, suggestions["tags"], "--tags-column")
     notes += [note] if note else []
     if tokens == tags:
-        raise DataError(f"the tokens and tags columns are both '{tokens}'.",
-                        "Name different columns with --tokens-column and --tags-column.")
+        raise DataError(
+            f"the tokens and tags columns are both '{tokens}'.",
+            "Name different columns with --tokens-column and --tags-column.",
+        )
     return tokens, tags, notes
 
 
@@ -68,8 +75,12 @@ class TokenClassificationTask(Task):
     metric_for_best = "f1"
     greater_is_better = True
     headline_metrics = ("f1", "precision", "recall", "accuracy")
-    metric_titles = {"f1": "entity F1", "precision": "entity precision", "recall": "entity recall",
-                     "accuracy": "token accuracy"}
+    metric_titles = {
+        "f1": "entity F1",
+        "precision": "entity precision",
+        "recall": "entity recall",
+        "accuracy": "token accuracy",
+    }
     input_kind = "tokens"
     column_roles = {"tokens_column": "tokens", "tags_column": "tags"}
     length_field = "tokens_column"  # a token list is measured as the sentence it spells
@@ -106,6 +117,7 @@ class TokenClassificationTask(Task):
         emit_notes(sink, notes, "info")
         rows = read_tag_rows(table, tokens_column, tags_column, sink)
         summary: dict[str, Any] = {"rows": len(table), **rows.counts, "tag_scheme": rows.scheme}
+
         def read_eval(eval_table):
             if eval_table.format == "conll":
                 return read_tag_rows(eval_table, "tokens", "tags", sink)
@@ -116,19 +128,23 @@ class TokenClassificationTask(Task):
         train, evaluation, summary["split"] = split_records(config, table, rows, read_eval, sink, unit="sentences")
         types = Counter(ent_metrics.entity_spans_types(train.tags))
         if not types:
-            raise DataError(f"{config.data} has no entities in its training sentences (every tag is O).",
-                            "Tag some entities (B-PER, I-PER...) or check --tags-column.")
+            raise DataError(
+                f"{config.data} has no entities in its training sentences (every tag is O).",
+                "Tag some entities (B-PER, I-PER...) or check --tags-column.",
+            )
         unseen = sorted(set(ent_metrics.entity_spans_types(evaluation.tags)) - set(types))
         if unseen:
             raise DataError(
                 f"the evaluation sentences have entity type(s) that never appear in training: {', '.join(unseen)}.",
-                "Add training sentences with those types, or remove them from the evaluation data.")
+                "Add training sentences with those types, or remove them from the evaluation data.",
+            )
         summary["entity_counts"] = dict(sorted(types.items()))
         summary["train_size"], summary["eval_size"] = len(train.tokens), len(evaluation.tokens)
         summary["notes"] = list(rows.notes)
         columns = {"tokens_column": tokens_column, "tags_column": tags_column}
-        return TaggingData(columns=columns, label_names=tag_names(set(types)), summary=summary, train=train,
-                           eval=evaluation)
+        return TaggingData(
+            columns=columns, label_names=tag_names(set(types)), summary=summary, train=train, eval=evaluation
+        )
 
     def build_datasets(self, tokenizer, data: TaggingData, config, sink):
         from datasets import Dataset
@@ -141,8 +157,9 @@ class TokenClassificationTask(Task):
         stats: dict[str, Any] = {}
         datasets = []
         for split, rows in (("train", data.train), ("eval", data.eval)):
-            encoded = encode_words(tokenizer, rows.tokens, config.max_length,
-                                   [[ids[t] for t in tags] for tags in rows.tags])
+            encoded = encode_words(
+                tokenizer, rows.tokens, config.max_length, [[ids[t] for t in tags] for tags in rows.tags]
+            )
             stats[f"{split}_truncated"] = encoded.truncated
             stats[f"{split}_tokens"] = sum(encoded.lengths)
             columns = {**encoded.features, "length": encoded.lengths}
@@ -153,13 +170,19 @@ class TokenClassificationTask(Task):
                 for position, index in enumerate(order):
                     data.eval_positions[index] = position
                 data.eval_first_positions = encoded.first_positions
-                data.eval_truncated = [i for i, words in enumerate(rows.tokens)
-                                       if len(encoded.first_positions[i]) < len(words)]
+                data.eval_truncated = [
+                    i for i, words in enumerate(rows.tokens) if len(encoded.first_positions[i]) < len(words)
+                ]
             datasets.append(Dataset.from_dict(columns))
         total = stats["train_truncated"] + stats["eval_truncated"]
         if total:
-            sink.emit(Message("warning", f"{total} sentence(s) are longer than max_length={config.max_length} tokens; "
-                                         "their last words are not trained on. Raise --max-length to keep them."))
+            sink.emit(
+                Message(
+                    "warning",
+                    f"{total} sentence(s) are longer than max_length={config.max_length} tokens; "
+                    "their last words are not trained on. Raise --max-length to keep them.",
+                )
+            )
         return datasets[0], datasets[1], stats
 
     def data_collator(self, tokenizer, pad_to_multiple_of: int | None):
@@ -174,8 +197,12 @@ class TokenClassificationTask(Task):
         return AutoModelForTokenClassification
 
     def model_kwargs(self, data: TaggingData) -> dict[str, Any]:
-        return {"num_labels": len(data.label_names), "id2label": dict(enumerate(data.label_names)),
-                "label2id": data.label2id, "ignore_mismatched_sizes": True}
+        return {
+            "num_labels": len(data.label_names),
+            "id2label": dict(enumerate(data.label_names)),
+            "label2id": data.label2id,
+            "ignore_mismatched_sizes": True,
+        }
 
     # --------------------------------------------------------------- metrics
     def compute_metrics(self, data: TaggingData):
@@ -199,17 +226,32 @@ class TokenClassificationTask(Task):
                     sentence[word] = softmax(row[position])
                 probs.append(sentence)
             if data.eval_truncated:  # predict the words truncation cut off, in chunks
-                redo = word_probabilities(model, tokenizer, [sentences[i] for i in data.eval_truncated],
-                                          max_length=config.max_length, cancel=cancel)
+                redo = word_probabilities(
+                    model,
+                    tokenizer,
+                    [sentences[i] for i in data.eval_truncated],
+                    max_length=config.max_length,
+                    cancel=cancel,
+                )
                 for i, p in zip(data.eval_truncated, redo):
                     probs[i] = p
         predicted = [[data.label_names[i] for i in sentence.argmax(-1)] for sentence in probs]
         report = ent_metrics.full_report(data.eval.tags, predicted)
         report["notes"] = list(data.summary.get("notes", []))
-        records = [{"row": row, "text": text or " ".join(tokens), "tokens": tokens, "tags": tags,
-                    "predicted": pred, "entities": _spans(tags), "predicted_entities": _spans(pred, p)}
-                   for row, text, tokens, tags, pred, p in zip(data.eval.rows, data.eval.texts, sentences,
-                                                               data.eval.tags, predicted, probs)]
+        records = [
+            {
+                "row": row,
+                "text": text or " ".join(tokens),
+                "tokens": tokens,
+                "tags": tags,
+                "predicted": pred,
+                "entities": _spans(tags),
+                "predicted_entities": _spans(pred, p),
+            }
+            for row, text, tokens, tags, pred, p in zip(
+                data.eval.rows, data.eval.texts, sentences, data.eval.tags, predicted, probs
+            )
+        ]
         return report, records
 
     # ------------------------------------------------------------ evaluate
@@ -218,44 +260,68 @@ class TokenClassificationTask(Task):
         rows = read_tag_rows(table, tokens_column, tags_column, sink)
         unknown = sorted(set(ent_metrics.entity_spans_types(rows.tags)) - set(predictor.entity_types))
         if unknown:
-            sink.emit(Message("warning", f"the model does not know entity type(s) {', '.join(unknown)}; "
-                                         "they count as missed."))
+            sink.emit(
+                Message(
+                    "warning", f"the model does not know entity type(s) {', '.join(unknown)}; they count as missed."
+                )
+            )
         predicted = predictor.tag_words(rows.tokens, cancel=cancel)
         report = ent_metrics.full_report(rows.tags, [tags for tags, _ in predicted])
         report.update(rows=len(rows.tokens), tokens_column=tokens_column, tags_column=tags_column)
-        records = [{"row": row, "text": text or " ".join(tokens), "tokens": tokens, "tags": tags,
-                    "predicted": pred, "entities": _spans(tags), "predicted_entities": _spans(pred, p)}
-                   for row, text, tokens, tags, (pred, p) in zip(rows.rows, rows.texts, rows.tokens, rows.tags,
-                                                                 predicted)]
+        records = [
+            {
+                "row": row,
+                "text": text or " ".join(tokens),
+                "tokens": tokens,
+                "tags": tags,
+                "predicted": pred,
+                "entities": _spans(tags),
+                "predicted_entities": _spans(pred, p),
+            }
+            for row, text, tokens, tags, (pred, p) in zip(rows.rows, rows.texts, rows.tokens, rows.tags, predicted)
+        ]
         return report, records
 
     # ------------------------------------------------------------ model card
     def card_metrics(self, record: dict, metrics: dict) -> list[dict]:
-        return [{"type": "f1", "value": round(metrics["f1"], 4), "name": "Entity F1 (seqeval)"},
-                {"type": "precision", "value": round(metrics["precision"], 4), "name": "Entity precision"},
-                {"type": "recall", "value": round(metrics["recall"], 4), "name": "Entity recall"}]
+        return [
+            {"type": "f1", "value": round(metrics["f1"], 4), "name": "Entity F1 (seqeval)"},
+            {"type": "precision", "value": round(metrics["precision"], 4), "name": "Entity precision"},
+            {"type": "recall", "value": round(metrics["recall"], 4), "name": "Entity recall"},
+        ]
 
     def card_data(self, record: dict) -> list[str]:
         counts = record.get("data", {}).get("entity_counts") or {}
         shown = ", ".join(f"`{kind}` ({n})" for kind, n in counts.items())
-        return [f"- Entity types ({len(counts)}), with training entities: {shown}",
-                f"- Tags: {record.get('data', {}).get('tag_scheme', 'BIO')} in the data, trained as BIO"]
+        return [
+            f"- Entity types ({len(counts)}), with training entities: {shown}",
+            f"- Tags: {record.get('data', {}).get('tag_scheme', 'BIO')} in the data, trained as BIO",
+        ]
 
     def card_results(self, record: dict, metrics: dict) -> list[str]:
         lines = ["| metric | value |", "|---|---|", *metric_rows(metrics, CARD_NAMES), ""]
         per_type = metrics.get("per_type") or {}
         if per_type:
             lines += ["| entity type | precision | recall | F1 | support |", "|---|---|---|---|---|"]
-            lines += [f"| {kind} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['support']} |"
-                      for kind, r in per_type.items()] + [""]
+            lines += [
+                f"| {kind} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['support']} |"
+                for kind, r in per_type.items()
+            ] + [""]
         return lines
 
     def card_usage(self, record: dict, model_path: str) -> list[str]:
-        return ["```python", "from transformers import pipeline", "",
-                f'tagger = pipeline("token-classification", model="{model_path}", aggregation_strategy="first")',
-                'print(tagger("Maria Lopez flew from Lisbon to Toronto with Orbitel."))', "```", "",
-                'The model was trained to tag the first sub-token of each word, which `aggregation_strategy="first"` '
-                'reads; `"simple"` works too but can split a long word when its later sub-tokens disagree.', ""]
+        return [
+            "```python",
+            "from transformers import pipeline",
+            "",
+            f'tagger = pipeline("token-classification", model="{model_path}", aggregation_strategy="first")',
+            'print(tagger("Maria Lopez flew from Lisbon to Toronto with Orbitel."))',
+            "```",
+            "",
+            'The model was trained to tag the first sub-token of each word, which `aggregation_strategy="first"` '
+            'reads; `"simple"` works too but can split a long word when its later sub-tokens disagree.',
+            "",
+        ]
 
 
 def _spans(tags: list[str], probs=None) -> list[dict]:
@@ -293,4 +359,3 @@ class TagMetrics:
             truth.append([self.label_names[i] for i in labels[keep]])
             predicted.append([self.label_names[i] for i in guesses[keep]])
         return ent_metrics.headline(truth, predicted)
-

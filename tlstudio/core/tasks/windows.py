@@ -19,7 +19,9 @@ class Windows:
     lengths: list[int]  # tokens per window
 
 
-def encode_windows(tokenizer, texts: list[str], max_length: int, overlap: int, pairs: list[str] | None = None) -> Windows:
+def encode_windows(
+    tokenizer, texts: list[str], max_length: int, overlap: int, pairs: list[str] | None = None
+) -> Windows:
     """Every text as one or more windows (a short text is a single window, exactly as truncation gives).
 
     With sentence pairs only the first text is windowed; the second is repeated in every window.
@@ -29,8 +31,14 @@ def encode_windows(tokenizer, texts: list[str], max_length: int, overlap: int, p
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()
     try:
-        encoded = tokenizer(texts, pairs, truncation="only_first" if pairs is not None else True,
-                            max_length=max_length, stride=overlap, return_overflowing_tokens=True)
+        encoded = tokenizer(
+            texts,
+            pairs,
+            truncation="only_first" if pairs is not None else True,
+            max_length=max_length,
+            stride=overlap,
+            return_overflowing_tokens=True,
+        )
     finally:
         hf_logging.set_verbosity(verbosity)
     doc_index = list(encoded.pop("overflow_to_sample_mapping"))

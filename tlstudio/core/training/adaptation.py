@@ -79,22 +79,32 @@ def unlabelled_texts(config, data) -> tuple[list[str], dict[str, Any]]:
         skipped_rows = 0
     else:
         table = read_table(config.data)
-        default = next((data.columns.get(k) for k in ("text_column", "tokens_column", "source_column")
-                        if data.columns.get(k)), None)
+        default = next(
+            (data.columns.get(k) for k in ("text_column", "tokens_column", "source_column") if data.columns.get(k)),
+            None,
+        )
         column = require_column(table, config.adapt_column or default or "", "--adapt-column")
         # Validation rows of this same file (a split, not a separate --eval-data file) are skipped by number.
         eval_rows = set() if config.eval_data else set(getattr(data.eval, "rows", []) or [])
-        texts = [_as_text(cell) for number, cell in enumerate(table.frame[column].tolist(), start=1)
-                 if number not in eval_rows]
+        texts = [
+            _as_text(cell)
+            for number, cell in enumerate(table.frame[column].tolist(), start=1)
+            if number not in eval_rows
+        ]
         skipped_rows = len(eval_rows)
         source = {"file": str(config.data), "column": column}
     kept = [t for t in texts if t and t not in held_out]
-    source.update(texts=len(kept), validation_rows_skipped=skipped_rows,
-                  identical_to_validation_skipped=sum(1 for t in texts if t and t in held_out))
+    source.update(
+        texts=len(kept),
+        validation_rows_skipped=skipped_rows,
+        identical_to_validation_skipped=sum(1 for t in texts if t and t in held_out),
+    )
     if not kept:
         where = config.adapt_path if config.adapt_source == "folder" else f"{config.data}, column '{column}'"
-        raise DataError(f"no unlabelled text for domain adaptation in {where}.",
-                        "Point --adapt-path at a folder of .txt files, or --adapt-column at a column with text.")
+        raise DataError(
+            f"no unlabelled text for domain adaptation in {where}.",
+            "Point --adapt-path at a folder of .txt files, or --adapt-column at a column with text.",
+        )
     return kept, source
 
 
@@ -123,7 +133,7 @@ def text_blocks(tokenizer, texts: list[str], max_length: int) -> list[list[int]]
     stream: list[int] = []
     for ids in tokenizer(texts, add_special_tokens=False, truncation=False)["input_ids"]:
         stream += ids + separator
-    blocks = [stream[i:i + size] for i in range(0, len(stream), size)]
+    blocks = [stream[i : i + size] for i in range(0, len(stream), size)]
     if len(blocks) > 1 and len(blocks[-1]) < size // 4:
         blocks.pop()  # a scrap at the end teaches little
     return [prefix + block + suffix for block in blocks]
@@ -134,8 +144,8 @@ def _special_tokens(tokenizer) -> tuple[list[int], list[int]]:
     bare = tokenizer("word", add_special_tokens=False)["input_ids"]
     full = tokenizer("word")["input_ids"]
     for start in range(len(full) - len(bare) + 1):
-        if full[start:start + len(bare)] == bare:
-            return full[:start], full[start + len(bare):]
+        if full[start : start + len(bare)] == bare:
+            return full[:start], full[start + len(bare) :]
     return [], []
 
 
@@ -160,15 +170,22 @@ def adapt(config, data, backbone, run, choice, sink, cancel, *, allow_pickle: bo
     texts, source = unlabelled_texts(config, data)
     tokenizer = load_tokenizer(backbone.path)
     if tokenizer.mask_token_id is None:
-        raise DataError("the backbone's tokenizer has no mask token, so it cannot learn masked-language modelling.",
-                        "Use a BERT-like backbone for domain adaptation, or turn --adapt-source off.")
+        raise DataError(
+            "the backbone's tokenizer has no mask token, so it cannot learn masked-language modelling.",
+            "Use a BERT-like backbone for domain adaptation, or turn --adapt-source off.",
+        )
     blocks = text_blocks(tokenizer, texts, config.max_length)
     rng = random.Random(config.seed)
     rng.shuffle(blocks)
     held = min(MAX_HELD_OUT, math.ceil(len(blocks) * HELD_OUT_SHARE)) if len(blocks) > 1 else 0
     held_out, train_blocks = blocks[:held], blocks[held:]
-    sink.emit(StageChanged("domain adaptation", f"stage 1 of 2: masked-language modelling on {len(texts)} texts "
-                                                f"({len(train_blocks)} blocks of up to {config.max_length} tokens)"))
+    sink.emit(
+        StageChanged(
+            "domain adaptation",
+            f"stage 1 of 2: masked-language modelling on {len(texts)} texts "
+            f"({len(train_blocks)} blocks of up to {config.max_length} tokens)",
+        )
+    )
     model = load_model(AutoModelForMaskedLM, backbone.path, allow_pickle=allow_pickle)
     fresh = _has_no_mlm_head(backbone.path)
     if fresh:
@@ -181,26 +198,56 @@ def adapt(config, data, backbone, run, choice, sink, cancel, *, allow_pickle: bo
 
     stage = run.path / STAGE_FOLDER
     args = TrainingArguments(
-        output_dir=str(stage / "checkpoints"), per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=config.batch_size * 2, num_train_epochs=config.adapt_epochs,
-        max_steps=config.adapt_max_steps or -1, learning_rate=config.adapt_learning_rate, weight_decay=0.01,
-        warmup_steps=0.06, lr_scheduler_type="linear", eval_strategy="no", save_strategy="epoch",
-        logging_strategy="steps", logging_steps=max(1, math.ceil(len(train_blocks) / config.batch_size
-                                                                 * config.adapt_epochs / 50)),
-        seed=config.seed, bf16=choice.precision == "bf16", fp16=choice.precision == "fp16",
-        use_cpu=choice.device == "cpu", remove_unused_columns=False, dataloader_num_workers=0, report_to="none",
-        disable_tqdm=True, train_sampling_strategy="group_by_length", length_column_name="length",
+        output_dir=str(stage / "checkpoints"),
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size * 2,
+        num_train_epochs=config.adapt_epochs,
+        max_steps=config.adapt_max_steps or -1,
+        learning_rate=config.adapt_learning_rate,
+        weight_decay=0.01,
+        warmup_steps=0.06,
+        lr_scheduler_type="linear",
+        eval_strategy="no",
+        save_strategy="epoch",
+        logging_strategy="steps",
+        logging_steps=max(1, math.ceil(len(train_blocks) / config.batch_size * config.adapt_epochs / 50)),
+        seed=config.seed,
+        bf16=choice.precision == "bf16",
+        fp16=choice.precision == "fp16",
+        use_cpu=choice.device == "cpu",
+        remove_unused_columns=False,
+        dataloader_num_workers=0,
+        report_to="none",
+        disable_tqdm=True,
+        train_sampling_strategy="group_by_length",
+        length_column_name="length",
     )
     from .run_parts import DropColumns
 
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=config.mlm_probability, seed=config.seed)
-    progress = ProgressCallback(sink, cancel, run_info={
-        "train_size": len(train_blocks), "eval_size": len(held_out), "device": choice.name,
-        "precision": choice.precision, "output_dir": str(run.path)},
-        examples_per_step=config.batch_size, tokens_per_example=config.max_length)
-    trainer = StudioTrainer(model=model, args=args, train_dataset=dataset(train_blocks),
-                            eval_dataset=dataset(held_out) if held_out else None, processing_class=tokenizer,
-                            data_collator=DropColumns(collator), callbacks=[progress], checkpoint_limit=1)
+    progress = ProgressCallback(
+        sink,
+        cancel,
+        run_info={
+            "train_size": len(train_blocks),
+            "eval_size": len(held_out),
+            "device": choice.name,
+            "precision": choice.precision,
+            "output_dir": str(run.path),
+        },
+        examples_per_step=config.batch_size,
+        tokens_per_example=config.max_length,
+    )
+    trainer = StudioTrainer(
+        model=model,
+        args=args,
+        train_dataset=dataset(train_blocks),
+        eval_dataset=dataset(held_out) if held_out else None,
+        processing_class=tokenizer,
+        data_collator=DropColumns(collator),
+        callbacks=[progress],
+        checkpoint_limit=1,
+    )
     before = _loss(trainer) if held_out else None
     checkpoint, skipped = newest_intact_checkpoint(stage / "checkpoints")
     if skipped:
@@ -209,16 +256,31 @@ def adapt(config, data, backbone, run, choice, sink, cancel, *, allow_pickle: bo
     if progress.cancelled:
         raise RunCancelled()
     after = _loss(trainer) if held_out else None
-    record = {"base_backbone": str(backbone.path), "base_model": backbone.base_model, "source": source,
-              "blocks": len(train_blocks), "held_out_blocks": len(held_out), "max_length": config.max_length,
-              "steps": trainer.state.global_step, "epochs": config.adapt_epochs,
-              "learning_rate": config.adapt_learning_rate, "mlm_probability": config.mlm_probability,
-              "fresh_mlm_head": fresh, "held_out_loss_before": before, "held_out_loss_after": after}
+    record = {
+        "base_backbone": str(backbone.path),
+        "base_model": backbone.base_model,
+        "source": source,
+        "blocks": len(train_blocks),
+        "held_out_blocks": len(held_out),
+        "max_length": config.max_length,
+        "steps": trainer.state.global_step,
+        "epochs": config.adapt_epochs,
+        "learning_rate": config.adapt_learning_rate,
+        "mlm_probability": config.mlm_probability,
+        "fresh_mlm_head": fresh,
+        "held_out_loss_before": before,
+        "held_out_loss_after": after,
+    }
     _save(trainer.model, tokenizer, target, record)
     shutil.rmtree(stage, ignore_errors=True)
     if before is not None:
-        sink.emit(Message("info", f"domain adaptation: masked-LM loss on held-out unlabelled text {before:.3f} -> "
-                                  f"{after:.3f}; adapted backbone saved in {target}."))
+        sink.emit(
+            Message(
+                "info",
+                f"domain adaptation: masked-LM loss on held-out unlabelled text {before:.3f} -> "
+                f"{after:.3f}; adapted backbone saved in {target}.",
+            )
+        )
     sink.emit(StageChanged("training", "stage 2 of 2: fine-tuning the adapted backbone"))
     return _adapted(backbone, target), record
 
@@ -245,12 +307,19 @@ def _save(model, tokenizer, target: Path, record: dict) -> None:
     (staging / "README.md").write_text(
         "# Domain-adapted backbone\n\nThe backbone after continued masked-language-model pre-training on "
         f"{record['source']['texts']} unlabelled texts ({record['steps']} steps), saved by tlstudio. Pick this "
-        "folder as the backbone of a run (`--backbone` this folder) to fine-tune from it.\n", encoding="utf-8")
+        "folder as the backbone of a run (`--backbone` this folder) to fine-tune from it.\n",
+        encoding="utf-8",
+    )
     atomic_write_json(staging / RECORD_FILE, record)  # last: its presence marks a finished stage
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
 
 
 def _adapted(backbone, target: Path):
-    return dataclasses.replace(backbone, path=target, source="adapted", name=str(target),
-                               title=f"{backbone.title or backbone.name}, domain-adapted")
+    return dataclasses.replace(
+        backbone,
+        path=target,
+        source="adapted",
+        name=str(target),
+        title=f"{backbone.title or backbone.name}, domain-adapted",
+    )

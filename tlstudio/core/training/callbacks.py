@@ -63,8 +63,14 @@ class ProgressCallback(TrainerCallback):
         self._first_step = state.global_step
         self._recent.clear()
         self._recent.append((time.perf_counter(), state.global_step))
-        self.sink.emit(RunStarted(total_steps=state.max_steps, num_epochs=args.num_train_epochs,
-                                  resumed_from_step=state.global_step, **self.run_info))
+        self.sink.emit(
+            RunStarted(
+                total_steps=state.max_steps,
+                num_epochs=args.num_train_epochs,
+                resumed_from_step=state.global_step,
+                **self.run_info,
+            )
+        )
 
     # Cancel is honoured at optimizer-step boundaries only (not between gradient-accumulation
     # micro-batches): a checkpoint taken there resumes exactly, with the same random state.
@@ -94,16 +100,18 @@ class ProgressCallback(TrainerCallback):
             return
         loss = logs.get("loss")
         samples = self._rate() * self.examples_per_step
-        self.sink.emit(StepLogged(
-            step=state.global_step,
-            total_steps=state.max_steps,
-            epoch=float(logs.get("epoch", state.epoch or 0.0)),
-            loss=float(loss) if loss is not None and math.isfinite(loss) else loss,
-            learning_rate=logs.get("learning_rate"),
-            samples_per_second=samples,
-            tokens_per_second=samples * self.tokens_per_example,
-            eta_seconds=self._eta(state.global_step, state.max_steps),
-        ))
+        self.sink.emit(
+            StepLogged(
+                step=state.global_step,
+                total_steps=state.max_steps,
+                epoch=float(logs.get("epoch", state.epoch or 0.0)),
+                loss=float(loss) if loss is not None and math.isfinite(loss) else loss,
+                learning_rate=logs.get("learning_rate"),
+                samples_per_second=samples,
+                tokens_per_second=samples * self.tokens_per_example,
+                eta_seconds=self._eta(state.global_step, state.max_steps),
+            )
+        )
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
         metrics = {k.removeprefix("eval_"): v for k, v in (metrics or {}).items()}

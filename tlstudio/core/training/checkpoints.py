@@ -22,6 +22,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import TlStudioError
+
 # The names and the listing of checkpoint-N folders live with the run folder's other files, so the run's
 # readers (the runs list, recovery) find them without importing training.
 from ..runs.folder import CHECKPOINT_PREFIX as PREFIX
@@ -73,24 +74,30 @@ def space_warning(folder: Path, model, limit: int) -> str | None:
     free = free_bytes(folder)
     if free >= needed:
         return None
-    return (f"{folder} has {human_bytes(free)} free; this run's checkpoints need about {human_bytes(needed)}. "
-            "If a checkpoint cannot be saved the run stops with the previous one intact, ready to resume once there "
-            "is room.")
+    return (
+        f"{folder} has {human_bytes(free)} free; this run's checkpoints need about {human_bytes(needed)}. "
+        "If a checkpoint cannot be saved the run stops with the previous one intact, ready to resume once there "
+        "is room."
+    )
 
 
 def check_space(folder: Path, needed: int, step: int) -> None:
     """Refuse to start a save that cannot fit, before anything is written."""
     free = free_bytes(folder)
     if free < needed:
-        raise _write_error(folder, step, f"only {human_bytes(free)} is free and a checkpoint needs about "
-                                         f"{human_bytes(needed)}", needed)
+        raise _write_error(
+            folder, step, f"only {human_bytes(free)} is free and a checkpoint needs about {human_bytes(needed)}", needed
+        )
 
 
 def _write_error(root: Path, step: int, reason: str, needed: int) -> CheckpointWriteError:
     run = root.parent
     previous = last_checkpoint(root)
-    kept = (f"The previous checkpoint (step {checkpoint_step(previous)}) is intact, so no finished work is lost."
-            if previous else "There is no earlier checkpoint yet.")
+    kept = (
+        f"The previous checkpoint (step {checkpoint_step(previous)}) is intact, so no finished work is lost."
+        if previous
+        else "There is no earlier checkpoint yet."
+    )
     return CheckpointWriteError(
         f"could not save the checkpoint at step {step} in {root}: {reason}. {kept}",
         f"Free some disk space (a checkpoint needs about {human_bytes(needed)}) or make the folder writable, "
@@ -121,7 +128,7 @@ def prune(root: Path, limit: int, keep: Path | None = None) -> list[Path]:
     doomed = [p for p in found if p not in newest and (keep is None or p.resolve() != Path(keep).resolve())]
     for path in doomed:
         # Rename first so a kill halfway through a deletion never leaves a partial checkpoint-N behind.
-        staging = path.with_name(REPLACED_PREFIX + path.name[len(PREFIX):])
+        staging = path.with_name(REPLACED_PREFIX + path.name[len(PREFIX) :])
         os.replace(path, staging)
         shutil.rmtree(staging, ignore_errors=True)
     if keep is not None and Path(keep).is_dir() and Path(keep).resolve() not in {p.resolve() for p in newest}:
@@ -234,8 +241,9 @@ def _write_state(trainer, trial, staging: Path, final: Path, root: Path, main: b
 
 def _raise_write_failure(exc: Exception | None, root: Path, step: int, needed: int):
     if exc is None:  # another process failed; it reports the reason
-        raise CheckpointWriteError(f"another training process could not save the checkpoint at step {step}.",
-                                   "See the main process's message.")
+        raise CheckpointWriteError(
+            f"another training process could not save the checkpoint at step {step}.", "See the main process's message."
+        )
     if isinstance(exc, CheckpointWriteError):
         raise exc
     reason = _disk_failure_reason(exc, root, needed)
@@ -301,7 +309,7 @@ def _publish(staging: Path, final: Path) -> None:
     """Rename the finished checkpoint into place; an older one of the same step is swapped out first."""
     if final.exists():
         # Saving the same step twice (a cancel right after a scheduled save): the new copy replaces it.
-        old = final.with_name(REPLACED_PREFIX + final.name[len(PREFIX):])
+        old = final.with_name(REPLACED_PREFIX + final.name[len(PREFIX) :])
         shutil.rmtree(old, ignore_errors=True)
         os.replace(final, old)
         os.replace(staging, final)

@@ -77,8 +77,10 @@ def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = F
         raise ConfigError(f"the run in {run.path} already finished.", "Start a new run with another --output folder.")
     main = distributed.is_main_process()  # under a launcher, the main process alone locks and tidies the folder
     if main and is_locked(run.path):
-        raise ConfigError(f"the run in {run.path} is still being trained by another tlstudio process.",
-                          "Wait for it to finish or stop it first.")
+        raise ConfigError(
+            f"the run in {run.path} is still being trained by another tlstudio process.",
+            "Wait for it to finish or stop it first.",
+        )
     # The run continues where it lies, whatever its run.json says (it may have been moved, or edited).
     values = {**recorded_config(record), "output": str(run.path)}
     config = RunConfig.from_dict(values, source=str(run.run_file)).validate()
@@ -111,8 +113,15 @@ def resume(output: str | Path, sink=None, cancel=None, *, allow_pickle: bool = F
     return _execute(config, run, sink, cancel, checkpoint=checkpoint, allow_pickle=allow_pickle)
 
 
-def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | None, allow_pickle: bool,
-             notices: list[Message] = ()) -> RunResult:
+def _execute(
+    config: RunConfig,
+    run: RunFolder,
+    sink,
+    cancel,
+    checkpoint: Path | None,
+    allow_pickle: bool,
+    notices: list[Message] = (),
+) -> RunResult:
     """Run ``_train`` under the run's lock, turning faults into a continued run or a clear stop."""
     main = distributed.is_main_process()
     if not main:
@@ -124,8 +133,10 @@ def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path |
 
     # Only the main process writes the run folder, so only it holds the run's lock and writes its event
     # stream (events.jsonl: what another process, such as the app following a run, reads while it goes on).
-    with RunLock(run.path) if main else contextlib.nullcontext(), \
-            EventLog(run.events_file) if main else contextlib.nullcontext() as events:
+    with (
+        RunLock(run.path) if main else contextlib.nullcontext(),
+        EventLog(run.events_file) if main else contextlib.nullcontext() as events,
+    ):
         if events is not None:
             sink = TeeSink(sink, events)
         for notice in notices:
@@ -166,8 +177,11 @@ def _execute(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path |
                 stop("failed", str(exc))
                 raise
             checkpoint, _ = resume_point.newest_intact_checkpoint(run.checkpoints)
-            where = f"from the checkpoint at step {checkpoints.checkpoint_step(checkpoint)}" if checkpoint else \
-                "from the start (there was no checkpoint yet)"
+            where = (
+                f"from the checkpoint at step {checkpoints.checkpoint_step(checkpoint)}"
+                if checkpoint
+                else "from the start (there was no checkpoint yet)"
+            )
             sink.emit(Message("warning", f"{change} Training continues {where}."))
             run.note_adjustment(config.to_dict(), change, at=utc_now())
 
@@ -206,8 +220,12 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
         "started_at": utc_now(),
         "config": config.to_dict(),
         **parts.record,
-        "hardware": {"device": choice.device, "name": choice.name, "precision": choice.precision,
-                     "processes": distributed.world_size()},
+        "hardware": {
+            "device": choice.device,
+            "name": choice.name,
+            "precision": choice.precision,
+            "processes": distributed.world_size(),
+        },
         "versions": package_versions(),
     }
     keep_earlier_attempts(record, run, checkpoint)
@@ -222,15 +240,26 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
 
     args = training_arguments(config, run, choice, parts.task, parts.steps_basis)
     progress = ProgressCallback(
-        sink, cancel,
-        run_info={"train_size": parts.train_size, "eval_size": parts.eval_size, "device": choice.name,
-                  "precision": choice.precision, "output_dir": str(run.path)},
+        sink,
+        cancel,
+        run_info={
+            "train_size": parts.train_size,
+            "eval_size": parts.eval_size,
+            "device": choice.name,
+            "precision": choice.precision,
+            "output_dir": str(run.path),
+        },
         examples_per_step=config.batch_size * config.gradient_accumulation_steps,
         tokens_per_example=parts.tokens_per_example,
     )
     # The task's own callbacks come first, so figures they add to an evaluation reach the progress events.
-    callbacks = [*parts.callbacks, progress, CheckpointEvery(config.checkpoint_steps),
-                 *tracking_callbacks(config.report_to, run.path), *parts.late_callbacks]
+    callbacks = [
+        *parts.callbacks,
+        progress,
+        CheckpointEvery(config.checkpoint_steps),
+        *tracking_callbacks(config.report_to, run.path),
+        *parts.late_callbacks,
+    ]
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
     trainer = (parts.trainer_class or StudioTrainer)(
@@ -255,9 +284,14 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     if not main:  # the main process evaluates and writes the run folder
         return RunResult("completed", run.path, {}, trainer.state.global_step)
     sink.emit(StageChanged("evaluating", parts.evaluating))
-    trained = Trained(trainer=trainer, record=record, best_step=best_step(trainer.state), total_steps=trainer.state.global_step,
-                      runtime_seconds=round(output.metrics.get("train_runtime", 0.0), 2),
-                      samples_per_second=round(output.metrics.get("train_samples_per_second", 0.0), 2))
+    trained = Trained(
+        trainer=trainer,
+        record=record,
+        best_step=best_step(trainer.state),
+        total_steps=trainer.state.global_step,
+        runtime_seconds=round(output.metrics.get("train_runtime", 0.0), 2),
+        samples_per_second=round(output.metrics.get("train_samples_per_second", 0.0), 2),
+    )
     finished = parts.finish(trained)  # the task's report, and its model(s) exported
     metrics = finished.metrics
     run.write_json(METRICS_FILE, metrics)
@@ -265,14 +299,23 @@ def _train(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | N
     run.write_text("training_args.json", args.to_json_string())
     if finished.predictions is not None:
         run.write_text(PREDICTIONS_FILE, json_lines(finished.predictions))
-    record.update(status="completed", finished_at=utc_now(), total_steps=trainer.state.global_step,
-                  duration_seconds=round(time.time() - started, 1))
+    record.update(
+        status="completed",
+        finished_at=utc_now(),
+        total_steps=trainer.state.global_step,
+        duration_seconds=round(time.time() - started, 1),
+    )
     if not config.keep_checkpoints:
         freed = delete_finished_checkpoints(run)
         if freed:
             record["checkpoints_deleted_bytes"] = freed
-            sink.emit(Message("info", f"deleted the finished run's checkpoints ({freed / 2**20:,.0f} MB): the "
-                                      f"model is in {run.path} (--keep-checkpoints keeps them)"))
+            sink.emit(
+                Message(
+                    "info",
+                    f"deleted the finished run's checkpoints ({freed / 2**20:,.0f} MB): the "
+                    f"model is in {run.path} (--keep-checkpoints keeps them)",
+                )
+            )
     run.write_run(record)
     run.write_text("README.md", parts.card(record, metrics))
     if parts.after is not None:

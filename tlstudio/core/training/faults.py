@@ -61,26 +61,38 @@ def backbone_damage(config: RunConfig, *, allow_pickle: bool = False) -> tuple[s
     return (str(path), *found) if found else None
 
 
-def diverged_error(exc: NonFiniteLoss | Exception, config: RunConfig, run_path, last_good_step: int | None,
-                   precision: str, damage: tuple[str, str, str, str] | None = None) -> TrainingDiverged:
+def diverged_error(
+    exc: NonFiniteLoss | Exception,
+    config: RunConfig,
+    run_path,
+    last_good_step: int | None,
+    precision: str,
+    damage: tuple[str, str, str, str] | None = None,
+) -> TrainingDiverged:
     """The message a user reads when training diverged (``damage``: what :func:`backbone_damage` found)."""
     if isinstance(exc, NonFiniteLoss):
         value = "NaN" if math.isnan(exc.value) else ("infinite" if exc.value > 0 else "-infinite")
         what = f"the {exc.what} became {value} at step {exc.step} (epoch {exc.epoch:.2f})"
     else:
         what = f"the weights stopped being finite numbers ({exc})"
-    kept = (f"the last good checkpoint (step {last_good_step}) is kept in {run_path}"
-            if last_good_step is not None else "there was no checkpoint yet")
+    kept = (
+        f"the last good checkpoint (step {last_good_step}) is kept in {run_path}"
+        if last_good_step is not None
+        else "there was no checkpoint yet"
+    )
     if damage is not None:
         folder, file, tensor, kind = damage
         return TrainingDiverged(
             f"training diverged: {what} because the backbone's weights hold {kind} values in {tensor} "
             f"({file} in {folder}): the backbone file is damaged. The run stopped and no model was exported.",
             "A lower learning rate will not help: replace the backbone with an intact copy (download or copy it "
-            "again) and start a new run.")
+            "again) and start a new run.",
+        )
     lower = config.learning_rate / 10
-    hint = (f"Lower the learning rate (it is {config.learning_rate:g}; try {lower:g}) and start a new run: "
-            f"tlstudio train --config {run_path}/run.json --learning-rate {lower:g} --output NEW_FOLDER")
+    hint = (
+        f"Lower the learning rate (it is {config.learning_rate:g}; try {lower:g}) and start a new run: "
+        f"tlstudio train --config {run_path}/run.json --learning-rate {lower:g} --output NEW_FOLDER"
+    )
     if precision == "fp16":
         hint += " Training in fp16 overflows easily; --precision fp32 (or bf16) is more stable."
     return TrainingDiverged(f"training diverged: {what}. The run stopped and no model was exported; {kept}.", hint)
@@ -117,12 +129,15 @@ def smaller_batch(config: RunConfig) -> tuple[RunConfig, str]:
         )
     new_batch = max(d for d in range(1, batch // 2 + 1) if batch % d == 0)
     factor = batch // new_batch
-    new = dataclasses.replace(config, batch_size=new_batch,
-                              gradient_accumulation_steps=config.gradient_accumulation_steps * factor)
+    new = dataclasses.replace(
+        config, batch_size=new_batch, gradient_accumulation_steps=config.gradient_accumulation_steps * factor
+    )
     effective = batch * config.gradient_accumulation_steps
-    text = (f"ran out of memory with batch_size {batch}; continuing with batch_size {new_batch} and "
-            f"gradient_accumulation_steps {new.gradient_accumulation_steps} (the effective batch of {effective} "
-            f"examples per step is unchanged, so results stay comparable; each step just takes longer).")
+    text = (
+        f"ran out of memory with batch_size {batch}; continuing with batch_size {new_batch} and "
+        f"gradient_accumulation_steps {new.gradient_accumulation_steps} (the effective batch of {effective} "
+        f"examples per step is unchanged, so results stay comparable; each step just takes longer)."
+    )
     return new, text
 
 

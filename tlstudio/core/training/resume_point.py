@@ -124,8 +124,10 @@ def torch_file_problem(file: Path) -> str | None:
             load(mmap=False)  # an old-format file cannot be memory-mapped; read it whole
     except Exception as exc:  # noqa: BLE001 - classified: a refused payload, or a damaged file
         if is_blocked_unpickling(exc) and not _looks_truncated(exc):
-            return ("is unsafe: it holds more than plain tensors and numbers (it would run code or build "
-                    "arbitrary objects when unpickled), so tlstudio's safe loader refused it and nothing in it ran")
+            return (
+                "is unsafe: it holds more than plain tensors and numbers (it would run code or build "
+                "arbitrary objects when unpickled), so tlstudio's safe loader refused it and nothing in it ran"
+            )
         return f"is damaged: it cannot be read ({_first_line(exc)})"
     return None
 
@@ -154,10 +156,15 @@ def newest_intact_checkpoint(root: Path) -> tuple[Path | None, list[tuple[Path, 
 
 def skipped_warning(skipped: list[tuple[Path, str]], chosen: Path | None) -> str:
     """The sentence a user reads when damaged or unsafe checkpoints were passed over on resume."""
-    where = (f"resuming from {chosen.name} (step {checkpoint_step(chosen)}), the newest intact one" if chosen
-             else "starting over")
-    return (f"passed over {_listed(skipped)}; {where}. The bad checkpoint(s) are kept aside as "
-            f"{DAMAGED_PREFIX}N, never loaded; delete them when you no longer need to look at them.")
+    where = (
+        f"resuming from {chosen.name} (step {checkpoint_step(chosen)}), the newest intact one"
+        if chosen
+        else "starting over"
+    )
+    return (
+        f"passed over {_listed(skipped)}; {where}. The bad checkpoint(s) are kept aside as "
+        f"{DAMAGED_PREFIX}N, never loaded; delete them when you no longer need to look at them."
+    )
 
 
 DAMAGED_PREFIX = "damaged-checkpoint-"
@@ -182,8 +189,11 @@ def no_intact_checkpoint(run_path: Path, skipped: list[tuple[Path, str]], run_fi
     return NoIntactCheckpoint(
         f"the run in {run_path} cannot be resumed: none of its checkpoints is intact ({_listed(skipped)}).",
         f"Start it again: tlstudio train --config {run_file} --output NEW_FOLDER"
-        + (". A checkpoint holding a payload was tampered with: delete it and do not load it any other way."
-           if unsafe else ""),
+        + (
+            ". A checkpoint holding a payload was tampered with: delete it and do not load it any other way."
+            if unsafe
+            else ""
+        ),
     )
 
 
@@ -203,19 +213,22 @@ def prepare_for_resume(checkpoint: Path, root: Path) -> None:
     try:
         state = json.loads(state_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise TlStudioError(f"{state_file} cannot be read ({exc}).",
-                            "The checkpoint is damaged; delete it to resume from an earlier one.") from None
+        raise TlStudioError(
+            f"{state_file} cannot be read ({exc}).",
+            "The checkpoint is damaged; delete it to resume from an earlier one.",
+        ) from None
     if not isinstance(state, dict) or not isinstance(state.get("global_step"), int):
-        raise TlStudioError(f"{state_file} is not a trainer state.",
-                            "The checkpoint is damaged; delete it to resume from an earlier one.")
+        raise TlStudioError(
+            f"{state_file} is not a trainer state.",
+            "The checkpoint is damaged; delete it to resume from an earlier one.",
+        )
     recorded = state.get("best_model_checkpoint")
     best_step = state.get("best_global_step")
     wanted = None
     if isinstance(best_step, int) and best_step > 0:
         candidate = Path(root) / f"{PREFIX}{best_step}"
         # The Trainer loads the best checkpoint's weights at the end: a damaged one is forgotten, not loaded.
-        if candidate.is_dir() and not candidate.is_symlink() \
-                and _weights_problem(candidate, required=False) is None:
+        if candidate.is_dir() and not candidate.is_symlink() and _weights_problem(candidate, required=False) is None:
             wanted = str(candidate)
     if recorded != wanted:
         state["best_model_checkpoint"] = wanted

@@ -33,8 +33,9 @@ def build(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | No
     sink.emit(StageChanged("loading backbone", config.backbone))
     backbone = resolve_backbone(config.backbone, allow_pickle=allow_pickle)
     if uses_pickle_weights(backbone.path):
-        sink.emit(Message("warning", f"loading pickle weights from {backbone.path} because you allowed it. "
-                                     f"{PICKLE_RISK}"))
+        sink.emit(
+            Message("warning", f"loading pickle weights from {backbone.path} because you allowed it. {PICKLE_RISK}")
+        )
     choice = device_for_this_process(choose_device(config.device, config.precision))
     for note in choice.notes:
         sink.emit(Message("warning", note))
@@ -44,10 +45,18 @@ def build(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | No
     adapted = None
     if config.adapt_source != "off":  # stage 1 of 2: continued masked-LM pre-training on unlabelled text
         if distributed.is_main_process() and not run.run_file.exists():  # so a stop during stage 1 can resume
-            run.write_run({"format": RUN_FORMAT, "status": "running", "started_at": utc_now(),
-                           "config": config.to_dict(), "stage": "domain adaptation"})
-        backbone, adapted = adaptation.adapt(config, data, backbone, run, choice, sink, cancel,
-                                             allow_pickle=allow_pickle)
+            run.write_run(
+                {
+                    "format": RUN_FORMAT,
+                    "status": "running",
+                    "started_at": utc_now(),
+                    "config": config.to_dict(),
+                    "stage": "domain adaptation",
+                }
+            )
+        backbone, adapted = adaptation.adapt(
+            config, data, backbone, run, choice, sink, cancel, allow_pickle=allow_pickle
+        )
         check_cancel(cancel)
 
     set_seed(config.seed)
@@ -80,12 +89,16 @@ def build(config: RunConfig, run: RunFolder, sink, cancel, checkpoint: Path | No
         # The best checkpoint's evaluation is usually the last one run; reuse its predictions when it is
         # (not under a launcher, where the gathered order is the launcher's business).
         cached = None
-        if metrics_hook is not None and metrics_hook.last_step == trained.best_step \
-                and not distributed.is_distributed():
+        if (
+            metrics_hook is not None
+            and metrics_hook.last_step == trained.best_step
+            and not distributed.is_distributed()
+        ):
             cached = metrics_hook.last
         final = plan.finish(trained.trainer.model, run.path, processor)  # LoRA: adapter saved alone, then merged
-        report, predictions = task.final_report(final, processor, data, config, sink, cancel=cancel,
-                                                eval_outputs=cached)
+        report, predictions = task.final_report(
+            final, processor, data, config, sink, cancel=cancel, eval_outputs=cached
+        )
         metrics = {
             "task": config.task,
             **report,

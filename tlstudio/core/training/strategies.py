@@ -55,7 +55,7 @@ def layout(model) -> Layout:
         if prefix is None or not name.startswith(prefix) or ".pooler." in name:
             head.append(name)
             continue
-        match = _LAYER.search(name[len(prefix):])
+        match = _LAYER.search(name[len(prefix) :])
         found_layers[name] = int(match.group(1)) if match else None
     layers = 1 + max((i for i in found_layers.values() if i is not None), default=-1)
     for name, index in found_layers.items():
@@ -95,8 +95,13 @@ class Plan:
         trainable, total = count_parameters(self.model)
         if self.stages:
             trainable = self.details["trainable_parameters_at_start"]
-        return {"name": self.name, "trainable_parameters": trainable, "total_parameters": total,
-                "trainable_share": round(trainable / max(1, total), 6), **self.details}
+        return {
+            "name": self.name,
+            "trainable_parameters": trainable,
+            "total_parameters": total,
+            "trainable_share": round(trainable / max(1, total), 6),
+            **self.details,
+        }
 
     # -- optimizer -------------------------------------------------------------------
     def optimizer_groups(self, model, decay_names: set[str], learning_rate: float, weight_decay: float):
@@ -111,8 +116,10 @@ class Plan:
                 continue
             key = (self.lr_scale.get(name, 1.0), name in decay_names)
             groups.setdefault(key, []).append(parameter)
-        return [{"params": params, "lr": learning_rate * scale, "weight_decay": weight_decay if decay else 0.0}
-                for (scale, decay), params in sorted(groups.items(), key=lambda item: (-item[0][0], not item[0][1]))]
+        return [
+            {"params": params, "lr": learning_rate * scale, "weight_decay": weight_decay if decay else 0.0}
+            for (scale, decay), params in sorted(groups.items(), key=lambda item: (-item[0][0], not item[0][1]))
+        ]
 
     # -- callbacks -----------------------------------------------------------------
     def callbacks(self, sink) -> list:
@@ -150,8 +157,10 @@ def apply(model, config, sink) -> Plan:
     name = config.strategy
     found = layout(model)
     if name != "full" and not found.depth:
-        raise ConfigError(f"the '{name}' strategy cannot find the backbone's layers in this model "
-                          f"({type(model).__name__}).", "Use --strategy full with this backbone.")
+        raise ConfigError(
+            f"the '{name}' strategy cannot find the backbone's layers in this model ({type(model).__name__}).",
+            "Use --strategy full with this backbone.",
+        )
     plan = Plan(name, model, found)
     if name == "frozen":
         _freeze(model, found.depth)
@@ -159,7 +168,7 @@ def apply(model, config, sink) -> Plan:
         top = found.layers + 1
         plan.lr_scale = {n: config.layer_lr_decay ** (top - d) for n, d in found.depth.items()}
         plan.details["layer_lr_decay"] = config.layer_lr_decay
-        plan.details["lowest_rate_multiplier"] = round(config.layer_lr_decay ** top, 6)
+        plan.details["lowest_rate_multiplier"] = round(config.layer_lr_decay**top, 6)
     elif name == "gradual":
         plan.stages = _stages(found, config.gradual_stages)
         plan.set_stage(0)
@@ -170,12 +179,20 @@ def apply(model, config, sink) -> Plan:
         plan.details.update(_lora_details(plan.model, config))
     summary = plan.summary()
     trainable, total = summary["trainable_parameters"], summary["total_parameters"]
-    what = {"full": "the whole model", "frozen": "the task head only (backbone frozen)",
-            "gradual": f"the task head at first; the backbone unfreezes in {config.gradual_stages} stages",
-            "llrd": f"the whole model, layer-wise learning-rate decay {config.layer_lr_decay:g}",
-            "lora": f"LoRA adapters (rank {config.lora_rank}) and the task head"}[name]
-    sink.emit(Message("info", f"strategy {name}: training {what}: {trainable:,} of {total:,} parameters "
-                              f"({100 * trainable / max(1, total):.2f}%)."))
+    what = {
+        "full": "the whole model",
+        "frozen": "the task head only (backbone frozen)",
+        "gradual": f"the task head at first; the backbone unfreezes in {config.gradual_stages} stages",
+        "llrd": f"the whole model, layer-wise learning-rate decay {config.layer_lr_decay:g}",
+        "lora": f"LoRA adapters (rank {config.lora_rank}) and the task head",
+    }[name]
+    sink.emit(
+        Message(
+            "info",
+            f"strategy {name}: training {what}: {trainable:,} of {total:,} parameters "
+            f"({100 * trainable / max(1, total):.2f}%).",
+        )
+    )
     return plan
 
 
@@ -211,8 +228,13 @@ def gradual_unfreezing(plan: Plan, sink):
             self.stage = stage
             if announce:
                 trainable, total = count_parameters(plan.model)
-                sink.emit(Message("info", f"gradual unfreezing: stage {stage + 1} of {len(plan.stages)} from step "
-                                          f"{state.global_step}, {trainable:,} of {total:,} parameters train."))
+                sink.emit(
+                    Message(
+                        "info",
+                        f"gradual unfreezing: stage {stage + 1} of {len(plan.stages)} from step "
+                        f"{state.global_step}, {trainable:,} of {total:,} parameters train.",
+                    )
+                )
 
         def on_train_begin(self, args, state, control, **kwargs):
             self._apply(state, announce=False)  # a resumed run starts in its stage
@@ -227,8 +249,14 @@ def gradual_unfreezing(plan: Plan, sink):
 
 
 # Architectures peft has no default for.
-_MORE_TARGETS = {"distilbert": ["q_lin", "v_lin"], "mpnet": ["q", "v"], "albert": ["query", "value"],
-                 "camembert": ["query", "value"], "marian": ["q_proj", "v_proj"], "mbart": ["q_proj", "v_proj"]}
+_MORE_TARGETS = {
+    "distilbert": ["q_lin", "v_lin"],
+    "mpnet": ["q", "v"],
+    "albert": ["query", "value"],
+    "camembert": ["query", "value"],
+    "marian": ["q_proj", "v_proj"],
+    "mbart": ["q_proj", "v_proj"],
+}
 
 
 def default_target_modules(model_config) -> list[str]:
@@ -239,16 +267,19 @@ def default_target_modules(model_config) -> list[str]:
         model_type = getattr(model_config.encoder, "model_type", None)
     targets = TARGETS.get(model_type) or _MORE_TARGETS.get(model_type)
     if not targets or isinstance(targets, str):
-        raise ConfigError(f"tlstudio has no default LoRA layers for a '{model_type}' backbone.",
-                          "Name the layers to adapt with --lora-target-modules (e.g. query,value).")
+        raise ConfigError(
+            f"tlstudio has no default LoRA layers for a '{model_type}' backbone.",
+            "Name the layers to adapt with --lora-target-modules (e.g. query,value).",
+        )
     return list(targets)
 
 
 def _lora(model, config, found: Layout):
     from peft import LoraConfig, TaskType, get_peft_model
 
-    targets = [t.strip() for t in (config.lora_target_modules or "").split(",") if t.strip()] \
-        or default_target_modules(model.config)
+    targets = [t.strip() for t in (config.lora_target_modules or "").split(",") if t.strip()] or default_target_modules(
+        model.config
+    )
     # Weights that start untrained (the task head; a warm-started decoder's cross-attention) cannot
     # be adapted by a low-rank update of random values: they train in full.
     fresh = _untrained_modules(model, found)
@@ -262,19 +293,27 @@ def _lora(model, config, found: Layout):
     from transformers.pytorch_utils import Conv1D
 
     # GPT-2-style Conv1D layers store their weight transposed; peft must be told, or it warns and guesses.
-    transposed = any(isinstance(module, Conv1D) and name.rsplit(".", 1)[-1] in targets
-                     for name, module in model.named_modules())
-    lora = LoraConfig(r=config.lora_rank, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                      target_modules=target, modules_to_save=fresh or None, task_type=kind,
-                      fan_in_fan_out=transposed)
+    transposed = any(
+        isinstance(module, Conv1D) and name.rsplit(".", 1)[-1] in targets for name, module in model.named_modules()
+    )
+    lora = LoraConfig(
+        r=config.lora_rank,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=target,
+        modules_to_save=fresh or None,
+        task_type=kind,
+        fan_in_fan_out=transposed,
+    )
     try:
         with warnings.catch_warnings():
             # peft asks transformers about gradient checkpointing through a name deprecated in v5.
             warnings.simplefilter("ignore", FutureWarning)
             return get_peft_model(model, lora)
     except ValueError as exc:
-        raise ConfigError(f"LoRA could not be applied: {exc}",
-                          "Check --lora-target-modules against the backbone's layer names.") from None
+        raise ConfigError(
+            f"LoRA could not be applied: {exc}", "Check --lora-target-modules against the backbone's layer names."
+        ) from None
 
 
 def _untrained_modules(model, found: Layout) -> list[str]:
@@ -298,24 +337,38 @@ def _untrained_modules(model, found: Layout) -> list[str]:
 def _lora_details(model, config) -> dict[str, Any]:
     peft_config = model.peft_config["default"]
     targets = peft_config.target_modules
-    return {"lora_rank": config.lora_rank, "lora_alpha": config.lora_alpha, "lora_dropout": config.lora_dropout,
-            "lora_target_modules": sorted(targets) if isinstance(targets, (set, list)) else str(targets),
-            "fully_trained_modules": sorted(set(peft_config.modules_to_save or [])),
-            "adapter_folder": ADAPTER_FOLDER}
+    return {
+        "lora_rank": config.lora_rank,
+        "lora_alpha": config.lora_alpha,
+        "lora_dropout": config.lora_dropout,
+        "lora_target_modules": sorted(targets) if isinstance(targets, (set, list)) else str(targets),
+        "fully_trained_modules": sorted(set(peft_config.modules_to_save or [])),
+        "adapter_folder": ADAPTER_FOLDER,
+    }
 
 
 def _adapter_readme(model) -> str:
     peft_config = model.peft_config["default"]
     base = type(model.get_base_model()).__name__
-    return "\n".join([
-        "# LoRA adapter", "",
-        "The adapter alone, as trained by tlstudio. The folder above holds the same model with the adapter merged "
-        "into its weights, which is what most people want: it loads with `pipeline()` and needs no peft.", "",
-        f"- Base model: `{peft_config.base_model_name_or_path}` (class `{base}`)",
-        f"- Rank {peft_config.r}, alpha {peft_config.lora_alpha}, dropout {peft_config.lora_dropout}",
-        f"- Layers trained in full and stored here too: {', '.join(sorted(set(peft_config.modules_to_save or []))) or 'none'}",
-        "", "```python", "from peft import PeftModel", f"from transformers import {base}", "",
-        f'base = {base}.from_pretrained("BASE_MODEL"'
-        + (", num_labels=NUM_LABELS)" if "Classification" in base else ")"),
-        'model = PeftModel.from_pretrained(base, "adapter")', "```", "",
-    ])
+    return "\n".join(
+        [
+            "# LoRA adapter",
+            "",
+            "The adapter alone, as trained by tlstudio. The folder above holds the same model with the adapter merged "
+            "into its weights, which is what most people want: it loads with `pipeline()` and needs no peft.",
+            "",
+            f"- Base model: `{peft_config.base_model_name_or_path}` (class `{base}`)",
+            f"- Rank {peft_config.r}, alpha {peft_config.lora_alpha}, dropout {peft_config.lora_dropout}",
+            f"- Layers trained in full and stored here too: {', '.join(sorted(set(peft_config.modules_to_save or []))) or 'none'}",
+            "",
+            "```python",
+            "from peft import PeftModel",
+            f"from transformers import {base}",
+            "",
+            f'base = {base}.from_pretrained("BASE_MODEL"'
+            + (", num_labels=NUM_LABELS)" if "Classification" in base else ")"),
+            'model = PeftModel.from_pretrained(base, "adapter")',
+            "```",
+            "",
+        ]
+    )

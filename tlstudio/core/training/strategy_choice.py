@@ -51,5 +51,6 @@ def resolve_auto(config, *, allow_pickle: bool = False):
             f"strategy auto: training LoRA adapters, because the backbone has {parameters / 1e9:.2f} B parameters "
             f"(more than {LORA_ABOVE_PARAMETERS / 1e6:.0f} M): full fine-tuning would need about "
             f"{16 * parameters / 1e9:.0f} GB for weights, gradients and optimizer state alone. Choose the 'full' "
-            "strategy to train every weight.")
+            "strategy to train every weight."
+        )
     return dataclasses.replace(config, strategy="full"), None

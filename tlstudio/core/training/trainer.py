@@ -61,8 +61,7 @@ PRIVATE_TRAINER_API: dict[str, tuple[str, ...]] = {
 
 
 class StudioTrainer(Trainer):
-    def __init__(self, *args, checkpoint_limit: int | None = None, parameter_groups=None, train_sampler=None,
-                 **kwargs):
+    def __init__(self, *args, checkpoint_limit: int | None = None, parameter_groups=None, train_sampler=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.remove_callback(PrinterCallback)
         self.checkpoint_limit = checkpoint_limit
@@ -79,8 +78,9 @@ class StudioTrainer(Trainer):
         groups = None
         if self.optimizer is None and self.parameter_groups is not None:
             model = self.model if model is None else model
-            groups = self.parameter_groups(model, set(self.get_decay_parameter_names(model)),
-                                           self.args.learning_rate, self.args.weight_decay)
+            groups = self.parameter_groups(
+                model, set(self.get_decay_parameter_names(model)), self.args.learning_rate, self.args.weight_decay
+            )
         if groups is None:
             return super().create_optimizer(model)
         optimizer_cls, optimizer_kwargs = self.get_optimizer_cls_and_kwargs(self.args, model)
@@ -97,8 +97,11 @@ class StudioTrainer(Trainer):
             return self.train_sampler
         dataset = self.train_dataset if train_dataset is None else train_dataset
         column = self.args.length_column_name
-        if (self.args.world_size > 1 or self.args.train_sampling_strategy != "group_by_length"
-                or column not in getattr(dataset, "column_names", ())):
+        if (
+            self.args.world_size > 1
+            or self.args.train_sampling_strategy != "group_by_length"
+            or column not in getattr(dataset, "column_names", ())
+        ):
             return super()._get_train_sampler(train_dataset)
         return EpochSeededLengthGroupedSampler(
             dataset[column], self.args.train_batch_size * self.args.gradient_accumulation_steps, self.args.seed

@@ -28,8 +28,10 @@ def parse_augment(value: str | None) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     unknown = [n for n in names if n not in AUGMENTATIONS]
     if unknown:
-        raise ConfigError(f"unknown augmentation(s): {', '.join(unknown)}.",
-                          f"Choose among {', '.join(AUGMENTATIONS)} (comma-separated), or 'none'.")
+        raise ConfigError(
+            f"unknown augmentation(s): {', '.join(unknown)}.",
+            f"Choose among {', '.join(AUGMENTATIONS)} (comma-separated), or 'none'.",
+        )
     return names
 
 

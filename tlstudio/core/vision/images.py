@@ -26,8 +26,10 @@ def open_image(source):
         except FileNotFoundError:
             raise DataError(f"image {source} does not exist.") from None
         except (UnidentifiedImageError, OSError, ValueError) as exc:
-            raise DataError(f"{source} is not a readable image ({type(exc).__name__}).",
-                            "Use PNG, JPEG, BMP, GIF, WebP or TIFF files.") from None
+            raise DataError(
+                f"{source} is not a readable image ({type(exc).__name__}).",
+                "Use PNG, JPEG, BMP, GIF, WebP or TIFF files.",
+            ) from None
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
@@ -37,8 +39,10 @@ def load_image_processor(path: str | Path, image_size: int | None = None):
 
     path = Path(path)
     if not (path / "preprocessor_config.json").is_file():
-        raise BackboneError(f"{path} has no preprocessor_config.json, so tlstudio cannot tell how to prepare "
-                            "images for it.", "Choose an image model (ViT, ConvNeXt, ResNet, EfficientNet...).")
+        raise BackboneError(
+            f"{path} has no preprocessor_config.json, so tlstudio cannot tell how to prepare images for it.",
+            "Choose an image model (ViT, ConvNeXt, ResNet, EfficientNet...).",
+        )
     from ..backbones import DAMAGED_HINT, error_reason, load_config
     from ..errors import DamagedModelError
 
@@ -49,8 +53,10 @@ def load_image_processor(path: str | Path, image_size: int | None = None):
     except Exception as exc:  # noqa: BLE001 - the folder's files are the only input
         if isinstance(exc, MemoryError):
             raise
-        raise DamagedModelError(f"the image processor in {path} (preprocessor_config.json) cannot be loaded: "
-                                f"{error_reason(exc)}.", DAMAGED_HINT) from None
+        raise DamagedModelError(
+            f"the image processor in {path} (preprocessor_config.json) cannot be loaded: {error_reason(exc)}.",
+            DAMAGED_HINT,
+        ) from None
     if image_size:
         set_processor_size(processor, image_size)
     return processor

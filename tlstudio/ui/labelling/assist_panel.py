@@ -10,8 +10,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...api import StageChanged
 from ..workers.background import run_in_background
@@ -65,8 +75,10 @@ class AssistPanel(QWidget):
         self.retrain_every.setSuffix(" new labels")
         self.retrain_every.setAccessibleName("New labels between retrains")
         self.retrain_button = QPushButton("Retrain now", self)
-        self.retrain_button.setToolTip("Fine-tune the current model again on the labels as they are now "
-                                       "(unsaved edits included), then refresh the suggestions")
+        self.retrain_button.setToolTip(
+            "Fine-tune the current model again on the labels as they are now "
+            "(unsaved edits included), then refresh the suggestions"
+        )
         self.retrain_button.clicked.connect(self.retrain)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
@@ -96,8 +108,9 @@ class AssistPanel(QWidget):
             self.set_model(str(path), chosen=False)
 
     def choose_model(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a trained classifier (a run folder)",
-                                                  str(self.page.session.project_dir))
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose a trained classifier (a run folder)", str(self.page.session.project_dir)
+        )
         if folder:
             self.set_model(folder)
 
@@ -109,14 +122,17 @@ class AssistPanel(QWidget):
             unknown = "this file has no label column to suggest labels for (add one with 'New label column')."
         if unknown and not chosen:
             self.model_dir = None
-            self.model_label.setText(f"No model: {unknown[:1].upper() + unknown[1:]} Train one on this file, or "
-                                     "choose a model.")
+            self.model_label.setText(
+                f"No model: {unknown[:1].upper() + unknown[1:]} Train one on this file, or choose a model."
+            )
             self.model_label.setToolTip(folder)
             self._sync()
             return
         self.model_dir = folder
-        self.model_label.setText((f"Model: <b>{Path(folder).name}</b>" if folder else "No model chosen.")
-                                 + (f"<br><span style='color:#c77700'>{unknown}</span>" if unknown else ""))
+        self.model_label.setText(
+            (f"Model: <b>{Path(folder).name}</b>" if folder else "No model chosen.")
+            + (f"<br><span style='color:#c77700'>{unknown}</span>" if unknown else "")
+        )
         self.model_label.setToolTip(folder or "")
         self._sync()
 
@@ -158,11 +174,14 @@ class AssistPanel(QWidget):
         texts = ["" if v is None else str(v) for v in self.page.controller.table.frame[column].tolist()]
         self.status.setText(f"Suggesting labels for {len(texts):,} rows…")
         self._job = run_in_background(
-            lambda job, d=self.model_dir, m=self.method.currentData(): _suggest_all(job, d, texts, m,
-                                                                                     self._predictors),
-            context=self, on_success=self._on_suggestions, on_progress=self._on_progress,
+            lambda job, d=self.model_dir, m=self.method.currentData(): _suggest_all(job, d, texts, m, self._predictors),
+            context=self,
+            on_success=self._on_suggestions,
+            on_progress=self._on_progress,
             on_cancelled=lambda: self.status.setText("Suggestions stopped."),
-            on_failure=self._on_failure, on_done=self._on_done)
+            on_failure=self._on_failure,
+            on_done=self._on_done,
+        )
         self._sync()
 
     def _on_progress(self, event) -> None:
@@ -172,11 +191,16 @@ class AssistPanel(QWidget):
     def _on_suggestions(self, suggestions) -> None:
         by_row = {s.row: s for s in suggestions}
         self.page.model.set_suggestions(by_row)
-        disagree = sum(1 for r, s in by_row.items()
-                       if self.page.controller.label(r) is not None and self.page.controller.label(r) != s.label)
+        disagree = sum(
+            1
+            for r, s in by_row.items()
+            if self.page.controller.label(r) is not None and self.page.controller.label(r) != s.label
+        )
         unlabelled = sum(1 for r in by_row if self.page.controller.label(r) is None)
-        self.status.setText(f"Suggestions for {len(by_row):,} rows: {unlabelled:,} unlabelled to review, the model "
-                            f"disagrees with {disagree:,} given labels.")
+        self.status.setText(
+            f"Suggestions for {len(by_row):,} rows: {unlabelled:,} unlabelled to review, the model "
+            f"disagrees with {disagree:,} given labels."
+        )
         self.page.controller.labels_added = 0
         self.page.refresh_rows()
 
@@ -211,8 +235,13 @@ class AssistPanel(QWidget):
     # -- quick retrain ------------------------------------------------------------------------
     def on_labels_changed(self) -> None:
         controller = self.page.controller
-        if (self.auto_retrain.isChecked() and controller is not None and self.model_dir
-                and self._retrain_job is None and controller.labels_added >= self.retrain_every.value()):
+        if (
+            self.auto_retrain.isChecked()
+            and controller is not None
+            and self.model_dir
+            and self._retrain_job is None
+            and controller.labels_added >= self.retrain_every.value()
+        ):
             self.retrain()
 
     def retrain(self) -> None:
@@ -236,10 +265,15 @@ class AssistPanel(QWidget):
 
             return quick_retrain(model_dir, frame, text, label, output, base=base, sink=job, cancel=job.cancel_token)
 
-        self._retrain_job = run_in_background(work, context=self, on_success=self._on_retrained,
-                                              on_progress=self._on_progress, on_failure=self._on_failure,
-                                              on_cancelled=lambda: self.status.setText("Retrain stopped."),
-                                              on_done=self._on_retrain_done)
+        self._retrain_job = run_in_background(
+            work,
+            context=self,
+            on_success=self._on_retrained,
+            on_progress=self._on_progress,
+            on_failure=self._on_failure,
+            on_cancelled=lambda: self.status.setText("Retrain stopped."),
+            on_done=self._on_retrain_done,
+        )
         self._sync()
 
     def _on_retrained(self, result) -> None:
@@ -248,8 +282,9 @@ class AssistPanel(QWidget):
             return
         score = result.metrics.get("eval_macro_f1") or result.metrics.get("macro_f1")
         self.set_model(str(result.output_dir))
-        self.status.setText("Retrained" + (f" (validation macro-F1 {score:.3f})" if score else "")
-                            + "; refreshing the suggestions…")
+        self.status.setText(
+            "Retrained" + (f" (validation macro-F1 {score:.3f})" if score else "") + "; refreshing the suggestions…"
+        )
         self.page.session.open_run(result.output_dir)
         self.suggest()
 

@@ -68,8 +68,9 @@ class ClassActions:
             if not ok:
                 return
             others = [c for c in self.classes if c != first]
-            target, ok = QInputDialog.getItem(self, "Merge classes", f"…into this one ('{first}' rows get it):",
-                                              others, 0, False)
+            target, ok = QInputDialog.getItem(
+                self, "Merge classes", f"…into this one ('{first}' rows get it):", others, 0, False
+            )
             if not ok:
                 return
             sources = [first]
@@ -79,8 +80,9 @@ class ClassActions:
         if self.session.table is None:
             return
         if name is None:
-            name, ok = QInputDialog.getText(self, "New label column", "Name of the column to put labels in:",
-                                            text="label")
+            name, ok = QInputDialog.getText(
+                self, "New label column", "Name of the column to put labels in:", text="label"
+            )
             if not ok or not name.strip():
                 return
         self.session.update_config(label_column=name.strip())
@@ -88,7 +90,7 @@ class ClassActions:
     def _require_label_column(self) -> bool:
         if self.controller is not None and self.controller.label_column:
             return True
-        self.status_message.emit("Choose the label column on the Data page, or make a new one with "
-                                 "'New label column…'.")
+        self.status_message.emit(
+            "Choose the label column on the Data page, or make a new one with 'New label column…'."
+        )
         return False
-

@@ -22,8 +22,7 @@ TYPING_ID = 7001  # QUndoCommand.id() of typed edits, which merge when they hit 
 
 
 class SetCellsCommand(QUndoCommand):
-    def __init__(self, controller: "LabellingController", changes: list[CellChange], text: str,
-                 typed: bool = False):
+    def __init__(self, controller: "LabellingController", changes: list[CellChange], text: str, typed: bool = False):
         super().__init__(text)
         self.controller = controller
         self.changes = list(changes)
@@ -125,8 +124,13 @@ class LabellingController(QObject):
             self.add_class(str(value).strip())
         newly = sum(1 for c in changes if normalize_label(c.old) is None and c.new is not None)
         self.labels_added += newly
-        what = text or (f"Label row {rows[0] + 1} '{value}'" if len(rows) == 1 and value is not None
-                        else f"Clear label of row {rows[0] + 1}" if len(rows) == 1 else f"Label {len(rows)} rows")
+        what = text or (
+            f"Label row {rows[0] + 1} '{value}'"
+            if len(rows) == 1 and value is not None
+            else f"Clear label of row {rows[0] + 1}"
+            if len(rows) == 1
+            else f"Label {len(rows)} rows"
+        )
         self.undo_stack.push(SetCellsCommand(self, changes, what, typed))
 
     def set_cell(self, row: int, column: str, value, text: str) -> None:
@@ -147,8 +151,7 @@ class LabellingController(QObject):
     def recover(self, recovered, journal_dir: Path | None = None) -> None:
         """Edits from a journal left by a crash: applied, and the same journal continued (not undoable)."""
         self.journal.close()
-        self.journal = Journal(recovered.data_path, recovered.data_format, recovered.columns, journal_dir,
-                               resume=True)
+        self.journal = Journal(recovered.data_path, recovered.data_format, recovered.columns, journal_dir, resume=True)
         for batch in recovered.batches:
             self.edited.apply(batch)
         if recovered.classes:

@@ -13,8 +13,17 @@ import colorsys
 import zlib
 
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 TOKEN_NAMES = ("tokens", "words")
 TAG_NAMES = ("tags", "ner_tags", "labels", "bio")
@@ -93,9 +102,12 @@ class EntityPanel(QWidget):
         usable = bool(tokens and tags)
         for widget in (self.words, self.kind, self.tag_button, self.clear_button):
             widget.setEnabled(usable)
-        self.columns_label.setText(f"Words from '{tokens}', tags in '{tags}'. Select words, choose a type, Tag."
-                                   if usable else "Entity labelling needs a column of word lists and a column of "
-                                                  "BIO tag lists (e.g. 'tokens' and 'tags', from JSON Lines).")
+        self.columns_label.setText(
+            f"Words from '{tokens}', tags in '{tags}'. Select words, choose a type, Tag."
+            if usable
+            else "Entity labelling needs a column of word lists and a column of "
+            "BIO tag lists (e.g. 'tokens' and 'tags', from JSON Lines)."
+        )
         if usable and self.page.controller is not None:
             kinds = set()
             for value in self.page.controller.table.frame[tags].head(2000).tolist():
@@ -148,7 +160,7 @@ class EntityPanel(QWidget):
         tokens = edited.value(self.position, tokens_column)
         tags = edited.value(self.position, tags_column)
         tags = list(tags) if isinstance(tags, (list, tuple)) and len(tags) == len(tokens) else ["O"] * len(tokens)
-        words = " ".join(str(t) for t in tokens[span[0]:span[1] + 1])
+        words = " ".join(str(t) for t in tokens[span[0] : span[1] + 1])
         what = f"Tag '{words}' as {kind}" if kind else f"Clear the entity '{words}'"
         position = self.position
         self.page.controller.set_cell(position, tags_column, tag_span(tags, span[0], span[1], kind), what)

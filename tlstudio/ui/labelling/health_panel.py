@@ -8,13 +8,27 @@ when clicked, so a duplicate or a suspicious label is fixed where it is seen.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QStyle,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..workers.background import run_in_background
 
-LEVEL_ICONS = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_MessageBoxWarning,
-               "info": QStyle.SP_MessageBoxInformation}
+LEVEL_ICONS = {
+    "error": QStyle.SP_MessageBoxCritical,
+    "warning": QStyle.SP_MessageBoxWarning,
+    "info": QStyle.SP_MessageBoxInformation,
+}
 
 
 class HealthPanel(QWidget):
@@ -24,8 +38,10 @@ class HealthPanel(QWidget):
         layout = QVBoxLayout(self)
         buttons = QHBoxLayout()
         self.check_button = QPushButton("Check data", self)
-        self.check_button.setToolTip("Class balance, exact and near duplicates, conflicting labels and "
-                                     "train/validation leakage under the split the run will use")
+        self.check_button.setToolTip(
+            "Class balance, exact and near duplicates, conflicting labels and "
+            "train/validation leakage under the split the run will use"
+        )
         self.check_button.clicked.connect(self.check)
         self.noise_button = QPushButton("Find likely label errors", self)
         self.noise_button.setToolTip("Rows whose label a model trained without them contradicts (5-fold)")
@@ -67,8 +83,10 @@ class HealthPanel(QWidget):
         self.slice_note.setWordWrap(True)
         layout.addWidget(self.slice_note)
         self.curve_button = QPushButton("Would more labels help?", self)
-        self.curve_button.setToolTip("Train on 25%, 50% and 100% of the labels (same validation rows) and plot "
-                                     "the scores: three runs, in the background")
+        self.curve_button.setToolTip(
+            "Train on 25%, 50% and 100% of the labels (same validation rows) and plot "
+            "the scores: three runs, in the background"
+        )
         self.curve_button.clicked.connect(self.learning_curve)
         layout.addWidget(self.curve_button)
         self.curve_plot = None
@@ -93,8 +111,10 @@ class HealthPanel(QWidget):
                 self.slice_column.setCurrentText(others[0])
 
     def _add(self, level: str, text: str, rows=(), title: str = "") -> None:
-        item = QListWidgetItem(self.style().standardIcon(LEVEL_ICONS.get(level, QStyle.SP_MessageBoxInformation)),
-                               text + (f"  (click to show {len(rows):,} rows)" if rows else ""))
+        item = QListWidgetItem(
+            self.style().standardIcon(LEVEL_ICONS.get(level, QStyle.SP_MessageBoxInformation)),
+            text + (f"  (click to show {len(rows):,} rows)" if rows else ""),
+        )
         item.setData(Qt.UserRole, (title or text[:60], list(rows)))
         item.setToolTip(text)
         self.findings.addItem(item)
@@ -122,8 +142,9 @@ class HealthPanel(QWidget):
 
             return dataset_health(table, config, cancel=job.cancel_token)
 
-        run_in_background(work, context=self, on_success=self._on_report,
-                          on_done=lambda: self.check_button.setEnabled(True))
+        run_in_background(
+            work, context=self, on_success=self._on_report, on_done=lambda: self.check_button.setEnabled(True)
+        )
 
     def _on_report(self, report) -> None:
         self.last_report = report
@@ -134,8 +155,12 @@ class HealthPanel(QWidget):
             total = sum(counts.values())
             shares = " · ".join(f"{name} {count:,} ({count / total:.0%})" for name, count in list(counts.items())[:12])
             self._add("info", f"Class balance: {shares}.")
-        titles = {"duplicates": "Duplicate texts", "conflicts": "Same text, different labels",
-                  "near-duplicates": "Near-duplicate texts", "leakage": "Texts in both splits"}
+        titles = {
+            "duplicates": "Duplicate texts",
+            "conflicts": "Same text, different labels",
+            "near-duplicates": "Near-duplicate texts",
+            "leakage": "Texts in both splits",
+        }
         for item in report.findings:
             self._add(item.level, item.text, item.rows, titles.get(item.kind, ""))
         lengths = self.page.session.token_lengths
@@ -143,8 +168,9 @@ class HealthPanel(QWidget):
             self._add("info", "Text lengths: " + lengths.describe(config.max_length))
         self.weighting_button.setVisible(report.skewed and config.class_weighting == "off")
         if report.skewed and config.class_weighting == "auto":
-            self._add("info", "The classes are skewed, so class weighting ('auto') will weight the loss by class "
-                              "frequency.")
+            self._add(
+                "info", "The classes are skewed, so class weighting ('auto') will weight the loss by class frequency."
+            )
 
     def _use_weighting(self) -> None:
         self.page.session.update_config(class_weighting="on")
@@ -168,18 +194,25 @@ class HealthPanel(QWidget):
 
             return label_errors_in_columns(snapshot[text].tolist(), snapshot[label].tolist(), cancel=job.cancel_token)
 
-        run_in_background(work, context=self, on_success=self._on_label_errors,
-                          on_done=lambda: self.noise_button.setEnabled(True))
+        run_in_background(
+            work, context=self, on_success=self._on_label_errors, on_done=lambda: self.noise_button.setEnabled(True)
+        )
 
     def _on_label_errors(self, found) -> None:
         rows = [c.position for c in found]  # positions in the frame, which show_rows takes
         if not rows:
             self._add("info", "No likely label errors: every label agrees with a model trained without its row.")
             return
-        examples = "; ".join(f"row {c.position + 1}: '{c.given}' looks like '{c.suggested}' "
-                             f"({c.suggested_probability:.0%})" for c in found[:3])
-        self._add("warning", f"{len(rows):,} row(s) may be labelled wrongly, most suspicious first ({examples}).",
-                  rows, "Likely label errors")
+        examples = "; ".join(
+            f"row {c.position + 1}: '{c.given}' looks like '{c.suggested}' ({c.suggested_probability:.0%})"
+            for c in found[:3]
+        )
+        self._add(
+            "warning",
+            f"{len(rows):,} row(s) may be labelled wrongly, most suspicious first ({examples}).",
+            rows,
+            "Likely label errors",
+        )
         self.page.show_rows("Likely label errors", rows)
 
     # -- slices ----------------------------------------------------------------------------------
@@ -191,10 +224,14 @@ class HealthPanel(QWidget):
         if page.controller is None or not column or not page.controller.label_column:
             return
         frame = page.controller.table.frame
-        balances, warnings = label_balance_by_slice(frame[column].tolist(), frame[page.controller.label_column].tolist())
+        balances, warnings = label_balance_by_slice(
+            frame[column].tolist(), frame[page.controller.label_column].tolist()
+        )
         classes = sorted({name for b in balances for name in b.label_counts})
-        self._fill_slices(["Value", "Rows", *classes],
-                          [[b.value, b.rows, *(b.label_counts.get(c, 0) for c in classes)] for b in balances])
+        self._fill_slices(
+            ["Value", "Rows", *classes],
+            [[b.value, b.rows, *(b.label_counts.get(c, 0) for c in classes)] for b in balances],
+        )
         self.slice_note.setText(" ".join(warnings) or f"No '{column}' value is a label shortcut among the largest.")
 
     def slice_metrics(self) -> None:
@@ -216,8 +253,14 @@ class HealthPanel(QWidget):
 
     def _on_slice_metrics(self, report) -> None:
         self.last_slices = report
-        rows = [[report.overall.value, report.overall.rows, f"{report.overall.accuracy:.1%}",
-                 f"{report.overall.macro_f1:.3f}"]]
+        rows = [
+            [
+                report.overall.value,
+                report.overall.rows,
+                f"{report.overall.accuracy:.1%}",
+                f"{report.overall.macro_f1:.3f}",
+            ]
+        ]
         rows += [[s.value, s.rows, f"{s.accuracy:.1%}", f"{s.macro_f1:.3f}"] for s in report.slices]
         self._fill_slices(["Value", "Validation rows", "Accuracy", "Macro F1"], rows)
         self.slice_note.setText(report.gap_text())
@@ -255,17 +298,23 @@ class HealthPanel(QWidget):
             self._curve_job = None
             self.curve_button.setText("Would more labels help?")
 
-        self._curve_job = run_in_background(work, context=self, on_success=self._on_curve, on_progress=progress,
-                                            on_cancelled=lambda: self.slice_note.setText("Learning curve stopped."),
-                                            on_done=done)
+        self._curve_job = run_in_background(
+            work,
+            context=self,
+            on_success=self._on_curve,
+            on_progress=progress,
+            on_cancelled=lambda: self.slice_note.setText("Learning curve stopped."),
+            on_done=done,
+        )
 
     def _on_curve(self, points) -> None:
         from ...api import verdict
 
         self.last_curve = points
-        self._fill_slices(["Share of labels", "Training rows", "Accuracy", "Macro F1"],
-                          [[f"{p.fraction:.0%}", p.train_rows, f"{p.accuracy:.1%}", f"{p.macro_f1:.3f}"]
-                           for p in points])
+        self._fill_slices(
+            ["Share of labels", "Training rows", "Accuracy", "Macro F1"],
+            [[f"{p.fraction:.0%}", p.train_rows, f"{p.accuracy:.1%}", f"{p.macro_f1:.3f}"] for p in points],
+        )
         self.slice_note.setText(verdict(points))
         if self.curve_plot is None:
             from ..widgets.plotting import pg

@@ -103,8 +103,10 @@ class LabelTableModel(QAbstractTableModel):
                     return QBrush(QColor(200, 60, 40))  # the model disagrees with the given label
                 return QBrush(QColor(120, 120, 120))
             if role == Qt.ToolTipRole:
-                return (f"The model suggests '{suggestion.label}' ({suggestion.confidence:.1%}); next likeliest "
-                        f"'{suggestion.runner_up}'. Press A to accept.")
+                return (
+                    f"The model suggests '{suggestion.label}' ({suggestion.confidence:.1%}); next likeliest "
+                    f"'{suggestion.runner_up}'. Press A to accept."
+                )
             return None
         name = self.text_column if column == TEXT else self.other_columns[column - 3]
         if role not in (Qt.DisplayRole, Qt.ToolTipRole) or name is None:

@@ -15,9 +15,21 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QSplitter, QTableView,
-                               QTabWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+)
 
 from ...api import TlStudioError
 from ..pages.base import Page
@@ -52,20 +64,20 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         bar = QHBoxLayout()
         self.state_label = QLabel("No data", self)
         self.save_button = QPushButton("Save", self)
-        self.save_button.setToolTip("Write the edited labels back into the file, changing only the edited rows "
-                                    f"({QKeySequence(QKeySequence.Save).toString()})")
+        self.save_button.setToolTip(
+            "Write the edited labels back into the file, changing only the edited rows "
+            f"({QKeySequence(QKeySequence.Save).toString()})"
+        )
         self.save_button.clicked.connect(self.save)
         self.save_as_button = QPushButton("Save as…", self)
         self.save_as_button.clicked.connect(self.save_as)
         self.discard_button = QPushButton("Discard changes", self)
         self.discard_button.clicked.connect(self.discard)
         self.undo_button, self.redo_button = QPushButton("Undo", self), QPushButton("Redo", self)
-        for button in (self.save_button, self.save_as_button, self.discard_button, self.undo_button,
-                       self.redo_button):
+        for button in (self.save_button, self.save_as_button, self.discard_button, self.undo_button, self.redo_button):
             button.setEnabled(False)
         bar.addWidget(self.state_label, 1)
-        for widget in (self.undo_button, self.redo_button, self.discard_button, self.save_as_button,
-                       self.save_button):
+        for widget in (self.undo_button, self.redo_button, self.discard_button, self.save_as_button, self.save_button):
             bar.addWidget(widget)
         self.outer.addLayout(bar)
 
@@ -77,8 +89,12 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         self.class_list.setMaximumHeight(self.fontMetrics().height() * 2 + 14)
         self.class_list.itemDoubleClicked.connect(lambda item: self.rename_class(item.data(Qt.UserRole)))
         classes_row.addWidget(self.class_list, 1)
-        for text, slot in (("Add class…", self.add_class), ("Rename…", self.rename_class),
-                           ("Merge…", self.merge_classes), ("New label column…", self.new_label_column)):
+        for text, slot in (
+            ("Add class…", self.add_class),
+            ("Rename…", self.rename_class),
+            ("Merge…", self.merge_classes),
+            ("New label column…", self.new_label_column),
+        ):
             button = QPushButton(text, self)
             button.clicked.connect(lambda _=False, s=slot: s())
             classes_row.addWidget(button)
@@ -92,8 +108,9 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         self.search.setPlaceholderText("Search the text…")
         self.search.setAccessibleName("Search")
         self._search_timer = QTimer(self, singleShot=True, interval=250, timeout=self.refresh_rows)
-        self._classes_timer = QTimer(self, singleShot=True, interval=150,
-                                     timeout=lambda: self._show_classes(self.classes))
+        self._classes_timer = QTimer(
+            self, singleShot=True, interval=150, timeout=lambda: self._show_classes(self.classes)
+        )
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.count_label = QLabel(self)
         filters.addWidget(QLabel("Show", self))
@@ -146,9 +163,12 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         self.outer.addWidget(splitter, 1)
-        self.help_label = QLabel("Keys: <b>1-9</b> give the row that class and go to the next unlabelled row · "
-                                 "<b>0</b>/<b>Del</b> clear · <b>A</b> accept the suggestion · <b>F2</b> type a label · "
-                                 "<b>Ctrl+Z</b> undo", self)
+        self.help_label = QLabel(
+            "Keys: <b>1-9</b> give the row that class and go to the next unlabelled row · "
+            "<b>0</b>/<b>Del</b> clear · <b>A</b> accept the suggestion · <b>F2</b> type a label · "
+            "<b>Ctrl+Z</b> undo",
+            self,
+        )
         self.outer.addWidget(self.help_label)
 
         self.save_action = self._shortcut(QKeySequence.Save, self.save)
@@ -180,15 +200,18 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         if self.controller is not None:
             self.undo_group.removeStack(self.controller.undo_stack)
             if self.controller.dirty:
-                self.status_message.emit(f"Unsaved label edits to {Path(self.controller.table.path).name} are kept "
-                                         "in the journal; they are offered again when you open it.")
+                self.status_message.emit(
+                    f"Unsaved label edits to {Path(self.controller.table.path).name} are kept "
+                    "in the journal; they are offered again when you open it."
+                )
             self.controller.close()
         table = self.session.table
         if table is None:
             return
         label_column = self.session.config.label_column
-        if label_column in table.columns and any(isinstance(v, (list, tuple))
-                                                 for v in table.frame[label_column].head(50).tolist()):
+        if label_column in table.columns and any(
+            isinstance(v, (list, tuple)) for v in table.frame[label_column].head(50).tolist()
+        ):
             label_column = None  # lists of labels are multi-label data; this page labels one class per row
         self.controller = LabellingController(table, label_column, self.journal_dir(), self)
         self.controller.cells_changed.connect(self._on_cells_changed)
@@ -216,8 +239,10 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         self._show_classes(self.classes)
         self._fill_filters()
         self._show_state()
-        self.set_subtitle("Label rows by keyboard; edits are journaled as you make them and saved into the file "
-                          "only when you press Save.")
+        self.set_subtitle(
+            "Label rows by keyboard; edits are journaled as you make them and saved into the file "
+            "only when you press Save."
+        )
         self._offer_journal_for(table.path)
 
     def _on_columns_changed(self) -> None:
@@ -315,8 +340,9 @@ class LabelPage(ClassActions, RecoveryActions, Page):
             return
         key = self.filter_combo.currentData() or "all"
         extra = self._extra_rows[1] if self._extra_rows and key == "rows" else None
-        rows = filter_rows(self.controller, key, self.model.suggestions, self.search.text(),
-                           self.model.text_column, extra)
+        rows = filter_rows(
+            self.controller, key, self.model.suggestions, self.search.text(), self.model.text_column, extra
+        )
         current = self.current_position()
         self.model.set_rows(rows)
         self.count_label.setText(f"{len(rows):,} of {len(self.controller.edited):,} rows")
@@ -327,8 +353,12 @@ class LabelPage(ClassActions, RecoveryActions, Page):
 
     # -- keyboard labelling ---------------------------------------------------------------------
     def eventFilter(self, watched, event) -> bool:
-        if watched is self.table_view and event.type() == QEvent.KeyPress and self.controller is not None \
-                and self.table_view.state() != QAbstractItemView.EditingState:
+        if (
+            watched is self.table_view
+            and event.type() == QEvent.KeyPress
+            and self.controller is not None
+            and self.table_view.state() != QAbstractItemView.EditingState
+        ):
             key, modifiers = event.key(), event.modifiers() & ~Qt.KeypadModifier
             if modifiers == Qt.NoModifier:
                 if key in DIGIT_KEYS and DIGIT_KEYS[key] > 0:
@@ -354,7 +384,8 @@ class LabelPage(ClassActions, RecoveryActions, Page):
             return
         index = self.model.index(view_row, LABEL)
         self.table_view.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+            index, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows
+        )
         self.table_view.scrollTo(index)
 
     def assign_class(self, number: int) -> None:
@@ -427,8 +458,11 @@ class LabelPage(ClassActions, RecoveryActions, Page):
             return
         name = Path(self.controller.table.path).name
         count = len(self.controller.edited.pending())
-        self.state_label.setText(f"<b>{name}</b> — {count:,} unsaved edit(s), safe in the journal"
-                                 if dirty else f"<b>{name}</b> — no unsaved edits")
+        self.state_label.setText(
+            f"<b>{name}</b> — {count:,} unsaved edit(s), safe in the journal"
+            if dirty
+            else f"<b>{name}</b> — no unsaved edits"
+        )
 
     def save(self) -> bool:
         if self.controller is None or not self.controller.dirty:
@@ -442,8 +476,9 @@ class LabelPage(ClassActions, RecoveryActions, Page):
             return False
         from ...api import SAVE_AS_FILTER
 
-        path, _ = QFileDialog.getSaveFileName(self, "Save the labelled data as", str(self.controller.table.path),
-                                              SAVE_AS_FILTER)
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the labelled data as", str(self.controller.table.path), SAVE_AS_FILTER
+        )
         if not path:
             return False
         return self.save_to(path)
@@ -470,8 +505,14 @@ class LabelPage(ClassActions, RecoveryActions, Page):
         if self.controller is None or not self.controller.dirty:
             return
         count = len(self.controller.edited.pending())
-        if QMessageBox.question(self, "Discard changes", f"Throw away {count:,} unsaved label edit(s)? "
-                                "The file keeps its current labels.") != QMessageBox.Yes:
+        if (
+            QMessageBox.question(
+                self,
+                "Discard changes",
+                f"Throw away {count:,} unsaved label edit(s)? The file keeps its current labels.",
+            )
+            != QMessageBox.Yes
+        ):
             return
         self.controller.discard()
         self._show_state()
@@ -482,9 +523,13 @@ class LabelPage(ClassActions, RecoveryActions, Page):
             return True
         count = len(self.controller.edited.pending())
         answer = QMessageBox.question(
-            self, "Unsaved labels", f"{count:,} label edit(s) are not saved into "
+            self,
+            "Unsaved labels",
+            f"{count:,} label edit(s) are not saved into "
             f"{Path(self.controller.table.path).name}. Save them now?\n\nIf not, they stay in the journal and are "
-            "offered the next time tlstudio starts.", QMessageBox.Save | QMessageBox.No | QMessageBox.Cancel)
+            "offered the next time tlstudio starts.",
+            QMessageBox.Save | QMessageBox.No | QMessageBox.Cancel,
+        )
         if answer == QMessageBox.Cancel:
             return False
         if answer == QMessageBox.Save and not self.save():

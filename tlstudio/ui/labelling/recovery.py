@@ -30,8 +30,10 @@ def ask_to_recover(parent, recovered, *, opened: bool = False) -> bool:
     """Yes: apply the edits.  No: they are dropped when the file is next edited (said so plainly)."""
     count = len(recovered.net_changes())
     when = datetime.fromtimestamp(recovered.updated).strftime("%Y-%m-%d %H:%M")
-    text = (f"{count:,} label edit(s) to {Path(recovered.data_path).name} were not saved (last edit {when}).\n\n"
-            "Recover them? They are applied to the table; nothing is written to the file until you press Save.")
+    text = (
+        f"{count:,} label edit(s) to {Path(recovered.data_path).name} were not saved (last edit {when}).\n\n"
+        "Recover them? They are applied to the table; nothing is written to the file until you press Save."
+    )
     if recovered.data_changed:
         text += "\n\nThe file has changed since those edits were made; check the recovered rows before saving."
     if opened:
@@ -67,8 +69,9 @@ class RecoveryActions:
         if label and label != self.session.config.label_column:
             self.session.update_config(label_column=label)
         if any(change.row >= len(self.controller.edited) for change in recovered.changes):
-            self.status_message.emit("The journal's edits do not fit this file any more (it has fewer rows); "
-                                     "they were not applied.")
+            self.status_message.emit(
+                "The journal's edits do not fit this file any more (it has fewer rows); they were not applied."
+            )
             return
         self.controller.recover(recovered, self.journal_dir())
         self._show_state()

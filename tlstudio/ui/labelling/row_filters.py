@@ -12,8 +12,9 @@ FILTERS = (
 )
 
 
-def filter_rows(controller, key: str, suggestions: dict, search: str, text_column: str | None,
-                extra: list[int] | None = None) -> list[int]:
+def filter_rows(
+    controller, key: str, suggestions: dict, search: str, text_column: str | None, extra: list[int] | None = None
+) -> list[int]:
     """Table positions for filter ``key`` (see FILTERS, or ``class:NAME``, or ``rows`` for ``extra``)."""
     count = len(controller.edited)
     if key == "rows" and extra is not None:
@@ -23,11 +24,14 @@ def filter_rows(controller, key: str, suggestions: dict, search: str, text_colum
     elif key == "labelled":
         rows = [r for r in range(count) if controller.label(r) is not None]
     elif key.startswith("class:"):
-        name = key[len("class:"):]
+        name = key[len("class:") :]
         rows = [r for r in range(count) if controller.label(r) == name]
     elif key == "disagree":
-        rows = [r for r, s in sorted(suggestions.items())
-                if controller.label(r) is not None and controller.label(r) != s.label]
+        rows = [
+            r
+            for r, s in sorted(suggestions.items())
+            if controller.label(r) is not None and controller.label(r) != s.label
+        ]
     elif key == "edited":
         rows = controller.edited.rows_changed()
     elif key == "queue":

@@ -5,9 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHeaderView, QLabel, QListWidget,
-                               QListWidgetItem, QProgressBar, QPushButton, QScrollArea, QSplitter, QStackedWidget,
-                               QStyle, QTableView, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...api import find_task, is_single_label_text
 from ..qmodels.dataframe_model import THUMBNAIL, DataFrameModel
@@ -25,8 +40,11 @@ from .data_welcome import Welcome
 PREVIEW_FROM_BYTES = 8 << 20
 PREVIEW_ROWS = 500
 
-LEVEL_ICONS = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_MessageBoxWarning,
-               "info": QStyle.SP_MessageBoxInformation}
+LEVEL_ICONS = {
+    "error": QStyle.SP_MessageBoxCritical,
+    "warning": QStyle.SP_MessageBoxWarning,
+    "info": QStyle.SP_MessageBoxInformation,
+}
 
 
 def task_title(name: str) -> str:
@@ -62,8 +80,9 @@ def _load(path: str, task: str, mode: str, pinned: bool = False):
     suggestions = suggest_roles(table.frame, task, mode)
     label = suggestions.get("label")
     column = label.column if label is not None else None
-    if column in table.frame.columns and \
-            not any(isinstance(v, (list, tuple)) for v in table.frame[column].head(50).tolist()):
+    if column in table.frame.columns and not any(
+        isinstance(v, (list, tuple)) for v in table.frame[column].head(50).tolist()
+    ):
         from ...api import label_counts
 
         table.label_counts[column] = label_counts(table.frame[column])
@@ -132,18 +151,23 @@ class DataPage(Page):
         self._health_jobs = LatestOnly(self, self._on_health, uses_transformers=False)
         self._token_jobs = LatestOnly(self, self._on_token_lengths, self._on_token_failure)
         self._suggestion_jobs = LatestOnly(self, self._on_suggestions, uses_transformers=False)
-        self._entity_jobs = LatestOnly(self, lambda counts: self.label_chart.set_counts(
-            counts, "Entities per type", "entities"), uses_transformers=False)
-        self._class_jobs = LatestOnly(self, lambda counts: self.label_chart.set_counts(counts, "Rows per label"),
-                                      uses_transformers=False)
+        self._entity_jobs = LatestOnly(
+            self,
+            lambda counts: self.label_chart.set_counts(counts, "Entities per type", "entities"),
+            uses_transformers=False,
+        )
+        self._class_jobs = LatestOnly(
+            self, lambda counts: self.label_chart.set_counts(counts, "Rows per label"), uses_transformers=False
+        )
         self._refresh_timer = QTimer(self, singleShot=True, interval=150, timeout=self._refresh_insight)
         session.columns_changed.connect(self._on_columns_changed)
         session.config_changed.connect(self._on_config_changed)
         # Labels edited on the Label page change the open frame in place: show them and recount the classes.
         self._edited_timer = QTimer(self, singleShot=True, interval=1000, timeout=self._on_frame_edited)
         session.frame_edited.connect(self._edited_timer.start)
-        self.set_subtitle("Open a CSV, TSV, JSON, JSON Lines, Parquet or Excel file, drop one on the window, "
-                          "or start with a sample.")
+        self.set_subtitle(
+            "Open a CSV, TSV, JSON, JSON Lines, Parquet or Excel file, drop one on the window, or start with a sample."
+        )
 
     # -- layout ------------------------------------------------------------------
     def _build_loaded(self) -> QWidget:
@@ -208,8 +232,10 @@ class DataPage(Page):
         # Many texts longer than max length: classification can read them as overlapping windows instead.
         self.use_windows = QPushButton("Read long texts as overlapping windows", self)
         self.use_windows.setAccessibleName("Read long texts as overlapping windows")
-        self.use_windows.setToolTip("Splits each long text into overlapping windows for training and prediction "
-                                    "and combines the windows' predictions, instead of keeping only its start.")
+        self.use_windows.setToolTip(
+            "Splits each long text into overlapping windows for training and prediction "
+            "and combines the windows' predictions, instead of keeping only its start."
+        )
         self.use_windows.clicked.connect(lambda: self.session.update_config(long_texts="windows"))
         self.use_windows.hide()
         lengths_layout.addWidget(self.use_windows)
@@ -234,8 +260,9 @@ class DataPage(Page):
         left_scroll.setFrameShape(QScrollArea.NoFrame)
         left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         # Wide enough for its widest control beside the scroll bar: never cut at the right edge.
-        left_scroll.setMinimumWidth(left.minimumSizeHint().width() + left_scroll.verticalScrollBar().sizeHint().width()
-                                    + 4)
+        left_scroll.setMinimumWidth(
+            left.minimumSizeHint().width() + left_scroll.verticalScrollBar().sizeHint().width() + 4
+        )
         outer = QSplitter(Qt.Horizontal, self)
         outer.addWidget(left_scroll)
         outer.addWidget(right)
@@ -255,8 +282,9 @@ class DataPage(Page):
     def choose_image_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        path = QFileDialog.getExistingDirectory(self, "Open a folder of images (one sub-folder per class)",
-                                                self.settings.last_dir())
+        path = QFileDialog.getExistingDirectory(
+            self, "Open a folder of images (one sub-folder per class)", self.settings.last_dir()
+        )
         if path:
             self.open_file(path)
 
@@ -275,9 +303,13 @@ class DataPage(Page):
         else:
             # A failed preview says nothing: the full load reports what is wrong with the file.
             # (pyqtgraph is imported once the first rows show: not racing the read for the GIL.)
-            run_in_background(lambda job: _preview(path), context=self,
-                              on_success=lambda table: self._on_preview(path, table), on_failure=lambda _f: None,
-                              uses_transformers=False)
+            run_in_background(
+                lambda job: _preview(path),
+                context=self,
+                on_success=lambda table: self._on_preview(path, table),
+                on_failure=lambda _f: None,
+                uses_transformers=False,
+            )
 
         def loaded(result) -> None:
             self._loading = self._shown_before = None
@@ -295,8 +327,14 @@ class DataPage(Page):
             error_dialog.show_failure(self, failure)
 
         task, mode, pinned = self.session.config.task, _mode(self.session.config), self.session.task_pinned
-        run_in_background(lambda job: _load(path, task, mode, pinned), context=self, on_success=loaded,
-                          on_failure=failed, on_done=self.busy.hide, uses_transformers=False)
+        run_in_background(
+            lambda job: _load(path, task, mode, pinned),
+            context=self,
+            on_success=loaded,
+            on_failure=failed,
+            on_done=self.busy.hide,
+            uses_transformers=False,
+        )
 
     def _on_preview(self, path: str, table) -> None:
         """The first rows of a big file, shown while the whole of it loads (columns are set up after)."""
@@ -306,8 +344,10 @@ class DataPage(Page):
         prefetch_plotting()
         self.table_model.set_frame(table.frame)
         self.left_panel.setEnabled(False)
-        self.file_label.setText(f"<b>{Path(path).name}</b><br>Loading all rows; the first {len(table):,} are shown."
-                                f"<br><span style='color:gray'>{path}</span>")
+        self.file_label.setText(
+            f"<b>{Path(path).name}</b><br>Loading all rows; the first {len(table):,} are shown."
+            f"<br><span style='color:gray'>{path}</span>"
+        )
         self.stack.setCurrentIndex(1)
 
     def _restore_after_failed_load(self) -> None:
@@ -326,8 +366,9 @@ class DataPage(Page):
         switched = ""
         if hint and hint[0] != self.session.config.task:
             self.session.set_task(hint[0])
-            switched = (f"Task switched to {task_title(hint[0])}: {hint[1]}. "
-                        "(Pin the task on the Model page to keep it.)")
+            switched = (
+                f"Task switched to {task_title(hint[0])}: {hint[1]}. (Pin the task on the Model page to keep it.)"
+            )
         self.settings.add_recent_file(path)
         self.settings.remember_dir(path)
         self.welcome.refresh()
@@ -336,14 +377,17 @@ class DataPage(Page):
         details = [f"{len(table):,} rows", f"{len(table.columns)} columns", table.format.upper()]
         if table.encoding:
             details.append(table.encoding)
-        self.file_label.setText(f"<b>{Path(path).name}</b><br>{' · '.join(details)}<br>"
-                                f"<span style='color:gray'>{path}</span>")
+        self.file_label.setText(
+            f"<b>{Path(path).name}</b><br>{' · '.join(details)}<br><span style='color:gray'>{path}</span>"
+        )
         self._fill_columns()
         self.stack.setCurrentIndex(1)
-        self.set_subtitle(switched or "Check the columns and the split; the charts and notes update as you change "
-                                      "them.")
-        self.status_message.emit(f"Loaded {len(table):,} rows from {Path(path).name}" + (f". {switched}" if switched
-                                                                                         else ""))
+        self.set_subtitle(
+            switched or "Check the columns and the split; the charts and notes update as you change them."
+        )
+        self.status_message.emit(
+            f"Loaded {len(table):,} rows from {Path(path).name}" + (f". {switched}" if switched else "")
+        )
         self.file_loaded.emit(path)
 
     def _fill_columns(self) -> None:
@@ -368,7 +412,8 @@ class DataPage(Page):
 
             self.table_model.set_image_column(image, image_root(self.session.table))
             self.table_view.verticalHeader().setDefaultSectionSize(
-                THUMBNAIL + 4 if image else self.fontMetrics().height() + 8)
+                THUMBNAIL + 4 if image else self.fontMetrics().height() + 8
+            )
         self.roles.show_columns(self.session.columns, config, self.session.suggestions)
         # The text column gets the room; the others keep a readable width (all can be dragged).
         columns = self.session.columns
@@ -434,8 +479,9 @@ class DataPage(Page):
             self._add_problem(finding.level, finding.text)
         if health.label_counts:
             total = sum(health.label_counts.values())
-            shares = " · ".join(f"{name} {count:,} ({count / total:.0%})"
-                                for name, count in list(health.label_counts.items())[:12])
+            shares = " · ".join(
+                f"{name} {count:,} ({count / total:.0%})" for name, count in list(health.label_counts.items())[:12]
+            )
             more = f" and {len(health.label_counts) - 12} more" if len(health.label_counts) > 12 else ""
             self._add_problem("info", f"Classes: {shares}{more}.")
         self.label_chart.set_counts(health.label_counts, "Rows per label")
@@ -443,13 +489,14 @@ class DataPage(Page):
     def _show_other_task_notes(self) -> None:
         """Tasks without a health check of their own: the reader's warnings, and what the run will check."""
         self.problems.clear()
-        for text in (self.session.table.warnings if self.session.table is not None else []):
+        for text in self.session.table.warnings if self.session.table is not None else []:
             self._add_problem("warning", text)
         config = self.session.config
         task = find_task(config.task)
         what = task.data_checks if task is not None else "the labels"
-        self._add_problem("info", f"{config.task}: tlstudio checks {what} when the run starts, and reports what "
-                                  "it skipped.")
+        self._add_problem(
+            "info", f"{config.task}: tlstudio checks {what} when the run starts, and reports what it skipped."
+        )
         table = self.session.table
         field, unit = (task.counted if task is not None else None) or (None, "rows")
         column = getattr(config, field) if field else None
@@ -460,8 +507,7 @@ class DataPage(Page):
             self.label_chart.set_counts({}, "Rows per label")
 
     def _add_problem(self, level: str, text: str) -> None:
-        item = QListWidgetItem(self.style().standardIcon(LEVEL_ICONS.get(level, QStyle.SP_MessageBoxInformation)),
-                               text)
+        item = QListWidgetItem(self.style().standardIcon(LEVEL_ICONS.get(level, QStyle.SP_MessageBoxInformation)), text)
         item.setToolTip(text)
         self.problems.addItem(item)
 
@@ -483,8 +529,9 @@ class DataPage(Page):
         text = lengths.describe(max_length).capitalize()
         config = self.session.config
         windows = _long_texts_apply(config)
-        offer = (windows and config.long_texts == "truncate"
-                 and lengths.truncated_share(max_length) >= WINDOWS_OFFER_SHARE)
+        offer = (
+            windows and config.long_texts == "truncate" and lengths.truncated_share(max_length) >= WINDOWS_OFFER_SHARE
+        )
         if windows and config.long_texts == "windows":
             text += " Long texts are read as overlapping windows."
         self.length_summary.setText(text)

@@ -20,11 +20,13 @@ class Welcome(QWidget):
         self.settings = settings
         layout = QVBoxLayout(self)
         layout.setAlignment(Qt.AlignTop)
-        intro = QLabel("<h3>Start with your data</h3>"
-                       "<p>tlstudio fine-tunes a pretrained transformer on your own data: texts and labels, "
-                       "sentences with tagged entities, or source and target texts to translate or summarise. "
-                       "Open a file, or try a sample first.</p>",
-                       self)
+        intro = QLabel(
+            "<h3>Start with your data</h3>"
+            "<p>tlstudio fine-tunes a pretrained transformer on your own data: texts and labels, "
+            "sentences with tagged entities, or source and target texts to translate or summarise. "
+            "Open a file, or try a sample first.</p>",
+            self,
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         buttons = QHBoxLayout()

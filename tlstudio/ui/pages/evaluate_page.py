@@ -31,8 +31,9 @@ def _evaluate(model_dir: Path, data: str, job, task: str, allow_pickle: bool):
     from ...api import evaluate_file_with_rows
 
     rows = GENERATION_ROWS if _scored_on_first_rows(task) else None
-    return evaluate_file_with_rows(model_dir, data, cancel=job.cancel_token, sink=job, max_rows=rows,
-                                   allow_pickle=allow_pickle)
+    return evaluate_file_with_rows(
+        model_dir, data, cancel=job.cancel_token, sink=job, max_rows=rows, allow_pickle=allow_pickle
+    )
 
 
 def _scored_on_first_rows(task: str | None) -> bool:
@@ -85,8 +86,9 @@ class EvaluatePage(Page):
         self.baseline_warning = QLabel(self)
         self.baseline_warning.setWordWrap(True)
         self.baseline_warning.setAccessibleName("Warning about the model's results")
-        self.baseline_warning.setStyleSheet("QLabel { background: #fff4e5; color: #8a4b00; border-radius: 4px; "
-                                            "padding: 6px; }")
+        self.baseline_warning.setStyleSheet(
+            "QLabel { background: #fff4e5; color: #8a4b00; border-radius: 4px; padding: 6px; }"
+        )
         self.baseline_warning.hide()
         self.outer.addWidget(self.baseline_warning)
         self.stack = QStackedWidget(self)
@@ -104,7 +106,8 @@ class EvaluatePage(Page):
         self.kind, self.view = kind, evaluation_view(kind, self)
         if kind == "multi-task":  # a sub-task opens as its own model, with its full evaluation
             self.view.subtask_requested.connect(
-                lambda name: self.model_dir is not None and self.set_model(self.model_dir / "tasks" / name))
+                lambda name: self.model_dir is not None and self.set_model(self.model_dir / "tasks" / name)
+            )
         self.stack.addWidget(self.view)
         self.stack.setCurrentWidget(self.view)
 
@@ -128,16 +131,22 @@ class EvaluatePage(Page):
         if not RunFolder(run_dir).metrics_file.is_file():
             return
         self.model_dir = Path(run_dir)
-        self.model_label.setText(f"Model: <b>{self.model_dir.name}</b> "
-                                 f"<span style='color:gray'>{self.model_dir}</span>")
+        self.model_label.setText(
+            f"Model: <b>{self.model_dir.name}</b> <span style='color:gray'>{self.model_dir}</span>"
+        )
         self.on_file.setEnabled(True)
         task = task_of_model(self.model_dir)
         self._use_view_for(task, _mode_hint(self.model_dir))  # shown at once; the report may refine it
         self.set_subtitle("Results on the run's validation split.")
         folder = self.model_dir
-        run_in_background(lambda job: _read_run_results(folder), context=self,
-                          on_success=lambda result: folder == self.model_dir and self._show_results(
-                              task, result[0], result[1], "the run's validation split"))
+        run_in_background(
+            lambda job: _read_run_results(folder),
+            context=self,
+            on_success=lambda result: (
+                folder == self.model_dir
+                and self._show_results(task, result[0], result[1], "the run's validation split")
+            ),
+        )
 
     def _clear(self) -> None:
         self.model_dir = None
@@ -170,8 +179,9 @@ class EvaluatePage(Page):
         self.set_subtitle("This model folder has no saved results; evaluate it on a labelled file.")
 
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Labelled data to evaluate on", self.settings.last_dir(),
-                                              DATA_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Labelled data to evaluate on", self.settings.last_dir(), DATA_FILTER
+        )
         if path:
             self.evaluate_file(path)
 
@@ -185,10 +195,13 @@ class EvaluatePage(Page):
         self.busy.show()
         self.on_file.setEnabled(False)
         self.status_message.emit(f"Evaluating {model_dir.name} on {Path(path).name}…")
-        run_in_background(lambda job: _evaluate(model_dir, path, job, task, allow), context=self,
-                          on_success=lambda result: self._on_evaluated(path, *result),
-                          on_failure=lambda failure: self._on_failed(path, failure),
-                          on_done=self._on_job_done)
+        run_in_background(
+            lambda job: _evaluate(model_dir, path, job, task, allow),
+            context=self,
+            on_success=lambda result: self._on_evaluated(path, *result),
+            on_failure=lambda failure: self._on_failed(path, failure),
+            on_done=self._on_job_done,
+        )
 
     def _on_failed(self, path: str, failure) -> None:
         from .. import error_dialog
@@ -201,8 +214,11 @@ class EvaluatePage(Page):
 
     def _on_evaluated(self, path: str, report: dict, records: list[dict]) -> None:
         self._show_results(report.get("task") or self.task, report, records, Path(path).name)
-        capped = " (the first rows only: generating text is slow)" if len(records) == GENERATION_ROWS and \
-            _scored_on_first_rows(report.get("task")) else ""
+        capped = (
+            " (the first rows only: generating text is slow)"
+            if len(records) == GENERATION_ROWS and _scored_on_first_rows(report.get("task"))
+            else ""
+        )
         self.set_subtitle(f"Results on {path} ({report.get('rows', len(records)):,} labelled rows{capped}).")
         self.status_message.emit(f"Evaluated on {Path(path).name}")
 

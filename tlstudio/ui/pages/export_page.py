@@ -12,9 +12,27 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QListWidget, QPlainTextEdit, QProgressBar, QPushButton, QRadioButton,
-                               QScrollArea, QSplitter, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...api import format_bytes
 from ...api import RunFolder, RunRecord
@@ -24,14 +42,30 @@ from .base import Page
 from .export_push import HubPush
 
 LICENSES = ("apache-2.0", "mit", "bsd-3-clause", "cc-by-4.0", "cc-by-sa-4.0", "cc-by-nc-4.0", "openrail", "other")
-FORMATS = (("hf", "Hugging Face folder", "Weights (safetensors), tokenizer, labels and model card; loads with "
-                                        "plain transformers."),
-           ("onnx", "ONNX, verified", "The folder plus onnx/model.onnx, checked against PyTorch at several text "
-                                      "lengths and timed; optionally an int8 model."),
-           ("bundle", "Portable zip", "One .zip with the model, predict.py and requirements.txt: unzip, install, "
-                                      "run python predict.py \"text\"."),
-           ("run-bundle", "Run bundle for a cluster", "train.py (plain transformers), accelerate config, the data "
-                                                      "with checksums and the accelerate / torchrun / Slurm lines."))
+FORMATS = (
+    (
+        "hf",
+        "Hugging Face folder",
+        "Weights (safetensors), tokenizer, labels and model card; loads with plain transformers.",
+    ),
+    (
+        "onnx",
+        "ONNX, verified",
+        "The folder plus onnx/model.onnx, checked against PyTorch at several text "
+        "lengths and timed; optionally an int8 model.",
+    ),
+    (
+        "bundle",
+        "Portable zip",
+        'One .zip with the model, predict.py and requirements.txt: unzip, install, run python predict.py "text".',
+    ),
+    (
+        "run-bundle",
+        "Run bundle for a cluster",
+        "train.py (plain transformers), accelerate config, the data "
+        "with checksums and the accelerate / torchrun / Slurm lines.",
+    ),
+)
 NO_RUN = "Finish a run (or open one on the Runs page) to export its model."
 
 
@@ -55,9 +89,11 @@ def verification_text(report: dict | None) -> str:
     if not report:
         return ""
     check = report["check"]
-    lines = [f"<b>Verified</b> in onnxruntime on {report.get('sample', 'sample texts')}: largest logit difference "
-             f"{check['max_abs_diff']:.1e} (tolerance {report['tolerance']:g}), label agreement "
-             f"{check['label_agreement']:.1%}."]
+    lines = [
+        f"<b>Verified</b> in onnxruntime on {report.get('sample', 'sample texts')}: largest logit difference "
+        f"{check['max_abs_diff']:.1e} (tolerance {report['tolerance']:g}), label agreement "
+        f"{check['label_agreement']:.1%}."
+    ]
     speed = report.get("latency") or {}
     titles = {"pytorch": "PyTorch", "onnx": "onnxruntime", "onnx-int8": "onnxruntime int8"}
     shown = [f"{titles[k]} {v['batch_1_ms_per_text']:.1f} ms" for k, v in speed.items() if k in titles]
@@ -65,11 +101,15 @@ def verification_text(report: dict | None) -> str:
         lines.append("One text at a time on this CPU: " + " · ".join(shown) + ".")
     int8 = report.get("int8")
     if int8:
-        text = (f"int8 model: {int8['size_mb']:.0f} MB instead of {report['size_mb']:.0f} MB, label agreement "
-                f"{int8['check']['label_agreement']:.1%}")
+        text = (
+            f"int8 model: {int8['size_mb']:.0f} MB instead of {report['size_mb']:.0f} MB, label agreement "
+            f"{int8['check']['label_agreement']:.1%}"
+        )
         if int8.get("metric") is not None:
-            text += (f", {int8['metric_name']} {int8['metric']:.4f} (fp32 {int8['reference_metric']:.4f}, "
-                     f"change {int8['metric'] - int8['reference_metric']:+.4f})")
+            text += (
+                f", {int8['metric_name']} {int8['metric']:.4f} (fp32 {int8['reference_metric']:.4f}, "
+                f"change {int8['metric'] - int8['reference_metric']:+.4f})"
+            )
         lines.append(text + ".")
     return "<br>".join(lines)
 
@@ -134,9 +174,11 @@ class ExportPage(Page):
         self.card_box = QGroupBox("Model card", self)
         card_form = QFormLayout(self.card_box)
         self.fields: dict[str, QWidget] = {}
-        for key, title, hint in (("description", "Description", "What the model does, in a sentence or two."),
-                                 ("intended_use", "Intended use", "Who should use it, for what."),
-                                 ("limitations", "Limitations", "Where it fails or should not be used.")):
+        for key, title, hint in (
+            ("description", "Description", "What the model does, in a sentence or two."),
+            ("intended_use", "Intended use", "Who should use it, for what."),
+            ("limitations", "Limitations", "Where it fails or should not be used."),
+        ):
             edit = QPlainTextEdit(self)
             edit.setPlaceholderText(hint)
             edit.setAccessibleName(title)
@@ -227,8 +269,16 @@ class ExportPage(Page):
 
     # -- state ---------------------------------------------------------------------------------
     def _set_enabled(self, enabled: bool) -> None:
-        for widget in (self.parent_field, self.name_edit, self.license, self.export_button, self.quantize,
-                       self.with_onnx, *self.format_buttons.values(), *self.fields.values()):
+        for widget in (
+            self.parent_field,
+            self.name_edit,
+            self.license,
+            self.export_button,
+            self.quantize,
+            self.with_onnx,
+            *self.format_buttons.values(),
+            *self.fields.values(),
+        ):
             widget.setEnabled(enabled)
         if enabled:
             self._on_format_changed(refresh=False)
@@ -260,18 +310,23 @@ class ExportPage(Page):
         # from its last export come back.
         if another_run:  # the same run opened again keeps what the user is typing
             exports = self.record.exports if self.record is not None else ()
-            previous = next((e.get("card") for e in reversed(exports) if isinstance(e.get("card"), dict)),
-                            None) or {}
+            previous = next((e.get("card") for e in reversed(exports) if isinstance(e.get("card"), dict)), None) or {}
             for key, edit in self.fields.items():
                 edit.blockSignals(True)
                 edit.setPlainText(str(previous.get(key, "")))
                 edit.blockSignals(False)
             recorded_license = self.record.backbone_license if self.record is not None else None
             self.license.setCurrentText(previous.get("license") or recorded_license or "other")
-        self.set_subtitle(f"Exporting the model of run {self.run_dir.name} ({self.task}). Weights are safetensors; "
-                          "checkpoints and your validation rows stay behind."
-                          + (f" This is sub-task '{names[0]}' of a multi-task run; the others are in "
-                             f"{self.run_dir.parent} ({', '.join(names)})." if names else ""))
+        self.set_subtitle(
+            f"Exporting the model of run {self.run_dir.name} ({self.task}). Weights are safetensors; "
+            "checkpoints and your validation rows stay behind."
+            + (
+                f" This is sub-task '{names[0]}' of a multi-task run; the others are in "
+                f"{self.run_dir.parent} ({', '.join(names)})."
+                if names
+                else ""
+            )
+        )
         for widget in (self.outcome, self.verification):
             widget.clear()
         for widget in (self.snippet, self.open_folder, self.verification):
@@ -317,10 +372,13 @@ class ExportPage(Page):
         output = Path(self.parent_field.path or ".").expanduser() / self.name_edit.text().strip()
         if chosen == "bundle" and output.suffix.lower() != ".zip":
             output = output.with_name(output.name + ".zip")
-        return ExportOptions(chosen, output, quantize="int8" if self.quantize.isChecked() and
-                             chosen in ("onnx", "bundle") else None,
-                             with_onnx=self.with_onnx.isChecked() and chosen == "bundle",
-                             card_fields=self.card_fields())
+        return ExportOptions(
+            chosen,
+            output,
+            quantize="int8" if self.quantize.isChecked() and chosen in ("onnx", "bundle") else None,
+            with_onnx=self.with_onnx.isChecked() and chosen == "bundle",
+            card_fields=self.card_fields(),
+        )
 
     # -- preview --------------------------------------------------------------------------------
     def refresh_preview(self) -> None:
@@ -334,8 +392,9 @@ class ExportPage(Page):
         self.files.clear()
         for name, size in plan.files:
             self.files.addItem(f"{name}    {format_bytes(size) if size is not None else '(made by the export)'}")
-        self.files.addItem(f"— {len(plan.files)} files, {format_bytes(plan.known_bytes)} known so far, "
-                           f"in {plan.output}")
+        self.files.addItem(
+            f"— {len(plan.files)} files, {format_bytes(plan.known_bytes)} known so far, in {plan.output}"
+        )
         for note in plan.notes:
             self.files.addItem(note)
         card = plan.card.split("---", 2)[-1] if plan.card.startswith("---") else plan.card
@@ -361,10 +420,14 @@ class ExportPage(Page):
         self.verification.hide()
         self.outcome.setText(f"Exporting to {options.output}…")
         self._export_job = run_in_background(
-            lambda job: _export(run_dir, options, job), context=self, on_success=self._on_exported,
-            on_progress=self._on_progress, on_failure=self._on_export_failed,
+            lambda job: _export(run_dir, options, job),
+            context=self,
+            on_success=self._on_exported,
+            on_progress=self._on_progress,
+            on_failure=self._on_export_failed,
             on_cancelled=lambda: self.outcome.setText("Cancelled; nothing was written."),
-            on_done=self._on_export_done)
+            on_done=self._on_export_done,
+        )
 
     def _on_progress(self, event) -> None:
         from ...api import Message, StageChanged
@@ -388,8 +451,9 @@ class ExportPage(Page):
         self.verification.setText(verification_text(result.verification))
         self.verification.setVisible(bool(result.verification))
         if result.format != "run-bundle":
-            self.snippet.set_text(usage_snippet(result.output, self.task,
-                                                self.record.to_dict() if self.record is not None else None))
+            self.snippet.set_text(
+                usage_snippet(result.output, self.task, self.record.to_dict() if self.record is not None else None)
+            )
             self.snippet.show()
         if result.format in ("hf", "onnx"):  # the user's card travels with a pushed folder
             self.push.set_model(self.exported, f"the exported folder {self.exported.name}")

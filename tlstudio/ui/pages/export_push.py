@@ -12,13 +12,25 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QGroupBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QProgressBar,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..workers.background import run_in_background
 
-TOKEN_HELP = ("Paste a Hugging Face access token with write permission (Settings → Access Tokens on the Hub). "
-              "tlstudio keeps it in the system keyring, never in its settings.")
+TOKEN_HELP = (
+    "Paste a Hugging Face access token with write permission (Settings → Access Tokens on the Hub). "
+    "tlstudio keeps it in the system keyring, never in its settings."
+)
 
 
 class HubPush(QGroupBox):
@@ -86,16 +98,25 @@ class HubPush(QGroupBox):
         if model_dir is None or self._job is not None:
             return
         if "/" not in repo_id:
-            error_dialog.show_failure(self, failure_from_exception(ConfigError(
-                f"'{repo_id or '(empty)'}' is not a Hub repository id.", "Type it as your-name/model-name.")))
+            error_dialog.show_failure(
+                self,
+                failure_from_exception(
+                    ConfigError(
+                        f"'{repo_id or '(empty)'}' is not a Hub repository id.", "Type it as your-name/model-name."
+                    )
+                ),
+            )
             return
         store = self._token_store()
         self.button.setEnabled(False)
         self.result.setText("Looking for a stored token…")
         # The keyring can be slow (a desktop keyring unlocking): ask it in the background.
-        run_in_background(lambda job: bool(os.environ.get("HF_TOKEN") or store.get()), context=self,
-                          on_success=lambda stored: self._push(repo_id, model_dir, store, stored),
-                          on_failure=lambda failure: self._push(repo_id, model_dir, store, False))
+        run_in_background(
+            lambda job: bool(os.environ.get("HF_TOKEN") or store.get()),
+            context=self,
+            on_success=lambda stored: self._push(repo_id, model_dir, store, stored),
+            on_failure=lambda failure: self._push(repo_id, model_dir, store, False),
+        )
 
     def _push(self, repo_id: str, model_dir: Path, store, stored: bool) -> None:
         token = "" if stored else self.ask_token()
@@ -109,10 +130,22 @@ class HubPush(QGroupBox):
         self.progress.show()
         self.result.setText(f"Pushing {model_dir.name} to {repo_id}…")
         self._job = run_in_background(
-            lambda job: push_model(model_dir, repo_id, private=private, ask_token=lambda: token, sink=job,
-                                   cancel=job.cancel_token, store=store, api_factory=factory),
-            context=self, on_success=self._on_pushed, on_progress=self._on_progress,
-            on_failure=self._on_failed, on_done=self._on_done)
+            lambda job: push_model(
+                model_dir,
+                repo_id,
+                private=private,
+                ask_token=lambda: token,
+                sink=job,
+                cancel=job.cancel_token,
+                store=store,
+                api_factory=factory,
+            ),
+            context=self,
+            on_success=self._on_pushed,
+            on_progress=self._on_progress,
+            on_failure=self._on_failed,
+            on_done=self._on_done,
+        )
 
     def _on_progress(self, event) -> None:
         from ...api import Message, StageChanged
@@ -139,6 +172,10 @@ class HubPush(QGroupBox):
 
     def forget_token(self) -> None:
         store = self._token_store()
-        run_in_background(lambda job: store.forget(), context=self,
-                          on_success=lambda gone: self.result.setText(
-                              "The stored token was removed from the keyring." if gone else "No token was stored."))
+        run_in_background(
+            lambda job: store.forget(),
+            context=self,
+            on_success=lambda gone: self.result.setText(
+                "The stored token was removed from the keyring." if gone else "No token was stored."
+            ),
+        )

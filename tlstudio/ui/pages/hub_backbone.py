@@ -72,9 +72,12 @@ class HubBackbone(QWidget):
         if repo_id.count("/") != 1:
             self._say("")
             return
-        run_in_background(lambda job: _cached_folder(repo_id), context=self,
-                          on_success=lambda folder: self._on_cache_checked(repo_id, folder),
-                          on_failure=lambda failure: None)
+        run_in_background(
+            lambda job: _cached_folder(repo_id),
+            context=self,
+            on_success=lambda folder: self._on_cache_checked(repo_id, folder),
+            on_failure=lambda failure: None,
+        )
 
     def _on_cache_checked(self, repo_id: str, folder: str | None) -> None:
         if repo_id != self.repo_id:
@@ -95,12 +98,18 @@ class HubBackbone(QWidget):
         if not repo_id:
             return
         self._say(f"Looking up {repo_id}…")
-        run_in_background(lambda job: hub_summary(repo_id), context=self, on_success=self._on_summary,
-                          on_failure=lambda failure: self._say(failure.text))
+        run_in_background(
+            lambda job: hub_summary(repo_id),
+            context=self,
+            on_success=self._on_summary,
+            on_failure=lambda failure: self._say(failure.text),
+        )
 
     def _on_summary(self, summary) -> None:
-        parts = [f"{summary.files} files to download, {format_bytes(summary.download_bytes)}",
-                 f"licence {summary.license or 'not stated'}"]
+        parts = [
+            f"{summary.files} files to download, {format_bytes(summary.download_bytes)}",
+            f"licence {summary.license or 'not stated'}",
+        ]
         if summary.pipeline_tag:
             parts.append(f"made for {summary.pipeline_tag}")
         if not summary.has_safetensors:
@@ -118,11 +127,15 @@ class HubBackbone(QWidget):
         self.download.setText("Cancel")
         self.download.clicked.disconnect()
         self.download.clicked.connect(self.cancel_download)
-        self._job = run_in_background(lambda job: download_backbone(repo_id, job, job.cancel_token), context=self,
-                                      on_success=self._on_downloaded, on_progress=self._on_progress,
-                                      on_failure=lambda failure: self._say(failure.text),
-                                      on_cancelled=lambda: self._say("Download cancelled."),
-                                      on_done=self._on_download_done)
+        self._job = run_in_background(
+            lambda job: download_backbone(repo_id, job, job.cancel_token),
+            context=self,
+            on_success=self._on_downloaded,
+            on_progress=self._on_progress,
+            on_failure=lambda failure: self._say(failure.text),
+            on_cancelled=lambda: self._say("Download cancelled."),
+            on_done=self._on_download_done,
+        )
 
     def cancel_download(self) -> None:
         if self._job is not None:

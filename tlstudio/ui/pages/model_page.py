@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QPushButton, QRadioButton, QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...api import ALIASES, BUNDLED, CONVERTED, DEFAULT_BACKBONE, looks_like_hub_id
 from ...api import IMAGE_BACKBONE
@@ -36,18 +49,22 @@ TASK_CHOICES = (
     ("Summarization: long text → short summary", "summarization", False, False),
     ("Image classification: one class per image", "image-classification", False, False),
     ("Text generation: continue text or answer prompts (GPT-style)", "text-generation", False, False),
-    ("Multi-task: several tasks sharing one backbone (e.g. sentiment and topic, or classes and entities)",
-     "multi-task", False, False),
+    (
+        "Multi-task: several tasks sharing one backbone (e.g. sentiment and topic, or classes and entities)",
+        "multi-task",
+        False,
+        False,
+    ),
 )
 TASK_HELP = {
     "text-classification": "Sentence pairs: choose a second text column on the Data page. Long texts: see "
-                           "'Long texts' under Task options.",
+    "'Long texts' under Task options.",
     "token-classification": "Data: a tokens list and a tags list per row (JSON/JSONL), a CoNLL file, or a text "
-                            "with {start, end, label} spans.",
+    "with {start, end, label} spans.",
     "translation": "Data: a source column and a target column.",
     "summarization": "Data: a long text column and a short summary column.",
     "multi-task": "One backbone learns every sub-task below, each with its own head; each gets its own model "
-                  "folder (tasks/NAME). Sub-tasks read the open data file unless they name another.",
+    "folder (tasks/NAME). Sub-tasks read the open data file unless they name another.",
 }
 
 
@@ -78,8 +95,10 @@ class ModelPage(Page):
 
     def __init__(self, session, settings, parent=None):
         super().__init__(session, settings, parent)
-        self.set_subtitle("Choose what to learn, which pretrained model to start from and how to train it. "
-                          "Hover over a setting to see what it does.")
+        self.set_subtitle(
+            "Choose what to learn, which pretrained model to start from and how to train it. "
+            "Hover over a setting to see what it does."
+        )
         self.info = None  # ModelInfo of the chosen backbone
         self.plan = None  # core.run_plan.RunPlan of the settings shown (what `tlstudio train --dry-run` prints)
         self._info_jobs = LatestOnly(self, self._on_info, self._on_info_failed, uses_transformers=False)
@@ -111,8 +130,11 @@ class ModelPage(Page):
         left.addWidget(self._build_memory())
         left.addStretch(1)
         right.addWidget(self._build_presets())
-        self.form = ConfigForm(("model", "task", "generation", "training", "checkpoints", "tracking"), self,
-                               skip=("backbone", "multi_label", "regression"))
+        self.form = ConfigForm(
+            ("model", "task", "generation", "training", "checkpoints", "tracking"),
+            self,
+            skip=("backbone", "multi_label", "regression"),
+        )
         self.form.value_changed.connect(self._on_form_value)
         right.addWidget(self.form, 1)
         scroll = QScrollArea(self)
@@ -157,8 +179,10 @@ class ModelPage(Page):
         # Opening a file switches the task to what the data is for; a pinned task stays whatever is opened.
         self.pin_task = QCheckBox("Keep this task when I open other files", self)
         self.pin_task.setAccessibleName("Keep this task when opening other files")
-        self.pin_task.setToolTip("Without this, opening a file suggests the task from its columns (labels, token "
-                                 "lists, source and target texts) and switches to it, saying why.")
+        self.pin_task.setToolTip(
+            "Without this, opening a file suggests the task from its columns (labels, token "
+            "lists, source and target texts) and switches to it, saying why."
+        )
         self.pin_task.setChecked(bool(self.settings.get("model/pin_task", False, bool)))
         self.session.task_pinned = self.pin_task.isChecked()
         self.pin_task.toggled.connect(self._on_pin_toggled)
@@ -407,8 +431,9 @@ class ModelPage(Page):
             # Converting it imports torch and transformers (seconds); the first run does that. A CNN has no
             # transformer dimensions to estimate memory from.
             self.info = None
-            self.backbone_info.setText("Converted once from its PyPI package into tlstudio's cache when the first "
-                                       "run starts.")
+            self.backbone_info.setText(
+                "Converted once from its PyPI package into tlstudio's cache when the first run starts."
+            )
             self._estimate_timer.start()
             return
         self.backbone_info.setText("Reading the backbone…")
@@ -457,20 +482,32 @@ class ModelPage(Page):
             reason = "no estimate for this architecture: the estimate covers transformer models only"
         config = self.session.config
         device = self.device_picker.device() or {"id": "cpu", "name": "CPU"}
-        self.plan = plan = plan_run(config, self.info, device=device, precision=self.device_picker.precision(),
-                                    token_lengths=self.session.token_lengths, no_info_reason=reason)
+        self.plan = plan = plan_run(
+            config,
+            self.info,
+            device=device,
+            precision=self.device_picker.precision(),
+            token_lengths=self.session.token_lengths,
+            no_info_reason=reason,
+        )
         self.session.memory_warning = plan.memory_warning  # the Train page asks before a run that will not fit
         if plan.estimate is None:
             self.memory_label.setText(plan.no_estimate[:1].upper() + plan.no_estimate[1:] + ".")
             return
-        rows = "".join(f"<tr><td>{part}</td><td align='right'>&nbsp;{format_bytes(size)}</td></tr>"
-                       for part, size in plan.estimate.parts())
+        rows = "".join(
+            f"<tr><td>{part}</td><td align='right'>&nbsp;{format_bytes(size)}</td></tr>"
+            for part, size in plan.estimate.parts()
+        )
         where = "GPU memory" if plan.device.startswith("cuda") else "RAM"
-        disk = (f"<br>Disk: about {format_bytes(plan.disk_during)} while training, "
-                f"{format_bytes(plan.disk_after or 0)} once finished" + ("" if config.keep_checkpoints else
-                                                                         " (its checkpoints are deleted then)"))
-        text = (f"<b>About {format_bytes(plan.estimate.total)} of {where} at the peak</b> on {plan.device_name}."
-                f"<table>{rows}</table><span>{' '.join(plan.notes)}</span>{disk}")
+        disk = (
+            f"<br>Disk: about {format_bytes(plan.disk_during)} while training, "
+            f"{format_bytes(plan.disk_after or 0)} once finished"
+            + ("" if config.keep_checkpoints else " (its checkpoints are deleted then)")
+        )
+        text = (
+            f"<b>About {format_bytes(plan.estimate.total)} of {where} at the peak</b> on {plan.device_name}."
+            f"<table>{rows}</table><span>{' '.join(plan.notes)}</span>{disk}"
+        )
         if plan.memory_warning:
             text += f"<p style='color:#d32f2f'>This run {plan.memory_warning}</p>"
         self.memory_label.setText(text)

@@ -6,8 +6,19 @@ from pathlib import Path
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
-                               QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...api import format_bytes
 from ..qmodels.records_model import RecordsModel
@@ -17,10 +28,12 @@ from ..widgets.run_comparison_view import RunComparisonView
 from ..workers.background import LatestOnly, run_in_background
 from .base import Page
 
-STATUS_TEXT = {"completed": "finished", "stopped": "stopped", "running": "training now",
-               "interrupted": "interrupted (crashed or killed)"}
-
-
+STATUS_TEXT = {
+    "completed": "finished",
+    "stopped": "stopped",
+    "running": "training now",
+    "interrupted": "interrupted (crashed or killed)",
+}
 
 
 NAME_WIDTH = 340  # px: a run name with its date and time fits; longer ones are cut in the middle
@@ -44,8 +57,9 @@ def resume_question(run) -> str:
     how = "crashed or was killed" if run.crashed else ("failed" if run.status == "failed" else "was stopped")
     of = f" of {run.total_steps}" if run.total_steps else ""
     why = f"\n\nWhy: {run.reason}" if run.reason else ""
-    return (f"This run stopped at step {run.step}{of}: {run.path.name} {how}.{why}\n\n"
-            "Resume it from its last checkpoint?")
+    return (
+        f"This run stopped at step {run.step}{of}: {run.path.name} {how}.{why}\n\nResume it from its last checkpoint?"
+    )
 
 
 def _histories(paths: list[Path]):
@@ -85,12 +99,16 @@ class RunsPage(Page):
         self.summaries = []
         self.stranded = []  # core.runs.recovery.InterruptedRun: runs that can be resumed
         self._lister = LatestOnly(self, self._on_listed, uses_transformers=False)
-        self._comparer = LatestOnly(self, self._on_compared,
-                                    lambda failure: self.status_message.emit(f"Not compared: {failure.message}"),
-                                    uses_transformers=False)
+        self._comparer = LatestOnly(
+            self,
+            self._on_compared,
+            lambda failure: self.status_message.emit(f"Not compared: {failure.message}"),
+            uses_transformers=False,
+        )
         self._pending_pair: tuple[Path, Path] | None = None  # (adapted run, its baseline being trained)
-        self.set_subtitle("Every run is a folder in the project folder: the model, its settings, its curves and "
-                          "its checkpoints.")
+        self.set_subtitle(
+            "Every run is a folder in the project folder: the model, its settings, its curves and its checkpoints."
+        )
         row = QHBoxLayout()
         self.project_field = PathField("Project folder", "folder", parent=self)
         self.project_field.set_path(session.project_dir)
@@ -104,8 +122,10 @@ class RunsPage(Page):
         self.recovery = QLabel(self)
         self.recovery.setWordWrap(True)
         self.recovery.setAccessibleName("Interrupted run")
-        self.recovery.setStyleSheet("QLabel { background: palette(alternate-base); border: 1px solid #c77700; "
-                                    "border-radius: 4px; padding: 6px; }")
+        self.recovery.setStyleSheet(
+            "QLabel { background: palette(alternate-base); border: 1px solid #c77700; "
+            "border-radius: 4px; padding: 6px; }"
+        )
         self.recovery_button = QPushButton("Resume…", self)
         self.recovery_button.setAccessibleName("Resume the interrupted run")
         self.recovery_button.clicked.connect(lambda: self.stranded and self.offer_resume(self.stranded[0]))
@@ -116,13 +136,23 @@ class RunsPage(Page):
         self.recovery.hide()
         self.recovery_button.hide()
 
-        self.model = RecordsModel([
-            ("name", "run"), ("status_text", "status"), ("data_name", "data"), ("backbone", "backbone"),
-            ("task", "task"), ("strategy", "strategy"), ("started", "started"), ("steps", "steps"),
-            ("score_name", "score"),
-            ("score", "value", _percent), ("disk", "disk", format_bytes),
-            ("checkpoint_disk", "checkpoints", format_bytes),
-        ], self)
+        self.model = RecordsModel(
+            [
+                ("name", "run"),
+                ("status_text", "status"),
+                ("data_name", "data"),
+                ("backbone", "backbone"),
+                ("task", "task"),
+                ("strategy", "strategy"),
+                ("started", "started"),
+                ("steps", "steps"),
+                ("score_name", "score"),
+                ("score", "value", _percent),
+                ("disk", "disk", format_bytes),
+                ("checkpoint_disk", "checkpoints", format_bytes),
+            ],
+            self,
+        )
         proxy = QSortFilterProxyModel(self)
         proxy.setSourceModel(self.model)
         proxy.setSortRole(Qt.UserRole)
@@ -147,14 +177,17 @@ class RunsPage(Page):
 
         buttons = QVBoxLayout()
         self.buttons = {}
-        for key, text, slot in (("open", "Open", self.open_selected), ("resume", "Resume", self.resume_selected),
-                                ("rerun", "Run again with these settings", self.rerun_selected),
-                                ("compare", "Compare loss curves", self.compare_selected),
-                                ("metrics", "Compare metrics side by side", self.compare_metrics),
-                                ("baseline", "Compare without adaptation", self.compare_without_adaptation),
-                                ("checkpoints", "Delete checkpoints", self.delete_checkpoints),
-                                ("delete", "Delete run", self.delete_runs),
-                                ("refresh", "Refresh", self.refresh)):
+        for key, text, slot in (
+            ("open", "Open", self.open_selected),
+            ("resume", "Resume", self.resume_selected),
+            ("rerun", "Run again with these settings", self.rerun_selected),
+            ("compare", "Compare loss curves", self.compare_selected),
+            ("metrics", "Compare metrics side by side", self.compare_metrics),
+            ("baseline", "Compare without adaptation", self.compare_without_adaptation),
+            ("checkpoints", "Delete checkpoints", self.delete_checkpoints),
+            ("delete", "Delete run", self.delete_runs),
+            ("refresh", "Refresh", self.refresh),
+        ):
             button = QPushButton(text, self)
             button.setAccessibleName(text)
             button.clicked.connect(slot)
@@ -166,8 +199,10 @@ class RunsPage(Page):
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.table, 1)
         top_layout.addLayout(buttons)
-        self.buttons["baseline"].setToolTip("For a run with a domain-adaptation stage: its metrics beside the same "
-                                            "run without adaptation (trained now if the project has none).")
+        self.buttons["baseline"].setToolTip(
+            "For a run with a domain-adaptation stage: its metrics beside the same "
+            "run without adaptation (trained now if the project has none)."
+        )
         self.compare_chart = LiveChart("Loss curves of the selected runs", "step", "loss")
         self.comparison = RunComparisonView(self)
         self.compare_tabs = QTabWidget(self)
@@ -199,17 +234,31 @@ class RunsPage(Page):
         self._show_stranded()
         selected = {s.path for s in self.selected()}
         self.summaries = summaries
-        self.model.set_records([{
-            "summary": s, "name": s.name, "status_text": STATUS_TEXT.get(s.status, s.status),
-            "data_name": s.data_name, "backbone": (s.backbone or "").rstrip("/").split("/")[-1],
-            "started": (s.started_at or "")[:16].replace("T", " "),
-            "steps": s.step, "task": s.task or "", "strategy": s.strategy or "",
-            # The task's own headline (entity F1 for a tagger), decided in the core; a warning when it is no
-            # better than the trivial baseline.
-            "score_name": s.score_title, "score": s.score,
-            "score__tooltip": s.warning, "score_name__tooltip": s.warning, "score_name__warning": bool(s.warning),
-            "disk": s.disk_bytes, "checkpoint_disk": s.checkpoint_bytes,
-        } for s in summaries])
+        self.model.set_records(
+            [
+                {
+                    "summary": s,
+                    "name": s.name,
+                    "status_text": STATUS_TEXT.get(s.status, s.status),
+                    "data_name": s.data_name,
+                    "backbone": (s.backbone or "").rstrip("/").split("/")[-1],
+                    "started": (s.started_at or "")[:16].replace("T", " "),
+                    "steps": s.step,
+                    "task": s.task or "",
+                    "strategy": s.strategy or "",
+                    # The task's own headline (entity F1 for a tagger), decided in the core; a warning when it is no
+                    # better than the trivial baseline.
+                    "score_name": s.score_title,
+                    "score": s.score,
+                    "score__tooltip": s.warning,
+                    "score_name__tooltip": s.warning,
+                    "score_name__warning": bool(s.warning),
+                    "disk": s.disk_bytes,
+                    "checkpoint_disk": s.checkpoint_bytes,
+                }
+                for s in summaries
+            ]
+        )
         self.table.resizeColumnToContents(0)
         self.table.setColumnWidth(0, max(120, min(self.table.columnWidth(0), NAME_WIDTH)))
         for row in range(self.proxy.rowCount()):
@@ -248,8 +297,9 @@ class RunsPage(Page):
         self.buttons["compare"].setEnabled(len(chosen) >= 1)
         self.buttons["metrics"].setEnabled(len(chosen) == 2 and chosen[0].task == chosen[1].task)
         adapted = one is not None and _adapted(one)
-        self.buttons["baseline"].setEnabled(adapted and (not self.controller.running
-                                                         or self._counterpart(one) is not None))
+        self.buttons["baseline"].setEnabled(
+            adapted and (not self.controller.running or self._counterpart(one) is not None)
+        )
         self.buttons["checkpoints"].setEnabled(bool(chosen) and not busy and any(s.checkpoints for s in chosen))
         self.buttons["delete"].setEnabled(bool(chosen) and not busy)
 
@@ -291,10 +341,12 @@ class RunsPage(Page):
         first = shown[0]
         more = f" ({len(shown) - 1} more in the list below)" if len(shown) > 1 else ""
         of = f" of {first.total_steps}" if first.total_steps else ""
-        how = {True: "crashed (or was killed)"}.get(first.crashed, "failed" if first.status == "failed" else
-                                                   "was stopped")
-        self.recovery.setText(f"<b>{first.path.name}</b> {how} at step {first.step}{of}. It can continue from its "
-                              f"last checkpoint{more}.")
+        how = {True: "crashed (or was killed)"}.get(
+            first.crashed, "failed" if first.status == "failed" else "was stopped"
+        )
+        self.recovery.setText(
+            f"<b>{first.path.name}</b> {how} at step {first.step}{of}. It can continue from its last checkpoint{more}."
+        )
         self.recovery.show()
         self.recovery_button.show()
 
@@ -306,8 +358,9 @@ class RunsPage(Page):
     def compare_selected(self) -> None:
         paths = [s.path for s in self.selected()][:6]
         self.compare_tabs.setCurrentWidget(self.compare_chart)
-        run_in_background(lambda job: _histories(paths), context=self, on_success=self._on_histories,
-                          uses_transformers=False)
+        run_in_background(
+            lambda job: _histories(paths), context=self, on_success=self._on_histories, uses_transformers=False
+        )
 
     # -- side by side --------------------------------------------------------------------------
     def compare_metrics(self) -> None:
@@ -340,8 +393,10 @@ class RunsPage(Page):
             self.show_comparison(baseline, chosen[0].path)
         elif self.controller.running:
             self.status_message.emit("A run is training; compare when it ends.")
-        elif self._confirm(f"No run in the project matches {chosen[0].name} without domain adaptation. Train one "
-                           "now with the same settings and data, then show both side by side?"):
+        elif self._confirm(
+            f"No run in the project matches {chosen[0].name} without domain adaptation. Train one "
+            "now with the same settings and data, then show both side by side?"
+        ):
             self.baseline_requested.emit(chosen[0].path)
 
     def expect_comparison(self, adapted: Path, baseline: Path) -> None:
@@ -362,8 +417,7 @@ class RunsPage(Page):
                 chart.add_series(f"{path}:train", f"{path.name} training", color_index=index)
                 chart.set_points(f"{path}:train", *zip(*history.train_loss))
             if history.eval_loss:
-                chart.add_series(f"{path}:eval", f"{path.name} validation", color_index=index, points=True,
-                                 dashed=True)
+                chart.add_series(f"{path}:eval", f"{path.name} validation", color_index=index, points=True, dashed=True)
                 chart.set_points(f"{path}:eval", *zip(*history.eval_loss))
         chart.flush()
 
@@ -376,14 +430,18 @@ class RunsPage(Page):
         chosen = [s for s in self.selected() if s.checkpoints]
         size = format_bytes(sum(s.checkpoint_bytes for s in chosen))
         resumable = [s.name for s in chosen if s.resumable]
-        warning = (f"\n\n{', '.join(resumable)} cannot be resumed afterwards." if resumable else "")
-        if not chosen or not self._confirm(f"Delete the checkpoints of {len(chosen)} run(s), freeing {size}? "
-                                           f"The trained models stay.{warning}"):
+        warning = f"\n\n{', '.join(resumable)} cannot be resumed afterwards." if resumable else ""
+        if not chosen or not self._confirm(
+            f"Delete the checkpoints of {len(chosen)} run(s), freeing {size}? The trained models stay.{warning}"
+        ):
             return
         paths = [s.path for s in chosen]
-        run_in_background(lambda job: sum(delete_checkpoints(p) for p in paths), context=self,
-                          on_success=lambda freed: self.status_message.emit(f"Freed {format_bytes(freed)}"),
-                          on_done=self.refresh)
+        run_in_background(
+            lambda job: sum(delete_checkpoints(p) for p in paths),
+            context=self,
+            on_success=lambda freed: self.status_message.emit(f"Freed {format_bytes(freed)}"),
+            on_done=self.refresh,
+        )
 
     def delete_runs(self) -> None:
         from ...api import delete_run
@@ -391,8 +449,9 @@ class RunsPage(Page):
         chosen = self.selected()
         size = format_bytes(sum(s.disk_bytes for s in chosen))
         names = ", ".join(s.name for s in chosen[:5]) + (" …" if len(chosen) > 5 else "")
-        if not chosen or not self._confirm(f"Delete {len(chosen)} run(s) ({names}) and everything in them, "
-                                           f"freeing {size}? This cannot be undone."):
+        if not chosen or not self._confirm(
+            f"Delete {len(chosen)} run(s) ({names}) and everything in them, freeing {size}? This cannot be undone."
+        ):
             return
         paths = [s.path for s in chosen]
 
@@ -400,5 +459,6 @@ class RunsPage(Page):
             self.status_message.emit(f"Deleted; freed {format_bytes(freed)}")
             self.session.open_run(None)  # pages showing a deleted run let go of it
 
-        run_in_background(lambda job: sum(delete_run(p) for p in paths), context=self, on_success=deleted,
-                          on_done=self.refresh)
+        run_in_background(
+            lambda job: sum(delete_run(p) for p in paths), context=self, on_success=deleted, on_done=self.refresh
+        )

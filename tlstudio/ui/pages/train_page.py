@@ -6,8 +6,17 @@ import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...api import format_duration
 from ...api import TlStudioError
@@ -53,11 +62,23 @@ class TrainPage(Page):
         self.keep_awake = keep_awake
         self.resumable_run: Path | None = None  # a stopped run this page can continue
         self._starting = False  # the pre-start check (pickle weights) is running
-        self.set_subtitle("Start a run with the settings from the Data and Model pages. Stop keeps the last "
-                          "checkpoint; Resume continues from it.")
+        self.set_subtitle(
+            "Start a run with the settings from the Data and Model pages. Stop keeps the last "
+            "checkpoint; Resume continues from it."
+        )
         self._build()
-        for name in ("run_started", "step_logged", "step_ended", "evaluated", "samples_generated",
-                     "checkpoint_saved", "message", "stage_changed", "run_finished", "run_failed"):
+        for name in (
+            "run_started",
+            "step_logged",
+            "step_ended",
+            "evaluated",
+            "samples_generated",
+            "checkpoint_saved",
+            "message",
+            "stage_changed",
+            "run_finished",
+            "run_failed",
+        ):
             getattr(controller, name).connect(getattr(self, f"_on_{name}"))
         controller.running_changed.connect(self._on_running_changed)
         session.data_changed.connect(self._suggest_name)
@@ -157,8 +178,7 @@ class TrainPage(Page):
     def show_notice(self, text: str, level: str = "warning") -> None:
         colors = {"error": ("#fdecea", "#b71c1c"), "warning": ("#fff4e5", "#8a4b00")}
         back, fore = colors.get(level, colors["warning"])
-        self.notice.setStyleSheet(f"QLabel {{ background: {back}; color: {fore}; border-radius: 4px; "
-                                  "padding: 6px; }")
+        self.notice.setStyleSheet(f"QLabel {{ background: {back}; color: {fore}; border-radius: 4px; padding: 6px; }}")
         self.notice.setText(text)
         self.notice.show()
 
@@ -172,17 +192,23 @@ class TrainPage(Page):
             if not name or "/" in name or "\\" in name or name in (".", ".."):
                 raise TlStudioError("the run name must be a plain folder name.", "Type a name such as reviews-1.")
             if (self.session.project_dir / name).exists():
-                raise TlStudioError(f"a run named '{name}' already exists in {self.session.project_dir}.",
-                                    "Choose another name.")
+                raise TlStudioError(
+                    f"a run named '{name}' already exists in {self.session.project_dir}.", "Choose another name."
+                )
             config = dataclasses.replace(self.session.config, output=str(self.session.project_dir / name))
             config.validate()
         except TlStudioError as exc:
             error_dialog.show_failure(self, Failure(exc.message[:1].upper() + exc.message[1:], exc.hint))
             return
         warning = self.session.memory_warning
-        if warning and "but the device has" in warning and not self._confirm(
+        if (
+            warning
+            and "but the device has" in warning
+            and not self._confirm(
                 f"The memory estimate says this run {warning}\n\nIf it runs out of GPU memory, tlstudio halves the "
-                "batch and carries on; on the CPU the computer may slow down a lot. Start anyway?"):
+                "batch and carries on; on the CPU the computer may slow down a lot. Start anyway?"
+            )
+        ):
             return
         self._check_then(config.backbone, lambda allow: self._start(config, name, allow))
 
@@ -206,8 +232,12 @@ class TrainPage(Page):
 
         self._starting = True
         self._sync_buttons()
-        run_in_background(lambda job: _needs_pickle(backbone), context=self, on_success=checked,
-                          on_failure=lambda failure: checked(False))
+        run_in_background(
+            lambda job: _needs_pickle(backbone),
+            context=self,
+            on_success=checked,
+            on_failure=lambda failure: checked(False),
+        )
 
     def _start(self, config, name: str, allow_pickle: bool) -> None:
         if self.controller.running:
@@ -291,8 +321,10 @@ class TrainPage(Page):
         if not event.resumed_from_step:
             self.notice.hide()  # a new run: the last one's notice is history (it stays in the log)
         resumed = f", resuming from step {event.resumed_from_step}" if event.resumed_from_step else ""
-        self.summary.setText(f"Training on {event.device} in {event.precision}: {event.train_size:,} training and "
-                             f"{event.eval_size:,} validation rows, {event.total_steps:,} steps{resumed}.")
+        self.summary.setText(
+            f"Training on {event.device} in {event.precision}: {event.train_size:,} training and "
+            f"{event.eval_size:,} validation rows, {event.total_steps:,} steps{resumed}."
+        )
         self.progress.setRange(0, max(1, event.total_steps))
         self.progress.setFormat("step %v of %m")
         self.progress.setValue(event.resumed_from_step)
@@ -318,8 +350,10 @@ class TrainPage(Page):
     def _on_samples_generated(self, event) -> None:
         self.samples.show()
         self.samples.show_samples(event)
-        self.log.add(f"sample generations at step {event.step}: " + " | ".join(
-            f"{sample['prompt'][:30]}… → {sample['text'][:60]}" for sample in event.samples[:2]))
+        self.log.add(
+            f"sample generations at step {event.step}: "
+            + " | ".join(f"{sample['prompt'][:30]}… → {sample['text'][:60]}" for sample in event.samples[:2])
+        )
 
     def _on_checkpoint_saved(self, event) -> None:
         self.log.add(f"checkpoint saved at step {event.step}")

@@ -38,8 +38,10 @@ class TryPage(Page):
         if run_dir is not None and is_multitask_run(run_dir) and subtask_names(run_dir):
             names = subtask_names(run_dir)  # a multi-task run: try its first sub-task's model
             self.set_model(Path(run_dir) / "tasks" / names[0])
-            self.set_subtitle(f"A multi-task run: trying its sub-task '{names[0]}'. Its other sub-tasks' models "
-                              f"are in {Path(run_dir) / 'tasks'} ({', '.join(names)}).")
+            self.set_subtitle(
+                f"A multi-task run: trying its sub-task '{names[0]}'. Its other sub-tasks' models "
+                f"are in {Path(run_dir) / 'tasks'} ({', '.join(names)})."
+            )
         elif run_dir is not None and self._has_model(run_dir):
             self.set_model(run_dir)
         elif run_dir is None and self.model_dir is not None and not self.model_dir.exists():

@@ -83,8 +83,9 @@ class DataFrameModel(QAbstractTableModel):
         if self._loader is not None:
             self._loader.reset()
         if self._columns and self.rowCount():
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(self._columns) - 1),
-                                  [Qt.DecorationRole])
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(self.rowCount() - 1, len(self._columns) - 1), [Qt.DecorationRole]
+            )
 
     @property
     def thumbnails_pending(self) -> int:
@@ -133,7 +134,7 @@ class DataFrameModel(QAbstractTableModel):
         block = self._blocks.get(key)
         if block is None:
             start = key[1] * BLOCK
-            block = self._frame.iloc[start:start + BLOCK, column].to_numpy(dtype=object, na_value=None)
+            block = self._frame.iloc[start : start + BLOCK, column].to_numpy(dtype=object, na_value=None)
             self._blocks[key] = block
         return block[row % BLOCK]
 

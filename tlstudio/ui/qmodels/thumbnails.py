@@ -85,8 +85,9 @@ class _Decode(QRunnable):
         if not image.isNull():
             # Tiny images (digits) keep their pixels sharp; photos are smoothed.
             small = max(image.width(), image.height()) < self.size
-            image = image.scaled(self.size, self.size, Qt.KeepAspectRatio,
-                                 Qt.FastTransformation if small else Qt.SmoothTransformation)
+            image = image.scaled(
+                self.size, self.size, Qt.KeepAspectRatio, Qt.FastTransformation if small else Qt.SmoothTransformation
+            )
         try:
             self.relay.decoded.emit(generation, key, image)
         except RuntimeError:  # the app is shutting down

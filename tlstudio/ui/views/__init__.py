@@ -45,8 +45,12 @@ def evaluation_view(kind: str, parent: QWidget | None = None):
         from .lm_evaluation import LanguageModelEvaluation
 
         return LanguageModelEvaluation(parent)
-    return {"multi-label": views.MultiLabelEvaluation, "regression": views.RegressionEvaluation,
-            "entities": views.EntityEvaluation, "generation": views.GenerationEvaluation}[kind](parent)
+    return {
+        "multi-label": views.MultiLabelEvaluation,
+        "regression": views.RegressionEvaluation,
+        "entities": views.EntityEvaluation,
+        "generation": views.GenerationEvaluation,
+    }[kind](parent)
 
 
 def _image_try(parent):

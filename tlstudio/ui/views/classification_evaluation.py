@@ -9,10 +9,15 @@ from ..qmodels.records_model import RecordsModel
 from ..widgets.confusion_matrix import ConfusionMatrixView
 from .report_view import fill, fill_with, make_metric_table, make_table, split
 
-OVERALL = (("accuracy", "Accuracy"), ("macro_f1", "Macro F1"), ("weighted_f1", "Weighted F1"),
-           ("macro_precision", "Macro precision"), ("macro_recall", "Macro recall"),
-           ("majority_accuracy", "Always the most common class: accuracy"),
-           ("majority_macro_f1", "Always the most common class: macro F1"))
+OVERALL = (
+    ("accuracy", "Accuracy"),
+    ("macro_f1", "Macro F1"),
+    ("weighted_f1", "Weighted F1"),
+    ("macro_precision", "Macro precision"),
+    ("macro_recall", "Macro recall"),
+    ("majority_accuracy", "Always the most common class: accuracy"),
+    ("majority_macro_f1", "Always the most common class: macro F1"),
+)
 
 
 class ClassificationEvaluation(QWidget):
@@ -27,9 +32,17 @@ class ClassificationEvaluation(QWidget):
         self.warning.hide()
         self.matrix = ConfusionMatrixView(self)
         self.matrix.cell_chosen.connect(self.show_cell)
-        self.rows_model = RecordsModel([("row", "row"), ("text", "text"), ("text_pair", "second text"),
-                                        ("label", "true label"), ("predicted", "predicted"),
-                                        ("confidence", "confidence")], self)
+        self.rows_model = RecordsModel(
+            [
+                ("row", "row"),
+                ("text", "text"),
+                ("text_pair", "second text"),
+                ("label", "true label"),
+                ("predicted", "predicted"),
+                ("confidence", "confidence"),
+            ],
+            self,
+        )
         proxy = QSortFilterProxyModel(self)
         proxy.setSourceModel(self.rows_model)
         proxy.setSortRole(Qt.UserRole)
@@ -75,15 +88,23 @@ class ClassificationEvaluation(QWidget):
                 break
         fill(self.overall, [list(pair) for pair in shown])
         per_class = report.get("per_class") or {}
-        fill(self.per_class, [[name] + [scores[key] for key in ("precision", "recall", "f1", "support")]
-                              for name, scores in per_class.items()])
+        fill(
+            self.per_class,
+            [
+                [name] + [scores[key] for key in ("precision", "recall", "f1", "support")]
+                for name, scores in per_class.items()
+            ],
+        )
         self.warning.setText(report.get("warning", "").capitalize())
         self.warning.setVisible(bool(report.get("warning")))
         matrix = report.get("confusion_matrix") or {}
         self.matrix.set_matrix(matrix.get("labels", []), matrix.get("matrix", []))
         self.rows_model.set_records([])
-        self.rows_caption.setText(f"Results on {source}. Click a cell of the confusion matrix to list its rows."
-                                  if records else f"Results on {source}. (The individual rows were not saved.)")
+        self.rows_caption.setText(
+            f"Results on {source}. Click a cell of the confusion matrix to list its rows."
+            if records
+            else f"Results on {source}. (The individual rows were not saved.)"
+        )
 
     def show_cell(self, true_label: str, predicted_label: str) -> None:
         chosen = [r for r in self.records if r.get("label") == true_label and r.get("predicted") == predicted_label]

@@ -13,8 +13,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..workers.background import LatestOnly, run_in_background
 
@@ -99,8 +109,11 @@ class GenerationPlayground(QWidget):
         self.top_p.setValue(float(settings["top_p"]))
         self.max_tokens.setValue(int(settings["max_new_tokens"]))
         template = getattr(generator, "template", None)
-        self.template_note.setText("Prompts are put into the template the model was trained with: "
-                                   + template.replace("\n", " ⏎ ") if template else "")
+        self.template_note.setText(
+            "Prompts are put into the template the model was trained with: " + template.replace("\n", " ⏎ ")
+            if template
+            else ""
+        )
         self.generate_button.setEnabled(True)
         self.status.setText("Ready.")
 
@@ -115,8 +128,11 @@ class GenerationPlayground(QWidget):
         if not prompt.strip():
             self.status.setText("Write a prompt first.")
             return
-        options = {"temperature": self.temperature.value(), "top_p": self.top_p.value(),
-                   "max_new_tokens": self.max_tokens.value()}
+        options = {
+            "temperature": self.temperature.value(),
+            "top_p": self.top_p.value(),
+            "max_new_tokens": self.max_tokens.value(),
+        }
         self.output.clear()
         self.generate_button.setEnabled(False)
         self.stop_button.setEnabled(True)
@@ -126,11 +142,15 @@ class GenerationPlayground(QWidget):
             for piece in generator.stream(prompt, cancel=job.cancel_token, **options):
                 job.emit(piece)
 
-        self.job = run_in_background(work, context=self, on_progress=self._on_piece,
-                                     on_success=lambda _: self.status.setText("Done."),
-                                     on_cancelled=lambda: self.status.setText("Stopped."),
-                                     on_failure=lambda failure: self.status.setText(f"Failed: {failure.text}"),
-                                     on_done=self._on_done)
+        self.job = run_in_background(
+            work,
+            context=self,
+            on_progress=self._on_piece,
+            on_success=lambda _: self.status.setText("Done."),
+            on_cancelled=lambda: self.status.setText("Stopped."),
+            on_failure=lambda failure: self.status.setText(f"Failed: {failure.text}"),
+            on_done=self._on_done,
+        )
 
     def _on_piece(self, piece) -> None:
         cursor = self.output.textCursor()

@@ -7,8 +7,13 @@ import statistics
 
 from .report_view import ReportView
 
-METRICS = (("perplexity", "Perplexity"), ("initial_perplexity", "Perplexity before fine-tuning"),
-           ("perplexity_drop", "Perplexity drop (share)"), ("eval_loss", "Validation loss"), ("rows", "Rows scored"))
+METRICS = (
+    ("perplexity", "Perplexity"),
+    ("initial_perplexity", "Perplexity before fine-tuning"),
+    ("perplexity_drop", "Perplexity drop (share)"),
+    ("eval_loss", "Validation loss"),
+    ("rows", "Rows scored"),
+)
 
 
 class LanguageModelEvaluation(ReportView):
@@ -24,8 +29,11 @@ class LanguageModelEvaluation(ReportView):
         self.only_wrong.setAccessibleName("Show only rows with a perplexity above the median")
 
     def overall_rows(self, report):
-        return [[title, report[key]] for key, title in METRICS
-                if isinstance(report.get(key), (int, float)) and not isinstance(report.get(key), bool)]
+        return [
+            [title, report[key]]
+            for key, title in METRICS
+            if isinstance(report.get(key), (int, float)) and not isinstance(report.get(key), bool)
+        ]
 
     def breakdown_rows(self, report):
         return [[sample.get("prompt", ""), sample.get("text", "")] for sample in report.get("samples") or []]

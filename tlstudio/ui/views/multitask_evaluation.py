@@ -13,8 +13,17 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPush
 
 from .report_view import fill, make_table
 
-COLUMNS = ["sub-task", "task", "score metric", "score", "accuracy", "loss weight", "batch share",
-           "training rows", "validation rows"]
+COLUMNS = [
+    "sub-task",
+    "task",
+    "score metric",
+    "score",
+    "accuracy",
+    "loss weight",
+    "batch share",
+    "training rows",
+    "validation rows",
+]
 COMPARISON_COLUMNS = ["sub-task", "metric", "multi-task", "trained alone", "difference"]
 
 
@@ -22,8 +31,15 @@ def comparison_rows(comparison: dict) -> list[list]:
     rows = []
     for name, row in comparison.items():
         alone = row.get("single_task")
-        rows.append([name, row["metric"], row["multi_task"], alone if alone is not None else "not run",
-                     f"{row['multi_task'] - alone:+.3f}" if alone is not None else ""])
+        rows.append(
+            [
+                name,
+                row["metric"],
+                row["multi_task"],
+                alone if alone is not None else "not run",
+                f"{row['multi_task'] - alone:+.3f}" if alone is not None else "",
+            ]
+        )
     return rows
 
 
@@ -44,10 +60,12 @@ class MultiTaskEvaluation(QWidget):
         self.picker = QComboBox(self)
         self.picker.setAccessibleName("Sub-task")
         self.open_button = QPushButton("Open this sub-task's model", self)
-        self.open_button.setToolTip("Its full evaluation (the rows it got wrong...), and it can be tried and "
-                                    "exported like any model.")
-        self.open_button.clicked.connect(lambda: self.picker.currentText() and
-                                         self.subtask_requested.emit(self.picker.currentText()))
+        self.open_button.setToolTip(
+            "Its full evaluation (the rows it got wrong...), and it can be tried and exported like any model."
+        )
+        self.open_button.clicked.connect(
+            lambda: self.picker.currentText() and self.subtask_requested.emit(self.picker.currentText())
+        )
         self.compare_button = QPushButton("Compare with single-task runs…", self)
         self.compare_button.setToolTip("Choose, for each sub-task, a finished run that trained it alone.")
         self.compare_button.clicked.connect(self.choose_single_runs)
@@ -64,14 +82,27 @@ class MultiTaskEvaluation(QWidget):
         self.report = report
         tasks = report.get("tasks") or {}
         mean = report.get("mean_task_score")
-        self.headline.setText(f"<b>{len(tasks)} sub-tasks on one shared backbone</b>"
-                              + (f": mean score {mean:.3f}" if isinstance(mean, (int, float)) else "")
-                              + f" <span style='color:gray'>({source})</span>")
+        self.headline.setText(
+            f"<b>{len(tasks)} sub-tasks on one shared backbone</b>"
+            + (f": mean score {mean:.3f}" if isinstance(mean, (int, float)) else "")
+            + f" <span style='color:gray'>({source})</span>"
+        )
         rows = []
         for name, m in tasks.items():
             key = m.get("score_metric", "")
-            rows.append([name, m.get("task", ""), key, m.get(key, ""), m.get("accuracy", ""), m.get("weight", ""),
-                         m.get("batch_share", ""), m.get("train_size", ""), m.get("eval_size", "")])
+            rows.append(
+                [
+                    name,
+                    m.get("task", ""),
+                    key,
+                    m.get(key, ""),
+                    m.get("accuracy", ""),
+                    m.get("weight", ""),
+                    m.get("batch_share", ""),
+                    m.get("train_size", ""),
+                    m.get("eval_size", ""),
+                ]
+            )
         fill(self.table, rows)
         self.picker.clear()
         self.picker.addItems(list(tasks))

@@ -8,8 +8,19 @@ sortable, and choosing a row shows it in full below the table.
 from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHeaderView, QLabel, QSplitter, QTableView,
-                               QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..qmodels.records_model import RecordsModel
 
@@ -170,8 +181,10 @@ class ReportView(QWidget):
 
         text = f"<p>{html.escape(str(record.get('text', '')))}</p>"
         if "text_pair" in record:
-            text = (f"<p><b>Text:</b> {html.escape(str(record.get('text', '')))}</p>"
-                    f"<p><b>Second text:</b> {html.escape(str(record['text_pair']))}</p>")
+            text = (
+                f"<p><b>Text:</b> {html.escape(str(record.get('text', '')))}</p>"
+                f"<p><b>Second text:</b> {html.escape(str(record['text_pair']))}</p>"
+            )
         return text
 
     def sort_rows(self, records: list[dict]) -> list[dict]:
@@ -206,8 +219,10 @@ class ReportView(QWidget):
         if not self.records:
             self.rows_caption.setText(f"Results on {self.source}. (The individual rows were not saved.)")
         else:
-            self.rows_caption.setText(f"Results on {self.source}: the model got {wrong:,} of {len(self.records):,} "
-                                      "row(s) wrong. Choose a row to see it in full.")
+            self.rows_caption.setText(
+                f"Results on {self.source}: the model got {wrong:,} of {len(self.records):,} "
+                "row(s) wrong. Choose a row to see it in full."
+            )
         if shown:
             self.rows_view.selectRow(0)
 

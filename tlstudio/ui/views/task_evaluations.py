@@ -14,8 +14,11 @@ from ..widgets.entity_text import EntityColors, highlight_words
 
 
 def _present(report: dict, names) -> list[list]:
-    return [[title, report[key]] for key, title in names if isinstance(report.get(key), (int, float))
-            and not isinstance(report.get(key), bool)]
+    return [
+        [title, report[key]]
+        for key, title in names
+        if isinstance(report.get(key), (int, float)) and not isinstance(report.get(key), bool)
+    ]
 
 
 def _per(report: dict, key: str) -> list[list]:
@@ -27,18 +30,33 @@ def _short(items) -> str:
 
 
 class MultiLabelEvaluation(ReportView):
-    ROW_COLUMNS = [("row", "row"), ("text", "text"), ("text_pair", "second text"), ("labels_text", "true labels"),
-                   ("predicted_text", "predicted"),
-                   ("missed", "missed"), ("extra", "extra")]
+    ROW_COLUMNS = [
+        ("row", "row"),
+        ("text", "text"),
+        ("text_pair", "second text"),
+        ("labels_text", "true labels"),
+        ("predicted_text", "predicted"),
+        ("missed", "missed"),
+        ("extra", "extra"),
+    ]
     BREAKDOWN = ["label", "precision", "recall", "F1", "support"]
     BREAKDOWN_TITLE = "Per label"
 
     def overall_rows(self, report):
-        return _present(report, (("micro_f1", "Micro F1"), ("macro_f1", "Macro F1"), ("weighted_f1", "Weighted F1"),
-                                 ("micro_precision", "Micro precision"), ("micro_recall", "Micro recall"),
-                                 ("exact_match", "Rows with exactly the right labels"),
-                                 ("threshold", "Decision threshold"), ("micro_f1_at_0.5", "Micro F1 at 0.5"),
-                                 ("rows", "Rows scored")))
+        return _present(
+            report,
+            (
+                ("micro_f1", "Micro F1"),
+                ("macro_f1", "Macro F1"),
+                ("weighted_f1", "Weighted F1"),
+                ("micro_precision", "Micro precision"),
+                ("micro_recall", "Micro recall"),
+                ("exact_match", "Rows with exactly the right labels"),
+                ("threshold", "Decision threshold"),
+                ("micro_f1_at_0.5", "Micro F1 at 0.5"),
+                ("rows", "Rows scored"),
+            ),
+        )
 
     def breakdown_rows(self, report):
         return _per(report, "per_class")
@@ -48,10 +66,15 @@ class MultiLabelEvaluation(ReportView):
 
     def row_values(self, record):
         truth, predicted = set(record.get("labels") or []), set(record.get("predicted") or [])
-        return {"row": record.get("row"), "text": record.get("text"), "text_pair": record.get("text_pair"),
-                "labels_text": _short(sorted(truth)),
-                "predicted_text": _short(sorted(predicted)), "missed": _short(sorted(truth - predicted)),
-                "extra": _short(sorted(predicted - truth))}
+        return {
+            "row": record.get("row"),
+            "text": record.get("text"),
+            "text_pair": record.get("text_pair"),
+            "labels_text": _short(sorted(truth)),
+            "predicted_text": _short(sorted(predicted)),
+            "missed": _short(sorted(truth - predicted)),
+            "extra": _short(sorted(predicted - truth)),
+        }
 
     def detail_html(self, record):
         scores = record.get("scores") or {}
@@ -60,8 +83,14 @@ class MultiLabelEvaluation(ReportView):
 
 
 class RegressionEvaluation(ReportView):
-    ROW_COLUMNS = [("row", "row"), ("text", "text"), ("text_pair", "second text"), ("label", "true value"),
-                   ("predicted", "predicted"), ("error", "error")]
+    ROW_COLUMNS = [
+        ("row", "row"),
+        ("text", "text"),
+        ("text_pair", "second text"),
+        ("label", "true value"),
+        ("predicted", "predicted"),
+        ("error", "error"),
+    ]
     BREAKDOWN = ["metric", "model", "always the training mean"]
     BREAKDOWN_TITLE = "Against the simplest guess"
 
@@ -70,14 +99,26 @@ class RegressionEvaluation(ReportView):
         self.only_wrong.setText("Only the 200 largest errors")
 
     def overall_rows(self, report):
-        return _present(report, (("mse", "MSE"), ("rmse", "RMSE"), ("mae", "MAE"), ("r2", "R²"),
-                                 ("pearson", "Pearson correlation"), ("spearman", "Spearman correlation"),
-                                 ("target_mean", "Mean of the true values"), ("rows", "Rows scored")))
+        return _present(
+            report,
+            (
+                ("mse", "MSE"),
+                ("rmse", "RMSE"),
+                ("mae", "MAE"),
+                ("r2", "R²"),
+                ("pearson", "Pearson correlation"),
+                ("spearman", "Spearman correlation"),
+                ("target_mean", "Mean of the true values"),
+                ("rows", "Rows scored"),
+            ),
+        )
 
     def breakdown_rows(self, report):
-        return [[title, report[key], report[base]] for key, base, title in
-                (("mse", "mean_baseline_mse", "MSE"), ("mae", "mean_baseline_mae", "MAE"))
-                if isinstance(report.get(key), (int, float)) and isinstance(report.get(base), (int, float))]
+        return [
+            [title, report[key], report[base]]
+            for key, base, title in (("mse", "mean_baseline_mse", "MSE"), ("mae", "mean_baseline_mae", "MAE"))
+            if isinstance(report.get(key), (int, float)) and isinstance(report.get(base), (int, float))
+        ]
 
     def is_wrong(self, record):
         return True  # every prediction misses by something; the view sorts by how much
@@ -90,8 +131,7 @@ class RegressionEvaluation(ReportView):
         return {**record, "error": float(record["predicted"]) - float(record["label"])}
 
     def detail_html(self, record):
-        return (f"{self.texts_html(record)}<p>True {record['label']:.4g}, "
-                f"predicted {record['predicted']:.4g}.</p>")
+        return f"{self.texts_html(record)}<p>True {record['label']:.4g}, predicted {record['predicted']:.4g}.</p>"
 
 
 class EntityEvaluation(ReportView):
@@ -107,10 +147,19 @@ class EntityEvaluation(ReportView):
         self.detail.setMaximumHeight(150)
 
     def overall_rows(self, report):
-        return _present(report, (("f1", "Entity F1"), ("precision", "Entity precision"),
-                                 ("recall", "Entity recall"), ("accuracy", "Tag accuracy (per word)"),
-                                 ("macro_f1", "Macro F1 over types"), ("entities", "Entities in the data"),
-                                 ("predicted_entities", "Entities predicted"), ("rows", "Sentences scored")))
+        return _present(
+            report,
+            (
+                ("f1", "Entity F1"),
+                ("precision", "Entity precision"),
+                ("recall", "Entity recall"),
+                ("accuracy", "Tag accuracy (per word)"),
+                ("macro_f1", "Macro F1 over types"),
+                ("entities", "Entities in the data"),
+                ("predicted_entities", "Entities predicted"),
+                ("rows", "Sentences scored"),
+            ),
+        )
 
     def breakdown_rows(self, report):
         return _per(report, "per_type")
@@ -129,14 +178,18 @@ class EntityEvaluation(ReportView):
         def words(spans):
             return "; ".join(f"{' '.join(tokens[a:b])} ({kind})" for a, b, kind in sorted(spans))
 
-        return {"row": record.get("row"), "text": record.get("text"), "missed": words(truth - found),
-                "extra": words(found - truth)}
+        return {
+            "row": record.get("row"),
+            "text": record.get("text"),
+            "missed": words(truth - found),
+            "extra": words(found - truth),
+        }
 
     def detail_html(self, record):
         tokens = [str(t) for t in record.get("tokens") or []]
         truth = highlight_words(tokens, record.get("entities") or [], self.colors)
         found = highlight_words(tokens, record.get("predicted_entities") or [], self.colors)
-        return (f"<p><b>True:</b> {truth}</p><p><b>Predicted:</b> {found}</p>")
+        return f"<p><b>True:</b> {truth}</p><p><b>Predicted:</b> {found}</p>"
 
 
 class GenerationEvaluation(ReportView):
@@ -144,8 +197,14 @@ class GenerationEvaluation(ReportView):
     BREAKDOWN = ["metric", "model", "copying the source"]
     BREAKDOWN_TITLE = "Against copying the source"
     ROWS_NAME = "Generated texts"
-    METRICS = (("bleu", "BLEU"), ("chrf", "chrF"), ("rouge1", "ROUGE-1"), ("rouge2", "ROUGE-2"),
-               ("rougeL", "ROUGE-L"), ("rougeLsum", "ROUGE-Lsum"))
+    METRICS = (
+        ("bleu", "BLEU"),
+        ("chrf", "chrF"),
+        ("rouge1", "ROUGE-1"),
+        ("rouge2", "ROUGE-2"),
+        ("rougeL", "ROUGE-L"),
+        ("rougeLsum", "ROUGE-Lsum"),
+    )
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -153,10 +212,17 @@ class GenerationEvaluation(ReportView):
         self.detail.setMaximumHeight(170)
 
     def overall_rows(self, report):
-        rows = _present(report, self.METRICS + (("eval_loss", "Validation loss"),
-                                                ("generated_words_mean", "Words per output"),
-                                                ("reference_words_mean", "Words per reference"),
-                                                ("empty_outputs", "Empty outputs"), ("rows", "Rows scored")))
+        rows = _present(
+            report,
+            self.METRICS
+            + (
+                ("eval_loss", "Validation loss"),
+                ("generated_words_mean", "Words per output"),
+                ("reference_words_mean", "Words per reference"),
+                ("empty_outputs", "Empty outputs"),
+                ("rows", "Rows scored"),
+            ),
+        )
         settings = report.get("generation") or {}
         described = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in settings.items() if v is not None)
         if described:
@@ -164,13 +230,17 @@ class GenerationEvaluation(ReportView):
         return rows
 
     def breakdown_rows(self, report):
-        return [[title, report[key], report[f"copy_{key}"]] for key, title in self.METRICS
-                if isinstance(report.get(key), (int, float)) and isinstance(report.get(f"copy_{key}"), (int, float))]
+        return [
+            [title, report[key], report[f"copy_{key}"]]
+            for key, title in self.METRICS
+            if isinstance(report.get(key), (int, float)) and isinstance(report.get(f"copy_{key}"), (int, float))
+        ]
 
     def is_wrong(self, record):
         return " ".join(str(record.get("generated", "")).split()) != " ".join(str(record.get("reference", "")).split())
 
     def detail_html(self, record):
-        return "".join(f"<p><b>{title}:</b> {html.escape(str(record.get(key, '')))}</p>"
-                       for key, title in (("source", "Source"), ("reference", "Reference"),
-                                          ("generated", "Generated")))
+        return "".join(
+            f"<p><b>{title}:</b> {html.escape(str(record.get(key, '')))}</p>"
+            for key, title in (("source", "Source"), ("reference", "Reference"), ("generated", "Generated"))
+        )

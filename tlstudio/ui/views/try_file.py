@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
-                               QPushButton)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+)
 
 from ..widgets.fields import PathField
 from ..workers.background import run_in_background
 
 from ..widgets.split_settings import DATA_FILTER  # noqa: E402  (one list of readable files)
+
 NONE = "(none)"
 
 
@@ -90,8 +99,12 @@ class FilePrediction(QGroupBox):
         source = Path(path)
         if not self.file_out.path:
             self.file_out.set_path(source.with_name(f"{source.stem}-predictions.csv"))
-        run_in_background(lambda job: _columns(path), context=self, on_success=self._on_columns,
-                          on_failure=lambda failure: self.file_result.setText(failure.text))
+        run_in_background(
+            lambda job: _columns(path),
+            context=self,
+            on_success=self._on_columns,
+            on_failure=lambda failure: self.file_result.setText(failure.text),
+        )
 
     def _on_columns(self, result) -> None:
         columns, suggested = result
@@ -115,9 +128,17 @@ class FilePrediction(QGroupBox):
         if Path(target).expanduser().resolve() == Path(source).expanduser().resolve():
             self.file_result.setText("Save the predictions to another file: tlstudio never overwrites your data.")
             return
-        if Path(target).exists() and QMessageBox.question(
-                self, "Replace file", f"{target} already exists. Replace it with the predictions?",
-                QMessageBox.Yes | QMessageBox.No, QMessageBox.No) != QMessageBox.Yes:
+        if (
+            Path(target).exists()
+            and QMessageBox.question(
+                self,
+                "Replace file",
+                f"{target} already exists. Replace it with the predictions?",
+                QMessageBox.Yes | QMessageBox.No,
+                QMessageBox.No,
+            )
+            != QMessageBox.Yes
+        ):
             self.file_result.setText("Nothing was written; choose another file for the predictions.")
             return
         columns = {input_field(self.task): self.column.currentText() or None}
@@ -129,11 +150,22 @@ class FilePrediction(QGroupBox):
         self.cancel_button.setEnabled(True)
         self.file_result.setText(f"Predicting {Path(source).name}…")
         self._job = run_in_background(
-            lambda job: predict_file(model_dir, source, target, columns=columns, cancel=job.cancel_token,
-                                     runtime=runtime, allow_pickle=allow, force=True),
-            context=self, on_success=self._on_done_ok, on_failure=self._on_failed,
+            lambda job: predict_file(
+                model_dir,
+                source,
+                target,
+                columns=columns,
+                cancel=job.cancel_token,
+                runtime=runtime,
+                allow_pickle=allow,
+                force=True,
+            ),
+            context=self,
+            on_success=self._on_done_ok,
+            on_failure=self._on_failed,
             on_cancelled=lambda: self.file_result.setText("Cancelled; nothing was written."),
-            on_done=self._on_job_done)
+            on_done=self._on_job_done,
+        )
 
     def _on_failed(self, failure) -> None:
         from .. import error_dialog
@@ -142,8 +174,9 @@ class FilePrediction(QGroupBox):
         error_dialog.show_failure(self, failure)
 
     def _on_done_ok(self, summary: dict) -> None:
-        self.file_result.setText(f"Wrote {summary['rows']:,} predictions to {summary['output']} "
-                                 f"({summary.get('runtime', 'pytorch')}).")
+        self.file_result.setText(
+            f"Wrote {summary['rows']:,} predictions to {summary['output']} ({summary.get('runtime', 'pytorch')})."
+        )
 
     def _on_job_done(self) -> None:
         self._job = None

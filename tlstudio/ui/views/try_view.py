@@ -13,8 +13,18 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QGroupBox, QHBoxLayout, QLabel,
-                               QPlainTextEdit, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..widgets.entity_text import EntityTextView, LabelChips
 from ..widgets.probability_bars import ProbabilityBars
@@ -23,9 +33,11 @@ from .try_file import FilePrediction
 
 DEBOUNCE_MS = 250
 RUNTIME_TITLES = {"pytorch": "PyTorch", "onnx": "ONNX (onnxruntime)", "onnx-int8": "ONNX int8 (onnxruntime)"}
-PLACEHOLDERS = {"token-classification": "Type a sentence; the entities found are highlighted as you type.",
-                "translation": "Type a text to translate; the translation updates when you pause.",
-                "summarization": "Paste a text to summarise; the summary updates when you pause."}
+PLACEHOLDERS = {
+    "token-classification": "Type a sentence; the entities found are highlighted as you type.",
+    "translation": "Type a text to translate; the translation updates when you pause.",
+    "summarization": "Paste a text to summarise; the summary updates when you pause.",
+}
 
 
 def available_runtimes(model_dir: Path, task: str) -> list[str]:
@@ -74,8 +86,10 @@ class TryView(QWidget):
         self.runtime_combo = QComboBox(self)
         self.runtime_combo.setAccessibleName("Runtime")
         self.runtime_combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
-        self.runtime_combo.setToolTip("Which engine runs the model. An ONNX export adds onnxruntime (and int8) "
-                                      "models to the folder; compare their speed here.")
+        self.runtime_combo.setToolTip(
+            "Which engine runs the model. An ONNX export adds onnxruntime (and int8) "
+            "models to the folder; compare their speed here."
+        )
         self.runtime_combo.activated.connect(lambda _i: self._on_runtime_chosen())
         self.latency = QLabel(self)
         self.latency.setAccessibleName("Time the model took")
@@ -85,8 +99,9 @@ class TryView(QWidget):
         top.addWidget(self.latency, 1)
 
         self.input = QPlainTextEdit(self)
-        self.input.setPlaceholderText(PLACEHOLDERS.get(task, "Type or paste a text; the prediction updates as "
-                                                             "you type."))
+        self.input.setPlaceholderText(
+            PLACEHOLDERS.get(task, "Type or paste a text; the prediction updates as you type.")
+        )
         self.input.setAccessibleName("Text to try")
         self.input.setMaximumHeight(120)
         self.input.setTabChangesFocus(True)
@@ -145,9 +160,10 @@ class TryView(QWidget):
         self.length_penalty.setRange(0.0, 5.0)
         self.length_penalty.setSingleStep(0.1)
         for title, widget, help_text in (
-                ("Beams", self.beams, "Beams searched; 1 is greedy and fastest."),
-                ("Max new tokens", self.max_new, "Longest text the model may write."),
-                ("Length penalty", self.length_penalty, "Above 1 favours longer outputs, below 1 shorter ones.")):
+            ("Beams", self.beams, "Beams searched; 1 is greedy and fastest."),
+            ("Max new tokens", self.max_new, "Longest text the model may write."),
+            ("Length penalty", self.length_penalty, "Above 1 favours longer outputs, below 1 shorter ones."),
+        ):
             label = QLabel(title, box)
             label.setBuddy(widget)
             widget.setAccessibleName(title)
@@ -203,14 +219,19 @@ class TryView(QWidget):
         self.file.runtime, self.file.allow_pickle = runtime, self.allow_pickle
         pairs = bool(getattr(predictor, "pairs", False))
         self.pair.setVisible(pairs)
-        self.input.setPlaceholderText("The first text of the pair (a question, a premise…); the prediction updates "
-                                      "as you type." if pairs else PLACEHOLDERS.get(
-                                          self.task, "Type or paste a text; the prediction updates as you type."))
+        self.input.setPlaceholderText(
+            "The first text of the pair (a question, a premise…); the prediction updates as you type."
+            if pairs
+            else PLACEHOLDERS.get(self.task, "Type or paste a text; the prediction updates as you type.")
+        )
         settings = getattr(predictor, "settings", None)
         self.generation.setVisible(settings is not None)
         if settings:
-            for widget, key in ((self.beams, "num_beams"), (self.max_new, "max_new_tokens"),
-                                (self.length_penalty, "length_penalty")):
+            for widget, key in (
+                (self.beams, "num_beams"),
+                (self.max_new, "max_new_tokens"),
+                (self.length_penalty, "length_penalty"),
+            ):
                 widget.blockSignals(True)
                 widget.setValue(settings.get(key) or widget.value())
                 widget.blockSignals(False)
@@ -225,8 +246,10 @@ class TryView(QWidget):
         if mode == "regression":
             return f"Ready: predicts {labels[0] if labels else 'a number'}."
         if labels:
-            return (f"Ready: {len(labels)} {'labels' if mode == 'multi-label' else 'classes'} "
-                    f"({', '.join(labels[:8])}{'…' if len(labels) > 8 else ''}).")
+            return (
+                f"Ready: {len(labels)} {'labels' if mode == 'multi-label' else 'classes'} "
+                f"({', '.join(labels[:8])}{'…' if len(labels) > 8 else ''})."
+            )
         return "Ready: type a text."
 
     def _on_load_failed(self, failure) -> None:
@@ -254,14 +277,18 @@ class TryView(QWidget):
             return
         options = {}
         if self.generation.isVisible() or getattr(predictor, "settings", None) is not None:
-            options = {"num_beams": self.beams.value(), "max_new_tokens": self.max_new.value(),
-                       "length_penalty": round(self.length_penalty.value(), 3)}
+            options = {
+                "num_beams": self.beams.value(),
+                "max_new_tokens": self.max_new.value(),
+                "length_penalty": round(self.length_penalty.value(), 3),
+            }
         pairs = [pair] if getattr(predictor, "pairs", False) else None
 
         def work(job):
             started = time.perf_counter()
-            result = predictor.predict([text], pairs)[0] if pairs is not None else \
-                predictor.predict([text], **options)[0]
+            result = (
+                predictor.predict([text], pairs)[0] if pairs is not None else predictor.predict([text], **options)[0]
+            )
             return text, result, (time.perf_counter() - started) * 1000
 
         self._predictions.request(work)
@@ -270,8 +297,11 @@ class TryView(QWidget):
         self.bars.clear()
         self.chips.hide()
         self.answer.setCurrentIndex(3)
-        self.verdict.setText(self._ready_text(self.predictor) if self.predictor is not None else
-                             "Type a text to see what the model answers.")
+        self.verdict.setText(
+            self._ready_text(self.predictor)
+            if self.predictor is not None
+            else "Type a text to see what the model answers."
+        )
 
     def _on_prediction(self, result) -> None:
         text, answer, ms = result
@@ -289,8 +319,10 @@ class TryView(QWidget):
             self.bars.set_scores(answer.scores)
             self.answer.setCurrentWidget(self.bars)
         elif answer.kind == "label_set":
-            self.verdict.setText(f"<b>{len(answer.labels)}</b> label(s) at or above the threshold "
-                                 f"{answer.threshold:.2f}; every label's score:")
+            self.verdict.setText(
+                f"<b>{len(answer.labels)}</b> label(s) at or above the threshold "
+                f"{answer.threshold:.2f}; every label's score:"
+            )
             self.chips.set_labels(answer.labels, answer.scores)
             self.bars.set_scores(answer.scores)
             self.answer.setCurrentWidget(self.bars)
@@ -299,14 +331,17 @@ class TryView(QWidget):
             self.answer.setCurrentIndex(3)
         elif answer.kind == "entities":
             kinds = getattr(self.predictor, "entity_types", None)
-            self.verdict.setText(f"<b>{len(answer.entities)}</b> entit{'y' if len(answer.entities) == 1 else 'ies'}"
-                                 " found:")
+            self.verdict.setText(
+                f"<b>{len(answer.entities)}</b> entit{'y' if len(answer.entities) == 1 else 'ies'} found:"
+            )
             self.entities.show_tagged(answer, kinds)
             self.answer.setCurrentWidget(self.entities)
         elif not (answer.text or "").strip():
             # An empty answer is an answer too: say so, instead of a blank box that looks like nothing happened.
-            self.verdict.setText("<b>The model wrote nothing</b> for this input (it ended its output at once). A "
-                                 "short or early run often does this: train longer, or check the Evaluate page.")
+            self.verdict.setText(
+                "<b>The model wrote nothing</b> for this input (it ended its output at once). A "
+                "short or early run often does this: train longer, or check the Evaluate page."
+            )
             self.generated.setPlainText("")
             self.answer.setCurrentWidget(self.generated)
         else:

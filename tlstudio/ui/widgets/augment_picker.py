@@ -131,7 +131,7 @@ class AugmentPicker(QWidget):
                 label.clear()
             self._show_caption(NO_IMAGES)
             return
-        ordered = self._paths[self._start:] + self._paths[:self._start]
+        ordered = self._paths[self._start :] + self._paths[: self._start]
         paths, names, seed = ordered[:20], parse_augment(self.value()), self._seed
         self._jobs.request(lambda job: _strip(paths, names, seed))
 
@@ -141,8 +141,10 @@ class AugmentPicker(QWidget):
         if path is None:
             for label in self.thumbnails:
                 label.clear()
-            self._show_caption(f"None of the first {min(20, len(self._paths))} images could be opened; the Data "
-                               "page lists unreadable images.")
+            self._show_caption(
+                f"None of the first {min(20, len(self._paths))} images could be opened; the Data "
+                "page lists unreadable images."
+            )
             return
         for label, picture in zip(self.thumbnails, images + [None] * len(self.thumbnails)):
             if picture is None:

@@ -72,8 +72,9 @@ class CategoryBarChart(PlotHost):
         names = [name if len(name) <= 24 else name[:23] + "…" for name, _ in items]
         values = [count for _, count in items]
         positions = list(range(len(items)))[::-1]  # first category at the top
-        self._bars = pg.BarGraphItem(x0=0, y=positions, height=0.7, width=values,
-                                     brush=pg.mkBrush(colors.series[0]), pen=pg.mkPen(None))
+        self._bars = pg.BarGraphItem(
+            x0=0, y=positions, height=0.7, width=values, brush=pg.mkBrush(colors.series[0]), pen=pg.mkPen(None)
+        )
         self.plot.addItem(self._bars)
         self.plot.getAxis("left").setTicks([list(zip(positions, names))])
         shown = f" (largest {MAX_BARS} of {len(self._counts)} classes)" if hidden else ""

@@ -26,15 +26,17 @@ ROLES = (
     ("source_column", "Source column", "source", False),
     ("target_column", "Target column", "target", False),
 )
-TITLES = {"label_column": {"regression": "Number column", "multi-label": "Labels column"},
-          "tokens_column": {"spans": "Text column"}}
+TITLES = {
+    "label_column": {"regression": "Number column", "multi-label": "Labels column"},
+    "tokens_column": {"spans": "Text column"},
+}
 HINTS = {
     "image_column": "Each row's image file, relative to the data file; thumbnails show in the table.",
     "prompt_column": "Optional, for instruction tuning: the prompt, with the response column (instead of a text "
-                     "column).",
+    "column).",
     "response_column": "Optional, with the prompt column: the answer the model learns to write.",
     "text_pair_column": "Optional: a second text for sentence pairs (paraphrase, entailment, question and answer); "
-                        "both texts are read together.",
+    "both texts are read together.",
     "tokens_column": "A list of tokens per row (or a text split on spaces); not needed for CoNLL files.",
     "tags_column": "One BIO or IO tag per token, or a list of {start, end, label} spans.",
 }
@@ -95,8 +97,9 @@ class ColumnRoles(QGroupBox):
             shown = field in read
             self.form.setRowVisible(combo, shown)
             self.form.setRowVisible(reason, shown)
-            self.labels[field].setText(TITLES.get(field, {}).get(mode if field == "label_column" else
-                                                                 "spans" if spans else "", title))
+            self.labels[field].setText(
+                TITLES.get(field, {}).get(mode if field == "label_column" else "spans" if spans else "", title)
+            )
             combo.blockSignals(True)
             combo.clear()
             combo.addItems(([NONE] if optional else []) + list(columns))

@@ -12,30 +12,62 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QLineEdit,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...api import RunConfig, config_fields, controlling_settings, setting_applies
 
-GROUP_TITLES = {"model": "Model", "task": "Task options", "generation": "Generating text",
-                "training": "Training", "checkpoints": "Evaluation and checkpoints", "tracking": "Tracking",
-                "hardware": "Hardware"}
+GROUP_TITLES = {
+    "model": "Model",
+    "task": "Task options",
+    "generation": "Generating text",
+    "training": "Training",
+    "checkpoints": "Evaluation and checkpoints",
+    "tracking": "Tracking",
+    "hardware": "Hardware",
+}
 # Spin box ranges and steps for numeric fields: (minimum, maximum, step, decimals).
 RANGES = {
-    "epochs": (0.1, 1000, 0.5, 1), "warmup_ratio": (0.0, 0.99, 0.01, 2), "weight_decay": (0.0, 1.0, 0.01, 3),
-    "eval_fraction": (0.01, 0.9, 0.01, 2), "batch_size": (1, 4096, 1, 0), "max_length": (8, 8192, 16, 0),
-    "gradient_accumulation_steps": (1, 1024, 1, 0), "early_stopping_patience": (0, 100, 1, 0),
-    "seed": (0, 2**31 - 1, 1, 0), "save_total_limit": (1, 100, 1, 0), "max_steps": (0, 10**8, 10, 0),
-    "eval_steps": (0, 10**8, 10, 0), "logging_steps": (0, 10**6, 1, 0), "window_overlap": (0, 4096, 8, 0),
-    "num_beams": (1, 64, 1, 0), "max_new_tokens": (1, 8192, 16, 0), "length_penalty": (0.0, 10.0, 0.1, 2),
-    "generation_eval_rows": (0, 10**7, 50, 0), "checkpoint_steps": (0, 10**8, 10, 0),
+    "epochs": (0.1, 1000, 0.5, 1),
+    "warmup_ratio": (0.0, 0.99, 0.01, 2),
+    "weight_decay": (0.0, 1.0, 0.01, 3),
+    "eval_fraction": (0.01, 0.9, 0.01, 2),
+    "batch_size": (1, 4096, 1, 0),
+    "max_length": (8, 8192, 16, 0),
+    "gradient_accumulation_steps": (1, 1024, 1, 0),
+    "early_stopping_patience": (0, 100, 1, 0),
+    "seed": (0, 2**31 - 1, 1, 0),
+    "save_total_limit": (1, 100, 1, 0),
+    "max_steps": (0, 10**8, 10, 0),
+    "eval_steps": (0, 10**8, 10, 0),
+    "logging_steps": (0, 10**6, 1, 0),
+    "window_overlap": (0, 4096, 8, 0),
+    "num_beams": (1, 64, 1, 0),
+    "max_new_tokens": (1, 8192, 16, 0),
+    "length_penalty": (0.0, 10.0, 0.1, 2),
+    "generation_eval_rows": (0, 10**7, 50, 0),
+    "checkpoint_steps": (0, 10**8, 10, 0),
 }
 _CONTROLLING = controlling_settings()
 # Rates that span decades (1e-5 ... 1e-3): typed as numbers, never rounded to a spin box's decimals.
 SCIENTIFIC = ("learning_rate", "adapt_learning_rate")
 ACRONYMS = {"lora": "LoRA", "mlm": "MLM", "lr": "LR"}
-NONE_TEXT = {"max_steps": "off (use epochs)", "eval_steps": "auto", "logging_steps": "auto",
-             "checkpoint_steps": "at evaluations"}
+NONE_TEXT = {
+    "max_steps": "off (use epochs)",
+    "eval_steps": "auto",
+    "logging_steps": "auto",
+    "checkpoint_steps": "at evaluations",
+}
 
 
 def label_for(name: str) -> str:
@@ -106,8 +138,9 @@ class ConfigForm(QWidget):
             editor.setSingleStep(int(step))
             if "None" in kind:
                 editor.setSpecialValueText(NONE_TEXT.get(name, "auto"))
-            editor.valueChanged.connect(lambda value, n=name, k=kind: self._emit(n, None if ("None" in k and value == 0)
-                                                                                 else value))
+            editor.valueChanged.connect(
+                lambda value, n=name, k=kind: self._emit(n, None if ("None" in k and value == 0) else value)
+            )
         elif kind.startswith("float"):
             low, high, step, decimals = RANGES.get(name, (0.0, 1e6, 0.1, 3))
             editor = QDoubleSpinBox(self)

@@ -10,16 +10,27 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QStyle, QStyledItemDelegate, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QStyle,
+    QStyledItemDelegate,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..theme import theme
 
 
 def _mix(low: str, high: str, share: float) -> QColor:
     a, b = QColor(low), QColor(high)
-    return QColor(int(a.red() + (b.red() - a.red()) * share), int(a.green() + (b.green() - a.green()) * share),
-                  int(a.blue() + (b.blue() - a.blue()) * share))
+    return QColor(
+        int(a.red() + (b.red() - a.red()) * share),
+        int(a.green() + (b.green() - a.green()) * share),
+        int(a.blue() + (b.blue() - a.blue()) * share),
+    )
 
 
 class ConfusionModel(QAbstractTableModel):
@@ -59,8 +70,10 @@ class ConfusionModel(QAbstractTableModel):
             return QColor("#ffffff") if share > 0.5 else QColor(colors.foreground)
         if role in (Qt.ToolTipRole, Qt.AccessibleTextRole):
             kind = "correct" if row == column else "mistaken"
-            return (f"true {self.labels[row]}, predicted {self.labels[column]}: {count} rows ({kind}), "
-                    f"{share:.0%} of {self.labels[row]}")
+            return (
+                f"true {self.labels[row]}, predicted {self.labels[column]}: {count} rows ({kind}), "
+                f"{share:.0%} of {self.labels[row]}"
+            )
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
@@ -103,8 +116,10 @@ class ConfusionMatrixView(QWidget):
             header.setSectionResizeMode(QHeaderView.Stretch)
             header.setMinimumSectionSize(48)
         self.table.setAccessibleName("Confusion matrix")
-        self.table.setAccessibleDescription("Rows are the true labels, columns the predicted labels. "
-                                            "Press Enter on a cell to list those validation rows.")
+        self.table.setAccessibleDescription(
+            "Rows are the true labels, columns the predicted labels. "
+            "Press Enter on a cell to list those validation rows."
+        )
         self.table.clicked.connect(self._on_table_activated)
         self.table.activated.connect(self._on_table_activated)
         caption = QLabel("Rows: true label · Columns: predicted label · Click a cell to list its rows")

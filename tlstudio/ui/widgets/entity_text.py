@@ -12,8 +12,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QWidget
 
-PALETTE = ("#ffd54f", "#81d4fa", "#a5d6a7", "#f48fb1", "#ce93d8", "#ffab91", "#b0bec5", "#e6ee9c", "#80cbc4",
-           "#bcaaa4")
+PALETTE = ("#ffd54f", "#81d4fa", "#a5d6a7", "#f48fb1", "#ce93d8", "#ffab91", "#b0bec5", "#e6ee9c", "#80cbc4", "#bcaaa4")
 
 
 class EntityColors:
@@ -32,8 +31,10 @@ class EntityColors:
 def _mark(text: str, kind: str, color: str, *, tag: bool = True, score: float | None = None) -> str:
     title = f"{kind} {score:.0%}" if score is not None else kind
     label = f"<sub><b>&nbsp;{html.escape(kind)}</b></sub>" if tag else ""
-    return (f"<span style='background-color:{color}; color:#000000;' title='{html.escape(title)}'>"
-            f"&nbsp;{html.escape(text)}{label}&nbsp;</span>")
+    return (
+        f"<span style='background-color:{color}; color:#000000;' title='{html.escape(title)}'>"
+        f"&nbsp;{html.escape(text)}{label}&nbsp;</span>"
+    )
 
 
 def highlight_characters(text: str, entities, colors: EntityColors) -> str:
@@ -42,8 +43,8 @@ def highlight_characters(text: str, entities, colors: EntityColors) -> str:
     for entity in sorted(entities, key=lambda e: e.start):
         if entity.start < at:
             continue
-        out.append(html.escape(text[at:entity.start]))
-        out.append(_mark(text[entity.start:entity.end], entity.label, colors(entity.label), score=entity.score))
+        out.append(html.escape(text[at : entity.start]))
+        out.append(_mark(text[entity.start : entity.end], entity.label, colors(entity.label), score=entity.score))
         at = entity.end
     out.append(html.escape(text[at:]))
     return "".join(out).replace("\n", "<br>")
@@ -55,9 +56,15 @@ def highlight_words(tokens: list[str], spans: list[dict], colors: EntityColors) 
     for span in sorted(spans, key=lambda s: s["start"]):
         if span["start"] < at:
             continue
-        out += [html.escape(w) for w in tokens[at:span["start"]]]
-        out.append(_mark(" ".join(tokens[span["start"]:span["end"]]), span["label"], colors(span["label"]),
-                         score=span.get("score")))
+        out += [html.escape(w) for w in tokens[at : span["start"]]]
+        out.append(
+            _mark(
+                " ".join(tokens[span["start"] : span["end"]]),
+                span["label"],
+                colors(span["label"]),
+                score=span.get("score"),
+            )
+        )
         at = span["end"]
     out += [html.escape(w) for w in tokens[at:]]
     return " ".join(out)
@@ -101,8 +108,12 @@ class LabelChips(QWidget):
         for label in labels or ["(no label reaches the threshold)"]:
             text = f"{label}  {scores[label]:.0%}" if label in scores else label
             chip = QLabel(text, self)
-            chip.setStyleSheet("QLabel { border: 1px solid palette(highlight); border-radius: 9px; "
-                               "padding: 2px 9px; background: palette(alternate-base); }" if label in scores else "")
+            chip.setStyleSheet(
+                "QLabel { border: 1px solid palette(highlight); border-radius: 9px; "
+                "padding: 2px 9px; background: palette(alternate-base); }"
+                if label in scores
+                else ""
+            )
             chip.setAlignment(Qt.AlignCenter)
             self._layout.addWidget(chip)
             self._chips.append(chip)

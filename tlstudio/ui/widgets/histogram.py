@@ -24,8 +24,9 @@ class MarkedHistogram(PlotHost):
         self.plot.hideButtons()
         self.plot.setLabel("bottom", self.x_label)
         self.plot.setLabel("left", "rows")
-        self.marker = pg.InfiniteLine(angle=90, movable=False, label=" ",
-                                      labelOpts={"position": 0.85, "anchors": [(1.05, 0.5), (1.05, 0.5)]})
+        self.marker = pg.InfiniteLine(
+            angle=90, movable=False, label=" ", labelOpts={"position": 0.85, "anchors": [(1.05, 0.5), (1.05, 0.5)]}
+        )
         self.plot.addItem(self.marker)
         self.marker.hide()
         self._draw()
@@ -56,8 +57,14 @@ class MarkedHistogram(PlotHost):
         if self._counts:
             lefts = self._edges[:-1]
             widths = [b - a for a, b in zip(self._edges[:-1], self._edges[1:])]
-            self._bars = pg.BarGraphItem(x0=lefts, width=widths, height=self._counts, y0=0,
-                                         brush=pg.mkBrush(colors.series[0]), pen=pg.mkPen(colors.background))
+            self._bars = pg.BarGraphItem(
+                x0=lefts,
+                width=widths,
+                height=self._counts,
+                y0=0,
+                brush=pg.mkBrush(colors.series[0]),
+                pen=pg.mkPen(colors.background),
+            )
             self.plot.addItem(self._bars)
         if self._marker_value is not None:
             self.marker.setPen(pg.mkPen(colors.marker, width=2, style=pg.QtCore.Qt.DashLine))

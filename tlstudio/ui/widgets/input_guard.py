@@ -44,9 +44,18 @@ def scroll_enclosing_area(widget: QWidget, event: QWheelEvent) -> bool:
         if isinstance(parent, QAbstractScrollArea):
             viewport = parent.viewport()
             position = widget.mapTo(viewport, event.position())
-            forwarded = QWheelEvent(position, event.globalPosition(), event.pixelDelta(), event.angleDelta(),
-                                    event.buttons(), event.modifiers(), event.phase(), event.inverted(),
-                                    event.source(), event.pointingDevice())
+            forwarded = QWheelEvent(
+                position,
+                event.globalPosition(),
+                event.pixelDelta(),
+                event.angleDelta(),
+                event.buttons(),
+                event.modifiers(),
+                event.phase(),
+                event.inverted(),
+                event.source(),
+                event.pointingDevice(),
+            )
             forwarded.ignore()
             QApplication.sendEvent(viewport, forwarded)
             if forwarded.isAccepted():

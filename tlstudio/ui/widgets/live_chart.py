@@ -56,8 +56,8 @@ class SeriesBuffer:
         needed = self.size + len(xs)
         if self._x is None or needed > len(self._x):
             self._grow(max(needed, 2 * self.size, self._capacity))
-        self._x[self.size:needed] = xs
-        self._y[self.size:needed] = ys
+        self._x[self.size : needed] = xs
+        self._y[self.size : needed] = ys
         self.size = needed
 
     def clear(self) -> None:
@@ -70,20 +70,20 @@ class SeriesBuffer:
             old = getattr(self, name)
             new = np.empty(capacity, dtype=np.float64)
             if old is not None:
-                new[:self.size] = old[:self.size]
+                new[: self.size] = old[: self.size]
             setattr(self, name, new)
 
     @property
     def x(self) -> "np.ndarray":
         if self._x is None:
             self._grow(self._capacity)
-        return self._x[:self.size]
+        return self._x[: self.size]
 
     @property
     def y(self) -> "np.ndarray":
         if self._y is None:
             self._grow(self._capacity)
-        return self._y[:self.size]
+        return self._y[: self.size]
 
     def last(self) -> tuple[float, float] | None:
         return (float(self._x[self.size - 1]), float(self._y[self.size - 1])) if self.size else None
@@ -117,8 +117,15 @@ class LiveChart(PlotHost):
     names only the series that have points.
     """
 
-    def __init__(self, title: str, x_label: str, y_label: str = "", parent: QWidget | None = None,
-                 log_y: bool = False, legend: str | None = "above"):
+    def __init__(
+        self,
+        title: str,
+        x_label: str,
+        y_label: str = "",
+        parent: QWidget | None = None,
+        log_y: bool = False,
+        legend: str | None = "above",
+    ):
         super().__init__(title, parent, minimum_height=160)
         self._labels = (x_label, y_label)
         self._log_y = log_y
@@ -149,8 +156,9 @@ class LiveChart(PlotHost):
         self._timer.start()
 
     # -- series -----------------------------------------------------------
-    def add_series(self, key: str, name: str, *, color_index: int = 0, points: bool = False,
-                   dashed: bool = False) -> None:
+    def add_series(
+        self, key: str, name: str, *, color_index: int = 0, points: bool = False, dashed: bool = False
+    ) -> None:
         series = self._series[key] = _Series(name, SeriesBuffer(), None, color_index, points, dashed)
         if self.plot is not None:
             self._add_item(series)
@@ -256,8 +264,10 @@ class LiveChart(PlotHost):
         if not bounds:
             return
         follows = box.autoRangeEnabled()
-        spans = ((min(b[0] for b in bounds), max(b[1] for b in bounds)),
-                 (min(b[2] for b in bounds), max(b[3] for b in bounds)))
+        spans = (
+            (min(b[0] for b in bounds), max(b[1] for b in bounds)),
+            (min(b[2] for b in bounds), max(b[3] for b in bounds)),
+        )
         for axis, (low, high) in enumerate(spans):
             if not follows[axis] or low != high:
                 continue
@@ -269,8 +279,11 @@ class LiveChart(PlotHost):
                 centre, half = low, (abs(low) * 0.1 or 1.0)
                 if axis == 0:
                     half = max(half, 1.0)  # steps and epochs: the neighbours of a first one
-            box.setRange(**{"xRange" if axis == 0 else "yRange": (centre - half, centre + half)}, padding=0,
-                         disableAutoRange=False)
+            box.setRange(
+                **{"xRange" if axis == 0 else "yRange": (centre - half, centre + half)},
+                padding=0,
+                disableAutoRange=False,
+            )
 
     def _view_window(self) -> tuple[tuple[float, float] | None, int]:
         """(the x range shown, or None while it follows the data; the plot's width in pixels)."""

@@ -35,8 +35,11 @@ class RowDetail(QWidget):
         self.heading.setText(f"<b>{escape(heading)}</b>")
         parts = [f"<p style='white-space: pre-wrap'>{escape(text)}</p>"]
         if fields:
-            parts.append("<p style='color:gray'>" + "<br>".join(f"{escape(name)}: {escape(value)}"
-                                                                 for name, value in fields) + "</p>")
+            parts.append(
+                "<p style='color:gray'>"
+                + "<br>".join(f"{escape(name)}: {escape(value)}" for name, value in fields)
+                + "</p>"
+            )
         self.body.setHtml("".join(parts))
 
 

@@ -7,8 +7,16 @@ from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 # (light theme, dark theme): the dark theme's greens and reds are lighter so they read on a dark base.
 BETTER = (QColor("#2e7d32"), QColor("#81c784"))
@@ -63,8 +71,11 @@ class RunComparisonView(QWidget):
 
         self.comparison = comparison
         a, b = comparison.a.name, comparison.b.name
-        tags = ["with domain adaptation" if adapted else "without domain adaptation"
-                for adapted in comparison.adaptation] if len(set(comparison.adaptation)) == 2 else ["", ""]
+        tags = (
+            ["with domain adaptation" if adapted else "without domain adaptation" for adapted in comparison.adaptation]
+            if len(set(comparison.adaptation)) == 2
+            else ["", ""]
+        )
         short_a, short_b = distinct_names(a, b)
         heads = [f"{name}\n({tag})" if tag else name for name, tag in zip((short_a, short_b), tags)]
         self.metrics.setHorizontalHeaderLabels(["metric", *heads, "difference"])
@@ -99,8 +110,10 @@ class RunComparisonView(QWidget):
             self.settings.setItem(row, 0, name_item)
             self.settings.setItem(row, 1, _item(_setting_text(value_a), align=Qt.AlignLeft | Qt.AlignVCenter))
             self.settings.setItem(row, 2, _item(_setting_text(value_b), align=Qt.AlignLeft | Qt.AlignVCenter))
-        self.summary.setText(f"<b>{escape(comparison.summary())}</b> Differences read as {escape(b)} minus "
-                             f"{escape(a)}; the better value of each row is in green.")
+        self.summary.setText(
+            f"<b>{escape(comparison.summary())}</b> Differences read as {escape(b)} minus "
+            f"{escape(a)}; the better value of each row is in green."
+        )
         self.notes.setText(" ".join(comparison.notes))
         self.notes.setVisible(bool(comparison.notes))
 
@@ -118,9 +131,11 @@ def distinct_names(a: str, b: str, keep: int = 6, longest: int = 28) -> tuple[st
     while common < min(len(a), len(b)) and a[common] == b[common]:
         common += 1
     cut = max(keep, min(common, len(a), len(b)) - 2)  # keep a little of the shared part as context
+
     def short(name: str) -> str:
         tail = name[cut:]
         if len(tail) > longest - keep - 1:
-            tail = tail[:longest - keep - 2] + "…"
+            tail = tail[: longest - keep - 2] + "…"
         return name if cut <= keep else name[:keep] + "…" + tail
+
     return short(a), short(b)

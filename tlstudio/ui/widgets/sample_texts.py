@@ -21,8 +21,9 @@ class SampleTexts(QWidget):
         title = QLabel("<b>Sample generations</b>", self)
         self.browser = QTextBrowser(self)
         self.browser.setAccessibleName("Sample generations")
-        self.browser.setPlaceholderText("Text generation runs continue a few fixed prompts after each evaluation; "
-                                        "their texts appear here.")
+        self.browser.setPlaceholderText(
+            "Text generation runs continue a few fixed prompts after each evaluation; their texts appear here."
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(title)
@@ -37,8 +38,10 @@ class SampleTexts(QWidget):
         parts = []
         for shown in self.events:
             when = "before training" if shown.step == 0 else f"step {shown.step} (epoch {shown.epoch:.2f})"
-            rows = "".join(f"<p><span style='color:gray'>{escape(sample['prompt'])}</span> "
-                           f"<b>{escape(sample['text'])}</b></p>" for sample in shown.samples)
+            rows = "".join(
+                f"<p><span style='color:gray'>{escape(sample['prompt'])}</span> <b>{escape(sample['text'])}</b></p>"
+                for sample in shown.samples
+            )
             parts.append(f"<h4>{when}</h4>{rows}")
         self.browser.setHtml("".join(parts))
         latest = self.events[0]

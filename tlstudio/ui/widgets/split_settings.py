@@ -7,8 +7,7 @@ from PySide6.QtWidgets import QButtonGroup, QComboBox, QDoubleSpinBox, QFormLayo
 
 from .fields import PathField
 
-DATA_FILTER = ("Data files (*.csv *.tsv *.txt *.json *.jsonl *.ndjson *.parquet *.xlsx *.conll *.iob);;"
-               "All files (*)")
+DATA_FILTER = "Data files (*.csv *.tsv *.txt *.json *.jsonl *.ndjson *.parquet *.xlsx *.conll *.iob);;All files (*)"
 
 
 class SplitSettings(QGroupBox):
@@ -70,8 +69,10 @@ class SplitSettings(QGroupBox):
 
     def _on_changed(self) -> None:
         self._sync_enabled()
-        self.changed.emit({
-            "eval_fraction": round(self.fraction.value() / 100, 4),
-            "split_column": (self.column.currentText() or None) if self.by_column.isChecked() else None,
-            "eval_data": (self.file.path or None) if self.by_file.isChecked() else None,
-        })
+        self.changed.emit(
+            {
+                "eval_fraction": round(self.fraction.value() / 100, 4),
+                "split_column": (self.column.currentText() or None) if self.by_column.isChecked() else None,
+                "eval_data": (self.file.path or None) if self.by_file.isChecked() else None,
+            }
+        )

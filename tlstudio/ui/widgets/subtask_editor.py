@@ -10,20 +10,40 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
 from ...api import SUBTASK_TASKS, check_entries, entry_from_row, row_from_entry
 
-HEADERS = ("Name", "Task", "Data file (blank: the open file)", "Text / tokens column", "Label / tags column",
-           "Loss weight", "Batch share (blank: by rows)")
-TIPS = ("Names the sub-task's metrics and its model folder tasks/NAME.",
-        "Text classification or entity tagging.",
-        "Leave blank to use the data file open on the Data page (two label columns of the same rows).",
-        "The column with the text (classification) or the tokens (tagging); blank: suggested from the data.",
-        "The column with the label (classification) or the tags (tagging); blank: suggested from the data.",
-        "Multiplies this sub-task's loss: larger values make the shared encoder favour it.",
-        "This sub-task's share of the batches (shares are normalised); blank: its share of the training rows.")
+HEADERS = (
+    "Name",
+    "Task",
+    "Data file (blank: the open file)",
+    "Text / tokens column",
+    "Label / tags column",
+    "Loss weight",
+    "Batch share (blank: by rows)",
+)
+TIPS = (
+    "Names the sub-task's metrics and its model folder tasks/NAME.",
+    "Text classification or entity tagging.",
+    "Leave blank to use the data file open on the Data page (two label columns of the same rows).",
+    "The column with the text (classification) or the tokens (tagging); blank: suggested from the data.",
+    "The column with the label (classification) or the tags (tagging); blank: suggested from the data.",
+    "Multiplies this sub-task's loss: larger values make the shared encoder favour it.",
+    "This sub-task's share of the batches (shares are normalised); blank: its share of the training rows.",
+)
 
 
 class SubtaskEditor(QGroupBox):
@@ -51,8 +71,9 @@ class SubtaskEditor(QGroupBox):
         self.remove_button = QPushButton("Remove", self)
         self.remove_button.clicked.connect(self.remove_selected)
         self.save_button = QPushButton("Save as JSON…", self)
-        self.save_button.setToolTip("Save the list for the command line: tlstudio train DATA --task multi-task "
-                                    "--subtasks FILE")
+        self.save_button.setToolTip(
+            "Save the list for the command line: tlstudio train DATA --task multi-task --subtasks FILE"
+        )
         self.save_button.clicked.connect(self.save_json)
         for button in (self.add_button, self.remove_button, self.save_button):
             row.addWidget(button)
@@ -73,17 +94,31 @@ class SubtaskEditor(QGroupBox):
         values = values or {"name": f"task{number}", "task": "text-classification", "weight": 1.0}
         self._loading = True
         self.table.insertRow(number - 1)
-        cells = [values.get("name", ""), None, values.get("data", ""), values.get("input_column", ""),
-                 values.get("label_column", ""), f"{float(values.get('weight', 1.0)):g}",
-                 "" if values.get("proportion") in (None, "") else f"{values['proportion']}"]
+        cells = [
+            values.get("name", ""),
+            None,
+            values.get("data", ""),
+            values.get("input_column", ""),
+            values.get("label_column", ""),
+            f"{float(values.get('weight', 1.0)):g}",
+            "" if values.get("proportion") in (None, "") else f"{values['proportion']}",
+        ]
         for column, text in enumerate(cells):
             if column == 1:
                 combo = QComboBox(self.table)
                 for task in SUBTASK_TASKS:
-                    combo.addItem({"text-classification": "Text classification",
-                                   "token-classification": "Entity tagging"}[task], task)
-                combo.setCurrentIndex(max(0, SUBTASK_TASKS.index(values.get("task", SUBTASK_TASKS[0]))
-                                          if values.get("task") in SUBTASK_TASKS else 0))
+                    combo.addItem(
+                        {"text-classification": "Text classification", "token-classification": "Entity tagging"}[task],
+                        task,
+                    )
+                combo.setCurrentIndex(
+                    max(
+                        0,
+                        SUBTASK_TASKS.index(values.get("task", SUBTASK_TASKS[0]))
+                        if values.get("task") in SUBTASK_TASKS
+                        else 0,
+                    )
+                )
                 combo.currentIndexChanged.connect(lambda _i: self._emit())
                 self.table.setCellWidget(number - 1, 1, combo)
             else:
@@ -93,8 +128,9 @@ class SubtaskEditor(QGroupBox):
         self._emit()
 
     def remove_selected(self) -> None:
-        rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True) or \
-            ([self.table.rowCount() - 1] if self.table.rowCount() else [])
+        rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True) or (
+            [self.table.rowCount() - 1] if self.table.rowCount() else []
+        )
         for row in rows:
             self.table.removeRow(row)
             del self._other[row]
@@ -105,8 +141,9 @@ class SubtaskEditor(QGroupBox):
         for row in range(self.table.rowCount()):
             text = [self.table.item(row, c).text() if self.table.item(row, c) else "" for c in range(len(HEADERS))]
             task = self.table.cellWidget(row, 1).currentData()
-            result.append(entry_from_row(text[0], task, text[2], text[3], text[4], text[5], text[6] or None,
-                                         self._other[row]))
+            result.append(
+                entry_from_row(text[0], task, text[2], text[3], text[4], text[5], text[6] or None, self._other[row])
+            )
         return result
 
     def set_entries(self, entries: list[dict] | None, compare: bool = False) -> None:
@@ -116,9 +153,22 @@ class SubtaskEditor(QGroupBox):
         self._other = []
         for entry in entries or []:
             shown = row_from_entry(entry)
-            kept = {k: v for k, v in entry.items() if k not in ("name", "task", "data", "weight", "proportion",
-                                                                "text_column", "label_column", "tokens_column",
-                                                                "tags_column")}
+            kept = {
+                k: v
+                for k, v in entry.items()
+                if k
+                not in (
+                    "name",
+                    "task",
+                    "data",
+                    "weight",
+                    "proportion",
+                    "text_column",
+                    "label_column",
+                    "tokens_column",
+                    "tags_column",
+                )
+            }
             self.add_row(shown, kept)
         self.compare.setChecked(compare)
         self.blockSignals(False)
@@ -131,8 +181,9 @@ class SubtaskEditor(QGroupBox):
         self.subtasks_changed.emit(self.entries())
 
     def _show_problem(self) -> None:
-        problem = check_entries(self.entries(), self.default_data) if self.table.rowCount() else \
-            "Add at least two sub-tasks."
+        problem = (
+            check_entries(self.entries(), self.default_data) if self.table.rowCount() else "Add at least two sub-tasks."
+        )
         self.problem.setText(problem or "")
         self.problem.setVisible(bool(problem))
 

@@ -53,8 +53,9 @@ class TextColumnRoom(QObject):
                     continue
                 width = OTHER_WIDTH
                 if column < MEASURED:
-                    width = min(OTHER_WIDTH, max(60, self.view.sizeHintForColumn(column) + 12,
-                                                 header.sectionSizeHint(column)))
+                    width = min(
+                        OTHER_WIDTH, max(60, self.view.sizeHintForColumn(column) + 12, header.sectionSizeHint(column))
+                    )
                 self.view.setColumnWidth(column, width)
                 self._others += width
         finally:

@@ -58,8 +58,11 @@ class TrainingCharts(QWidget):
     def add_evaluation(self, event: Evaluated) -> None:
         if isinstance(event.metrics.get("loss"), (int, float)):
             self.loss.append("eval", event.step, event.metrics["loss"])
-        keys = [*EPOCH_METRICS, *(k for k in event.metrics if k.rpartition("/")[2] in SUBTASK_SCORES
-                                  and "/" in k), MULTI_TASK_MEAN]
+        keys = [
+            *EPOCH_METRICS,
+            *(k for k in event.metrics if k.rpartition("/")[2] in SUBTASK_SCORES and "/" in k),
+            MULTI_TASK_MEAN,
+        ]
         for key in keys:
             value = event.metrics.get(key)
             if not isinstance(value, (int, float)):

@@ -28,8 +28,11 @@ _waiting: set["Job"] = set()  # jobs whose results have not been delivered yet (
 # torch, seconds of work that held up the sample data at start-up and competed with the window for the GIL.
 _first_imports = threading.Lock()
 _warm = threading.Event()
-_AUTO_MODULES = ("transformers.models.auto.configuration_auto", "transformers.models.auto.tokenization_auto",
-                 "transformers.models.auto.modeling_auto")
+_AUTO_MODULES = (
+    "transformers.models.auto.configuration_auto",
+    "transformers.models.auto.tokenization_auto",
+    "transformers.models.auto.modeling_auto",
+)
 
 
 def settle_imports() -> None:
@@ -61,18 +64,29 @@ class _Relay(QObject):
 class Job:
     """One piece of background work and the callbacks for its outcome."""
 
-    def __init__(self, work: Callable[["Job"], Any], *, context: QObject | None = None,
-                 on_success: Callable[[Any], None] | None = None,
-                 on_failure: Callable[[Failure], None] | None = None,
-                 on_progress: Callable[[object], None] | None = None,
-                 on_cancelled: Callable[[], None] | None = None,
-                 on_done: Callable[[], None] | None = None, uses_transformers: bool = True):
+    def __init__(
+        self,
+        work: Callable[["Job"], Any],
+        *,
+        context: QObject | None = None,
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[Failure], None] | None = None,
+        on_progress: Callable[[object], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+        on_done: Callable[[], None] | None = None,
+        uses_transformers: bool = True,
+    ):
         self.work = work
         self.uses_transformers = uses_transformers
         self.cancel_token = CancelToken()
         self.context = context
-        self._callbacks = {"success": on_success, "failure": on_failure, "progress": on_progress,
-                           "cancelled": on_cancelled, "done": on_done}
+        self._callbacks = {
+            "success": on_success,
+            "failure": on_failure,
+            "progress": on_progress,
+            "cancelled": on_cancelled,
+            "done": on_done,
+        }
         self.finished = False
         self._relay = _Relay()
         self._relay.succeeded.connect(lambda value: self._deliver("success", value))
@@ -183,8 +197,14 @@ class LatestOnly:
     already superseded is dropped instead of flickering onto the screen.
     """
 
-    def __init__(self, context: QObject, on_success: Callable[[Any], None],
-                 on_failure: Callable[[Failure], None] | None = None, *, uses_transformers: bool = True):
+    def __init__(
+        self,
+        context: QObject,
+        on_success: Callable[[Any], None],
+        on_failure: Callable[[Failure], None] | None = None,
+        *,
+        uses_transformers: bool = True,
+    ):
         self.context = context
         self.uses_transformers = uses_transformers
         self.on_success = on_success
@@ -206,9 +226,14 @@ class LatestOnly:
         self._pending = None
 
     def _start(self, work: Callable[[Job], Any]) -> None:
-        self._running = run_in_background(work, context=self.context, on_success=self._on_success,
-                                          on_failure=self._on_failure, on_done=self._on_done,
-                                          uses_transformers=self.uses_transformers)
+        self._running = run_in_background(
+            work,
+            context=self.context,
+            on_success=self._on_success,
+            on_failure=self._on_failure,
+            on_done=self._on_done,
+            uses_transformers=self.uses_transformers,
+        )
 
     def _on_success(self, value: Any) -> None:
         if self._pending is None:

@@ -41,6 +41,10 @@ def failure_from_exception(exc: BaseException) -> Failure:
     except OSError:
         log_file = None
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return Failure(f"tlstudio hit an unexpected problem: {type(exc).__name__}: {exc}",
-                   "The details below were also written to the log file; please include them in a report.",
-                   details, user_error=False, log_file=log_file)
+    return Failure(
+        f"tlstudio hit an unexpected problem: {type(exc).__name__}: {exc}",
+        "The details below were also written to the log file; please include them in a report.",
+        details,
+        user_error=False,
+        log_file=log_file,
+    )

@@ -21,7 +21,14 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ...api import (
-    CancelToken, CheckpointSaved, Evaluated, Message, RunStarted, SamplesGenerated, StageChanged, StepEnded,
+    CancelToken,
+    CheckpointSaved,
+    Evaluated,
+    Message,
+    RunStarted,
+    SamplesGenerated,
+    StageChanged,
+    StepEnded,
     StepLogged,
 )
 from .failures import failure_from_exception
@@ -68,10 +75,16 @@ class TrainingWorker(QObject):
         super().__init__()
         self._job = job
         self._cancel = cancel
-        self._routes = {RunStarted: self.run_started, StepLogged: self.step_logged, StepEnded: self.step_ended,
-                        Evaluated: self.evaluated, SamplesGenerated: self.samples_generated,
-                        CheckpointSaved: self.checkpoint_saved, Message: self.message,
-                        StageChanged: self.stage_changed}
+        self._routes = {
+            RunStarted: self.run_started,
+            StepLogged: self.step_logged,
+            StepEnded: self.step_ended,
+            Evaluated: self.evaluated,
+            SamplesGenerated: self.samples_generated,
+            CheckpointSaved: self.checkpoint_saved,
+            Message: self.message,
+            StageChanged: self.stage_changed,
+        }
 
     # The sink the core reports to; called on the worker thread.
     def emit(self, event: object) -> None:
@@ -89,8 +102,9 @@ class TrainingWorker(QObject):
 
             settle_imports()
             result = self._job(self, self._cancel)
-            self.run_finished.emit(RunOutcome(result.status, str(result.output_dir), _plain(result.metrics),
-                                              int(result.step)))
+            self.run_finished.emit(
+                RunOutcome(result.status, str(result.output_dir), _plain(result.metrics), int(result.step))
+            )
         except BaseException as exc:  # noqa: BLE001 - the thread must always report and end
             self.run_failed.emit(failure_from_exception(exc))
         finally:
@@ -113,8 +127,18 @@ class TrainingController(JobController):
     stage_changed = Signal(object)
     run_finished = Signal(object)
     run_failed = Signal(object)
-    forwarded = ("run_started", "step_logged", "step_ended", "evaluated", "samples_generated", "checkpoint_saved",
-                 "message", "stage_changed", "run_finished", "run_failed")
+    forwarded = (
+        "run_started",
+        "step_logged",
+        "step_ended",
+        "evaluated",
+        "samples_generated",
+        "checkpoint_saved",
+        "message",
+        "stage_changed",
+        "run_finished",
+        "run_failed",
+    )
     busy = "a run is already training"
 
     def __init__(self, parent: QObject | None = None):

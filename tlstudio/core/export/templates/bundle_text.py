@@ -41,5 +41,6 @@ def printable(text):
 def dumps(value):
     """JSON for the terminal: readable non-ASCII text, but direction-changing characters escaped."""
     text = json.dumps(value, indent=2, ensure_ascii=False)
-    return "".join(f"\\u{ord(ch):04x}" if ch in _INVISIBLE or unicodedata.category(ch) in ("Cf", "Zl", "Zp")
-                   else ch for ch in text)
+    return "".join(
+        f"\\u{ord(ch):04x}" if ch in _INVISIBLE or unicodedata.category(ch) in ("Cf", "Zl", "Zp") else ch for ch in text
+    )

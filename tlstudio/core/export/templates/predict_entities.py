@@ -33,18 +33,33 @@ def load():
     device = 0 if torch.cuda.is_available() else -1
     # A stride lets texts longer than max_length be tagged in overlapping pieces instead of cut off.
     stride = max(0, min(32, settings["max_length"] // 4))
-    return pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="first",
-                    device=device, stride=stride)
+    return pipeline(
+        "token-classification",
+        model=model,
+        tokenizer=tokenizer,
+        aggregation_strategy="first",
+        device=device,
+        stride=stride,
+    )
 
 
 def predict(texts, tagger, batch_size=16):
     results = []
     for found in tagger(texts, batch_size=batch_size):
-        results.append([{"start": int(e["start"]), "end": int(e["end"]), "label": e["entity_group"],
-                         "score": round(float(e["score"]), 4)} for e in found])
+        results.append(
+            [
+                {
+                    "start": int(e["start"]),
+                    "end": int(e["end"]),
+                    "label": e["entity_group"],
+                    "score": round(float(e["score"]), 4),
+                }
+                for e in found
+            ]
+        )
     for text, entities in zip(texts, results):
         for entity in entities:
-            entity["text"] = text[entity["start"]:entity["end"]]
+            entity["text"] = text[entity["start"] : entity["end"]]
     return results
 
 
@@ -63,7 +78,9 @@ def main():
     for text, entities in zip(texts, results):
         print(printable(text))
         for entity in entities:
-            print(f"  {entity['label']}\t{entity['score']:.3f}\t{entity['start']}-{entity['end']}\t{printable(entity['text'])}")
+            print(
+                f"  {entity['label']}\t{entity['score']:.3f}\t{entity['start']}-{entity['end']}\t{printable(entity['text'])}"
+            )
         if not entities:
             print("  (no entities)")
 

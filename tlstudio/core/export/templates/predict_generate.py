@@ -43,10 +43,16 @@ def generate(texts, tokenizer, model, settings, batch_size=16, **overrides):
     out = [""] * len(texts)
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
-            chunk = order[start:start + batch_size]
+            chunk = order[start : start + batch_size]
             # Encoder-decoder models warm-started from BERT take no token type ids in generate().
-            batch = tokenizer([prefix + texts[i] for i in chunk], truncation=True, max_length=settings["max_length"],
-                              padding=True, return_tensors="pt", return_token_type_ids=False).to(model.device)
+            batch = tokenizer(
+                [prefix + texts[i] for i in chunk],
+                truncation=True,
+                max_length=settings["max_length"],
+                padding=True,
+                return_tensors="pt",
+                return_token_type_ids=False,
+            ).to(model.device)
             generated = model.generate(**batch, **overrides)
             for index, text in zip(chunk, tokenizer.batch_decode(generated, skip_special_tokens=True)):
                 out[index] = text.strip()
@@ -65,8 +71,15 @@ def main():
     if not texts:
         parser.error("give texts as arguments or on standard input")
     tokenizer, model, settings = load()
-    results = generate(texts, tokenizer, model, settings, num_beams=args.num_beams,
-                       max_new_tokens=args.max_new_tokens, length_penalty=args.length_penalty)
+    results = generate(
+        texts,
+        tokenizer,
+        model,
+        settings,
+        num_beams=args.num_beams,
+        max_new_tokens=args.max_new_tokens,
+        length_penalty=args.length_penalty,
+    )
     if args.json:
         print(dumps([{"text": t, "generated": g} for t, g in zip(texts, results)]))
     else:

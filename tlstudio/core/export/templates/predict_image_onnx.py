@@ -41,21 +41,27 @@ def preprocess(path, settings):
         values = values * np.float32(settings.get("rescale_factor", 1 / 255))
     if settings.get("do_normalize", True):
         values = (values - np.asarray(settings["image_mean"], dtype=np.float32)) / np.asarray(
-            settings["image_std"], dtype=np.float32)
+            settings["image_std"], dtype=np.float32
+        )
     return values.transpose(2, 0, 1)
 
 
 def predict(paths, session, labels, settings, batch_size=32):
     results = []
     for start in range(0, len(paths), batch_size):
-        batch = np.stack([preprocess(p, settings) for p in paths[start:start + batch_size]])
+        batch = np.stack([preprocess(p, settings) for p in paths[start : start + batch_size]])
         logits = session.run(["logits"], {"pixel_values": batch})[0].astype(np.float64)
         probs = np.exp(logits - logits.max(-1, keepdims=True))
         probs /= probs.sum(-1, keepdims=True)
         for row in probs:
             best = int(row.argmax())
-            results.append({"label": labels[best], "score": float(row[best]),
-                            "scores": {label: float(p) for label, p in zip(labels, row)}})
+            results.append(
+                {
+                    "label": labels[best],
+                    "score": float(row[best]),
+                    "scores": {label: float(p) for label, p in zip(labels, row)},
+                }
+            )
     return results
 
 

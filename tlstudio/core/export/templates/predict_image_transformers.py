@@ -29,8 +29,14 @@ def main():
     classifier = pipeline("image-classification", model=str(MODEL))
     results = classifier(args.images, top_k=None)
     if args.json:
-        print(dumps([{"image": p, "scores": {r["label"]: r["score"] for r in rows}}
-                          for p, rows in zip(args.images, results)]))
+        print(
+            dumps(
+                [
+                    {"image": p, "scores": {r["label"]: r["score"] for r in rows}}
+                    for p, rows in zip(args.images, results)
+                ]
+            )
+        )
     else:
         for path, rows in zip(args.images, results):
             print(f"{rows[0]['label']}\t{rows[0]['score']:.3f}\t{printable(path)}")

@@ -41,7 +41,7 @@ def predict(texts, tokenizer, session, labels, batch_size=32):
     names = [i.name for i in session.get_inputs()]
     results = []
     for start in range(0, len(texts), batch_size):
-        encodings = tokenizer.encode_batch(texts[start:start + batch_size])
+        encodings = tokenizer.encode_batch(texts[start : start + batch_size])
         columns = {
             "input_ids": [e.ids for e in encodings],
             "attention_mask": [e.attention_mask for e in encodings],
@@ -52,8 +52,13 @@ def predict(texts, tokenizer, session, labels, batch_size=32):
         probabilities = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
         for row in probabilities:
             best = int(row.argmax())
-            results.append({"label": labels[best], "score": float(row[best]),
-                            "scores": {label: float(p) for label, p in zip(labels, row)}})
+            results.append(
+                {
+                    "label": labels[best],
+                    "score": float(row[best]),
+                    "scores": {label: float(p) for label, p in zip(labels, row)},
+                }
+            )
     return results
 
 

@@ -45,12 +45,22 @@ def scores_for(texts, pairs, tokenizer, model, settings, batch_size=32):
     rows, owners = [], []
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):
-            chunk_pairs = pairs[start:start + batch_size] if pairs is not None else None
-            batch = tokenizer(texts[start:start + batch_size], chunk_pairs, truncation=truncation,
-                              max_length=settings["max_length"], padding=True, return_tensors="pt", **windows)
+            chunk_pairs = pairs[start : start + batch_size] if pairs is not None else None
+            batch = tokenizer(
+                texts[start : start + batch_size],
+                chunk_pairs,
+                truncation=truncation,
+                max_length=settings["max_length"],
+                padding=True,
+                return_tensors="pt",
+                **windows,
+            )
             owner = batch.pop("overflow_to_sample_mapping", None)
-            owners += [start + int(i) for i in owner] if owner is not None else list(
-                range(start, start + len(batch["input_ids"])))
+            owners += (
+                [start + int(i) for i in owner]
+                if owner is not None
+                else list(range(start, start + len(batch["input_ids"])))
+            )
             logits = model(**batch.to(model.device)).logits.float()
             if problem == "regression":
                 rows += logits.cpu().tolist()
@@ -80,8 +90,13 @@ def predict(texts, pairs, tokenizer, model, labels, settings):
             results.append({"value": row[0]})
         elif problem == "multi_label_classification":
             threshold = getattr(model.config, "multi_label_threshold", 0.5)
-            results.append({"labels": [label for label, s in zip(labels, row) if s >= threshold],
-                            "scores": dict(zip(labels, row)), "threshold": threshold})
+            results.append(
+                {
+                    "labels": [label for label, s in zip(labels, row) if s >= threshold],
+                    "scores": dict(zip(labels, row)),
+                    "threshold": threshold,
+                }
+            )
         else:
             best = max(range(len(row)), key=row.__getitem__)
             results.append({"label": labels[best], "score": row[best], "scores": dict(zip(labels, row))})
@@ -98,8 +113,12 @@ def summary(result):
 
 def main():
     parser = argparse.ArgumentParser(description="Classify texts with this bundle's model.")
-    parser.add_argument("texts", nargs="*", help="texts to classify (read from standard input when none; for a "
-                                                 "sentence-pair model, one 'text<TAB>second text' per line)")
+    parser.add_argument(
+        "texts",
+        nargs="*",
+        help="texts to classify (read from standard input when none; for a "
+        "sentence-pair model, one 'text<TAB>second text' per line)",
+    )
     parser.add_argument("--pair", action="append", help="the second text for each text (sentence-pair models)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of one answer per line")
     args = parser.parse_args()
@@ -122,8 +141,10 @@ def main():
         parser.error("this model reads single texts; --pair is for sentence-pair models")
     results = predict(texts, pairs, tokenizer, model, labels, settings)
     if args.json:
-        shown = [{"text": t, **({"text_pair": pairs[i]} if pairs else {}), **r}
-                 for i, (t, r) in enumerate(zip(texts, results))]
+        shown = [
+            {"text": t, **({"text_pair": pairs[i]} if pairs else {}), **r}
+            for i, (t, r) in enumerate(zip(texts, results))
+        ]
         print(dumps(shown))
     else:
         for text, result in zip(texts, results):

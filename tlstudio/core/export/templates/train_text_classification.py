@@ -57,8 +57,10 @@ def check_data(manifest_file):
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
         if digest.hexdigest() != entry["sha256"]:
-            sys.exit(f"error: {entry['path']} does not match its SHA-256 in {manifest_file.name}; "
-                     "the data changed since the bundle was made (use --skip-checksums to train anyway).")
+            sys.exit(
+                f"error: {entry['path']} does not match its SHA-256 in {manifest_file.name}; "
+                "the data changed since the bundle was made (use --skip-checksums to train anyway)."
+            )
 
 
 def read_rows(path):
@@ -98,8 +100,9 @@ def weighted_loss(weights):
 
     def loss(outputs, labels, num_items_in_batch=None):
         logits = outputs["logits"]
-        losses = torch.nn.functional.cross_entropy(logits, labels, weight=weights.to(logits.device, logits.dtype),
-                                                   reduction="none")
+        losses = torch.nn.functional.cross_entropy(
+            logits, labels, weight=weights.to(logits.device, logits.dtype), reduction="none"
+        )
         return losses.sum() / num_items_in_batch if num_items_in_batch is not None else losses.mean()
 
     return loss
@@ -118,8 +121,11 @@ def main():
     parser.add_argument("--output-dir", default=str(HERE / "output"), help="where the trained model goes")
     parser.add_argument("--max-steps", type=int, help="stop after this many optimizer steps (overrides run.json)")
     parser.add_argument("--epochs", type=float, help="override run.json's epochs")
-    parser.add_argument("--per-device-batch-size", type=int,
-                        help="examples per process and step (default: run.json's batch size split over processes)")
+    parser.add_argument(
+        "--per-device-batch-size",
+        type=int,
+        help="examples per process and step (default: run.json's batch size split over processes)",
+    )
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --output-dir")
     parser.add_argument("--skip-checksums", action="store_true", help="train even if data/ changed")
     args = parser.parse_args()
@@ -134,8 +140,13 @@ def main():
     backbone = HERE / run["backbone"]
     tokenizer = AutoTokenizer.from_pretrained(backbone)
     model = AutoModelForSequenceClassification.from_pretrained(
-        backbone, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id,
-        ignore_mismatched_sizes=True, use_safetensors=True, trust_remote_code=False,
+        backbone,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id=label2id,
+        ignore_mismatched_sizes=True,
+        use_safetensors=True,
+        trust_remote_code=False,
     )
     train_set = Encoded(tokenizer, read_rows(run["data"]["train"]), label2id, hp["max_length"])
     eval_set = Encoded(tokenizer, read_rows(run["data"]["validation"]), label2id, hp["max_length"])
@@ -144,8 +155,10 @@ def main():
     # learning-rate schedule) stays what it was.
     per_device = args.per_device_batch_size or max(1, math.ceil(hp["batch_size"] / WORLD_SIZE))
     output = Path(args.output_dir)
-    say(f"training on {WORLD_SIZE} process(es), {per_device} examples per process and step, "
-        f"{len(train_set)} training / {len(eval_set)} validation rows")
+    say(
+        f"training on {WORLD_SIZE} process(es), {per_device} examples per process and step, "
+        f"{len(train_set)} training / {len(eval_set)} validation rows"
+    )
     training_args = TrainingArguments(
         output_dir=str(output / "checkpoints"),
         per_device_train_batch_size=per_device,
@@ -175,9 +188,14 @@ def main():
     )
     callbacks = [EarlyStoppingCallback(hp["early_stopping_patience"])] if hp["early_stopping_patience"] else []
     trainer = Trainer(
-        model=model, args=training_args, train_dataset=train_set, eval_dataset=eval_set,
-        processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=compute_metrics, callbacks=callbacks,
+        model=model,
+        args=training_args,
+        train_dataset=train_set,
+        eval_dataset=eval_set,
+        processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=compute_metrics,
+        callbacks=callbacks,
         compute_loss_func=weighted_loss(run["class_weights"]) if run.get("class_weights") else None,
     )
     # A sequence-classification head averages its loss over the batch in front of it, although its forward
@@ -194,8 +212,10 @@ def main():
         (output / "training_args.json").write_text(training_args.to_json_string(), encoding="utf-8")
         metrics.update(world_size=WORLD_SIZE, global_steps=trainer.state.global_step)
         (output / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-        say(f"accuracy {metrics.get('eval_accuracy', float('nan')):.4f}, macro F1 "
-            f"{metrics.get('eval_macro_f1', float('nan')):.4f}; model saved to {output}")
+        say(
+            f"accuracy {metrics.get('eval_accuracy', float('nan')):.4f}, macro F1 "
+            f"{metrics.get('eval_macro_f1', float('nan')):.4f}; model saved to {output}"
+        )
 
 
 if __name__ == "__main__":
