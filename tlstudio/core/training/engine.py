@@ -357,7 +357,12 @@ def fit(trainer, progress, run: RunFolder, sink, checkpoint: Path | None, *, mai
     # Freezing the collector around train() removed the pause but left every run's cycles uncollected
     # (docs/benchmarks.md, GUI responsiveness).
     try:
-        output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        if checkpoint is not None and trainer.is_finished_checkpoint(str(checkpoint)):
+            # The run died after its last step (in the final evaluation, say): nothing is left to train.
+            output = trainer.adopt_finished_checkpoint(str(checkpoint))
+            progress.on_train_begin(trainer.args, trainer.state, trainer.control)
+        else:
+            output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     except RunCancelled:
         # Cancelled during an evaluation: the step itself completed, so its state is a valid
         # place to resume from (saved as the Trainer's own scheduled saves are).

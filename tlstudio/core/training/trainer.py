@@ -33,10 +33,13 @@ from __future__ import annotations
 
 import inspect
 import re
+from pathlib import Path
 
 from torch.utils.data import SequentialSampler
-from transformers import PrinterCallback, Trainer
+from transformers import PrinterCallback, Trainer, TrainerState
+from transformers.trainer_utils import TrainOutput
 
+from ..runs.folder import TRAINER_STATE_FILE
 from . import checkpoints, faults
 from .sampling import EpochSeededLengthGroupedSampler
 
@@ -57,6 +60,10 @@ PRIVATE_TRAINER_API: dict[str, tuple[str, ...]] = {
     "_save_rng_state": ("self", "output_dir"),
     # Public, but its _internal_call parameter is not: it keeps a checkpoint save from pushing to the Hub.
     "save_model": ("self", "output_dir", "_internal_call"),
+    # A checkpoint at the run's last step has nothing left to train: its weights, then the best ones, are loaded
+    # as train() would load them (LoRA adapters and sharded weights included).
+    "_load_from_checkpoint": ("self", "resume_from_checkpoint", "model"),
+    "_load_best_model": ("self",),
 }
 
 
@@ -147,6 +154,20 @@ class StudioTrainer(Trainer):
         self._save_optimizer_and_scheduler(folder)
         self._save_scaler(folder)
         self._save_rng_state(folder)
+
+    def is_finished_checkpoint(self, checkpoint: str) -> bool:
+        """Whether ``checkpoint`` was saved at the run's last step. Handed one mid-epoch, train() would take one
+        step past the end before its stop check (a 12-step run resumed at 12 recorded 13)."""
+        state = TrainerState.load_from_json(str(Path(checkpoint) / TRAINER_STATE_FILE))
+        return state.max_steps > 0 and state.global_step >= state.max_steps
+
+    def adopt_finished_checkpoint(self, checkpoint: str) -> TrainOutput:
+        """Take up a finished checkpoint as train() would end: its state, its weights, then the best weights."""
+        self.state = TrainerState.load_from_json(str(Path(checkpoint) / TRAINER_STATE_FILE))
+        self._load_from_checkpoint(checkpoint)
+        if self.args.load_best_model_at_end and self.state.best_model_checkpoint:
+            self._load_best_model()
+        return TrainOutput(self.state.global_step, 0.0, {"train_runtime": 0.0, "train_samples_per_second": 0.0})
 
 
 _LOSS_WITH_KWARGS = re.compile(r"self\.loss_function\((?:[^()]|\([^()]*\))*\*\*\w+")
