@@ -177,3 +177,17 @@ def test_values_written_as_text_are_still_read():
 def test_unknown_keys_are_refused_as_before():
     with pytest.raises(ConfigError, match="run.json has unknown setting"):
         RunConfig.from_dict({"learning_rat": 1e-4}, source="run.json")
+
+
+def test_train_help_lists_every_setting_under_its_group():
+    import argparse
+
+    from tlstudio.cli.flags import add_config_flags
+    from tlstudio.core.config import RunConfig
+
+    parser = argparse.ArgumentParser()
+    add_config_flags(parser)
+    sections = {group.title: [a.dest for a in group._group_actions] for group in parser._action_groups}
+    for group, names in RunConfig.groups().items():
+        title = "checkpoint settings" if group == "checkpoints" else f"{group} settings"
+        assert sections[title] == [name for name in names if name != "data"]

@@ -101,23 +101,30 @@ def add_generation_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def add_config_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per RunConfig field, named after it; unset flags keep the config's value."""
-    for f in config_fields():
-        if f.name == "data":
-            continue
-        flag = "--" + f.name.replace("_", "-")
-        kind = str(f.type)
-        options = {"help": _help(f.metadata.get("help")), "default": argparse.SUPPRESS, "dest": f.name}
-        if f.metadata.get("choices"):
-            options["choices"] = f.metadata["choices"]
-        if kind.startswith("bool"):
-            options["action"] = argparse.BooleanOptionalAction
-        else:
-            options["type"] = int if kind.startswith("int") else float if kind.startswith("float") else str
-            if not f.metadata.get("choices"):
-                default_metavar = "COL" if f.name.endswith("_column") else f.name.split("_")[-1].upper()
-                options["metavar"] = _METAVARS.get(f.name, default_metavar)
-        parser.add_argument(flag, **options)
+    """One flag per RunConfig field, named after it, listed in --help under its setting group (data, task, model,
+    ...); unset flags keep the config's value."""
+    fields_by_name = {f.name: f for f in config_fields()}
+    for group, names in RunConfig.groups().items():
+        section = parser.add_argument_group(f"{group.removesuffix('s') if group == 'checkpoints' else group} settings")
+        for name in names:
+            if name != "data":  # the positional argument
+                _add_config_flag(section, fields_by_name[name])
+
+
+def _add_config_flag(section, f) -> None:
+    flag = "--" + f.name.replace("_", "-")
+    kind = str(f.type)
+    options = {"help": _help(f.metadata.get("help")), "default": argparse.SUPPRESS, "dest": f.name}
+    if f.metadata.get("choices"):
+        options["choices"] = f.metadata["choices"]
+    if kind.startswith("bool"):
+        options["action"] = argparse.BooleanOptionalAction
+    else:
+        options["type"] = int if kind.startswith("int") else float if kind.startswith("float") else str
+        if not f.metadata.get("choices"):
+            default_metavar = "COL" if f.name.endswith("_column") else f.name.split("_")[-1].upper()
+            options["metavar"] = _METAVARS.get(f.name, default_metavar)
+    section.add_argument(flag, **options)
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:

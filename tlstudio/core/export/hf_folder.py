@@ -20,7 +20,7 @@ from ..progress import StageChanged
 from ..runs.folder import METRICS_FILE, RUN_FILE
 from . import ExportOptions, ExportResult
 from .source import ModelSource, open_model_folder
-from .staging import check_output, staged_folder
+from .staging import TOKENIZER_FILES, check_output, staged_folder
 
 # Files of a standard model folder; anything else (checkpoints/, *.bin, *.pt, logs, data) is left out.
 KEEP = (
@@ -31,15 +31,7 @@ KEEP = (
     "model.safetensors.index.json",
     "adapter_config.json",
     "adapter_model.safetensors",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "added_tokens.json",
-    "vocab.txt",
-    "vocab.json",
-    "merges.txt",
-    "spiece.model",
-    "sentencepiece.bpe.model",
+    *TOKENIZER_FILES,
     "*.tiktoken",
     "chat_template.jinja",
     "preprocessor_config.json",

@@ -28,7 +28,7 @@ from ..progress import Message, StageChanged
 from ..runs.folder import METRICS_FILE, RUN_FILE, RunRecord, find_run_file, record_in_file
 from . import ExportOptions, ExportResult
 from .run_bundle_docs import accelerate_config, readme, slurm_script
-from .staging import check_output, staged_folder
+from .staging import TOKENIZER_FILES, check_output, staged_folder
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TRAIN_SCRIPTS = {"text-classification": "train_text_classification.py"}
@@ -36,15 +36,7 @@ BACKBONE_FILES = (
     "config.json",
     "*.safetensors",
     "model.safetensors.index.json",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "added_tokens.json",
-    "vocab.txt",
-    "vocab.json",
-    "merges.txt",
-    "spiece.model",
-    "sentencepiece.bpe.model",
+    *TOKENIZER_FILES,
 )
 PINNED = ("torch", "transformers", "accelerate", "safetensors", "tokenizers", "numpy")
 

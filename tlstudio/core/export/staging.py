@@ -23,6 +23,18 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..runs.folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FILE
 
+# A tokenizer's files, whichever kind it is (WordPiece, BPE, SentencePiece), in every list of a model folder's files.
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+)
 # Written last into every exported folder: what tlstudio put there, so that --force knows what it may replace.
 MANIFEST = ".tlstudio-export.json"
 MANIFEST_FORMAT = "tlstudio-export/1"
@@ -36,15 +48,7 @@ _OLD_TOP_FILES = {
     "model.safetensors.index.json",
     "adapter_config.json",
     "adapter_model.safetensors",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "added_tokens.json",
-    "vocab.txt",
-    "vocab.json",
-    "merges.txt",
-    "spiece.model",
-    "sentencepiece.bpe.model",
+    *TOKENIZER_FILES,
     "chat_template.jinja",
     "preprocessor_config.json",
     "processor_config.json",
