@@ -20,6 +20,7 @@ from helpers import cli_in_process
 from tlstudio.cli import commands as cli
 from tlstudio.core.config import RunConfig
 from tlstudio.core.data import roles
+from tlstudio.core.tasks.column_roles import suggest_roles
 from tlstudio.core.data.readers import read_table
 from tlstudio.core.errors import DataError
 from tlstudio.core.progress import ListSink, Message
@@ -168,7 +169,7 @@ def test_50000_named_columns_load_in_seconds_for_train_and_health(tmp_path, coun
 def test_guessing_columns_of_a_wide_table_is_bounded_and_says_so(tmp_path, counted_profiles):
     path = wide_table(tmp_path / "wide.csv", columns=5_000)
     table = read_table(path)
-    suggestions = roles.suggest_roles(table.frame)
+    suggestions = suggest_roles(table.frame)
     assert (suggestions["text"].column, suggestions["label"].column) == ("text", "label")
     assert len(counted_profiles) <= 2 * roles.MAX_CANDIDATES
     assert "only 200 of the 5,000 columns were looked at" in suggestions["label"].reason

@@ -10,7 +10,7 @@ import pytest
 from helpers import NEGATIVE, POSITIVE, make_sentence
 from tlstudio.core.config import RunConfig
 from tlstudio.core.data.duplicates import find_duplicates, find_leakage
-from tlstudio.core.data.health_report import dataset_health
+from tlstudio.core.tasks.health_report import dataset_health
 from tlstudio.core.data.label_noise import candidates_from_probabilities, find_label_errors
 from tlstudio.core.data.readers import read_table
 from tlstudio.core.data.slices import label_balance_by_slice, slice_metrics

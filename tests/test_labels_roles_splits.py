@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from tlstudio.core.data.labels import normalize_label, sort_labels
-from tlstudio.core.data.roles import suggest_roles
+from tlstudio.core.tasks.column_roles import suggest_roles
 from tlstudio.core.data.splits import split_from_column, stratified_split
 from tlstudio.core.errors import DataError
 

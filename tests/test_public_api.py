@@ -36,7 +36,17 @@ def test_an_unknown_name_is_an_attribute_error():
 
 def test_the_documented_python_example(tmp_path, tiny_backbone, sentiment_csv):
     """docs/api.md's example, step by step: train, open the run, predict, evaluate, export."""
-    from tlstudio.api import ExportOptions, RunConfig, evaluate_file, export, list_runs, load_predictor, open_run, train
+    from tlstudio.api import (
+        ExportOptions,
+        RunConfig,
+        evaluate_file,
+        export,
+        headline,
+        list_runs,
+        load_predictor,
+        open_run,
+        train,
+    )
 
     config = RunConfig(
         data=str(sentiment_csv),
@@ -53,7 +63,7 @@ def test_the_documented_python_example(tmp_path, tiny_backbone, sentiment_csv):
 
     run = open_run(result.output_dir)
     assert run.record().status == "completed" and run.record().task == "text-classification"
-    key, value = run.metrics().headline()
+    key, value = headline(run.metrics())
     assert key in run.metrics().to_dict() and value > 0.9  # the fixture's reviews are easy to learn
 
     predictor = load_predictor(result.output_dir)

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tlstudio.core.errors import ConfigError, DataError
+from tlstudio.core.tasks.headline import headline
 from tlstudio.core.runs.folder import (
     EVENTS_FILE,
     METRICS_FILE,
@@ -179,7 +180,7 @@ def test_metrics_are_read_with_their_headline(tmp_path):
     )
     metrics = run.metrics()
     assert metrics.task == "token-classification"
-    assert metrics.headline() == ("f1", 0.61)  # entity F1, never the token accuracy
+    assert headline(metrics) == ("f1", 0.61)  # entity F1, never the token accuracy
     assert metrics.number("accuracy") == 0.97 and metrics.number("task") is None
     assert metrics.notes == ["only 20 validation rows"]
     assert metrics.to_dict()["f1"] == 0.61

@@ -8,7 +8,7 @@ import pytest
 from tlstudio.cli.commands import build_parser
 from tlstudio.cli.flags import config_from_args
 from tlstudio.core.config import TASK_DEFAULTS, TASKS, RunConfig, config_fields
-from tlstudio.core.data.roles import suggest_roles
+from tlstudio.core.tasks.column_roles import suggest_roles
 from tlstudio.core.errors import ConfigError
 from tlstudio.core.samples import available_samples, sample_path
 from tlstudio.core.tasks import get_task, task_names

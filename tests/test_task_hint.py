@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from tlstudio.core.data.table import Table
-from tlstudio.core.data.task_hint import suggest_task
+from tlstudio.core.tasks.task_hint import suggest_task
 
 RNG = random.Random(0)
 TEXTS = [f"review number {i} says the film was {'good' if i % 2 else 'bad'} and long" for i in range(300)]

@@ -1,9 +1,9 @@
 """tlstudio's public face: everything the app, the command line and a Python user take from the core.
 
-    from tlstudio.api import RunConfig, train, open_run, load_predictor
+    from tlstudio.api import RunConfig, headline, load_predictor, open_run, train
 
     result = train(RunConfig(data="reviews.csv", text_column="text", label_column="label", output="runs/first"))
-    print(open_run(result.output_dir).metrics().headline())
+    print(headline(open_run(result.output_dir).metrics()))
     print(load_predictor(result.output_dir).predict(["a lovely film"]))
 
 The app (``tlstudio.ui``) and the command line (``tlstudio.cli``) import the core only from here: an
@@ -64,7 +64,8 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "classification_health",
         "label_counts",
     ),
-    "core.data.health_report": ("dataset_health",),
+    "core.tasks.column_roles": ("suggest_roles",),
+    "core.tasks.health_report": ("dataset_health",),
     "core.data.image_tables": (
         "image_root",
         "read_image_data",
@@ -77,15 +78,12 @@ PUBLIC: dict[str, tuple[str, ...]] = {
     ),
     "core.data.pixels": ("images_from_pixels",),
     "core.data.readers": ("read_table",),
-    "core.data.roles": (
-        "suggest_roles",
-        "suggest_text_column",
-    ),
+    "core.data.roles": ("suggest_text_column",),
     "core.data.slices": (
         "label_balance_by_slice",
         "run_slice_metrics",
     ),
-    "core.data.task_hint": ("suggest_task",),
+    "core.tasks.task_hint": ("suggest_task",),
     "core.data.token_stats": ("histogram",),
     # Backbones
     "core.backbones": (
@@ -115,6 +113,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
     ),
     "core.tasks.headline": (
         "below_baseline",
+        "headline",
         "headline_keys",
         "metric_title",
     ),

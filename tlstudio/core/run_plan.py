@@ -238,7 +238,7 @@ def plan_for_config(config, cancel=None) -> RunPlan:
 
 def _data_lengths(config, cancel):
     from .data.image_tables import read_image_data
-    from .data.roles import suggest_roles
+    from .tasks.column_roles import suggest_roles
 
     table = read_image_data(config.data, sheet=config.sheet)
     column = measured_column(config)

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..api import RunConfig
 
-# Column roles the core suggests (core.data.roles.suggest_roles) and the RunConfig field each one fills.
+# Column roles the core suggests (core.tasks.column_roles.suggest_roles) and the RunConfig field each one fills.
 ROLE_FIELDS = {
     "text": "text_column",
     "label": "label_column",

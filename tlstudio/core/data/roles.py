@@ -127,8 +127,9 @@ def suggest_token_columns(frame: "pd.DataFrame") -> dict[str, RoleSuggestion]:
     }
 
 
-def suggest_seq2seq_columns(frame: "pd.DataFrame", task: str) -> dict[str, RoleSuggestion]:
-    """Source and target: for summaries the longer text is the source; for translation the first column."""
+def suggest_seq2seq_columns(frame: "pd.DataFrame", shortens: bool) -> dict[str, RoleSuggestion]:
+    """Source and target: where the target shortens the source (a summary) the longer text is the source;
+    otherwise (a translation) the first text column."""
     candidates = candidate_columns(frame, tuple(name for pair in SEQ2SEQ_NAMES for name in pair))
     texts = [c for c in candidates.columns if candidates.profile(frame, c)["string_share"] >= 0.8]
     named = {str(c).lower(): c for c in texts}
@@ -141,7 +142,7 @@ def suggest_seq2seq_columns(frame: "pd.DataFrame", task: str) -> dict[str, RoleS
     if len(texts) < 2:
         missing = RoleSuggestion("source", None, "fewer than two text columns" + candidates.note)
         return {"source": missing, "target": RoleSuggestion("target", None, missing.reason)}
-    if _shortens(task):
+    if shortens:
         by_length = sorted(texts[:6], key=lambda c: -candidates.profile(frame, c)["mean_length"])
         return {
             "source": RoleSuggestion("source", str(by_length[0]), "the longest text"),
@@ -151,71 +152,6 @@ def suggest_seq2seq_columns(frame: "pd.DataFrame", task: str) -> dict[str, RoleS
         "source": RoleSuggestion("source", str(texts[0]), "the first text column"),
         "target": RoleSuggestion("target", str(texts[1]), "the second text column"),
     }
-
-
-def suggest_roles(
-    frame: "pd.DataFrame",
-    task: str = "text-classification",
-    mode: str = "single-label",
-    given: dict[str, str | None] | None = None,
-) -> dict[str, RoleSuggestion]:
-    """Suggestions for each role the task needs, keyed by role.
-
-    ``given`` maps text-classification roles (``text``, ``label``) to the columns the user named: those are
-    not guessed (guessing profiles columns, which costs time on a wide table), only passed back.
-
-    text-classification: ``text`` and ``label`` (``mode`` is single-label, multi-label or regression);
-    token-classification: ``tokens`` and ``tags``; translation and summarization: ``source`` and ``target``;
-    image-classification: ``image`` and ``label``; text-generation: ``text`` (prompt/response pairs are
-    recognised by name, see ``tasks/lm_data.py``).
-    """
-    from ..tasks import find_task
-
-    found = find_task(task)
-    reads = found.input_kind if found is not None else None
-    if reads == "tokens":
-        return suggest_token_columns(frame)
-    if found is not None and found.is_sequence_to_sequence:
-        return suggest_seq2seq_columns(frame, task)
-    if reads == "image":
-        from .image_tables import suggest_image_column
-
-        column, reason = suggest_image_column(frame)
-        image = RoleSuggestion("image", column, reason)
-        label = suggest_label_column(frame, exclude=(column,) if column else ())
-        if label.column is None:
-            # A few images per class (a folder of class sub-folders, say) have too few rows for the distinct-value
-            # rule; a column named like a label with repeated values is the label.
-            for name in [c for c in frame.columns if c != column and str(c).lower() in LABEL_NAMES]:
-                distinct = frame[name].dropna().astype(str).nunique()
-                if 2 <= distinct < len(frame):
-                    label = RoleSuggestion("label", str(name), f"named '{name}', {distinct} distinct values")
-                    break
-        return {"image": image, "label": label}
-    given = {role: column for role, column in (given or {}).items() if column}
-    if reads == "prompt":
-        return {"text": _given("text", given) or suggest_text_column(frame)}
-    label = _given("label", given)
-    if label is None and mode == "regression":
-        label = suggest_number_column(frame)
-    elif label is None and mode == "multi-label":
-        label = suggest_label_set_column(frame)
-    elif label is None:
-        label = suggest_label_column(frame)
-    text = _given("text", given) or suggest_text_column(frame, exclude=(label.column,) if label.column else ())
-    return {"text": text, "label": label}
-
-
-def _shortens(task: str) -> bool:
-    """Whether ``task``'s target is a shorter version of its source (a summary), so the longer text is the source."""
-    from ..tasks import find_task
-
-    found = find_task(task)
-    return bool(found is not None and getattr(found, "shortens_text", False))
-
-
-def _given(role: str, given: dict[str, str]) -> RoleSuggestion | None:
-    return RoleSuggestion(role, given[role], "named by you") if role in given else None
 
 
 def _filled(value) -> bool:

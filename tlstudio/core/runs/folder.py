@@ -234,18 +234,6 @@ class RunMetrics:
         value = self.values.get(key)
         return float(value) if _is_number(value) else None
 
-    def headline(self, task: str | None = None) -> tuple[str, float] | None:
-        """``(key, value)`` of the task's headline figure (tasks/headline.py), or None."""
-        from ..tasks.headline import headline
-
-        return headline(dict(self.values), task or self.task)
-
-    def baseline_warning(self, task: str | None = None) -> str | None:
-        """A warning when the headline figure is no better than the trivial baseline, else None."""
-        from ..tasks.headline import below_baseline
-
-        return below_baseline(dict(self.values), task or self.task)
-
     @property
     def notes(self) -> list[str]:
         """What the run wants the user to know about its figures (a tiny validation split...)."""

@@ -20,6 +20,11 @@ def _task(metrics: dict, task: str | None):
         return None
 
 
+def _as_dict(metrics) -> dict:
+    # A run's RunMetrics (runs/folder.py, a layer below the tasks, so it cannot ask them itself) or a plain dict.
+    return metrics.to_dict() if hasattr(metrics, "to_dict") else metrics
+
+
 def headline_keys(metrics: dict, task: str | None = None) -> tuple[str, ...]:
     """The task's headline metric keys in its own order (the first is the headline)."""
     found = _task(metrics, task)
@@ -27,8 +32,9 @@ def headline_keys(metrics: dict, task: str | None = None) -> tuple[str, ...]:
     return tuple(keys) or ANY_TASK
 
 
-def headline(metrics: dict, task: str | None = None) -> tuple[str, float] | None:
-    """``(key, value)`` of the first headline figure ``metrics`` holds, or None."""
+def headline(metrics, task: str | None = None) -> tuple[str, float] | None:
+    """``(key, value)`` of the first headline figure ``metrics`` (a dict, or a run's RunMetrics) holds, or None."""
+    metrics = _as_dict(metrics)
     for key in headline_keys(metrics, task):
         value = metrics.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -61,8 +67,10 @@ def baseline(metrics: dict, key: str) -> tuple[float, str] | None:
     return None
 
 
-def below_baseline(metrics: dict, task: str | None = None) -> str | None:
-    """A warning when the headline figure is no better than the trivial baseline, else None."""
+def below_baseline(metrics, task: str | None = None) -> str | None:
+    """A warning when the headline figure (of a dict, or a run's RunMetrics) is no better than the trivial
+    baseline, else None."""
+    metrics = _as_dict(metrics)
     found = headline(metrics, task)
     if found is None:
         return None

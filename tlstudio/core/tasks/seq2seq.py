@@ -14,7 +14,7 @@ from typing import Any
 
 from ..data.columns import choose_column, require_column
 from ..data.readers import read_table
-from ..data.roles import suggest_roles
+from .column_roles import suggest_roles
 from ..data.table import list_numbers
 from ..errors import DataError
 from ..metrics import generation as gen_metrics

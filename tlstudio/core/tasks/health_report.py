@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..progress import NullSink
-from .duplicates import find_duplicates, find_leakage
-from .health import ClassificationHealth, classification_health
-from .labels import normalize_label
+from ..data.duplicates import find_duplicates, find_leakage
+from ..data.health import ClassificationHealth, classification_health
+from ..data.labels import normalize_label
 
 LISTED = 200  # rows kept per item for the app to show
 
@@ -63,7 +63,7 @@ def dataset_health(table, config, *, near: bool = True, cancel=None) -> HealthRe
     counts = basic.label_counts
     if len(counts) >= 2:
         ratio = max(counts.values()) / max(1, min(counts.values()))
-        from .health import SKEW_RATIO
+        from ..data.health import SKEW_RATIO
 
         report.skewed = ratio >= SKEW_RATIO
         if report.skewed and config.class_weighting == "off":
@@ -122,8 +122,8 @@ def dataset_health(table, config, *, near: bool = True, cancel=None) -> HealthRe
 def _add_leakage(report: HealthReport, table, config, near: bool) -> None:
     """Duplicates across the split a run would make (the same function, the same seed)."""
     from ..errors import TlStudioError
-    from ..tasks.classification_rows import read_rows, split_rows
-    from ..tasks.single_label import SingleLabel
+    from .classification_rows import read_rows, split_rows
+    from .single_label import SingleLabel
 
     if config.eval_data:
         return  # a separate evaluation file: the run's own leakage check reads it (not loaded here)

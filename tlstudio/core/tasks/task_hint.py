@@ -22,7 +22,7 @@ _PROMPT_PAIRS = (("prompt", "response"), ("instruction", "output"), ("question",
 
 def task_fits(table) -> dict[str, str]:
     """Each task the data clearly fits, with the reason, in the order the app would switch to them."""
-    from .roles import (
+    from ..data.roles import (
         SEQ2SEQ_NAMES,
         column_profile,
         suggest_label_column,
@@ -43,7 +43,7 @@ def task_fits(table) -> dict[str, str]:
         fits["token-classification"] = (
             f"'{tokens['tokens'].column}' and '{tokens['tags'].column}' hold a token list and a tag list in each row"
         )
-    from .image_tables import suggest_image_column
+    from ..data.image_tables import suggest_image_column
 
     image, _ = suggest_image_column(frame)
     if image is not None:
@@ -87,7 +87,7 @@ def task_fits(table) -> dict[str, str]:
 def usable_by(table) -> dict[str, str]:
     """Tasks that can use the data though nothing in it says it is for them: any free-text column can be labelled
     (or hold a number: regression) for classification, or continued by a language model."""
-    from .roles import suggest_text_column
+    from ..data.roles import suggest_text_column
 
     text = suggest_text_column(table.frame).column
     if not text:
@@ -104,7 +104,7 @@ def suggest_task(table, current: str | None = None) -> tuple[str, str] | None:
     The current task is kept when the data clearly fits it, or when nothing clearly fits another task and the
     current one can still use it (a regression file, a file still to be labelled). Otherwise the first task the
     data clearly fits, else the first that can use it."""
-    from ..tasks import find_task
+    from . import find_task
 
     found = find_task(current)
     if found is not None and found.has_subtasks:  # its sub-tasks name their own data and columns
@@ -132,7 +132,7 @@ def _free_text(profile: dict) -> bool:
 
 
 def _holds_split_names(series) -> bool:
-    from .splits import EVAL_NAMES, TEST_NAMES, TRAIN_NAMES
+    from ..data.splits import EVAL_NAMES, TEST_NAMES, TRAIN_NAMES
 
     values = set(series.iloc[:2000].dropna().astype(str).str.strip().str.lower().unique()[:20])
     return bool(values) and values <= TRAIN_NAMES | EVAL_NAMES | TEST_NAMES
