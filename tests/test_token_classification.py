@@ -212,3 +212,32 @@ def test_cli_trains_on_conll_without_column_flags_then_predicts_and_evaluates(tm
 def test_token_flags_on_a_classification_run_are_refused(tmp_path, sentiment_csv):
     result = run_cli("train", sentiment_csv, "--tokens-column", "text", "--output", tmp_path / "out")
     assert result.returncode == 2 and "tokens_column is a setting for token-classification" in result.stderr
+
+
+def test_a_tagger_that_finds_almost_no_entities_or_far_too_many_says_so():
+    from tlstudio.core.metrics.entities import entity_count_warning
+
+    assert "found no entities at all" in entity_count_warning(130, 0)
+    assert "tags every word O" in entity_count_warning(130, 0)
+    assert "only 12 entities where the validation split holds 130" in entity_count_warning(130, 12)
+    assert "predicted 3,857 entities where the validation split holds 130" in entity_count_warning(130, 3857)
+    # Near the truth, no entities to find, or a handful of extra predictions on a tiny split: no warning.
+    for fine in ((130, 100), (130, 300), (0, 0), (0, 5), (3, 12)):
+        assert entity_count_warning(*fine) is None, fine
+
+
+def test_a_short_tagging_run_warns_and_a_trained_one_does_not(tmp_path, tiny_task_backbone):
+    from tlstudio.core.training.engine import train
+
+    data = write_entities_jsonl(tmp_path / "entities.jsonl", rows=200)
+    short, trained = ListSink(), ListSink()
+    # Six steps: the tagger has learnt that most words are O and nothing else yet (the short-run failure).
+    train(tiny_ner_config(data, tmp_path / "short", tiny_task_backbone, max_steps=6), short)
+    train(tiny_ner_config(data, tmp_path / "trained", tiny_task_backbone), trained)
+
+    def warnings(sink):
+        return [e.text for e in sink.of_type(Message) if e.level == "warning" and "the tagger" in e.text]
+
+    assert warnings(short) and not warnings(trained)
+    notes = json.loads((tmp_path / "short" / "metrics.json").read_text())["notes"]
+    assert warnings(short)[0] in notes  # the Evaluate page shows the metrics' notes

@@ -238,6 +238,10 @@ class TokenClassificationTask(Task):
         predicted = [[data.label_names[i] for i in sentence.argmax(-1)] for sentence in probs]
         report = ent_metrics.full_report(data.eval.tags, predicted)
         report["notes"] = list(data.summary.get("notes", []))
+        warning = ent_metrics.entity_count_warning(report["entities"], report["predicted_entities"])
+        if warning:  # said in the run's log and kept with its metrics, so the Evaluate page shows it too
+            report["notes"].append(warning)
+            sink.emit(Message("warning", warning))
         records = [
             {
                 "row": row,
