@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tlstudio.core.errors import ConfigError, DataError
+from tlstudio.core.runs.record import RunRecord
 from tlstudio.core.tasks.headline import headline
 from tlstudio.core.runs.folder import (
     EVENTS_FILE,
@@ -15,7 +16,6 @@ from tlstudio.core.runs.folder import (
     PREDICTIONS_FILE,
     RUN_FILE,
     RunFolder,
-    RunRecord,
     find_run_file,
     is_run_folder,
     open_run,

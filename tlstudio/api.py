@@ -146,12 +146,8 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "TeeSink",
         "replay",
     ),
-    "core.runs.folder": (
-        "RunFolder",
-        "RunMetrics",
-        "RunRecord",
-        "open_run",
-    ),
+    "core.runs.folder": ("RunFolder", "open_run"),
+    "core.runs.record": ("RunMetrics", "RunRecord"),
     "core.runs.listing": (
         "delete_checkpoints",
         "delete_run",

@@ -25,7 +25,8 @@ from ..config import RunConfig
 from ..errors import ConfigError, TlStudioError
 from ..files import sha256_of
 from ..progress import Message, StageChanged
-from ..runs.folder import METRICS_FILE, RUN_FILE, RunRecord, find_run_file, record_in_file
+from ..runs.folder import METRICS_FILE, RUN_FILE, find_run_file, record_in_file
+from ..runs.record import RunRecord
 from . import ExportOptions, ExportResult
 from .run_bundle_docs import accelerate_config, readme, slurm_script
 from .staging import TOKENIZER_FILES, check_output, staged_folder

@@ -21,7 +21,7 @@ def _task(metrics: dict, task: str | None):
 
 
 def _as_dict(metrics) -> dict:
-    # A run's RunMetrics (runs/folder.py, a layer below the tasks, so it cannot ask them itself) or a plain dict.
+    # A run's RunMetrics (runs/record.py, a layer below the tasks, so it cannot ask them itself) or a plain dict.
     return metrics.to_dict() if hasattr(metrics, "to_dict") else metrics
 
 

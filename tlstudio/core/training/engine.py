@@ -25,7 +25,8 @@ from ..config import RunConfig
 from ..data.eval_leak import eval_leak_warning
 from ..errors import ConfigError, DataError, RunCancelled
 from ..progress import Message, NullSink, RunFinished, StageChanged
-from ..runs.folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FORMAT, RunFolder, recorded_config
+from ..runs.folder import METRICS_FILE, PREDICTIONS_FILE, RUN_FORMAT, RunFolder
+from ..runs.record import recorded_config
 from ..runs.events import EventLog, TeeSink
 from ..runs.lock import RunLock, is_locked
 from ..tasks import get_task
