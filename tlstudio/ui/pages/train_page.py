@@ -67,18 +67,7 @@ class TrainPage(Page):
             "checkpoint; Resume continues from it."
         )
         self._build()
-        for name in (
-            "run_started",
-            "step_logged",
-            "step_ended",
-            "evaluated",
-            "samples_generated",
-            "checkpoint_saved",
-            "message",
-            "stage_changed",
-            "run_finished",
-            "run_failed",
-        ):
+        for name in controller.forwarded:  # every signal the controller passes on from its worker
             getattr(controller, name).connect(getattr(self, f"_on_{name}"))
         controller.running_changed.connect(self._on_running_changed)
         session.data_changed.connect(self._suggest_name)
